@@ -1,0 +1,31 @@
+"""Import an article and detect its claims: the one operation the CLI and the app share."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from workbench.models import ArticleDraft
+from workbench.nlp import detect_claims
+from workbench.store import ImportResult, Store
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+log = logging.getLogger("workbench.analysis")
+
+
+def analyze_article(
+    store: Store, draft: ArticleDraft, *, nlp: Language | None = None
+) -> ImportResult:
+    """Store ``draft`` with its detected claims; an article already stored is returned as is.
+
+    Detection runs before the write, so the database only ever sees a whole article
+    with all its claims, or nothing.
+    """
+    existing = store.find_article(draft.text)
+    if existing is not None:
+        log.info("article %d is already stored; not analysed again", existing)
+        return ImportResult(store.article(existing), tuple(store.claims(existing)), False)
+    claims = detect_claims(draft.text, nlp=nlp)
+    return store.add_article(draft, claims)
