@@ -45,6 +45,8 @@ USER_ENV_VAR = "WORKBENCH_USER"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 5.0
 USER_CLAIM_REASON = "added by the fact-checker"
+NOTE_COALESCE_S = 60.0
+"""Note saves by one user within this many seconds form one history entry."""
 
 migrations = Migrations("workbench")
 
@@ -140,6 +142,13 @@ def content_hash(text: str) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _seconds_between(earlier: str, later: str) -> float:
+    try:
+        return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
+    except ValueError:
+        return float("inf")
 
 
 def _current_user() -> str:
@@ -480,11 +489,7 @@ class Store:
                 " VALUES (?, ?, 1, ?)",
                 (article_id, text, now),
             )
-            conn.execute(
-                "INSERT INTO claim_history (claim_id, article_id, field, old, new, changed_by,"
-                " changed_at) VALUES (?, ?, 'claim', NULL, ?, ?, ?)",
-                (claim_id, article_id, text, self.user, now),
-            )
+            self._record_raw(conn, claim_id, article_id, "claim", None, text, now)
         return self.claim(claim_id)
 
     def remove_claim(self, claim_id: int) -> Claim:
@@ -501,6 +506,53 @@ class Store:
                 )
             self._record(conn, current, "claim", current.text, None, now)
         return current
+
+    def restore_claim(self, claim: Claim) -> Claim:
+        """Put back a removed claim exactly as it was, evidence included (undo of a removal)."""
+        article = self.article(claim.article_id)
+        _check_span(article.text, claim.start, claim.end)
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                'INSERT INTO claims (id, article_id, start, "end", text, score, reasons, status,'
+                " note, claimant, origin, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (claim.id, claim.article_id, claim.start, claim.end, claim.text, claim.score,
+                 json.dumps(list(claim.reasons)), claim.status.value, claim.note, claim.claimant,
+                 claim.origin.value, claim.created_at, now),
+            )  # fmt: skip
+            conn.executemany(
+                "INSERT INTO evidence (id, claim_id, url, title, note, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(e.id, claim.id, e.url, e.title, e.note, e.added_at) for e in claim.evidence],
+            )
+            if claim.origin is ClaimOrigin.DETECTOR:
+                # The removal was a mistake, so it is no longer a negative example.
+                conn.execute(
+                    "DELETE FROM claim_feedback WHERE id = (SELECT MAX(id) FROM claim_feedback"
+                    " WHERE article_id = ? AND text = ? AND label = 0)",
+                    (claim.article_id, claim.text),
+                )
+            self._record(conn, claim, "claim", None, claim.text, now)
+        return self.claim(claim.id)
+
+    def set_claim_span(self, claim_id: int, start: int, end: int) -> Claim:
+        """Move a claim's boundaries (extend or shrink it), keeping its verdict and evidence."""
+        current = self.claim(claim_id)
+        text = self.article(current.article_id).text
+        _check_span(text, start, end)
+        for other in self.claims(current.article_id):
+            if other.id != claim_id and start < other.end and other.start < end:
+                raise ValidationError(f"the new span would overlap claim {other.id}")
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                'UPDATE claims SET start = ?, "end" = ?, text = ?, updated_at = ? WHERE id = ?',
+                (start, end, text[start:end], now, claim_id),
+            )
+            self._record(conn, current, "span", f"{current.start}-{current.end}",
+                         f"{start}-{end}", now)  # fmt: skip
+        return self.claim(claim_id)
 
     # -- evidence ------------------------------------------------------------------
 
@@ -525,6 +577,33 @@ class Store:
         if not rows:
             raise NotFoundError(f"no evidence link with id {evidence_id}")
         return _evidence_from_row(rows[0])
+
+    def update_evidence(
+        self,
+        evidence_id: int,
+        *,
+        url: str | None = None,
+        title: str | None = None,
+        note: str | None = None,
+    ) -> Evidence:
+        """Edit an evidence link's URL, title or note."""
+        item = self.evidence(evidence_id)
+        new_url = validate_url(url) if url is not None else item.url
+        new_title = title.strip() if title is not None else item.title
+        new_note = note if note is not None else item.note
+        if (new_url, new_title, new_note) == (item.url, item.title, item.note):
+            return item
+        current = self.claim(item.claim_id)
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE evidence SET url = ?, title = ?, note = ? WHERE id = ?",
+                (new_url, new_title, new_note, evidence_id),
+            )
+            conn.execute("UPDATE claims SET updated_at = ? WHERE id = ?", (now, item.claim_id))
+            if new_url != item.url:
+                self._record(conn, current, "evidence", item.url, new_url, now)
+        return self.evidence(evidence_id)
 
     def remove_evidence(self, evidence_id: int) -> Evidence:
         item = self.evidence(evidence_id)
@@ -556,11 +635,56 @@ class Store:
         new: str | None,
         when: str,
     ) -> None:
+        """Add a history row; a note typed in several saves within a minute is one change."""
+        if field == "note":
+            last = conn.execute(
+                "SELECT id, field, new, changed_by, changed_at FROM claim_history"
+                " WHERE claim_id = ? ORDER BY id DESC LIMIT 1",
+                (claim.id,),
+            ).fetchone()
+            if (
+                last is not None
+                and last["field"] == "note"
+                and last["new"] == old
+                and last["changed_by"] == self.user
+                and _seconds_between(last["changed_at"], when) < NOTE_COALESCE_S
+            ):
+                conn.execute(
+                    "UPDATE claim_history SET new = ?, changed_at = ? WHERE id = ?",
+                    (new, when, last["id"]),
+                )
+                return
+        self._record_raw(conn, claim.id, claim.article_id, field, old, new, when)
+
+    def _record_raw(
+        self,
+        conn: sqlite3.Connection,
+        claim_id: int,
+        article_id: int,
+        field: str,
+        old: str | None,
+        new: str | None,
+        when: str,
+    ) -> None:
         conn.execute(
             "INSERT INTO claim_history (claim_id, article_id, field, old, new, changed_by,"
             " changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (claim.id, claim.article_id, field, old, new, self.user, when),
+            (claim_id, article_id, field, old, new, self.user, when),
         )
+
+    # -- settings ------------------------------------------------------------------
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        rows = self._read("SELECT value FROM settings WHERE key = ?", (key,))
+        return str(rows[0]["value"]) if rows else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     def feedback(self) -> list[tuple[str, int]]:
         """The fact-checker's corrections as (sentence, label) training examples."""

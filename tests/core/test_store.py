@@ -235,3 +235,61 @@ def test_default_path_honours_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert default_db_path() == tmp_path / "env.db"
     monkeypatch.delenv("WORKBENCH_DB")
     assert default_db_path().name == "workbench.db"
+
+
+def test_removed_claim_is_restored_exactly(store: Store, stored: int) -> None:
+    claim = store.update_claim(
+        store.claims(stored)[0].id,
+        status="verified",
+        note="checked",
+        evidence=[("https://example.org/x", "X")],
+    )
+    store.remove_claim(claim.id)
+    restored = store.restore_claim(claim)
+    assert (restored.id, restored.status, restored.note, restored.evidence) == (
+        claim.id,
+        claim.status,
+        claim.note,
+        claim.evidence,
+    )
+    assert (claim.text, 0) not in store.feedback()
+
+
+def test_claim_span_can_be_extended_and_shrunk(store: Store, stored: int) -> None:
+    claim = store.claims(stored)[1]
+    shrunk = store.set_claim_span(claim.id, claim.start + 13, claim.end)
+    assert shrunk.text == "70 lawmakers introduced a resolution."
+    assert TEXT[shrunk.start : shrunk.end] == shrunk.text
+    with pytest.raises(ValidationError, match="overlap"):
+        store.set_claim_span(claim.id, 0, claim.end)
+    assert store.history(claim.id)[-1].field == "span"
+
+
+def test_evidence_can_be_edited(store: Store, stored: int) -> None:
+    claim = store.claims(stored)[0]
+    item = store.add_evidence(claim.id, "https://example.org/a")
+    edited = store.update_evidence(item.id, title="Ministry", note="p. 4")
+    assert (edited.url, edited.title, edited.note) == ("https://example.org/a", "Ministry", "p. 4")
+    with pytest.raises(ValidationError):
+        store.update_evidence(item.id, url="javascript:void(0)")
+    assert store.evidence(item.id) == edited
+
+
+def test_note_typed_in_several_saves_is_one_history_entry(store: Store, stored: int) -> None:
+    claim = store.claims(stored)[0]
+    for note in ("S", "Sou", "Source: ministry"):
+        store.update_claim(claim.id, note=note)
+    store.update_claim(claim.id, status="verified")
+    assert [(h.field, h.old, h.new) for h in store.history(claim.id)] == [
+        ("note", "", "Source: ministry"),
+        ("status", "unchecked", "verified"),
+    ]
+
+
+def test_settings_persist(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        assert store.setting("organisation") is None
+        store.set_setting("organisation", "Desk A")
+        store.set_setting("organisation", "Desk B")
+    with Store(tmp_path / "s.db") as store:
+        assert store.setting("organisation") == "Desk B"

@@ -1,0 +1,26 @@
+"""Sample articles shipped with the app, so a first run shows real claims at once."""
+
+from __future__ import annotations
+
+import json
+
+from resources import resource_path
+from workbench.models import ArticleDraft
+
+SAMPLE_FILE = "wikinews-asylum-seekers.json"
+SAMPLE_LICENCE = "CC BY 2.5, Wikinews contributors"
+
+
+def sample_article() -> ArticleDraft:
+    """The bundled Wikinews article (CC BY 2.5), with its source and licence named."""
+    path = resource_path("samples", SAMPLE_FILE)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return ArticleDraft(
+        text=data["text"].strip(),
+        title=data["title"],
+        source="Wikinews",
+        author=f"Wikinews contributors ({SAMPLE_LICENCE})",
+        url=data["url"],
+        published=data["date"],
+        origin=f"<sample:{SAMPLE_FILE}>",
+    )
