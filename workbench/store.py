@@ -504,6 +504,13 @@ class Store:
                     " VALUES (?, ?, 0, ?)",
                     (current.article_id, current.text, now),
                 )
+            else:
+                # The fact-checker took back a claim of their own: no longer a positive example.
+                conn.execute(
+                    "DELETE FROM claim_feedback WHERE id = (SELECT MAX(id) FROM claim_feedback"
+                    " WHERE article_id = ? AND text = ? AND label = 1)",
+                    (current.article_id, current.text),
+                )
             self._record(conn, current, "claim", current.text, None, now)
         return current
 
@@ -526,12 +533,19 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [(e.id, claim.id, e.url, e.title, e.note, e.added_at) for e in claim.evidence],
             )
+            # Undoing a removal undoes its feedback too: a detector claim is no longer a
+            # negative example, a fact-checker's own claim is a positive one again.
             if claim.origin is ClaimOrigin.DETECTOR:
-                # The removal was a mistake, so it is no longer a negative example.
                 conn.execute(
                     "DELETE FROM claim_feedback WHERE id = (SELECT MAX(id) FROM claim_feedback"
                     " WHERE article_id = ? AND text = ? AND label = 0)",
                     (claim.article_id, claim.text),
+                )
+            else:
+                conn.execute(
+                    "INSERT INTO claim_feedback (article_id, text, label, created_at)"
+                    " VALUES (?, ?, 1, ?)",
+                    (claim.article_id, claim.text, now),
                 )
             self._record(conn, claim, "claim", None, claim.text, now)
         return self.claim(claim.id)
@@ -604,6 +618,21 @@ class Store:
             if new_url != item.url:
                 self._record(conn, current, "evidence", item.url, new_url, now)
         return self.evidence(evidence_id)
+
+    def restore_evidence(self, item: Evidence) -> Evidence:
+        """Put back a removed evidence link with its original id (undo of a removal)."""
+        current = self.claim(item.claim_id)
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO evidence (id, claim_id, url, title, note, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (item.id, item.claim_id, validate_url(item.url), item.title, item.note,
+                 item.added_at),
+            )  # fmt: skip
+            conn.execute("UPDATE claims SET updated_at = ? WHERE id = ?", (now, item.claim_id))
+            self._record(conn, current, "evidence", None, item.url, now)
+        return self.evidence(item.id)
 
     def remove_evidence(self, evidence_id: int) -> Evidence:
         item = self.evidence(evidence_id)

@@ -293,3 +293,21 @@ def test_settings_persist(tmp_path: Path) -> None:
         store.set_setting("organisation", "Desk B")
     with Store(tmp_path / "s.db") as store:
         assert store.setting("organisation") == "Desk B"
+
+
+def test_removed_evidence_is_restored_with_its_id(store: Store, stored: int) -> None:
+    claim = store.claims(stored)[0]
+    item = store.add_evidence(claim.id, "https://example.org/e", title="E", note="n")
+    store.remove_evidence(item.id)
+    assert store.restore_evidence(item) == item
+    assert store.claim(claim.id).evidence == (item,)
+
+
+def test_taking_back_an_own_claim_forgets_it_as_an_example(store: Store, stored: int) -> None:
+    sentence = "“We will respond in every way,” Rudenko said."
+    start = TEXT.index(sentence)
+    claim = store.add_claim(stored, start, start + len(sentence))
+    store.remove_claim(claim.id)
+    assert (sentence, 1) not in store.feedback()
+    store.restore_claim(claim)
+    assert (sentence, 1) in store.feedback()
