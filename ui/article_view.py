@@ -1,109 +1,236 @@
-"""The article text with its claims highlighted by status."""
+"""The article text with its claims highlighted by status, the selected one outlined."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QAction,
     QColor,
+    QContextMenuEvent,
     QFont,
     QHelpEvent,
     QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
     QTextCharFormat,
     QTextCursor,
-    QTextFormat,
+    QTextLine,
 )
 from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
 
-from workbench.models import Article, Claim, Status
+from ui.status_style import LABELS, UNDERLINES, highlight_colour
+from ui.workspace import Workspace
+from workbench.models import Claim
 
-# Okabe-Ito derived tints: distinguishable with the common colour-vision deficiencies.
-STATUS_COLOURS: dict[Status, str] = {
-    Status.UNCHECKED: "#f3d37a",
-    Status.VERIFIED: "#8fd1b0",
-    Status.DISPUTED: "#f2a27a",
-    Status.UNVERIFIABLE: "#b9c3e6",
-}
-# A non-colour cue per status, for readers who cannot tell the tints apart.
-STATUS_UNDERLINES: dict[Status, QTextCharFormat.UnderlineStyle] = {
-    Status.UNCHECKED: QTextCharFormat.UnderlineStyle.DotLine,
-    Status.VERIFIED: QTextCharFormat.UnderlineStyle.SingleUnderline,
-    Status.DISPUTED: QTextCharFormat.UnderlineStyle.WaveUnderline,
-    Status.UNVERIFIABLE: QTextCharFormat.UnderlineStyle.DashUnderline,
-}
+READING_WIDTH_PX = 760
+"""About 75 characters of body text: a comfortable line length."""
+
+
+class OffsetMap:
+    """Python string offsets (code points) to Qt document positions (UTF-16 units) and back.
+
+    They differ only after characters outside the Basic Multilingual Plane (emoji,
+    some CJK), which Qt counts twice.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._wide = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]
+
+    def to_doc(self, offset: int) -> int:
+        return offset + bisect.bisect_left(self._wide, offset)
+
+    def from_doc(self, position: int) -> int:
+        offset = position
+        for index in self._wide:  # few, if any
+            if self.to_doc(index) < position:
+                offset -= 1
+        return offset
 
 
 class ArticleView(QTextEdit):
     """Read-only article text; every claim is one highlight in the ``claims`` group."""
 
-    claim_clicked = Signal(int)
+    add_claim_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setReadOnly(True)
         self.setObjectName("article_view")
-        font = QFont("Georgia")
+        self.workspace = workspace
+        self.setReadOnly(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = QFont()
+        font.setFamilies(["Georgia", "Charter", "Noto Serif", "DejaVu Serif", "serif"])
         font.setStyleHint(QFont.StyleHint.Serif)
         font.setPointSizeF(12.5)
         self.document().setDefaultFont(font)
-        self.document().setDocumentMargin(24)
-        self.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        self.document().setDocumentMargin(28)
+        self.setLineWrapMode(QTextEdit.LineWrapMode.FixedPixelWidth)
+        self.setLineWrapColumnOrWidth(READING_WIDTH_PX)
+        self.setPlaceholderText(
+            "Open an article (Ctrl+O), drop a file here, or paste (Ctrl+Shift+V)."
         )
-        self._claims: list[Claim] = []
-        self._selected: int | None = None
+        self.offsets = OffsetMap("")
+        self._build_actions()
+        workspace.article_opened.connect(self._on_workspace_article_opened)
+        workspace.claims_changed.connect(self.apply_highlights)
+        workspace.claim_updated.connect(self.apply_highlights)
+        workspace.claim_selected.connect(self._on_workspace_claim_selected)
+
+    def _build_actions(self) -> None:
+        self.add_claim_action = QAction("Add selection as claim", self)
+        self.add_claim_action.setShortcut("A")
+        self.add_claim_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.add_claim_action.triggered.connect(self.add_selection_as_claim)
+        self.remove_claim_action = QAction("Remove claim", self)
+        self.remove_claim_action.setShortcut("Delete")
+        self.remove_claim_action.triggered.connect(self.remove_selected_claim)
+        self.fit_claim_action = QAction("Extend claim to whole sentences", self)
+        self.fit_claim_action.setShortcut("Shift+S")
+        self.fit_claim_action.triggered.connect(self.fit_selected_claim)
+        self.set_span_action = QAction("Set claim to the selected text", self)
+        self.set_span_action.setShortcut("Shift+A")
+        self.set_span_action.triggered.connect(self.set_selected_claim_to_selection)
 
     @property
-    def claims(self) -> list[Claim]:
-        return list(self._claims)
+    def actions_for_menu(self) -> list[QAction]:
+        return [
+            self.add_claim_action,
+            self.remove_claim_action,
+            self.fit_claim_action,
+            self.set_span_action,
+        ]
 
-    def set_article(self, article: Article | None, claims: Sequence[Claim]) -> None:
-        self._claims = list(claims)
-        self._selected = None
-        self.setPlainText(article.text if article else "")
-        self._apply_highlights()
+    # -- requests ---------------------------------------------------------------------
 
-    def set_claims(self, claims: Sequence[Claim]) -> None:
-        self._claims = list(claims)
-        self._apply_highlights()
+    def selection_span(self) -> tuple[int, int] | None:
+        cursor = self.textCursor()
+        if not cursor.hasSelection():
+            return None
+        to_text = self.offsets.from_doc
+        return to_text(cursor.selectionStart()), to_text(cursor.selectionEnd())
 
-    def select_claim(self, claim_id: int | None) -> None:
-        self._selected = claim_id
-        self._apply_highlights()
-        claim = next((c for c in self._claims if c.id == claim_id), None)
-        if claim is not None:
-            cursor = QTextCursor(self.document())
-            cursor.setPosition(claim.start)
-            self.setTextCursor(cursor)
-            self.ensureCursorVisible()
+    def add_selection_as_claim(self) -> None:
+        span = self.selection_span()
+        if span is not None:
+            self.workspace.add_claim(*span)
+
+    def remove_selected_claim(self) -> None:
+        if self.workspace.selected_claim_id is not None:
+            self.workspace.remove_claim(self.workspace.selected_claim_id)
+
+    def fit_selected_claim(self) -> None:
+        if self.workspace.selected_claim_id is not None:
+            self.workspace.fit_claim_to_sentences(self.workspace.selected_claim_id)
+
+    def set_selected_claim_to_selection(self) -> None:
+        span = self.selection_span()
+        if span is not None and self.workspace.selected_claim_id is not None:
+            self.workspace.set_claim_span(self.workspace.selected_claim_id, *span)
+
+    # -- highlights -------------------------------------------------------------------
 
     def highlights(self) -> list[QTextEdit.ExtraSelection]:
         return list(self.extraSelections())
 
     def claim_at(self, position: int) -> Claim | None:
-        return next((c for c in self._claims if c.start <= position < c.end), None)
+        """The claim under a document position, if any."""
+        offset = self.offsets.from_doc(position)
+        return next((c for c in self.workspace.claims if c.start <= offset < c.end), None)
 
-    def _apply_highlights(self) -> None:
-        """Rebuild the whole highlight group at once from the current claims."""
+    def _doc_span(self, claim: Claim) -> tuple[int, int]:
+        last = max(0, self.document().characterCount() - 1)
+        return min(self.offsets.to_doc(claim.start), last), min(
+            self.offsets.to_doc(claim.end), last
+        )
+
+    def apply_highlights(self) -> None:
+        """Rebuild the whole highlight group at once from the workspace's claims."""
+        dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128
+        text_colour = QColor("#f2f2f2" if dark else "#1b1b1b")
         selections = []
-        for claim in self._claims:
-            selection = QTextEdit.ExtraSelection()
+        for claim in self.workspace.claims:
             fmt = QTextCharFormat()
-            fmt.setBackground(QColor(STATUS_COLOURS[claim.status]))
-            fmt.setForeground(QColor("#1b1b1b"))
-            fmt.setUnderlineStyle(STATUS_UNDERLINES[claim.status])
-            if claim.id == self._selected:
-                fmt.setProperty(QTextFormat.Property.OutlinePen, QColor("#1b1b1b"))
-                fmt.setFontWeight(QFont.Weight.DemiBold)
-            selection.format = fmt
+            fmt.setBackground(highlight_colour(claim.status, dark=dark))
+            fmt.setForeground(text_colour)
+            fmt.setUnderlineStyle(UNDERLINES[claim.status])
+            fmt.setUnderlineColor(text_colour)
+            start, end = self._doc_span(claim)
             cursor = QTextCursor(self.document())
-            cursor.setPosition(claim.start)
-            cursor.setPosition(claim.end, QTextCursor.MoveMode.KeepAnchor)
+            cursor.setPosition(start)
+            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            selection = QTextEdit.ExtraSelection()
             selection.cursor = cursor
+            selection.format = fmt
             selections.append(selection)
         self.setExtraSelections(selections)
+        self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        claim = self.workspace.selected_claim
+        if claim is None:
+            return
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(self.palette().color(QPalette.ColorRole.Text), 2)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for rect in self._claim_rects(claim):
+            painter.drawRoundedRect(rect.adjusted(-2, -1, 2, 1), 3, 3)
+        painter.end()
+
+    def _claim_rects(self, claim: Claim) -> list[QRectF]:
+        """One rectangle per visual line that the claim covers, in viewport coordinates."""
+        rects: list[QRectF] = []
+        doc = self.document()
+        layout = doc.documentLayout()
+        offset = QPoint(self.horizontalScrollBar().value(), self.verticalScrollBar().value())
+        claim_start, claim_end = self._doc_span(claim)
+        block = doc.findBlock(claim_start)
+        while block.isValid() and block.position() < claim_end:
+            origin = layout.blockBoundingRect(block).topLeft()
+            text_layout = block.layout()
+            for i in range(text_layout.lineCount()):
+                line = text_layout.lineAt(i)
+                line_start = block.position() + line.textStart()
+                line_end = line_start + line.textLength()
+                start, end = max(claim_start, line_start), min(claim_end, line_end)
+                if start >= end:
+                    continue
+                x1 = _x_of(line, start - block.position())
+                x2 = _x_of(line, end - block.position())
+                rects.append(
+                    QRectF(x1, line.y(), x2 - x1, line.height()).translated(origin - offset)
+                )
+            block = block.next()
+        return rects
+
+    # -- following the workspace ------------------------------------------------------
+
+    def _on_workspace_article_opened(self) -> None:
+        article = self.workspace.article
+        text = article.text if article else ""
+        self.offsets = OffsetMap(text)
+        self.setPlainText(text)
+        self.apply_highlights()
+
+    def _on_workspace_claim_selected(self) -> None:
+        claim = self.workspace.selected_claim
+        if claim is not None:
+            start, end = self._doc_span(claim)
+            cursor = QTextCursor(self.document())
+            for position in (end, start):  # the whole claim in view, its start at least
+                cursor.setPosition(position)
+                self.setTextCursor(cursor)
+                self.ensureCursorVisible()
+        self.viewport().update()
+
+    # -- mouse --------------------------------------------------------------------------
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
@@ -118,13 +245,36 @@ class ArticleView(QTextEdit):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)
-        cursor = self.textCursor()
-        if not cursor.hasSelection():
-            claim = self.claim_at(cursor.position())
+        if event.button() == Qt.MouseButton.LeftButton and not self.textCursor().hasSelection():
+            claim = self.claim_at(self.cursorForPosition(event.position().toPoint()).position())
             if claim is not None:
-                self.claim_clicked.emit(claim.id)
+                self.workspace.select_claim(claim.id)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        claim = self.claim_at(self.cursorForPosition(event.pos()).position())
+        if claim is not None and not self.textCursor().hasSelection():
+            self.workspace.select_claim(claim.id)
+        menu = self.createStandardContextMenu(event.pos())
+        menu.addSeparator()
+        has_selection = self.textCursor().hasSelection()
+        has_claim = self.workspace.selected_claim_id is not None
+        self.add_claim_action.setEnabled(has_selection)
+        self.set_span_action.setEnabled(has_selection and has_claim)
+        self.remove_claim_action.setEnabled(has_claim)
+        self.fit_claim_action.setEnabled(has_claim)
+        for action in self.actions_for_menu:
+            menu.addAction(action)
+        menu.exec(event.globalPos())
+        for action in self.actions_for_menu:
+            action.setEnabled(True)
+
+
+def _x_of(line: QTextLine, position: int) -> float:
+    # PySide6 returns (x, position) here; older versions return x alone.
+    x: Any = line.cursorToX(position)
+    return float(x[0] if isinstance(x, tuple) else x)
 
 
 def _tooltip(claim: Claim) -> str:
     reasons = ", ".join(claim.reasons) or "no reasons recorded"
-    return f"{claim.status.value} · score {claim.score:.2f}\n{reasons}"
+    return f"{LABELS[claim.status]} · check-worthiness {claim.score:.2f}\n{reasons}"

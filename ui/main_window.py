@@ -1,103 +1,348 @@
-"""The main window: composes the article view and the claim list, and runs analysis."""
+"""The main window: builds the panels, the menus and shortcuts, and connects them.
+
+Behaviour lives in the panels and the workspace; this class only composes.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import QByteArray, QMimeData, QSettings, Qt
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
-    QListWidget,
-    QListWidgetItem,
+    QFileDialog,
+    QLabel,
     QMainWindow,
-    QMessageBox,
+    QMenu,
     QProgressBar,
     QSplitter,
+    QVBoxLayout,
     QWidget,
 )
 
 from ui.article_view import ArticleView
-from ui.workers import Worker
-from workbench.analysis import analyze_article
-from workbench.errors import WorkbenchError
-from workbench.ingest import read_path
+from ui.claim_panel import ClaimPanel
+from ui.dialogs import Messages, ShortcutsDialog
+from ui.library_panel import LibraryPanel
+from ui.opener import ArticleOpener
+from ui.status_style import LABELS, SHORTCUT_KEYS
+from ui.store_writer import StoreWriter
+from ui.workspace import LAST_ARTICLE_KEY, LAST_CLAIM_KEY, Workspace
 from workbench.models import Status
+from workbench.samples import SAMPLE_FILE
 from workbench.store import Store
 
 log = logging.getLogger("ui.main_window")
 
-
-def _analyze_file(db_path: Path, path: str) -> int:
-    """Worker body: read, detect and store one article on this thread's own connection."""
-    draft = read_path(path)
-    with Store(db_path) as store:
-        return analyze_article(store, draft).article.id
+OPEN_FILTER = "Articles (*.txt *.md *.markdown *.html *.htm *.docx *.pdf);;All files (*)"
+MAX_RECENT = 10
+WELCOME = (
+    "<b>Welcome.</b> This sample article from Wikinews shows what the workbench does: "
+    "check-worthy claims are highlighted. Select one (J / K), mark it with 1 verified, "
+    "2 disputed, 3 unverifiable, write a note (E) and add evidence links (L). "
+    "Open your own article with Ctrl+O, drop a file here, or paste one with Ctrl+Shift+V."
+)
 
 
 class MainWindow(QMainWindow):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store = store
-        self.pool = QThreadPool(self)
+        self.setObjectName("main_window")
         self.setWindowTitle("Fact-Checking Workbench")
-        self.resize(1200, 800)
-        self.article_view = ArticleView(self)
-        self.claim_list = QListWidget(self)
-        self.claim_list.setObjectName("claim_list")
-        self.claim_list.setWordWrap(True)
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.article_view)
-        splitter.addWidget(self.claim_list)
-        splitter.setSizes([760, 440])
-        self.setCentralWidget(splitter)
+        self.setAcceptDrops(True)
+        self.settings = QSettings()
+        self.writer = StoreWriter(store.path, self)
+        self.workspace = Workspace(store, self.writer, self)
+        self.opener = ArticleOpener(store.path, self)
+
+        self.library = LibraryPanel(self.workspace, self)
+        self.article_view = ArticleView(self.workspace, self)
+        self.claim_panel = ClaimPanel(self.workspace, self)
+        self.welcome = QLabel(WELCOME, self)
+        self.welcome.setObjectName("welcome")
+        self.welcome.setWordWrap(True)
+        self.welcome.setMargin(10)
+        self.welcome.setStyleSheet(
+            "#welcome { background: palette(alternate-base);"
+            " border-bottom: 1px solid palette(mid); }"
+        )
+        self.welcome.hide()
+        centre = QWidget(self)
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(0)
+        centre_layout.addWidget(self.welcome)
+        centre_layout.addWidget(self.article_view)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(self.library)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(self.claim_panel)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([240, 760, 420])
+        self.setCentralWidget(self.splitter)
+
         self.progress = QProgressBar(self)
-        self.progress.setRange(0, 0)
-        self.progress.setMaximumWidth(160)
-        self.progress.hide()
+        self.progress.setObjectName("checked_progress")
+        self.progress.setMaximumWidth(220)
+        self.progress.setFormat("%v of %m claims checked")
+        self.busy = QProgressBar(self)
+        self.busy.setObjectName("busy_indicator")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.hide()
+        self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.progress)
-        self.article_id: int | None = None
-        self.article_view.claim_clicked.connect(self._on_article_view_claim_clicked)
-        self.claim_list.currentItemChanged.connect(self._on_claim_list_current_changed)
+
+        self.shortcut_rows: list[tuple[str, str]] = []
+        self._build_menus()
+
+        self.workspace.article_opened.connect(self._on_workspace_article_opened)
+        self.workspace.claims_changed.connect(self._update_progress)
+        self.workspace.claim_updated.connect(self._update_progress)
+        self.workspace.error_occurred.connect(
+            lambda message: Messages.error(self, "Could not save the change", message)
+        )
+        self.claim_panel.error_occurred.connect(
+            lambda message: Messages.error(self, "Not opened", message)
+        )
+        self.opener.started.connect(self.statusBar().showMessage)
+        self.opener.article_ready.connect(self._on_opener_article_ready)
+        self.opener.failed.connect(self._on_opener_failed)
+        self.opener.busy_changed.connect(self.busy.setVisible)
+        self._restore_geometry()
+        self._update_progress()
+
+    # -- start-up -------------------------------------------------------------------
+
+    def start(self, files: Sequence[str] = ()) -> None:
+        """Open ``files``; else the last article and claim; on a first run, the sample."""
+        self.library.refresh()
+        self.opener.warm_up()
+        store = self.workspace.store
+        if files:
+            self.open_files(files)
+        elif not store.articles():
+            self.opener.open_sample()
+        else:
+            last = store.setting(LAST_ARTICLE_KEY)
+            articles = store.articles()
+            ids = {a.id for a in articles}
+            article_id = int(last) if last and last.isdigit() and int(last) in ids else None
+            self.workspace.open_article(article_id or articles[0].id)
+            claim = store.setting(LAST_CLAIM_KEY)
+            if claim and claim.isdigit():
+                self.workspace.select_claim(int(claim))
 
     def open_files(self, paths: Sequence[str]) -> None:
         for path in paths:
-            worker = Worker(_analyze_file, self.store.path, path)
-            worker.signals.started.connect(lambda p=path: self._on_analysis_started(p))
-            worker.signals.returned.connect(self.show_article)
-            worker.signals.errored.connect(self._on_worker_errored)
-            worker.signals.finished.connect(self.progress.hide)
-            self.pool.start(worker)
+            self._add_recent(str(Path(path).resolve()))
+        self.opener.open_files(list(paths))
 
-    def show_article(self, article_id: int) -> None:
-        article = self.store.article(article_id)
-        claims = self.store.claims(article_id)
-        self.article_id = article_id
-        self.article_view.set_article(article, claims)
-        self.claim_list.clear()
-        for claim in claims:
-            item = QListWidgetItem(f"{claim.score:.2f}  {claim.text}")
-            item.setData(Qt.ItemDataRole.UserRole, claim.id)
-            self.claim_list.addItem(item)
-        checked = sum(c.status is not Status.UNCHECKED for c in claims)
-        self.setWindowTitle(f"{article.title or 'Untitled'} — Fact-Checking Workbench")
-        self.statusBar().showMessage(f"{len(claims)} claims · {checked} checked")
+    # -- menus and shortcuts -----------------------------------------------------------
 
-    def _on_analysis_started(self, path: str) -> None:
-        self.progress.show()
-        self.statusBar().showMessage(f"Analysing {Path(path).name} …")
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            keys = QKeySequence(shortcut)
+            action.setShortcut(keys)
+            self.shortcut_rows.append(
+                (keys.toString(QKeySequence.SequenceFormat.NativeText), text.replace("…", ""))
+            )
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
 
-    def _on_worker_errored(self, exc: Exception) -> None:
-        message = str(exc) if isinstance(exc, WorkbenchError) else f"Unexpected error: {exc!r}"
+    def _add_existing(self, menu: QMenu, action: QAction) -> None:
+        menu.addAction(action)
+        self.addAction(action)
+        if not action.shortcut().isEmpty():
+            self.shortcut_rows.append(
+                (action.shortcut().toString(QKeySequence.SequenceFormat.NativeText), action.text())
+            )
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&Open…", self._ask_open, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._action(file_menu, "&Paste as new article", self.paste_article, "Ctrl+Shift+V")
+        self._action(file_menu, "Open the &sample article", self.opener.open_sample)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit_menu = bar.addMenu("&Edit")
+        undo = self.workspace.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence("Ctrl+Z"))
+        redo = self.workspace.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self._add_existing(edit_menu, undo)
+        self._add_existing(edit_menu, redo)
+        edit_menu.addSeparator()
+        for action in self.article_view.actions_for_menu:
+            self._add_existing(edit_menu, action)
+        edit_menu.addSeparator()
+        self._action(edit_menu, "&Find in library", self.library.focus_search, "Ctrl+F")
+
+        claim_menu = bar.addMenu("&Claim")
+        self._action(claim_menu, "&Next claim", lambda: self.workspace.select_next(1), "J")
+        self._action(claim_menu, "&Previous claim", lambda: self.workspace.select_next(-1), "K")
+        # In the article the arrow keys step through claims; lists keep their own arrows.
+        for key, step in (("Down", 1), ("Up", -1), ("Right", 1), ("Left", -1)):
+            shortcut = QAction(self.article_view)
+            shortcut.setShortcut(QKeySequence(key))
+            shortcut.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.triggered.connect(lambda _=False, s=step: self.workspace.select_next(s))
+            self.article_view.addAction(shortcut)
+        self.shortcut_rows.append(("Arrow keys", "Next / previous claim (in the article)"))
+        claim_menu.addSeparator()
+        for status in (Status.VERIFIED, Status.DISPUTED, Status.UNVERIFIABLE, Status.UNCHECKED):
+            self._action(
+                claim_menu,
+                f"Mark {LABELS[status].lower()}",
+                functools.partial(self._set_selected_status, status),
+                SHORTCUT_KEYS[status],
+            )
+        claim_menu.addSeparator()
+        self._action(claim_menu, "&Edit note", self.claim_panel.focus_note, "E")
+        self._action(
+            claim_menu, "Add evidence &link…", lambda: self.claim_panel.request_add_evidence(), "L"
+        )
+
+        help_menu = bar.addMenu("&Help")
+        self._action(
+            help_menu,
+            "&Keyboard shortcuts",
+            lambda: ShortcutsDialog.show_for(self.shortcut_rows, self),
+            "F1",
+        )
+
+    def _set_selected_status(self, status: Status) -> None:
+        if self.workspace.selected_claim_id is not None:
+            self.workspace.set_status(self.workspace.selected_claim_id, status)
+
+    # -- getting articles in ------------------------------------------------------------
+
+    def _ask_open(self) -> None:
+        start = str(self.settings.value("ui/last_folder", str(Path.home())))
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open articles", start, OPEN_FILTER)
+        if paths:
+            self.settings.setValue("ui/last_folder", str(Path(paths[0]).parent))
+            self.open_files(paths)
+
+    def paste_article(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        text = _clipboard_article(mime)
+        if text:
+            self.opener.open_text(text)
+        else:
+            Messages.error(self, "Nothing to paste", "The clipboard holds no text.")
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("ui/recent_files", [])
+        if isinstance(value, str):
+            return [value] if value else []
+        return [str(v) for v in value if v] if isinstance(value, list) else []
+
+    def _add_recent(self, path: str) -> None:
+        items = [path, *(p for p in self.recent_files() if p != path)][:MAX_RECENT]
+        self.settings.setValue("ui/recent_files", items)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_files():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_files([p]))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_files(paths)
+
+    # -- following the workspace and the opener -----------------------------------------
+
+    def _on_opener_article_ready(self, article_id: int) -> None:
         self.statusBar().clearMessage()
-        QMessageBox.warning(self, "Could not open the article", message)
+        self.library.refresh()
+        self.workspace.open_article(article_id)
+        if self.workspace.claims:
+            self.workspace.select_claim(self.workspace.claims[0].id)
 
-    def _on_article_view_claim_clicked(self, claim_id: int) -> None:
-        for row in range(self.claim_list.count()):
-            item = self.claim_list.item(row)
-            if item.data(Qt.ItemDataRole.UserRole) == claim_id:
-                self.claim_list.setCurrentItem(item)
+    def _on_opener_failed(self, what: str, message: str) -> None:
+        self.statusBar().clearMessage()
+        Messages.error(self, f"Could not open {what}", message)
 
-    def _on_claim_list_current_changed(self, current: QListWidgetItem | None) -> None:
-        if current is not None:
-            self.article_view.select_claim(current.data(Qt.ItemDataRole.UserRole))
+    def _on_workspace_article_opened(self) -> None:
+        article = self.workspace.article
+        title = article.title if article and article.title else "Untitled"
+        self.setWindowTitle(
+            f"{title} — Fact-Checking Workbench" if article else "Fact-Checking Workbench"
+        )
+        self.welcome.setVisible(bool(article and article.origin == f"<sample:{SAMPLE_FILE}>"))
+        self._update_progress()
+
+    def _update_progress(self) -> None:
+        claims = self.workspace.claims
+        checked = sum(c.status is not Status.UNCHECKED for c in claims)
+        self.progress.setRange(0, max(1, len(claims)))
+        self.progress.setValue(checked)
+        self.progress.setFormat(f"{checked} of {len(claims)} claims checked")
+
+    # -- geometry and closing -------------------------------------------------------------
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.value("ui/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 860)
+        for name, splitter in (
+            ("ui/main_splitter", self.splitter),
+            ("ui/claim_splitter", self.claim_panel.splitter),
+        ):
+            state = self.settings.value(name)
+            if isinstance(state, QByteArray) and not state.isEmpty():
+                splitter.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.claim_panel.save_note()
+        self.settings.setValue("ui/geometry", self.saveGeometry())
+        self.settings.setValue("ui/main_splitter", self.splitter.saveState())
+        self.settings.setValue("ui/claim_splitter", self.claim_panel.splitter.saveState())
+        self.settings.sync()
+        self.opener.pool.waitForDone()
+        self.writer.close()
+        super().closeEvent(event)
+
+
+def _clipboard_article(mime: QMimeData) -> str:
+    """Pasted HTML (a copied web page) is kept as HTML so the reader can clean it."""
+    if mime.hasHtml() and mime.html().strip():
+        return mime.html()
+    return mime.text() if mime.hasText() else ""

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Signal
 
 log = logging.getLogger("ui.workers")
 
@@ -43,8 +43,3 @@ class Worker(QRunnable):
             self.signals.returned.emit(result)
         finally:
             self.signals.finished.emit()
-
-
-def start(worker: Worker, pool: QThreadPool | None = None) -> Worker:
-    (pool or QThreadPool.globalInstance()).start(worker)
-    return worker

@@ -29,3 +29,22 @@ def analyze_article(
         return ImportResult(store.article(existing), tuple(store.claims(existing)), False)
     claims = detect_claims(draft.text, nlp=nlp)
     return store.add_article(draft, claims)
+
+
+def sentence_bounds(
+    text: str, start: int, end: int, *, nlp: Language | None = None
+) -> tuple[int, int]:
+    """Widen ``start:end`` to the whole sentences it touches (for fixing a claim's span)."""
+    from workbench.nlp import load_pipeline
+
+    doc = (nlp or load_pipeline())(text)
+    first, last = start, end
+    for sent in doc.sents:
+        lo, hi = sent.start_char, sent.end_char
+        if lo <= start < hi or (lo < end <= hi):
+            first, last = min(first, lo), max(last, hi)
+    while last > first and text[last - 1].isspace():
+        last -= 1
+    while first < last and text[first].isspace():
+        first += 1
+    return first, last

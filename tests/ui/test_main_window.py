@@ -1,0 +1,295 @@
+"""The desktop app as a fact-checker uses it: keyboard triage, evidence, undo, restore."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from ui.dialogs import EvidenceDialog, Messages
+from ui.main_window import MainWindow
+from workbench.models import ArticleDraft, DetectedClaim, Status
+from workbench.store import Store
+
+TEXT = (
+    "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday.\n\n"
+    "“I’m not supposed to give more details,” he added.\n\n"
+    "On Thursday, 70 lawmakers introduced a resolution urging the government to stop.\n\n"
+    "The UN has already characterised the war as an illegal invasion."
+)
+CLAIMS = [
+    "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday.",
+    "On Thursday, 70 lawmakers introduced a resolution urging the government to stop.",
+    "The UN has already characterised the war as an illegal invasion.",
+]
+
+
+def seed(path: Path) -> int:
+    with Store(path) as store:
+        detected = [
+            DetectedClaim(TEXT.index(c), TEXT.index(c) + len(c), c, 0.8, ("number",))
+            for c in CLAIMS
+        ]
+        return store.add_article(ArticleDraft(TEXT, title="Troops"), detected).article.id
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "ui.db"
+
+
+@pytest.fixture
+def errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    shown: list[str] = []
+    monkeypatch.setattr(Messages, "error", classmethod(lambda cls, p, t, m: shown.append(m)))
+    return shown
+
+
+def make_window(qtbot: QtBot, db_path: Path, files: list[str] | None = None) -> MainWindow:
+    store = Store(db_path)
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    window.start(files or [])
+    return window
+
+
+def close_window(window: MainWindow) -> None:
+    window.close()
+    window.workspace.store.close()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, db_path: Path, errors: list[str]) -> Iterator[MainWindow]:
+    seed(db_path)
+    win = make_window(qtbot, db_path)
+    qtbot.waitUntil(lambda: win.workspace.article is not None)
+    yield win
+    close_window(win)
+
+
+def wait_saved(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.writer.pending == 0)
+
+
+def key(qtbot: QtBot, window: MainWindow, keys: str) -> None:
+    window.article_view.setFocus()
+    for k in keys:
+        qtbot.keyClick(window.article_view, k)
+    wait_saved(qtbot, window)
+
+
+def stored_statuses(db_path: Path) -> list[Status]:
+    with Store(db_path) as store:
+        return [c.status for c in store.claims(1)]
+
+
+def test_article_shows_one_highlight_per_claim(window: MainWindow) -> None:
+    view = window.article_view
+    assert len(view.highlights()) == 3
+    texts = [h.cursor.selectedText() for h in view.highlights()]
+    assert texts == CLAIMS
+    assert window.claim_panel.claim_model.rowCount() == 3
+    assert window.library.model.rowCount() == 1
+    assert "0/3 checked" in window.library.model.index(0, 0).data()
+
+
+def test_keyboard_triage_sets_statuses(qtbot: QtBot, window: MainWindow, db_path: Path) -> None:
+    key(qtbot, window, "j1j2j3")
+    assert stored_statuses(db_path) == [Status.VERIFIED, Status.DISPUTED, Status.UNVERIFIABLE]
+    key(qtbot, window, "k0")
+    assert stored_statuses(db_path)[1] is Status.UNCHECKED
+    assert window.progress.value() == 2
+    assert "2/3 checked" in window.library.model.index(0, 0).data()
+    colours = {h.format.background().color().name() for h in window.article_view.highlights()}
+    assert len(colours) == 2  # verified and unverifiable differ; the rest share "unchecked"
+
+
+def test_undo_and_redo_status_note_and_evidence(
+    qtbot: QtBot, window: MainWindow, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key(qtbot, window, "j2")
+    panel = window.claim_panel
+    panel.note.setPlainText("Ministry says 10,000")
+    panel.save_note()
+    monkeypatch.setattr(
+        EvidenceDialog, "ask", classmethod(lambda cls, *a, **k: ("https://e.org/?a=1&b=2", "E", ""))
+    )
+    key(qtbot, window, "l")
+    with Store(db_path) as store:
+        claim = store.claims(1)[0]
+        assert (claim.status, claim.note) == (Status.DISPUTED, "Ministry says 10,000")
+        assert [e.url for e in claim.evidence] == ["https://e.org/?a=1&b=2"]
+    assert panel.evidence_model.rowCount() == 1
+    stack = window.workspace.undo_stack
+    for _ in range(3):
+        stack.undo()
+    wait_saved(qtbot, window)
+    with Store(db_path) as store:
+        claim = store.claims(1)[0]
+        assert (claim.status, claim.note, claim.evidence) == (Status.UNCHECKED, "", ())
+    assert panel.note.toPlainText() == ""
+    qtbot.keyClick(
+        window.article_view,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    wait_saved(qtbot, window)
+    assert stored_statuses(db_path)[0] is Status.DISPUTED
+
+
+def test_note_is_saved_while_typing(qtbot: QtBot, window: MainWindow, db_path: Path) -> None:
+    key(qtbot, window, "je")
+    assert window.claim_panel.note.hasFocus()
+    qtbot.keyClicks(window.claim_panel.note, "Source 12")
+    qtbot.waitUntil(lambda: window.workspace.claims[0].note == "Source 12")
+    assert stored_statuses(db_path)[0] is Status.UNCHECKED  # "1" and "2" were typed, not shortcuts
+    with Store(db_path) as store:
+        assert store.claims(1)[0].note == "Source 12"
+
+
+def test_adding_a_claim_from_a_selection(qtbot: QtBot, window: MainWindow, db_path: Path) -> None:
+    view = window.article_view
+    sentence = "“I’m not supposed to give more details,” he added."
+    cursor = view.textCursor()
+    cursor.setPosition(TEXT.index(sentence))
+    cursor.setPosition(TEXT.index(sentence) + len(sentence), cursor.MoveMode.KeepAnchor)
+    view.setTextCursor(cursor)
+    view.add_selection_as_claim()
+    qtbot.waitUntil(lambda: len(view.highlights()) == 4)
+    assert window.workspace.selected_claim is not None
+    assert window.workspace.selected_claim.text == sentence
+    window.workspace.undo_stack.undo()
+    qtbot.waitUntil(lambda: len(view.highlights()) == 3)
+    window.workspace.undo_stack.redo()
+    qtbot.waitUntil(lambda: len(view.highlights()) == 4)
+    key(qtbot, window, "k")  # move away and back: the claim is real and stored
+    with Store(db_path) as store:
+        assert sentence in [c.text for c in store.claims(1)]
+
+
+def test_removing_a_claim_can_be_undone(qtbot: QtBot, window: MainWindow) -> None:
+    key(qtbot, window, "j1")
+    qtbot.keyClick(window.article_view, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: len(window.article_view.highlights()) == 2)
+    window.workspace.undo_stack.undo()
+    qtbot.waitUntil(lambda: len(window.article_view.highlights()) == 3)
+    assert window.workspace.claims[0].status is Status.VERIFIED
+
+
+def test_dropping_a_link_adds_evidence(qtbot: QtBot, window: MainWindow) -> None:
+    key(qtbot, window, "j")
+    mime = QMimeData()
+    mime.setUrls([QUrl("https://example.org/source")])
+    panel = window.claim_panel
+    event = QDropEvent(
+        panel.rect().center().toPointF(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    panel.dropEvent(event)
+    qtbot.waitUntil(lambda: panel.evidence_model.rowCount() == 1)
+
+
+def test_state_is_restored_after_closing(qtbot: QtBot, db_path: Path, errors: list[str]) -> None:
+    seed(db_path)
+    first = make_window(qtbot, db_path)
+    qtbot.waitUntil(lambda: first.workspace.article is not None)
+    key(qtbot, first, "jj3")
+    first.claim_panel.note.setPlainText("unsaved until close")
+    first.claim_panel._note_timer.start()  # typing just happened
+    close_window(first)
+    second = make_window(qtbot, db_path)
+    assert second.workspace.article is not None
+    assert second.workspace.selected_claim_id == second.workspace.claims[1].id
+    assert second.workspace.claims[1].status is Status.UNVERIFIABLE
+    assert second.workspace.claims[1].note == "unsaved until close"
+    assert second.claim_panel.claim_list.currentIndex().row() == 1
+    close_window(second)
+
+
+def test_first_run_shows_the_sample_with_highlights(
+    qtbot: QtBot, db_path: Path, errors: list[str]
+) -> None:
+    window = make_window(qtbot, db_path)
+    qtbot.waitUntil(lambda: window.workspace.article is not None, timeout=20_000)
+    assert window.workspace.article.source == "Wikinews"
+    assert window.welcome.isVisible()
+    assert len(window.article_view.highlights()) >= 5
+    close_window(window)
+
+
+def test_analysis_keeps_the_event_loop_running(
+    qtbot: QtBot, db_path: Path, tmp_path: Path, errors: list[str]
+) -> None:
+    seed(db_path)
+    long_article = tmp_path / "long.txt"
+    paragraph = (
+        "The ministry said on Tuesday that 4,500 people were evacuated from 12 villages, "
+        "and officials reported damage worth $3 million. "
+    )
+    long_article.write_text("\n\n".join(paragraph * 3 for _ in range(600)), encoding="utf-8")
+    window = make_window(qtbot, db_path)
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    window.open_files([str(long_article)])
+    qtbot.waitUntil(lambda: window.opener.busy, timeout=5_000)
+    qtbot.waitUntil(lambda: not window.opener.busy, timeout=60_000)
+    timer.stop()
+    assert len(ticks) >= 3, "the UI thread must keep processing events during analysis"
+    qtbot.waitUntil(
+        lambda: window.workspace.article is not None and window.workspace.article.id == 2
+    )
+    assert len(window.article_view.highlights()) > 1000
+    close_window(window)
+
+
+def test_bad_file_shows_a_dialog(
+    qtbot: QtBot, db_path: Path, tmp_path: Path, errors: list[str]
+) -> None:
+    seed(db_path)
+    window = make_window(qtbot, db_path)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    window.open_files([str(empty)])
+    qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
+    assert "empty" in errors[0]
+    assert window.workspace.article is not None and window.workspace.article.id == 1
+    close_window(window)
+
+
+def test_shortcuts_are_listed(window: MainWindow) -> None:
+    keys = {k for k, _ in window.shortcut_rows}
+    for expected in ("J", "K", "1", "2", "3", "0", "E", "L", "Ctrl+F", "Ctrl+Z", "Ctrl+Shift+V"):
+        assert expected in keys
+
+
+def test_item_models_pass_the_model_tester(qtmodeltester: object, window: MainWindow) -> None:
+    for model in (
+        window.claim_panel.claim_model,
+        window.claim_panel.evidence_model,
+        window.library.model,
+    ):
+        qtmodeltester.check(model)  # type: ignore[attr-defined]
+
+
+def test_clipboard_paste_opens_a_new_article(qtbot: QtBot, window: MainWindow) -> None:
+    QApplication.clipboard().setText(
+        "Officials said 300 homes were destroyed on Monday.\n\nThe mayor resigned in 2019."
+    )
+    window.paste_article()
+    qtbot.waitUntil(
+        lambda: window.workspace.article is not None and window.workspace.article.id == 2,
+        timeout=20_000,
+    )
+    assert window.library.model.rowCount() == 2

@@ -1,0 +1,335 @@
+"""The claim panel: the article's claims in reading order, and the selected claim's verdict.
+
+Status buttons, claimant, note and evidence links all edit through the workspace, so
+every change is saved as it is made and can be undone.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.dialogs import EvidenceDialog
+from ui.item_models import ClaimListModel, EvidenceListModel, ItemRole
+from ui.status_style import LABELS, SHORTCUT_KEYS, status_icon
+from ui.workspace import Workspace
+from workbench.models import Claim, Evidence, Status
+
+log = logging.getLogger("ui.claim_panel")
+
+NOTE_SAVE_DELAY_MS = 400
+"""Typing pauses this long before the note is saved (and always on leaving the claim)."""
+
+
+def is_web_url(text: str) -> bool:
+    parts = urlsplit(text.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+class ClaimPanel(QWidget):
+    """List of claims above the editor for the selected one."""
+
+    error_occurred = Signal(str)
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("claim_panel")
+        self.setAcceptDrops(True)
+        self.workspace = workspace
+        self._shown_claim_id: int | None = None
+
+        self.claim_model = ClaimListModel(self)
+        self.claim_list = QListView(self)
+        self.claim_list.setObjectName("claim_list")
+        self.claim_list.setModel(self.claim_model)
+        self.claim_list.setWordWrap(True)
+        self.claim_list.setAlternatingRowColors(True)
+        self.claim_list.setSpacing(2)
+        self.claim_list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.claim_list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.claim_list.selectionModel().currentChanged.connect(self._on_claim_list_current)
+
+        self.editor = QWidget(self)
+        self.claim_text = QLabel(self.editor)
+        self.claim_text.setObjectName("claim_text")
+        self.claim_text.setWordWrap(True)
+        self.claim_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reasons = QLabel(self.editor)
+        self.reasons.setWordWrap(True)
+        self.reasons.setObjectName("claim_reasons")
+
+        self.status_group = QButtonGroup(self)
+        self.status_group.setExclusive(True)
+        self.status_buttons: dict[Status, QPushButton] = {}
+        status_row = QHBoxLayout()
+        status_row.setSpacing(4)
+        for status in (Status.VERIFIED, Status.DISPUTED, Status.UNVERIFIABLE, Status.UNCHECKED):
+            button = QPushButton(status_icon(status), LABELS[status], self.editor)
+            button.setCheckable(True)
+            button.setToolTip(f"Mark {LABELS[status].lower()} ({SHORTCUT_KEYS[status]})")
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.clicked.connect(lambda _=False, s=status: self._request_status(s))
+            self.status_group.addButton(button)
+            self.status_buttons[status] = button
+            status_row.addWidget(button)
+
+        self.claimant = QLineEdit(self.editor)
+        self.claimant.setPlaceholderText("Who made the claim")
+        self.claimant.editingFinished.connect(self._save_claimant)
+        self.note = QPlainTextEdit(self.editor)
+        self.note.setObjectName("note_editor")
+        self.note.setPlaceholderText(
+            "Notes: what you checked, sources, reasoning (saved as you type)"
+        )
+        self.note.setTabChangesFocus(True)
+        self._note_timer = QTimer(self)
+        self._note_timer.setSingleShot(True)
+        self._note_timer.setInterval(NOTE_SAVE_DELAY_MS)
+        self._note_timer.timeout.connect(self.save_note)
+        self.note.textChanged.connect(self._on_note_text_changed)
+
+        self.evidence_model = EvidenceListModel(self)
+        self.evidence_list = QListView(self.editor)
+        self.evidence_list.setObjectName("evidence_list")
+        self.evidence_list.setModel(self.evidence_model)
+        self.evidence_list.setWordWrap(True)
+        self.evidence_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.evidence_list.doubleClicked.connect(self._on_evidence_double_clicked)
+        self.evidence_list.setToolTip("Double-click to open; drop a link here to add it")
+        self.add_evidence_button = QPushButton("Add link…", self.editor)
+        self.add_evidence_button.setToolTip("Add an evidence link (L); or drop a URL on the panel")
+        self.add_evidence_button.clicked.connect(self.request_add_evidence)
+        self.edit_evidence_button = QPushButton("Edit…", self.editor)
+        self.edit_evidence_button.clicked.connect(self._edit_current_evidence)
+        self.remove_evidence_button = QPushButton("Remove", self.editor)
+        self.remove_evidence_button.clicked.connect(self._remove_current_evidence)
+        self.open_evidence_button = QPushButton("Open", self.editor)
+        self.open_evidence_button.setToolTip("Open in the web browser (http and https links only)")
+        self.open_evidence_button.clicked.connect(self._open_current_evidence)
+        evidence_buttons = QHBoxLayout()
+        for button in (
+            self.add_evidence_button,
+            self.edit_evidence_button,
+            self.remove_evidence_button,
+            self.open_evidence_button,
+        ):
+            evidence_buttons.addWidget(button)
+        evidence_buttons.addStretch(1)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Claimant", self.claimant)
+        form.addRow("Note", self.note)
+        evidence_box = QVBoxLayout()
+        evidence_box.addWidget(self.evidence_list)
+        evidence_box.addLayout(evidence_buttons)
+        form.addRow("Evidence", evidence_box)
+
+        editor_layout = QVBoxLayout(self.editor)
+        editor_layout.setContentsMargins(6, 6, 6, 6)
+        editor_layout.addWidget(self.claim_text)
+        editor_layout.addWidget(self.reasons)
+        editor_layout.addLayout(status_row)
+        editor_layout.addLayout(form, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setObjectName("claim_splitter")
+        self.splitter.addWidget(self.claim_list)
+        self.splitter.addWidget(self.editor)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+        workspace.article_opened.connect(self._on_workspace_article_opened)
+        workspace.claims_changed.connect(self._on_workspace_claims_changed)
+        workspace.claim_updated.connect(self._on_workspace_claim_updated)
+        workspace.claim_selected.connect(self._on_workspace_claim_selected)
+        self._show_claim(None)
+
+    # -- requests from the user -------------------------------------------------------
+
+    def focus_note(self) -> None:
+        if self._shown_claim_id is not None:
+            self.note.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.note.moveCursor(self.note.textCursor().MoveOperation.End)
+
+    def request_add_evidence(self, url: str = "") -> None:
+        claim_id = self._shown_claim_id
+        if claim_id is None:
+            return
+        answer = EvidenceDialog.ask(self, url=url)
+        if answer is not None:
+            self.workspace.add_evidence(claim_id, *answer)
+
+    def save_note(self) -> None:
+        """Write the note now (also called before switching claims or closing)."""
+        self._note_timer.stop()
+        if self._shown_claim_id is not None:
+            self.workspace.set_note(self._shown_claim_id, self.note.toPlainText())
+
+    def _request_status(self, status: Status) -> None:
+        if self._shown_claim_id is not None:
+            self.workspace.set_status(self._shown_claim_id, status)
+
+    def _save_claimant(self) -> None:
+        if self._shown_claim_id is not None:
+            self.workspace.set_claimant(self._shown_claim_id, self.claimant.text())
+
+    def _current_evidence(self) -> Evidence | None:
+        index = self.evidence_list.currentIndex()
+        item = index.data(ItemRole) if index.isValid() else None
+        return item if isinstance(item, Evidence) else None
+
+    def _edit_current_evidence(self) -> None:
+        item = self._current_evidence()
+        if item is None:
+            return
+        answer = EvidenceDialog.ask(self, url=item.url, title=item.title, note=item.note)
+        if answer is not None:
+            self.workspace.edit_evidence(item, *answer)
+
+    def _remove_current_evidence(self) -> None:
+        item = self._current_evidence()
+        if item is not None:
+            self.workspace.remove_evidence(item)
+
+    def _open_current_evidence(self) -> None:
+        item = self._current_evidence()
+        if item is not None:
+            self._open_url(item.url)
+
+    def _on_evidence_double_clicked(self, index: QModelIndex) -> None:
+        item = index.data(ItemRole)
+        if isinstance(item, Evidence):
+            self._open_url(item.url)
+
+    def _open_url(self, url: str) -> None:
+        if is_web_url(url):
+            QDesktopServices.openUrl(QUrl(url))
+        else:
+            self.error_occurred.emit(f"Only http and https links are opened: {url}")
+
+    # -- drops: a link dropped on the panel becomes evidence -------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._shown_claim_id is not None and self._dropped_url(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        url = self._dropped_url(event)
+        if url is not None and self._shown_claim_id is not None:
+            event.acceptProposedAction()
+            self.workspace.add_evidence(self._shown_claim_id, url)
+        else:
+            event.ignore()
+
+    @staticmethod
+    def _dropped_url(event: QDragEnterEvent | QDropEvent) -> str | None:
+        mime = event.mimeData()
+        candidates = [u.toString() for u in mime.urls()] if mime.hasUrls() else []
+        if mime.hasText():
+            candidates.append(mime.text().strip())
+        return next((c for c in candidates if is_web_url(c)), None)
+
+    # -- following the workspace ------------------------------------------------------
+
+    def _on_workspace_article_opened(self) -> None:
+        self._note_timer.stop()
+        self._shown_claim_id = None
+        self.claim_model.set_items(self.workspace.claims)
+        self._show_claim(None)
+
+    def _on_workspace_claims_changed(self) -> None:
+        self.claim_model.set_items(self.workspace.claims)
+        self._show_claim(self.workspace.selected_claim)
+        self._select_row_of(self.workspace.selected_claim_id)
+
+    def _on_workspace_claim_updated(self, claim: Claim) -> None:
+        row = self.claim_model.row_of(claim.id)
+        if row >= 0:
+            self.claim_model.replace_item(row, claim)
+        if claim.id == self._shown_claim_id:
+            self._show_claim(claim, keep_note=True)
+
+    def _on_workspace_claim_selected(self, claim_id: int | None) -> None:
+        if self._note_timer.isActive():
+            self.save_note()
+        self._show_claim(self.workspace.selected_claim)
+        self._select_row_of(claim_id)
+
+    def _on_claim_list_current(self, current: QModelIndex) -> None:
+        claim = current.data(ItemRole) if current.isValid() else None
+        if isinstance(claim, Claim):
+            self.workspace.select_claim(claim.id)
+
+    def _on_note_text_changed(self) -> None:
+        if self._shown_claim_id is not None and not self.note.isReadOnly():
+            self._note_timer.start()
+
+    # -- showing ----------------------------------------------------------------------
+
+    def _select_row_of(self, claim_id: int | None) -> None:
+        row = -1 if claim_id is None else self.claim_model.row_of(claim_id)
+        selection = self.claim_list.selectionModel()
+        if row < 0:
+            selection.clearSelection()
+            return
+        index = self.claim_model.index(row, 0)
+        if self.claim_list.currentIndex() != index:
+            selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.claim_list.scrollTo(index)
+
+    def _show_claim(self, claim: Claim | None, *, keep_note: bool = False) -> None:
+        changed = claim is None or claim.id != self._shown_claim_id
+        self._shown_claim_id = None if claim is None else claim.id
+        self.editor.setEnabled(claim is not None)
+        if claim is None:
+            self.claim_text.setText("Select a claim (J / K) to record a verdict.")
+            self.reasons.clear()
+            self.status_group.setExclusive(False)
+            for button in self.status_buttons.values():
+                button.setChecked(False)
+            self.status_group.setExclusive(True)
+            self.note.blockSignals(True)
+            self.note.clear()
+            self.note.blockSignals(False)
+            self.claimant.clear()
+            self.evidence_model.set_items([])
+            return
+        self.claim_text.setText(f"“{claim.text}”")
+        self.reasons.setText(f"Score {claim.score:.2f} · {', '.join(claim.reasons)}")
+        self.status_buttons[claim.status].setChecked(True)
+        typing = keep_note and (self.note.hasFocus() or self._note_timer.isActive())
+        if (changed or not typing) and self.note.toPlainText() != claim.note:
+            self.note.blockSignals(True)
+            self.note.setPlainText(claim.note)
+            self.note.blockSignals(False)
+        if changed or not self.claimant.hasFocus():
+            self.claimant.setText(claim.claimant)
+        self.evidence_model.set_items(claim.evidence)
+
+    def shortcut_hint(self) -> str:
+        keys = ", ".join(f"{SHORTCUT_KEYS[s]} {LABELS[s]}" for s in SHORTCUT_KEYS)
+        return f"{keys} · E note · L link · {QKeySequence('Ctrl+Z').toString()} undo"

@@ -1,0 +1,116 @@
+"""Small dialogs, each behind a classmethod such as ``ask`` that tests can replace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.errors import ValidationError
+from workbench.store import validate_url
+
+
+class EvidenceDialog(QDialog):
+    """Ask for an evidence link: URL (http or https), title and note."""
+
+    def __init__(
+        self, parent: QWidget | None = None, *, url: str = "", title: str = "", note: str = ""
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Evidence link")
+        self.setMinimumWidth(480)
+        self.url = QLineEdit(url, self)
+        self.url.setPlaceholderText("https://…")
+        self.title_edit = QLineEdit(title, self)
+        self.title_edit.setPlaceholderText("What the page is (optional)")
+        self.note = QPlainTextEdit(note, self)
+        self.note.setPlaceholderText("What it shows (optional)")
+        self.note.setTabChangesFocus(True)
+        self.note.setMaximumHeight(90)
+        self.problem = QLabel(self)
+        self.problem.setObjectName("problem")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        form = QFormLayout()
+        form.addRow("URL", self.url)
+        form.addRow("Title", self.title_edit)
+        form.addRow("Note", self.note)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        try:
+            self.url.setText(validate_url(self.url.text()))
+        except ValidationError as exc:
+            self.problem.setText(str(exc))
+            self.problem.show()
+            self.url.setFocus()
+            return
+        super().accept()
+
+    def values(self) -> tuple[str, str, str]:
+        return self.url.text(), self.title_edit.text().strip(), self.note.toPlainText()
+
+    @classmethod
+    def ask(
+        cls, parent: QWidget | None, *, url: str = "", title: str = "", note: str = ""
+    ) -> tuple[str, str, str] | None:
+        """Return ``(url, title, note)``, or None if the user cancelled."""
+        dialog = cls(parent, url=url, title=title, note=note)
+        return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class ShortcutsDialog(QDialog):
+    """Help > Keyboard shortcuts: every shortcut the window defines, in one table."""
+
+    def __init__(self, rows: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.setMinimumSize(460, 520)
+        table = QTableWidget(len(rows), 2, self)
+        table.setObjectName("shortcuts_table")
+        table.setHorizontalHeaderLabels(["Keys", "Action"])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for row, (keys, action) in enumerate(rows):
+            table.setItem(row, 0, QTableWidgetItem(keys))
+            table.setItem(row, 1, QTableWidgetItem(action))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(table)
+        layout.addWidget(buttons)
+        self.table = table
+
+    @classmethod
+    def show_for(cls, rows: Sequence[tuple[str, str]], parent: QWidget | None) -> None:
+        cls(rows, parent).exec()
+
+
+class Messages:
+    """The one path for user-facing problems: a known problem becomes a clear dialog."""
+
+    @classmethod
+    def error(cls, parent: QWidget | None, title: str, message: str) -> None:
+        QMessageBox.warning(parent, title, message)

@@ -1,0 +1,103 @@
+"""Qt item models: thin adapters over lists of core objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from ui.status_style import GLYPHS, LABELS, status_icon
+from workbench.models import Claim, Evidence
+from workbench.store import ArticleSummary
+
+T = TypeVar("T")
+Index = QModelIndex | QPersistentModelIndex
+
+ItemRole = Qt.ItemDataRole.UserRole + 1
+"""The core object behind a row (an ``ArticleSummary``, ``Claim`` or ``Evidence``)."""
+
+
+class _ListModel(QAbstractListModel, Generic[T]):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._items: list[T] = []
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
+        return 0 if parent.isValid() else len(self._items)
+
+    @property
+    def items(self) -> list[T]:
+        return list(self._items)
+
+    def item(self, row: int) -> T:
+        return self._items[row]
+
+    def set_items(self, items: Sequence[T]) -> None:
+        self.beginResetModel()
+        self._items = list(items)
+        self.endResetModel()
+
+    def replace_item(self, row: int, item: T) -> None:
+        self._items[row] = item
+        index = self.index(row, 0)
+        self.dataChanged.emit(index, index)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        item = self._items[index.row()]
+        if role == ItemRole:
+            return item
+        return self._data(item, role)
+
+    def _data(self, item: T, role: int) -> Any:
+        raise NotImplementedError
+
+
+class ArticleListModel(_ListModel[ArticleSummary]):
+    """The library: one row per stored article, newest first."""
+
+    def row_of(self, article_id: int) -> int:
+        return next((i for i, a in enumerate(self._items) if a.id == article_id), -1)
+
+    def _data(self, item: ArticleSummary, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            date = (item.published or item.imported_at)[:10]
+            details = " · ".join(p for p in (item.source, date) if p)
+            progress = f"{item.checked_count}/{item.claim_count} checked"
+            return f"{item.title or 'Untitled'}\n{details} · {progress}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return item.title
+        return None
+
+
+class ClaimListModel(_ListModel[Claim]):
+    """An article's claims in reading order, with status and score."""
+
+    def row_of(self, claim_id: int) -> int:
+        return next((i for i, c in enumerate(self._items) if c.id == claim_id), -1)
+
+    def _data(self, item: Claim, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{item.text}\n{GLYPHS[item.status]} {LABELS[item.status]} · {item.score:.2f}"
+        if role == Qt.ItemDataRole.DecorationRole:
+            return status_icon(item.status)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            reasons = ", ".join(item.reasons) or "no reasons recorded"
+            return f"{LABELS[item.status]} · score {item.score:.2f}\n{reasons}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{LABELS[item.status]} claim: {item.text}"
+        return None
+
+
+class EvidenceListModel(_ListModel[Evidence]):
+    """A claim's evidence links: title (or URL) with the URL beneath."""
+
+    def _data(self, item: Evidence, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            first = item.title or item.url
+            return f"{first}\n{item.url}" if item.title else first
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "\n".join(p for p in (item.url, item.note) if p)
+        return None
