@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("ui/main_splitter", self.splitter.saveState())
         self.settings.setValue("ui/claim_splitter", self.claim_panel.splitter.saveState())
         self.settings.sync()
-        self.opener.pool.waitForDone()
+        self.opener.shutdown()
         self.writer.close()
         super().closeEvent(event)
 

@@ -1,15 +1,24 @@
-"""Getting articles in: files, pasted text and the sample, analysed on worker threads."""
+"""Getting articles in: files, pasted text and the sample, analysed off the UI thread.
+
+The work runs on a one-thread executor (in order: the last file opened is the one
+shown); results come back through this object's own signals, which Qt queues to
+the UI thread. A PySide6 ``QRunnable`` with signals on a separate ``QObject`` was
+tried first and crashed intermittently when a runnable was deleted while its queued
+signals were still being delivered; plain Python threads have no such lifetime.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
-from ui.workers import Worker
 from workbench.analysis import analyze_article
+from workbench.errors import WorkbenchError
 from workbench.ingest import read_path, read_text
 from workbench.models import ArticleDraft
 from workbench.nlp import load_pipeline
@@ -20,7 +29,7 @@ log = logging.getLogger("ui.opener")
 
 
 def _store_draft(db_path: Path, make_draft: Callable[[], ArticleDraft]) -> int:
-    """Worker body: read, detect and store one article on this thread's own connection."""
+    """Read, detect and store one article on this thread's own connection."""
     draft = make_draft()
     with Store(db_path) as store:
         return analyze_article(store, draft, nlp=load_pipeline()).article.id
@@ -33,14 +42,20 @@ class ArticleOpener(QObject):
     article_ready = Signal(int)  # the stored article to show
     failed = Signal(str, str)  # what, why
     busy_changed = Signal(bool)
+    _returned = Signal(int, int)  # generation, article id
+    _errored = Signal(str, str)
+    _finished = Signal()
 
     def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db_path = db_path
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)  # in order: the last file opened is the one shown
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
         self._generation = 0
         self._running = 0
+        queued = Qt.ConnectionType.QueuedConnection
+        self._returned.connect(self._on_returned, queued)
+        self._errored.connect(self.failed, queued)
+        self._finished.connect(self._on_finished, queued)
 
     @property
     def busy(self) -> bool:
@@ -48,40 +63,64 @@ class ArticleOpener(QObject):
 
     def warm_up(self) -> None:
         """Load the language pipeline in the background so the first analysis is quick."""
-        self._start(Worker(load_pipeline), "Loading the language model", show=False)
+        self._submit(lambda: (load_pipeline(), None)[1], "Loading the language model")
 
     def open_files(self, paths: Sequence[str]) -> None:
-        self._generation += 1
         total = len(paths)
         for n, path in enumerate(paths, 1):
-            label = Path(path).name + (f" ({n} of {total})" if total > 1 else "")
-            worker = Worker(_store_draft, self.db_path, lambda p=path: read_path(p))
-            self._start(worker, f"Analysing {label}", show=n == total, what=Path(path).name)
+            name = Path(path).name
+            label = name + (f" ({n} of {total})" if total > 1 else "")
+            self._analyse(functools.partial(read_path, path), f"Analysing {label}", name)
 
     def open_text(self, text: str, *, origin: str = "<clipboard>") -> None:
-        self._generation += 1
-        worker = Worker(_store_draft, self.db_path, lambda: read_text(text, origin=origin))
-        self._start(worker, "Analysing the pasted article", what="The pasted text")
+        self._analyse(
+            lambda: read_text(text, origin=origin), "Analysing the pasted article", "the text"
+        )
 
     def open_sample(self) -> None:
-        self._generation += 1
-        self._start(Worker(_store_draft, self.db_path, sample_article), "Opening the sample")
+        self._analyse(sample_article, "Opening the sample article", "the sample")
 
-    def _start(
-        self, worker: Worker, description: str, *, show: bool = True, what: str = ""
-    ) -> None:
+    def shutdown(self) -> None:
+        """Wait for the analysis under way (its article is stored either way)."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _analyse(self, make_draft: Callable[[], ArticleDraft], description: str, what: str) -> None:
+        self._generation += 1
         generation = self._generation
-        worker.signals.started.connect(lambda: self.started.emit(description))
-        if show:
-            worker.signals.returned.connect(
-                lambda article_id: self._on_returned(generation, article_id)
-            )
-        worker.signals.errored.connect(lambda exc: self.failed.emit(what or description, str(exc)))
-        worker.signals.finished.connect(self._on_finished)
+
+        def work() -> int:
+            return _store_draft(self.db_path, make_draft)
+
+        self._submit(work, description, what=what, generation=generation)
+
+    def _submit(
+        self,
+        fn: Callable[[], int | None],
+        description: str,
+        *,
+        what: str = "",
+        generation: int = 0,
+    ) -> None:
         self._running += 1
         if self._running == 1:
             self.busy_changed.emit(True)
-        self.pool.start(worker)
+        self.started.emit(description)
+        self._executor.submit(self._run, fn, what or description, generation)
+
+    def _run(self, fn: Callable[[], int | None], what: str, generation: int) -> None:
+        """On the analysis thread: never let an exception vanish."""
+        try:
+            result = fn()
+        except WorkbenchError as exc:
+            self._errored.emit(what, str(exc))
+        except Exception as exc:
+            log.exception("analysis of %s failed", what)
+            self._errored.emit(what, f"unexpected error: {exc!r}")
+        else:
+            if result is not None:
+                self._returned.emit(generation, result)
+        finally:
+            self._finished.emit()
 
     def _on_returned(self, generation: int, article_id: int) -> None:
         if generation == self._generation:  # a newer request supersedes this one

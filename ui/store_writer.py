@@ -10,10 +10,11 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal
 
 from workbench.store import Store
 
@@ -24,52 +25,25 @@ DoneFn = Callable[[Any], None]
 ErrorFn = Callable[[Exception], None]
 
 
-class _WriterThreadObject(QObject):
-    """Lives on the writer thread; owns that thread's connection."""
-
-    done = Signal(int, object, object)  # request id, result, exception or None
-
-    def __init__(self, db_path: Path) -> None:
-        super().__init__()
-        self._db_path = db_path
-        self._store: Store | None = None
-
-    @Slot(int, object)
-    def run(self, request_id: int, fn: WriteFn) -> None:
-        try:
-            if self._store is None:
-                self._store = Store(self._db_path)
-            result = fn(self._store)
-        except Exception as exc:  # handed to the UI thread, which shows it
-            log.debug("write %d failed", request_id, exc_info=True)
-            self.done.emit(request_id, None, exc)
-        else:
-            self.done.emit(request_id, result, None)
-
-    @Slot()
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
-
-
 class StoreWriter(QObject):
-    """Submit writes from the UI thread; callbacks run on the UI thread."""
+    """Submit writes from the UI thread; callbacks run on the UI thread.
+
+    The writer is a one-thread executor with its own connection; its results come
+    back through a signal of this (UI-thread) object, so Qt queues them safely.
+    """
 
     busy_changed = Signal(bool)
-    _requested = Signal(int, object)
+    _done = Signal(int, object, object)  # request id, result, exception or None
 
     def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._db_path = db_path
+        self._store: Store | None = None  # used only on the writer thread
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[DoneFn | None, ErrorFn | None]] = {}
-        self._thread = QThread()
-        self._thread.setObjectName("store-writer")
-        self._worker = _WriterThreadObject(db_path)
-        self._worker.moveToThread(self._thread)
-        self._requested.connect(self._worker.run, Qt.ConnectionType.QueuedConnection)
-        self._worker.done.connect(self._on_worker_done, Qt.ConnectionType.QueuedConnection)
-        self._thread.start()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+        self._closed = False
+        self._done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
 
     @property
     def pending(self) -> int:
@@ -79,24 +53,45 @@ class StoreWriter(QObject):
         self, fn: WriteFn, on_done: DoneFn | None = None, on_error: ErrorFn | None = None
     ) -> int:
         """Queue ``fn(store)``; ``on_done(result)`` or ``on_error(exc)`` follows on this thread."""
+        if self._closed:
+            raise RuntimeError("the store writer is closed")
         request_id = next(self._ids)
         self._pending[request_id] = (on_done, on_error)
         if len(self._pending) == 1:
             self.busy_changed.emit(True)
-        self._requested.emit(request_id, fn)
+        self._executor.submit(self._run, request_id, fn)
         return request_id
 
     def close(self) -> None:
-        """Finish every queued write, then stop the thread (called when the window closes)."""
-        if not self._thread.isRunning():
+        """Finish every queued write, then close the connection (when the window closes)."""
+        if self._closed:
             return
-        QMetaObject.invokeMethod(self._worker, "close", Qt.ConnectionType.BlockingQueuedConnection)
-        self._thread.quit()
-        self._thread.wait()
+        self._closed = True
+        self._executor.submit(self._close_store)
+        self._executor.shutdown(wait=True)
+        self._pending.clear()
 
-    @Slot(int, object, object)
-    def _on_worker_done(self, request_id: int, result: Any, exc: Exception | None) -> None:
-        on_done, on_error = self._pending.pop(request_id, (None, None))
+    def _run(self, request_id: int, fn: WriteFn) -> None:
+        """On the writer thread."""
+        try:
+            if self._store is None:
+                self._store = Store(self._db_path)
+            result = fn(self._store)
+        except Exception as exc:  # handed to the UI thread, which shows it
+            log.debug("write %d failed", request_id, exc_info=True)
+            self._done.emit(request_id, None, exc)
+        else:
+            self._done.emit(request_id, result, None)
+
+    def _close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _on_done(self, request_id: int, result: Any, exc: Exception | None) -> None:
+        if request_id not in self._pending:
+            return  # closed meanwhile
+        on_done, on_error = self._pending.pop(request_id)
         if not self._pending:
             self.busy_changed.emit(False)
         if exc is None:

@@ -20,7 +20,8 @@ North Korea sent some 12,000 troops to Russia, the Ukrainian defense minister sa
 
 “I’m not supposed to give more details,” he added.
 
-On Thursday, 70 lawmakers of the Democratic Party introduced a resolution urging the government to end its involvement.
+On Thursday, 70 lawmakers of the Democratic Party introduced a resolution urging the \
+government to end its involvement.
 
 Will the war end soon?
 """
@@ -150,7 +151,8 @@ def test_claim_add_and_remove(db: str, article_file: Path) -> None:
 def test_missing_ids_exit_2(db: str, argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     code, _ = run(*argv, "--db", db)
     assert code == 2
-    assert "no article" in capsys.readouterr().err or "no claim" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no article" in err or "no claim" in err
 
 
 def test_bad_files_exit_2_and_leave_database_alone(

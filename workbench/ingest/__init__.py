@@ -13,3 +13,10 @@ Contract (implemented by the submodules):
 All raise :class:`workbench.errors.IngestError` with a one-line message for missing,
 empty, binary, truncated, oversized or malformed input, never another exception.
 """
+
+from __future__ import annotations
+
+from workbench.ingest.chrome import strip_page_chrome
+from workbench.ingest.dispatch import MAX_FILE_BYTES, read_bytes, read_path, read_text
+
+__all__ = ["MAX_FILE_BYTES", "read_bytes", "read_path", "read_text", "strip_page_chrome"]

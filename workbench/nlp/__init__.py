@@ -6,4 +6,171 @@ Contract:
   components (or an installed trained English pipeline when present), fast to load.
 * ``detect_claims(text, *, nlp=None)`` -> ``list[DetectedClaim]`` in reading order,
   with character offsets into ``text`` such that ``text[start:end] == claim.text``.
+
+spaCy itself is imported on first use, so importing this package stays cheap for
+commands that never analyse text.
 """
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from workbench.models import DetectedClaim
+from workbench.nlp.signals import CLAIM_THRESHOLD
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+__all__ = [
+    "CLAIM_THRESHOLD",
+    "TRAINED_PIPELINES",
+    "build_pipeline",
+    "detect_claims",
+    "detect_claims_many",
+    "installed_trained_pipeline",
+    "load_pipeline",
+    "score_sentences",
+]
+
+log = logging.getLogger("workbench.nlp")
+
+TRAINED_PIPELINES = ("en_core_web_sm", "en_core_web_md", "en_core_web_lg")
+"""Trained English pipelines used for their entities when installed, in order of preference."""
+
+_UNNEEDED_COMPONENTS = ["lemmatizer", "textcat", "textcat_multilabel", "senter", "entity_linker"]
+_MAX_LENGTH = 20_000_000
+"""Articles are tokenised only, so the blank pipeline can take far more than spaCy's 1M default."""
+
+
+def installed_trained_pipeline() -> str | None:
+    """The name of an installed trained English pipeline, or None: it is never required."""
+    for name in TRAINED_PIPELINES:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    return None
+
+
+def build_pipeline(base: str | None = None) -> Language:
+    """Build a fresh pipeline: ``base`` (a trained package name) or ``spacy.blank("en")``.
+
+    The article sentencizer runs first (before any parser, which then keeps its
+    boundaries) and the claim detector last.
+    """
+    import spacy
+
+    from workbench.nlp import detector as _detector
+    from workbench.nlp import sentences as _sentences
+
+    del _detector, _sentences  # imported for their factory registrations
+    if base is None:
+        nlp = spacy.blank("en")
+        nlp.max_length = _MAX_LENGTH
+        nlp.add_pipe("article_sentencizer")
+    else:
+        nlp = spacy.load(base, exclude=_UNNEEDED_COMPONENTS)
+        first = "parser" if "parser" in nlp.pipe_names else None
+        nlp.add_pipe("article_sentencizer", before=first, first=first is None)
+    nlp.add_pipe("claim_detector")
+    return nlp
+
+
+@functools.cache
+def load_pipeline(*, use_trained: bool = True) -> Language:
+    """The shared pipeline, built once per process.
+
+    Args:
+        use_trained: Use an installed trained English pipeline (for its entities) when
+            there is one; ``False`` always gives the blank, model-free pipeline.
+    """
+    started = time.perf_counter()
+    base = installed_trained_pipeline() if use_trained else None
+    nlp = build_pipeline(base)
+    log.info(
+        "loaded spaCy pipeline %s (%s) in %.2f s",
+        base or "blank:en",
+        ", ".join(nlp.pipe_names),
+        time.perf_counter() - started,
+    )
+    return nlp
+
+
+def _claims_of(doc: Doc, text: str) -> list[DetectedClaim]:
+    """The claims the detector wrote to ``doc``, as character offsets into ``text``."""
+    from workbench.nlp.detector import SPANS_KEY
+
+    claims: list[DetectedClaim] = []
+    for span in doc.spans.get(SPANS_KEY, []):
+        start, end = span.start_char, span.end_char
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start == end:
+            continue
+        score = span._.claim_score
+        reasons = span._.claim_reasons
+        claims.append(
+            DetectedClaim(
+                start=start,
+                end=end,
+                text=text[start:end],
+                score=float(score) if score is not None else 1.0,
+                reasons=tuple(reasons or ()),
+            )
+        )
+    claims.sort(key=lambda claim: claim.start)
+    return claims
+
+
+def detect_claims(text: str, *, nlp: Language | None = None) -> list[DetectedClaim]:
+    """Find the check-worthy sentences of ``text``, in reading order.
+
+    Args:
+        text: The article text; offsets in the result index into it.
+        nlp: A pipeline from :func:`load_pipeline` or :func:`build_pipeline`; the
+            shared one by default.
+    """
+    pipeline = nlp if nlp is not None else load_pipeline()
+    return _claims_of(pipeline(text), text)
+
+
+def detect_claims_many(
+    texts: Iterable[str], *, nlp: Language | None = None, batch_size: int = 16
+) -> list[list[DetectedClaim]]:
+    """:func:`detect_claims` for many texts at once, streamed through ``nlp.pipe``."""
+    pipeline = nlp if nlp is not None else load_pipeline()
+    items = list(texts)
+    docs = pipeline.pipe(items, batch_size=batch_size)
+    return [_claims_of(doc, text) for doc, text in zip(docs, items, strict=True)]
+
+
+def score_sentences(
+    sentences: Sequence[str], *, nlp: Language | None = None
+) -> list[tuple[float, tuple[str, ...]]]:
+    """Score each string as one sentence, without splitting: ``(score, reasons)`` per input.
+
+    Used to score sentences that arrive one per line (``workbench score --sentences``)
+    and to measure the detector on sentence-level data sets.
+    """
+    from workbench.nlp.detector import ClaimDetector
+
+    pipeline = nlp if nlp is not None else load_pipeline()
+    detector = next(
+        (pipe for _, pipe in pipeline.pipeline if isinstance(pipe, ClaimDetector)), None
+    )
+    if detector is None:
+        raise ValueError("the pipeline has no claim_detector component")
+    entities: list[list[tuple[str, str]]] | None = None
+    if "ner" in pipeline.pipe_names:
+        skip = [name for name in pipeline.pipe_names if name != "ner" and "tok2vec" not in name]
+        entities = [
+            [(ent.label_, ent.text) for ent in doc.ents]
+            for doc in pipeline.pipe(sentences, disable=skip)
+        ]
+    return [(s.score, s.reasons) for s in detector.score_texts(list(sentences), entities)]

@@ -1,0 +1,366 @@
+"""The claim detector as a fact-checker meets it: what gets flagged, why, and where in the text."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from spacy.language import Language
+
+from workbench.models import DetectedClaim
+from workbench.nlp import (
+    CLAIM_THRESHOLD,
+    build_pipeline,
+    detect_claims,
+    detect_claims_many,
+    installed_trained_pipeline,
+    load_pipeline,
+    score_sentences,
+)
+from workbench.nlp.detector import SPANS_KEY, ClaimDetector
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+SAMPLE = SHARED / "samples" / "korea-herald-ukraine-delegation.txt"
+
+ARTICLE = """Troops from the North
+
+North Korea sent some 12,000 troops to Russia, the Ukrainian defense minister said on Wednesday.
+
+“I’m not supposed to give more details,” he added.
+
+On Thursday, 70 lawmakers of the Democratic Party introduced a resolution urging \
+the government to end its involvement.
+
+Will the war end soon?
+
+MOST POPULAR
+"""
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_pipeline(use_trained=False)
+
+
+def score(nlp: Language, sentence: str) -> tuple[float, tuple[str, ...]]:
+    [result] = score_sentences([sentence], nlp=nlp)
+    return result
+
+
+def assert_valid_offsets(text: str, claims: Sequence[DetectedClaim]) -> None:
+    previous_end = 0
+    for claim in claims:
+        assert 0 <= previous_end <= claim.start < claim.end <= len(text)
+        assert text[claim.start : claim.end] == claim.text
+        assert claim.text == claim.text.strip()
+        assert 0.0 <= claim.score <= 1.0
+        assert all(isinstance(reason, str) and reason for reason in claim.reasons)
+        previous_end = claim.end
+
+
+# --- the pipeline ---------------------------------------------------------------------
+
+
+def test_pipeline_loads_without_any_trained_model() -> None:
+    started = time.perf_counter()
+    nlp = build_pipeline()
+    assert time.perf_counter() - started < 5.0
+    assert nlp.pipe_names == ["article_sentencizer", "claim_detector"]
+    assert load_pipeline(use_trained=False) is load_pipeline(use_trained=False)
+
+
+@pytest.mark.skipif(installed_trained_pipeline() is None, reason="no trained English pipeline")
+def test_installed_trained_pipeline_is_used_for_entities() -> None:
+    name = installed_trained_pipeline()
+    nlp = build_pipeline(name)
+    assert "claim_detector" in nlp.pipe_names and "article_sentencizer" in nlp.pipe_names
+    claims = detect_claims(ARTICLE, nlp=nlp)
+    assert any("12,000 troops" in claim.text for claim in claims)
+    assert_valid_offsets(ARTICLE, claims)
+
+
+def test_entities_of_a_base_pipeline_become_signals(tmp_path: Path) -> None:
+    """Stands in for a trained pipeline: an entity ruler named "ner", saved and loaded."""
+    base = spacy.blank("en")
+    ruler = base.add_pipe("entity_ruler", name="ner")
+    ruler.add_patterns([{"label": "ORG", "pattern": "acme widgets"}])  # type: ignore[attr-defined]
+    base.to_disk(tmp_path / "base")
+    nlp = build_pipeline(str(tmp_path / "base"))
+    assert nlp.pipe_names == ["article_sentencizer", "ner", "claim_detector"]
+    sentence = "The contract went to acme widgets after the tender."
+    [(_, reasons)] = score_sentences([sentence], nlp=nlp)
+    assert "named entity: acme widgets" in reasons
+    [claim] = detect_claims(sentence, nlp=nlp)
+    assert "named entity: acme widgets" in claim.reasons
+
+
+def test_detector_writes_spans_with_scores_and_reasons(nlp: Language) -> None:
+    doc = nlp(ARTICLE)
+    spans = doc.spans[SPANS_KEY]
+    assert [s.text for s in spans] == [
+        "North Korea sent some 12,000 troops to Russia, the Ukrainian defense minister said "
+        "on Wednesday.",
+        "On Thursday, 70 lawmakers of the Democratic Party introduced a resolution urging the "
+        "government to end its involvement.",
+    ]
+    for span, group_score in zip(spans, spans.attrs["scores"], strict=True):
+        assert span._.claim_score == group_score >= CLAIM_THRESHOLD
+        assert span._.claim_reasons
+
+
+def test_threshold_and_weights_are_configurable_and_saved(tmp_path: Path) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("article_sentencizer")
+    detector = nlp.add_pipe("claim_detector", config={"threshold": 0.99})
+    assert isinstance(detector, ClaimDetector)
+    assert detect_claims("Kim met Umerov on Wednesday.", nlp=nlp) == []
+    detector.weights["date"] = 6.0
+    nlp.to_disk(tmp_path / "pipeline")
+    reloaded = spacy.load(tmp_path / "pipeline")
+    restored = reloaded.get_pipe("claim_detector")
+    assert isinstance(restored, ClaimDetector)
+    assert restored.threshold == 0.99 and restored.weights["date"] == 6.0
+    assert restored.from_bytes(detector.to_bytes()).weights == detector.weights
+
+
+def test_a_trained_model_plugs_in_as_one_more_signal() -> None:
+    nlp = build_pipeline()
+    detector = nlp.get_pipe("claim_detector")
+    assert isinstance(detector, ClaimDetector)
+    sentence = "The committee met in the afternoon."
+    [(before, _)] = score_sentences([sentence], nlp=nlp)
+    detector.probability_model = lambda texts: [0.95] * len(texts)
+    [(after, reasons)] = score_sentences([sentence], nlp=nlp)
+    assert after > before
+    assert "model: 0.95" in reasons
+
+
+# --- what gets flagged, and why -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("North Korea sent some 12,000 troops to Russia.", "number: 12,000"),
+        ("Unemployment fell to 4.2% in March.", "percentage: 4.2%"),
+        ("The ministry spent $5 million on the new radar system.", "money: $5 million"),
+        ("Rudenko said in a Nov. 24 interview that ties would suffer.", "date: Nov. 24"),
+        ("Rudenko said in a Nov. 24 interview that ties would suffer.", "attribution: said"),
+        ("Kim Yong-hyun spoke with Rustem Umerov in Seoul.", "named entity: Kim Yong-hyun"),
+        ("It was the largest protest in the city since the war.", "comparison: largest"),
+        ("The collapse was caused by strong winds and heavy rain.", "causal claim: caused"),
+        ("Police arrested and questioned the student on campus.", "factual event: arrested"),
+        ("Thousands of pilgrims arrived in the city for the festival.", "quantity: Thousands"),
+    ],
+)
+def test_checkable_sentences_are_flagged_with_reasons(
+    nlp: Language, sentence: str, reason: str
+) -> None:
+    value, reasons = score(nlp, sentence)
+    assert value >= CLAIM_THRESHOLD
+    assert any(r.startswith(reason) for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("Do you think magic is alive as a form of entertainment today?", "question"),
+        ("I think it is a wonderful idea for everyone involved.", "opinion or hedge: I think"),
+        (
+            "Any support beyond humanitarian is expected to be met by heavy domestic protest.",
+            "prediction: expected to",
+        ),
+        ("There will always be an audience for good magicians doing good magic.", "prediction"),
+        ("MOST POPULAR", "page chrome"),
+        ("Advertisement", "page chrome"),
+        ("Share this article", "page chrome"),
+        ("Read more: Ukraine asks Seoul for 2 air defense systems", "page chrome"),
+        ("Image: Mathias Krumbholz.", "page chrome"),
+        ("Yes.", "too short"),
+        ("Election Results", "heading or fragment"),
+        ("“We will respond in every way that we find necessary,” Rudenko said.", "prediction"),
+        ("“I’m not supposed to give more details,” he added.", "opinion or hedge"),
+    ],
+)
+def test_non_claims_score_low(nlp: Language, sentence: str, reason: str) -> None:
+    value, reasons = score(nlp, sentence)
+    assert value < CLAIM_THRESHOLD
+    assert any(r.startswith(reason) for r in reasons), reasons
+
+
+def test_quote_with_checkable_content_is_flagged(nlp: Language) -> None:
+    value, reasons = score(
+        nlp,
+        "“The war Russia is waging right now is an illegal invasion. The United Nations "
+        "has already characterized it as such,” Kim said.",
+    )
+    assert value >= CLAIM_THRESHOLD
+    assert "named entity: Russia, United Nations" in reasons
+
+
+def test_date_in_the_attribution_makes_a_quote_checkable(nlp: Language) -> None:
+    value, reasons = score(
+        nlp,
+        "“Depending on the degree of involvement of the North Korean military, we will not "
+        "rule out providing weapons,” the South Korean president said in a Nov. 7 press "
+        "conference.",
+    )
+    assert value >= CLAIM_THRESHOLD
+    assert "date: Nov. 7" in reasons
+
+
+def test_reported_question_is_not_a_question(nlp: Language) -> None:
+    _, reasons = score(
+        nlp, 'The Guardian quoted one of the forms, which asks: "Did you arrive in the UK in 2022?"'
+    )
+    assert "question" not in reasons
+
+
+def test_score_sentences_keeps_one_result_per_input(nlp: Language) -> None:
+    assert score_sentences([], nlp=nlp) == []
+    results = score_sentences(["Yes.", "", "Kim met Umerov on Wednesday in Seoul."], nlp=nlp)
+    assert len(results) == 3
+    assert results[0][0] < CLAIM_THRESHOLD <= results[2][0]
+    assert score_sentences(["Yes."], nlp=nlp)[0] == results[0]
+
+
+# --- offsets: what leaves the core ------------------------------------------------------------
+
+
+def test_claims_are_character_offsets_in_reading_order(nlp: Language) -> None:
+    text = "\n\n  " + ARTICLE.replace("\n\n", "\n\n \t") + "\n\n"
+    claims = detect_claims(text, nlp=nlp)
+    assert len(claims) == 2
+    assert_valid_offsets(text, claims)
+    assert "12,000 troops" in claims[0].text and "70 lawmakers" in claims[1].text
+    assert "number: 12,000" in claims[0].reasons
+
+
+def test_nothing_to_detect_in_empty_or_blank_text(nlp: Language) -> None:
+    assert detect_claims("", nlp=nlp) == []
+    assert detect_claims(" \n\n\t ", nlp=nlp) == []
+
+
+def test_detect_claims_many_matches_one_by_one(nlp: Language) -> None:
+    texts = [ARTICLE, "", "Is that so?", "Kim met Umerov on Wednesday in Seoul."]
+    assert detect_claims_many(texts, nlp=nlp) == [detect_claims(t, nlp=nlp) for t in texts]
+
+
+def test_default_pipeline_is_used_when_none_is_given() -> None:
+    assert detect_claims(ARTICLE) == detect_claims(ARTICLE, nlp=load_pipeline())
+
+
+def test_long_article_is_analysed_in_linear_time(nlp: Language) -> None:
+    paragraph = (
+        "On Thursday, 70 lawmakers introduced a resolution. “We will respond,” he said. "
+        "Will it pass? Officials said 12,000 troops were sent in Nov. 2024.\n\n"
+    )
+    text = paragraph * 1000  # about 30,000 words
+    started = time.perf_counter()
+    claims = detect_claims(text, nlp=nlp)
+    assert time.perf_counter() - started < 10.0
+    assert len(claims) == 2000
+    assert_valid_offsets(text, claims)
+
+
+_FRAGMENTS = st.sampled_from(
+    [
+        "Rep. Lee said",
+        " on Nov. 24",
+        "“We will go,”",
+        " he said.",
+        ' "Why?" ',
+        "(Yonhap)",
+        "\n\n",
+        "\n",
+        " 12,000 troops",
+        " $5 million.",
+        "U.S. ",
+        "...",
+        "?”",
+        "—",
+        "  ",
+        "MOST POPULAR",
+        "\u2029",
+        "e.g.",
+        "'",
+        "\u201c",
+    ]
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(st.text(), st.lists(st.one_of(_FRAGMENTS, st.text(max_size=8))).map("".join)))
+def test_any_text_gives_valid_claims(text: str) -> None:
+    claims = detect_claims(text, nlp=load_pipeline(use_trained=False))
+    assert_valid_offsets(text, claims)
+
+
+# --- the sample article -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_claims(nlp: Language) -> tuple[str, list[DetectedClaim]]:
+    if not SAMPLE.exists():
+        pytest.skip("the shared sample article is not available")
+    lines = [line.strip() for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+    paragraphs = [line for line in lines if line]
+    assert paragraphs[-1] == "MOST POPULAR"
+    text = "\n\n".join(paragraphs[:-1])
+    return text, detect_claims(text, nlp=nlp)
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "did not request that South Korea provide defensive weapons",
+        "for 30 minutes on Wednesday",
+        "240 mm multiple rocket launchers",
+        "some 12,000 troops",
+        "70 lawmakers of the Democratic Party of Korea introduced a resolution",
+        "said in a Nov. 24 interview",
+        "said in a Nov. 7 press conference",
+        "The Democratic Party earlier threatened to impeach",
+        "The United Nations has already characterized it as such",
+        "Kim said South Korea was “responding in solidarity",
+        "Russia has provided North Korea with antiaircraft missiles",
+        "met with President Yoon Suk Yeol",
+    ],
+)
+def test_sample_article_factual_sentences_are_flagged(
+    sample_claims: tuple[str, list[DetectedClaim]], fragment: str
+) -> None:
+    _, claims = sample_claims
+    assert any(fragment in claim.text for claim in claims)
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "I’m not supposed to give more details",
+        "We will respond in every way that we find necessary",
+        "Any support beyond humanitarian is expected to be met",
+    ],
+)
+def test_sample_article_non_claims_are_not_flagged(
+    sample_claims: tuple[str, list[DetectedClaim]], fragment: str
+) -> None:
+    _, claims = sample_claims
+    assert not any(fragment in claim.text for claim in claims)
+
+
+def test_sample_article_units_and_trailer(
+    nlp: Language, sample_claims: tuple[str, list[DetectedClaim]]
+) -> None:
+    text, claims = sample_claims
+    assert_valid_offsets(text, claims)
+    # The caption is its own unit, whatever its score; the quote after "Ukraine." is another.
+    assert not any("(Yonhap) The delegation" in claim.text for claim in claims)
+    assert not any("Ukraine. “I’m" in claim.text for claim in claims)
+    with_trailer = text + "\n\nMOST POPULAR"
+    assert not any("MOST POPULAR" in c.text for c in detect_claims(with_trailer, nlp=nlp))
