@@ -107,6 +107,7 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=10_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        os.environ["XDG_CONFIG_HOME"] = tmp  # the user's window settings stay untouched
         db, article_id = seeded_db(Path(tmp), args.words)
         starts = cold_start(db, args.runs)
         print(f"cold start to shown window: median {statistics.median(starts):.3f} s "

@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPen,
+    QResizeEvent,
     QTextCharFormat,
     QTextCursor,
     QTextLine,
@@ -69,8 +70,7 @@ class ArticleView(QTextEdit):
         font.setPointSizeF(12.5)
         self.document().setDefaultFont(font)
         self.document().setDocumentMargin(28)
-        self.setLineWrapMode(QTextEdit.LineWrapMode.FixedPixelWidth)
-        self.setLineWrapColumnOrWidth(READING_WIDTH_PX)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setPlaceholderText(
             "Open an article (Ctrl+O), drop a file here, or paste (Ctrl+Shift+V)."
         )

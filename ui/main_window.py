@@ -120,7 +120,7 @@ class MainWindow(QMainWindow):
         self.opener.started.connect(self.statusBar().showMessage)
         self.opener.article_ready.connect(self._on_opener_article_ready)
         self.opener.failed.connect(self._on_opener_failed)
-        self.opener.busy_changed.connect(self.busy.setVisible)
+        self.opener.busy_changed.connect(self._on_opener_busy_changed)
         self._restore_geometry()
         self._update_progress()
 
@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
     def start(self, files: Sequence[str] = ()) -> None:
         """Open ``files``; else the last article and claim; on a first run, the sample."""
         self.library.refresh()
+        self.article_view.setFocus()  # keyboard triage works at once
         self.opener.warm_up()
         store = self.workspace.store
         if files:
@@ -293,6 +294,11 @@ class MainWindow(QMainWindow):
         self.workspace.open_article(article_id)
         if self.workspace.claims:
             self.workspace.select_claim(self.workspace.claims[0].id)
+
+    def _on_opener_busy_changed(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        if not busy:
+            self.statusBar().clearMessage()
 
     def _on_opener_failed(self, what: str, message: str) -> None:
         self.statusBar().clearMessage()

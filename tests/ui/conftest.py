@@ -1,6 +1,18 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+import pytest
 
 # Set before Qt is imported anywhere: the tests never need a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings  # noqa: E402 (after the platform is chosen)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path: Path) -> None:
+    """Window geometry and recent files go to a temporary folder, not the user's."""
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "settings"))
