@@ -170,6 +170,13 @@ class ArticleView(QTextEdit):
         self.setExtraSelections(selections)
         self.viewport().update()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Keep a readable column: wide windows get margins, not 200-character lines."""
+        spare = self.width() - READING_WIDTH_PX - self.verticalScrollBar().sizeHint().width()
+        side = max(0, spare // 2)
+        self.setViewportMargins(side, 0, side, 0)
+        super().resizeEvent(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         claim = self.workspace.selected_claim

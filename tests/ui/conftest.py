@@ -8,7 +8,7 @@ import pytest
 # Set before Qt is imported anywhere: the tests never need a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings  # noqa: E402 (after the platform is chosen)
+from PySide6.QtCore import QSettings
 
 
 @pytest.fixture(autouse=True)
