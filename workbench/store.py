@@ -349,19 +349,7 @@ class Store:
         rows = self._read("SELECT * FROM articles WHERE id = ?", (article_id,))
         if not rows:
             raise NotFoundError(f"no article with id {article_id}")
-        r = rows[0]
-        return Article(
-            id=r["id"],
-            title=r["title"],
-            source=r["source"],
-            author=r["author"],
-            url=r["url"],
-            published=r["published"],
-            imported_at=r["imported_at"],
-            text=r["text"],
-            content_hash=r["content_hash"],
-            origin=r["origin"],
-        )
+        return Article(**dict(rows[0]))  # the columns are the fields
 
     def articles(self, *, search: str = "") -> list[ArticleSummary]:
         """The library, newest first; ``search`` filters on title, source and text."""
@@ -774,11 +762,4 @@ def _claim_from_row(r: sqlite3.Row, evidence: tuple[Evidence, ...]) -> Claim:
 
 
 def _evidence_from_row(r: sqlite3.Row) -> Evidence:
-    return Evidence(
-        id=r["id"],
-        claim_id=r["claim_id"],
-        url=r["url"],
-        title=r["title"],
-        note=r["note"],
-        added_at=r["added_at"],
-    )
+    return Evidence(**dict(r))  # the columns are the fields

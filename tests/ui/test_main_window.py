@@ -301,3 +301,24 @@ def test_clipboard_paste_opens_a_new_article(
     )
     assert errors == []
     assert window.library.model.rowCount() == 2
+
+
+def test_locked_database_shows_a_dialog_and_keeps_the_old_verdict(
+    qtbot: QtBot, window: MainWindow, db_path: Path, errors: list[str]
+) -> None:
+    import sqlite3
+
+    key(qtbot, window, "j1")
+    locker = sqlite3.connect(db_path, isolation_level=None)
+    locker.execute("PRAGMA busy_timeout = 0")
+    locker.execute("BEGIN IMMEDIATE")  # another program is writing
+    try:
+        window.writer.submit(lambda s: s.db.conn.execute("PRAGMA busy_timeout = 100"))
+        key(qtbot, window, "2")
+        qtbot.waitUntil(lambda: bool(errors))
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert "locked" in errors[0]
+    assert window.workspace.claims[0].status is Status.VERIFIED
+    assert stored_statuses(db_path)[0] is Status.VERIFIED
