@@ -170,6 +170,12 @@ class ArticleView(QTextEdit):
         self.setExtraSelections(selections)
         self.viewport().update()
 
+    def changeEvent(self, event: QEvent) -> None:
+        """Light and dark palettes get their own tints when the system theme changes."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.apply_highlights()
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Keep a readable column: wide windows get margins, not 200-character lines."""
         spare = self.width() - READING_WIDTH_PX - self.verticalScrollBar().sizeHint().width()

@@ -322,3 +322,14 @@ def test_locked_database_shows_a_dialog_and_keeps_the_old_verdict(
     assert "locked" in errors[0]
     assert window.workspace.claims[0].status is Status.VERIFIED
     assert stored_statuses(db_path)[0] is Status.VERIFIED
+
+
+def test_a_claim_is_extended_to_its_sentence(qtbot: QtBot, window: MainWindow) -> None:
+    key(qtbot, window, "j")
+    claim = window.workspace.claims[0]
+    window.workspace.set_claim_span(claim.id, claim.start + 12, claim.start + 30)
+    qtbot.waitUntil(lambda: window.workspace.claims[0].start == claim.start + 12)
+    qtbot.keyClick(window.article_view, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.workspace.claims[0].text == CLAIMS[0])
+    window.workspace.undo_stack.undo()
+    qtbot.waitUntil(lambda: window.workspace.claims[0].start == claim.start + 12)
