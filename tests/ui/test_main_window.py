@@ -333,3 +333,47 @@ def test_a_claim_is_extended_to_its_sentence(qtbot: QtBot, window: MainWindow) -
     qtbot.waitUntil(lambda: window.workspace.claims[0].text == CLAIMS[0])
     window.workspace.undo_stack.undo()
     qtbot.waitUntil(lambda: window.workspace.claims[0].start == claim.start + 12)
+
+
+def test_dropping_a_file_on_the_window_opens_it(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    path = tmp_path / "dropped.md"
+    path.write_text("# Storm\n\nThe storm destroyed 300 homes on Monday, officials said.\n")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(
+        window.rect().center().toPointF(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    qtbot.waitUntil(
+        lambda: window.workspace.article is not None and window.workspace.article.id == 2
+    )
+    assert window.workspace.article is not None and window.workspace.article.title == "Storm"
+    assert str(path.resolve()) in window.recent_files()
+
+
+def test_only_web_links_are_opened(
+    window: MainWindow, errors: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtGui import QDesktopServices
+
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
+    window.claim_panel._open_url("javascript:alert(1)")
+    window.claim_panel._open_url("file:///etc/passwd")
+    window.claim_panel._open_url("https://example.org/a?b=1")
+    assert opened == ["https://example.org/a?b=1"]
+    assert len(errors) == 2
+
+
+def test_shortcuts_dialog_lists_every_shortcut(qtbot: QtBot, window: MainWindow) -> None:
+    from ui.dialogs import ShortcutsDialog
+
+    dialog = ShortcutsDialog(window.shortcut_rows, window)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == len(window.shortcut_rows) >= 15
