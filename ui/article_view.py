@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -80,6 +80,7 @@ class ArticleView(QTextEdit):
         workspace.claims_changed.connect(self.apply_highlights)
         workspace.claim_updated.connect(self.apply_highlights)
         workspace.claim_selected.connect(self._on_workspace_claim_selected)
+        workspace.matches_changed.connect(self.viewport().update)
 
     def _build_actions(self) -> None:
         self.add_claim_action = QAction("Add selection as claim", self)
@@ -185,17 +186,41 @@ class ArticleView(QTextEdit):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
-        claim = self.workspace.selected_claim
-        if claim is None:
-            return
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(self.palette().color(QPalette.ColorRole.Text), 2)
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        for rect in self._claim_rects(claim):
-            painter.drawRoundedRect(rect.adjusted(-2, -1, 2, 1), 3, 3)
+        self._paint_seen_badges(painter)
+        claim = self.workspace.selected_claim
+        if claim is not None:
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Text), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for rect in self._claim_rects(claim):
+                painter.drawRoundedRect(rect.adjusted(-2, -1, 2, 1), 3, 3)
         painter.end()
+
+    def seen_claim_ids(self) -> list[int]:
+        """Claims badged as checked before (a strong match in the archive)."""
+        return [c.id for c in self.workspace.claims if self.workspace.strong_match(c.id)]
+
+    def _paint_seen_badges(self, painter: QPainter) -> None:
+        """A diamond in the margin before each claim that has been checked before."""
+        painter.setPen(QPen(QColor("#1b1b1b"), 1))
+        painter.setBrush(QColor("#cc79a7"))  # Okabe-Ito reddish purple: no status uses it
+        visible = self.viewport().rect()
+        for claim_id in self.seen_claim_ids():
+            claim = self.workspace.claim(claim_id)
+            rects = self._claim_rects(claim) if claim is not None else []
+            if not rects or not visible.intersects(rects[0].toRect()):
+                continue
+            centre = rects[0].topLeft() + QPointF(-12, rects[0].height() / 2)
+            size = 5.0
+            painter.drawPolygon(
+                [
+                    centre + QPointF(0, -size),
+                    centre + QPointF(size, 0),
+                    centre + QPointF(0, size),
+                    centre + QPointF(-size, 0),
+                ]
+            )
 
     def _claim_rects(self, claim: Claim) -> list[QRectF]:
         """One rectangle per visual line that the claim covers, in viewport coordinates."""
@@ -252,7 +277,13 @@ class ArticleView(QTextEdit):
             if claim is None:
                 QToolTip.hideText()
             else:
-                QToolTip.showText(event.globalPos(), _tooltip(claim), self)
+                tip = _tooltip(claim)
+                best = self.workspace.strong_match(claim.id)
+                if best is not None:
+                    past = best.archive
+                    verdict = (past.verdict or "no verdict").upper()
+                    tip += f"\n◆ Checked before: {verdict} ({past.publisher or past.source})"
+                QToolTip.showText(event.globalPos(), tip, self)
             return True
         return super().event(event)
 

@@ -10,7 +10,7 @@ import logging
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ui.dialogs import EvidenceDialog
 from ui.item_models import ClaimListModel, EvidenceListModel, ItemRole
+from ui.past_checks import PastChecksView
 from ui.status_style import LABELS, SHORTCUT_KEYS, status_icon
 from ui.workspace import Workspace
 from workbench.models import Claim, Evidence, Status
@@ -149,10 +151,16 @@ class ClaimPanel(QWidget):
         editor_layout.addLayout(status_row)
         editor_layout.addLayout(form, 1)
 
+        self.past_checks = PastChecksView(workspace, self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("claim_tabs")
+        self.tabs.addTab(self.editor, "Verdict")
+        self.tabs.addTab(self.past_checks, "Past checks")
+
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.setObjectName("claim_splitter")
         self.splitter.addWidget(self.claim_list)
-        self.splitter.addWidget(self.editor)
+        self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
@@ -164,6 +172,7 @@ class ClaimPanel(QWidget):
         workspace.claims_changed.connect(self._on_workspace_claims_changed)
         workspace.claim_updated.connect(self._on_workspace_claim_updated)
         workspace.claim_selected.connect(self._on_workspace_claim_selected)
+        workspace.matches_changed.connect(self._on_workspace_matches_changed)
         self._show_claim(None)
 
     # -- requests from the user -------------------------------------------------------
@@ -278,6 +287,22 @@ class ClaimPanel(QWidget):
             self.save_note()
         self._show_claim(self.workspace.selected_claim)
         self._select_row_of(claim_id)
+        self._update_past_checks_tab()
+
+    def _on_workspace_matches_changed(self) -> None:
+        seen = {}
+        for claim in self.workspace.claims:
+            best = self.workspace.strong_match(claim.id)
+            if best is not None:
+                seen[claim.id] = (best.archive.verdict or "no verdict").upper()
+        self.claim_model.set_seen(seen)
+        self._update_past_checks_tab()
+
+    def _update_past_checks_tab(self) -> None:
+        claim_id = self.workspace.selected_claim_id
+        count = len(self.workspace.matches_for(claim_id)) if claim_id is not None else 0
+        badge = "◆ " if claim_id is not None and self.workspace.strong_match(claim_id) else ""
+        self.tabs.setTabText(1, f"{badge}Past checks ({count})" if count else "Past checks")
 
     def _on_claim_list_current(self, current: QModelIndex) -> None:
         claim = current.data(ItemRole) if current.isValid() else None
@@ -329,7 +354,3 @@ class ClaimPanel(QWidget):
         if changed or not self.claimant.hasFocus():
             self.claimant.setText(claim.claimant)
         self.evidence_model.set_items(claim.evidence)
-
-    def shortcut_hint(self) -> str:
-        keys = ", ".join(f"{SHORTCUT_KEYS[s]} {LABELS[s]}" for s in SHORTCUT_KEYS)
-        return f"{keys} · E note · L link · {QKeySequence('Ctrl+Z').toString()} undo"

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from ui.status_style import GLYPHS, LABELS, status_icon
-from workbench.models import Claim, Evidence
+from workbench.models import ArchiveClaim, Claim, Evidence, Match
 from workbench.store import ArticleSummary
 
 T = TypeVar("T")
@@ -73,14 +73,26 @@ class ArticleListModel(_ListModel[ArticleSummary]):
 
 
 class ClaimListModel(_ListModel[Claim]):
-    """An article's claims in reading order, with status and score."""
+    """An article's claims in reading order, with status, score and a seen-before badge."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._seen: dict[int, str] = {}
+
+    def set_seen(self, seen: dict[int, str]) -> None:
+        """Claims with a strong past match, and that match's verdict."""
+        self._seen = dict(seen)
+        if self._items:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._items) - 1, 0))
 
     def row_of(self, claim_id: int) -> int:
         return next((i for i, c in enumerate(self._items) if c.id == claim_id), -1)
 
     def _data(self, item: Claim, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{item.text}\n{GLYPHS[item.status]} {LABELS[item.status]} · {item.score:.2f}"
+            seen = f" · ◆ checked before: {self._seen[item.id]}" if item.id in self._seen else ""
+            status = f"{GLYPHS[item.status]} {LABELS[item.status]}"
+            return f"{item.text}\n{status} · {item.score:.2f}{seen}"
         if role == Qt.ItemDataRole.DecorationRole:
             return status_icon(item.status)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -100,4 +112,45 @@ class EvidenceListModel(_ListModel[Evidence]):
             return f"{first}\n{item.url}" if item.title else first
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(p for p in (item.url, item.note) if p)
+        return None
+
+
+class MatchListModel(_ListModel[Match]):
+    """Past checks similar to the selected claim, best first."""
+
+    def _data(self, item: Match, role: int) -> Any:
+        past = item.archive
+        if role == Qt.ItemDataRole.DisplayRole:
+            details = " · ".join(
+                p
+                for p in (
+                    f"{item.score:.2f} {item.strength.value}",
+                    (past.verdict or "no verdict").upper(),
+                    past.publisher or past.source,
+                    past.date[:10],
+                )
+                if p
+            )
+            conflict = (
+                f"\n⚠ differs: {'; '.join(map(str, item.conflicts))}" if item.conflicts else ""
+            )
+            return f"{details}\n{past.text}{conflict}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            signals = ", ".join(f"{name} {value:.2f}" for name, value in item.signals)
+            return "\n".join(p for p in (past.title, past.url, signals) if p)
+        return None
+
+
+class ArchiveListModel(_ListModel[ArchiveClaim]):
+    """Past checks found by an archive search."""
+
+    def _data(self, item: ArchiveClaim, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            source = "your verdict" if item.source == "own" else (item.publisher or item.source)
+            details = " · ".join(
+                p for p in ((item.verdict or "").upper(), source, item.date[:10]) if p
+            )
+            return f"{item.text}\n{details}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "\n".join(p for p in (item.title, item.speaker, item.url) if p)
         return None

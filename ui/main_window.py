@@ -10,10 +10,11 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QMimeData, QSettings, Qt
+from PySide6.QtCore import QByteArray, QMimeData, QSettings, Qt, QUrl
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
+    QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
@@ -25,25 +26,33 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QProgressBar,
+    QProgressDialog,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from ui.archive_panel import ArchivePanel
+from ui.archive_work import ArchiveImporter
 from ui.article_view import ArticleView
 from ui.claim_panel import ClaimPanel
 from ui.dialogs import Messages, ShortcutsDialog
+from ui.export_dialog import ExportDialog, ReportExporter
 from ui.library_panel import LibraryPanel
 from ui.opener import ArticleOpener
 from ui.status_style import LABELS, SHORTCUT_KEYS
 from ui.store_writer import StoreWriter
 from ui.workspace import LAST_ARTICLE_KEY, LAST_CLAIM_KEY, Workspace
+from workbench.archive import ArchiveImportReport
 from workbench.models import Status
+from workbench.reports import ExportResult
 from workbench.samples import SAMPLE_FILE
 from workbench.store import Store
 
 log = logging.getLogger("ui.main_window")
 
+ARCHIVE_FILTER = "Past fact-checks (*.jsonl *.json *.csv);;All files (*)"
 OPEN_FILTER = "Articles (*.txt *.md *.markdown *.html *.htm *.docx *.pdf);;All files (*)"
 MAX_RECENT = 10
 WELCOME = (
@@ -66,6 +75,22 @@ class MainWindow(QMainWindow):
         self.opener = ArticleOpener(store.path, self)
 
         self.library = LibraryPanel(self.workspace, self)
+        self.archive = ArchivePanel(self.workspace, self)
+        self.side_tabs = QTabWidget(self)
+        self.side_tabs.setObjectName("side_tabs")
+        self.side_tabs.addTab(self.library, "Articles")
+        self.side_tabs.addTab(self.archive, "Archive")
+        self.side_tabs.currentChanged.connect(self._on_side_tab_changed)
+        self.importer = ArchiveImporter(store.path, self)
+        self.importer.progressed.connect(self._on_importer_progressed)
+        self.importer.finished.connect(self._on_importer_finished)
+        self.importer.failed.connect(self._on_importer_failed)
+        self.import_progress: QProgressDialog | None = None
+        self.exporter = ReportExporter(store.path, self)
+        self.exporter.finished.connect(self._on_exporter_finished)
+        self.exporter.failed.connect(
+            lambda message: Messages.error(self, "Could not export the report", message)
+        )
         self.article_view = ArticleView(self.workspace, self)
         self.claim_panel = ClaimPanel(self.workspace, self)
         self.welcome = QLabel(WELCOME, self)
@@ -86,7 +111,7 @@ class MainWindow(QMainWindow):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("main_splitter")
-        self.splitter.addWidget(self.library)
+        self.splitter.addWidget(self.side_tabs)
         self.splitter.addWidget(centre)
         self.splitter.addWidget(self.claim_panel)
         self.splitter.setStretchFactor(1, 1)
@@ -189,6 +214,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Paste as new article", self.paste_article, "Ctrl+Shift+V")
         self._action(file_menu, "Open the &sample article", self.opener.open_sample)
         file_menu.addSeparator()
+        self._action(file_menu, "&Import archive of past checks…", self._ask_import_archive)
+        self._action(file_menu, "&Export report…", self.ask_export, "Ctrl+E")
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         edit_menu = bar.addMenu("&Edit")
@@ -202,7 +230,8 @@ class MainWindow(QMainWindow):
         for action in self.article_view.actions_for_menu:
             self._add_existing(edit_menu, action)
         edit_menu.addSeparator()
-        self._action(edit_menu, "&Find in library", self.library.focus_search, "Ctrl+F")
+        self._action(edit_menu, "&Find in library", self._focus_library_search, "Ctrl+F")
+        self._action(edit_menu, "Search the &archive", self._focus_archive_search, "Ctrl+Shift+F")
 
         claim_menu = bar.addMenu("&Claim")
         self._action(claim_menu, "&Next claim", lambda: self.workspace.select_next(1), "J")
@@ -240,6 +269,90 @@ class MainWindow(QMainWindow):
     def _set_selected_status(self, status: Status) -> None:
         if self.workspace.selected_claim_id is not None:
             self.workspace.set_status(self.workspace.selected_claim_id, status)
+
+    def _focus_library_search(self) -> None:
+        self.side_tabs.setCurrentWidget(self.library)
+        self.library.focus_search()
+
+    def _focus_archive_search(self) -> None:
+        self.side_tabs.setCurrentWidget(self.archive)
+        self.archive.focus_search()
+
+    def _on_side_tab_changed(self) -> None:
+        if self.side_tabs.currentWidget() is self.archive:
+            self.archive.refresh()
+
+    # -- the archive of past checks ------------------------------------------------------
+
+    def _ask_import_archive(self) -> None:
+        start = str(self.settings.value("ui/last_archive_folder", str(Path.home())))
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import past fact-checks", start, ARCHIVE_FILTER
+        )
+        if path:
+            self.settings.setValue("ui/last_archive_folder", str(Path(path).parent))
+            self.import_archive(path)
+
+    def import_archive(self, path: str) -> None:
+        """Import an archive file in the background, with a progress dialog that can cancel."""
+        dialog = QProgressDialog(f"Importing {Path(path).name}…", "Cancel", 0, 0, self)
+        dialog.setWindowTitle("Import archive")
+        dialog.setMinimumDuration(300)
+        dialog.canceled.connect(self.importer.cancel)
+        self.import_progress = dialog
+        self.importer.start(path)
+
+    def _on_importer_progressed(self, done: int, total: int) -> None:
+        if self.import_progress is not None:
+            self.import_progress.setMaximum(total)
+            self.import_progress.setValue(done)
+
+    def _close_import_progress(self) -> None:
+        if self.import_progress is not None:
+            self.import_progress.reset()
+            self.import_progress.deleteLater()
+            self.import_progress = None
+
+    def _on_importer_finished(self, report: ArchiveImportReport) -> None:
+        self._close_import_progress()
+        self.statusBar().showMessage(report.summary().capitalize(), 15_000)
+        self.archive.refresh()
+        self.workspace.rematch()
+
+    def _on_importer_failed(self, message: str) -> None:
+        cancelled = self.import_progress is not None and self.import_progress.wasCanceled()
+        self._close_import_progress()
+        if cancelled:
+            self.statusBar().showMessage("Import cancelled; nothing was imported.", 10_000)
+        else:
+            Messages.error(self, "Could not import the archive", message)
+
+    # -- reports ------------------------------------------------------------------------
+
+    def ask_export(self) -> None:
+        article = self.workspace.article
+        if article is None:
+            Messages.error(self, "Nothing to export", "Open an article first.")
+            return
+        folder = Path(str(self.settings.value("ui/export_folder", str(Path.home()))))
+        answer = ExportDialog.ask(self, folder=folder, title=article.title)
+        if answer is None:
+            return
+        fmt, path, all_articles, open_after = answer
+        self.settings.setValue("ui/export_folder", str(path.parent))
+        self.claim_panel.save_note()  # the report includes what was just typed
+        ids = [a.id for a in self.workspace.store.articles()] if all_articles else [article.id]
+        self.statusBar().showMessage(f"Exporting {path.name} …")
+        # Through the writer's queue first, so the export sees every edit made before it.
+        self.writer.submit(
+            lambda _store: None,
+            lambda _none: self.exporter.export(ids, path, fmt, open_after=open_after),
+        )
+
+    def _on_exporter_finished(self, result: ExportResult, open_after: bool) -> None:
+        self.statusBar().showMessage(f"Exported {result.claims} claims to {result.path}", 15_000)
+        if open_after:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(result.path)))
 
     # -- getting articles in ------------------------------------------------------------
 
@@ -343,6 +456,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("ui/claim_splitter", self.claim_panel.splitter.saveState())
         self.settings.sync()
         self.opener.shutdown()
+        self.importer.shutdown()
+        self.exporter.shutdown()
+        self.workspace.matcher.shutdown()
         self.writer.close()
         super().closeEvent(event)
 

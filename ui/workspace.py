@@ -15,10 +15,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from ui.archive_work import ClaimMatcher
 from ui.store_writer import StoreWriter
 from workbench.analysis import sentence_bounds
 from workbench.errors import WorkbenchError
-from workbench.models import Article, Claim, Evidence, Status
+from workbench.models import Article, Claim, Evidence, Match, MatchStrength, Status
 from workbench.store import Store
 
 log = logging.getLogger("ui.workspace")
@@ -34,6 +35,7 @@ class Workspace(QObject):
     claims_changed = Signal()  # claims added, removed or moved
     claim_updated = Signal(object)  # one Claim whose verdict, note or evidence changed
     library_changed = Signal()
+    matches_changed = Signal()  # past checks found for the open article's claims
     error_occurred = Signal(str)
 
     def __init__(self, store: Store, writer: StoreWriter, parent: QObject | None = None) -> None:
@@ -44,6 +46,9 @@ class Workspace(QObject):
         self.article: Article | None = None
         self.claims: list[Claim] = []
         self.selected_claim_id: int | None = None
+        self.matches: dict[int, list[Match]] = {}
+        self.matcher = ClaimMatcher(store.path, self)
+        self.matcher.matches_ready.connect(self._on_matcher_matches_ready)
 
     # -- reading -------------------------------------------------------------------
 
@@ -57,7 +62,28 @@ class Workspace(QObject):
             self.article = self.store.article(article_id)
             self.claims = self.store.claims(article_id)
             self.remember(LAST_ARTICLE_KEY, str(article_id))
+        self.matches = {}
         self.article_opened.emit(self.article)
+        self.matches_changed.emit()
+        self.rematch()
+
+    def rematch(self) -> None:
+        """Look for past checks of every claim (after opening, editing claims, importing)."""
+        if self.article is not None and self.claims:
+            self.matcher.match(self.article.id, self.claims)
+
+    def matches_for(self, claim_id: int) -> list[Match]:
+        return self.matches.get(claim_id, [])
+
+    def strong_match(self, claim_id: int) -> Match | None:
+        """The best past check if it is a strong match (the claim has been checked before)."""
+        best = next(iter(self.matches_for(claim_id)), None)
+        return best if best is not None and best.strength is MatchStrength.STRONG else None
+
+    def _on_matcher_matches_ready(self, article_id: int, matches: dict[int, list[Match]]) -> None:
+        if self.article is not None and self.article.id == article_id:
+            self.matches = matches
+            self.matches_changed.emit()
 
     def select_claim(self, claim_id: int | None) -> None:
         """Make one claim the current one in every panel, and remember it."""
@@ -168,6 +194,11 @@ class Workspace(QObject):
                 structural=True,
             )
 
+    def apply_past_verdict(self, claim_id: int, match: Match) -> None:
+        """Copy a past check's verdict and link onto a claim (undoable)."""
+        if self.claim(claim_id) is not None:
+            self.undo_stack.push(_ApplyVerdictCommand(self, claim_id, match))
+
     def fit_claim_to_sentences(self, claim_id: int) -> None:
         """Extend a claim to the sentence boundaries around it (found on the writer thread)."""
         claim = self.claim(claim_id)
@@ -212,6 +243,7 @@ class Workspace(QObject):
         if structural or not isinstance(result, Claim):
             self.claims = self.store.claims(article_id)
             self.claims_changed.emit()
+            self.rematch()
             if isinstance(result, Claim) and self.claim(result.id) is not None:
                 self.select_claim(result.id)  # a claim just added or moved
             elif self.selected_claim is None:
@@ -337,3 +369,38 @@ class _AddClaimCommand(QUndoCommand):
             return None if self._added is None else store.remove_claim(self._added.id)
 
         self._workspace.write(undo, structural=True)
+
+
+class _ApplyVerdictCommand(QUndoCommand):
+    """Apply a past verdict; undo removes the links it added and restores the status."""
+
+    def __init__(self, workspace: Workspace, claim_id: int, match: Match) -> None:
+        verdict = match.archive.verdict or "verdict"
+        super().__init__(f"Apply past verdict ({verdict})")
+        self._workspace = workspace
+        self._claim_id = claim_id
+        self._archive_id = match.archive.id
+        self._before: Claim | None = None
+        self._after: Claim | None = None
+
+    # As in the other commands, state is read and written only on the writer thread.
+    def redo(self) -> None:
+        def do(store: Store) -> Claim:
+            self._before = store.claim(self._claim_id)
+            self._after = store.apply_past_verdict(self._claim_id, self._archive_id)
+            return self._after
+
+        self._workspace.write(do)
+
+    def undo(self) -> None:
+        def undo(store: Store) -> Claim | None:
+            before, after = self._before, self._after
+            if before is None or after is None:
+                return None  # the apply itself failed
+            old = {e.id for e in before.evidence}
+            for item in after.evidence:
+                if item.id not in old:
+                    store.remove_evidence(item.id)
+            return store.update_claim(self._claim_id, status=before.status)
+
+        self._workspace.write(undo)

@@ -14,13 +14,24 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TextIO
 
 from workbench import __version__
 from workbench.errors import WorkbenchError
-from workbench.models import Article, Claim, Status
+from workbench.models import Article, Claim, Match, Status
+from workbench.plugins import load_entry_point
+from workbench.reports import (
+    FORMATS,
+    REPORT_SETTINGS,
+    build_reports,
+    check_article_count,
+    check_setting,
+    export_reports,
+    format_for_path,
+    get_format,
+    render_reports,
+)
 from workbench.store import Store, default_db_path
 
 log = logging.getLogger("workbench.cli")
@@ -249,14 +260,228 @@ def cmd_claim_remove(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_gui(args: argparse.Namespace, out: TextIO) -> int:
-    frontends = {ep.name: ep for ep in entry_points(group="workbench.frontends")}
-    if "gui" not in frontends:
-        raise CliError("the desktop app is not installed (reinstall with: pip install -e .)")
-    try:
-        run: Callable[[Sequence[str], Path | None], int] = frontends["gui"].load()
-    except ImportError as exc:
-        raise CliError(f"the desktop app cannot start: {exc}") from exc
+    run: Callable[[Sequence[str], Path | None], int] = load_entry_point(
+        "workbench.frontends", "gui", purpose="the desktop app"
+    )
     return run(list(args.files), Path(args.db) if args.db else None)
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    to_stdout = args.output == "-"
+    if args.format:
+        spec = get_format(args.format)
+    else:
+        guessed = None if to_stdout else format_for_path(args.output)
+        if guessed is None:
+            raise CliError(f"say which format with --format ({', '.join(FORMATS)})")
+        spec = guessed
+    if to_stdout and spec.binary:
+        raise CliError(f"{spec.name} is not text: write it to a file with -o FILE")
+    if args.all and args.article_ids:
+        raise CliError("give ARTICLE_IDs or --all, not both")
+    if not args.all and not args.article_ids:
+        raise CliError("give the ARTICLE_ID to export (or --all)")
+    with _open_store(args) as store:
+        ids = [row.id for row in store.articles()] if args.all else list(args.article_ids)
+        check_article_count(spec, len(set(ids)))
+        if to_stdout:
+            data = render_reports(build_reports(store, ids), spec.name)
+            out.write(data.decode("utf-8"))
+            return EXIT_OK
+        result = export_reports(store, ids, args.output, fmt=spec.name)
+    what = f"{result.articles} article{'s' if result.articles != 1 else ''}, {result.claims} claims"
+    if spec.name == "claimreview":
+        what = f"{result.items} ClaimReview objects for the checked claims of {result.claims}"
+    out.write(f"wrote {result.path} ({spec.name}: {what})\n")
+    return EXIT_OK
+
+
+def cmd_settings(args: argparse.Namespace, out: TextIO) -> int:
+    with _open_store(args) as store:
+        values = store.settings()
+    if args.json:
+        _dump(values, out)
+        return EXIT_OK
+    for key, value in values.items():
+        out.write(f"{key} = {value}\n")
+    for key, meaning in REPORT_SETTINGS.items():
+        if not values.get(key):
+            out.write(f"# {key} is not set: {meaning}\n")
+    return EXIT_OK
+
+
+def cmd_settings_set(args: argparse.Namespace, out: TextIO) -> int:
+    key = args.key.strip()
+    if not key:
+        raise CliError("a setting needs a KEY")
+    value = check_setting(key, args.value)
+    with _open_store(args) as store:
+        store.set_setting(key, value)
+    out.write(f"{key} = {value}\n")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.archive import import_archive
+
+    with _open_store(args) as store:
+        report = import_archive(store, args.file, source=args.source)
+    if args.json:
+        _dump(
+            {
+                "source": report.source,
+                "format": report.format,
+                "read": report.read,
+                "added": report.added,
+                "duplicates": report.duplicates,
+                "malformed": [{report.unit: n, "reason": why} for n, why in report.skipped],
+            },
+            out,
+        )
+    else:
+        out.write(report.summary() + "\n")
+    return EXIT_OK
+
+
+def _read_match_queries(name: str) -> list[tuple[Any, str]]:
+    """``(id, text)`` from a JSON Lines file (``-`` for stdin) of ``{"id", "text"}`` objects."""
+    try:
+        if name == "-":
+            lines = sys.stdin.read().splitlines()
+        else:
+            lines = Path(name).read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read the queries file {name}: {exc}") from exc
+    queries: list[tuple[Any, str]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            raise CliError(f"{name} line {number}: not valid JSON") from None
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            raise CliError(f'{name} line {number}: expected an object with "id" and "text"')
+        queries.append((row.get("id"), row["text"]))
+    return queries
+
+
+def _match_json(match: Match, *, explain: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": match.archive.external_id,
+        "score": round(match.score, 4),
+        "text": match.archive.text,
+        "verdict": match.archive.verdict,
+    }
+    if explain:
+        past = match.archive
+        data |= {
+            "strength": match.strength.value,
+            "source": past.source,
+            "title": past.title,
+            "url": past.url,
+            "date": past.date,
+            "speaker": past.speaker,
+            "shared": [
+                {
+                    "text": s.text,
+                    "kind": s.kind,
+                    "query_spans": s.query_spans,
+                    "archive_spans": s.archive_spans,
+                }
+                for s in match.shared
+            ],
+            "conflicts": [c.description for c in match.conflicts],
+            "signals": dict(match.signals),
+        }
+    return data
+
+
+def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.matching import match_claims
+
+    if (args.text is None) == (args.queries is None):
+        raise CliError("give either a claim TEXT or --queries FILE.jsonl")
+    if args.top < 1:
+        raise CliError("--top must be at least 1")
+    queries = _read_match_queries(args.queries) if args.queries else [(None, args.text)]
+    with _open_store(args) as store:
+        results = match_claims(
+            store,
+            [text for _, text in queries],
+            top_k=args.top,
+            source=args.source,
+            prefer_recent=args.prefer_recent,
+        )
+    for (query_id, text), matches in zip(queries, results, strict=True):
+        if args.json:
+            line = {
+                "query_id": query_id,
+                "matches": [_match_json(m, explain=args.explain) for m in matches],
+            }
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            continue
+        if args.queries:
+            out.write(f"{query_id}: {_short(text, 80)}\n")
+        if not matches:
+            out.write("  no similar past claims\n")
+        for rank, m in enumerate(matches, start=1):
+            past = m.archive
+            details = "  ".join(d for d in (past.verdict, past.date[:10], past.source) if d)
+            out.write(f"  {rank}. {m.score:.2f} {m.strength.value:<8} {details}\n")
+            out.write(f"     {_short(past.text, 86)}\n")
+            if m.shared:
+                out.write(f"     shared: {', '.join(s.text for s in m.shared[:12])}\n")
+            if m.conflicts:
+                out.write(f"     differs: {'; '.join(c.description for c in m.conflicts)}\n")
+            if past.url:
+                out.write(f"     {past.url}\n")
+    return EXIT_OK
+
+
+def cmd_archive(args: argparse.Namespace, out: TextIO) -> int:
+    with _open_store(args) as store:
+        if args.search is None:
+            sources = store.archive_sources()
+            if args.json:
+                _dump(
+                    [
+                        {"source": s.name, "claims": s.count, "last_imported": s.last_imported}
+                        for s in sources
+                    ],
+                    out,
+                )
+            elif not sources:
+                out.write("The archive is empty. Add past checks with: workbench import FILE\n")
+            else:
+                for s in sources:
+                    out.write(f"{s.count:>10,}  {s.last_imported[:10]}  {s.name}\n")
+            return EXIT_OK
+        found = store.archive_search(args.search, limit=args.limit, source=args.source)
+    if args.json:
+        _dump(
+            [
+                {
+                    "id": c.external_id,
+                    "source": c.source,
+                    "text": c.text,
+                    "title": c.title,
+                    "verdict": c.verdict,
+                    "url": c.url,
+                    "date": c.date,
+                    "speaker": c.speaker,
+                }
+                for c in found
+            ],
+            out,
+        )
+        return EXIT_OK
+    for c in found:
+        details = "  ".join(d for d in (c.verdict, c.date[:10], c.source) if d)
+        out.write(f"{details}\n    {_short(c.text, 86)}\n")
+    if not found:
+        out.write("no past claims found\n")
+    return EXIT_OK
 
 
 # -- parser -----------------------------------------------------------------------------
@@ -334,6 +559,69 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gui", parents=[common], help="open the desktop app")
     p.add_argument("files", metavar="FILE", nargs="*", help="articles to open")
     p.set_defaults(handler=cmd_gui)
+
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help="write verification reports: " + ", ".join(FORMATS),
+        description="Write an article's verification report. csv and json take several "
+        "articles (or --all) for a desk's tally; the other formats one.",
+    )
+    p.add_argument("article_ids", metavar="ARTICLE_ID", type=int, nargs="*")
+    p.add_argument("--all", action="store_true", help="every stored article (csv, json)")
+    p.add_argument(
+        "-f", "--format", choices=list(FORMATS), help="default: from the extension of OUT"
+    )
+    p.add_argument(
+        "-o", "--output", metavar="OUT", required=True, help="the file to write, or - for stdout"
+    )
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser(
+        "settings", parents=[common, json_flag], help="list settings (report.organisation ...)"
+    )
+    p.set_defaults(handler=cmd_settings)
+    settings_sub = p.add_subparsers(dest="settings_command", metavar="ACTION")
+    p = settings_sub.add_parser("set", parents=[common], help="set a setting")
+    p.add_argument("key", metavar="KEY", help="e.g. " + ", ".join(REPORT_SETTINGS))
+    p.add_argument("value", metavar="VALUE")
+    p.set_defaults(handler=cmd_settings_set)
+    p = sub.add_parser(
+        "import",
+        parents=[common, json_flag],
+        help="add past fact-checks to the archive (JSON Lines, CSV or ClaimReview JSON-LD)",
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--source", metavar="NAME", help="the collection's name (default: the file name)"
+    )
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser(
+        "match", parents=[common, json_flag], help="find past checks similar to a claim"
+    )
+    p.add_argument("text", metavar="TEXT", nargs="?", help="the claim (a sentence, a tweet)")
+    p.add_argument(
+        "--queries",
+        metavar="FILE",
+        help='JSON Lines of {"id", "text"} claims (- for stdin); with --json, one line each',
+    )
+    p.add_argument("--top", metavar="K", type=int, default=5, help="matches per claim (5)")
+    p.add_argument("--source", metavar="NAME", help="only past checks from this collection")
+    p.add_argument("--prefer-recent", action="store_true", help="newer checks first")
+    p.add_argument(
+        "--explain", action="store_true", help="with --json: shared words, conflicts, signals"
+    )
+    p.set_defaults(handler=cmd_match)
+
+    p = sub.add_parser(
+        "archive", parents=[common, json_flag], help="the archive's collections, or search it"
+    )
+    p.add_argument("--search", metavar="TEXT", help="past claims with all these words")
+    p.add_argument("--source", metavar="NAME", help="only this collection")
+    p.add_argument("--limit", metavar="N", type=int, default=20)
+    p.set_defaults(handler=cmd_archive)
+
     return parser
 
 

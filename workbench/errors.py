@@ -25,3 +25,11 @@ class NotFoundError(WorkbenchError):
 
 class ValidationError(WorkbenchError):
     """A value (status, URL, offsets) is not acceptable."""
+
+
+class ImportFormatError(WorkbenchError):
+    """An archive file could not be read as claims (not JSON Lines, CSV or ClaimReview)."""
+
+
+class CancelledError(WorkbenchError):
+    """The user stopped a long operation (an import); nothing was changed."""

@@ -104,3 +104,113 @@ class HistoryEntry:
     new: str | None
     changed_by: str
     changed_at: str
+
+
+# -- the archive of past checks ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveRecord:
+    """One past fact-check as read from an archive file, before it is stored.
+
+    ``external_id`` is the record's own id (or, when it has none, a hash of its
+    text, so that importing the same file twice stores it once). ``date`` is ISO
+    8601 where it could be parsed, otherwise the text as given. ``publisher`` is
+    who published the check (a record's ``source`` field, a ClaimReview's author).
+    ``line`` is where the record starts in its file (1-based), for error reports.
+    """
+
+    text: str
+    external_id: str = ""
+    title: str = ""
+    verdict: str = ""
+    url: str = ""
+    date: str = ""
+    speaker: str = ""
+    publisher: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveClaim:
+    """A stored past check: an imported one, or one of the fact-checker's own verdicts.
+
+    ``source`` is the collection it was imported as, or ``"own"`` for a verdict
+    recorded in this workbench; then ``claim_id`` is the claim it mirrors and
+    ``external_id`` is ``"claim-<id>"``.
+    """
+
+    id: int
+    external_id: str
+    source: str
+    text: str
+    title: str
+    verdict: str
+    url: str
+    date: str
+    speaker: str
+    publisher: str
+    claim_id: int | None
+    imported_at: str
+
+
+class MatchStrength(enum.StrEnum):
+    """How sure a match is: ``STRONG`` earns a badge, ``POSSIBLE`` is listed, ``WEAK`` is noise."""
+
+    STRONG = "strong"
+    POSSIBLE = "possible"
+    WEAK = "weak"
+
+
+@dataclass(frozen=True, slots=True)
+class SharedTerm:
+    """A word, number or name found in both the query and the archive claim.
+
+    Spans are ``(start, end)`` character offsets: ``query_spans`` into the query
+    text exactly as it was passed to the matcher, ``archive_spans`` into
+    ``Match.archive.text``. ``kind`` is ``"word"``, ``"number"`` or ``"name"``.
+    """
+
+    text: str
+    kind: str
+    query_spans: tuple[tuple[int, int], ...]
+    archive_spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """The claims agree, but a number or date differs: ``"12,000 vs 10,000"``.
+
+    ``kind`` is ``"number"`` or ``"date"``; the spans locate the two values as in
+    :class:`SharedTerm` (query first, archive second).
+    """
+
+    kind: str
+    query_value: str
+    archive_value: str
+    query_span: tuple[int, int]
+    archive_span: tuple[int, int]
+
+    @property
+    def description(self) -> str:
+        return f"{self.query_value} vs {self.archive_value}"
+
+    def __str__(self) -> str:
+        return self.description
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A past check similar to a claim, with why it matched.
+
+    ``score`` is a calibrated, probability-like number in [0, 1] (see
+    ``workbench.matching.POSSIBLE_MATCH`` and ``STRONG_MATCH``); ``signals`` are the
+    named re-ranking signals it was fused from, in [0, 1], for tooltips and debugging.
+    """
+
+    archive: ArchiveClaim
+    score: float
+    strength: MatchStrength
+    shared: tuple[SharedTerm, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    signals: tuple[tuple[str, float], ...] = ()

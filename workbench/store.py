@@ -15,8 +15,9 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,8 +26,11 @@ from typing import Any
 import platformdirs
 from sqlite_utils import Database, Migrations
 
-from workbench.errors import NotFoundError, StoreError, ValidationError
+from workbench.archive import record_key, verdict_to_status
+from workbench.errors import CancelledError, NotFoundError, StoreError, ValidationError
 from workbench.models import (
+    ArchiveClaim,
+    ArchiveRecord,
     Article,
     ArticleDraft,
     Claim,
@@ -49,6 +53,18 @@ NOTE_COALESCE_S = 60.0
 """Note saves by one user within this many seconds form one history entry."""
 
 migrations = Migrations("workbench")
+
+# The archive row that mirrors a claim with a verdict (see ``Store._sync_own_archive``):
+# parameters are (date, imported_at); the caller adds the WHERE clause.
+_OWN_COLUMNS = (
+    "external_id, source, text, title, verdict, url, date, speaker, publisher, claim_id,"
+    " imported_at"
+)
+_OWN_SELECT = (
+    "SELECT 'claim-' || c.id, 'own', c.text, a.title, c.status,"
+    " COALESCE((SELECT e.url FROM evidence e WHERE e.claim_id = c.id ORDER BY e.id LIMIT 1), ''),"
+    " ?, c.claimant, '', c.id, ? FROM claims c JOIN articles a ON a.id = c.article_id"
+)
 
 
 @migrations(name="0001_initial")
@@ -123,8 +139,63 @@ def _m0001_initial(db: Database) -> None:
     )
 
 
-SCHEMA_VERSION = 1
+@migrations(name="0002_archive")
+def _m0002_archive(db: Database) -> None:
+    # The archive of past checks, with an external-content FTS5 index kept in step by
+    # triggers (so every write, including an import, updates it in its own transaction).
+    db.executescript(
+        """
+        CREATE TABLE archive_claims (
+            id INTEGER PRIMARY KEY,
+            external_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            text TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            verdict TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL DEFAULT '',
+            date TEXT NOT NULL DEFAULT '',
+            speaker TEXT NOT NULL DEFAULT '',
+            publisher TEXT NOT NULL DEFAULT '',
+            claim_id INTEGER,
+            imported_at TEXT NOT NULL,
+            UNIQUE (source, external_id)
+        );
+        CREATE INDEX archive_by_claim ON archive_claims(claim_id) WHERE claim_id IS NOT NULL;
+        CREATE VIRTUAL TABLE archive_fts USING fts5(
+            text, title, content='archive_claims', content_rowid='id',
+            tokenize='porter unicode61'
+        );
+        CREATE VIRTUAL TABLE archive_vocab USING fts5vocab(archive_fts, row);
+        CREATE TRIGGER archive_claims_ai AFTER INSERT ON archive_claims BEGIN
+            INSERT INTO archive_fts(rowid, text, title) VALUES (new.id, new.text, new.title);
+        END;
+        CREATE TRIGGER archive_claims_ad AFTER DELETE ON archive_claims BEGIN
+            INSERT INTO archive_fts(archive_fts, rowid, text, title)
+                VALUES ('delete', old.id, old.text, old.title);
+        END;
+        CREATE TRIGGER archive_claims_au AFTER UPDATE OF text, title ON archive_claims
+        WHEN old.text IS NOT new.text OR old.title IS NOT new.title BEGIN
+            INSERT INTO archive_fts(archive_fts, rowid, text, title)
+                VALUES ('delete', old.id, old.text, old.title);
+            INSERT INTO archive_fts(rowid, text, title) VALUES (new.id, new.text, new.title);
+        END;
+        """
+    )
+    # Verdicts recorded before the archive existed enter it now.
+    now = _now()
+    db.execute(
+        f"INSERT INTO archive_claims ({_OWN_COLUMNS}) {_OWN_SELECT} WHERE c.status != 'unchecked'",
+        (now, now),
+    )
+
+
+SCHEMA_VERSION = 2
 """The number of migrations above; ``PRAGMA user_version`` holds it once they have run."""
+
+OWN_SOURCE = "own"
+"""The archive source of the fact-checker's own verdicts."""
+ARCHIVE_BATCH = 5_000
+"""Records per ``executemany`` during an import: progress and cancel are checked between."""
 
 
 def default_db_path() -> Path:
@@ -205,6 +276,7 @@ class Store:
     def __init__(self, path: str | Path, *, user: str | None = None) -> None:
         self.path = Path(path).expanduser()
         self.user = user or _current_user()
+        self._term_counts: dict[str, int] = {}
         self._check_file()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -371,6 +443,11 @@ class Store:
     def delete_article(self, article_id: int) -> None:
         self.article(article_id)
         with self._write() as conn:
+            conn.execute(
+                "DELETE FROM archive_claims WHERE source = ? AND claim_id IN"
+                " (SELECT id FROM claims WHERE article_id = ?)",
+                (OWN_SOURCE, article_id),
+            )
             conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
 
     # -- claims --------------------------------------------------------------------
@@ -445,6 +522,7 @@ class Store:
                     (claim_id, url, title, now),
                 )
                 self._record(conn, current, "evidence", None, url, now)
+            self._sync_own_archive(conn, claim_id, now)
         return self.claim(claim_id)
 
     def add_claim(self, article_id: int, start: int, end: int) -> Claim:
@@ -500,6 +578,7 @@ class Store:
                     (current.article_id, current.text),
                 )
             self._record(conn, current, "claim", current.text, None, now)
+            self._sync_own_archive(conn, claim_id, now)
         return current
 
     def restore_claim(self, claim: Claim) -> Claim:
@@ -536,6 +615,7 @@ class Store:
                     (claim.article_id, claim.text, now),
                 )
             self._record(conn, claim, "claim", None, claim.text, now)
+            self._sync_own_archive(conn, claim.id, now)
         return self.claim(claim.id)
 
     def set_claim_span(self, claim_id: int, start: int, end: int) -> Claim:
@@ -554,6 +634,7 @@ class Store:
             )
             self._record(conn, current, "span", f"{current.start}-{current.end}",
                          f"{start}-{end}", now)  # fmt: skip
+            self._sync_own_archive(conn, claim_id, now)
         return self.claim(claim_id)
 
     # -- evidence ------------------------------------------------------------------
@@ -571,6 +652,7 @@ class Store:
             )
             conn.execute("UPDATE claims SET updated_at = ? WHERE id = ?", (now, claim_id))
             self._record(conn, current, "evidence", None, url, now)
+            self._sync_own_archive(conn, claim_id, now)
             evidence_id = int(cur.lastrowid or 0)
         return self.evidence(evidence_id)
 
@@ -605,6 +687,7 @@ class Store:
             conn.execute("UPDATE claims SET updated_at = ? WHERE id = ?", (now, item.claim_id))
             if new_url != item.url:
                 self._record(conn, current, "evidence", item.url, new_url, now)
+                self._sync_own_archive(conn, item.claim_id, now)
         return self.evidence(evidence_id)
 
     def restore_evidence(self, item: Evidence) -> Evidence:
@@ -620,6 +703,7 @@ class Store:
             )  # fmt: skip
             conn.execute("UPDATE claims SET updated_at = ? WHERE id = ?", (now, item.claim_id))
             self._record(conn, current, "evidence", None, item.url, now)
+            self._sync_own_archive(conn, item.claim_id, now)
         return self.evidence(item.id)
 
     def remove_evidence(self, evidence_id: int) -> Evidence:
@@ -630,6 +714,7 @@ class Store:
             conn.execute("DELETE FROM evidence WHERE id = ?", (evidence_id,))
             conn.execute("UPDATE claims SET updated_at = ? WHERE id = ?", (now, item.claim_id))
             self._record(conn, current, "evidence", item.url, None, now)
+            self._sync_own_archive(conn, item.claim_id, now)
         return item
 
     # -- history -------------------------------------------------------------------
@@ -642,6 +727,18 @@ class Store:
             (claim_id,),
         )
         return [HistoryEntry(**dict(r)) for r in rows]
+
+    def checkers(self, article_id: int) -> list[tuple[str, str]]:
+        """Who changed an article's claims, with when each last did: ``(user, changed_at)``.
+
+        In order of each person's first change, for the "checked by" line of a report.
+        """
+        rows = self._read(
+            "SELECT changed_by, MAX(changed_at) AS last FROM claim_history WHERE article_id = ?"
+            " GROUP BY changed_by ORDER BY MIN(id)",
+            (article_id,),
+        )
+        return [(str(r["changed_by"]), str(r["last"])) for r in rows]
 
     def _record(
         self,
@@ -689,11 +786,323 @@ class Store:
             (claim_id, article_id, field, old, new, self.user, when),
         )
 
+    # -- archive of past checks ----------------------------------------------------
+
+    def import_archive_records(
+        self,
+        records: Iterable[ArchiveRecord],
+        *,
+        source: str,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> ArchiveImportResult:
+        """Store past checks as collection ``source``, all in one transaction.
+
+        A record whose ``(source, external_id)`` is already stored (or repeated in
+        ``records``) is counted in ``skipped_duplicates`` and not added again.
+        ``progress(done, total)`` is called after each batch; if ``cancel()`` returns
+        True the transaction is rolled back and :class:`CancelledError` raised, so a
+        stopped or failed import leaves the archive as it was.
+        """
+        name = source.strip()
+        if not name:
+            raise ValidationError("an archive collection needs a source name")
+        if name == OWN_SOURCE:
+            raise ValidationError(f"the source name {OWN_SOURCE!r} is kept for your own verdicts")
+        rows = [
+            (
+                r.external_id or record_key(r.text, r.title),
+                name,
+                r.text,
+                r.title,
+                r.verdict,
+                r.url,
+                r.date,
+                r.speaker,
+                r.publisher,
+                now,
+            )
+            for now in (_now(),)
+            for r in records
+            if r.text.strip()
+        ]
+        total, added = len(rows), 0
+        if progress is not None:
+            progress(0, total)
+        with self._write() as conn:
+            for start in range(0, total, ARCHIVE_BATCH):
+                if cancel is not None and cancel():
+                    raise CancelledError("the import was cancelled; nothing was imported")
+                cur = conn.executemany(
+                    "INSERT OR IGNORE INTO archive_claims (external_id, source, text, title,"
+                    " verdict, url, date, speaker, publisher, imported_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows[start : start + ARCHIVE_BATCH],
+                )
+                added += max(cur.rowcount, 0)
+                if progress is not None:
+                    progress(min(start + ARCHIVE_BATCH, total), total)
+            if cancel is not None and cancel():
+                raise CancelledError("the import was cancelled; nothing was imported")
+        self._term_counts.clear()
+        log.info("archive %r: %d added, %d duplicates", name, added, total - added)
+        return ArchiveImportResult(name, added, total - added)
+
+    def archive_candidates(
+        self, fts_query: str, *, limit: int, source: str | None = None
+    ) -> list[ArchiveCandidate]:
+        """Past checks matching an FTS5 query, best BM25 first (see :func:`fts_or_query`).
+
+        ``bm25`` is SQLite's score, negated so that higher is better; text counts
+        fully and the title with :data:`ARCHIVE_TITLE_WEIGHT`.
+        """
+        if not fts_query.strip():
+            return []
+        rank = f"bm25(1.0, {ARCHIVE_TITLE_WEIGHT})"
+        if source is None:
+            sql = (
+                "SELECT a.*, f.score FROM (SELECT rowid, rank AS score FROM archive_fts"
+                " WHERE archive_fts MATCH ? AND rank MATCH ? ORDER BY rank LIMIT ?) f"
+                " JOIN archive_claims a ON a.id = f.rowid ORDER BY f.score"
+            )
+            params: tuple[Any, ...] = (fts_query, rank, limit)
+        else:
+            sql = (
+                "SELECT a.*, archive_fts.rank AS score FROM archive_fts"
+                " JOIN archive_claims a ON a.id = archive_fts.rowid"
+                " WHERE archive_fts MATCH ? AND rank MATCH ? AND a.source = ?"
+                " ORDER BY archive_fts.rank LIMIT ?"
+            )
+            params = (fts_query, rank, source, limit)
+        return [
+            ArchiveCandidate(_archive_claim_from_row(r), -float(r["score"]))
+            for r in self._read(sql, params)
+        ]
+
+    def archive_search(
+        self, text: str, *, limit: int = 50, source: str | None = None
+    ) -> list[ArchiveClaim]:
+        """Search the whole archive as a user types: every word must occur, the last as a prefix.
+
+        Best BM25 first; with no words, the most recently added past checks.
+        """
+        words = _WORD.findall(text)
+        if not words:
+            where, params = ("WHERE source = ?", [source]) if source is not None else ("", [])
+            rows = self._read(
+                f"SELECT * FROM archive_claims {where} ORDER BY id DESC LIMIT ?", [*params, limit]
+            )
+            return [_archive_claim_from_row(r) for r in rows]
+        terms = [_fts_quote(w) for w in words]
+        terms[-1] += "*"
+        fts_query = " AND ".join(terms)
+        return [c.claim for c in self.archive_candidates(fts_query, limit=limit, source=source)]
+
+    def archive_claim(self, archive_id: int) -> ArchiveClaim:
+        rows = self._read("SELECT * FROM archive_claims WHERE id = ?", (archive_id,))
+        if not rows:
+            raise NotFoundError(f"no past check with id {archive_id}")
+        return _archive_claim_from_row(rows[0])
+
+    def archive_count(self, source: str | None = None) -> int:
+        """How many past checks the archive holds (in one source, if given)."""
+        if source is None:
+            rows = self._read("SELECT COUNT(*) FROM archive_claims")
+        else:
+            rows = self._read("SELECT COUNT(*) FROM archive_claims WHERE source = ?", (source,))
+        return int(rows[0][0])
+
+    def archive_sources(self) -> list[ArchiveSource]:
+        """The archive's collections (``"own"`` included when it has verdicts), by name."""
+        rows = self._read(
+            "SELECT source, COUNT(*) AS count, MAX(imported_at) AS last_imported"
+            " FROM archive_claims GROUP BY source ORDER BY source"
+        )
+        return [ArchiveSource(r["source"], r["count"], r["last_imported"]) for r in rows]
+
+    def remove_archive_source(self, source: str) -> int:
+        """Forget an imported collection; returns how many past checks were removed."""
+        if source == OWN_SOURCE:
+            raise ValidationError("your own verdicts leave the archive when you clear them")
+        with self._write() as conn:
+            removed = conn.execute("DELETE FROM archive_claims WHERE source = ?", (source,))
+        return max(removed.rowcount, 0)
+
+    def archive_term_counts(self, words: Sequence[str]) -> dict[str, int]:
+        """How many past checks contain each word (after the index's porter stemming).
+
+        Used to leave the commonest words out of a candidate search, which is what
+        keeps matching fast on a large archive. Counts are cached per connection and
+        may lag behind other connections' imports: good enough for that purpose.
+        """
+        missing = [w for w in dict.fromkeys(words) if w not in self._term_counts]
+        if missing:
+            stems = self._stems(missing)
+            unique = sorted(set(stems.values()))
+            found: dict[str, int] = {}
+            for i in range(0, len(unique), 500):
+                chunk = unique[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for r in self._read(
+                    f"SELECT term, doc FROM archive_vocab WHERE term IN ({marks})", chunk
+                ):
+                    found[r["term"]] = int(r["doc"])
+            if len(self._term_counts) > TERM_CACHE_SIZE:
+                self._term_counts.clear()
+            for w in missing:
+                self._term_counts[w] = found.get(stems.get(w, w), 0)
+        return {w: self._term_counts[w] for w in words}
+
+    def _stems(self, words: Sequence[str]) -> dict[str, str]:
+        """Each word as the index's tokenizer stores it, through a scratch in-memory FTS5 table."""
+        conn = self.db.conn
+        try:
+            conn.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.stem_scratch"
+                " USING fts5(w, tokenize='porter unicode61')"
+            )
+            conn.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.stem_scratch_vocab"
+                " USING fts5vocab(temp, stem_scratch, instance)"
+            )
+            stems: dict[str, str] = {}
+            for i in range(0, len(words), 200):
+                chunk = words[i : i + 200]
+                # One word per column value position: offsets map back to the words.
+                conn.execute("INSERT INTO temp.stem_scratch (rowid, w) VALUES (1, ?)",
+                             (" | ".join(chunk),))  # fmt: skip
+                rows = conn.execute(
+                    "SELECT term, offset FROM temp.stem_scratch_vocab ORDER BY offset"
+                ).fetchall()
+                conn.execute("DELETE FROM temp.stem_scratch")
+                by_offset = {int(r["offset"]): r["term"] for r in rows}
+                position = 0
+                for word in chunk:
+                    # A word may hold several tokens ("don't"); its first stands for it.
+                    parts = _WORD.findall(word)
+                    if parts:
+                        stems[word] = by_offset.get(position, word)
+                    position += len(parts)
+            if conn.in_transaction:
+                conn.commit()  # only the temp scratch table was written
+            return stems
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.rollback()
+            raise StoreError(_describe_sqlite_error(self.path, exc)) from exc
+
+    def apply_past_verdict(
+        self, claim_id: int, archive_id: int, *, status: Status | str | None = None
+    ) -> Claim:
+        """Give a claim the verdict of a past check: status, evidence, and where it came from.
+
+        The status is ``status`` or the past verdict mapped by
+        :func:`workbench.archive.verdict_to_status`. The past check's link (and, for
+        one of your own earlier verdicts, that claim's evidence) is added as evidence
+        unless the claim has it already. The note is left unchanged. The history gets
+        the status change, each link, and an ``applied_from`` row whose ``new`` is
+        ``"<source>:<external id>"``. All in one transaction.
+
+        Undo with existing methods, in this order::
+
+            before = store.claim(claim_id)
+            after = store.apply_past_verdict(claim_id, archive_id)
+            ...
+            old_ids = {e.id for e in before.evidence}
+            for item in after.evidence:
+                if item.id not in old_ids:
+                    store.remove_evidence(item.id)
+            store.update_claim(claim_id, status=before.status)
+
+        Raises:
+            NotFoundError: no such claim or past check.
+            ValidationError: the past verdict has no matching status (pass ``status``),
+                or the past check is this claim's own verdict.
+        """
+        current = self.claim(claim_id)
+        past = self.archive_claim(archive_id)
+        if past.claim_id == claim_id and past.source == OWN_SOURCE:
+            raise ValidationError("that past check is this claim's own verdict")
+        new_status = parse_status(status) if status is not None else verdict_to_status(past.verdict)
+        if new_status is None or new_status is Status.UNCHECKED:
+            raise ValidationError(
+                f"the past verdict {past.verdict or '(none)'!r} has no matching status;"
+                " choose the status by hand"
+            )
+        have = {e.url for e in current.evidence}
+        links: list[tuple[str, str]] = []
+        candidates = [(past.url, past.title or f"{past.publisher or past.source} fact-check")]
+        if past.source == OWN_SOURCE and past.claim_id is not None:
+            rows = self._read(
+                "SELECT url, title FROM evidence WHERE claim_id = ? ORDER BY id", (past.claim_id,)
+            )
+            candidates += [(r["url"], r["title"]) for r in rows]
+        for url, title in candidates:
+            try:
+                url = validate_url(url)
+            except ValidationError:
+                continue
+            if url not in have:
+                have.add(url)
+                links.append((url, title))
+        provenance = f"{past.source}:{past.external_id}"
+        note = f"verdict {past.verdict!r} applied from past check {provenance}"
+        now = _now()
+        with self._write() as conn:
+            if new_status is not current.status:
+                conn.execute(
+                    "UPDATE claims SET status = ?, updated_at = ? WHERE id = ?",
+                    (new_status.value, now, claim_id),
+                )
+                self._record(conn, current, "status", current.status.value, new_status.value, now)
+            for url, title in links:
+                conn.execute(
+                    "INSERT INTO evidence (claim_id, url, title, note, added_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (claim_id, url, title, note, now),
+                )
+                self._record(conn, current, "evidence", None, url, now)
+            conn.execute("UPDATE claims SET updated_at = ? WHERE id = ?", (now, claim_id))
+            self._record(conn, current, "applied_from", None, provenance, now)
+            self._sync_own_archive(conn, claim_id, now)
+        log.info("claim %d: applied %s (%s)", claim_id, provenance, new_status.value)
+        return self.claim(claim_id)
+
+    def _sync_own_archive(self, conn: sqlite3.Connection, claim_id: int, now: str) -> None:
+        """Keep the archive row mirroring a claim's verdict in step, inside the caller's write.
+
+        A claim with a status other than unchecked is in the archive (source ``"own"``);
+        back to unchecked, or removed, it leaves. ``date`` changes only with the verdict.
+        """
+        row = conn.execute("SELECT status FROM claims WHERE id = ?", (claim_id,)).fetchone()
+        if row is None or row["status"] == Status.UNCHECKED.value:
+            conn.execute(
+                "DELETE FROM archive_claims WHERE source = ? AND external_id = ?",
+                (OWN_SOURCE, f"claim-{claim_id}"),
+            )
+            return
+        conn.execute(
+            f"INSERT INTO archive_claims ({_OWN_COLUMNS}) {_OWN_SELECT} WHERE c.id = ?"
+            " ON CONFLICT (source, external_id) DO UPDATE SET text = excluded.text,"
+            " title = excluded.title, verdict = excluded.verdict, url = excluded.url,"
+            " speaker = excluded.speaker, date = CASE WHEN archive_claims.verdict ="
+            " excluded.verdict THEN archive_claims.date ELSE excluded.date END",
+            (now, now, claim_id),
+        )
+
     # -- settings ------------------------------------------------------------------
 
     def setting(self, key: str, default: str | None = None) -> str | None:
         rows = self._read("SELECT value FROM settings WHERE key = ?", (key,))
         return str(rows[0]["value"]) if rows else default
+
+    def settings(self, *, prefix: str = "") -> dict[str, str]:
+        """Every stored setting (or those whose key starts with ``prefix``), by key."""
+        rows = self._read(
+            "SELECT key, value FROM settings WHERE substr(key, 1, ?) = ? ORDER BY key",
+            (len(prefix), prefix),
+        )
+        return {str(r["key"]): str(r["value"]) for r in rows}
 
     def set_setting(self, key: str, value: str) -> None:
         with self._write() as conn:
@@ -763,3 +1172,62 @@ def _claim_from_row(r: sqlite3.Row, evidence: tuple[Evidence, ...]) -> Claim:
 
 def _evidence_from_row(r: sqlite3.Row) -> Evidence:
     return Evidence(**dict(r))  # the columns are the fields
+
+
+ARCHIVE_TITLE_WEIGHT = 0.5
+"""Weight of a past check's title against its text (1.0) in BM25."""
+TERM_CACHE_SIZE = 200_000
+"""Words whose archive counts a Store remembers before it starts afresh."""
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveImportResult:
+    """What an archive import stored: ``added`` new past checks, and duplicates left out."""
+
+    source: str
+    added: int
+    skipped_duplicates: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveCandidate:
+    """A past check found by full-text search, with its BM25 score (higher is better)."""
+
+    claim: ArchiveClaim
+    bm25: float
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveSource:
+    """One collection in the archive: its name, size and when it was last imported."""
+
+    name: str
+    count: int
+    last_imported: str
+
+
+def _fts_quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts_or_query(terms: Iterable[str]) -> str:
+    """An FTS5 query matching any of ``terms``, each quoted so that no term is an operator."""
+    return " OR ".join(_fts_quote(t) for t in dict.fromkeys(terms) if t)
+
+
+def _archive_claim_from_row(r: sqlite3.Row) -> ArchiveClaim:
+    return ArchiveClaim(
+        id=r["id"],
+        external_id=r["external_id"],
+        source=r["source"],
+        text=r["text"],
+        title=r["title"],
+        verdict=r["verdict"],
+        url=r["url"],
+        date=r["date"],
+        speaker=r["speaker"],
+        publisher=r["publisher"],
+        claim_id=r["claim_id"],
+        imported_at=r["imported_at"],
+    )

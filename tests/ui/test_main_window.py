@@ -377,3 +377,105 @@ def test_shortcuts_dialog_lists_every_shortcut(qtbot: QtBot, window: MainWindow)
     dialog = ShortcutsDialog(window.shortcut_rows, window)
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == len(window.shortcut_rows) >= 15
+
+
+def seed_archive(db_path: Path) -> None:
+    from workbench.models import ArchiveRecord
+
+    with Store(db_path) as store:
+        store.import_archive_records(
+            [
+                ArchiveRecord(
+                    text="North Korea sent 10,000 troops to Russia, Ukraine's minister said.",
+                    external_id="pf-1",
+                    verdict="false",
+                    url="https://factcheck.example/nk-troops",
+                    date="2024-11-01",
+                    publisher="Example Checks",
+                ),
+                ArchiveRecord(
+                    text="Bananas are the most popular fruit in Norway.",
+                    external_id="pf-2",
+                    verdict="true",
+                ),
+            ],
+            source="desk-archive",
+        )
+
+
+def test_a_repeated_claim_is_recognised_and_its_verdict_applied(
+    qtbot: QtBot, db_path: Path, errors: list[str]
+) -> None:
+    seed(db_path)
+    seed_archive(db_path)
+    window = make_window(qtbot, db_path)
+    qtbot.waitUntil(lambda: bool(window.workspace.matches))
+    first = window.workspace.claims[0]
+    assert window.article_view.seen_claim_ids() == [first.id]
+    assert "checked before: FALSE" in window.claim_panel.claim_model.index(0, 0).data()
+    key(qtbot, window, "j")
+    past = window.claim_panel.past_checks
+    assert past.model.rowCount() == 1
+    assert "Past checks (1)" in window.claim_panel.tabs.tabText(1)
+    explanation = past.explanation.toPlainText()
+    assert "12,000 vs 10,000" in explanation  # the figures differ
+    past.apply_selected()
+    qtbot.waitUntil(lambda: window.workspace.claims[0].status is Status.DISPUTED)
+    assert [e.url for e in window.workspace.claims[0].evidence] == [
+        "https://factcheck.example/nk-troops"
+    ]
+    window.workspace.undo_stack.undo()
+    qtbot.waitUntil(lambda: window.workspace.claims[0].status is Status.UNCHECKED)
+    assert window.workspace.claims[0].evidence == ()
+    close_window(window)
+
+
+def test_archive_search_and_import_in_the_app(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    archive = tmp_path / "checks.jsonl"
+    archive.write_text(
+        '{"id": "a1", "text": "The moon landing was staged in 1969.", "verdict": "false"}\n'
+        "this line is not json\n"
+        '{"id": "a2", "text": "Norway has more electric cars than petrol cars."}\n'
+    )
+    window.import_archive(str(archive))
+    qtbot.waitUntil(lambda: window.workspace.store.archive_count() == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: "malformed" in window.statusBar().currentMessage())
+    window.side_tabs.setCurrentWidget(window.archive)
+    window.archive.search.setText("moon land")
+    window.archive.refresh()
+    assert window.archive.model.rowCount() == 1
+    assert "staged" in window.archive.model.index(0, 0).data()
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "csv"])
+def test_export_from_the_app(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    from ui.export_dialog import ExportDialog
+
+    out = tmp_path / f"report.{fmt}"
+    monkeypatch.setattr(
+        ExportDialog, "ask", classmethod(lambda cls, *a, **k: (fmt, out, False, False))
+    )
+    key(qtbot, window, "j2")
+    window.claim_panel.note.setPlainText("<script>alert(1)</script> & co")
+    qtbot.keyClick(window.article_view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(out.exists, timeout=20_000)
+    data = out.read_bytes()
+    if fmt == "html":
+        text = data.decode()
+        assert "<script>" not in text and "&lt;script&gt;" in text
+        assert "12,000 troops" in text
+    elif fmt == "pdf":
+        assert data.startswith(b"%PDF")
+    else:
+        assert data.startswith(b"\xef\xbb\xbf") and b"disputed" in data
+
+
+def test_export_file_names_are_safe() -> None:
+    from ui.export_dialog import safe_file_stem
+
+    assert safe_file_stem("../../etc/passwd: a <b>title</b>") == "etcpasswd-a-btitleb"
+    assert safe_file_stem("???") == "report"

@@ -1,0 +1,280 @@
+"""The archive of past checks: reading each format, importing all or nothing, own verdicts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from workbench.archive import import_archive, parse_date, read_archive, verdict_to_status
+from workbench.errors import CancelledError, ImportFormatError, ValidationError
+from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Status
+from workbench.store import Store
+
+from .test_store import snapshot
+
+RECORDS = [
+    {"id": "a1", "text": "North Korea sent 12,000 troops to Russia.", "verdict": "true",
+     "url": "https://example.org/a1", "date": "2024-11-01", "speaker": "Minister"},
+    {"id": "a2", "text": "Wind turbines cause cancer.", "verdict": "pants-fire",
+     "title": "No, wind turbines do not cause cancer", "date": "May 3, 2019"},
+    {"id": "a3", "text": "The minimum wage was raised to $15 in 2021.", "source": "PolitiFact"},
+]  # fmt: skip
+
+ARTICLE = "Officials said 12,000 troops from North Korea went to Russia.\n\nIt rained."
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with Store(tmp_path / "wb.db", user="tester") as s:
+        yield s  # type: ignore[misc]
+
+
+def write_jsonl(path: Path, rows: Sequence[object], extra_lines: Sequence[str] = ()) -> Path:
+    lines = [json.dumps(r) for r in rows] + list(extra_lines)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_jsonl_records_keep_their_fields(tmp_path: Path) -> None:
+    parsed = read_archive(write_jsonl(tmp_path / "checks.jsonl", RECORDS))
+    assert parsed.format == "jsonl" and not parsed.skipped
+    first, second, third = parsed.records
+    assert first.external_id == "a1" and first.verdict == "true" and first.speaker == "Minister"
+    assert second.date == "2019-05-03" and second.title.startswith("No, wind")
+    assert third.publisher == "PolitiFact" and third.line == 3
+
+
+def test_malformed_jsonl_lines_are_skipped_with_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "checks.jsonl"
+    path.write_text(
+        json.dumps(RECORDS[0]) + "\n{not json\n\n" + json.dumps({"id": "x"}) + "\n"
+        '["a list"]\n' + json.dumps({"text": "   "}) + "\n" + json.dumps(RECORDS[1]) + "\n",
+        encoding="utf-8",
+    )
+    parsed = read_archive(path)
+    assert [r.external_id for r in parsed.records] == ["a1", "a2"]
+    assert [n for n, _ in parsed.skipped] == [2, 4, 5, 6]
+    assert "JSON" in parsed.skipped[0][1] and "text" in parsed.skipped[1][1]
+
+
+def test_csv_with_bom_and_header(tmp_path: Path) -> None:
+    path = tmp_path / "checks.csv"
+    path.write_bytes(
+        "\ufeffid,text,verdict,url\n"
+        'c1,"Wind turbines cause cancer, a post says.",false,https://example.org/c1\n'
+        "c2,,false,\n"
+        "c3,too,many,fields,here\n"
+        "c4,Vaccines contain microchips.,false,\n".encode()
+    )
+    parsed = read_archive(path)
+    assert parsed.format == "csv"
+    assert [r.external_id for r in parsed.records] == ["c1", "c4"]
+    assert parsed.records[0].text == "Wind turbines cause cancer, a post says."
+    assert [n for n, _ in parsed.skipped] == [3, 4]
+
+
+def test_csv_without_text_column_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "checks.csv"
+    path.write_text("id,claim\n1,Something\n", encoding="utf-8")
+    with pytest.raises(ImportFormatError, match="no 'text' column"):
+        read_archive(path)
+
+
+def claim_review(text: str, rating: str, url: str) -> dict[str, object]:
+    return {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": url,
+        "claimReviewed": text,
+        "datePublished": "2020-06-01",
+        "author": {"@type": "Organization", "name": "Example Checks"},
+        "reviewRating": {"@type": "Rating", "ratingValue": 1, "alternateName": rating},
+        "itemReviewed": {"@type": "Claim", "author": {"@type": "Person", "name": "A Senator"}},
+    }
+
+
+@pytest.mark.parametrize("shape", ["single", "array", "graph", "feed"])
+def test_claimreview_documents(tmp_path: Path, shape: str) -> None:
+    one = claim_review("Wind turbines cause cancer.", "False", "https://example.org/r1")
+    two = claim_review("Crime fell 10% in 2019.", "Mostly True", "https://example.org/r2")
+    doc: object = {
+        "single": one,
+        "array": [one, two],
+        "graph": {"@context": "https://schema.org", "@graph": [one, two]},
+        "feed": {
+            "@type": "DataFeed",
+            "dataFeedElement": [{"@type": "DataFeedItem", "item": one}, two],
+        },
+    }[shape]
+    path = tmp_path / "reviews.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    parsed = read_archive(path)
+    assert parsed.format == "claimreview"
+    first = parsed.records[0]
+    assert first.text == "Wind turbines cause cancer." and first.verdict == "False"
+    assert first.url == first.external_id == "https://example.org/r1"
+    assert first.speaker == "A Senator" and first.publisher == "Example Checks"
+    assert first.date == "2020-06-01"
+    assert len(parsed.records) == (1 if shape == "single" else 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.jsonl", b"", "empty"),
+        ("bad.json", b'{"@type": "ClaimReview", ', "not valid JSON"),
+        ("other.json", b'{"hello": 1}', "not a ClaimReview"),
+        ("binary.jsonl", b"\x00\x01\x02garbage", "binary"),
+        ("latin.csv", "text\ncaf\xe9\n".encode("latin-1"), "not UTF-8"),
+        ("none.jsonl", b'{"id": 1}\n{"id": 2}\n', "no valid claim"),
+        ("plain.jsonl", b"hello\nworld\n", "not JSON Lines"),
+        ("table.xlsx", b"PK\x03\x04", "unknown archive format"),
+    ],
+)
+def test_unreadable_files_are_refused_and_import_nothing(
+    store: Store, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    before = snapshot(store.path)
+    with pytest.raises(ImportFormatError, match=message):
+        import_archive(store, path)
+    assert snapshot(store.path) == before
+
+
+def test_missing_file_is_a_clear_error(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(ImportFormatError, match="cannot read"):
+        import_archive(store, tmp_path / "nope.jsonl")
+
+
+def test_reimport_adds_nothing_twice(store: Store, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "checks.jsonl", [*RECORDS, {"text": "No id at all."}])
+    first = import_archive(store, path)
+    assert (first.added, first.duplicates, first.source) == (4, 0, "checks")
+    again = import_archive(store, path)
+    assert (again.added, again.duplicates) == (0, 4)
+    assert store.archive_count() == 4
+    assert "0 claims" in again.summary() and "4 duplicates" in again.summary()
+    other = import_archive(store, path, source="mirror")
+    assert other.added == 4 and store.archive_count("mirror") == 4
+
+
+def test_summary_names_malformed_lines(store: Store, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", RECORDS, extra_lines=["oops", '{"id": 9}'])
+    report = import_archive(store, path)
+    assert report.summary() == (
+        "imported 3 claims into 'c' (0 duplicates, 2 malformed: lines 4, 5)"
+    )
+
+
+def test_cancelled_import_stores_nothing_and_progress_is_reported(
+    store: Store, tmp_path: Path
+) -> None:
+    records = [ArchiveRecord(text=f"Claim number {i}", external_id=str(i)) for i in range(12_000)]
+    seen: list[tuple[int, int]] = []
+    with pytest.raises(CancelledError):
+        store.import_archive_records(
+            records, source="big", progress=lambda d, t: seen.append((d, t)),
+            cancel=lambda: len(seen) > 1,
+        )  # fmt: skip
+    assert store.archive_count() == 0
+    assert seen[0] == (0, 12_000)
+    result = store.import_archive_records(records, source="big", progress=lambda d, t: None)
+    assert result.added == 12_000 and store.archive_count("big") == 12_000
+
+
+def test_reserved_or_empty_source_names_are_refused(store: Store) -> None:
+    with pytest.raises(ValidationError):
+        store.import_archive_records([ArchiveRecord("x")], source="own")
+    with pytest.raises(ValidationError):
+        store.import_archive_records([ArchiveRecord("x")], source="  ")
+
+
+def test_archive_search_as_you_type(store: Store, tmp_path: Path) -> None:
+    import_archive(store, write_jsonl(tmp_path / "checks.jsonl", RECORDS))
+    found = store.archive_search("wind turb")
+    assert [c.external_id for c in found] == ["a2"]
+    assert store.archive_search('"troops" (') != []  # FTS syntax in user text is harmless
+    assert len(store.archive_search("")) == 3
+    assert [s.name for s in store.archive_sources()] == ["checks"]
+    assert store.remove_archive_source("checks") == 3 and store.archive_count() == 0
+
+
+def test_dates_and_verdicts() -> None:
+    assert parse_date("stated on October 22, 2019 in a campaign mailer.:") == "2019-10-22"
+    assert parse_date("26 May 2015") == "2015-05-26"
+    assert parse_date("2020-01-02T10:00:00Z") == "2020-01-02"
+    assert parse_date("sometime in spring") == "sometime in spring"
+    assert verdict_to_status("pants-fire") is Status.DISPUTED
+    assert verdict_to_status("Mostly True") is Status.VERIFIED
+    assert verdict_to_status("half-true") is Status.UNVERIFIABLE
+    assert verdict_to_status("disputed") is Status.DISPUTED
+    assert verdict_to_status("full-flop") is None
+
+
+# -- own verdicts -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def claim_id(store: Store) -> int:
+    sentence = ARTICLE.split("\n")[0]
+    detected = DetectedClaim(0, len(sentence), sentence, 0.9)
+    return store.add_article(ArticleDraft(ARTICLE, title="Troops"), [detected]).claims[0].id
+
+
+def test_own_verdicts_enter_and_leave_the_archive(store: Store, claim_id: int) -> None:
+    assert store.archive_count() == 0
+    store.update_claim(
+        claim_id, status="disputed", evidence=[("https://example.org/ev", "Ministry")]
+    )
+    (own,) = store.archive_search("troops")
+    assert (own.source, own.external_id, own.verdict) == ("own", f"claim-{claim_id}", "disputed")
+    assert own.url == "https://example.org/ev" and own.claim_id == claim_id
+    store.update_claim(claim_id, status="verified")
+    assert store.archive_claim(own.id).verdict == "verified"
+    store.update_claim(claim_id, status="unchecked")
+    assert store.archive_count() == 0
+    store.update_claim(claim_id, status="verified")
+    removed = store.remove_claim(claim_id)
+    assert store.archive_count() == 0
+    store.restore_claim(removed)
+    assert store.archive_count("own") == 1
+    store.delete_article(removed.article_id)
+    assert store.archive_count() == 0
+
+
+def test_apply_past_verdict_and_undo(store: Store, claim_id: int, tmp_path: Path) -> None:
+    import_archive(store, write_jsonl(tmp_path / "checks.jsonl", RECORDS))
+    (past,) = [c for c in store.archive_search("troops") if c.external_id == "a1"]
+    before = store.claim(claim_id)
+    store.update_claim(claim_id, note="my note")
+    before = store.claim(claim_id)
+    after = store.apply_past_verdict(claim_id, past.id)
+    assert after.status is Status.VERIFIED and after.note == "my note"
+    assert [e.url for e in after.evidence] == ["https://example.org/a1"]
+    provenance = [h for h in store.history(claim_id) if h.field == "applied_from"]
+    assert provenance[-1].new == "checks:a1"
+    assert store.archive_count("own") == 1
+    # The documented undo recipe restores the claim and takes it out of the archive.
+    old_ids = {e.id for e in before.evidence}
+    for item in after.evidence:
+        if item.id not in old_ids:
+            store.remove_evidence(item.id)
+    undone = store.update_claim(claim_id, status=before.status)
+    assert (undone.status, undone.evidence, undone.note) == (Status.UNCHECKED, (), "my note")
+    assert store.archive_count("own") == 0
+
+
+def test_apply_past_verdict_without_equivalent_status(store: Store, claim_id: int) -> None:
+    store.import_archive_records(
+        [ArchiveRecord("Troops flip-flop.", external_id="f", verdict="full-flop")], source="s"
+    )
+    (past,) = store.archive_search("flip")
+    before = snapshot(store.path)
+    with pytest.raises(ValidationError, match="choose the status"):
+        store.apply_past_verdict(claim_id, past.id)
+    assert snapshot(store.path) == before
+    assert store.apply_past_verdict(claim_id, past.id, status="disputed").status is Status.DISPUTED

@@ -1,0 +1,139 @@
+"""``workbench import``, ``match`` and ``archive`` as scripts use them: JSON and exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from workbench.cli import main
+
+CHECKS = [
+    {"id": "k1", "text": "North Korea sent 10,000 troops to Russia.", "verdict": "true"},
+    {"id": "w1", "text": "Wind turbines cause cancer.", "verdict": "pants-fire"},
+    {"id": "v1", "text": "Vaccines contain microchips that track people.", "verdict": "false"},
+]
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "cli.db")
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    path = tmp_path / "snopes.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in CHECKS) + "\nnot json\n", encoding="utf-8")
+    return path
+
+
+def test_import_reports_and_is_idempotent(db: str, archive: Path) -> None:
+    code, out = run("import", str(archive), "--db", db)
+    assert code == 0
+    assert out == "imported 3 claims into 'snopes' (0 duplicates, 1 malformed: line 4)\n"
+    code, out = run("import", str(archive), "--db", db, "--json", "--source", "S")
+    assert code == 0
+    data = json.loads(out)
+    assert data == {"source": "S", "format": "jsonl", "read": 3, "added": 3, "duplicates": 0,
+                    "malformed": [{"line": 4, "reason": "not valid JSON"}]}  # fmt: skip
+    code, out = run("import", str(archive), "--db", db, "--json", "--source", "S")
+    assert json.loads(out)["added"] == 0 and json.loads(out)["duplicates"] == 3
+
+
+def test_malformed_file_exits_2_with_one_line(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{nope", encoding="utf-8")
+    code, out = run("import", str(bad), "--db", db)
+    err = capsys.readouterr().err
+    assert code == 2 and out == ""
+    assert err.startswith("workbench: error: bad.json is not valid JSON") and err.count("\n") == 1
+    code, out = run("archive", "--db", db, "--json")
+    assert code == 0 and json.loads(out) == []
+
+
+def test_match_text_json(db: str, archive: Path) -> None:
+    run("import", str(archive), "--db", db)
+    code, out = run("match", "N. Korea sent 10,000 troops to Russia", "--db", db, "--json")
+    assert code == 0
+    (line,) = out.splitlines()
+    data = json.loads(line)
+    assert data["query_id"] is None
+    best = data["matches"][0]
+    assert set(best) == {"id", "score", "text", "verdict"}
+    assert best["id"] == "k1" and best["verdict"] == "true" and 0 <= best["score"] <= 1
+    code, out = run("match", "wind turbines cancer", "--db", db, "--json", "--explain")
+    best = json.loads(out)["matches"][0]
+    assert best["id"] == "w1" and {"strength", "shared", "conflicts", "url"} <= set(best)
+    code, out = run("match", "wind turbines cancer", "--db", db)
+    assert code == 0 and "Wind turbines cause cancer." in out and "pants-fire" in out
+
+
+def test_match_queries_file_one_line_per_query_in_order(
+    db: str, archive: Path, tmp_path: Path
+) -> None:
+    run("import", str(archive), "--db", db)
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"id": "q1", "text": "vaccines have microchips"}\n\n'
+        '{"id": 2, "text": "Do wind turbines cause cancer?"}\n'
+        '{"id": "q3", "text": "zzzz"}\n',
+        encoding="utf-8",
+    )
+    code, out = run("match", "--queries", str(queries), "--top", "2", "--json", "--db", db)
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [d["query_id"] for d in lines] == ["q1", 2, "q3"]
+    assert lines[0]["matches"][0]["id"] == "v1" and len(lines[0]["matches"]) <= 2
+    assert lines[1]["matches"][0]["id"] == "w1"
+    assert lines[2]["matches"] == []
+    for d in lines:
+        scores = [m["score"] for m in d["matches"]]
+        assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["match"], "either a claim TEXT or --queries"),
+        (["match", "x", "--queries", "q.jsonl"], "either a claim TEXT or --queries"),
+        (["match", "x", "--top", "0"], "--top must be at least 1"),
+        (["match", "--queries", "missing.jsonl"], "cannot read the queries file"),
+        (["import", "missing.jsonl"], "cannot read"),
+    ],
+)
+def test_match_usage_errors_exit_2(
+    db: str, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = run(*args, "--db", db)
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_bad_queries_line_names_its_line(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"id": 1, "text": "ok"}\n{"id": 2}\n', encoding="utf-8")
+    code, _ = run("match", "--queries", str(queries), "--json", "--db", db)
+    assert code == 2 and "line 2" in capsys.readouterr().err
+
+
+def test_archive_lists_sources_and_searches(db: str, archive: Path) -> None:
+    run("import", str(archive), "--db", db)
+    code, out = run("archive", "--db", db, "--json")
+    assert code == 0 and json.loads(out)[0]["source"] == "snopes"
+    assert json.loads(out)[0]["claims"] == 3
+    code, out = run("archive", "--search", "micro", "--db", db, "--json")
+    assert [c["id"] for c in json.loads(out)] == ["v1"]
+    code, out = run("archive", "--db", db)
+    assert "snopes" in out

@@ -1,0 +1,164 @@
+"""``workbench export`` and ``workbench settings`` as a desk uses them from a shell."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.core.test_wall import BLOCK_QT_AND_RUN_CLI
+from workbench.cli import main
+from workbench.models import ArticleDraft, DetectedClaim
+from workbench.reports import read_report_json
+from workbench.reports.claimreview import validate_claim_reviews
+from workbench.store import Store
+
+TEXT = (
+    "North Korea sent some 12,000 troops to Russia, the minister said.\n\n"
+    "On Thursday, 70 lawmakers introduced a resolution.\n\n"
+    "Unemployment fell to 4.1% in October."
+)
+SENTENCES = (
+    "North Korea sent some 12,000 troops to Russia, the minister said.",
+    "On Thursday, 70 lawmakers introduced a resolution.",
+    "Unemployment fell to 4.1% in October.",
+)
+SCRIPT_NOTE = "Checked <script>alert(1)</script> & confirmed"
+FORMULA_NOTE = "=1+2"
+EVIDENCE = "https://stats.example/report?year=2024&month=10"
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    """A database with one article whose claims were marked through the CLI."""
+    path = tmp_path / "cli.db"
+    claims = [
+        DetectedClaim(TEXT.index(s), TEXT.index(s) + len(s), s, 0.9, ("number",)) for s in SENTENCES
+    ]
+    with Store(path) as store:
+        draft = ArticleDraft(TEXT, title="Troops", source="Herald", url="https://h.example/a")
+        ids = [c.id for c in store.add_article(draft, claims).claims]
+    db = str(path)
+    steps = [
+        ["claim", "set", str(ids[0]), "--status", "verified", "--note", SCRIPT_NOTE,
+         "--claimant", "The minister", "--evidence", EVIDENCE, "--evidence-title", "Stats & facts"],
+        ["claim", "set", str(ids[1]), "--status", "disputed", "--note", FORMULA_NOTE],
+        ["settings", "set", "report.organisation", "Example Checks"],
+        ["settings", "set", "report.review_url_template",
+         "https://checks.example/{article_id}#{claim_id}"],
+    ]  # fmt: skip
+    for argv in steps:
+        assert run(*argv, "--db", db)[0] == 0
+    return db
+
+
+def test_export_every_text_format_from_marked_claims(db: str, tmp_path: Path) -> None:
+    outputs = {}
+    for fmt, name in [("html", "r.html"), ("md", "r.md"), ("csv", "r.csv"), ("json", "r.json"),
+                      ("claimreview", "r.jsonld")]:  # fmt: skip
+        path = tmp_path / name
+        code, out = run("export", "1", "--format", fmt, "-o", str(path), "--db", db)
+        assert code == 0
+        assert out.startswith(f"wrote {path} ({fmt}:")
+        outputs[fmt] = path.read_bytes()
+
+    html = outputs["html"].decode("utf-8")
+    assert "<script" not in html
+    assert "Checked &lt;script&gt;alert(1)&lt;/script&gt; &amp; confirmed" in html
+    assert 'href="https://stats.example/report?year=2024&amp;month=10"' in html
+
+    rows = list(csv.DictReader(io.StringIO(outputs["csv"].decode("utf-8-sig"), newline="")))
+    assert rows[1]["note"] == "'=1+2"
+    assert rows[0]["evidence_urls"] == EVIDENCE
+
+    (report,) = read_report_json(outputs["json"])
+    assert report.claims[0].note == SCRIPT_NOTE and report.claims[1].note == FORMULA_NOTE
+
+    reviews = json.loads(outputs["claimreview"])
+    validate_claim_reviews(reviews)
+    assert len(reviews) == 2  # the unchecked claim has none
+    assert reviews[0]["author"]["name"] == "Example Checks"
+    assert reviews[0]["url"] == "https://checks.example/1#1"
+    assert r"Checked \<script\>alert(1)\</script\> \& confirmed" in outputs["md"].decode("utf-8")
+
+
+def test_format_from_the_file_extension_and_stdout(db: str, tmp_path: Path) -> None:
+    code, out = run("export", "1", "-o", str(tmp_path / "r.md"), "--db", db)
+    assert code == 0 and "(md:" in out
+    code, out = run("export", "1", "-f", "csv", "-o", "-", "--db", db)
+    assert code == 0 and out.startswith('\ufeff"article_id",')
+    code, out = run("export", "1", "-f", "json", "-o", "-", "--db", db)
+    assert json.loads(out)["schema_version"] == 1
+
+
+def test_several_articles_and_all(db: str, tmp_path: Path) -> None:
+    with Store(db) as store:
+        store.add_article(ArticleDraft("Another article, no claims.", title="Other"), [])
+    code, out = run("export", "1", "2", "-f", "json", "-o", "-", "--db", db)
+    assert code == 0 and json.loads(out)["totals"]["articles"] == 2
+    path = tmp_path / "tally.csv"
+    code, out = run("export", "--all", "-o", str(path), "--db", db)
+    assert code == 0 and "2 articles, 3 claims" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["export", "1", "2", "-f", "html", "-o", "x.html"], "the html format holds one article"),
+        (["export", "1", "-f", "pdf", "-o", "-"], "pdf is not text"),
+        (["export", "1", "-o", "report.txt"], "say which format with --format"),
+        (["export", "-f", "csv", "-o", "x.csv"], "give the ARTICLE_ID to export"),
+        (["export", "1", "--all", "-f", "csv", "-o", "x.csv"], "not both"),
+        (["export", "9", "-f", "csv", "-o", "x.csv"], "no article with id 9"),
+        (["export", "1", "-f", "csv", "-o", "/nonexistent/dir/x.csv"], "cannot write"),
+        (["settings", "set", "report.organisation_url", "ftp://x"], "must be an http or https"),
+        (["settings", "set", "report.colour", "red"], "unknown report setting"),
+    ],
+)
+def test_problems_are_one_line_exit_2_and_write_nothing(
+    db: str,
+    tmp_path: Path,
+    argv: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, _ = run(*argv, "--db", db)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("workbench: error: ") and err.count("\n") == 1
+    assert message in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_settings_list_and_json(db: str) -> None:
+    code, out = run("settings", "--db", db)
+    assert code == 0
+    assert "report.organisation = Example Checks" in out
+    assert "# report.organisation_url is not set" in out
+    code, out = run("settings", "--json", "--db", db)
+    assert json.loads(out)["report.organisation"] == "Example Checks"
+
+
+def test_pdf_export_without_qt_is_a_clear_error(db: str, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", BLOCK_QT_AND_RUN_CLI, "export", "1", "-o",
+         str(tmp_path / "r.pdf"), "--db", db],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith("workbench: error: the PDF renderer")
+    assert not (tmp_path / "r.pdf").exists()

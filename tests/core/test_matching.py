@@ -1,0 +1,149 @@
+"""Past-claim matching as a fact-checker sees it: the right earlier check, explained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench.matching import (
+    POSSIBLE_MATCH,
+    SIGNALS,
+    STRONG_MATCH,
+    WEIGHTS,
+    match_claim,
+    match_claims,
+    normalize_query,
+    query_tokens,
+    tokenize,
+)
+from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, MatchStrength
+from workbench.store import Store
+
+PAST = [
+    ArchiveRecord("North Korea sent 10,000 troops to Russia in October 2024.", "k1",
+                  verdict="true", date="2024-10-30", url="https://example.org/k1"),
+    ArchiveRecord("Wind turbines cause cancer.", "w1", verdict="pants-fire", date="2019-04-03"),
+    ArchiveRecord("Wind turbines cause cancer in nearby residents.", "w2", verdict="false",
+                  date="2023-04-03"),
+    ArchiveRecord("Vaccines contain microchips that track people.", "v1", verdict="false"),
+    ArchiveRecord("The minimum wage in Florida rose to $13 in 2024.", "m1", verdict="true"),
+    ArchiveRecord("The", "short1"),
+    ArchiveRecord("U.S.", "short2"),
+    ArchiveRecord("Crime", "short3"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with Store(tmp_path / "wb.db", user="tester") as s:
+        s.import_archive_records(PAST, source="checks")
+        yield s  # type: ignore[misc]
+
+
+def test_normalisation_of_a_pasted_tweet() -> None:
+    tweet = (
+        "RT @newsbot: BREAKING: “Wind turbines cause cancer” says @RealDonaldTrump "
+        "#WindTurbines https://t.co/abc123 pic.twitter.com/xyz — Jane Doe (@janedoe) May 1, 2020"
+    )
+    assert normalize_query(tweet) == (
+        'BREAKING: "Wind turbines cause cancer" says Real Donald Trump Wind Turbines'
+    )
+    surfaces = [t.surface for t in query_tokens(tweet)]
+    assert "Jane" not in surfaces and "t" not in surfaces and "2020" not in surfaces
+    assert "Donald" in surfaces and "Turbines" in surfaces
+    for token in query_tokens(tweet):
+        assert tweet[token.start : token.end] == token.surface
+
+
+def test_case_and_curly_quotes_do_not_matter(store: Store) -> None:
+    a = match_claim(store, "WIND TURBINES CAUSE CANCER")
+    b = match_claim(store, "‘wind turbines’ cause “cancer”")
+    assert a[0].archive.external_id == b[0].archive.external_id
+    assert a[0].score == pytest.approx(b[0].score, abs=0.05)
+
+
+def test_the_earlier_check_comes_first_and_is_strong(store: Store) -> None:
+    (matches,) = match_claims(
+        store, ["Pentagon: North Korea has sent 10,000 troops to Russia in October 2024"]
+    )
+    best = matches[0]
+    assert best.archive.external_id == "k1"
+    assert best.strength is MatchStrength.STRONG and best.score >= STRONG_MATCH
+    assert all(0.0 <= m.score <= 1.0 for m in matches)
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+    shared = {s.text: s for s in best.shared}
+    assert {"Korea", "troops", "10,000", "Russia"} <= set(shared)
+    assert shared["10,000"].kind == "number" and shared["Korea"].kind == "name"
+    query = "Pentagon: North Korea has sent 10,000 troops to Russia in October 2024"
+    for term in best.shared:
+        for start, end in term.query_spans:
+            assert query[start:end].lower().startswith(term.text.lower()[:4])
+        for start, end in term.archive_spans:
+            assert best.archive.text[start:end] == term.text or term.kind == "word"
+    assert not best.conflicts
+
+
+def test_short_archive_entries_do_not_match_everything(store: Store) -> None:
+    matches = match_claim(store, "The U.S. says crime rose sharply in the cities", top_k=10)
+    for m in matches:
+        if m.archive.external_id.startswith("short"):
+            assert m.score < POSSIBLE_MATCH
+    # ...but a query that is only that word still finds it.
+    assert match_claim(store, "Crime")[0].archive.external_id == "short3"
+
+
+def test_conflicting_number_is_flagged(store: Store) -> None:
+    text = "North Korea sent 12,000 troops to Russia in October 2024."
+    best = match_claim(store, text)[0]
+    assert best.archive.external_id == "k1"
+    assert [c.description for c in best.conflicts] == ["12,000 vs 10,000"]
+    conflict = best.conflicts[0]
+    assert text[slice(*conflict.query_span)] == "12,000"
+    assert best.archive.text[slice(*conflict.archive_span)] == "10,000"
+
+
+def test_conflicting_year_and_money_are_flagged(store: Store) -> None:
+    best = match_claim(store, "Florida's minimum wage rose to $15 in 2023.")[0]
+    assert best.archive.external_id == "m1"
+    assert {c.description for c in best.conflicts} == {"$15 vs $13", "2023 vs 2024"}
+
+
+def test_prefer_recent_and_source_filter(store: Store) -> None:
+    plain = match_claim(store, "wind turbines cause cancer", top_k=2)
+    assert plain[0].archive.external_id == "w1"  # the closer wording
+    recent = match_claim(store, "wind turbines cause cancer", top_k=2, prefer_recent=True)
+    assert {m.archive.external_id for m in recent} == {"w1", "w2"}
+    assert recent[0].score == max(m.score for m in recent) or recent[0].archive.date > "2020"
+    assert match_claim(store, "wind turbines cause cancer", source="elsewhere") == []
+
+
+def test_own_verdicts_match_other_claims_but_not_themselves(store: Store) -> None:
+    text = "Studies show glyphosate weedkiller is linked to cancer in farm workers."
+    result = store.add_article(ArticleDraft(text), [DetectedClaim(0, len(text), text, 0.9)])
+    claim_id = result.claims[0].id
+    store.update_claim(claim_id, status="disputed")
+    found = match_claim(store, "Glyphosate weedkiller linked to cancer in farm workers")
+    assert found[0].archive.source == "own" and found[0].archive.claim_id == claim_id
+    again = match_claim(store, text, exclude_claims={claim_id})
+    assert all(m.archive.claim_id != claim_id for m in again)
+
+
+def test_nothing_to_match_gives_no_matches(store: Store) -> None:
+    assert match_claims(store, ["", "   ", "!!!", "the of and"]) == [[], [], [], []]
+
+
+def test_every_signal_has_a_weight() -> None:
+    assert set(SIGNALS) <= set(WEIGHTS) and "bias" in WEIGHTS
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=200))
+def test_tokens_always_point_into_the_text(text: str) -> None:
+    for token in tokenize(text):
+        assert 0 <= token.start < token.end <= len(text)
+    for token in query_tokens(text):
+        assert 0 <= token.start < token.end <= len(text)
+    normalize_query(text)

@@ -1,0 +1,515 @@
+"""Verification reports as an editor and a spreadsheet see them: escaping, formats, files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from dataclasses import replace
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench.errors import NotFoundError, ValidationError
+from workbench.models import ArticleDraft, DetectedClaim, Status
+from workbench.reports import (
+    FORMATS,
+    ClaimReviewError,
+    ExportError,
+    Report,
+    ReportFormatError,
+    build_report,
+    build_reports,
+    check_setting,
+    claim_reviews,
+    export_reports,
+    format_for_path,
+    read_report_json,
+    render_reports,
+    write_atomically,
+)
+from workbench.reports.claimreview import validate_claim_reviews
+from workbench.reports.csv import neutralise_cell
+from workbench.reports.html import render_html
+from workbench.reports.markdown import escape_markdown
+from workbench.reports.model import Organisation
+from workbench.store import Store
+
+TEXT = (
+    "Troops & “tanks” <in> the North\n\n"
+    "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday. "
+    "Officials gave no details.\n\n"
+    "On Thursday, 70 lawmakers introduced a resolution.\n\n"
+    "Unemployment fell to 4.1% in October, the agency said."
+)
+SENTENCES = (
+    "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday.",
+    "On Thursday, 70 lawmakers introduced a resolution.",
+    "Unemployment fell to 4.1% in October, the agency said.",
+)
+NOTE_SCRIPT = 'Per the <script>alert("x")</script> ministry & the "agency"'
+NOTE_FORMULA = '=HYPERLINK("http://evil.example","click")'
+EVIDENCE_URL = 'https://example.org/search?q=troops&lang=en"x'
+REVIEW_TEMPLATE = "https://checks.example.org/{article_id}/#claim-{claim_id}"
+
+
+def detected(sentence: str) -> DetectedClaim:
+    start = TEXT.index(sentence)
+    return DetectedClaim(start, start + len(sentence), sentence, 0.8, ("number",))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Any:
+    with Store(tmp_path / "wb.db", user="tester") as s:
+        yield s
+
+
+def add_article(store: Store, text: str = TEXT, title: str = "Troops <b>& tanks</b>") -> int:
+    draft = ArticleDraft(
+        text,
+        title=title,
+        source="Herald",
+        url="https://news.example/troops?id=1&x=2",
+        published="2024-11-28",
+    )
+    claims = [detected(s) for s in SENTENCES] if text == TEXT else []
+    return store.add_article(draft, claims).article.id
+
+
+@pytest.fixture
+def article_id(store: Store) -> int:
+    """An article with a verified, a disputed and an unchecked claim."""
+    aid = add_article(store)
+    first, second, _third = store.claims(aid)
+    store.update_claim(
+        first.id,
+        status=Status.VERIFIED,
+        note=NOTE_SCRIPT,
+        claimant="Defence <Minister>",
+        evidence=[(EVIDENCE_URL, "Ministry <statement>"), ("https://un.example/r", "")],
+    )
+    store.update_claim(second.id, status=Status.DISPUTED, note=NOTE_FORMULA, claimant="@lawmaker")
+    store.set_setting("report.organisation", "Example Fact Check")
+    store.set_setting("report.organisation_url", "https://factcheck.example")
+    store.set_setting("report.review_url_template", REVIEW_TEMPLATE)
+    return aid
+
+
+@pytest.fixture
+def report(store: Store, article_id: int) -> Report:
+    return build_report(store, article_id, generated_at="2024-12-01T10:00:00+00:00")
+
+
+class TagCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.hrefs += [v or "" for k, v in attrs if k == "href"]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(html: str) -> TagCollector:
+    parser = TagCollector()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+# -- the model ------------------------------------------------------------------------
+
+
+def test_report_model_counts_checkers_and_settings(report: Report) -> None:
+    assert report.counts == {
+        Status.VERIFIED: 1,
+        Status.DISPUTED: 1,
+        Status.UNVERIFIABLE: 0,
+        Status.UNCHECKED: 1,
+    }
+    assert report.checked_count == 2
+    assert [c.name for c in report.checkers] == ["tester"]
+    assert report.last_checked_at is not None
+    assert report.organisation == Organisation(
+        "Example Fact Check", "https://factcheck.example", REVIEW_TEMPLATE
+    )
+
+
+def test_paragraphs_cover_the_article_and_mark_each_claim_once(report: Report) -> None:
+    paragraphs = report.paragraphs()
+    assert len(paragraphs) == 4
+    joined = "\n\n".join("".join(seg.text for seg in p) for p in paragraphs)
+    assert joined == TEXT
+    ends = [seg.number for p in paragraphs for seg in p if seg.ends_claim]
+    assert ends == [1, 2, 3]
+    claim_segments = [seg for p in paragraphs for seg in p if seg.claim is not None]
+    assert [seg.text for seg in claim_segments] == list(SENTENCES)
+
+
+def test_unknown_article_is_a_clear_error(store: Store) -> None:
+    with pytest.raises(NotFoundError, match="no article with id 99"):
+        build_reports(store, [99])
+
+
+# -- HTML -----------------------------------------------------------------------------
+
+
+def test_html_escapes_every_piece_of_user_and_article_text(report: Report) -> None:
+    html = render_reports([report], "html").decode("utf-8")
+    assert "<script" not in html.lower()
+    assert (
+        "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; ministry &amp; the &#34;agency&#34;"
+        in html
+    )
+    assert "Troops &lt;b&gt;&amp; tanks&lt;/b&gt;" in html  # the title
+    assert "Defence &lt;Minister&gt;" in html
+    assert 'href="https://example.org/search?q=troops&amp;lang=en&#34;x"' in html
+    parsed = parse(html)
+    assert EVIDENCE_URL in parsed.hrefs  # the browser reads back exactly the stored URL
+    assert NOTE_SCRIPT in "".join(parsed.text)
+    assert not {"script", "img", "link", "iframe", "object", "embed"} & set(parsed.tags)
+
+
+def test_html_is_self_contained_and_shows_the_summary(report: Report) -> None:
+    html = render_reports([report], "html").decode("utf-8")
+    assert "default-src 'none'" in html  # the page may load nothing, even if text slipped in
+    assert "src=" not in html and "@import" not in html and "url(" not in html
+    text = " ".join("".join(parse(html).text).split())
+    for expected in ("Herald", "28 November 2024", "2 of 3 claims checked", "Checked by tester"):
+        assert expected in text
+    assert "Example Fact Check" in text
+    assert 'class="verified"' in html and 'class="disputed"' in html
+    assert 'href="#claim-3"' in html and 'id="claim-3"' in html  # marker links to the card
+
+
+def test_pdf_variant_uses_qt_friendly_markup(report: Report) -> None:
+    html = render_html(report, pdf=True)
+    assert "<mark" not in html and "display: grid" not in html
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;" in html
+
+
+# -- Markdown -------------------------------------------------------------------------
+
+
+def test_markdown_escapes_user_text(report: Report) -> None:
+    md = render_reports([report], "md").decode("utf-8")
+    assert "<script>" not in md
+    assert r"\<script\>" in md
+    assert r"Troops \<b\>\& tanks\</b\>" in md
+    assert '[Ministry \\<statement\\>](<https://example.org/search?q=troops&lang=en"x>)' in md
+    assert "| ✓ Verified | 1 |" in md
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("# not a heading", r"\# not a heading"),
+        ("- not a list", r"\- not a list"),
+        ("1. not a list", r"1\. not a list"),
+        ("[link](http://x)", r"\[link\](http://x)"),
+        ("*bold* and _it_", r"\*bold\* and \_it\_"),
+        ("a\nb", "a\\\nb"),
+        ("    code", "code"),
+        ("AT&T <b>", r"AT\&T \<b\>"),
+    ],
+)
+def test_escape_markdown(text: str, expected: str) -> None:
+    assert escape_markdown(text) == expected
+
+
+# -- CSV ------------------------------------------------------------------------------
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM so spreadsheets read UTF-8"
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_csv_one_row_per_claim_with_formulas_neutralised(report: Report) -> None:
+    rows = read_csv(render_reports([report], "csv"))
+    assert [r["claim_text"] for r in rows] == list(SENTENCES)
+    first, second, third = rows
+    assert first["status"] == "verified" and first["claimant"] == "Defence <Minister>"
+    assert first["evidence_urls"].split("\n") == [EVIDENCE_URL, "https://un.example/r"]
+    assert first["start"] == str(TEXT.index(SENTENCES[0]))
+    assert second["note"] == "'" + NOTE_FORMULA
+    assert second["claimant"] == "'@lawmaker"
+    assert third["status"] == "unchecked" and third["note"] == ""
+    assert first["article_title"] == "Troops <b>& tanks</b>"
+
+
+@pytest.mark.parametrize("first", ["=", "+", "-", "@", "\t", "\r", "＝", " =", "\n+"])
+def test_every_formula_trigger_is_neutralised(first: str) -> None:
+    assert neutralise_cell(first + "1+1") == "'" + first + "1+1"
+
+
+@pytest.mark.parametrize("safe", ["", "12,000 troops", "a=b", "'quoted", "e-mail"])
+def test_ordinary_cells_are_left_alone(safe: str) -> None:
+    assert neutralise_cell(safe) == safe
+
+
+# -- JSON -----------------------------------------------------------------------------
+
+
+def test_json_round_trips_into_the_report_model(report: Report) -> None:
+    data = render_reports([report], "json")
+    document = json.loads(data)
+    assert document["schema_version"] == 1
+    assert document["totals"]["by_status"]["verified"] == 1
+    assert read_report_json(data) == [report]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(schema_version=2), "newer workbench"),
+        (lambda d: d.update(schema_version="1"), "unknown schema_version"),
+        (lambda d: d.pop("schema_version"), "no schema_version"),
+        (lambda d: d["reports"][0]["claims"][0].pop("status"), "'status' is a required"),
+        (lambda d: d["reports"][0]["claims"][0].update(status="true"), "reports/0/claims/0"),
+        (lambda d: d["reports"][0]["article"].update(extra=1), "Additional properties"),
+        (lambda d: d["reports"][0]["summary"]["by_status"].update(verified=5), "summary"),
+        (lambda d: d["reports"][0]["claims"][0].update(end=10**6), "outside article"),
+    ],
+)
+def test_json_reader_is_strict(report: Report, change: Any, message: str) -> None:
+    document = json.loads(render_reports([report], "json"))
+    change(document)
+    with pytest.raises(ReportFormatError, match=message):
+        read_report_json(json.dumps(document))
+
+
+def test_json_reader_refuses_what_is_not_json() -> None:
+    with pytest.raises(ReportFormatError, match="not a JSON report"):
+        read_report_json(b"\x89PNG")
+
+
+# -- ClaimReview ----------------------------------------------------------------------
+
+
+def test_claimreview_one_object_per_checked_claim(report: Report) -> None:
+    reviews = json.loads(render_reports([report], "claimreview"))
+    assert [r["claimReviewed"] for r in reviews] == list(SENTENCES[:2])  # unchecked left out
+    verified, disputed = reviews
+    for review in reviews:
+        assert review["@context"] == "https://schema.org"
+        assert review["@type"] == "ClaimReview"
+        assert review["author"] == {
+            "@type": "Organization",
+            "name": "Example Fact Check",
+            "url": "https://factcheck.example",
+        }
+        assert review["itemReviewed"]["@type"] == "Claim"
+        assert review["itemReviewed"]["appearance"]["url"] == "https://news.example/troops?id=1&x=2"
+        assert review["datePublished"][:4].isdigit()
+        assert review["reviewRating"]["@type"] == "Rating"
+    assert verified["reviewRating"] == {
+        "@type": "Rating",
+        "alternateName": "Accurate",
+        "ratingValue": 2,
+        "bestRating": 2,
+        "worstRating": 1,
+        "ratingExplanation": NOTE_SCRIPT,
+    }
+    assert disputed["reviewRating"]["alternateName"] == "Disputed"
+    assert disputed["reviewRating"]["ratingValue"] == 1
+    assert verified["itemReviewed"]["author"] == {"@type": "Person", "name": "Defence <Minister>"}
+    claim_id = report.claims[0].id
+    assert verified["url"] == f"https://checks.example.org/{report.article.id}/#claim-{claim_id}"
+    validate_claim_reviews(reviews)
+
+
+def test_unverifiable_has_no_number(store: Store, article_id: int) -> None:
+    third = store.claims(article_id)[2]
+    store.update_claim(third.id, status="unverifiable")
+    reviews = claim_reviews(build_report(store, article_id))
+    rating = reviews[-1]["reviewRating"]
+    assert rating == {"@type": "Rating", "alternateName": "Unverifiable"}
+    validate_claim_reviews(reviews)
+
+
+def test_claimreview_without_organisation_is_refused(store: Store) -> None:
+    aid = add_article(store)
+    store.update_claim(store.claims(aid)[0].id, status="verified")
+    with pytest.raises(ClaimReviewError, match=r"settings set report\.organisation"):
+        render_reports([build_report(store, aid)], "claimreview")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda r: r.pop("author"),
+        lambda r: r.pop("@context"),
+        lambda r: r["reviewRating"].pop("alternateName"),
+        lambda r: r["reviewRating"].update(ratingValue=5),
+        lambda r: r["reviewRating"].pop("bestRating"),
+        lambda r: r["itemReviewed"].update({"@type": "Thing"}),
+        lambda r: r.update(url="javascript:alert(1)"),
+    ],
+)
+def test_schema_catches_invalid_claimreview(report: Report, damage: Any) -> None:
+    reviews = claim_reviews(report)
+    damage(reviews[0])
+    with pytest.raises(ClaimReviewError, match="would be invalid"):
+        validate_claim_reviews(reviews)
+
+
+def test_claimreview_without_article_url_leaves_appearance_out(store: Store) -> None:
+    aid = store.add_article(ArticleDraft(TEXT), [detected(SENTENCES[0])]).article.id
+    store.update_claim(store.claims(aid)[0].id, status="disputed")
+    store.set_setting("report.organisation", "Desk")
+    (review,) = claim_reviews(build_report(store, aid))
+    assert "appearance" not in review["itemReviewed"] and "url" not in review
+    validate_claim_reviews([review])
+
+
+# -- several articles, files ----------------------------------------------------------
+
+
+def test_several_articles_in_csv_and_json(store: Store, article_id: int) -> None:
+    other = add_article(store, "A second article with no claims at all.", title="Second")
+    reports = build_reports(store, [article_id, other, article_id])
+    assert [r.article.id for r in reports] == [article_id, other]  # duplicates dropped
+    rows = read_csv(render_reports(reports, "csv"))
+    assert {r["article_id"] for r in rows} == {str(article_id)}
+    document = json.loads(render_reports(reports, "json"))
+    assert document["totals"] == {
+        "articles": 2,
+        "claims": 3,
+        "checked": 2,
+        "by_status": {"verified": 1, "disputed": 1, "unverifiable": 0, "unchecked": 1},
+    }
+    assert read_report_json(json.dumps(document)) == reports
+    for name in ("html", "pdf", "md", "claimreview"):
+        with pytest.raises(ExportError, match="holds one article"):
+            render_reports(reports, name)
+
+
+def test_formats_and_extensions() -> None:
+    assert list(FORMATS) == ["html", "pdf", "md", "csv", "json", "claimreview"]
+    assert format_for_path("x/report.PDF") is FORMATS["pdf"]
+    assert format_for_path("r.htm") is FORMATS["html"]
+    assert format_for_path("r.txt") is None
+    assert FORMATS["pdf"].dialog_filter == "PDF document (*.pdf)"
+    assert FORMATS["pdf"].binary and not FORMATS["md"].binary
+
+
+def test_export_writes_every_text_format(store: Store, article_id: int, tmp_path: Path) -> None:
+    for spec in FORMATS.values():
+        if spec.binary:
+            continue
+        path = tmp_path / f"report{spec.extension}"
+        result = export_reports(store, [article_id], path, fmt=spec.name)
+        assert path.read_bytes()[:1] in (b"<", b"*", b"\xef", b"{", b"[")
+        assert result.size == path.stat().st_size and result.articles == 1
+        assert result.items == (2 if spec.name == "claimreview" else 3)
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        ["wb.db", "wb.db-shm", "wb.db-wal"] + [f"report{f.extension}" for f in FORMATS.values()
+                                               if not f.binary]
+    )  # fmt: skip
+
+
+def test_pdf_goes_through_the_renderer_given(report: Report) -> None:
+    seen: dict[str, str] = {}
+
+    def fake_renderer(html: str, /, *, title: str) -> bytes:
+        seen["html"], seen["title"] = html, title
+        return b"%PDF-fake"
+
+    assert render_reports([report], "pdf", pdf_renderer=fake_renderer) == b"%PDF-fake"
+    assert seen["title"] == "Verification report: Troops <b>& tanks</b>"
+    assert "&lt;script&gt;" in seen["html"]
+
+
+def test_failed_export_leaves_the_old_file(store: Store, tmp_path: Path) -> None:
+    aid = add_article(store)
+    store.update_claim(store.claims(aid)[0].id, status="verified")
+    path = tmp_path / "out.jsonld"
+    path.write_text("previous export", encoding="utf-8")
+    with pytest.raises(ClaimReviewError):  # no organisation set: fails while rendering
+        export_reports(store, [aid], path, fmt="claimreview")
+    assert path.read_text(encoding="utf-8") == "previous export"
+
+
+def test_atomic_write_cleans_up_when_the_rename_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "report.html"
+    path.write_text("old", encoding="utf-8")
+
+    def broken_replace(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(ExportError, match=r"cannot write .*No space left"):
+        write_atomically(path, b"new")
+    assert path.read_text(encoding="utf-8") == "old"
+    assert os.listdir(tmp_path) == ["report.html"]  # no temporary file left behind
+
+
+def test_atomic_write_to_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match=r"cannot write .*No such file"):
+        write_atomically(tmp_path / "missing" / "r.csv", b"x")
+    with pytest.raises(ExportError, match="it is a folder"):
+        write_atomically(tmp_path, b"x")
+
+
+# -- settings -------------------------------------------------------------------------
+
+
+def test_report_settings_are_validated() -> None:
+    assert check_setting("report.organisation", "  Desk  ") == "Desk"
+    assert check_setting("report.review_url_template", REVIEW_TEMPLATE) == REVIEW_TEMPLATE
+    assert check_setting("ui.something", " kept ") == " kept "
+    with pytest.raises(ValidationError, match="unknown report setting"):
+        check_setting("report.organization", "typo")
+    with pytest.raises(ValidationError, match="http or https"):
+        check_setting("report.organisation_url", "javascript:alert(1)")
+    with pytest.raises(ValidationError, match="placeholders"):
+        check_setting("report.review_url_template", "https://x.example/{claim_id.__class__}")
+
+
+# -- properties -----------------------------------------------------------------------
+
+user_text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(note=user_text, claimant=user_text)
+def test_any_note_or_claimant_stays_text(report: Report, note: str, claimant: str) -> None:
+    claim = replace(report.claims[0], note=note, claimant=claimant.strip())
+    changed = replace(report, claims=(claim, *report.claims[1:]))
+    # The same shape of text with nothing special in it: the page must have the same tags.
+    plain_note = "\n".join("n" for _ in note.split("\n")) if note else ""
+    plain = replace(claim, note=plain_note, claimant="c" if claim.claimant else "")
+    baseline = replace(report, claims=(plain, *report.claims[1:]))
+    html = render_reports([changed], "html").decode("utf-8")
+    assert parse(html).tags == parse(render_reports([baseline], "html").decode("utf-8")).tags
+    assert note in "".join(parse(html).text)
+
+    row = read_csv(render_reports([changed], "csv"))[0]
+    for cell, original in ((row["note"], note), (row["claimant"], claim.claimant)):
+        if cell.startswith("'") and cell[1:] == original:
+            continue  # neutralised
+        assert cell == original
+        first, first_visible = cell[:1], cell.lstrip(" \n")[:1]
+        assert not (first and first in "=+-@\t\r") and not (
+            first_visible and first_visible in "=+-@"
+        )
+
+    validate_claim_reviews(claim_reviews(changed))

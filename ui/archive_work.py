@@ -1,0 +1,139 @@
+"""Background work on the archive of past checks: matching an article's claims, importing.
+
+Like the opener, each runs on a one-thread executor with its own database connection
+and reports through signals of a UI-thread object. Starting a new matching run cancels
+the previous one, whose result is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from workbench.archive import ArchiveImportReport, import_archive
+from workbench.errors import WorkbenchError
+from workbench.matching import POSSIBLE_MATCH, match_claims
+from workbench.models import Claim, Match
+from workbench.store import Store
+
+log = logging.getLogger("ui.archive_work")
+
+TOP_MATCHES = 5
+
+
+class ClaimMatcher(QObject):
+    """Matches every claim of the open article against the archive, off the UI thread."""
+
+    matches_ready = Signal(int, object)  # article id, {claim id: [Match, ...]}
+    busy_changed = Signal(bool)
+    _done = Signal(int, int, object)  # generation, article id, result
+
+    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db_path = db_path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matching")
+        self._generation = 0
+        self._cancel = threading.Event()
+        self._done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+
+    def match(self, article_id: int, claims: Sequence[Claim]) -> None:
+        """Match ``claims``; a run already under way is cancelled and its result dropped."""
+        self._cancel.set()
+        self._cancel = cancel = threading.Event()
+        self._generation += 1
+        generation = self._generation
+        texts = [c.text for c in claims]
+        ids = [c.id for c in claims]
+        self.busy_changed.emit(True)
+        self._executor.submit(self._run, generation, article_id, ids, texts, cancel)
+
+    def shutdown(self) -> None:
+        self._cancel.set()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _run(
+        self,
+        generation: int,
+        article_id: int,
+        ids: list[int],
+        texts: list[str],
+        cancel: threading.Event,
+    ) -> None:
+        result: dict[int, list[Match]] = {}
+        try:
+            with Store(self.db_path) as store:
+                found = match_claims(
+                    store,
+                    texts,
+                    top_k=TOP_MATCHES,
+                    min_score=POSSIBLE_MATCH,
+                    exclude_claims=ids,
+                    cancel=cancel.is_set,
+                )
+            result = {claim_id: matches for claim_id, matches in zip(ids, found, strict=True)}
+        except WorkbenchError as exc:
+            log.warning("matching failed: %s", exc)
+        except Exception:
+            log.exception("matching failed")
+        self._done.emit(generation, article_id, None if cancel.is_set() else result)
+
+    def _on_done(self, generation: int, article_id: int, result: object) -> None:
+        if generation != self._generation:
+            return
+        self.busy_changed.emit(False)
+        if isinstance(result, dict):
+            self.matches_ready.emit(article_id, result)
+
+
+class ArchiveImporter(QObject):
+    """Imports an archive file with progress; cancelling stores nothing."""
+
+    progressed = Signal(int, int)  # done, total
+    finished = Signal(object)  # ArchiveImportReport
+    failed = Signal(str)
+    _progress = Signal(int, int)
+    _finished = Signal(object)
+    _failed = Signal(str)
+
+    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db_path = db_path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-import")
+        self._cancel = threading.Event()
+        queued = Qt.ConnectionType.QueuedConnection
+        self._progress.connect(self.progressed, queued)
+        self._finished.connect(self.finished, queued)
+        self._failed.connect(self.failed, queued)
+
+    def start(self, path: str) -> None:
+        self._cancel = cancel = threading.Event()
+        self._executor.submit(self._run, path, cancel)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def shutdown(self) -> None:
+        self._cancel.set()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, path: str, cancel: threading.Event) -> None:
+        try:
+            with Store(self.db_path) as store:
+                report: ArchiveImportReport = import_archive(
+                    store,
+                    path,
+                    progress=lambda done, total: self._progress.emit(done, total),
+                    cancel=cancel.is_set,
+                )
+        except WorkbenchError as exc:
+            self._failed.emit(str(exc))
+        except Exception as exc:
+            log.exception("archive import failed")
+            self._failed.emit(f"unexpected error: {exc!r}")
+        else:
+            self._finished.emit(report)

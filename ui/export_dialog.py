@@ -1,0 +1,145 @@
+"""File > Export: choose a format and a destination, export in the background."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.errors import WorkbenchError
+from workbench.reports import FORMATS, ExportResult, export_reports
+from workbench.store import Store
+
+log = logging.getLogger("ui.export_dialog")
+
+
+def safe_file_stem(title: str) -> str:
+    """A file name from an article title: no path separators, no control characters."""
+    stem = re.sub(r"[^\w\- ]+", "", title, flags=re.UNICODE).strip()
+    return re.sub(r"\s+", "-", stem)[:80] or "report"
+
+
+class ExportDialog(QDialog):
+    """Format, destination, all articles or this one, and whether to open the result."""
+
+    def __init__(self, folder: Path, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export verification report")
+        self.setMinimumWidth(520)
+        self._folder = folder
+        self._stem = safe_file_stem(title)
+        self.format = QComboBox(self)
+        for spec in FORMATS.values():
+            self.format.addItem(f"{spec.label} ({spec.extension})", spec.name)
+        self.path = QLineEdit(self)
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._browse)
+        destination = QHBoxLayout()
+        destination.addWidget(self.path, 1)
+        destination.addWidget(browse)
+        self.all_articles = QCheckBox("All articles (the desk's tally)", self)
+        self.open_after = QCheckBox("Open when done", self)
+        self.open_after.setChecked(True)
+        form = QFormLayout()
+        form.addRow("Format", self.format)
+        form.addRow("Save as", destination)
+        form.addRow("", self.all_articles)
+        form.addRow("", self.open_after)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.format.currentIndexChanged.connect(self._on_format_changed)
+        self._on_format_changed()
+
+    def chosen_format(self) -> str:
+        return str(self.format.currentData())
+
+    def _on_format_changed(self) -> None:
+        spec = FORMATS[self.chosen_format()]
+        current = Path(self.path.text()) if self.path.text() else self._folder / self._stem
+        self.path.setText(str(current.with_suffix(spec.extension)))
+        self.all_articles.setEnabled(spec.several_articles)
+        if not spec.several_articles:
+            self.all_articles.setChecked(False)
+
+    def _browse(self) -> None:
+        spec = FORMATS[self.chosen_format()]
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export as", self.path.text(), spec.dialog_filter
+        )
+        if path:
+            self.path.setText(path)
+
+    @classmethod
+    def ask(
+        cls, parent: QWidget | None, *, folder: Path, title: str
+    ) -> tuple[str, Path, bool, bool] | None:
+        """Return ``(format, path, all_articles, open_after)``, or None if cancelled."""
+        dialog = cls(folder, title, parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.path.text().strip():
+            return None
+        return (
+            dialog.chosen_format(),
+            Path(dialog.path.text().strip()).expanduser(),
+            dialog.all_articles.isChecked(),
+            dialog.open_after.isChecked(),
+        )
+
+
+class ReportExporter(QObject):
+    """Runs exports on a worker thread with its own connection."""
+
+    finished = Signal(object, bool)  # ExportResult, open it
+    failed = Signal(str)
+    _finished = Signal(object, bool)
+    _failed = Signal(str)
+
+    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db_path = db_path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export")
+        queued = Qt.ConnectionType.QueuedConnection
+        self._finished.connect(self.finished, queued)
+        self._failed.connect(self.failed, queued)
+
+    def export(
+        self, article_ids: Sequence[int], path: Path, fmt: str, *, open_after: bool = False
+    ) -> None:
+        self._executor.submit(self._run, list(article_ids), path, fmt, open_after)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True)
+
+    def _run(self, article_ids: list[int], path: Path, fmt: str, open_after: bool) -> None:
+        try:
+            with Store(self.db_path) as store:
+                result: ExportResult = export_reports(store, article_ids, path, fmt=fmt)
+        except WorkbenchError as exc:
+            self._failed.emit(str(exc))
+        except Exception as exc:
+            log.exception("export failed")
+            self._failed.emit(f"unexpected error: {exc!r}")
+        else:
+            self._finished.emit(result, open_after)

@@ -1,0 +1,170 @@
+"""Past checks similar to the selected claim: score, verdict, source and date; why they
+match (shared words, numbers and names marked side by side, differing figures flagged);
+and one action to apply a past verdict."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from PySide6.QtCore import QModelIndex, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.item_models import ItemRole, MatchListModel
+from ui.workspace import Workspace
+from workbench.models import Claim, Match
+
+Span = tuple[int, int]
+
+
+def marked_html(text: str, shared: Iterable[Span], differing: Iterable[Span]) -> str:
+    """``text`` escaped, shared spans in bold, differing spans underlined in red."""
+    marks = sorted(
+        [(s, e, "shared") for s, e in shared] + [(s, e, "differs") for s, e in differing]
+    )
+    out, pos = [], 0
+    for start, end, kind in marks:
+        if start < pos or end <= start:
+            continue  # overlapping spans: the first one wins
+        out.append(html.escape(text[pos:start]))
+        inner = html.escape(text[start:end])
+        if kind == "shared":
+            out.append(f"<b>{inner}</b>")
+        else:
+            out.append(f'<span style="color:#c0392b; text-decoration: underline;">{inner}</span>')
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def explanation_html(claim: Claim, match: Match) -> str:
+    """The claim and the past check side by side, what they share and where they differ."""
+    past = match.archive
+    claim_side = marked_html(
+        claim.text,
+        [span for term in match.shared for span in term.query_spans],
+        [c.query_span for c in match.conflicts],
+    )
+    past_side = marked_html(
+        past.text,
+        [span for term in match.shared for span in term.archive_spans],
+        [c.archive_span for c in match.conflicts],
+    )
+    rows = [
+        "<table width='100%' cellspacing='6'><tr>"
+        "<th align='left'>This claim</th><th align='left'>Past check</th></tr><tr>",
+        f"<td valign='top'>{claim_side}</td><td valign='top'>{past_side}</td></tr></table>",
+    ]
+    if match.conflicts:
+        differences = "; ".join(html.escape(str(c)) for c in match.conflicts)
+        rows.append(f"<p style='color:#c0392b'>⚠ The figures differ: {differences}</p>")
+    terms = ", ".join(html.escape(t.text) for t in match.shared[:12])
+    if terms:
+        rows.append(f"<p>Shared: {terms}</p>")
+    verdict = html.escape(past.verdict or "no verdict")
+    details = (past.publisher or past.source, past.speaker, past.date)
+    who = html.escape(" · ".join(p for p in details if p))
+    rows.append(f"<p><b>{verdict.upper()}</b> · {who}</p>")
+    return "".join(rows)
+
+
+class PastChecksView(QWidget):
+    """The list of similar past checks for the selected claim, with the chosen one explained."""
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("past_checks")
+        self.workspace = workspace
+        self.model = MatchListModel(self)
+        self.list = QListView(self)
+        self.list.setObjectName("past_check_list")
+        self.list.setModel(self.model)
+        self.list.setWordWrap(True)
+        self.list.setSpacing(2)
+        self.list.setAlternatingRowColors(True)
+        self.list.selectionModel().currentChanged.connect(self._on_list_current)
+        self.list.doubleClicked.connect(self._open_link)
+        self.explanation = QTextBrowser(self)
+        self.explanation.setObjectName("match_explanation")
+        self.explanation.setOpenLinks(False)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.apply_button = QPushButton("Apply this verdict", self)
+        self.apply_button.setToolTip("Copy the past verdict and its link to this claim (undoable)")
+        self.apply_button.clicked.connect(self.apply_selected)
+        self.open_button = QPushButton("Open link", self)
+        self.open_button.clicked.connect(lambda: self._open_link(self.list.currentIndex()))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.apply_button)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.list)
+        splitter.addWidget(self.explanation)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.status)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(buttons)
+        workspace.matches_changed.connect(self.refresh)
+        workspace.claim_selected.connect(self.refresh)
+        workspace.matcher.busy_changed.connect(self._on_matcher_busy)
+        self.refresh()
+
+    def refresh(self) -> None:
+        claim = self.workspace.selected_claim
+        matches = self.workspace.matches_for(claim.id) if claim else []
+        self.model.set_items(matches)
+        if claim is None:
+            self.status.setText("Select a claim to see similar past checks.")
+        elif not matches:
+            self.status.setText("No similar past check in the archive.")
+        else:
+            self.status.setText(f"{len(matches)} similar past checks, best first.")
+        if matches:
+            self.list.setCurrentIndex(self.model.index(0, 0))
+        else:
+            self.explanation.clear()
+        self._update_buttons()
+
+    def current_match(self) -> Match | None:
+        index = self.list.currentIndex()
+        item = index.data(ItemRole) if index.isValid() else None
+        return item if isinstance(item, Match) else None
+
+    def apply_selected(self) -> None:
+        match, claim = self.current_match(), self.workspace.selected_claim
+        if match is not None and claim is not None:
+            self.workspace.apply_past_verdict(claim.id, match)
+
+    def _on_list_current(self, current: QModelIndex) -> None:
+        match, claim = self.current_match(), self.workspace.selected_claim
+        if match is not None and claim is not None and current.isValid():
+            self.explanation.setHtml(explanation_html(claim, match))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        match = self.current_match()
+        self.apply_button.setEnabled(match is not None)
+        self.open_button.setEnabled(match is not None and match.archive.url.startswith("http"))
+
+    def _open_link(self, index: QModelIndex) -> None:
+        item = index.data(ItemRole) if index.isValid() else None
+        if isinstance(item, Match) and item.archive.url.startswith(("http://", "https://")):
+            QDesktopServices.openUrl(QUrl(item.archive.url))
+
+    def _on_matcher_busy(self, busy: bool) -> None:
+        if busy and self.workspace.selected_claim is not None and not self.model.rowCount():
+            self.status.setText("Looking for past checks…")
+        elif not busy:
+            self.refresh()

@@ -1,0 +1,498 @@
+"""Reading archives of past fact-checks, and importing them into the store.
+
+Three formats are read, each into :class:`~workbench.models.ArchiveRecord` values:
+
+- **JSON Lines** (``.jsonl``, ``.ndjson``): one object per line with ``text``
+  (required) and optionally ``id``, ``title``, ``verdict``, ``url``, ``date``,
+  ``speaker``, ``source``. A line may also hold a schema.org ``ClaimReview``.
+- **CSV** (``.csv``, ``.tsv``): a header row with the same names, UTF-8 with or
+  without a byte-order mark.
+- **schema.org ClaimReview JSON-LD** (``.json``): a single object, an array, an
+  ``@graph`` or a ``DataFeed`` whose ``dataFeedElement`` holds the reviews.
+
+A malformed record is skipped and reported with its line (or, in a ``.json``
+document, its position); a file that cannot be read at all, or holds no valid
+record, raises :class:`~workbench.errors.ImportFormatError`. This module parses;
+:meth:`workbench.store.Store.import_archive_records` stores, in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench.errors import ImportFormatError
+from workbench.models import ArchiveRecord, Status
+
+if TYPE_CHECKING:
+    from workbench.store import Store
+
+log = logging.getLogger("workbench.archive")
+
+MAX_ARCHIVE_BYTES = 2 * 1024**3
+"""Refuse files larger than this (2 GiB): an archive is text, not a disk image."""
+MAX_TEXT_CHARS = 10_000
+"""A past claim longer than this is not a claim; such a record is skipped."""
+FIELDS = ("id", "text", "title", "verdict", "url", "date", "speaker", "source")
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson", ".jsonlines"})
+CSV_SUFFIXES = frozenset({".csv", ".tsv"})
+
+ProgressCallback = Callable[[int, int], None]
+"""``progress(done, total)``: called now and then during a long operation."""
+CancelCheck = Callable[[], bool]
+"""``cancel()``: returns True when the user asked to stop; the operation then changes nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveFile:
+    """What :func:`read_archive` found in a file.
+
+    ``skipped`` lists ``(position, reason)`` for each malformed record; the position
+    is a line number for JSON Lines and CSV, a record number (``unit == "record"``)
+    for a JSON document.
+    """
+
+    records: tuple[ArchiveRecord, ...]
+    skipped: tuple[tuple[int, str], ...]
+    format: str  # "jsonl", "csv" or "claimreview"
+    unit: str = "line"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveImportReport:
+    """What importing an archive file did."""
+
+    source: str
+    format: str
+    read: int
+    added: int
+    duplicates: int
+    skipped: tuple[tuple[int, str], ...]
+    unit: str = "line"
+
+    def summary(self) -> str:
+        """``imported 12,830 claims into 'x' (3 duplicates, 2 malformed: lines 17, 93)``."""
+        parts = [f"{self.duplicates:,} duplicate{'s' if self.duplicates != 1 else ''}"]
+        if self.skipped:
+            shown = ", ".join(str(n) for n, _ in self.skipped[:10])
+            more = f" and {len(self.skipped) - 10:,} more" if len(self.skipped) > 10 else ""
+            plural = "s" if len(self.skipped) != 1 else ""
+            parts.append(f"{len(self.skipped):,} malformed: {self.unit}{plural} {shown}{more}")
+        noun = "claim" if self.added == 1 else "claims"
+        return f"imported {self.added:,} {noun} into '{self.source}' ({', '.join(parts)})"
+
+
+def read_archive(path: str | Path) -> ArchiveFile:
+    """Read an archive file of past fact-checks (JSON Lines, CSV or ClaimReview JSON-LD).
+
+    Raises:
+        ImportFormatError: the file is missing, not text, not in a known format, or
+            holds no valid record.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ImportFormatError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if path.is_dir():
+        raise ImportFormatError(f"{path} is a folder, not an archive file")
+    if size > MAX_ARCHIVE_BYTES:
+        raise ImportFormatError(f"{path} is too large to be an archive ({size:,} bytes)")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportFormatError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if b"\x00" in raw[:4096]:
+        raise ImportFormatError(f"{path.name} is a binary file, not an archive of claims")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(
+            f"{path.name} is not UTF-8 text (byte {exc.start:,} cannot be decoded)"
+        ) from None
+    return parse_archive(text, name=path.name, suffix=path.suffix.lower())
+
+
+def parse_archive(text: str, *, name: str = "archive", suffix: str = "") -> ArchiveFile:
+    """Parse the text of an archive file; ``suffix`` (``".csv"``...) picks the format.
+
+    Without a known suffix the format is guessed from the first character.
+    """
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise ImportFormatError(f"{name} is empty")
+    if suffix in JSONL_SUFFIXES:
+        result = _parse_jsonl(text, name)
+    elif suffix in CSV_SUFFIXES:
+        result = _parse_csv(text, name, delimiter="\t" if suffix == ".tsv" else ",")
+    elif text.lstrip()[:1] in ("{", "["):
+        result = _parse_json_document(text, name)
+    elif suffix in ("", ".txt"):
+        result = _parse_csv(text, name, delimiter=",")
+    else:
+        raise ImportFormatError(
+            f"{name}: unknown archive format {suffix!r} (use .jsonl, .csv or ClaimReview .json)"
+        )
+    if not result.records:
+        reasons = "; ".join(f"{result.unit} {n}: {why}" for n, why in result.skipped[:3])
+        raise ImportFormatError(
+            f"{name} holds no valid claim record" + (f" ({reasons})" if reasons else "")
+        )
+    log.info(
+        "%s: %d records (%s), %d malformed",
+        name,
+        len(result.records),
+        result.format,
+        len(result.skipped),
+    )
+    return result
+
+
+# -- JSON Lines ---------------------------------------------------------------------------
+
+
+def _parse_jsonl(text: str, name: str) -> ArchiveFile:
+    records: list[ArchiveRecord] = []
+    skipped: list[tuple[int, str]] = []
+    parsed_any = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            skipped.append((number, "not valid JSON"))
+            continue
+        parsed_any = True
+        try:
+            records.extend(_records_from_json(obj, line=number))
+        except _BadRecord as exc:
+            skipped.append((number, str(exc)))
+    if not parsed_any:
+        raise ImportFormatError(f"{name} is not JSON Lines (no line is a JSON object)")
+    return ArchiveFile(tuple(records), tuple(skipped), "jsonl")
+
+
+# -- JSON documents (ClaimReview JSON-LD, or a plain array of records) -------------------------
+
+
+def _parse_json_document(text: str, name: str) -> ArchiveFile:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        # A JSON Lines file saved as .json: every line an object.
+        first = text.lstrip().splitlines()[0] if text.strip() else ""
+        if first.startswith("{") and _is_json(first):
+            return _parse_jsonl(text, name)
+        raise ImportFormatError(
+            f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    items = _json_items(doc)
+    if items is None:
+        raise ImportFormatError(
+            f"{name} is JSON but not a ClaimReview document, an array or a DataFeed of claims"
+        )
+    records: list[ArchiveRecord] = []
+    skipped: list[tuple[int, str]] = []
+    for number, item in enumerate(items, start=1):
+        try:
+            records.extend(_records_from_json(item, line=number))
+        except _BadRecord as exc:
+            skipped.append((number, str(exc)))
+    return ArchiveFile(tuple(records), tuple(skipped), "claimreview", unit="record")
+
+
+def _is_json(line: str) -> bool:
+    try:
+        json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
+def _json_items(doc: Any) -> list[Any] | None:
+    """The list of review-like items in a JSON document, or None if it has none."""
+    if isinstance(doc, list):
+        return doc
+    if not isinstance(doc, dict):
+        return None
+    if isinstance(doc.get("@graph"), list):
+        return list(doc["@graph"])
+    if "dataFeedElement" in doc:
+        elements = doc["dataFeedElement"]
+        return list(elements) if isinstance(elements, list) else [elements]
+    if _types(doc) & {"ClaimReview", "DataFeedItem"} or "claimReviewed" in doc or "text" in doc:
+        return [doc]
+    return None
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    value = obj.get("@type", ())
+    values = value if isinstance(value, list) else [value]
+    return {str(v).rsplit("/", 1)[-1] for v in values}
+
+
+class _BadRecord(ValueError):
+    """A record to skip, with the reason why."""
+
+
+def _records_from_json(obj: Any, *, line: int) -> Iterator[ArchiveRecord]:
+    if not isinstance(obj, dict):
+        raise _BadRecord("not a JSON object")
+    if "DataFeedItem" in _types(obj) and isinstance(obj.get("item"), (dict, list)):
+        items = obj["item"] if isinstance(obj["item"], list) else [obj["item"]]
+        for item in items:
+            yield from _records_from_json(item, line=line)
+        return
+    if "claimReviewed" in obj or "ClaimReview" in _types(obj):
+        yield _record_from_claimreview(obj, line=line)
+    else:
+        yield _record_from_fields(obj, line=line)
+
+
+def _record_from_claimreview(obj: dict[str, Any], *, line: int) -> ArchiveRecord:
+    rating = obj.get("reviewRating")
+    verdict = ""
+    if isinstance(rating, dict):
+        verdict = _text(rating.get("alternateName")) or _text(rating.get("name"))
+        if not verdict and rating.get("ratingValue") is not None:
+            verdict = _text(rating.get("ratingValue"))
+    item = obj.get("itemReviewed")
+    speaker = ""
+    claim_date = ""
+    if isinstance(item, dict):
+        speaker = _name(item.get("author"))
+        claim_date = _text(item.get("datePublished"))
+    fields = {
+        "text": obj.get("claimReviewed"),
+        "id": obj.get("@id") or obj.get("identifier") or obj.get("url"),
+        "title": obj.get("name") or obj.get("headline"),
+        "verdict": verdict,
+        "url": obj.get("url"),
+        "date": obj.get("datePublished") or claim_date,
+        "speaker": speaker,
+        "source": _name(obj.get("author")) or _name(obj.get("publisher")),
+    }
+    return _record_from_fields(fields, line=line)
+
+
+def _name(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(n for n in (_name(v) for v in value) if n)
+    if isinstance(value, dict):
+        return _text(value.get("name"))
+    return _text(value)
+
+
+# -- CSV ----------------------------------------------------------------------------------
+
+
+def _parse_csv(text: str, name: str, *, delimiter: str) -> ArchiveFile:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except (csv.Error, StopIteration) as exc:
+        raise ImportFormatError(f"{name} is not a CSV file with a header ({exc})") from None
+    columns = [h.strip().lower() for h in header]
+    if "text" not in columns:
+        raise ImportFormatError(
+            f"{name} has no 'text' column (a CSV archive needs a header row: {', '.join(FIELDS)})"
+        )
+    records: list[ArchiveRecord] = []
+    skipped: list[tuple[int, str]] = []
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            skipped.append((start, f"not valid CSV ({exc})"))
+            break  # the rest of the file cannot be trusted to line up
+        line, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(columns):
+            skipped.append((line, f"{len(row)} fields where the header has {len(columns)}"))
+            continue
+        try:
+            records.append(_record_from_fields(dict(zip(columns, row, strict=True)), line=line))
+        except _BadRecord as exc:
+            skipped.append((line, str(exc)))
+    return ArchiveFile(tuple(records), tuple(skipped), "csv")
+
+
+# -- fields -------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None or isinstance(value, (dict, list, bool)):
+        return ""
+    return " ".join(str(value).split())
+
+
+def _record_from_fields(obj: dict[str, Any], *, line: int) -> ArchiveRecord:
+    raw_text = obj.get("text")
+    if raw_text is None:
+        raise _BadRecord("no 'text'")
+    if not isinstance(raw_text, str):
+        raise _BadRecord("'text' is not a string")
+    text = _text(raw_text)
+    if not text:
+        raise _BadRecord("empty 'text'")
+    if len(text) > MAX_TEXT_CHARS:
+        raise _BadRecord(f"'text' is longer than {MAX_TEXT_CHARS:,} characters")
+    title = _text(obj.get("title"))
+    external_id = _text(obj.get("id"))
+    if not external_id:
+        external_id = record_key(text, title)
+    return ArchiveRecord(
+        text=text,
+        external_id=external_id,
+        title=title,
+        verdict=_text(obj.get("verdict")),
+        url=_text(obj.get("url")),
+        date=parse_date(_text(obj.get("date"))),
+        speaker=_text(obj.get("speaker")),
+        publisher=_text(obj.get("source")),
+        line=line,
+    )
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")  # fmt: skip
+_MONTH = (
+    {m: i for i, m in enumerate(_MONTHS, start=1)}
+    | {m[:3]: i for i, m in enumerate(_MONTHS, start=1)}
+    | {"sept": 9}
+)
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_MDY = re.compile(r"\b([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})\b")
+_DMY = re.compile(r"\b(\d{1,2}) ([A-Za-z]{3,9})\.?,? (\d{4})\b")
+
+
+def parse_date(value: str) -> str:
+    """ISO 8601 (``YYYY-MM-DD``) for the dates archives use, else the text unchanged.
+
+    Accepts ISO dates and timestamps, ``May 26, 2015``, ``26 May 2015`` and the same
+    inside a phrase (``stated on October 22, 2019 in a campaign mailer``).
+    """
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        pass
+    found: tuple[int, int, int] | None = None
+    if m := _ISO_DATE.search(value):
+        found = (int(m[1]), int(m[2]), int(m[3]))
+    elif (m := _MDY.search(value)) and m[1].lower() in _MONTH:
+        found = (int(m[3]), _MONTH[m[1].lower()], int(m[2]))
+    elif (m := _DMY.search(value)) and m[2].lower() in _MONTH:
+        found = (int(m[3]), _MONTH[m[2].lower()], int(m[1]))
+    if found is None:
+        return value
+    try:
+        return datetime(*found).date().isoformat()
+    except ValueError:
+        return value
+
+
+def record_key(text: str, title: str = "") -> str:
+    """The external id of a past check that has none: a hash of its text and title.
+
+    Stable across imports, so re-importing a file without ids adds nothing twice.
+    """
+    digest = hashlib.sha1(f"{text}\x1f{title}".encode(), usedforsecurity=False)
+    return f"sha1:{digest.hexdigest()[:20]}"
+
+
+# -- verdicts ------------------------------------------------------------------------------
+
+_DISPUTED = re.compile(
+    r"\b(false|pants|fire|barely|mostly false|misleading|fake|incorrect|inaccurate|wrong|"
+    r"scam|hoax|miscaptioned|misattributed|exaggerat\w*|distort\w*|fabricated|untrue|"
+    r"not true|four pinocchios|three pinocchios|disputed)\b"
+)
+_VERIFIED = re.compile(r"\b(true|mostly true|correct|accurate|verified|legit|real)\b")
+_UNVERIFIABLE = re.compile(
+    r"\b(half|mixture|mixed|unproven|unverified|unverifiable|unsupported|outdated|"
+    r"legend|research in progress|lacks context|missing context|no evidence)\b"
+)
+
+
+def verdict_to_status(verdict: str) -> Status | None:
+    """The workbench status closest to a published verdict, or None if there is none.
+
+    ``false``, ``pants-fire``, ``barely-true``, ``misleading`` and the like become
+    DISPUTED; ``true``, ``mostly-true``, ``correct`` VERIFIED; ``half-true``,
+    ``mixture``, ``unproven`` UNVERIFIABLE. A workbench status maps to itself. Ratings
+    such as ``full-flop`` or ``Labeled Satire`` have no equivalent: None.
+    """
+    v = " ".join(verdict.lower().replace("-", " ").replace("_", " ").split())
+    if not v:
+        return None
+    try:
+        status = Status(v)
+    except ValueError:
+        pass
+    else:
+        return None if status is Status.UNCHECKED else status
+    if _UNVERIFIABLE.search(v):
+        return Status.UNVERIFIABLE
+    if _DISPUTED.search(v):
+        return Status.DISPUTED
+    if _VERIFIED.search(v):
+        return Status.VERIFIED
+    return None
+
+
+# -- import -------------------------------------------------------------------------------
+
+
+def import_archive(
+    store: Store,
+    path: str | Path,
+    *,
+    source: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> ArchiveImportReport:
+    """Read an archive file and store its claims as collection ``source``, all or nothing.
+
+    This is the import the CLI, the app and the benchmarks share. ``source``
+    defaults to the file's stem. Records already stored under the same source and
+    id are counted as duplicates, not added again, so re-importing a file adds
+    nothing. ``progress(done, total)`` is called as records are stored; when
+    ``cancel()`` returns True the import stops and nothing is stored.
+
+    Raises:
+        ImportFormatError: the file cannot be read as an archive.
+        CancelledError: ``cancel()`` returned True.
+        ValidationError: ``source`` is empty or ``"own"`` (reserved for the user's verdicts).
+    """
+    path = Path(path)
+    name = (source if source is not None else path.stem).strip()
+    parsed = read_archive(path)
+    result = store.import_archive_records(
+        parsed.records, source=name, progress=progress, cancel=cancel
+    )
+    return ArchiveImportReport(
+        source=name,
+        format=parsed.format,
+        read=len(parsed.records),
+        added=result.added,
+        duplicates=result.skipped_duplicates,
+        skipped=parsed.skipped,
+        unit=parsed.unit,
+    )

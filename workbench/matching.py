@@ -1,0 +1,700 @@
+"""Past-claim matching: has this claim been checked before?
+
+Two stages. **Candidates** come from the archive's SQLite FTS5 index (BM25 over
+claim text and title, porter stemming). **Re-ranking** computes a set of named
+signals for each candidate (BM25, rapidfuzz similarities, how much of the past
+claim the query covers, shared names, numbers and phrases), each in [0, 1], and
+fuses them with a logistic model whose weights were fitted on the CheckThat!
+claim-retrieval train splits (``scripts/fit_match_weights.py``). The result is a
+calibrated, probability-like score: :data:`POSSIBLE_MATCH` and
+:data:`STRONG_MATCH` are thresholds on it.
+
+The fusion is open: a new signal (an embedding similarity, say) is one more entry
+in :data:`SIGNALS` and one more weight in :data:`WEIGHTS`.
+
+Every match is explained: the words, numbers and names both texts share, with
+character spans in each so that a UI can highlight them side by side, and any
+number or date on which the two differ (``12,000 vs 10,000``).
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import logging
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from rapidfuzz import fuzz
+
+from workbench.models import ArchiveClaim, Conflict, Match, MatchStrength, SharedTerm
+from workbench.store import ArchiveCandidate, Store, fts_or_query
+
+log = logging.getLogger("workbench.matching")
+
+POSSIBLE_MATCH = 0.15
+"""Scores at or above this are listed as similar past claims. On the pooled train splits,
+the best match is the right earlier check 80 % of the time down to this score."""
+STRONG_MATCH = 0.45
+"""Scores at or above this earn a badge: on the pooled train splits the best match is the
+right earlier check 90 % of the time down to this score."""
+CANDIDATES = 50
+"""How many FTS5 candidates are re-ranked per query."""
+MAX_QUERY_TERMS = 40
+"""A query with more distinct content words keeps only this many for FTS5 (the rarest)."""
+POSTINGS_BUDGET = 20_000
+"""Candidate search stops adding (ever commoner) query words once they occur in this many
+past checks together: what bounds matching time on a million-claim archive."""
+MIN_SEARCH_TERMS = 3
+"""The rarest this many query words are always searched, whatever the budget."""
+SHORT_CLAIM_TOKENS = 4
+"""Past claims with fewer content words than this are scaled down in subset-based
+signals, so that "The" or "U.S." cannot match every query perfectly."""
+RECENCY_HALF_LIFE_DAYS = 3 * 365.0
+"""With ``prefer_recent``, a check this old counts half as much towards ordering."""
+RECENCY_SHARE = 0.15
+"""With ``prefer_recent``, at most this share of the ordering key depends on age."""
+
+# -- normalisation ------------------------------------------------------------------------
+
+_URL = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S+", re.IGNORECASE)
+_SIGNATURE = re.compile(
+    r"[ \t]*[—–―-]{1,2}[ \t]*[^—–―\n]{0,80}?\(@\w{1,30}\)"
+    r"(?:[ \t]*[A-Z][a-z]{2,8}\.?[ \t]+\d{1,2},?[ \t]+\d{4})?[ \t]*$"
+)
+_RETWEET = re.compile(r"^\s*RT\s+@\w+:\s*")
+_QUOTES = str.maketrans(
+    {"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
+     "″": '"', "«": '"', "»": '"', "\u00a0": " ", "\u200b": ""}
+)  # fmt: skip
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_TAG = re.compile(r"(?<![\w@#])([@#])(\w+)")
+
+
+def _removed_spans(text: str) -> list[tuple[int, int]]:
+    """Parts of a pasted text that are not the claim: URLs, a tweet's signature, "RT @x:"."""
+    spans = [m.span() for m in _URL.finditer(text)]
+    if m := _RETWEET.match(text):
+        spans.append(m.span())
+    stripped = text.rstrip()
+    if m := _SIGNATURE.search(stripped):
+        spans.append(m.span())
+    return sorted(spans)
+
+
+def _fold(text: str) -> str:
+    """Straight quotes, no zero-width or non-breaking spaces (lengths kept)."""
+    return text.translate(_QUOTES)
+
+
+def normalize_query(text: str) -> str:
+    """A claim as pasted (a tweet, a quote) reduced to its words, for matching and display.
+
+    Removes URLs, ``pic.twitter.com`` links, a leading ``RT @user:`` and a trailing
+    ``— Name (@handle) May 1, 2020`` signature; turns ``@handles`` and ``#HashTags``
+    into words (``#AustralianFires`` -> ``Australian Fires``); straightens curly
+    quotes; unescapes HTML entities; folds white space. Case is kept (names matter
+    for the explanation); matching itself ignores it.
+    """
+    text = html.unescape(text)
+    pieces: list[str] = []
+    last = 0
+    for start, end in _removed_spans(text):
+        if start >= last:
+            pieces.append(text[last:start])
+            last = end
+    pieces.append(text[last:])
+    cleaned = _fold(unicodedata.normalize("NFC", " ".join(pieces)))
+    cleaned = _TAG.sub(lambda m: " ".join(_CAMEL.findall(m[2])) or m[2], cleaned)
+    return " ".join(cleaned.split())
+
+
+# -- tokens -------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"(?P<num>[$£€]?\d+(?:[.,]\d+)*(?:%| percent\b)?)|(?P<word>[^\W\d_]+(?:'[^\W\d_]+)*)"
+)
+_SENTENCE_END = re.compile(r"(?:^|[.!?:;\"(\[]\s*|\n)$")
+_STOPWORDS = frozenset((
+    "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are",
+    "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but",
+    "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for",
+    "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself",
+    "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself",
+    "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on",
+    "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same",
+    "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them",
+    "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too",
+    "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which",
+    "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself",
+    "yourselves", "s", "t", "d", "ll", "m", "re", "ve", "says", "said", "say", "also", "via",
+    "amp", "rt", "like", "get", "got", "one", "us"
+))  # fmt: skip
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+         ("december", "dec")],
+        start=1,
+    )
+    for m in names
+}  # fmt: skip
+
+
+def _stem(word: str) -> str:
+    """A light English stemmer: plurals and common verb endings, enough to pair inflections."""
+    if len(word) <= 3:
+        return word
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""),
+                         ("s", "")):  # fmt: skip
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            return word[: -len(suffix)] + repl
+    return word
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word or number with its offsets in the text it came from."""
+
+    surface: str
+    key: str
+    """What is compared: a light stem for words, the bare value for numbers."""
+    start: int
+    end: int
+    kind: str  # "word", "number" or "name"
+    stop: bool = False
+
+
+def _number_key(surface: str) -> str:
+    value = surface.strip("$£€").replace(" percent", "%")
+    pct = value.endswith("%")
+    value = value.rstrip("%")
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", value):
+        value = value.replace(",", "")
+    value = value.rstrip(".,")
+    if "." in value:
+        value = value.rstrip("0").rstrip(".") or "0"
+    return value + ("%" if pct else "")
+
+
+def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
+    """The words and numbers of ``text`` with offsets, outside the ``skip`` spans.
+
+    ``@handles`` and ``#HashTags`` are split at case changes into several tokens.
+    A capitalised word that does not start a sentence (or an acronym) is a name.
+    """
+    folded = _fold(text)
+    tokens: list[Token] = []
+    skip_iter = iter(sorted(skip))
+    current = next(skip_iter, None)
+    for m in _TOKEN.finditer(folded):
+        while current is not None and current[1] <= m.start():
+            current = next(skip_iter, None)
+        if current is not None and current[0] <= m.start() < current[1]:
+            continue
+        surface = m[0]
+        start = m.start()
+        if m["num"]:
+            tokens.append(Token(surface, _number_key(surface), start, m.end(), "number"))
+            continue
+        prefix = folded[start - 1] if start else ""
+        parts = (
+            [(p.start(), p[0]) for p in _CAMEL.finditer(surface)]
+            if prefix in "@#"
+            else [(0, surface)]
+        )
+        for offset, part in parts:
+            lower = part.lower()
+            at = start + offset
+            is_name = part[:1].isupper() and (
+                prefix in "@#"
+                or (part.isupper() and len(part) > 1)
+                or not _SENTENCE_END.search(folded[max(0, at - 3) : at])
+            )
+            stop = lower in _STOPWORDS
+            kind = "name" if is_name and not stop else "word"
+            key = lower if kind == "name" else _stem(lower.replace("'", ""))
+            tokens.append(Token(part, key, at, at + len(part), kind, stop))
+    return tokens
+
+
+def query_tokens(text: str) -> list[Token]:
+    """The tokens of a pasted claim, skipping its URLs and tweet signature (see above)."""
+    return tokenize(html.unescape(text) if "&" in text else text, skip=_removed_spans(text))
+
+
+# -- signals ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Query:
+    text: str
+    normalized: str
+    fuzzy: str
+    tokens: list[Token]
+    keys: frozenset[str]
+
+
+@dataclass(slots=True)
+class _Candidate:
+    claim: ArchiveClaim
+    bm25: float
+    rank: int
+    tokens: list[Token]
+    keys: frozenset[str]
+    title_keys: frozenset[str]
+    fuzzy: str
+    idf: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Pool:
+    """What the signals of one candidate may compare it with: the query and the other candidates."""
+
+    query: _Query
+    max_bm25: float
+    idf: dict[str, float]
+
+
+def _content(tokens: Sequence[Token]) -> frozenset[str]:
+    return frozenset(t.key for t in tokens if not t.stop)
+
+
+def _fuzzy_text(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", _fold(text).lower()))
+
+
+def _weighted_share(part: frozenset[str], whole: frozenset[str], idf: dict[str, float]) -> float:
+    total = sum(idf.get(k, 1.0) for k in whole)
+    if not total:
+        return 0.0
+    return sum(idf.get(k, 1.0) for k in whole & part) / total
+
+
+def _short_guard(c: _Candidate) -> float:
+    return min(1.0, len(c.keys) / SHORT_CLAIM_TOKENS)
+
+
+def _sig_bm25(c: _Candidate, p: _Pool) -> float:
+    return c.bm25 / p.max_bm25 if p.max_bm25 > 0 else 0.0
+
+
+def _sig_bm25_abs(c: _Candidate, p: _Pool) -> float:
+    return c.bm25 / (c.bm25 + 10.0) if c.bm25 > 0 else 0.0
+
+
+def _sig_rank(c: _Candidate, p: _Pool) -> float:
+    return 1.0 / (1.0 + c.rank)
+
+
+def _sig_token_set(c: _Candidate, p: _Pool) -> float:
+    return fuzz.token_set_ratio(p.query.fuzzy, c.fuzzy) / 100.0 * _short_guard(c)
+
+
+def _sig_token_sort(c: _Candidate, p: _Pool) -> float:
+    return fuzz.token_sort_ratio(p.query.fuzzy, c.fuzzy) / 100.0
+
+
+def _sig_partial(c: _Candidate, p: _Pool) -> float:
+    a, b = p.query.fuzzy, c.fuzzy
+    if not a or not b:
+        return 0.0
+    return fuzz.partial_ratio(a, b) / 100.0 * _short_guard(c)
+
+
+def _sig_covers_claim(c: _Candidate, p: _Pool) -> float:
+    """How much of the past claim (its rarer words weighing more) the query contains."""
+    return _weighted_share(p.query.keys, c.keys, p.idf) * _short_guard(c)
+
+
+def _sig_covers_query(c: _Candidate, p: _Pool) -> float:
+    """How much of the query the past claim contains."""
+    return _weighted_share(c.keys, p.query.keys, p.idf)
+
+
+def _sig_title(c: _Candidate, p: _Pool) -> float:
+    return _weighted_share(p.query.keys, c.title_keys, p.idf) if c.title_keys else 0.0
+
+
+def _sig_names(c: _Candidate, p: _Pool) -> float:
+    names = {t.key for t in c.tokens if t.kind == "name"}
+    if not names:
+        return 0.0
+    return len(names & p.query.keys) / len(names)
+
+
+def _sig_numbers(c: _Candidate, p: _Pool) -> float:
+    numbers = {t.key for t in c.tokens if t.kind == "number"}
+    if not numbers:
+        return 0.0
+    return len(numbers & p.query.keys) / len(numbers)
+
+
+def _bigrams(tokens: Sequence[Token]) -> set[tuple[str, str]]:
+    keys = [t.key for t in tokens if not t.stop]
+    return set(itertools.pairwise(keys))
+
+
+def _sig_phrases(c: _Candidate, p: _Pool) -> float:
+    mine = _bigrams(c.tokens)
+    if not mine:
+        return 0.0
+    return len(mine & _bigrams(p.query.tokens)) / len(mine)
+
+
+Signal = Callable[[_Candidate, _Pool], float]
+
+SIGNALS: dict[str, Signal] = {
+    "bm25": _sig_bm25,
+    "bm25_abs": _sig_bm25_abs,
+    "rank": _sig_rank,
+    "token_set": _sig_token_set,
+    "token_sort": _sig_token_sort,
+    "partial": _sig_partial,
+    "covers_claim": _sig_covers_claim,
+    "covers_query": _sig_covers_query,
+    "title": _sig_title,
+    "names": _sig_names,
+    "numbers": _sig_numbers,
+    "phrases": _sig_phrases,
+}
+"""The re-ranking signals by name, each mapping a candidate to [0, 1]. Add one here
+(and a weight in :data:`WEIGHTS`) to fuse a new kind of evidence."""
+
+WEIGHTS: dict[str, float] = {
+    "bias": -11.952,
+    "bm25": 3.429,
+    "bm25_abs": 3.429,
+    "rank": 1.715,
+    "token_set": 1.715,
+    "token_sort": 0.857,
+    "partial": 0.857,
+    "covers_claim": 5.144,
+    "covers_query": 1.715,
+    "title": 0.857,
+    "names": 0.857,
+    "numbers": 0.857,
+    "phrases": 1.715,
+}
+"""Logistic weights of the signals. Their proportions were set by hand (a free logistic
+fit, ``scripts/fit_match_weights.py``, ranked the debate set worse); the scale and bias
+were then fitted on the pooled train splits (Platt scaling), so :func:`fuse` gives the
+probability that a candidate is the earlier check of the query."""
+
+
+# -- matching -----------------------------------------------------------------------------
+
+
+def _prepare_query(text: str) -> _Query:
+    normalized = normalize_query(text)
+    tokens = query_tokens(text)
+    return _Query(text, normalized, _fuzzy_text(normalized), tokens, _content(tokens))
+
+
+def _fts_terms(query: _Query) -> list[str]:
+    words: dict[str, None] = {}
+    for t in query.tokens:
+        if t.stop:
+            continue
+        if t.kind == "number":
+            words.setdefault(re.sub(r"[^\w.]", "", t.key).strip("."), None)
+        else:
+            words.setdefault(t.surface.lower().replace("'", ""), None)
+    terms = [w for w in words if w]
+    return terms[:MAX_QUERY_TERMS]
+
+
+def _search_terms(store: Store, query: _Query) -> list[str]:
+    """The query words worth a full-text search: the rarest first, within a postings budget.
+
+    Common words ("president", "percent") would make FTS5 score a large part of a big
+    archive; they still count in the re-ranking, which reads the candidates' full text.
+    """
+    terms = _fts_terms(query)
+    if not terms:
+        return []
+    counts = store.archive_term_counts(terms)
+    kept: list[str] = []
+    postings = 0
+    for term in sorted((t for t in terms if counts[t] > 0), key=lambda t: counts[t]):
+        if len(kept) >= MIN_SEARCH_TERMS and postings + counts[term] > POSTINGS_BUDGET:
+            break
+        kept.append(term)
+        postings += counts[term]
+    return kept
+
+
+def _candidates(store: Store, query: _Query, *, limit: int, source: str | None) -> list[_Candidate]:
+    terms = _search_terms(store, query)
+    if not terms:
+        return []
+    found = store.archive_candidates(fts_or_query(terms), limit=limit, source=source)
+    return [_candidate(hit, rank) for rank, hit in enumerate(found)]
+
+
+def _candidate(hit: ArchiveCandidate, rank: int) -> _Candidate:
+    tokens = tokenize(hit.claim.text)
+    title = _content(tokenize(hit.claim.title)) if hit.claim.title else frozenset()
+    return _Candidate(
+        hit.claim, hit.bm25, rank, tokens, _content(tokens), title, _fuzzy_text(hit.claim.text)
+    )
+
+
+def _pool_idf(query: _Query, candidates: Sequence[_Candidate]) -> dict[str, float]:
+    """Inverse document frequency of each word among the candidates: rarer there, worth more."""
+    counts: dict[str, int] = {}
+    for c in candidates:
+        for k in c.keys | c.title_keys:
+            counts[k] = counts.get(k, 0) + 1
+    n = len(candidates) + 1
+    return {k: math.log((n + 1) / (counts.get(k, 0) + 0.5)) for k in set(counts) | query.keys}
+
+
+def signal_values(query: str, candidates: Sequence[ArchiveCandidate]) -> list[dict[str, float]]:
+    """The re-ranking signals of each candidate for a query (for fitting and debugging)."""
+    q = _prepare_query(query)
+    cands = [_candidate(hit, rank) for rank, hit in enumerate(candidates)]
+    return [_signals(c, _pool(q, cands)) for c in cands]
+
+
+def _pool(query: _Query, cands: Sequence[_Candidate]) -> _Pool:
+    return _Pool(query, max((c.bm25 for c in cands), default=0.0), _pool_idf(query, cands))
+
+
+def _signals(c: _Candidate, pool: _Pool) -> dict[str, float]:
+    return {name: fn(c, pool) for name, fn in SIGNALS.items()}
+
+
+def fuse(signals: dict[str, float], weights: dict[str, float] | None = None) -> float:
+    """The calibrated score in [0, 1] of one candidate's signals (logistic fusion)."""
+    w = WEIGHTS if weights is None else weights
+    z = w.get("bias", 0.0) + sum(w.get(name, 0.0) * value for name, value in signals.items())
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def strength_of(score: float) -> MatchStrength:
+    if score >= STRONG_MATCH:
+        return MatchStrength.STRONG
+    if score >= POSSIBLE_MATCH:
+        return MatchStrength.POSSIBLE
+    return MatchStrength.WEAK
+
+
+def match_claim(
+    store: Store,
+    text: str,
+    *,
+    top_k: int = 5,
+    source: str | None = None,
+    prefer_recent: bool = False,
+    exclude_claims: Collection[int] = (),
+    min_score: float = 0.0,
+) -> list[Match]:
+    """The past checks most similar to a claim, best first, each scored and explained.
+
+    Args:
+        store: the database whose archive is searched.
+        text: the claim as the user has it (a sentence, a pasted tweet).
+        top_k: at most this many matches.
+        source: only past checks from this archive collection (``"own"``: your verdicts).
+        prefer_recent: order newer checks before older ones of similar score (the
+            scores themselves stay calibrated).
+        exclude_claims: workbench claim ids whose own verdicts must not match (a
+            claim should not match its own archive entry).
+        min_score: drop matches scoring below this (e.g. :data:`POSSIBLE_MATCH`).
+    """
+    return match_claims(
+        store,
+        [text],
+        top_k=top_k,
+        source=source,
+        prefer_recent=prefer_recent,
+        exclude_claims=exclude_claims,
+        min_score=min_score,
+    )[0]
+
+
+def match_claims(
+    store: Store,
+    texts: Sequence[str],
+    *,
+    top_k: int = 5,
+    source: str | None = None,
+    prefer_recent: bool = False,
+    exclude_claims: Collection[int] = (),
+    min_score: float = 0.0,
+    cancel: Callable[[], bool] | None = None,
+) -> list[list[Match]]:
+    """:func:`match_claim` for many claims (an article's): one list of matches per text.
+
+    ``cancel()`` is checked between claims; when it returns True the matches found so
+    far are returned and the rest are empty lists.
+    """
+    today = datetime.now(UTC).date()
+    results: list[list[Match]] = []
+    excluded = set(exclude_claims)
+    for text in texts:
+        if cancel is not None and cancel():
+            results.append([])
+            continue
+        query = _prepare_query(text)
+        cands = _candidates(store, query, limit=CANDIDATES + len(excluded), source=source)
+        cands = [c for c in cands if c.claim.claim_id is None or c.claim.claim_id not in excluded]
+        pool = _pool(query, cands)
+        scored = []
+        for c in cands:
+            signals = _signals(c, pool)
+            score = fuse(signals)
+            if score < min_score:
+                continue
+            key = score
+            if prefer_recent:
+                key = score * (1 - RECENCY_SHARE + RECENCY_SHARE * _recency(c.claim.date, today))
+            scored.append((key, score, c, signals))
+        scored.sort(key=lambda item: (-item[0], item[2].rank))
+        results.append(
+            [_match(query, c, score, signals) for _, score, c, signals in scored[:top_k]]
+        )
+    return results
+
+
+def _recency(value: str, today: date) -> float:
+    try:
+        when = date.fromisoformat(value[:10])
+    except ValueError:
+        return 0.0
+    age = max(0, (today - when).days)
+    return float(0.5 ** (age / RECENCY_HALF_LIFE_DAYS))
+
+
+def _match(query: _Query, c: _Candidate, score: float, signals: dict[str, float]) -> Match:
+    return Match(
+        archive=c.claim,
+        score=round(score, 4),
+        strength=strength_of(score),
+        shared=shared_terms(query.tokens, c.tokens),
+        conflicts=find_conflicts(query.tokens, c.tokens),
+        signals=tuple((name, round(value, 4)) for name, value in signals.items()),
+    )
+
+
+# -- explanation --------------------------------------------------------------------------
+
+
+def shared_terms(query: Sequence[Token], archive: Sequence[Token]) -> tuple[SharedTerm, ...]:
+    """The content words, numbers and names two token lists share, with all their spans."""
+    mine: dict[str, list[Token]] = {}
+    for t in archive:
+        if not t.stop:
+            mine.setdefault(t.key, []).append(t)
+    theirs: dict[str, list[Token]] = {}
+    for t in query:
+        if not t.stop and t.key in mine:
+            theirs.setdefault(t.key, []).append(t)
+    terms = []
+    for key, q_tokens in theirs.items():
+        a_tokens = mine[key]
+        kinds = {t.kind for t in q_tokens + a_tokens}
+        kind = "number" if "number" in kinds else "name" if "name" in kinds else "word"
+        terms.append(
+            SharedTerm(
+                text=a_tokens[0].surface,
+                kind=kind,
+                query_spans=tuple((t.start, t.end) for t in q_tokens),
+                archive_spans=tuple((t.start, t.end) for t in a_tokens),
+            )
+        )
+    terms.sort(key=lambda s: s.query_spans[0])
+    return tuple(terms)
+
+
+def _is_year(t: Token) -> bool:
+    return t.kind == "number" and len(t.key) == 4 and t.key.isdigit() and 1800 < int(t.key) < 2100
+
+
+def _neighbour_keys(tokens: Sequence[Token], i: int) -> set[str]:
+    """The content words right before and after a number: what it counts."""
+    keys = set()
+    for j in (i - 1, i + 1, i + 2):
+        if 0 <= j < len(tokens) and tokens[j].kind != "number" and not tokens[j].stop:
+            keys.add(tokens[j].key)
+    return keys
+
+
+def _number_unit(t: Token) -> str:
+    if t.key.endswith("%"):
+        return "%"
+    if t.surface[:1] in "$£€":
+        return t.surface[0]
+    return ""
+
+
+def find_conflicts(query: Sequence[Token], archive: Sequence[Token]) -> tuple[Conflict, ...]:
+    """Numbers or dates that play the same part in both texts but differ.
+
+    Two numbers conflict when neither occurs in the other text and they count the
+    same thing (share a neighbouring word, as in "12,000 troops" and "10,000
+    troops", or both are percentages or sums of money); two years conflict when
+    neither text has the other's year; two dates conflict when their months differ.
+    """
+    q_keys = {t.key for t in query}
+    a_keys = {t.key for t in archive}
+    conflicts: list[Conflict] = []
+    used: set[int] = set()
+    for i, a in enumerate(archive):
+        if a.kind != "number" or a.key in q_keys:
+            continue
+        a_near = _neighbour_keys(archive, i)
+        for j, q in enumerate(query):
+            if q.kind != "number" or q.key in a_keys or j in used:
+                continue
+            if _is_year(a) != _is_year(q):
+                continue
+            if _is_year(a):
+                same_role = True
+                kind = "date"
+            else:
+                unit = _number_unit(a)
+                same_role = bool(a_near & _neighbour_keys(query, j)) or (
+                    unit != "" and unit == _number_unit(q)
+                )
+                kind = "number"
+            if same_role:
+                used.add(j)
+                conflicts.append(
+                    Conflict(kind, q.surface, a.surface, (q.start, q.end), (a.start, a.end))
+                )
+                break
+    conflicts.extend(_month_conflicts(query, archive))
+    return tuple(conflicts)
+
+
+def _month_conflicts(query: Sequence[Token], archive: Sequence[Token]) -> list[Conflict]:
+    def months(tokens: Sequence[Token]) -> list[Token]:
+        return [
+            t
+            for i, t in enumerate(tokens)
+            if (t.kind == "name" and t.surface.lower() in _MONTHS and t.surface.lower() != "may")
+            or (
+                t.surface == "May"
+                and i + 1 < len(tokens)
+                and tokens[i + 1].kind == "number"
+                and len(tokens[i + 1].key) <= 2
+            )
+        ]
+
+    q_months, a_months = months(query), months(archive)
+    q_set = {_MONTHS[t.surface.lower()] for t in q_months}
+    a_set = {_MONTHS[t.surface.lower()] for t in a_months}
+    if len(q_months) == 1 and len(a_months) == 1 and q_set != a_set:
+        q, a = q_months[0], a_months[0]
+        return [Conflict("date", q.surface, a.surface, (q.start, q.end), (a.start, a.end))]
+    return []

@@ -1,0 +1,79 @@
+"""The CSV export: one row per claim, for spreadsheets and a desk's weekly tally.
+
+UTF-8 with a byte-order mark (so Excel reads it as UTF-8), CRLF line ends, every
+text cell quoted, and cells a spreadsheet would run as a formula neutralised with a
+leading apostrophe (OWASP's advice for CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from workbench.reports.model import Report
+
+COLUMNS = (
+    "article_id",
+    "article_title",
+    "article_url",
+    "claim_id",
+    "claim_number",
+    "claim_text",
+    "start",
+    "end",
+    "score",
+    "status",
+    "note",
+    "claimant",
+    "evidence_urls",
+    "updated_at",
+)
+"""The header row. ``evidence_urls`` holds one URL per line of the cell."""
+
+FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
+"""First characters that make a spreadsheet treat a cell as a formula (and their
+full-width forms, which some spreadsheets also accept)."""
+
+
+def neutralise_cell(value: str) -> str:
+    """Prefix an apostrophe when a spreadsheet would run the cell as a formula.
+
+    Leading white space is looked through: some spreadsheets trim it first.
+    """
+    stripped = value.lstrip(" \n")
+    if value[:1] in FORMULA_TRIGGERS or (stripped and stripped[0] in FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def write_csv(reports: Sequence[Report]) -> bytes:
+    """All the reports' claims as CSV bytes (UTF-8 with BOM)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for report in reports:
+        article = report.article
+        for number, claim in enumerate(report.claims, start=1):
+            texts = {
+                "article_title": article.title,
+                "article_url": article.url,
+                "claim_text": claim.text,
+                "status": claim.status.value,
+                "note": claim.note,
+                "claimant": claim.claimant,
+                "evidence_urls": "\n".join(e.url for e in claim.evidence),
+                "updated_at": claim.updated_at,
+            }
+            numbers = {
+                "article_id": article.id,
+                "claim_id": claim.id,
+                "claim_number": number,
+                "start": claim.start,
+                "end": claim.end,
+                "score": round(claim.score, 4),
+            }
+            writer.writerow(
+                numbers[c] if c in numbers else neutralise_cell(texts[c]) for c in COLUMNS
+            )
+    return buffer.getvalue().encode("utf-8-sig")

@@ -1,0 +1,72 @@
+"""The HTML report: one self-contained, print-friendly page.
+
+Rendered by Jinja2 from ``resources/templates/report.html.j2`` with autoescaping on,
+so every piece of article or user text is escaped, and URLs are escaped as
+attributes. The page has inline CSS only, no scripts and no external requests (its
+Content-Security-Policy forbids them too). The same template with ``pdf=True`` gives
+the variant for the PDF renderer, which understands only a subset of CSS.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jinja2
+from markupsafe import Markup, escape
+
+from resources import resource_path
+from workbench import __version__
+from workbench.reports.model import (
+    STATUS_GLYPHS,
+    STATUS_LABELS,
+    STATUS_ORDER,
+    Report,
+    http_url,
+    human_date,
+)
+
+TEMPLATE = "report.html.j2"
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment for report templates (autoescape on, strict undefined)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(resource_path("templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["human_date"] = human_date
+    env.filters["http_url"] = http_url
+    env.filters["nl2br"] = nl2br
+    env.globals |= {
+        "STATUS_ORDER": STATUS_ORDER,
+        "LABELS": STATUS_LABELS,
+        "GLYPHS": STATUS_GLYPHS,
+        "version": __version__,
+    }
+    return env
+
+
+def nl2br(value: str) -> Markup:
+    """Escape text and keep its line breaks as ``<br>``."""
+    return Markup("<br>\n").join(escape(line) for line in value.split("\n"))
+
+
+def render_html(report: Report, *, pdf: bool = False) -> str:
+    """The report as an HTML page (``pdf=True``: the variant for the PDF renderer)."""
+    template = environment().get_template(TEMPLATE)
+    return template.render(
+        report=report,
+        article=report.article,
+        organisation=report.organisation,
+        paragraphs=report.paragraphs(),
+        pdf=pdf,
+    )
+
+
+def write_html(report: Report) -> bytes:
+    return render_html(report).encode("utf-8")

@@ -1,0 +1,226 @@
+"""The JSON export: everything in the reports, with a ``schema_version``, re-readable.
+
+Layout (``schema_version`` 1, described by ``resources/schemas/report.schema.json``)::
+
+    {"schema_version": 1, "generator": "...", "generated_at": "...",
+     "organisation": {"name", "url", "review_url_template"},
+     "totals": {"articles": n, "claims": n, "checked": n, "by_status": {status: n}},
+     "reports": [{"article": {...every Article field...},
+                  "summary": {"claims", "checked", "by_status", "checked_by", "last_checked_at"},
+                  "claims": [{...every Claim field..., "evidence": [{...}]}]}]}
+
+``summary`` and ``totals`` are derived from the claims (for a desk's tally without a
+script); :func:`read_report_json` checks they agree with them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from resources import resource_path
+from workbench import __version__
+from workbench.errors import WorkbenchError
+from workbench.models import Article, Claim, ClaimOrigin, Evidence, Status
+from workbench.reports.model import STATUS_ORDER, Checker, Organisation, Report, utc_now
+
+if TYPE_CHECKING:  # imported when first needed: it costs 50 ms at start-up
+    import jsonschema
+
+SCHEMA_VERSION = 1
+"""Bump when a field changes meaning or is removed; readers refuse newer versions."""
+SCHEMA_FILE = ("schemas", "report.schema.json")
+
+
+class ReportFormatError(WorkbenchError):
+    """A file is not a workbench JSON report this version can read."""
+
+
+def _by_status(claims: Sequence[Claim]) -> dict[str, int]:
+    counts = {status.value: 0 for status in STATUS_ORDER}
+    for claim in claims:
+        counts[claim.status.value] += 1
+    return counts
+
+
+def _evidence_dict(item: Evidence) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "url": item.url,
+        "title": item.title,
+        "note": item.note,
+        "added_at": item.added_at,
+    }
+
+
+def _claim_dict(claim: Claim) -> dict[str, Any]:
+    return {
+        "id": claim.id,
+        "start": claim.start,
+        "end": claim.end,
+        "text": claim.text,
+        "score": claim.score,
+        "reasons": list(claim.reasons),
+        "status": claim.status.value,
+        "note": claim.note,
+        "claimant": claim.claimant,
+        "origin": claim.origin.value,
+        "created_at": claim.created_at,
+        "updated_at": claim.updated_at,
+        "evidence": [_evidence_dict(e) for e in claim.evidence],
+    }
+
+
+def _article_dict(article: Article) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "author": article.author,
+        "url": article.url,
+        "published": article.published,
+        "imported_at": article.imported_at,
+        "origin": article.origin,
+        "content_hash": article.content_hash,
+        "text": article.text,
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """One report as JSON-ready data (an element of the document's ``reports``)."""
+    return {
+        "article": _article_dict(report.article),
+        "summary": {
+            "claims": len(report.claims),
+            "checked": report.checked_count,
+            "by_status": _by_status(report.claims),
+            "checked_by": [{"name": c.name, "last_change": c.last_change} for c in report.checkers],
+            "last_checked_at": report.last_checked_at,
+        },
+        "claims": [_claim_dict(c) for c in report.claims],
+    }
+
+
+def document(reports: Sequence[Report]) -> dict[str, Any]:
+    """The whole JSON document for one or several reports."""
+    all_claims = [c for r in reports for c in r.claims]
+    organisation = reports[0].organisation if reports else Organisation()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generator": f"factcheck-workbench {__version__}",
+        "generated_at": reports[0].generated_at if reports else utc_now(),
+        "organisation": {
+            "name": organisation.name,
+            "url": organisation.url,
+            "review_url_template": organisation.review_url_template,
+        },
+        "totals": {
+            "articles": len(reports),
+            "claims": len(all_claims),
+            "checked": sum(c.status is not Status.UNCHECKED for c in all_claims),
+            "by_status": _by_status(all_claims),
+        },
+        "reports": [report_dict(r) for r in reports],
+    }
+
+
+def write_json(reports: Sequence[Report]) -> bytes:
+    """The reports as a UTF-8 JSON document (indented, non-ASCII kept)."""
+    text = json.dumps(document(reports), ensure_ascii=False, indent=2)
+    return (text + "\n").encode("utf-8")
+
+
+# -- reading back ---------------------------------------------------------------------
+
+
+@functools.cache
+def _validator() -> jsonschema.protocols.Validator:
+    import jsonschema
+
+    schema = json.loads(resource_path(*SCHEMA_FILE).read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    validator: jsonschema.protocols.Validator = cls(schema)
+    return validator
+
+
+def read_report_json(data: str | bytes) -> list[Report]:
+    """Parse a JSON export back into :class:`Report` objects, strictly.
+
+    The document must have ``schema_version`` 1 and match the JSON Schema (no
+    missing or unknown fields), and its summaries must agree with its claims.
+
+    Raises:
+        ReportFormatError: not JSON, a newer or unknown ``schema_version``, a field
+            missing, unknown or of the wrong type, or inconsistent summaries.
+    """
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ReportFormatError(f"not a JSON report: {exc}") from None
+    if not isinstance(doc, dict) or "schema_version" not in doc:
+        raise ReportFormatError("not a workbench JSON report (no schema_version)")
+    version = doc["schema_version"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ReportFormatError(f"unknown schema_version {version!r}")
+    if version > SCHEMA_VERSION:
+        raise ReportFormatError(
+            f"this report has schema_version {version}, written by a newer workbench "
+            f"(this one reads {SCHEMA_VERSION}); please upgrade"
+        )
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_validator().iter_errors(doc))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "the document"
+        raise ReportFormatError(f"invalid JSON report at {where}: {error.message}")
+    org = doc["organisation"]
+    organisation = Organisation(org["name"], org["url"], org["review_url_template"])
+    reports = [_report_from(item, doc["generated_at"], organisation) for item in doc["reports"]]
+    totals = doc["totals"]
+    all_claims = [c for r in reports for c in r.claims]
+    if totals["articles"] != len(reports) or totals["by_status"] != _by_status(all_claims):
+        raise ReportFormatError("invalid JSON report: totals do not match the claims")
+    return reports
+
+
+def _report_from(item: dict[str, Any], generated_at: str, organisation: Organisation) -> Report:
+    article = Article(**item["article"])
+    claims = tuple(_claim_from(c, article) for c in item["claims"])
+    summary = item["summary"]
+    if summary["by_status"] != _by_status(claims) or summary["claims"] != len(claims):
+        raise ReportFormatError(
+            f"invalid JSON report: the summary of article {article.id} does not match its claims"
+        )
+    return Report(
+        article=article,
+        claims=claims,
+        checkers=tuple(Checker(c["name"], c["last_change"]) for c in summary["checked_by"]),
+        generated_at=generated_at,
+        organisation=organisation,
+    )
+
+
+def _claim_from(data: dict[str, Any], article: Article) -> Claim:
+    if not (0 <= data["start"] < data["end"] <= len(article.text)):
+        raise ReportFormatError(
+            f"invalid JSON report: claim {data['id']} lies outside article {article.id}"
+        )
+    return Claim(
+        id=data["id"],
+        article_id=article.id,
+        start=data["start"],
+        end=data["end"],
+        text=data["text"],
+        score=float(data["score"]),
+        reasons=tuple(data["reasons"]),
+        status=Status(data["status"]),
+        note=data["note"],
+        claimant=data["claimant"],
+        origin=ClaimOrigin(data["origin"]),
+        created_at=data["created_at"],
+        updated_at=data["updated_at"],
+        evidence=tuple(Evidence(claim_id=data["id"], **e) for e in data["evidence"]),
+    )

@@ -1,0 +1,146 @@
+"""The Markdown report: the same content as the HTML page, for a CMS or a chat.
+
+Written for CommonMark/GitHub-flavoured Markdown. Every piece of article or user text
+goes through :func:`escape_markdown`, so a note can neither start a heading or list,
+nor make a link, emphasis or inline HTML (``<script>`` shows as text).
+"""
+
+from __future__ import annotations
+
+import re
+
+from workbench.reports.model import (
+    STATUS_GLYPHS,
+    STATUS_LABELS,
+    STATUS_ORDER,
+    Report,
+    Segment,
+    http_url,
+    human_date,
+)
+
+_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
+_LINE_START = re.compile(r"^([#+=>-])")
+_ORDERED = re.compile(r"^(\d{1,9})([.)])")
+
+
+def escape_markdown(text: str) -> str:
+    """Escape text so Markdown shows it literally (one paragraph, line breaks kept).
+
+    Inline syntax characters are backslash-escaped everywhere; block syntax (``#``,
+    ``-``, ``+``, ``=``, ``>``, ``1.``) only at the start of a line, so ordinary
+    prose stays readable. Line breaks become hard breaks; leading spaces (which could
+    start a code block) are dropped.
+    """
+    lines = []
+    for raw in text.split("\n"):
+        line = _INLINE.sub(r"\\\1", raw.strip())
+        line = _LINE_START.sub(r"\\\1", line)
+        line = _ORDERED.sub(r"\1\\\2", line)
+        lines.append(line)
+    while lines and not lines[-1]:
+        lines.pop()
+    # A blank line would end the paragraph: keep it as an escaped space instead.
+    return "\\\n".join(line or "&nbsp;" for line in lines)
+
+
+def _link_destination(url: str) -> str:
+    """A URL as a ``<...>`` link destination: only ``<``, ``>`` and ``\\`` need encoding."""
+    return "<" + url.replace("\\", "%5C").replace("<", "%3C").replace(">", "%3E") + ">"
+
+
+def _link(text: str, url: str) -> str:
+    safe = http_url(url)
+    if not safe:
+        return escape_markdown(text or url)
+    return f"[{escape_markdown(text or url)}]({_link_destination(safe)})"
+
+
+def _segment(seg: Segment) -> str:
+    if seg.claim is None or seg.number is None:
+        return escape_markdown(seg.text)
+    inner = seg.text.strip()
+    if not inner:
+        return " "
+    # Emphasis must not start or end with white space, so it stays outside the stars.
+    lead = " " if seg.text[0].isspace() else ""
+    trail = " " if seg.text[-1].isspace() else ""
+    out = f"{lead}**{escape_markdown(inner)}**"
+    if seg.ends_claim:
+        out += f" ({STATUS_GLYPHS[seg.claim.status]} {seg.number})"
+    return out + trail
+
+
+def render_markdown(report: Report) -> str:
+    """The report as a Markdown document."""
+    article = report.article
+    org = report.organisation
+    out: list[str] = []
+    kicker = "Verification report" + (f" · {escape_markdown(org.name)}" if org.name else "")
+    out += [
+        f"*{kicker}*",
+        "",
+        f"# {escape_markdown(' '.join(article.title.split()) or '(untitled)')}",
+        "",
+    ]
+    meta = [
+        ("Outlet", escape_markdown(article.source)),
+        ("Author", escape_markdown(article.author)),
+        ("Published", escape_markdown(human_date(article.published))),
+        ("URL", _link(article.url, article.url) if article.url else ""),
+    ]
+    out += [f"- **{label}:** {value}" for label, value in meta if value]
+    total = len(report.claims)
+    out += ["", "## Summary", "", f"**{report.checked_count} of {total}** claims checked.", ""]
+    out += ["| Status | Claims |", "| --- | ---: |"]
+    counts = report.counts
+    out += [f"| {STATUS_GLYPHS[s]} {STATUS_LABELS[s]} | {counts[s]} |" for s in STATUS_ORDER]
+    out.append("")
+    if report.checkers:
+        names = ", ".join(escape_markdown(c.name) for c in report.checkers)
+        out.append(f"Checked by {names}; last change {human_date(report.last_checked_at)}.")
+    else:
+        out.append("No claim has been checked yet.")
+    by = f" by {escape_markdown(org.name)}" if org.name else ""
+    out += [
+        "",
+        f"Report generated {human_date(report.generated_at)}{by}.",
+        "",
+        "## The article",
+        "",
+    ]
+    legend = ", ".join(f"{STATUS_GLYPHS[s]} {STATUS_LABELS[s].lower()}" for s in STATUS_ORDER)
+    out += [f"*Claims are in bold, followed by their status and number ({legend}).*", ""]
+    for paragraph in report.paragraphs():
+        out += ["".join(_segment(seg) for seg in paragraph), ""]
+    out += ["## Claims", ""]
+    if not report.claims:
+        out += ["No claims were found in this article.", ""]
+    for number, claim in enumerate(report.claims, start=1):
+        tag = f"{STATUS_GLYPHS[claim.status]} {STATUS_LABELS[claim.status]}"
+        out += [f"### Claim {number}: {tag}", ""]
+        out += ["> " + escape_markdown(claim.text).replace("\n", "\n> "), ""]
+        if claim.claimant:
+            out += [f"**Claimant:** {escape_markdown(claim.claimant)}", ""]
+        if claim.note:
+            out += [f"**Note:** {escape_markdown(claim.note)}", ""]
+        if claim.evidence:
+            out += ["**Evidence:**", ""]
+            for i, item in enumerate(claim.evidence, start=1):
+                line = f"{i}. {_link(item.title, item.url)}"
+                if item.title:
+                    line += f" — {_link(item.url, item.url)}"
+                if item.note:
+                    line += f" ({escape_markdown(item.note)})"
+                out.append(line)
+            out.append("")
+        out += [
+            f"*Detector score {claim.score:.2f} · claim id {claim.id} · "
+            f"last changed {human_date(claim.updated_at)}*",
+            "",
+        ]
+    return "\n".join(out)
+
+
+def write_markdown(report: Report) -> bytes:
+    return render_markdown(report).encode("utf-8")

@@ -1,0 +1,266 @@
+"""The one report model every export format is written from.
+
+A :class:`Report` is read from the store once (article, claims with evidence, who
+checked them, the organisation settings) and is then plain data: the writers never
+touch the database, so a worker thread can build a report and write it anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from workbench.errors import ValidationError
+from workbench.models import Article, Claim, Status
+from workbench.store import Store, validate_url
+
+STATUS_ORDER: tuple[Status, ...] = (
+    Status.VERIFIED,
+    Status.DISPUTED,
+    Status.UNVERIFIABLE,
+    Status.UNCHECKED,
+)
+"""The order statuses are listed in every report summary."""
+
+STATUS_LABELS: Mapping[Status, str] = {
+    Status.VERIFIED: "Verified",
+    Status.DISPUTED: "Disputed",
+    Status.UNVERIFIABLE: "Unverifiable",
+    Status.UNCHECKED: "Unchecked",
+}
+STATUS_GLYPHS: Mapping[Status, str] = {
+    Status.VERIFIED: "✓",
+    Status.DISPUTED: "✗",
+    Status.UNVERIFIABLE: "?",
+    Status.UNCHECKED: "•",
+}
+"""A non-colour cue per status, the same glyphs the desktop app shows."""
+
+SETTING_ORGANISATION = "report.organisation"
+SETTING_ORGANISATION_URL = "report.organisation_url"
+SETTING_REVIEW_URL_TEMPLATE = "report.review_url_template"
+REPORT_SETTINGS: Mapping[str, str] = {
+    SETTING_ORGANISATION: "the fact-checking organisation named as author of reports",
+    SETTING_ORGANISATION_URL: "the organisation's web site (http or https)",
+    SETTING_REVIEW_URL_TEMPLATE: (
+        "where a published review lives, e.g. https://example.org/checks/{article_id}#{claim_id}"
+    ),
+}
+"""The settings keys reports read, with what each one means."""
+
+URL_PLACEHOLDERS = ("{article_id}", "{claim_id}")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """Who publishes the reports, from the ``report.*`` settings (empty when not set)."""
+
+    name: str = ""
+    url: str = ""
+    review_url_template: str = ""
+
+    def review_url(self, article_id: int, claim_id: int) -> str | None:
+        """The published review's URL for a claim, or None without a template."""
+        if not self.review_url_template:
+            return None
+        return self.review_url_template.replace("{article_id}", str(article_id)).replace(
+            "{claim_id}", str(claim_id)
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, str]) -> Organisation:
+        return cls(
+            name=settings.get(SETTING_ORGANISATION, "").strip(),
+            url=settings.get(SETTING_ORGANISATION_URL, "").strip(),
+            review_url_template=settings.get(SETTING_REVIEW_URL_TEMPLATE, "").strip(),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Checker:
+    """Someone who changed the article's claims, and when they last did."""
+
+    name: str
+    last_change: str
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of article text inside one paragraph: plain, or (part of) claim ``number``.
+
+    ``ends_claim`` is True on the segment where a claim ends, where its marker goes.
+    """
+
+    text: str
+    number: int | None = None
+    claim: Claim | None = None
+    ends_claim: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One article's verification report: everything every export format needs."""
+
+    article: Article
+    claims: tuple[Claim, ...]
+    """In reading order; a claim's number in the report is its index plus one."""
+    checkers: tuple[Checker, ...] = ()
+    generated_at: str = ""
+    organisation: Organisation = field(default_factory=Organisation)
+
+    @property
+    def counts(self) -> dict[Status, int]:
+        """How many claims have each status, in :data:`STATUS_ORDER` (zeros included)."""
+        counts = dict.fromkeys(STATUS_ORDER, 0)
+        for claim in self.claims:
+            counts[claim.status] += 1
+        return counts
+
+    @property
+    def checked_count(self) -> int:
+        return sum(claim.status is not Status.UNCHECKED for claim in self.claims)
+
+    @property
+    def checked_claims(self) -> tuple[Claim, ...]:
+        return tuple(c for c in self.claims if c.status is not Status.UNCHECKED)
+
+    @property
+    def last_checked_at(self) -> str | None:
+        """The time of the latest change anyone made to the claims, if any."""
+        return max((c.last_change for c in self.checkers), default=None)
+
+    def paragraphs(self) -> list[list[Segment]]:
+        """The article's paragraphs, each cut into plain and claim segments.
+
+        A claim that crosses a paragraph break is split into one segment per
+        paragraph; only the last carries ``ends_claim``. Overlapping claims (which
+        the store does not create) are clipped so no text is shown twice.
+        """
+        text = self.article.text
+        bounds: list[tuple[int, int]] = []
+        pos = 0
+        for brk in _PARAGRAPH_BREAK.finditer(text):
+            bounds.append((pos, brk.start()))
+            pos = brk.end()
+        bounds.append((pos, len(text.rstrip())))
+        numbered = list(enumerate(self.claims, start=1))
+        result: list[list[Segment]] = []
+        for p_start, p_end in bounds:
+            if p_end <= p_start:
+                continue
+            segments: list[Segment] = []
+            cursor = p_start
+            for number, claim in numbered:
+                start, end = max(claim.start, cursor), min(claim.end, p_end)
+                if start >= end:
+                    continue
+                if start > cursor:
+                    segments.append(Segment(text[cursor:start]))
+                segments.append(Segment(text[start:end], number, claim, end == claim.end))
+                cursor = end
+            if cursor < p_end:
+                segments.append(Segment(text[cursor:p_end]))
+            result.append(segments)
+        return result
+
+
+def http_url(value: str) -> str:
+    """The URL if it is safe to link (absolute http or https), else an empty string."""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return ""
+    return value.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
+def human_date(value: str | None) -> str:
+    """``2024-11-28`` -> ``28 November 2024``; a time is kept (with UTC when given)."""
+    if not value:
+        return ""
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    day = f"{when.day} {when:%B %Y}"
+    if len(value) <= 10:
+        return day
+    zone = " UTC" if when.utcoffset() is not None and not when.utcoffset() else ""
+    return f"{day}, {when:%H:%M}{zone}"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def build_report(store: Store, article_id: int, *, generated_at: str | None = None) -> Report:
+    """Read one article's report from the store.
+
+    Raises:
+        NotFoundError: there is no article with this id.
+    """
+    article = store.article(article_id)
+    return Report(
+        article=article,
+        claims=tuple(store.claims(article_id)),
+        checkers=tuple(Checker(name, when) for name, when in store.checkers(article_id)),
+        generated_at=generated_at or utc_now(),
+        organisation=Organisation.from_settings(store.settings(prefix="report.")),
+    )
+
+
+def build_reports(
+    store: Store, article_ids: Sequence[int], *, generated_at: str | None = None
+) -> list[Report]:
+    """Reports for several articles (duplicates dropped, order kept), with one timestamp.
+
+    Raises:
+        NotFoundError: one of the ids is not a stored article (nothing is returned).
+        ValidationError: no ids were given.
+    """
+    if not article_ids:
+        raise ValidationError("no articles to export")
+    when = generated_at or utc_now()
+    return [build_report(store, i, generated_at=when) for i in dict.fromkeys(article_ids)]
+
+
+def check_setting(key: str, value: str) -> str:
+    """Validate a ``report.*`` setting before it is stored; other keys pass unchanged.
+
+    Returns:
+        The value to store (trimmed for ``report.*`` keys).
+
+    Raises:
+        ValidationError: an unknown ``report.*`` key, a URL that is not http(s), or a
+            review URL template with an unknown ``{placeholder}``.
+    """
+    if not key.startswith("report."):
+        return value
+    if key not in REPORT_SETTINGS:
+        known = ", ".join(REPORT_SETTINGS)
+        raise ValidationError(f"unknown report setting {key!r} (known: {known})")
+    value = value.strip()
+    if not value:
+        return value
+    if key == SETTING_ORGANISATION_URL:
+        return _check_http_url(value, key)
+    if key == SETTING_REVIEW_URL_TEMPLATE:
+        rest = value
+        for placeholder in URL_PLACEHOLDERS:
+            rest = rest.replace(placeholder, "1")
+        if "{" in rest or "}" in rest:
+            raise ValidationError(
+                f"{key} may only use the placeholders {' and '.join(URL_PLACEHOLDERS)}"
+            )
+        _check_http_url(rest, key)
+    return value
+
+
+def _check_http_url(url: str, key: str) -> str:
+    try:
+        return validate_url(url)
+    except ValidationError:
+        raise ValidationError(f"{key} must be an http or https URL, not {url!r}") from None
