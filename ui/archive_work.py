@@ -41,7 +41,14 @@ class ClaimMatcher(QObject):
         self._cancel = threading.Event()
         self._done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
 
-    def match(self, article_id: int, claims: Sequence[Claim]) -> None:
+    def match(
+        self,
+        article_id: int,
+        claims: Sequence[Claim],
+        *,
+        source: str | None = None,
+        prefer_recent: bool = False,
+    ) -> None:
         """Match ``claims``; a run already under way is cancelled and its result dropped."""
         self._cancel.set()
         self._cancel = cancel = threading.Event()
@@ -50,7 +57,9 @@ class ClaimMatcher(QObject):
         texts = [c.text for c in claims]
         ids = [c.id for c in claims]
         self.busy_changed.emit(True)
-        self._executor.submit(self._run, generation, article_id, ids, texts, cancel)
+        self._executor.submit(
+            self._run, generation, article_id, ids, texts, cancel, source, prefer_recent
+        )
 
     def shutdown(self) -> None:
         self._cancel.set()
@@ -63,6 +72,8 @@ class ClaimMatcher(QObject):
         ids: list[int],
         texts: list[str],
         cancel: threading.Event,
+        source: str | None,
+        prefer_recent: bool,
     ) -> None:
         result: dict[int, list[Match]] = {}
         try:
@@ -73,6 +84,8 @@ class ClaimMatcher(QObject):
                     top_k=TOP_MATCHES,
                     min_score=POSSIBLE_MATCH,
                     exclude_claims=ids,
+                    source=source,
+                    prefer_recent=prefer_recent,
                     cancel=cancel.is_set,
                 )
             result = {claim_id: matches for claim_id, matches in zip(ids, found, strict=True)}

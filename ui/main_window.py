@@ -317,6 +317,7 @@ class MainWindow(QMainWindow):
         self._close_import_progress()
         self.statusBar().showMessage(report.summary().capitalize(), 15_000)
         self.archive.refresh()
+        self.claim_panel.past_checks.refresh_sources()
         self.workspace.rematch()
 
     def _on_importer_failed(self, message: str) -> None:

@@ -8,8 +8,10 @@ import html
 from collections.abc import Iterable
 
 from PySide6.QtCore import QModelIndex, Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -99,6 +101,15 @@ class PastChecksView(QWidget):
         self.explanation.setOpenLinks(False)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
+        self.source = QComboBox(self)
+        self.source.setObjectName("match_source")
+        self.source.setToolTip("Compare with every past check, or only one collection")
+        self.recent = QCheckBox("Prefer recent checks", self)
+        self.source.activated.connect(self._on_options_changed)
+        self.recent.toggled.connect(self._on_options_changed)
+        options = QHBoxLayout()
+        options.addWidget(self.source, 1)
+        options.addWidget(self.recent)
         self.apply_button = QPushButton("Apply this verdict", self)
         self.apply_button.setToolTip("Copy the past verdict and its link to this claim (undoable)")
         self.apply_button.clicked.connect(self.apply_selected)
@@ -113,13 +124,36 @@ class PastChecksView(QWidget):
         splitter.addWidget(self.explanation)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(options)
         layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
         layout.addLayout(buttons)
         workspace.matches_changed.connect(self.refresh)
         workspace.claim_selected.connect(self.refresh)
         workspace.matcher.busy_changed.connect(self._on_matcher_busy)
+        self.refresh_sources()
         self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh_sources()  # your own verdicts may have started a new collection
+
+    def refresh_sources(self) -> None:
+        """The archive's collections, for restricting matches to one of them."""
+        current = self.source.currentData()
+        self.source.clear()
+        self.source.addItem("All past checks", None)
+        for source in self.workspace.store.archive_sources():
+            label = "Your own verdicts" if source.name == "own" else source.name
+            self.source.addItem(f"{label} ({source.count:,})", source.name)
+        self.source.setCurrentIndex(max(0, self.source.findData(current)))
+
+    def _on_options_changed(self) -> None:
+        source = self.source.currentData()
+        self.workspace.set_match_options(
+            source=source if isinstance(source, str) else None,
+            prefer_recent=self.recent.isChecked(),
+        )
 
     def refresh(self) -> None:
         claim = self.workspace.selected_claim

@@ -47,6 +47,8 @@ class Workspace(QObject):
         self.claims: list[Claim] = []
         self.selected_claim_id: int | None = None
         self.matches: dict[int, list[Match]] = {}
+        self.match_source: str | None = None  # only past checks from this collection
+        self.match_prefer_recent = False
         self.matcher = ClaimMatcher(store.path, self)
         self.matcher.matches_ready.connect(self._on_matcher_matches_ready)
 
@@ -70,7 +72,18 @@ class Workspace(QObject):
     def rematch(self) -> None:
         """Look for past checks of every claim (after opening, editing claims, importing)."""
         if self.article is not None and self.claims:
-            self.matcher.match(self.article.id, self.claims)
+            self.matcher.match(
+                self.article.id,
+                self.claims,
+                source=self.match_source,
+                prefer_recent=self.match_prefer_recent,
+            )
+
+    def set_match_options(self, *, source: str | None, prefer_recent: bool) -> None:
+        """Restrict matching to one archive collection and/or order newer checks first."""
+        if (source, prefer_recent) != (self.match_source, self.match_prefer_recent):
+            self.match_source, self.match_prefer_recent = source, prefer_recent
+            self.rematch()
 
     def matches_for(self, claim_id: int) -> list[Match]:
         return self.matches.get(claim_id, [])

@@ -479,3 +479,19 @@ def test_export_file_names_are_safe() -> None:
 
     assert safe_file_stem("../../etc/passwd: a <b>title</b>") == "etcpasswd-a-btitleb"
     assert safe_file_stem("???") == "report"
+
+
+def test_matching_can_be_restricted_to_one_collection(
+    qtbot: QtBot, db_path: Path, errors: list[str]
+) -> None:
+    seed(db_path)
+    seed_archive(db_path)
+    window = make_window(qtbot, db_path)
+    qtbot.waitUntil(lambda: bool(window.workspace.matches))
+    past = window.claim_panel.past_checks
+    assert past.source.findData("desk-archive") > 0
+    window.workspace.set_match_options(source="own", prefer_recent=True)
+    qtbot.waitUntil(lambda: not window.article_view.seen_claim_ids())
+    window.workspace.set_match_options(source="desk-archive", prefer_recent=False)
+    qtbot.waitUntil(lambda: len(window.article_view.seen_claim_ids()) == 1)
+    close_window(window)
