@@ -1,8 +1,24 @@
 from __future__ import annotations
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis profiles: "ci" (the default) keeps the property tests bounded; "long"
+# (HYPOTHESIS_PROFILE=long) is the on-demand fuzzing run. Tests that fix their own
+# max_examples keep it; the hostile-input suites take the profile's. Every example
+# must finish within the deadline: a reader that hangs fails the test.
+for _name, _examples in (("ci", 40), ("long", 20_000)):
+    settings.register_profile(
+        _name,
+        max_examples=_examples,
+        deadline=timedelta(seconds=2),
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -12,7 +12,8 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workbench import __version__
-from workbench.errors import WorkbenchError
+from workbench.backup import list_backups, restore_backup
+from workbench.errors import DatabaseUnusableError, WorkbenchError
 from workbench.store import Store, default_db_path
 
 log = logging.getLogger("ui.app")
@@ -38,21 +39,69 @@ def create_application() -> QApplication:
     return app
 
 
+def open_store_interactively(path: Path) -> Store | None:
+    """Open the database; if it cannot be used, offer to restore a backup or open another."""
+    from ui.database_dialogs import DatabaseProblemDialog
+
+    while True:
+        try:
+            return Store(path, auto_backup=True)
+        except DatabaseUnusableError as exc:
+            choice = DatabaseProblemDialog.ask(None, str(exc), list_backups(path))
+            if choice is None:
+                return None
+            action, target = choice
+            if action == "open":
+                path = target
+                continue
+            try:
+                result = restore_backup(path, target)
+            except WorkbenchError as error:
+                QMessageBox.critical(None, "Could not restore the backup", str(error))
+            else:
+                log.info("restored %s; the previous file is kept as %s", path, result.kept)
+        except WorkbenchError as exc:
+            QMessageBox.critical(None, "Cannot open the database", str(exc))
+            return None
+
+
 def run(files: Sequence[str], db_path: Path | None = None) -> int:
-    """Open the main window on ``db_path`` (or the default database) and ``files``."""
+    """Open the main window on ``db_path`` (or the default database) and ``files``.
+
+    File > Restore a backup closes the window; the backup is restored once every
+    connection is closed, and the window reopens on the restored database.
+    """
     from ui.main_window import MainWindow
 
     app = create_application()
-    try:
-        store = Store(db_path or default_db_path())
-    except WorkbenchError as exc:
-        QMessageBox.critical(None, "Cannot open the database", str(exc))
-        return 2
     sys.excepthook = _excepthook
-    window = MainWindow(store)
-    window.show()
-    window.start(files)
-    try:
-        return app.exec()
-    finally:
+    path = db_path or default_db_path()
+    pending = list(files)
+    while True:
+        store = open_store_interactively(path)
+        if store is None:
+            return 2
+        path = store.path
+        window = MainWindow(store)
+        window.show()
+        if store.backup_problem:
+            window.statusBar().showMessage(f"Automatic backup failed: {store.backup_problem}")
+        window.start(pending)
+        pending = []
+        code = app.exec()
         store.close()
+        restore = window.restore_requested
+        window.deleteLater()
+        if restore is None:
+            return code
+        try:
+            result = restore_backup(path, restore)
+        except WorkbenchError as exc:
+            QMessageBox.critical(None, "Could not restore the backup", str(exc))
+        else:
+            QMessageBox.information(
+                None,
+                "Backup restored",
+                f"The database now holds the backup {restore.name}."
+                + (f"\nThe previous file is kept as {result.kept}." if result.kept else ""),
+            )

@@ -37,6 +37,7 @@ from ui.archive_panel import ArchivePanel
 from ui.archive_work import ArchiveImporter
 from ui.article_view import ArticleView
 from ui.claim_panel import ClaimPanel
+from ui.database_dialogs import RestoreDialog
 from ui.dialogs import Messages, ShortcutsDialog
 from ui.export_dialog import ExportDialog, ReportExporter
 from ui.library_panel import LibraryPanel
@@ -45,6 +46,7 @@ from ui.status_style import LABELS, SHORTCUT_KEYS
 from ui.store_writer import StoreWriter
 from ui.workspace import LAST_ARTICLE_KEY, LAST_CLAIM_KEY, Workspace
 from workbench.archive import ArchiveImportReport
+from workbench.backup import create_backup, list_backups
 from workbench.models import Status
 from workbench.reports import ExportResult
 from workbench.samples import SAMPLE_FILE
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
         self.importer.finished.connect(self._on_importer_finished)
         self.importer.failed.connect(self._on_importer_failed)
         self.import_progress: QProgressDialog | None = None
+        self.restore_requested: Path | None = None
         self.exporter = ReportExporter(store.path, self)
         self.exporter.finished.connect(self._on_exporter_finished)
         self.exporter.failed.connect(
@@ -217,6 +220,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Import archive of past checks…", self._ask_import_archive)
         self._action(file_menu, "&Export report…", self.ask_export, "Ctrl+E")
         file_menu.addSeparator()
+        self._action(file_menu, "&Back up now", self.back_up_now)
+        self._action(file_menu, "Restore a bac&kup…", self.ask_restore)
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         edit_menu = bar.addMenu("&Edit")
@@ -327,6 +333,22 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Import cancelled; nothing was imported.", 10_000)
         else:
             Messages.error(self, "Could not import the archive", message)
+
+    # -- backups --------------------------------------------------------------------------
+
+    def back_up_now(self) -> None:
+        """A manual backup, made on the writer thread (SQLite's online backup API)."""
+        self.writer.submit(
+            lambda store: create_backup(store.path, reason="manual"),
+            lambda backup: self.statusBar().showMessage(f"Backed up to {backup.path}", 15_000),
+            lambda exc: Messages.error(self, "Could not back up", str(exc)),
+        )
+
+    def ask_restore(self) -> None:
+        chosen = RestoreDialog.ask(self, list_backups(self.workspace.store.path))
+        if chosen is not None:
+            self.restore_requested = chosen  # restored by ui.app once everything is closed
+            self.close()
 
     # -- reports ------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from workbench import __version__
-from workbench.errors import WorkbenchError
+from workbench.errors import DatabaseDamagedError, WorkbenchError
 from workbench.models import Article, Claim, Match, Status
 from workbench.plugins import load_entry_point
 from workbench.reports import (
@@ -124,9 +124,85 @@ def _print_claims(claims: Sequence[Claim], out: TextIO) -> None:
 # -- commands ---------------------------------------------------------------------------
 
 
+def _db_path(args: argparse.Namespace) -> Path:
+    return Path(args.db).expanduser() if args.db else default_db_path()
+
+
 def _open_store(args: argparse.Namespace) -> Store:
-    path = Path(args.db) if args.db else default_db_path()
-    return Store(path)
+    store = Store(_db_path(args), auto_backup=True)
+    if store.backup_problem:
+        sys.stderr.write(f"workbench: warning: {store.backup_problem}\n")
+    return store
+
+
+def _size(size: int) -> str:
+    return f"{size / 2**20:,.1f} MB" if size >= 2**20 else f"{size / 2**10:,.0f} kB"
+
+
+def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.backup import create_backup
+
+    path = _db_path(args)
+    if not path.is_file():
+        raise CliError(f"there is no database at {path} to back up")
+    with Store(path):  # refuses a damaged, foreign or newer database; migrates an old one
+        pass
+    backup = create_backup(path)
+    out.write(f"backed up {path} to {backup.path} ({_size(backup.size)})\n")
+    return EXIT_OK
+
+
+def cmd_backup_list(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.backup import list_backups
+
+    path = _db_path(args)
+    backups = list_backups(path)
+    if args.json:
+        _dump(
+            [
+                {
+                    "path": str(b.path),
+                    "created": b.created.isoformat(timespec="seconds"),
+                    "size": b.size,
+                    "reason": b.reason,
+                }
+                for b in backups
+            ],
+            out,
+        )
+        return EXIT_OK
+    if not backups:
+        out.write(f"No backups of {path} yet. Make one with: workbench backup\n")
+        return EXIT_OK
+    for b in backups:
+        when = b.created.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        out.write(f"{when}  {b.reason:<13} {_size(b.size):>10}  {b.path}\n")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.backup import restore_backup
+
+    path = _db_path(args)
+    result = restore_backup(path, args.backup)
+    out.write(f"restored {path} from {result.backup}\n")
+    if result.kept is not None:
+        out.write(f"the previous database was kept as {result.kept}\n")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.store import SCHEMA_VERSION, check_database, damaged_message
+
+    path = _db_path(args)
+    result = check_database(path, thorough=True)
+    if not result.ok:
+        raise DatabaseDamagedError(damaged_message(path, "; ".join(result.problems[:3])))
+    version = result.schema_version or 0
+    if version > SCHEMA_VERSION:
+        raise CliError(f"{path} is sound but from a newer version (schema {version})")
+    out.write(f"ok: {path} ({_size(result.size)}, schema {version}, integrity check passed)\n")
+    return EXIT_OK
 
 
 def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
@@ -398,6 +474,50 @@ def _match_json(match: Match, *, explain: bool = False) -> dict[str, Any]:
     return data
 
 
+def _read_sentences(name: str) -> list[tuple[Any, str]]:
+    """``(id, text)`` from a JSON Lines file (``-`` for stdin) of ``{"id", "text"}`` objects."""
+    try:
+        if name == "-":
+            lines = sys.stdin.read().splitlines()
+        else:
+            lines = Path(name).read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read the sentences file {name}: {exc}") from exc
+    sentences: list[tuple[Any, str]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            raise CliError(f"{name} line {number}: not valid JSON") from None
+        if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
+            raise CliError(f'{name} line {number}: expected an object with "id" and "text"')
+        sentences.append((row["id"], row["text"]))
+    return sentences
+
+
+def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.nlp import claim_detector, load_pipeline, model_status, score_sentences
+
+    sentences = _read_sentences(args.sentences)
+    nlp = load_pipeline()
+    status = model_status()
+    if not status.available:
+        sys.stderr.write(f"workbench: note: {status.message}\n")
+    threshold = claim_detector(nlp).threshold
+    scores = score_sentences([text for _, text in sentences], nlp=nlp)
+    for (sentence_id, text), (score, _) in zip(sentences, scores, strict=True):
+        worthy = score >= threshold
+        if args.json:
+            row = {"id": sentence_id, "score": round(score, 4), "checkworthy": worthy}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            mark = "claim" if worthy else "-"
+            out.write(f"{sentence_id}\t{score:.2f}\t{mark}\t{_short(text)}\n")
+    return EXIT_OK
+
+
 def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
     from workbench.matching import match_claims
 
@@ -616,12 +736,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_match)
 
     p = sub.add_parser(
+        "score",
+        parents=[common, json_flag],
+        help="score sentences for check-worthiness, one JSON Lines object each",
+    )
+    p.add_argument(
+        "--sentences",
+        metavar="FILE",
+        required=True,
+        help='JSON Lines of {"id", "text"} sentences (- for stdin); each scored as one sentence',
+    )
+    p.set_defaults(handler=cmd_score)
+
+    p = sub.add_parser(
         "archive", parents=[common, json_flag], help="the archive's collections, or search it"
     )
     p.add_argument("--search", metavar="TEXT", help="past claims with all these words")
     p.add_argument("--source", metavar="NAME", help="only this collection")
     p.add_argument("--limit", metavar="N", type=int, default=20)
     p.set_defaults(handler=cmd_archive)
+
+    p = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="back up the database now (backups/ beside it); 'backup list' lists them",
+    )
+    p.set_defaults(handler=cmd_backup)
+    backup_sub = p.add_subparsers(dest="backup_command", metavar="ACTION")
+    p = backup_sub.add_parser(
+        "list", parents=[common, json_flag], help="the database's backups, newest first"
+    )
+    p.set_defaults(handler=cmd_backup_list)
+
+    p = sub.add_parser(
+        "restore",
+        parents=[common],
+        help="replace the database with a backup (the current file is kept aside)",
+    )
+    p.add_argument("backup", metavar="BACKUP", help="a file listed by 'workbench backup list'")
+    p.set_defaults(handler=cmd_restore)
+
+    p = sub.add_parser(
+        "check", parents=[common], help="check the database for damage (exit 2 if damaged)"
+    )
+    p.set_defaults(handler=cmd_check)
 
     return parser
 

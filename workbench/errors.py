@@ -6,6 +6,8 @@ Every class here carries a one-line, human-readable message; the CLI prints it a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class WorkbenchError(Exception):
     """A problem with the user's input or environment, not a bug."""
@@ -17,6 +19,41 @@ class IngestError(WorkbenchError):
 
 class StoreError(WorkbenchError):
     """The database could not be opened or written."""
+
+
+class DatabaseUnusableError(StoreError):
+    """The database file cannot be opened as it is; it was left untouched.
+
+    The app offers to restore a backup or to choose another file; ``path`` is the file.
+    """
+
+    def __init__(self, message: str, *, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class DatabaseDamagedError(DatabaseUnusableError):
+    """The file is an SQLite database, but damaged (truncated, bytes changed)."""
+
+
+class ForeignDatabaseError(DatabaseUnusableError):
+    """The file is not SQLite, or an SQLite database of another program."""
+
+
+class NewerDatabaseError(DatabaseUnusableError):
+    """The database was written by a newer version of the workbench."""
+
+
+class DatabaseLockedError(StoreError):
+    """Another program holds the database; trying again later may work."""
+
+    def __init__(self, message: str, *, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class BackupError(StoreError):
+    """A backup could not be made, read or restored."""
 
 
 class NotFoundError(WorkbenchError):

@@ -27,7 +27,16 @@ import platformdirs
 from sqlite_utils import Database, Migrations
 
 from workbench.archive import record_key, verdict_to_status
-from workbench.errors import CancelledError, NotFoundError, StoreError, ValidationError
+from workbench.errors import (
+    CancelledError,
+    DatabaseDamagedError,
+    DatabaseLockedError,
+    ForeignDatabaseError,
+    NewerDatabaseError,
+    NotFoundError,
+    StoreError,
+    ValidationError,
+)
 from workbench.models import (
     ArchiveClaim,
     ArchiveRecord,
@@ -48,6 +57,10 @@ DB_ENV_VAR = "WORKBENCH_DB"
 USER_ENV_VAR = "WORKBENCH_USER"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 5.0
+QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
+"""Opening a database up to this size runs ``PRAGMA quick_check`` first (0.13 s for 150 MB
+with a full-text archive); a larger one gets the header and schema checks only, and
+``workbench check`` for the full one."""
 USER_CLAIM_REASON = "added by the fact-checker"
 NOTE_COALESCE_S = 60.0
 """Note saves by one user within this many seconds form one history entry."""
@@ -256,9 +269,9 @@ class ImportResult:
 
 def _describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str:
     text = str(exc)
-    if "locked" in text or "busy" in text:
+    if _is_locked(exc):
         return f"the database {path} is locked by another program; close it and try again"
-    if "not a database" in text or "malformed" in text or "file is encrypted" in text:
+    if _is_damage(exc):
         return f"{path} is not a usable workbench database (corrupt or not SQLite)"
     if "readonly" in text or "read-only" in text:
         return f"the database {path} is read-only"
@@ -267,17 +280,253 @@ def _describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str:
     return f"database error on {path}: {text}"
 
 
+def _is_locked(exc: sqlite3.Error) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
+def _is_damage(exc: sqlite3.Error) -> bool:
+    text = str(exc)
+    return any(
+        phrase in text
+        for phrase in ("not a database", "malformed", "file is encrypted", "disk I/O error")
+    )
+
+
+def damaged_message(path: Path, detail: str) -> str:
+    """The one line shown for a damaged database: what is wrong and what to do."""
+    return (
+        f"{path} is damaged ({detail}); it was left untouched: restore a backup"
+        f" (workbench backup list, then workbench restore BACKUP) or choose another file"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseCheck:
+    """The result of :func:`check_database`: ``ok``, or the problems SQLite found."""
+
+    path: Path
+    ok: bool
+    problems: tuple[str, ...]
+    schema_version: int | None
+    size: int
+    thorough: bool
+
+
+def _read_only_uri(path: Path) -> str:
+    """A URI that opens ``path`` without writing or creating anything beside it.
+
+    A WAL database with no ``-wal`` file (and a rollback one with no ``-journal``) has
+    all its data in the main file, so it is opened ``immutable``: no ``-shm``/``-wal``
+    appears. Otherwise a plain read-only open reads the pending log too.
+    """
+    uri = path.resolve().as_uri() + "?mode=ro"
+    if not Path(f"{path}-wal").exists() and not Path(f"{path}-journal").exists():
+        uri += "&immutable=1"
+    return uri
+
+
+def _header_problem(path: Path) -> str | None:
+    """What the 100-byte header shows wrong (bad page size, truncated file), if anything."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    if len(header) < 100:
+        return f"it is truncated to {size:,} bytes"
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        return "its header is damaged"
+    if size % page_size:
+        return f"it is truncated ({size:,} bytes is not a whole number of pages)"
+    pages = int.from_bytes(header[28:32], "big")
+    valid = header[24:28] == header[92:96]
+    if valid and pages and size < pages * page_size:
+        return f"it is truncated: {size // page_size:,} of its {pages:,} pages are left"
+    return None
+
+
+def check_database(path: str | Path, *, thorough: bool = True) -> DatabaseCheck:
+    """Check a database file for damage without changing it (read-only, nothing created).
+
+    ``thorough`` runs ``PRAGMA integrity_check``; otherwise ``quick_check`` runs on
+    files up to :data:`QUICK_CHECK_MAX_BYTES` and larger ones get the header and schema
+    read only.
+
+    Raises:
+        StoreError: the file is missing or a folder.
+        ForeignDatabaseError: the file is not SQLite.
+        DatabaseLockedError: another program holds it exclusively.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            magic = fh.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        raise StoreError(f"there is no database at {path}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot read the database {path}: {exc.strerror}") from exc
+    if magic != SQLITE_MAGIC and not (size < len(SQLITE_MAGIC) and SQLITE_MAGIC.startswith(magic)):
+        raise ForeignDatabaseError(
+            f"{path} is not a workbench database (not an SQLite file)", path=path
+        )
+    problem = _header_problem(path) if size else "it is empty"
+    if problem is not None:
+        return DatabaseCheck(path, False, (problem,), None, size, thorough)
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        if thorough:
+            rows = conn.execute("PRAGMA integrity_check(20)").fetchall()
+        elif size <= QUICK_CHECK_MAX_BYTES:
+            rows = conn.execute("PRAGMA quick_check(20)").fetchall()
+        else:
+            rows = [("ok",)]
+    except sqlite3.Error as exc:
+        if _is_locked(exc):
+            raise DatabaseLockedError(_describe_sqlite_error(path, exc), path=path) from exc
+        return DatabaseCheck(path, False, (str(exc),), None, size, thorough)
+    finally:
+        if conn is not None:
+            conn.close()
+    problems = tuple(str(r[0]) for r in rows if str(r[0]) != "ok")
+    return DatabaseCheck(path, not problems, problems, version, size, thorough)
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(_read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
+
+
+def copy_database(source: str | Path, target: str | Path) -> None:
+    """Copy a live database into a new file with SQLite's online backup API.
+
+    The copy is a consistent snapshot even while another connection writes, is in
+    rollback-journal mode (one self-contained file) and is flushed to disk.
+    ``target`` must not exist yet.
+
+    Raises:
+        StoreError: reading the source or writing the copy failed (the copy is removed).
+    """
+    source, target = Path(source), Path(target)
+    src: sqlite3.Connection | None = None
+    dst: sqlite3.Connection | None = None
+    try:
+        src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_S)
+        dst = sqlite3.connect(target)
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode = DELETE")
+        dst.close()
+        dst = None
+        with target.open("rb+") as fh:
+            os.fsync(fh.fileno())
+    except (sqlite3.Error, OSError) as exc:
+        if dst is not None:
+            dst.close()
+        target.unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.Error):
+            raise StoreError(_describe_sqlite_error(source, exc)) from exc
+        raise StoreError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    finally:
+        if src is not None:
+            src.close()
+
+
+def verify_database(path: str | Path) -> int:
+    """Check that ``path`` is an intact workbench database this version can open.
+
+    Returns:
+        Its schema version (1 .. :data:`SCHEMA_VERSION`; older ones are migrated on open).
+
+    Raises:
+        DatabaseDamagedError, ForeignDatabaseError, NewerDatabaseError, StoreError.
+    """
+    path = Path(path)
+    result = check_database(path, thorough=True)
+    if not result.ok:
+        raise DatabaseDamagedError(damaged_message(path, result.problems[0]), path=path)
+    version = result.schema_version or 0
+    if version > SCHEMA_VERSION:
+        raise NewerDatabaseError(_newer_message(path, version), path=path)
+    conn = _open_read_only(path)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.Error as exc:
+        raise DatabaseDamagedError(damaged_message(path, str(exc)), path=path) from exc
+    finally:
+        conn.close()
+    if version < 1 or "claims" not in tables:
+        raise ForeignDatabaseError(
+            f"{path} is an SQLite database, but not a workbench one", path=path
+        )
+    return version
+
+
+def release_database(path: str | Path) -> None:
+    """Make sure no other program uses ``path``, and fold its WAL into the main file.
+
+    Switching to rollback-journal mode needs the only connection to the file, so it
+    fails at once when another workbench has it open; afterwards the file is
+    self-contained (no ``-wal``), ready to be moved.
+
+    Raises:
+        DatabaseLockedError: another program has the database open.
+        StoreError: the file could not be read as a database (damaged).
+    """
+    path = Path(path)
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = sqlite3.connect(path, timeout=0.5)
+        mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+    except sqlite3.Error as exc:
+        if _is_locked(exc):
+            raise DatabaseLockedError(_in_use_message(path), path=path) from exc
+        raise StoreError(_describe_sqlite_error(path, exc)) from exc
+    finally:
+        if conn is not None:
+            conn.close()
+    if str(mode).lower() != "delete":
+        raise DatabaseLockedError(_in_use_message(path), path=path)
+
+
+def _in_use_message(path: Path) -> str:
+    return f"the database {path} is open in another workbench or program; close it and try again"
+
+
+def _newer_message(path: Path, version: int) -> str:
+    return (
+        f"{path} was written by a newer version of the workbench "
+        f"(schema {version}, this version knows {SCHEMA_VERSION}); please upgrade"
+    )
+
+
 class Store:
     """A fact-checker's database of articles, claims, verdicts and evidence.
 
     Open one ``Store`` per thread: a connection is never shared across threads.
+
+    Opening checks the file first, read-only, and leaves it byte-identical when it
+    refuses it: :class:`ForeignDatabaseError` (not SQLite, or another program's),
+    :class:`DatabaseDamagedError` (truncated, bytes changed), :class:`NewerDatabaseError`
+    (a newer version's schema), :class:`DatabaseLockedError`. A database with an older
+    schema is backed up (reason ``pre-migration``) before it is migrated. With
+    ``auto_backup`` (the app and the CLI), an existing database gets a backup when the
+    newest one is more than a day old (see :mod:`workbench.backup`); a backup that
+    fails is logged and kept in :attr:`backup_problem`, it never stops the opening.
     """
 
-    def __init__(self, path: str | Path, *, user: str | None = None) -> None:
+    def __init__(
+        self, path: str | Path, *, user: str | None = None, auto_backup: bool = False
+    ) -> None:
         self.path = Path(path).expanduser()
         self.user = user or _current_user()
         self._term_counts: dict[str, int] = {}
-        self._check_file()
+        self.backup_problem: str | None = None
+        existed = self._check_file()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -296,6 +545,12 @@ class Store:
             if conn is not None:
                 conn.close()
             raise StoreError(_describe_sqlite_error(self.path, exc)) from exc
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        if auto_backup and existed:
+            self._auto_backup()
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -308,31 +563,54 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _check_file(self) -> None:
-        """Refuse a file that is not SQLite before SQLite touches it."""
+    def _check_file(self) -> bool:
+        """Refuse a foreign, damaged or newer file before opening it for writing.
+
+        Everything here reads only (see :func:`check_database`), so a refused file is
+        left byte-identical, with no ``-wal`` or ``-shm`` beside it.
+
+        Returns:
+            True if the database existed (and was not empty).
+        """
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder, not a database file")
         if not self.path.exists() or self.path.stat().st_size == 0:
-            return
+            return False
+        result = check_database(self.path, thorough=False)
+        if not result.ok:
+            raise DatabaseDamagedError(
+                damaged_message(self.path, result.problems[0]), path=self.path
+            )
+        if (result.schema_version or 0) > SCHEMA_VERSION:
+            raise NewerDatabaseError(
+                _newer_message(self.path, result.schema_version or 0), path=self.path
+            )
+        return True
+
+    def _auto_backup(self) -> None:
+        from workbench.backup import backup_if_stale
+
         try:
-            with self.path.open("rb") as fh:
-                header = fh.read(len(SQLITE_MAGIC))
-        except OSError as exc:
-            raise StoreError(f"cannot read the database {self.path}: {exc.strerror}") from exc
-        if header != SQLITE_MAGIC:
-            raise StoreError(f"{self.path} is not a workbench database (not an SQLite file)")
+            backup_if_stale(self.path)
+        except StoreError as exc:
+            self.backup_problem = str(exc)
+            log.warning("automatic backup of %s failed: %s", self.path, exc)
 
     def _migrate(self) -> None:
         version = self.db.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} was written by a newer version of the workbench "
-                f"(schema {version}, this version knows {SCHEMA_VERSION}); please upgrade"
-            )
+            raise NewerDatabaseError(_newer_message(self.path, version), path=self.path)
         tables = set(self.db.table_names())
         if version == 0 and tables - {"_sqlite_migrations"}:
-            raise StoreError(f"{self.path} is an SQLite database, but not a workbench one")
+            raise ForeignDatabaseError(
+                f"{self.path} is an SQLite database, but not a workbench one", path=self.path
+            )
         if version < SCHEMA_VERSION:
+            if version > 0:
+                from workbench.backup import PRE_MIGRATION, create_backup
+
+                backup = create_backup(self.path, reason=PRE_MIGRATION)
+                log.info("backed up %s to %s before migrating", self.path, backup.path)
             log.info("migrating %s from schema %d to %d", self.path, version, SCHEMA_VERSION)
             migrations.apply(self.db)  # each migration in its own transaction
             self.db.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -495,3 +495,36 @@ def test_matching_can_be_restricted_to_one_collection(
     window.workspace.set_match_options(source="desk-archive", prefer_recent=False)
     qtbot.waitUntil(lambda: len(window.article_view.seen_claim_ids()) == 1)
     close_window(window)
+
+
+def test_back_up_now_from_the_app(qtbot: QtBot, window: MainWindow, db_path: Path) -> None:
+    from workbench.backup import list_backups
+
+    window.back_up_now()
+    qtbot.waitUntil(lambda: any(b.reason == "manual" for b in list_backups(db_path)))
+
+
+def test_a_damaged_database_offers_its_backup(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.app import open_store_interactively
+    from ui.database_dialogs import DatabaseProblemDialog
+    from workbench.backup import create_backup
+
+    seed(db_path)
+    backup = create_backup(db_path, reason="manual")
+    data = bytearray(db_path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # the schema page, scrambled
+    db_path.write_bytes(bytes(data))
+    offered: list[str] = []
+
+    def ask(cls: object, parent: object, message: str, backups: list[object]) -> tuple[str, Path]:
+        offered.append(message)
+        return ("restore", backup.path)
+
+    monkeypatch.setattr(DatabaseProblemDialog, "ask", classmethod(ask))
+    store = open_store_interactively(db_path)
+    assert store is not None and offered
+    assert [c.text for c in store.claims(1)] == CLAIMS
+    store.close()
+    assert list(db_path.parent.glob("ui.db.before-restore-*"))  # the damaged file kept aside

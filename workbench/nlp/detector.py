@@ -24,6 +24,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 from workbench.nlp.signals import (
     CLAIM_THRESHOLD,
     DEFAULT_BIAS,
+    DEFAULT_MODEL_BIAS,
     DEFAULT_WEIGHTS,
     ENTITY_LABELS,
     ClaimScore,
@@ -79,11 +80,14 @@ class ClaimDetector:
         bias: float = DEFAULT_BIAS,
         weights: Mapping[str, float] | None = None,
         spans_key: str = SPANS_KEY,
+        model_bias: float = DEFAULT_MODEL_BIAS,
     ) -> None:
         register_extensions()
         self.name = name
         self.threshold = threshold
         self.bias = bias
+        self.model_bias = model_bias
+        """Added to ``bias`` when :attr:`probability_model` is set (see ``signals``)."""
         self.weights: dict[str, float] = dict(DEFAULT_WEIGHTS if weights is None else weights)
         self.spans_key = spans_key
         self.probability_model: ProbabilityModel | None = None
@@ -100,15 +104,17 @@ class ClaimDetector:
     ) -> list[ClaimScore]:
         """Score sentences given as strings (pure: nothing is written anywhere)."""
         probabilities: Sequence[float] | None = None
+        bias = self.bias
         if self.probability_model is not None and texts:
             probabilities = self.probability_model(texts)
+            bias += self.model_bias
         scores: list[ClaimScore] = []
         for index, text in enumerate(texts):
             found = extract_signals(text, entities=entities[index] if entities else ())
             if probabilities is not None:
                 p = float(probabilities[index])
                 found.append(Signal("model", logit(p), f"model: {p:.2f}"))
-            scores.append(combine(found, self.weights, self.bias))
+            scores.append(combine(found, self.weights, bias))
         return scores
 
     def match(self, doc: Doc) -> list[tuple[Span, ClaimScore]]:
@@ -139,6 +145,7 @@ class ClaimDetector:
         return {
             "threshold": self.threshold,
             "bias": self.bias,
+            "model_bias": self.model_bias,
             "weights": self.weights,
             "spans_key": self.spans_key,
         }
@@ -146,6 +153,7 @@ class ClaimDetector:
     def _load_config(self, config: Mapping[str, Any]) -> None:
         self.threshold = float(config.get("threshold", self.threshold))
         self.bias = float(config.get("bias", self.bias))
+        self.model_bias = float(config.get("model_bias", self.model_bias))
         self.weights = {str(k): float(v) for k, v in config.get("weights", self.weights).items()}
         self.spans_key = str(config.get("spans_key", self.spans_key))
 
@@ -179,6 +187,7 @@ class ClaimDetector:
         "bias": DEFAULT_BIAS,
         "weights": DEFAULT_WEIGHTS,
         "spans_key": SPANS_KEY,
+        "model_bias": DEFAULT_MODEL_BIAS,
     },
     requires=["doc.sents"],
     assigns=["doc.spans"],
@@ -190,8 +199,15 @@ def make_claim_detector(
     bias: float,
     weights: dict[str, float],
     spans_key: str,
+    model_bias: float,
 ) -> ClaimDetector:
     """The spaCy factory for :class:`ClaimDetector`."""
     return ClaimDetector(
-        nlp, name, threshold=threshold, bias=bias, weights=weights, spans_key=spans_key
+        nlp,
+        name,
+        threshold=threshold,
+        bias=bias,
+        weights=weights,
+        spans_key=spans_key,
+        model_bias=model_bias,
     )

@@ -1,0 +1,240 @@
+"""Backups, restore, and refusing damaged, newer or busy databases without touching them."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from workbench.backup import (
+    AUTO,
+    MANUAL,
+    PRE_MIGRATION,
+    backup_if_stale,
+    create_backup,
+    list_backups,
+    restore_backup,
+    verify_backup,
+)
+from workbench.cli import main
+from workbench.errors import (
+    BackupError,
+    DatabaseDamagedError,
+    DatabaseLockedError,
+    NewerDatabaseError,
+)
+from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Status
+from workbench.store import SCHEMA_VERSION, Store, check_database, migrations
+
+TEXT = "\n\n".join(
+    f"Paragraph {i}: the ministry said {i * 1000:,} troops crossed the border on day {i}."
+    for i in range(1, 200)
+)
+T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def make_real_db(path: Path) -> None:
+    """A database as the app leaves it: an article, claims with verdicts, an archive."""
+    with Store(path, user="tester") as store:
+        sentence = "Paragraph 1: the ministry said 1,000 troops crossed the border on day 1."
+        claim = DetectedClaim(0, len(sentence), sentence, 0.9, ("number",))
+        result = store.add_article(ArticleDraft(TEXT, title="Border"), [claim])
+        store.update_claim(
+            result.claims[0].id,
+            status="disputed",
+            note="the ministry gave 900",
+            evidence=[("https://example.org/a", "Ministry")],
+        )
+        store.import_archive_records(
+            [
+                ArchiveRecord(f"past claim number {i} about troops", external_id=str(i))
+                for i in range(300)
+            ],
+            source="politifact",
+        )
+
+
+def files_beside(path: Path) -> set[str]:
+    return {p.name for p in path.parent.iterdir() if p.name.startswith(path.name)}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "wb.db"
+    make_real_db(path)
+    return path
+
+
+def test_backup_is_listed_and_holds_the_data(db: Path) -> None:
+    backup = create_backup(db)
+    assert backup.path.parent == db.parent / "backups"
+    assert backup.path.name.startswith("wb-") and backup.path.name.endswith("-manual.db")
+    assert list_backups(db) == [backup]
+    assert verify_backup(backup.path) == SCHEMA_VERSION
+    with Store(backup.path) as copy:
+        (claim,) = copy.claims(1)
+        assert claim.status is Status.DISPUTED and claim.note == "the ministry gave 900"
+        assert copy.archive_count("politifact") == 300
+
+
+def test_automatic_backups_rotate_and_manual_ones_stay(db: Path) -> None:
+    manual = create_backup(db, reason=MANUAL, now=T0)
+    for day in range(1, 14):
+        assert backup_if_stale(db, now=T0 + timedelta(days=day)) is not None
+    assert backup_if_stale(db, now=T0 + timedelta(days=13, hours=5)) is None  # not due
+    backups = list_backups(db)
+    assert [b.reason for b in backups].count(AUTO) == 10
+    assert manual in backups
+    assert backups[0].created == T0 + timedelta(days=13)
+    assert [b.created for b in backups] == sorted((b.created for b in backups), reverse=True)
+
+
+def test_two_backups_in_the_same_second_both_kept(db: Path) -> None:
+    first = create_backup(db, now=T0)
+    second = create_backup(db, now=T0)
+    assert first.path != second.path
+    assert len(list_backups(db)) == 2
+
+
+def test_store_opened_by_app_or_cli_backs_up_once_a_day(db: Path) -> None:
+    with Store(db, auto_backup=True):
+        pass
+    with Store(db, auto_backup=True):
+        pass
+    assert [b.reason for b in list_backups(db)] == [AUTO]
+
+
+def test_new_database_gets_no_automatic_backup(tmp_path: Path) -> None:
+    with Store(tmp_path / "new.db", auto_backup=True):
+        pass
+    assert list_backups(tmp_path / "new.db") == []
+
+
+def test_database_is_backed_up_before_a_migration(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = Database(sqlite3.connect(path))
+    migrations.apply(old, stop_before="0002_archive")
+    old.execute("PRAGMA user_version = 1")
+    old.execute(
+        "INSERT INTO articles (title, imported_at, text, content_hash)"
+        " VALUES ('Old', 'x', 't', 'h')"
+    )
+    old.conn.commit()
+    old.conn.close()
+    with Store(path) as store:
+        assert store.article(1).title == "Old"
+    (backup,) = list_backups(path)
+    assert backup.reason == PRE_MIGRATION
+    assert verify_backup(backup.path) == 1  # the schema before the migration
+    restore_backup(path, backup.path)
+    with Store(path) as store:  # migrated again
+        assert store.article(1).title == "Old"
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "truncate-odd", "header"])
+def test_damaged_database_is_refused_untouched_and_a_backup_restores_it(
+    db: Path, damage: str
+) -> None:
+    backup = create_backup(db)
+    data = bytearray(db.read_bytes())
+    if damage == "flip":
+        # A page in the middle, from its header on (SQLite keeps no checksums, so a flip
+        # inside a text value is invisible to it; one in the page structure is not).
+        middle = len(data) // 2 // 4096 * 4096
+        data[middle : middle + 512] = bytes(b ^ 0xFF for b in data[middle : middle + 512])
+    elif damage == "truncate":
+        data = data[: len(data) // 2 // 4096 * 4096]
+    elif damage == "truncate-odd":
+        data = data[: len(data) // 3]
+    else:
+        data[16:18] = b"\x00\x07"  # page size 7
+    db.write_bytes(bytes(data))
+    before = db.read_bytes()
+    with pytest.raises(DatabaseDamagedError, match=r"is damaged.*restore a backup") as info:
+        Store(db)
+    assert info.value.path == db
+    assert db.read_bytes() == before
+    assert files_beside(db) == {"wb.db"}  # not even a -wal or -shm was created
+    assert not check_database(db).ok
+    code, _ = run("check", "--db", str(db))
+    assert code == 2
+
+    result = restore_backup(db, backup.path)
+    assert result.kept is not None and result.kept.read_bytes() == before
+    with Store(db) as store:
+        assert store.claims(1)[0].note == "the ministry gave 900"
+
+
+def test_newer_database_is_refused_untouched(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    with pytest.raises(NewerDatabaseError, match="newer version"):
+        Store(db)
+    assert db.read_bytes() == before
+    assert files_beside(db) == {"wb.db"}
+    with pytest.raises(BackupError, match="newer version"):
+        verify_backup(db)
+
+
+def test_restore_refuses_a_database_in_use(db: Path) -> None:
+    backup = create_backup(db)
+    with Store(db) as other:
+        with pytest.raises(DatabaseLockedError, match="open in another"):
+            restore_backup(db, backup.path)
+        other.update_claim(1, note="still writable")
+    assert not list(db.parent.glob("*.before-restore-*"))
+    with Store(db) as store:
+        assert store.claim(1).note == "still writable"
+
+
+def test_damaged_backup_is_refused_and_nothing_changes(db: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad-backup.db"
+    shutil.copy(db, bad)
+    with bad.open("r+b") as fh:
+        fh.truncate(os.path.getsize(bad) // 2 + 100)
+    before = db.read_bytes()
+    with pytest.raises(BackupError, match="cannot be used"):
+        restore_backup(db, bad)
+    assert db.read_bytes() == before
+    with pytest.raises(BackupError):
+        verify_backup(tmp_path / "missing.db")
+
+
+def test_restores_never_overwrite_a_kept_file(db: Path) -> None:
+    backup = create_backup(db)
+    first = restore_backup(db, backup.path, now=T0)
+    second = restore_backup(db, backup.path, now=T0)
+    assert first.kept and second.kept and first.kept != second.kept
+    assert first.kept.exists() and second.kept.exists()
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), out=out), out.getvalue()
+
+
+def test_cli_backup_list_restore_and_check(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run("backup", "--db", str(db))
+    assert code == 0 and "backed up" in out
+    code, out = run("backup", "list", "--json", "--db", str(db))
+    assert code == 0
+    (listed,) = json.loads(out)
+    assert listed["reason"] == "manual" and Path(listed["path"]).exists()
+    code, out = run("check", "--db", str(db))
+    assert code == 0 and out.startswith("ok:")
+    code, out = run("restore", listed["path"], "--db", str(db))
+    assert code == 0 and "kept as" in out
+    code, out = run("restore", str(db.parent / "nope.db"), "--db", str(db))
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("workbench: error: ")

