@@ -420,7 +420,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _read_match_queries(name: str) -> list[tuple[Any, str]]:
+def _read_id_text_lines(name: str, what: str = "queries") -> list[tuple[Any, str]]:
     """``(id, text)`` from a JSON Lines file (``-`` for stdin) of ``{"id", "text"}`` objects."""
     try:
         if name == "-":
@@ -428,7 +428,7 @@ def _read_match_queries(name: str) -> list[tuple[Any, str]]:
         else:
             lines = Path(name).read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"cannot read the queries file {name}: {exc}") from exc
+        raise CliError(f"cannot read the {what} file {name}: {exc}") from exc
     queries: list[tuple[Any, str]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -474,33 +474,10 @@ def _match_json(match: Match, *, explain: bool = False) -> dict[str, Any]:
     return data
 
 
-def _read_sentences(name: str) -> list[tuple[Any, str]]:
-    """``(id, text)`` from a JSON Lines file (``-`` for stdin) of ``{"id", "text"}`` objects."""
-    try:
-        if name == "-":
-            lines = sys.stdin.read().splitlines()
-        else:
-            lines = Path(name).read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"cannot read the sentences file {name}: {exc}") from exc
-    sentences: list[tuple[Any, str]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            raise CliError(f"{name} line {number}: not valid JSON") from None
-        if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
-            raise CliError(f'{name} line {number}: expected an object with "id" and "text"')
-        sentences.append((row["id"], row["text"]))
-    return sentences
-
-
 def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
     from workbench.nlp import claim_detector, load_pipeline, model_status, score_sentences
 
-    sentences = _read_sentences(args.sentences)
+    sentences = _read_id_text_lines(args.sentences, "sentences")
     nlp = load_pipeline()
     status = model_status()
     if not status.available:
@@ -525,7 +502,7 @@ def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError("give either a claim TEXT or --queries FILE.jsonl")
     if args.top < 1:
         raise CliError("--top must be at least 1")
-    queries = _read_match_queries(args.queries) if args.queries else [(None, args.text)]
+    queries = _read_id_text_lines(args.queries) if args.queries else [(None, args.text)]
     with _open_store(args) as store:
         results = match_claims(
             store,

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from workbench.cli import main
+from tests.core.cli_runner import run
 
 CHECKS = [
     {"id": "k1", "text": "North Korea sent 10,000 troops to Russia.", "verdict": "true"},
     {"id": "w1", "text": "Wind turbines cause cancer.", "verdict": "pants-fire"},
     {"id": "v1", "text": "Vaccines contain microchips that track people.", "verdict": "false"},
 ]
-
-
-def run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from tests.core.cli_runner import run
 from workbench.backup import (
     AUTO,
     MANUAL,
@@ -23,7 +23,6 @@ from workbench.backup import (
     restore_backup,
     verify_backup,
 )
-from workbench.cli import main
 from workbench.errors import (
     BackupError,
     DatabaseDamagedError,
@@ -216,11 +215,6 @@ def test_restores_never_overwrite_a_kept_file(db: Path) -> None:
     second = restore_backup(db, backup.path, now=T0)
     assert first.kept and second.kept and first.kept != second.kept
     assert first.kept.exists() and second.kept.exists()
-
-
-def run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    return main(list(argv), out=out), out.getvalue()
 
 
 def test_cli_backup_list_restore_and_check(db: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -12,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from workbench.cli import main
+from tests.core.cli_runner import run
 
 ARTICLE = """Troops from the North
 
@@ -25,12 +24,6 @@ government to end its involvement.
 
 Will the war end soon?
 """
-
-
-def run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue()
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.cli_runner import run
 from tests.core.test_wall import BLOCK_QT_AND_RUN_CLI
-from workbench.cli import main
 from workbench.models import ArticleDraft, DetectedClaim
 from workbench.reports import read_report_json
 from workbench.reports.claimreview import validate_claim_reviews
@@ -31,12 +31,6 @@ SENTENCES = (
 SCRIPT_NOTE = "Checked <script>alert(1)</script> & confirmed"
 FORMULA_NOTE = "=1+2"
 EVIDENCE = "https://stats.example/report?year=2024&month=10"
-
-
-def run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue()
 
 
 @pytest.fixture
