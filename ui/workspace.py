@@ -262,8 +262,11 @@ class Workspace(QObject):
             elif self.selected_claim is None:
                 self.select_claim(None)  # the selected claim was removed
         else:
+            before = self.claim(result.id)
             self.claims = [result if c.id == result.id else c for c in self.claims]
             self.claim_updated.emit(result)
+            if before is not None and before.status is result.status:
+                return  # a note or link: the library's progress counts are unchanged
         self.library_changed.emit()
 
     def _on_write_failed(self, exc: Exception) -> None:

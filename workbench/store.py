@@ -18,7 +18,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -1495,17 +1495,8 @@ def fts_or_query(terms: Iterable[str]) -> str:
 
 
 def _archive_claim_from_row(r: sqlite3.Row) -> ArchiveClaim:
-    return ArchiveClaim(
-        id=r["id"],
-        external_id=r["external_id"],
-        source=r["source"],
-        text=r["text"],
-        title=r["title"],
-        verdict=r["verdict"],
-        url=r["url"],
-        date=r["date"],
-        speaker=r["speaker"],
-        publisher=r["publisher"],
-        claim_id=r["claim_id"],
-        imported_at=r["imported_at"],
-    )
+    # Candidate rows carry extra columns (the BM25 score): take the fields by name.
+    return ArchiveClaim(**{name: r[name] for name in _ARCHIVE_CLAIM_FIELDS})
+
+
+_ARCHIVE_CLAIM_FIELDS = tuple(f.name for f in fields(ArchiveClaim))
