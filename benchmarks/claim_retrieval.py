@@ -6,9 +6,10 @@ collection is imported into a temporary database through the same code the CLI
 and the app use (:func:`workbench.archive.import_archive`), every train and dev
 query is matched with :func:`workbench.matching.match_claims`, and MAP@5, MRR and
 recall@5 are printed per split, next to plain FTS5 BM25 (the candidate order
-before re-ranking).
+before re-ranking). By default the collection's embeddings are computed first, so
+matching is semantic and lexical, as in the app; ``--lexical`` leaves them out.
 
-Usage: python benchmarks/claim_retrieval.py [--data PATH] [--sets ct20_task2_en ...]
+Usage: python benchmarks/claim_retrieval.py [--data PATH] [--sets ct20_task2_en ...] [--lexical]
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import tempfile
 import time
@@ -27,6 +29,8 @@ sys.path.insert(0, str(REPO))
 
 from workbench import matching  # noqa: E402
 from workbench.archive import import_archive  # noqa: E402
+from workbench.nlp.encoder import SentenceEncoder  # noqa: E402
+from workbench.semantic import embed_archive  # noqa: E402
 from workbench.store import Store, fts_or_query  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "claim_retrieval"
@@ -80,11 +84,16 @@ def bm25_ranking(store: Store, text: str, limit: int = 50) -> list[str]:
     return [c.claim.external_id for c in store.archive_candidates(fts_or_query(terms), limit=limit)]
 
 
-def build(folder: Path, db_path: Path) -> Store:
+def build(folder: Path, db_path: Path, *, embed: bool = True) -> Store:
+    """Import a set's collection as the app does; with ``embed``, compute its embeddings too."""
     store = Store(db_path, user="benchmark")
     started = time.perf_counter()
     report = import_archive(store, folder / "collection.jsonl", source=folder.name)
     print(f"  {report.summary()} in {time.perf_counter() - started:.2f} s")
+    if embed:
+        encoder = SentenceEncoder(threads=os.cpu_count() or 1)
+        done = embed_archive(store, encoder)
+        print(f"  embedded {done.embedded:,} in {done.seconds:.1f} s ({done.rate:.0f}/s)")
     return store
 
 
@@ -93,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--sets", nargs="*", default=list(SETS))
     parser.add_argument("--splits", nargs="*", default=list(SPLITS))
+    parser.add_argument(
+        "--lexical", action="store_true", help="no embeddings: FTS5 and word signals only"
+    )
     args = parser.parse_args(argv)
     if not args.data.exists():
         print(f"no data at {args.data}; skipping")
@@ -105,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.sets:
             folder = args.data / name
             print(name)
-            store = build(folder, Path(tmp) / f"{name}.db")
+            store = build(folder, Path(tmp) / f"{name}.db", embed=not args.lexical)
             queries = load_queries(folder)
             qrels = load_qrels(folder)
             for split in args.splits:

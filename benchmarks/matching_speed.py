@@ -8,7 +8,15 @@ names, wording and order changed), imported through
 
 - the median time to import 100,000 records into a fresh database (``--import-runs``);
 - the build time, database size and peak memory (RSS) of the big archive;
-- p50 / p95 latency of matching one claim, and the time to match a 30-claim article.
+- p50 / p95 latency of matching one claim, and the time to match a 30-claim article,
+  lexical (FTS5 and word signals) and semantic (with embeddings, as the app matches
+  once they exist), and the time to load the embedding index into memory.
+
+Embeddings: the LIAR statements themselves are embedded by the bundled encoder; each
+variation gets its statement's vector with random noise added (cosine about 0.9 to
+it), because embedding a million texts takes the encoder half an hour and the search
+costs the same whatever the vectors' values. Quality is measured elsewhere
+(``benchmarks/claim_retrieval.py``).
 
 Usage: python benchmarks/matching_speed.py [--size N] [--queries 300] [--db PATH]
 """
@@ -17,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import statistics
@@ -26,11 +35,15 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from workbench import semantic  # noqa: E402
 from workbench.matching import match_claim, match_claims  # noqa: E402
 from workbench.models import ArchiveRecord  # noqa: E402
+from workbench.nlp.encoder import SentenceEncoder  # noqa: E402
 from workbench.store import Store  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
@@ -87,6 +100,60 @@ def records(base: list[dict[str, str]], size: int, seed: int = 1) -> Iterator[Ar
         )
 
 
+def add_embeddings(store: Store, base: list[dict[str, str]]) -> None:
+    """Vectors for every past check: real ones for the statements, noisy copies for variations.
+
+    Relies on the archive having been built into a fresh database by :func:`records`,
+    so that the past check with id ``i`` came from statement ``(i - 1) % len(base)``.
+    """
+    encoder = SentenceEncoder(threads=os.cpu_count() or 1)
+    model = semantic.encoder_id(encoder)
+    started = time.perf_counter()
+    vectors = encoder.embed([row["text"] for row in base])
+    print(f"embedded {len(base):,} statements in {time.perf_counter() - started:.0f} s")
+    rng = np.random.default_rng(11)
+    after = 0
+    while rows := store.archive_texts_to_embed(model, limit=50_000, after_id=after):
+        ids = np.array([i for i, _ in rows])
+        chosen = vectors[(ids - 1) % len(base)]
+        noisy = chosen + rng.normal(0, 0.5 / np.sqrt(chosen.shape[1]), chosen.shape)
+        noisy[ids <= len(base)] = chosen[ids <= len(base)]
+        noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+        blobs = semantic.encode_vectors(noisy.astype(np.float32))
+        store.save_archive_embeddings(
+            model, [(i, text, blob) for (i, text), blob in zip(rows, blobs, strict=True)]
+        )
+        after = rows[-1][0]
+
+
+def timed_matching(store: Store, queries: list[str], rng: random.Random, *, sem: bool) -> None:
+    """Print p50 / p95 for one claim and the median time for a 30-claim article."""
+    match_claim(store, queries[0])  # warm the page cache (and load the index)
+    latencies = []
+    for text in queries:
+        started = time.perf_counter()
+        match_claims(store, [text], semantic=sem)
+        latencies.append(1000 * (time.perf_counter() - started))
+    latencies.sort()
+    p50 = latencies[len(latencies) // 2]
+    p95 = latencies[int(len(latencies) * 0.95) - 1]
+    kind = "semantic" if sem else "lexical "
+    print(
+        f"{kind} one claim ({len(latencies)} queries): p50 {p50:.1f} ms, p95 {p95:.1f} ms,"
+        f" max {latencies[-1]:.1f} ms"
+    )
+    article_times = []
+    for _ in range(5):
+        claims = rng.sample(queries, 30)
+        started = time.perf_counter()
+        match_claims(store, claims, semantic=sem)
+        article_times.append(time.perf_counter() - started)
+    print(
+        f"{kind} 30-claim article: median {statistics.median(article_times):.2f} s,"
+        f" max {max(article_times):.2f} s"
+    )
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -97,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--import-runs", type=int, default=3)
     parser.add_argument("--db", type=Path, help="keep the big archive here (default: temporary)")
+    parser.add_argument("--lexical", action="store_true", help="skip the embeddings")
     args = parser.parse_args(argv)
     if not LIAR.exists():
         print(f"no data at {LIAR}; skipping")
@@ -136,30 +204,24 @@ def main(argv: list[str] | None = None) -> int:
         if DEBATES.exists():
             debates = [json.loads(line)["text"] for line in DEBATES.read_text().splitlines()]
             queries += rng.sample(debates, args.queries - len(queries))
-        match_claim(store, queries[0])  # warm the page cache
-        latencies = []
-        for text in queries:
+        timed_matching(store, queries, rng, sem=False)
+        if not args.lexical:
+            if store.embedding_state().rows < store.archive_count():
+                started = time.perf_counter()
+                add_embeddings(store, base)
+                print(
+                    f"stored {store.embedding_state().rows:,} vectors in"
+                    f" {time.perf_counter() - started:.0f} s"
+                )
+            encoder = semantic.shared_encoder()
+            assert encoder is not None, "the bundled sentence encoder did not load"
             started = time.perf_counter()
-            match_claim(store, text)
-            latencies.append(1000 * (time.perf_counter() - started))
-        latencies.sort()
-        p50 = latencies[len(latencies) // 2]
-        p95 = latencies[int(len(latencies) * 0.95) - 1]
-        print(
-            f"one claim ({len(latencies)} queries): p50 {p50:.1f} ms, p95 {p95:.1f} ms,"
-            f" max {latencies[-1]:.1f} ms"
-        )
-        article_times = []
-        for i in range(5):
-            claims = rng.sample(queries, 30)
-            started = time.perf_counter()
-            match_claims(store, claims)
-            article_times.append(time.perf_counter() - started)
-            del i
-        print(
-            f"30-claim article: median {statistics.median(article_times):.2f} s,"
-            f" max {max(article_times):.2f} s"
-        )
+            index = semantic.index_for(store, encoder)
+            print(
+                f"embedding index: {len(index):,} vectors loaded in"
+                f" {time.perf_counter() - started:.1f} s ({index.matrix.nbytes / 1e6:,.0f} MB)"
+            )
+            timed_matching(store, queries, rng, sem=True)
         store.close()
     print(f"peak memory (RSS): {peak_rss_mb():,.0f} MB")
     return 0

@@ -1,4 +1,4 @@
-"""Background work on the archive of past checks: matching an article's claims, importing.
+"""Background work on the archive of past checks: matching, importing, embedding.
 
 Like the opener, each runs on a one-thread executor with its own database connection
 and reports through signals of a UI-thread object. Starting a new matching run cancels
@@ -16,9 +16,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 
 from workbench.archive import ArchiveImportReport, import_archive
-from workbench.errors import WorkbenchError
+from workbench.errors import CancelledError, WorkbenchError
 from workbench.matching import POSSIBLE_MATCH, match_claims
 from workbench.models import Claim, Match
+from workbench.semantic import EmbedReport, embed_archive, semantic_status
 from workbench.store import Store
 
 log = logging.getLogger("ui.archive_work")
@@ -31,6 +32,7 @@ class ClaimMatcher(QObject):
 
     matches_ready = Signal(int, object)  # article id, {claim id: [Match, ...]}
     busy_changed = Signal(bool)
+    mode_changed = Signal(str)  # "" when matching is semantic, else why it is (partly) lexical
     _done = Signal(int, int, object)  # generation, article id, result
 
     def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
@@ -40,6 +42,9 @@ class ClaimMatcher(QObject):
         self._generation = 0
         self._cancel = threading.Event()
         self._done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        self.mode = ""
+        """Empty when the last run was fully semantic; else a sentence saying why not."""
+        self._closed = False
 
     def match(
         self,
@@ -50,6 +55,8 @@ class ClaimMatcher(QObject):
         prefer_recent: bool = False,
     ) -> None:
         """Match ``claims``; a run already under way is cancelled and its result dropped."""
+        if self._closed:
+            return
         self._cancel.set()
         self._cancel = cancel = threading.Event()
         self._generation += 1
@@ -62,6 +69,7 @@ class ClaimMatcher(QObject):
         )
 
     def shutdown(self) -> None:
+        self._closed = True
         self._cancel.set()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
@@ -76,8 +84,12 @@ class ClaimMatcher(QObject):
         prefer_recent: bool,
     ) -> None:
         result: dict[int, list[Match]] = {}
+        mode = ""
         try:
             with Store(self.db_path) as store:
+                status = semantic_status(store)
+                if status.total and not status.complete:
+                    mode = status.message
                 found = match_claims(
                     store,
                     texts,
@@ -93,14 +105,18 @@ class ClaimMatcher(QObject):
             log.warning("matching failed: %s", exc)
         except Exception:
             log.exception("matching failed")
-        self._done.emit(generation, article_id, None if cancel.is_set() else result)
+        self._done.emit(generation, article_id, None if cancel.is_set() else (result, mode))
 
     def _on_done(self, generation: int, article_id: int, result: object) -> None:
         if generation != self._generation:
             return
         self.busy_changed.emit(False)
-        if isinstance(result, dict):
-            self.matches_ready.emit(article_id, result)
+        if isinstance(result, tuple):
+            matches, mode = result
+            if mode != self.mode:
+                self.mode = mode
+                self.mode_changed.emit(mode)
+            self.matches_ready.emit(article_id, matches)
 
 
 class ArchiveImporter(QObject):
@@ -150,3 +166,76 @@ class ArchiveImporter(QObject):
             self._failed.emit(f"unexpected error: {exc!r}")
         else:
             self._finished.emit(report)
+
+
+class ArchiveEmbedder(QObject):
+    """Computes the archive's missing embeddings in the background, batch by batch.
+
+    Each batch is its own transaction, so stopping (or quitting) keeps what is done;
+    :meth:`start` picks up where the last run stopped. The encoder runs on one thread,
+    leaving the other core to the UI.
+    """
+
+    progressed = Signal(int, int)  # done, total
+    finished = Signal(object)  # EmbedReport
+    failed = Signal(str)
+    _progress = Signal(int, int)
+    _finished = Signal(object)
+    _failed = Signal(str)
+
+    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db_path = db_path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedding")
+        self._cancel = threading.Event()
+        self._closed = False
+        self.running = False
+        queued = Qt.ConnectionType.QueuedConnection
+        self._progress.connect(self.progressed, queued)
+        self._finished.connect(self._on_finished, queued)
+        self._failed.connect(self._on_failed, queued)
+
+    def start(self) -> None:
+        """Embed what is missing; does nothing if a run is already under way."""
+        if self.running:
+            return
+        self.running = True
+        self._cancel = cancel = threading.Event()
+        self._executor.submit(self._run, cancel)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def shutdown(self) -> None:
+        """Stop after the batch under way; nothing is reported after this."""
+        self._closed = True
+        self._cancel.set()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, cancel: threading.Event) -> None:
+        try:
+            with Store(self.db_path) as store:
+                report: EmbedReport = embed_archive(
+                    store,
+                    progress=lambda done, total: self._progress.emit(done, total),
+                    cancel=cancel.is_set,
+                )
+        except CancelledError as exc:
+            self._failed.emit(str(exc))
+        except WorkbenchError as exc:
+            self._failed.emit(str(exc))
+        except Exception as exc:
+            log.exception("embedding failed")
+            self._failed.emit(f"unexpected error: {exc!r}")
+        else:
+            self._finished.emit(report)
+
+    def _on_finished(self, report: object) -> None:
+        self.running = False
+        if not self._closed:
+            self.finished.emit(report)
+
+    def _on_failed(self, message: str) -> None:
+        self.running = False
+        if not self._closed:
+            self.failed.emit(message)

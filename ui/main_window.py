@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.archive_panel import ArchivePanel
-from ui.archive_work import ArchiveImporter
+from ui.archive_work import ArchiveEmbedder, ArchiveImporter
 from ui.article_view import ArticleView
 from ui.claim_panel import ClaimPanel
 from ui.database_dialogs import RestoreDialog
@@ -50,6 +50,7 @@ from workbench.backup import create_backup, list_backups
 from workbench.models import Status
 from workbench.reports import ExportResult
 from workbench.samples import SAMPLE_FILE
+from workbench.semantic import EmbedReport
 from workbench.store import Store
 
 log = logging.getLogger("ui.main_window")
@@ -88,6 +89,10 @@ class MainWindow(QMainWindow):
         self.importer.finished.connect(self._on_importer_finished)
         self.importer.failed.connect(self._on_importer_failed)
         self.import_progress: QProgressDialog | None = None
+        self.embedder = ArchiveEmbedder(store.path, self)
+        self.embedder.progressed.connect(self._on_embedder_progressed)
+        self.embedder.finished.connect(self._on_embedder_finished)
+        self.embedder.failed.connect(self._on_embedder_failed)
         self.restore_requested: Path | None = None
         self.exporter = ReportExporter(store.path, self)
         self.exporter.finished.connect(self._on_exporter_finished)
@@ -130,6 +135,16 @@ class MainWindow(QMainWindow):
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(120)
         self.busy.hide()
+        self.embed_progress = QProgressBar(self)
+        self.embed_progress.setObjectName("embedding_progress")
+        self.embed_progress.setMaximumWidth(260)
+        self.embed_progress.setFormat("Preparing semantic matching %p%")
+        self.embed_progress.setToolTip(
+            "Computing the meaning (embeddings) of past checks, so that claims said in"
+            " other words are recognised. Matching works by words meanwhile."
+        )
+        self.embed_progress.hide()
+        self.statusBar().addPermanentWidget(self.embed_progress)
         self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.progress)
 
@@ -159,6 +174,7 @@ class MainWindow(QMainWindow):
         self.library.refresh()
         self.article_view.setFocus()  # keyboard triage works at once
         self.opener.warm_up()
+        self.embedder.start()  # past checks imported or verdicts given since the last run
         store = self.workspace.store
         if files:
             self.open_files(files)
@@ -325,6 +341,28 @@ class MainWindow(QMainWindow):
         self.archive.refresh()
         self.claim_panel.past_checks.refresh_sources()
         self.workspace.rematch()
+        self.embedder.start()
+
+    def _on_embedder_progressed(self, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        self.embed_progress.setMaximum(total)
+        self.embed_progress.setValue(done)
+        self.embed_progress.setVisible(done < total)
+
+    def _on_embedder_finished(self, report: EmbedReport) -> None:
+        self.embed_progress.hide()
+        if report.embedded:
+            self.statusBar().showMessage(
+                f"Semantic matching is ready: {report.embedded:,} past checks embedded"
+                f" ({report.rate:,.0f} per second).",
+                15_000,
+            )
+            self.workspace.rematch()
+
+    def _on_embedder_failed(self, message: str) -> None:
+        self.embed_progress.hide()
+        self.statusBar().showMessage(f"Matching stays by words: {message}", 15_000)
 
     def _on_importer_failed(self, message: str) -> None:
         cancelled = self.import_progress is not None and self.import_progress.wasCanceled()
@@ -480,6 +518,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.opener.shutdown()
         self.importer.shutdown()
+        self.embedder.shutdown()
         self.exporter.shutdown()
         self.workspace.matcher.shutdown()
         self.writer.close()

@@ -131,6 +131,7 @@ class PastChecksView(QWidget):
         workspace.matches_changed.connect(self.refresh)
         workspace.claim_selected.connect(self.refresh)
         workspace.matcher.busy_changed.connect(self._on_matcher_busy)
+        workspace.matcher.mode_changed.connect(self.refresh)
         self.refresh_sources()
         self.refresh()
 
@@ -160,11 +161,13 @@ class PastChecksView(QWidget):
         matches = self.workspace.matches_for(claim.id) if claim else []
         self.model.set_items(matches)
         if claim is None:
-            self.status.setText("Select a claim to see similar past checks.")
+            text = "Select a claim to see similar past checks."
         elif not matches:
-            self.status.setText("No similar past check in the archive.")
+            text = "No similar past check in the archive."
         else:
-            self.status.setText(f"{len(matches)} similar past checks, best first.")
+            text = f"{len(matches)} similar past checks, best first."
+        mode = self.workspace.matcher.mode
+        self.status.setText(f"{text}\n{mode[:1].upper()}{mode[1:]}." if mode else text)
         if matches:
             self.list.setCurrentIndex(self.model.index(0, 0))
         else:

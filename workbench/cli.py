@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -403,6 +404,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 
     with _open_store(args) as store:
         report = import_archive(store, args.file, source=args.source)
+        embedded = None if args.no_embed else _finish_embeddings(store)
     if args.json:
         _dump(
             {
@@ -412,12 +414,90 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
                 "added": report.added,
                 "duplicates": report.duplicates,
                 "malformed": [{report.unit: n, "reason": why} for n, why in report.skipped],
+                "embedded": embedded,
             },
             out,
         )
     else:
         out.write(report.summary() + "\n")
     return EXIT_OK
+
+
+def cmd_embed(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.semantic import semantic_status
+
+    with _open_store(args) as store:
+        embedded = _finish_embeddings(store)
+        status = semantic_status(store)
+    if embedded is None:
+        raise CliError(status.message)
+    out.write(f"{status.embedded:,} of {status.total:,} past checks have embeddings\n")
+    return EXIT_OK
+
+
+def _finish_embeddings(store: Store) -> int | None:
+    """Embed the past checks that have no embedding yet, with a progress bar on a terminal.
+
+    Returns how many were embedded, or None when the sentence encoder is unavailable
+    (matching then stays lexical, and a note says so). Interrupted, the vectors stored
+    so far stay and ``workbench embed`` finishes the rest.
+    """
+    from workbench.nlp.encoder import ModelLoadError, SentenceEncoder
+    from workbench.semantic import embed_archive
+
+    try:
+        # Every core: unlike the app, the command line has no window to keep responsive.
+        encoder = SentenceEncoder(threads=min(os.cpu_count() or 1, 4))
+    except ModelLoadError as exc:
+        sys.stderr.write(f"workbench: note: {exc}; matching stays lexical\n")
+        return None
+    bar = _ProgressBar("embedding past checks", sys.stderr)
+    try:
+        report = embed_archive(store, encoder, progress=bar)
+    except KeyboardInterrupt:
+        bar.close()
+        sys.stderr.write(
+            "workbench: embedding interrupted; what is done is kept,"
+            " `workbench embed` finishes it\n"
+        )
+        raise
+    bar.close()
+    if report.embedded:
+        log.info("embedded %d past checks at %.0f per second", report.embedded, report.rate)
+    return report.embedded
+
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal; silent when the stream is not one."""
+
+    WIDTH = 30
+
+    def __init__(self, label: str, stream: TextIO) -> None:
+        self.label = label
+        self.stream = stream
+        self.shown = False
+        self.enabled = stream.isatty()
+        self.started = time.perf_counter()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        share = min(done / total, 1.0)
+        filled = round(share * self.WIDTH)
+        elapsed = time.perf_counter() - self.started
+        rate = f"  {done / elapsed:,.0f}/s" if elapsed > 0.5 and done else ""
+        self.stream.write(
+            f"\r{self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}]"
+            f" {done:,}/{total:,}{rate}  "
+        )
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.shown = False
 
 
 def _read_id_text_lines(name: str, what: str = "queries") -> list[tuple[Any, str]]:
@@ -504,6 +584,7 @@ def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError("--top must be at least 1")
     queries = _read_id_text_lines(args.queries) if args.queries else [(None, args.text)]
     with _open_store(args) as store:
+        _note_lexical_matching(store)
         results = match_claims(
             store,
             [text for _, text in queries],
@@ -537,6 +618,16 @@ def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _note_lexical_matching(store: Store) -> None:
+    """Say on stderr when matching cannot be fully semantic, and why."""
+    from workbench.semantic import semantic_status
+
+    status = semantic_status(store)
+    if status.total and not status.complete:
+        hint = " (run `workbench embed`)" if status.available or status.embedded == 0 else ""
+        sys.stderr.write(f"workbench: note: {status.message}{hint}\n")
+
+
 def cmd_archive(args: argparse.Namespace, out: TextIO) -> int:
     with _open_store(args) as store:
         if args.search is None:
@@ -554,6 +645,9 @@ def cmd_archive(args: argparse.Namespace, out: TextIO) -> int:
             else:
                 for s in sources:
                     out.write(f"{s.count:>10,}  {s.last_imported[:10]}  {s.name}\n")
+                from workbench.semantic import semantic_status
+
+                out.write(f"semantic matching: {semantic_status(store).message}\n")
             return EXIT_OK
         found = store.archive_search(args.search, limit=args.limit, source=args.source)
     if args.json:
@@ -693,7 +787,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--source", metavar="NAME", help="the collection's name (default: the file name)"
     )
+    p.add_argument(
+        "--no-embed",
+        action="store_true",
+        help="skip computing embeddings for semantic matching (`workbench embed` does it later)",
+    )
     p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser(
+        "embed",
+        parents=[common],
+        help="compute the missing embeddings of past checks, for semantic matching",
+    )
+    p.set_defaults(handler=cmd_embed)
 
     p = sub.add_parser(
         "match", parents=[common, json_flag], help="find past checks similar to a claim"

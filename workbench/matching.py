@@ -28,11 +28,18 @@ import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
 from workbench.models import ArchiveClaim, Conflict, Match, MatchStrength, SharedTerm
 from workbench.store import ArchiveCandidate, Store, fts_or_query
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from workbench.semantic import EmbeddingIndex
 
 log = logging.getLogger("workbench.matching")
 
@@ -44,6 +51,11 @@ STRONG_MATCH = 0.45
 right earlier check 90 % of the time down to this score."""
 CANDIDATES = 50
 """How many FTS5 candidates are re-ranked per query."""
+SEMANTIC_CANDIDATES = 50
+"""How many nearest neighbours by embedding join them, when the archive has embeddings."""
+MIN_NEIGHBOUR_COSINE = 0.3
+"""A neighbour less similar than this is not a candidate (FTS5 hits are kept whatever
+their cosine): on the train splits 1 % of the right past checks are below it."""
 MAX_QUERY_TERMS = 40
 """A query with more distinct content words keeps only this many for FTS5 (the rarest)."""
 POSTINGS_BUDGET = 20_000
@@ -390,6 +402,49 @@ were then fitted on the pooled train splits (Platt scaling), so :func:`fuse` giv
 probability that a candidate is the earlier check of the query."""
 
 
+def _sig_cosine(cosine: float, rank: int) -> float:
+    return max(0.0, cosine)
+
+
+def _sig_cosine_rank(cosine: float, rank: int) -> float:
+    return 1.0 / (1.0 + rank)
+
+
+SemanticSignal = Callable[[float, int], float]
+
+SEMANTIC_SIGNALS: dict[str, SemanticSignal] = {
+    "cosine": _sig_cosine,
+    "cosine_rank": _sig_cosine_rank,
+}
+"""Signals from the sentence embeddings, given a candidate's cosine similarity to the
+query and its rank by cosine among the query's candidates. Only candidates whose past
+check has an embedding get them, and are then scored with :data:`SEMANTIC_WEIGHTS`."""
+
+SEMANTIC_WEIGHTS: dict[str, float] = {
+    "bias": -9.604,
+    "bm25": 1.305,
+    "bm25_abs": 1.305,
+    "rank": 0.653,
+    "token_set": 0.653,
+    "token_sort": 0.326,
+    "partial": 0.326,
+    "covers_claim": 1.957,
+    "covers_query": 0.653,
+    "title": 0.326,
+    "names": 0.326,
+    "numbers": 0.326,
+    "phrases": 0.653,
+    "cosine": 3.588,
+    "cosine_rank": 4.175,
+}
+"""Logistic weights of the lexical and semantic signals together: the lexical ones in
+the proportions of :data:`WEIGHTS`, scaled, with the embedding signals and the bias
+fitted on the pooled train splits (``scripts/fit_match_weights.py --semantic``). The
+output is a probability like :func:`fuse`'s with :data:`WEIGHTS`, so scores with and
+without embeddings compare: on the train splits, the top match is right 90 % of the
+time down to a score of 0.67, and 80 % down to 0.23."""
+
+
 # -- matching -----------------------------------------------------------------------------
 
 
@@ -532,27 +587,28 @@ def match_claims(
     exclude_claims: Collection[int] = (),
     min_score: float = 0.0,
     cancel: Callable[[], bool] | None = None,
+    semantic: bool = True,
 ) -> list[list[Match]]:
     """:func:`match_claim` for many claims (an article's): one list of matches per text.
+
+    With ``semantic`` (the default) and embeddings in the archive, each claim's
+    candidates are its FTS5 hits and its nearest neighbours by embedding, and the
+    candidates with an embedding are scored with the semantic signals too
+    (:data:`SEMANTIC_WEIGHTS`); without embeddings matching is lexical
+    (:func:`workbench.semantic.semantic_status` says which).
 
     ``cancel()`` is checked between claims; when it returns True the matches found so
     far are returned and the rest are empty lists.
     """
     today = datetime.now(UTC).date()
     results: list[list[Match]] = []
-    excluded = set(exclude_claims)
-    for text in texts:
-        if cancel is not None and cancel():
-            results.append([])
-            continue
-        query = _prepare_query(text)
-        cands = _candidates(store, query, limit=CANDIDATES + len(excluded), source=source)
-        cands = [c for c in cands if c.claim.claim_id is None or c.claim.claim_id not in excluded]
-        pool = _pool(query, cands)
+    found = _candidate_signals(
+        store, texts, source=source, exclude_claims=exclude_claims, cancel=cancel, semantic=semantic
+    )
+    for query, cands in found:
         scored = []
-        for c in cands:
-            signals = _signals(c, pool)
-            score = fuse(signals)
+        for c, signals in cands:
+            score = fuse(signals, SEMANTIC_WEIGHTS if "cosine" in signals else WEIGHTS)
             if score < min_score:
                 continue
             key = score
@@ -564,6 +620,98 @@ def match_claims(
             [_match(query, c, score, signals) for _, score, c, signals in scored[:top_k]]
         )
     return results
+
+
+def candidate_signals(
+    store: Store, texts: Sequence[str], *, semantic: bool = True
+) -> list[list[tuple[ArchiveClaim, dict[str, float]]]]:
+    """Every candidate of each text with its signals, as :func:`match_claims` sees them.
+
+    For fitting the weights and for debugging: the semantic signals are present only
+    for candidates whose past check has an embedding.
+    """
+    found = _candidate_signals(store, texts, semantic=semantic)
+    return [[(c.claim, signals) for c, signals in cands] for _, cands in found]
+
+
+def _candidate_signals(
+    store: Store,
+    texts: Sequence[str],
+    *,
+    source: str | None = None,
+    exclude_claims: Collection[int] = (),
+    cancel: Callable[[], bool] | None = None,
+    semantic: bool = True,
+) -> list[tuple[_Query, list[tuple[_Candidate, dict[str, float]]]]]:
+    excluded = set(exclude_claims)
+    queries = [_prepare_query(text) for text in texts]
+    space = _semantic_space(store, queries, source, len(excluded)) if semantic else None
+    out: list[tuple[_Query, list[tuple[_Candidate, dict[str, float]]]]] = []
+    for i, query in enumerate(queries):
+        if cancel is not None and cancel():
+            out.append((query, []))
+            continue
+        cands = _candidates(store, query, limit=CANDIDATES + len(excluded), source=source)
+        cosines: dict[int, float] = {}
+        if space is not None:
+            cands, cosines = space.extend(i, cands)
+        cands = [c for c in cands if c.claim.claim_id is None or c.claim.claim_id not in excluded]
+        pool = _pool(query, cands)
+        by_cosine = {a: r for r, a in enumerate(sorted(cosines, key=lambda a: -cosines[a]))}
+        with_signals = []
+        for c in cands:
+            signals = _signals(c, pool)
+            cosine = cosines.get(c.claim.id)
+            if cosine is not None:
+                rank = by_cosine[c.claim.id]
+                signals.update({n: fn(cosine, rank) for n, fn in SEMANTIC_SIGNALS.items()})
+            with_signals.append((c, signals))
+        out.append((query, with_signals))
+    return out
+
+
+@dataclass(slots=True)
+class _Space:
+    """The queries' embeddings and nearest neighbours, for one :func:`match_claims` call."""
+
+    index: EmbeddingIndex
+    vectors: npt.NDArray[np.float32]
+    neighbours: list[list[tuple[int, float]]]
+    claims: dict[int, ArchiveClaim]
+
+    def extend(self, i: int, cands: list[_Candidate]) -> tuple[list[_Candidate], dict[int, float]]:
+        """Query ``i``'s FTS5 candidates joined by its neighbours, and every cosine known."""
+        cosines = dict(self.neighbours[i])
+        known = {c.claim.id for c in cands}
+        for rank, (archive_id, cosine) in enumerate(self.neighbours[i]):
+            claim = self.claims.get(archive_id)
+            if archive_id not in known and claim is not None and cosine >= MIN_NEIGHBOUR_COSINE:
+                cands.append(_candidate(ArchiveCandidate(claim, 0.0), CANDIDATES + rank))
+                known.add(archive_id)
+        missing = [c.claim.id for c in cands if c.claim.id not in cosines]
+        for archive_id, vector in self.index.vectors(missing).items():
+            cosines[archive_id] = float(vector @ self.vectors[i])
+        return cands, cosines
+
+
+def _semantic_space(
+    store: Store, queries: Sequence[_Query], source: str | None, excluded: int
+) -> _Space | None:
+    """Embed the queries and find their neighbours; None while the archive has no embeddings."""
+    from workbench import semantic
+
+    encoder = semantic.shared_encoder()
+    if encoder is None or not queries:
+        return None
+    index = semantic.index_for(store, encoder)
+    if not len(index):
+        return None
+    vectors = encoder.embed([q.normalized or q.text for q in queries])
+    neighbours = index.search(vectors, SEMANTIC_CANDIDATES + excluded, source=source)
+    claims = store.archive_claims_by_id(
+        a for found in neighbours for a, cosine in found if cosine >= MIN_NEIGHBOUR_COSINE
+    )
+    return _Space(index, vectors, neighbours, claims)
 
 
 def _recency(value: str, today: date) -> float:

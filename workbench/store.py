@@ -202,7 +202,44 @@ def _m0002_archive(db: Database) -> None:
     )
 
 
-SCHEMA_VERSION = 2
+@migrations(name="0003_embeddings")
+def _m0003_embeddings(db: Database) -> None:
+    # Sentence embeddings of past checks, for semantic matching (workbench.semantic).
+    # ``embedding_state`` is one row: which encoder made the vectors, how many there
+    # are and a counter bumped by every change other than an insert, so that a
+    # reader's in-memory index can tell cheaply whether it is still current. The
+    # vector of a past check whose text changes, or which leaves the archive, goes.
+    db.executescript(
+        """
+        CREATE TABLE archive_embeddings (
+            archive_id INTEGER PRIMARY KEY REFERENCES archive_claims(id) ON DELETE CASCADE,
+            vector BLOB NOT NULL
+        );
+        CREATE TABLE embedding_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            model TEXT NOT NULL DEFAULT '',
+            rows INTEGER NOT NULL DEFAULT 0,
+            changes INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO embedding_state (id) VALUES (1);
+        CREATE TRIGGER archive_embeddings_ai AFTER INSERT ON archive_embeddings BEGIN
+            UPDATE embedding_state SET rows = rows + 1;
+        END;
+        CREATE TRIGGER archive_embeddings_au AFTER UPDATE ON archive_embeddings BEGIN
+            UPDATE embedding_state SET changes = changes + 1;
+        END;
+        CREATE TRIGGER archive_embeddings_ad AFTER DELETE ON archive_embeddings BEGIN
+            UPDATE embedding_state SET rows = rows - 1, changes = changes + 1;
+        END;
+        CREATE TRIGGER archive_claims_text_au AFTER UPDATE OF text ON archive_claims
+        WHEN old.text IS NOT new.text BEGIN
+            DELETE FROM archive_embeddings WHERE archive_id = old.id;
+        END;
+        """
+    )
+
+
+SCHEMA_VERSION = 3
 """The number of migrations above; ``PRAGMA user_version`` holds it once they have run."""
 
 OWN_SOURCE = "own"
@@ -1368,6 +1405,77 @@ class Store:
             (now, now, claim_id),
         )
 
+    # -- embeddings ----------------------------------------------------------------
+
+    def embedding_state(self) -> EmbeddingState:
+        """Which encoder made the stored vectors, how many there are, and a change counter."""
+        row = self._read("SELECT model, rows, changes FROM embedding_state WHERE id = 1")[0]
+        return EmbeddingState(str(row["model"]), int(row["rows"]), int(row["changes"]))
+
+    def archive_texts_to_embed(
+        self, model: str, *, limit: int, after_id: int = 0
+    ) -> list[tuple[int, str]]:
+        """Past checks with no vector from encoder ``model``, as (id, text), by id.
+
+        If the stored vectors were made by another encoder they all count as missing
+        (:meth:`save_archive_embeddings` replaces them).
+        """
+        if self.embedding_state().model not in ("", model):
+            sql = "SELECT id, text FROM archive_claims WHERE id > ? ORDER BY id LIMIT ?"
+        else:
+            sql = (
+                "SELECT a.id, a.text FROM archive_claims a"
+                " LEFT JOIN archive_embeddings e ON e.archive_id = a.id"
+                " WHERE e.archive_id IS NULL AND a.id > ? ORDER BY a.id LIMIT ?"
+            )
+        return [(int(r[0]), str(r[1])) for r in self._read(sql, (after_id, limit))]
+
+    def save_archive_embeddings(self, model: str, rows: Sequence[tuple[int, str, bytes]]) -> int:
+        """Store vectors ``(archive id, text embedded, vector)`` made by encoder ``model``.
+
+        One transaction. A vector whose past check has left the archive or whose text
+        has changed since it was read is dropped; if the stored vectors came from
+        another encoder, they are all removed first. Returns how many were stored.
+        """
+        stored = 0
+        with self._write() as conn:
+            current = conn.execute("SELECT model FROM embedding_state WHERE id = 1").fetchone()[0]
+            if current != model:
+                conn.execute("DELETE FROM archive_embeddings")
+                conn.execute("UPDATE embedding_state SET model = ?", (model,))
+            for archive_id, text, vector in rows:
+                cur = conn.execute(
+                    "INSERT INTO archive_embeddings (archive_id, vector)"
+                    " SELECT id, ? FROM archive_claims WHERE id = ? AND text = ?"
+                    " ON CONFLICT (archive_id) DO UPDATE SET vector = excluded.vector",
+                    (vector, archive_id, text),
+                )
+                stored += max(cur.rowcount, 0)
+        return stored
+
+    def archive_embeddings(
+        self, *, after_id: int = 0, limit: int = 50_000
+    ) -> list[tuple[int, str, bytes]]:
+        """Stored vectors as (archive id, source, vector), by id, from ``after_id`` on."""
+        rows = self._read(
+            "SELECT e.archive_id, a.source, e.vector FROM archive_embeddings e"
+            " JOIN archive_claims a ON a.id = e.archive_id"
+            " WHERE e.archive_id > ? ORDER BY e.archive_id LIMIT ?",
+            (after_id, limit),
+        )
+        return [(int(r[0]), str(r[1]), bytes(r[2])) for r in rows]
+
+    def archive_claims_by_id(self, ids: Iterable[int]) -> dict[int, ArchiveClaim]:
+        """The past checks with these ids that still exist, by id."""
+        wanted = sorted(set(ids))
+        found: dict[int, ArchiveClaim] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self._read(f"SELECT * FROM archive_claims WHERE id IN ({marks})", chunk):
+                found[int(r["id"])] = _archive_claim_from_row(r)
+        return found
+
     # -- settings ------------------------------------------------------------------
 
     def setting(self, key: str, default: str | None = None) -> str | None:
@@ -1474,6 +1582,19 @@ class ArchiveCandidate:
 
     claim: ArchiveClaim
     bm25: float
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingState:
+    """The stored archive vectors: the encoder that made them, their number, a change count.
+
+    ``changes`` grows with every vector replaced or removed, never with one added: a
+    reader that has loaded ``rows`` vectors at the same ``changes`` only needs the new ones.
+    """
+
+    model: str
+    rows: int
+    changes: int
 
 
 @dataclass(frozen=True, slots=True)

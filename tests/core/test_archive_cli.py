@@ -36,7 +36,8 @@ def test_import_reports_and_is_idempotent(db: str, archive: Path) -> None:
     assert code == 0
     data = json.loads(out)
     assert data == {"source": "S", "format": "jsonl", "read": 3, "added": 3, "duplicates": 0,
-                    "malformed": [{"line": 4, "reason": "not valid JSON"}]}  # fmt: skip
+                    "malformed": [{"line": 4, "reason": "not valid JSON"}],
+                    "embedded": 3}  # fmt: skip
     code, out = run("import", str(archive), "--db", db, "--json", "--source", "S")
     assert json.loads(out)["added"] == 0 and json.loads(out)["duplicates"] == 3
 

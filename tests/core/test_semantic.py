@@ -1,0 +1,200 @@
+"""Semantic matching: stored embeddings, the in-memory index, and matching that uses them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.core.cli_runner import run
+from workbench import semantic
+from workbench.errors import CancelledError
+from workbench.matching import match_claims
+from workbench.models import ArchiveRecord
+from workbench.nlp.encoder import ENCODER_DIR, SentenceEncoder
+from workbench.semantic import (
+    EmbeddingIndex,
+    decode_vectors,
+    embed_archive,
+    encode_vectors,
+    encoder_id,
+    semantic_status,
+)
+from workbench.store import Store
+
+PAST = [
+    ("pf-1", "The unemployment rate fell to a record low last year."),
+    ("pf-2", "The city council approved a new budget for public parks."),
+    ("pf-3", "Vaccines cause autism in young children."),
+    ("pf-4", "The president signed an executive order banning plastic straws."),
+    ("pf-5", "Crime in the capital doubled over the past decade."),
+]
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return SentenceEncoder(ENCODER_DIR)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "wb.db", user="tester") as s:
+        s.import_archive_records(
+            [ArchiveRecord(text=text, external_id=i, verdict="false") for i, text in PAST],
+            source="factchecks",
+        )
+        yield s
+
+
+def test_stored_vectors_keep_their_direction(encoder: SentenceEncoder) -> None:
+    vectors = encoder.embed([text for _, text in PAST])
+    blobs = encode_vectors(vectors)
+    assert {len(b) for b in blobs} == {4 + encoder.dimensions}
+    decoded = decode_vectors(blobs, encoder.dimensions)
+    cosines = np.sum(decoded * vectors, axis=1)
+    assert cosines.min() > 0.999
+    with pytest.raises(ValueError, match="dimensional"):
+        decode_vectors([b"\x00" * 10], encoder.dimensions)
+
+
+def test_embedding_the_archive_reports_progress_and_is_complete(
+    store: Store, encoder: SentenceEncoder
+) -> None:
+    assert not semantic_status(store, encoder).available
+    assert "lexical until" in semantic_status(store, encoder).message
+    seen: list[tuple[int, int]] = []
+    report = embed_archive(store, encoder, batch_size=2, progress=lambda d, t: seen.append((d, t)))
+    assert report.embedded == len(PAST) and report.remaining == 0
+    assert seen[0] == (0, len(PAST)) and seen[-1] == (len(PAST), len(PAST))
+    assert store.embedding_state().rows == len(PAST)
+    assert semantic_status(store, encoder).complete
+    assert embed_archive(store, encoder).embedded == 0  # nothing left to do
+
+
+def test_cancelled_embedding_keeps_finished_batches_and_resumes(
+    store: Store, encoder: SentenceEncoder
+) -> None:
+    calls = iter([False, False, True])
+    with pytest.raises(CancelledError):
+        embed_archive(store, encoder, batch_size=2, cancel=lambda: next(calls))
+    assert store.embedding_state().rows == 4
+    status = semantic_status(store, encoder)
+    assert status.available and not status.complete and "4 of 5" in status.message
+    assert embed_archive(store, encoder).embedded == 1
+
+
+def test_vectors_go_with_their_past_check(store: Store, encoder: SentenceEncoder) -> None:
+    embed_archive(store, encoder)
+    before = store.embedding_state()
+    first = store.archive_search("unemployment")[0]
+    with store._write() as conn:  # a text edit, as when an own verdict's claim changes
+        conn.execute("UPDATE archive_claims SET text = 'Changed.' WHERE id = ?", (first.id,))
+    after = store.embedding_state()
+    assert after.rows == before.rows - 1 and after.changes > before.changes
+    assert store.archive_texts_to_embed(encoder_id(encoder), limit=10) == [(first.id, "Changed.")]
+    store.remove_archive_source("factchecks")
+    assert store.embedding_state().rows == 0
+
+
+def test_a_vector_for_text_that_changed_meanwhile_is_dropped(
+    store: Store, encoder: SentenceEncoder
+) -> None:
+    model = encoder_id(encoder)
+    (archive_id, _), *_ = store.archive_texts_to_embed(model, limit=1)
+    blob = encode_vectors(encoder.embed(["stale"]))[0]
+    assert store.save_archive_embeddings(model, [(archive_id, "not the text any more", blob)]) == 0
+    assert store.embedding_state().rows == 0
+
+
+def test_vectors_of_another_encoder_are_replaced(store: Store, encoder: SentenceEncoder) -> None:
+    embed_archive(store, encoder)
+    model = encoder_id(encoder)
+    assert store.archive_texts_to_embed("other-encoder", limit=10)  # all count as missing
+    (archive_id, text), *_ = store.archive_texts_to_embed("other-encoder", limit=1)
+    blob = encode_vectors(encoder.embed([text]))[0]
+    store.save_archive_embeddings("other-encoder", [(archive_id, text, blob)])
+    state = store.embedding_state()
+    assert state.model == "other-encoder" and state.rows == 1
+    assert len(store.archive_texts_to_embed(model, limit=10)) == len(PAST)
+
+
+def test_index_reads_new_vectors_only_and_reloads_after_removals(
+    store: Store, encoder: SentenceEncoder
+) -> None:
+    model = encoder_id(encoder)
+    embed_archive(store, encoder)
+    index = EmbeddingIndex(encoder.dimensions)
+    index.refresh(store, model)
+    assert len(index) == len(PAST)
+    store.import_archive_records(
+        [ArchiveRecord(text="Wind power now supplies half of the country's electricity.")],
+        source="more",
+    )
+    embed_archive(store, encoder)
+    index.refresh(store, model)
+    assert len(index) == len(PAST) + 1
+    store.remove_archive_source("more")
+    index.refresh(store, model)
+    assert len(index) == len(PAST)
+    query = encoder.embed(["Renewable energy provides 50% of the nation's power."])
+    (best_id, cosine), *_ = index.search(query, 3)[0]
+    assert store.archive_claim(best_id).external_id != ""  # still in the archive
+    assert -1.0 <= cosine <= 1.0
+    assert index.search(query, 3, source="nope") == [[]]
+
+
+def test_semantic_matching_finds_a_claim_in_other_words(store: Store) -> None:
+    query = "Joblessness dropped to its lowest level ever during 2023."
+    lexical = match_claims(store, [query], semantic=False)[0]
+    assert all(m.archive.external_id != "pf-1" for m in lexical)
+    embed_archive(store)
+    found = match_claims(store, [query])[0]
+    assert found and found[0].archive.external_id == "pf-1"
+    signals = dict(found[0].signals)
+    assert signals["cosine"] > 0.5 and signals["cosine_rank"] == 1.0
+    assert found[0].score > (lexical[0].score if lexical else 0.0)
+
+
+def test_matching_without_an_encoder_stays_lexical(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(semantic, "_shared_encoder", lambda: (None, "no encoder here"))
+    found = match_claims(store, ["Vaccines cause autism in young children."])[0]
+    assert found[0].archive.external_id == "pf-3"
+    assert "cosine" not in dict(found[0].signals)
+    status = semantic_status(store)
+    assert not status.available and status.message == "no encoder here"
+
+
+def test_cli_import_finishes_the_embeddings(tmp_path: Path) -> None:
+    archive = tmp_path / "past.jsonl"
+    archive.write_text(
+        "\n".join(json.dumps({"id": i, "text": t, "verdict": "false"}) for i, t in PAST),
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "cli.db")
+    code, out = run("--db", db, "import", str(archive), "--json")
+    assert code == 0 and json.loads(out)["embedded"] == len(PAST)
+    code, out = run("--db", db, "match", "Joblessness hit its lowest level ever in 2023.")
+    assert code == 0 and out.splitlines()[1].strip().startswith("The unemployment rate")
+
+
+def test_cli_says_when_matching_is_lexical(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    archive = tmp_path / "past.jsonl"
+    archive.write_text(
+        "\n".join(json.dumps({"id": i, "text": t}) for i, t in PAST), encoding="utf-8"
+    )
+    db = str(tmp_path / "cli.db")
+    assert run("--db", db, "import", str(archive), "--no-embed")[0] == 0
+    capsys.readouterr()
+    assert run("--db", db, "match", "Vaccines cause autism.")[0] == 0
+    assert "lexical until the archive's embeddings are computed" in capsys.readouterr().err
+    code, out = run("--db", db, "embed")
+    assert code == 0 and out == f"{len(PAST)} of {len(PAST)} past checks have embeddings\n"
+    assert run("--db", db, "match", "Vaccines cause autism.")[0] == 0
+    assert "lexical" not in capsys.readouterr().err
