@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -114,3 +115,12 @@ class Messages:
     @classmethod
     def error(cls, parent: QWidget | None, title: str, message: str) -> None:
         QMessageBox.warning(parent, title, message)
+
+    @classmethod
+    def warning(cls, parent: QWidget | None, title: str, message: str) -> QMessageBox:
+        """A notice that does not wait for an answer: the work goes on behind it."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=parent)
+        box.setObjectName("notice")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box

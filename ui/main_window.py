@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         self.opener.article_ready.connect(self._on_opener_article_ready)
         self.opener.failed.connect(self._on_opener_failed)
         self.opener.busy_changed.connect(self._on_opener_busy_changed)
+        self.opener.model_problem.connect(self._on_model_problem)
         self._restore_geometry()
         self._update_progress()
 
@@ -342,6 +343,16 @@ class MainWindow(QMainWindow):
         self.claim_panel.past_checks.refresh_sources()
         self.workspace.rematch()
         self.embedder.start()
+
+    def _on_model_problem(self, message: str) -> None:
+        """Said once per run: claims are still found, by the rules alone."""
+        self.statusBar().showMessage("Claims are found by the rules alone.", 30_000)
+        Messages.warning(
+            self,
+            "Check-worthiness model not loaded",
+            f"{message[:1].upper()}{message[1:]}.\n\nClaims are still highlighted, by the"
+            " detector's rules; reinstalling the app restores the model.",
+        )
 
     def _on_embedder_progressed(self, done: int, total: int) -> None:
         if total <= 0:

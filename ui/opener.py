@@ -21,7 +21,7 @@ from workbench.analysis import analyze_article
 from workbench.errors import WorkbenchError
 from workbench.ingest import read_path, read_text
 from workbench.models import ArticleDraft
-from workbench.nlp import load_pipeline
+from workbench.nlp import claim_detector, load_pipeline
 from workbench.samples import sample_article
 from workbench.store import Store
 
@@ -42,7 +42,9 @@ class ArticleOpener(QObject):
     article_ready = Signal(int)  # the stored article to show
     failed = Signal(str, str)  # what, why
     busy_changed = Signal(bool)
+    model_problem = Signal(str)  # the check-worthiness model did not load: why
     _returned = Signal(int, int)  # generation, article id
+    _model_problem = Signal(str)
     _errored = Signal(str, str)
     _finished = Signal()
 
@@ -56,14 +58,25 @@ class ArticleOpener(QObject):
         self._returned.connect(self._on_returned, queued)
         self._errored.connect(self.failed, queued)
         self._finished.connect(self._on_finished, queued)
+        self._model_problem.connect(self.model_problem, queued)
 
     @property
     def busy(self) -> bool:
         return self._running > 0
 
     def warm_up(self) -> None:
-        """Load the language pipeline in the background so the first analysis is quick."""
-        self._submit(lambda: (load_pipeline(), None)[1], "Loading the language model")
+        """Load the language pipeline in the background so the first analysis is quick.
+
+        If the check-worthiness model was wanted but could not load, :attr:`model_problem`
+        says why, once: the detector goes on with its rules.
+        """
+
+        def work() -> None:
+            problem = claim_detector(load_pipeline()).model_problem
+            if problem:
+                self._model_problem.emit(problem)
+
+        self._submit(work, "Loading the language model")
 
     def open_files(self, paths: Sequence[str]) -> None:
         total = len(paths)

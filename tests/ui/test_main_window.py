@@ -528,3 +528,23 @@ def test_a_damaged_database_offers_its_backup(
     assert [c.text for c in store.claims(1)] == CLAIMS
     store.close()
     assert list(db_path.parent.glob("ui.db.before-restore-*"))  # the damaged file kept aside
+
+
+def test_a_missing_model_is_said_once_and_claims_still_come(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, errors: list[str]
+) -> None:
+    import ui.opener
+    from workbench.nlp import build_pipeline
+
+    rules_only = build_pipeline(use_model=False)
+    ui.opener.claim_detector(rules_only).model_problem = "the model is gone (no model.onnx)"
+    monkeypatch.setattr(ui.opener, "load_pipeline", lambda: rules_only)
+    notices: list[str] = []
+    monkeypatch.setattr(Messages, "warning", classmethod(lambda cls, p, t, m: notices.append(m)))
+    window = make_window(qtbot, db_path)
+    qtbot.waitUntil(lambda: len(notices) == 1)
+    assert notices[0].startswith("The model is gone (no model.onnx).")
+    assert "rules alone" in window.statusBar().currentMessage()
+    window.opener.open_text(TEXT)
+    qtbot.waitUntil(lambda: window.workspace.article is not None and bool(window.workspace.claims))
+    assert len(notices) == 1 and not errors

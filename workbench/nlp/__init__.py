@@ -153,7 +153,10 @@ def build_pipeline(base: str | None = None, *, use_model: bool = True) -> Langua
         nlp.add_pipe("article_sentencizer", before=first, first=first is None)
     nlp.add_pipe("claim_detector")
     if use_model:
-        claim_detector(nlp).probability_model = checkworthiness_model()
+        detector = claim_detector(nlp)
+        detector.probability_model = checkworthiness_model()
+        if detector.probability_model is None:
+            detector.model_problem = model_status().message
     return nlp
 
 

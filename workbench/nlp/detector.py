@@ -92,6 +92,8 @@ class ClaimDetector:
         self.spans_key = spans_key
         self.probability_model: ProbabilityModel | None = None
         """Optional trained model; its probability becomes the ``model`` signal."""
+        self.model_problem: str | None = None
+        """Why the trained model was wanted but is not in use (the rules score alone)."""
 
     def __call__(self, doc: Doc) -> Doc:
         self.set_annotations(doc, self.match(doc))
