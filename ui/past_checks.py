@@ -165,7 +165,8 @@ class PastChecksView(QWidget):
         elif not matches:
             text = "No similar past check in the archive."
         else:
-            text = f"{len(matches)} similar past checks, best first."
+            n = len(matches)
+            text = "1 similar past check." if n == 1 else f"{n} similar past checks, best first."
         mode = self.workspace.matcher.mode
         self.status.setText(f"{text}\n{mode[:1].upper()}{mode[1:]}." if mode else text)
         if matches:

@@ -26,6 +26,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -51,7 +52,7 @@ STRONG_MATCH = 0.45
 right earlier check 90 % of the time down to this score."""
 CANDIDATES = 50
 """How many FTS5 candidates are re-ranked per query."""
-SEMANTIC_CANDIDATES = 50
+SEMANTIC_CANDIDATES = 30
 """How many nearest neighbours by embedding join them, when the archive has embeddings."""
 MIN_NEIGHBOUR_COSINE = 0.3
 """A neighbour less similar than this is not a candidate (FTS5 hits are kept whatever
@@ -402,47 +403,43 @@ were then fitted on the pooled train splits (Platt scaling), so :func:`fuse` giv
 probability that a candidate is the earlier check of the query."""
 
 
-def _sig_cosine(cosine: float, rank: int) -> float:
+def _sig_cosine(cosine: float) -> float:
     return max(0.0, cosine)
 
 
-def _sig_cosine_rank(cosine: float, rank: int) -> float:
-    return 1.0 / (1.0 + rank)
+SemanticSignal = Callable[[float], float]
 
-
-SemanticSignal = Callable[[float, int], float]
-
-SEMANTIC_SIGNALS: dict[str, SemanticSignal] = {
-    "cosine": _sig_cosine,
-    "cosine_rank": _sig_cosine_rank,
-}
+SEMANTIC_SIGNALS: dict[str, SemanticSignal] = {"cosine": _sig_cosine}
 """Signals from the sentence embeddings, given a candidate's cosine similarity to the
-query and its rank by cosine among the query's candidates. Only candidates whose past
-check has an embedding get them, and are then scored with :data:`SEMANTIC_WEIGHTS`."""
+query. Only candidates whose past check has an embedding get them, and are then
+scored with :data:`SEMANTIC_WEIGHTS`.
+
+Only absolute similarity counts: a "best by cosine among the candidates" signal
+ranked the train splits better but the dev splits worse, and it promotes the nearest
+past check even when the archive holds nothing like the claim, which in daily use is
+most of the time."""
 
 SEMANTIC_WEIGHTS: dict[str, float] = {
-    "bias": -9.604,
-    "bm25": 1.305,
-    "bm25_abs": 1.305,
-    "rank": 0.653,
-    "token_set": 0.653,
-    "token_sort": 0.326,
-    "partial": 0.326,
-    "covers_claim": 1.957,
-    "covers_query": 0.653,
-    "title": 0.326,
-    "names": 0.326,
-    "numbers": 0.326,
-    "phrases": 0.653,
-    "cosine": 3.588,
-    "cosine_rank": 4.175,
+    "bias": -11.763,
+    "bm25": 1.883,
+    "bm25_abs": 1.883,
+    "rank": 0.942,
+    "token_set": 0.942,
+    "token_sort": 0.471,
+    "partial": 0.471,
+    "covers_claim": 2.825,
+    "covers_query": 0.942,
+    "title": 0.471,
+    "names": 0.471,
+    "numbers": 0.471,
+    "phrases": 0.942,
+    "cosine": 8.364,
 }
 """Logistic weights of the lexical and semantic signals together: the lexical ones in
-the proportions of :data:`WEIGHTS`, scaled, with the embedding signals and the bias
-fitted on the pooled train splits (``scripts/fit_match_weights.py --semantic``). The
-output is a probability like :func:`fuse`'s with :data:`WEIGHTS`, so scores with and
-without embeddings compare: on the train splits, the top match is right 90 % of the
-time down to a score of 0.67, and 80 % down to 0.23."""
+the proportions of :data:`WEIGHTS`, scaled, with the cosine and the bias fitted on the
+pooled train splits (``scripts/fit_match_weights.py --semantic``). The output is a
+probability like :func:`fuse`'s with :data:`WEIGHTS`, so scores with and without
+embeddings compare."""
 
 
 # -- matching -----------------------------------------------------------------------------
@@ -645,26 +642,33 @@ def _candidate_signals(
 ) -> list[tuple[_Query, list[tuple[_Candidate, dict[str, float]]]]]:
     excluded = set(exclude_claims)
     queries = [_prepare_query(text) for text in texts]
-    space = _semantic_space(store, queries, source, len(excluded)) if semantic else None
-    out: list[tuple[_Query, list[tuple[_Candidate, dict[str, float]]]]] = []
-    for i, query in enumerate(queries):
+    # The embedding search runs on another thread (numpy and onnxruntime let go of the
+    # GIL) while this one asks SQLite for the full-text candidates.
+    pending = _search_neighbours(store, queries, source, len(excluded)) if semantic else None
+    hits: list[list[_Candidate] | None] = []
+    for query in queries:
         if cancel is not None and cancel():
+            hits.append(None)
+            continue
+        hits.append(_candidates(store, query, limit=CANDIDATES + len(excluded), source=source))
+    space = pending.result(store) if pending is not None else None
+    out: list[tuple[_Query, list[tuple[_Candidate, dict[str, float]]]]] = []
+    for i, (query, found) in enumerate(zip(queries, hits, strict=True)):
+        if found is None:
             out.append((query, []))
             continue
-        cands = _candidates(store, query, limit=CANDIDATES + len(excluded), source=source)
+        cands = found
         cosines: dict[int, float] = {}
         if space is not None:
             cands, cosines = space.extend(i, cands)
         cands = [c for c in cands if c.claim.claim_id is None or c.claim.claim_id not in excluded]
         pool = _pool(query, cands)
-        by_cosine = {a: r for r, a in enumerate(sorted(cosines, key=lambda a: -cosines[a]))}
         with_signals = []
         for c in cands:
             signals = _signals(c, pool)
             cosine = cosines.get(c.claim.id)
             if cosine is not None:
-                rank = by_cosine[c.claim.id]
-                signals.update({n: fn(cosine, rank) for n, fn in SEMANTIC_SIGNALS.items()})
+                signals.update({n: fn(cosine) for n, fn in SEMANTIC_SIGNALS.items()})
             with_signals.append((c, signals))
         out.append((query, with_signals))
     return out
@@ -694,24 +698,44 @@ class _Space:
         return cands, cosines
 
 
-def _semantic_space(
+@dataclass(slots=True)
+class _PendingSearch:
+    """Queries being embedded and searched on the search thread."""
+
+    index: EmbeddingIndex
+    future: Future[tuple[npt.NDArray[np.float32], list[list[tuple[int, float]]]]]
+
+    def result(self, store: Store) -> _Space:
+        vectors, neighbours = self.future.result()
+        claims = store.archive_claims_by_id(
+            a for found in neighbours for a, cosine in found if cosine >= MIN_NEIGHBOUR_COSINE
+        )
+        return _Space(self.index, vectors, neighbours, claims)
+
+
+_SEARCH_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedding-search")
+
+
+def _search_neighbours(
     store: Store, queries: Sequence[_Query], source: str | None, excluded: int
-) -> _Space | None:
-    """Embed the queries and find their neighbours; None while the archive has no embeddings."""
+) -> _PendingSearch | None:
+    """Start embedding the queries and finding their neighbours; None without embeddings."""
     from workbench import semantic
 
     encoder = semantic.shared_encoder()
     if encoder is None or not queries:
         return None
-    index = semantic.index_for(store, encoder)
+    index = semantic.index_for(store, encoder)  # reads the database: on this thread
     if not len(index):
         return None
-    vectors = encoder.embed([q.normalized or q.text for q in queries])
-    neighbours = index.search(vectors, SEMANTIC_CANDIDATES + excluded, source=source)
-    claims = store.archive_claims_by_id(
-        a for found in neighbours for a, cosine in found if cosine >= MIN_NEIGHBOUR_COSINE
-    )
-    return _Space(index, vectors, neighbours, claims)
+    texts = [q.normalized or q.text for q in queries]
+    k = SEMANTIC_CANDIDATES + excluded
+
+    def search() -> tuple[npt.NDArray[np.float32], list[list[tuple[int, float]]]]:
+        vectors = encoder.embed(texts)
+        return vectors, index.search(vectors, k, source=source)
+
+    return _PendingSearch(index, _SEARCH_THREAD.submit(search))
 
 
 def _recency(value: str, today: date) -> float:

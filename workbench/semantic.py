@@ -294,27 +294,38 @@ class EmbeddingIndex:
         self.sources = np.zeros(0, dtype=np.int32)
 
     def _load(self, store: Store, *, after: int) -> None:
-        ids: list[npt.NDArray[np.int64]] = [self.ids]
-        blocks: list[FloatMatrix] = [self.matrix]
-        sources: list[npt.NDArray[np.int32]] = [self.sources]
-        while True:
-            rows = store.archive_embeddings(after_id=after, limit=LOAD_CHUNK)
-            if not rows:
-                break
+        """Append the stored vectors with ids above ``after``: one pass over a new matrix."""
+        ids: list[npt.NDArray[np.int64]] = []
+        raws: list[npt.NDArray[np.uint8]] = []
+        width = 4 + self.dimensions
+        start = after
+        while rows := store.archive_embeddings(after_id=start, limit=LOAD_CHUNK):
             ids.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
-            codes = self._source_codes
-            sources.append(
-                np.fromiter(
-                    (codes.setdefault(r[1], len(codes)) for r in rows),
-                    dtype=np.int32,
-                    count=len(rows),
-                )
-            )
-            blocks.append(decode_vectors([r[2] for r in rows], self.dimensions))
-            after = rows[-1][0]
-        self.ids = np.concatenate(ids)
-        self.matrix = np.ascontiguousarray(np.concatenate(blocks))
-        self.sources = np.concatenate(sources)
+            raw = np.frombuffer(b"".join([r[1] for r in rows]), dtype=np.uint8)
+            if raw.size != width * len(rows):
+                raise ValueError(f"stored vectors are not {self.dimensions}-dimensional")
+            raws.append(raw.reshape(len(rows), width))
+            start = rows[-1][0]
+        if not ids:
+            return
+        new_ids = np.concatenate(ids)
+        matrix = np.empty((len(self) + len(new_ids), self.dimensions), dtype=np.float32)
+        matrix[: len(self)] = self.matrix
+        row = len(self)
+        for raw in raws:  # int8 times scale, written straight into the new matrix
+            scales = raw[:, :4].copy().view("<f4")
+            block = matrix[row : row + len(raw)]
+            np.multiply(raw[:, 4:].view(np.int8), scales, out=block, casting="unsafe")
+            row += len(raw)
+        sources = np.full(len(new_ids), -1, dtype=np.int32)
+        for name, members in store.archive_ids_by_source(after_id=after).items():
+            code = self._source_codes.setdefault(name, len(self._source_codes))
+            wanted = np.asarray(members, dtype=np.int64)
+            where = np.clip(np.searchsorted(new_ids, wanted), 0, len(new_ids) - 1)
+            sources[where[new_ids[where] == wanted]] = code
+        self.ids = np.concatenate([self.ids, new_ids])
+        self.matrix = matrix
+        self.sources = np.concatenate([self.sources, sources])
 
     def search(
         self, queries: FloatMatrix, k: int, *, source: str | None = None
@@ -332,7 +343,7 @@ class EmbeddingIndex:
                 return [[] for _ in range(len(queries))]
         sims = np.asarray(queries, dtype=np.float32) @ matrix.T
         k = min(k, sims.shape[1])
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        top = np.argpartition(sims, sims.shape[1] - k, axis=1)[:, -k:]
         top_sims = np.take_along_axis(sims, top, axis=1)
         order = np.argsort(-top_sims, axis=1, kind="stable")
         top = np.take_along_axis(top, order, axis=1)

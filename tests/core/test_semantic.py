@@ -154,7 +154,7 @@ def test_semantic_matching_finds_a_claim_in_other_words(store: Store) -> None:
     found = match_claims(store, [query])[0]
     assert found and found[0].archive.external_id == "pf-1"
     signals = dict(found[0].signals)
-    assert signals["cosine"] > 0.5 and signals["cosine_rank"] == 1.0
+    assert signals["cosine"] > 0.5
     assert found[0].score > (lexical[0].score if lexical else 0.0)
 
 
