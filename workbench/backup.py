@@ -229,6 +229,9 @@ def restore_backup(
     except BaseException:
         incoming.unlink(missing_ok=True)
         raise
+    from workbench.semantic import forget_index
+
+    forget_index(db_path)  # the vectors in memory were the replaced file's
     log.info("restored %s from %s (previous file kept as %s)", db_path, backup_path, kept)
     return RestoreResult(db_path, backup_path, kept)
 

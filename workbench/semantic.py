@@ -47,6 +47,7 @@ __all__ = [
     "embed_archive",
     "encode_vectors",
     "encoder_id",
+    "forget_index",
     "index_for",
     "semantic_status",
     "shared_encoder",
@@ -378,3 +379,9 @@ def index_for(store: Store, encoder: SentenceEncoder) -> EmbeddingIndex:
             index = _INDEXES[key] = EmbeddingIndex(encoder.dimensions)
     index.refresh(store, encoder_id(encoder))
     return index
+
+
+def forget_index(path: str | Path) -> None:
+    """Drop the in-memory index of the database at ``path`` (after it was replaced)."""
+    with _INDEXES_LOCK:
+        _INDEXES.pop(Path(path).expanduser().resolve(), None)

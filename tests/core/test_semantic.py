@@ -146,6 +146,18 @@ def test_index_reads_new_vectors_only_and_reloads_after_removals(
     assert index.search(query, 3, source="nope") == [[]]
 
 
+def test_a_restored_database_gets_a_fresh_index(store: Store, encoder: SentenceEncoder) -> None:
+    from workbench.backup import create_backup, restore_backup
+
+    backup = create_backup(store.path, reason="manual")  # no embeddings in it
+    embed_archive(store, encoder)
+    assert len(semantic.index_for(store, encoder)) == len(PAST)
+    store.close()
+    restore_backup(store.path, backup.path)
+    with Store(store.path) as restored:
+        assert len(semantic.index_for(restored, encoder)) == 0
+
+
 def test_semantic_matching_finds_a_claim_in_other_words(store: Store) -> None:
     query = "Joblessness dropped to its lowest level ever during 2023."
     lexical = match_claims(store, [query], semantic=False)[0]
