@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             index = semantic.index_for(store, encoder)
             print(
                 f"embedding index: {len(index):,} vectors loaded in"
-                f" {time.perf_counter() - started:.1f} s ({index.matrix.nbytes / 1e6:,.0f} MB)"
+                f" {time.perf_counter() - started:.1f} s ({index.nbytes / 1e6:,.0f} MB)"
             )
             timed_matching(store, queries, rng, sem=True)
         store.close()

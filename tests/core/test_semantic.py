@@ -210,3 +210,38 @@ def test_cli_says_when_matching_is_lexical(
     assert code == 0 and out == f"{len(PAST)} of {len(PAST)} past checks have embeddings\n"
     assert run("--db", db, "match", "Vaccines cause autism.")[0] == 0
     assert "lexical" not in capsys.readouterr().err
+
+
+def test_a_large_index_searches_a_reduced_space_then_ranks_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(semantic, "PCA_MIN_VECTORS", 1_000)
+    monkeypatch.setattr(semantic, "REDUCED_DIMENSIONS", 24)
+    monkeypatch.setattr(semantic, "COARSE_CANDIDATES", 60)
+    rng = np.random.default_rng(4)
+    # Like real sentence embeddings, a few directions carry most of the variance.
+    vectors = rng.normal(size=(3_000, 64)) / np.arange(1, 65)
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    with Store(tmp_path / "big.db") as store:
+        store.import_archive_records(
+            [ArchiveRecord(text=f"claim {i}", external_id=str(i)) for i in range(3_000)],
+            source="synthetic",
+        )
+        rows = store.archive_texts_to_embed("synthetic-encoder", limit=3_000)
+        blobs = encode_vectors(vectors)
+        store.save_archive_embeddings(
+            "synthetic-encoder", [(i, t, b) for (i, t), b in zip(rows, blobs, strict=True)]
+        )
+        index = EmbeddingIndex(64)
+        index.refresh(store, "synthetic-encoder")
+    assert index.basis is not None and index.reduced.shape == (3_000, 24)
+    queries = vectors[:50] + rng.normal(scale=0.05, size=(50, 64)).astype(np.float32)
+    exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10] + rows[0][0]
+    found = index.search(queries, 10)
+    recall = np.mean(
+        [len({a for a, _ in f} & set(e.tolist())) / 10 for f, e in zip(found, exact, strict=True)]
+    )
+    assert recall > 0.95
+    best_id, best_cosine = found[0][0]
+    assert best_cosine == pytest.approx(float(queries[0] @ vectors[best_id - rows[0][0]]), abs=0.01)
+    assert index.vectors([best_id])[best_id] @ vectors[best_id - rows[0][0]] > 0.99
