@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from workbench import semantic  # noqa: E402
-from workbench.matching import match_claim, match_claims  # noqa: E402
+from workbench.matching import match_claims  # noqa: E402
 from workbench.models import ArchiveRecord  # noqa: E402
 from workbench.nlp.encoder import SentenceEncoder  # noqa: E402
 from workbench.store import Store  # noqa: E402
@@ -128,7 +128,7 @@ def add_embeddings(store: Store, base: list[dict[str, str]]) -> None:
 
 def timed_matching(store: Store, queries: list[str], rng: random.Random, *, sem: bool) -> None:
     """Print p50 / p95 for one claim and the median time for a 30-claim article."""
-    match_claim(store, queries[0])  # warm the page cache (and load the index)
+    match_claims(store, queries[:1], semantic=sem)  # warm the page cache
     latencies = []
     for text in queries:
         started = time.perf_counter()

@@ -209,16 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             args.cache.write_bytes(pickle.dumps(data))
     if args.semantic:
         return fit_semantic(data, args.l2)
-    xs, ys, ws = [], [], []
-    for name in SETS:
-        queries = data[(name, "train")]
-        per_query = 1.0 / len(queries)
-        for x, labels in queries:
-            if len(labels):
-                xs.append(x)
-                ys.append(np.array(labels, dtype=np.float64))
-                ws.append(np.full(len(labels), per_query * 1000))
-    beta = fit(np.vstack(xs), np.concatenate(ys), np.concatenate(ws), args.l2)
+    x_all, y_all, w_all = train_arrays(data)
+    beta = fit(x_all, y_all, w_all, args.l2)
     print("WEIGHTS = {")
     print(f'    "bias": {beta[0]:.3f},')
     for n, b in zip(NAMES, beta[1:], strict=True):
@@ -239,7 +231,6 @@ def main(argv: list[str] | None = None) -> int:
     print("thresholds (pooled train):")
     thresholds([q for name in SETS for q in data[(name, "train")]], beta)
     # Platt scaling of the current (hand-adjusted) weights: same ranking, calibrated score.
-    x_all, y_all, w_all = np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
     z = current[0] + x_all @ current[1:]
     a, b = fit(z[:, None], y_all, w_all, 0.0)[::-1]
     scaled = current * a

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 
-from workbench.archive import ArchiveImportReport, import_archive
-from workbench.errors import CancelledError, WorkbenchError
+from workbench.archive import import_archive
+from workbench.errors import WorkbenchError
 from workbench.matching import POSSIBLE_MATCH, match_claims
 from workbench.models import Claim, Match
-from workbench.semantic import EmbedReport, embed_archive, semantic_status
+from workbench.semantic import embed_archive, semantic_status
 from workbench.store import Store
 
 log = logging.getLogger("ui.archive_work")
@@ -151,21 +151,18 @@ class ArchiveImporter(QObject):
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def _run(self, path: str, cancel: threading.Event) -> None:
-        try:
-            with Store(self.db_path) as store:
-                report: ArchiveImportReport = import_archive(
-                    store,
-                    path,
-                    progress=lambda done, total: self._progress.emit(done, total),
-                    cancel=cancel.is_set,
-                )
-        except WorkbenchError as exc:
-            self._failed.emit(str(exc))
-        except Exception as exc:
-            log.exception("archive import failed")
-            self._failed.emit(f"unexpected error: {exc!r}")
-        else:
-            self._finished.emit(report)
+        _report_work(
+            self.db_path,
+            lambda store: import_archive(
+                store,
+                path,
+                progress=lambda done, total: self._progress.emit(done, total),
+                cancel=cancel.is_set,
+            ),
+            "archive import",
+            self._finished,
+            self._failed,
+        )
 
 
 class ArchiveEmbedder(QObject):
@@ -213,22 +210,17 @@ class ArchiveEmbedder(QObject):
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def _run(self, cancel: threading.Event) -> None:
-        try:
-            with Store(self.db_path) as store:
-                report: EmbedReport = embed_archive(
-                    store,
-                    progress=lambda done, total: self._progress.emit(done, total),
-                    cancel=cancel.is_set,
-                )
-        except CancelledError as exc:
-            self._failed.emit(str(exc))
-        except WorkbenchError as exc:
-            self._failed.emit(str(exc))
-        except Exception as exc:
-            log.exception("embedding failed")
-            self._failed.emit(f"unexpected error: {exc!r}")
-        else:
-            self._finished.emit(report)
+        _report_work(
+            self.db_path,
+            lambda store: embed_archive(
+                store,
+                progress=lambda done, total: self._progress.emit(done, total),
+                cancel=cancel.is_set,
+            ),
+            "embedding",
+            self._finished,
+            self._failed,
+        )
 
     def _on_finished(self, report: object) -> None:
         self.running = False
@@ -239,3 +231,23 @@ class ArchiveEmbedder(QObject):
         self.running = False
         if not self._closed:
             self.failed.emit(message)
+
+
+def _report_work(
+    db_path: Path,
+    work: Callable[[Store], object],
+    what: str,
+    finished: SignalInstance,
+    failed: SignalInstance,
+) -> None:
+    """Run ``work`` on its own connection; its result or a one-line problem goes to a signal."""
+    try:
+        with Store(db_path) as store:
+            result = work(store)
+    except WorkbenchError as exc:  # a cancel included: it says what was kept
+        failed.emit(str(exc))
+    except Exception as exc:
+        log.exception("%s failed", what)
+        failed.emit(f"unexpected error: {exc!r}")
+    else:
+        finished.emit(result)

@@ -439,14 +439,20 @@ def test_archive_search_and_import_in_the_app(
         "this line is not json\n"
         '{"id": "a2", "text": "Norway has more electric cars than petrol cars."}\n'
     )
+    messages: list[str] = []
+    window.statusBar().messageChanged.connect(messages.append)
     window.import_archive(str(archive))
     qtbot.waitUntil(lambda: window.workspace.store.archive_count() == 2, timeout=10_000)
-    qtbot.waitUntil(lambda: "malformed" in window.statusBar().currentMessage())
+    qtbot.waitUntil(lambda: any("malformed" in m for m in messages))
     window.side_tabs.setCurrentWidget(window.archive)
     window.archive.search.setText("moon land")
     window.archive.refresh()
     assert window.archive.model.rowCount() == 1
     assert "staged" in window.archive.model.index(0, 0).data()
+    # Then the embeddings, in the background: semantic matching is ready when it says so.
+    qtbot.waitUntil(lambda: any("Semantic matching is ready" in m for m in messages))
+    assert window.workspace.store.embedding_state().rows == 2
+    assert window.embed_progress.isHidden()
 
 
 @pytest.mark.parametrize("fmt", ["html", "pdf", "csv"])
