@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbench import cli
 from workbench.nlp import (
@@ -29,6 +31,7 @@ from workbench.nlp.encoder import (
     CheckworthinessModel,
     ModelLoadError,
     SentenceEncoder,
+    length_batches,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -225,3 +228,20 @@ def test_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None
     assert {"dev", "dev_test"} <= set(config["metrics"]["float32"])
     assert "ClaimBuster" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert len(CheckworthinessModel(out).probabilities([CLAIM, NON_CLAIM])) == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lengths=st.lists(st.integers(min_value=2, max_value=64), max_size=120),
+    size=st.integers(min_value=1, max_value=40),
+    padding=st.integers(min_value=0, max_value=4),
+)
+def test_length_batches_cover_every_sentence_once_within_the_padding(
+    lengths: list[int], size: int, padding: int
+) -> None:
+    array = np.array(lengths, dtype=np.int64)
+    batches = length_batches(array, size=size, max_padding=padding)
+    assert sorted(int(i) for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches:
+        assert 1 <= len(batch) <= size
+        assert int(array[batch].max() - array[batch].min()) <= padding

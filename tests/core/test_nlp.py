@@ -226,7 +226,11 @@ def test_score_sentences_keeps_one_result_per_input(nlp: Language) -> None:
     results = score_sentences(["Yes.", "", "Kim met Umerov on Wednesday in Seoul."], nlp=nlp)
     assert len(results) == 3
     assert results[0][0] < CLAIM_THRESHOLD <= results[2][0]
-    assert score_sentences(["Yes."], nlp=nlp)[0] == results[0]
+    # With the int8 model (WORKBENCH_MODEL=1) activations are quantised per batch, so a
+    # score may move in the fourth decimal with the sentences scored beside it.
+    alone = score_sentences(["Yes."], nlp=nlp)[0]
+    assert alone[1] == results[0][1]
+    assert alone[0] == pytest.approx(results[0][0], abs=1e-3)
 
 
 # --- offsets: what leaves the core ------------------------------------------------------------

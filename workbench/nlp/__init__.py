@@ -87,10 +87,10 @@ def load_checkworthiness_model(
     Never raises for a missing or broken model: it returns ``None`` with a status
     that explains, so the detector can go on with its rules.
     """
-    from workbench.nlp.encoder import CHECKWORTHINESS_DIR, CheckworthinessModel, ModelLoadError
+    from workbench.nlp.encoder import CheckworthinessModel, ModelLoadError, checkworthiness_dir
 
     try:
-        model = CheckworthinessModel(directory or CHECKWORTHINESS_DIR)
+        model = CheckworthinessModel(directory or checkworthiness_dir())
     except ModelLoadError as error:
         return None, ModelStatus(
             False, f"the check-worthiness model is unavailable ({error}); using the rules alone"
