@@ -102,10 +102,16 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+RUNTIME_VERSION = 2
+"""Bumped when :mod:`workbench.nlp.encoder` computes vectors differently from the same
+file (2: batches of equal token length, no SkipLayerNormalization fusion), so that
+vectors stored before are computed again rather than mixed with new ones."""
+
+
 def encoder_id(encoder: SentenceEncoder) -> str:
     """Names the exact encoder that made a vector: vectors of two encoders never mix."""
     digest = _file_digest(encoder.directory / "model.onnx")
-    return f"{encoder.directory.name}:{encoder.dimensions}:{digest}"
+    return f"{encoder.directory.name}:{encoder.dimensions}:{digest}:r{RUNTIME_VERSION}"
 
 
 # -- storage format -----------------------------------------------------------------------
