@@ -517,7 +517,7 @@ def _read_id_text_lines(name: str, what: str = "queries") -> list[tuple[Any, str
             row = json.loads(line)
         except json.JSONDecodeError:
             raise CliError(f"{name} line {number}: not valid JSON") from None
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+        if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
             raise CliError(f'{name} line {number}: expected an object with "id" and "text"')
         queries.append((row.get("id"), row["text"]))
     return queries

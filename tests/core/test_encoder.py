@@ -177,7 +177,12 @@ def test_score_prints_one_json_line_per_sentence(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(None, "cannot read"), ("{not json\n", "line 1: not valid JSON"), ('{"id": 1}\n', "line 1")],
+    [
+        (None, "cannot read"),
+        ("{not json\n", "line 1: not valid JSON"),
+        ('{"id": 1}\n', "line 1"),
+        ('{"id": 1, "text": "A."}\n{"text": "No id."}\n', 'line 2: expected an object with "id"'),
+    ],
 )
 def test_score_refuses_bad_input_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, message: str
