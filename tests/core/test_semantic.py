@@ -245,3 +245,13 @@ def test_a_large_index_searches_a_reduced_space_then_ranks_exactly(
     best_id, best_cosine = found[0][0]
     assert best_cosine == pytest.approx(float(queries[0] @ vectors[best_id - rows[0][0]]), abs=0.01)
     assert index.vectors([best_id])[best_id] @ vectors[best_id - rows[0][0]] > 0.99
+
+
+def test_a_claim_scores_the_same_alone_and_among_others(store: Store) -> None:
+    embed_archive(store)
+    claim = "Joblessness dropped to its lowest level ever during 2023."
+    # Sentences of the same length in word pieces would share a batch with it.
+    others = [f"Tourism climbed to its highest level ever during {year}." for year in (1990, 2001)]
+    alone = match_claims(store, [claim])[0]
+    among = match_claims(store, [*others, claim])[2]
+    assert [(m.archive.id, m.score) for m in alone] == [(m.archive.id, m.score) for m in among]
