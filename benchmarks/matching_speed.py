@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             queries += rng.sample(debates, args.queries - len(queries))
         timed_matching(store, queries, rng, sem=False)
         if not args.lexical:
-            if store.embedding_state().rows < store.archive_count():
+            if not semantic.semantic_status(store).complete:  # none yet, or another encoder's
                 started = time.perf_counter()
                 add_embeddings(store, base)
                 print(
