@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
+from PySide6.QtCore import QObject, Qt, Signal
 
 from workbench.archive import import_archive
 from workbench.errors import WorkbenchError
@@ -25,6 +25,10 @@ from workbench.store import Store
 log = logging.getLogger("ui.archive_work")
 
 TOP_MATCHES = 5
+
+_Progress = Callable[[int, int], None]
+_Work = Callable[[Store, _Progress, Callable[[], bool]], object]
+"""A run: given its connection, a progress callback and a cancel check, returns its report."""
 
 
 class ClaimMatcher(QObject):
@@ -119,71 +123,26 @@ class ClaimMatcher(QObject):
             self.matches_ready.emit(article_id, matches)
 
 
-class ArchiveImporter(QObject):
-    """Imports an archive file with progress; cancelling stores nothing."""
+class _ArchiveJob(QObject):
+    """Work on the archive in the background, one run at a time, with progress.
 
-    progressed = Signal(int, int)  # done, total
-    finished = Signal(object)  # ArchiveImportReport
-    failed = Signal(str)
-    _progress = Signal(int, int)
-    _finished = Signal(object)
-    _failed = Signal(str)
-
-    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.db_path = db_path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-import")
-        self._cancel = threading.Event()
-        queued = Qt.ConnectionType.QueuedConnection
-        self._progress.connect(self.progressed, queued)
-        self._finished.connect(self.finished, queued)
-        self._failed.connect(self.failed, queued)
-
-    def start(self, path: str) -> None:
-        self._cancel = cancel = threading.Event()
-        self._executor.submit(self._run, path, cancel)
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def shutdown(self) -> None:
-        self._cancel.set()
-        self._executor.shutdown(wait=True, cancel_futures=True)
-
-    def _run(self, path: str, cancel: threading.Event) -> None:
-        _report_work(
-            self.db_path,
-            lambda store: import_archive(
-                store,
-                path,
-                progress=lambda done, total: self._progress.emit(done, total),
-                cancel=cancel.is_set,
-            ),
-            "archive import",
-            self._finished,
-            self._failed,
-        )
-
-
-class ArchiveEmbedder(QObject):
-    """Computes the archive's missing embeddings in the background, batch by batch.
-
-    Each batch is its own transaction, so stopping (or quitting) keeps what is done;
-    :meth:`start` picks up where the last run stopped. The encoder runs on one thread,
-    leaving the other core to the UI.
+    A run gets its own database connection on a one-thread executor; its progress,
+    result or one-line problem come back through queued signals. Cancelling is checked
+    between batches; after :meth:`shutdown` nothing more is reported.
     """
 
     progressed = Signal(int, int)  # done, total
-    finished = Signal(object)  # EmbedReport
+    finished = Signal(object)  # the run's report
     failed = Signal(str)
     _progress = Signal(int, int)
     _finished = Signal(object)
     _failed = Signal(str)
 
-    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+    def __init__(self, db_path: Path, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db_path = db_path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedding")
+        self.name = name
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._cancel = threading.Event()
         self._closed = False
         self.running = False
@@ -191,14 +150,6 @@ class ArchiveEmbedder(QObject):
         self._progress.connect(self.progressed, queued)
         self._finished.connect(self._on_finished, queued)
         self._failed.connect(self._on_failed, queued)
-
-    def start(self) -> None:
-        """Embed what is missing; does nothing if a run is already under way."""
-        if self.running:
-            return
-        self.running = True
-        self._cancel = cancel = threading.Event()
-        self._executor.submit(self._run, cancel)
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -209,18 +160,26 @@ class ArchiveEmbedder(QObject):
         self._cancel.set()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
-    def _run(self, cancel: threading.Event) -> None:
-        _report_work(
-            self.db_path,
-            lambda store: embed_archive(
-                store,
-                progress=lambda done, total: self._progress.emit(done, total),
-                cancel=cancel.is_set,
-            ),
-            "embedding",
-            self._finished,
-            self._failed,
-        )
+    def _submit(self, work: _Work) -> None:
+        self.running = True
+        self._cancel = cancel = threading.Event()
+        self._executor.submit(self._run, work, cancel)
+
+    def _run(
+        self,
+        work: Callable[[Store, _Progress, Callable[[], bool]], object],
+        cancel: threading.Event,
+    ) -> None:
+        try:
+            with Store(self.db_path) as store:
+                result = work(store, self._progress.emit, cancel.is_set)
+        except WorkbenchError as exc:  # a cancel included: it says what was kept
+            self._failed.emit(str(exc))
+        except Exception as exc:
+            log.exception("%s failed", self.name)
+            self._failed.emit(f"unexpected error: {exc!r}")
+        else:
+            self._finished.emit(result)
 
     def _on_finished(self, report: object) -> None:
         self.running = False
@@ -233,21 +192,36 @@ class ArchiveEmbedder(QObject):
             self.failed.emit(message)
 
 
-def _report_work(
-    db_path: Path,
-    work: Callable[[Store], object],
-    what: str,
-    finished: SignalInstance,
-    failed: SignalInstance,
-) -> None:
-    """Run ``work`` on its own connection; its result or a one-line problem goes to a signal."""
-    try:
-        with Store(db_path) as store:
-            result = work(store)
-    except WorkbenchError as exc:  # a cancel included: it says what was kept
-        failed.emit(str(exc))
-    except Exception as exc:
-        log.exception("%s failed", what)
-        failed.emit(f"unexpected error: {exc!r}")
-    else:
-        finished.emit(result)
+class ArchiveImporter(_ArchiveJob):
+    """Imports an archive file with progress; cancelling stores nothing."""
+
+    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+        super().__init__(db_path, "archive-import", parent)
+
+    def start(self, path: str) -> None:
+        self._submit(
+            lambda store, progress, cancel: import_archive(
+                store, path, progress=progress, cancel=cancel
+            )
+        )
+
+
+class ArchiveEmbedder(_ArchiveJob):
+    """Computes the archive's missing embeddings in the background, batch by batch.
+
+    Each batch is its own transaction, so stopping (or quitting) keeps what is done;
+    :meth:`start` picks up where the last run stopped. The encoder runs on one thread,
+    leaving the other core to the UI.
+    """
+
+    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+        super().__init__(db_path, "embedding", parent)
+
+    def start(self) -> None:
+        """Embed what is missing; does nothing if a run is already under way."""
+        if not self.running:
+            self._submit(
+                lambda store, progress, cancel: embed_archive(
+                    store, progress=progress, cancel=cancel
+                )
+            )
