@@ -69,6 +69,11 @@ def features(
     return out
 
 
+def weight_vector(weights: dict[str, float], names: list[str]) -> FloatArray:
+    """``weights`` as the coefficient vector of :func:`fit`: the bias, then ``names`` in order."""
+    return np.array([weights.get("bias", 0.0)] + [weights.get(n, 0.0) for n in names])
+
+
 def fit(x: FloatArray, y: FloatArray, w_sample: FloatArray, l2: float) -> FloatArray:
     xb = np.hstack([np.ones((len(x), 1)), x])
     beta = np.zeros(xb.shape[1])
@@ -149,7 +154,7 @@ def fit_semantic(
     weights on some overlap signals (they are collinear), so it is not used.
     """
     n_lex = len(NAMES)
-    lexical = np.array([matching.WEIGHTS.get(n, 0.0) for n in NAMES])
+    lexical = weight_vector(matching.WEIGHTS, NAMES)[1:]
 
     def reduced(x: FloatArray) -> FloatArray:
         return np.hstack([(x[:, :n_lex] @ lexical)[:, None], x[:, n_lex:]])
@@ -159,13 +164,10 @@ def fit_semantic(
     weights = {"bias": gamma[0]}  # the lexical sum above leaves out WEIGHTS' own bias
     weights |= {n: gamma[1] * v for n, v in zip(NAMES, lexical, strict=True)}
     weights |= {n: g for n, g in zip(SEMANTIC_NAMES, gamma[2:], strict=True)}
-    beta = np.array([weights["bias"]] + [weights[n] for n in NAMES + SEMANTIC_NAMES])
+    beta = weight_vector(weights, NAMES + SEMANTIC_NAMES)
     free = fit(x, y, w, l2)
-    lex_only = np.concatenate([[matching.WEIGHTS["bias"]], lexical, np.zeros(len(SEMANTIC_NAMES))])
-    current = np.array(
-        [matching.SEMANTIC_WEIGHTS.get("bias", 0.0)]
-        + [matching.SEMANTIC_WEIGHTS.get(n, 0.0) for n in NAMES + SEMANTIC_NAMES]
-    )
+    lex_only = weight_vector(matching.WEIGHTS, NAMES + SEMANTIC_NAMES)
+    current = weight_vector(matching.SEMANTIC_WEIGHTS, NAMES + SEMANTIC_NAMES)
     print("SEMANTIC_WEIGHTS = {")
     for n, value in weights.items():
         print(f'    "{n}": {value:.3f},')
@@ -216,9 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     for n, b in zip(NAMES, beta[1:], strict=True):
         print(f'    "{n}": {b:.3f},')
     print("}")
-    current = np.array(
-        [matching.WEIGHTS.get("bias", 0.0)] + [matching.WEIGHTS.get(n, 0.0) for n in NAMES]
-    )
+    current = weight_vector(matching.WEIGHTS, NAMES)
     bm25_only = np.zeros(len(NAMES) + 1)
     bm25_only[1 + NAMES.index("bm25")] = 1.0
     for name in SETS:

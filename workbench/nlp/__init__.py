@@ -86,15 +86,15 @@ def load_checkworthiness_model(
     """Load the check-worthiness model from ``directory``.
 
     By default, the one trained from the user's corrections when there is one that
-    loads, else the bundled one (:func:`workbench.nlp.encoder.checkworthiness_dir`).
+    loads, else the bundled one (:func:`workbench.nlp.encoder.load_checkworthiness`).
 
     Never raises for a missing or broken model: it returns ``None`` with a status
     that explains, so the detector can go on with its rules.
     """
-    from workbench.nlp.encoder import CheckworthinessModel, ModelLoadError, checkworthiness_dir
+    from workbench.nlp.encoder import CheckworthinessModel, ModelLoadError, load_checkworthiness
 
     try:
-        model = CheckworthinessModel(directory or checkworthiness_dir())
+        model = CheckworthinessModel(directory) if directory else load_checkworthiness()
     except ModelLoadError as error:
         return None, ModelStatus(
             False, f"the check-worthiness model is unavailable ({error}); using the rules alone"

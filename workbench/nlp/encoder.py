@@ -46,6 +46,7 @@ __all__ = [
     "checkworthiness_dir",
     "encode_texts",
     "length_batches",
+    "load_checkworthiness",
     "load_tokenizer",
     "user_checkworthiness_dir",
     "user_models_dir",
@@ -264,21 +265,30 @@ def user_checkworthiness_dir() -> Path:
     return user_models_dir() / "checkworthiness"
 
 
-def checkworthiness_dir() -> Path:
+def load_checkworthiness() -> CheckworthinessModel:
     """The check-worthiness model the app uses: the user's own when it loads, else the bundled.
 
     A user model that is present but cannot be loaded (damaged, or made by an
     incompatible version) is passed over with a warning in the log; it is not deleted.
+
+    Raises:
+        ModelLoadError: the bundled model cannot be loaded either.
     """
     user = user_checkworthiness_dir()
-    if not (user / "model.onnx").exists():
-        return CHECKWORTHINESS_DIR
+    if (user / "model.onnx").exists():
+        try:
+            return CheckworthinessModel(user)
+        except ModelLoadError as error:
+            log.warning("%s; using the bundled model", error)
+    return CheckworthinessModel(CHECKWORTHINESS_DIR)
+
+
+def checkworthiness_dir() -> Path:
+    """The folder of the model :func:`load_checkworthiness` loads (the bundled one if none does)."""
     try:
-        CheckworthinessModel(user)
-    except ModelLoadError as error:
-        log.warning("%s; using the bundled model", error)
+        return load_checkworthiness().directory
+    except ModelLoadError:
         return CHECKWORTHINESS_DIR
-    return user
 
 
 def _one_line(error: BaseException) -> str:
