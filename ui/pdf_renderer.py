@@ -2,7 +2,8 @@
 
 QTextDocument lays the page out (it understands a subset of HTML and CSS), and each
 page is painted into a QPdfWriter with QPainter, with "Page N of M" in the footer.
-Text is drawn as text, so the PDF stays searchable and copyable.
+Text is drawn as text, so the PDF stays searchable and copyable. Links keep only
+http(s) targets, in :func:`~workbench.reports.model.http_url`'s encoded form.
 
 Threads: Qt supports painting onto a QPdfWriter and laying out a QTextDocument
 outside the GUI thread (as for QImage and QPrinter), so :func:`render_pdf` may run on
@@ -36,6 +37,8 @@ from PySide6.QtGui import (
     QTextDocument,
     QTextFormat,
 )
+
+from workbench.reports.model import http_url
 
 log = logging.getLogger("ui.pdf_renderer")
 
@@ -111,6 +114,7 @@ def render_pdf(html: str, /, *, title: str = "") -> bytes:
     document.setDocumentMargin(0)
     document.setDefaultFont(QFont(["DejaVu Serif", "Liberation Serif", "Times New Roman"], 10))
     document.setHtml(html)
+    _make_links_safe(document)
     _disable_ligatures(document)
 
     area = writer.pageLayout().paintRect(QPageLayout.Unit.Point)
@@ -146,6 +150,41 @@ def render_pdf(html: str, /, *, title: str = "") -> bytes:
     buffer.close()
     log.debug("rendered %d PDF pages", pages)
     return bytes(buffer.data().data())
+
+
+def _make_links_safe(document: QTextDocument) -> None:
+    """Give every link an encoded http(s) target, and make any other link plain text.
+
+    Qt copies a link's target into the PDF between ``(`` and ``)`` without escaping
+    it, so a target with ``)`` in it could end the string and add a JavaScript or
+    Launch action to the file. The report's HTML already has safe targets; this keeps
+    that true for any HTML given to the renderer. (Links within the document, ``#...``,
+    are dropped too: the PDF variant of the report has none.)
+    """
+    changes: list[tuple[int, int, QTextCharFormat]] = []
+    block = document.begin()
+    while block.isValid():
+        fragments = block.begin()
+        while not fragments.atEnd():
+            fragment = fragments.fragment()
+            fmt = fragment.charFormat()
+            href = fmt.anchorHref()
+            target = http_url(href)
+            if target != href:
+                if target:
+                    fmt.setAnchorHref(target)
+                else:
+                    fmt.clearProperty(QTextFormat.Property.AnchorHref)
+                    fmt.setAnchor(bool(fmt.anchorNames()))
+                start = fragment.position()
+                changes.append((start, start + fragment.length(), fmt))
+            fragments += 1
+        block = block.next()
+    for start, end, fmt in changes:  # after the walk: changing formats merges fragments
+        cursor = QTextCursor(document)
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        cursor.setCharFormat(fmt)
 
 
 def _disable_ligatures(document: QTextDocument) -> None:

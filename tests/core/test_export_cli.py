@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -136,6 +138,42 @@ def test_problems_are_one_line_exit_2_and_write_nothing(
     assert err.startswith("workbench: error: ") and err.count("\n") == 1
     assert message in err
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def refuse_to_replace(src: object, dst: object) -> None:
+    raise AssertionError(f"{dst} was about to be replaced")
+
+
+@pytest.mark.parametrize("target", ["fifo", "/dev/null"])
+def test_export_to_a_pipe_or_device_is_refused(
+    db: str,
+    tmp_path: Path,
+    target: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "out" / "report.html" if target == "fifo" else Path(target)
+    if target == "fifo":
+        out.parent.mkdir()
+        os.mkfifo(out)
+    monkeypatch.setattr(os, "replace", refuse_to_replace)  # /dev/null must survive a bug
+    code, _ = run("export", "1", "-f", "html", "-o", str(out), "--db", db)
+    err = capsys.readouterr().err
+    assert code == 2
+    kind = "a named pipe" if target == "fifo" else "a device"
+    assert err == f"workbench: error: cannot write {out}: it is {kind}, not a regular file\n"
+    assert stat.S_ISFIFO(out.lstat().st_mode) or stat.S_ISCHR(out.lstat().st_mode)
+    if target == "fifo":
+        assert os.listdir(out.parent) == ["report.html"]
+
+
+def test_export_over_a_private_report_keeps_it_private(db: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    out.write_text("last week's", encoding="utf-8")
+    out.chmod(0o600)
+    assert run("export", "1", "-o", str(out), "--db", db)[0] == 0
+    assert out.read_text(encoding="utf-8").startswith("*Verification report")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
 def test_settings_list_and_json(db: str) -> None:

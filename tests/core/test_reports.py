@@ -6,17 +6,22 @@ import csv
 import io
 import json
 import os
+import re
+import secrets
+import socket
+import stat
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench.errors import NotFoundError, ValidationError
-from workbench.models import ArticleDraft, DetectedClaim, Status
+from workbench.models import ArticleDraft, DetectedClaim, Evidence, Status
 from workbench.reports import (
     FORMATS,
     ClaimReviewError,
@@ -37,7 +42,7 @@ from workbench.reports.claimreview import validate_claim_reviews
 from workbench.reports.csv import neutralise_cell
 from workbench.reports.html import render_html
 from workbench.reports.markdown import escape_markdown
-from workbench.reports.model import Organisation
+from workbench.reports.model import Organisation, http_url
 from workbench.store import Store
 
 TEXT = (
@@ -55,6 +60,7 @@ SENTENCES = (
 NOTE_SCRIPT = 'Per the <script>alert("x")</script> ministry & the "agency"'
 NOTE_FORMULA = '=HYPERLINK("http://evil.example","click")'
 EVIDENCE_URL = 'https://example.org/search?q=troops&lang=en"x'
+EVIDENCE_TARGET = "https://example.org/search?q=troops&lang=en%22x"
 REVIEW_TEMPLATE = "https://checks.example.org/{article_id}/#claim-{claim_id}"
 
 
@@ -111,10 +117,12 @@ class TagCollector(HTMLParser):
         self.tags: list[str] = []
         self.text: list[str] = []
         self.hrefs: list[str] = []
+        self.attributes: set[str] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
         self.hrefs += [v or "" for k, v in attrs if k == "href"]
+        self.attributes |= {k for k, _ in attrs}
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
@@ -161,6 +169,110 @@ def test_unknown_article_is_a_clear_error(store: Store) -> None:
         build_reports(store, [99])
 
 
+# -- links ----------------------------------------------------------------------------
+
+HOSTILE_LINKS = {
+    # stored URL (evidence, or a saved page's og:url) -> the only link target for it
+    "https://x.example/)/Next<</S/JavaScript/JS(app.alert(1))>>/Z(": (
+        "https://x.example/%29/Next%3C%3C/S/JavaScript/JS%28app.alert%281%29%29%3E%3E/Z%28"
+    ),
+    "https://x.example/a>>/S/Launch/F(calc.exe)>>": (
+        "https://x.example/a%3E%3E/S/Launch/F%28calc.exe%29%3E%3E"
+    ),
+    "https://x.example/b\\)/S/SubmitForm/F(https://evil.example)": (
+        "https://x.example/b%5C%29/S/SubmitForm/F%28https://evil.example%29"
+    ),
+    "https://x.example/c\n)>>/S/GoToR/F(x.pdf)": "https://x.example/c%0A%29%3E%3E/S/GoToR/F%28x.pdf%29",
+    'https://x.example/d?q="quoted" \'single\' onmouseover="alert(1)': (
+        "https://x.example/d?q=%22quoted%22%20%27single%27%20onmouseover=%22alert%281%29"
+    ),
+    "https://bücher.example/straße?q=ü#a#b": (
+        "https://xn--bcher-kva.example/stra%C3%9Fe?q=%C3%BC#a%23b"
+    ),
+    "javascript:app.alert(1)//https://x.example/": "",
+}
+"""Shared with the PDF test (tests/ui): the same URLs must give the same targets there."""
+ARTICLE_URL = "https://news.example/a)/AA<</O<</S/ImportData/F(x)>>>>"
+ARTICLE_TARGET = "https://news.example/a%29/AA%3C%3C/O%3C%3C/S/ImportData/F%28x%29%3E%3E%3E%3E"
+ORGANISATION_URL = "https://org.example/(x)>>"
+ORGANISATION_TARGET = "https://org.example/%28x%29%3E%3E"
+
+
+def with_hostile_links(report: Report) -> Report:
+    """The report with every URL in it replaced by a hostile one."""
+    first = report.claims[0]
+    evidence = tuple(
+        Evidence(i, first.id, url, f"Source {i}", "", first.updated_at)
+        for i, url in enumerate(HOSTILE_LINKS, start=1)
+    )
+    return replace(
+        report,
+        article=replace(report.article, url=ARTICLE_URL),
+        claims=(replace(first, evidence=evidence), *report.claims[1:]),
+        organisation=replace(report.organisation, url=ORGANISATION_URL),
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "target"),
+    [
+        *HOSTILE_LINKS.items(),
+        ("https://news.example/troops?id=1&x=2", "https://news.example/troops?id=1&x=2"),
+        ("  https://x.example/a b\t ", "https://x.example/a%20b"),
+        ("HTTPS://Example.ORG:8443/p", "https://Example.ORG:8443/p"),
+        ("https://[2001:db8::1]:80/x[1]", "https://[2001:db8::1]:80/x%5B1%5D"),
+        (
+            "https://x.example/100%25/50%/%zz{}|^`",
+            "https://x.example/100%25/50%25/%25zz%7B%7D%7C%5E%60",
+        ),
+        ("https://user@name:pw@x.example/", "https://user%40name:pw@x.example/"),
+        ("https://evil.example\\@good.example/", "https://evil.example%5C@good.example/"),
+        ("https://x.example)/", "https://x.example%29/"),
+        ("https://x.example:port/", ""),
+        ("https://[not-ipv6]/", ""),
+        ("https:///path-only", ""),
+        ("https://x.example/\ud800", ""),
+        ("data:text/html,<script>", ""),
+        ("file:///etc/passwd", ""),
+        ("/relative/path", ""),
+        ("", ""),
+    ],
+)
+def test_link_targets_are_encoded_or_refused(url: str, target: str) -> None:
+    assert http_url(url) == target
+    assert http_url(target) == target  # already safe: unchanged
+
+
+RFC3986 = re.compile(r"(?:[A-Za-z0-9\-._~:/?#@!$&*+,;=]|%[0-9A-Fa-f]{2})*")
+"""RFC 3986's characters, less ( ) ' and [ ] (only in an IPv6 host), with valid escapes."""
+
+
+@settings(max_examples=200)
+@given(st.text(st.characters(codec="utf-8")))
+def test_any_text_becomes_a_safe_target_or_none(text: str) -> None:
+    for value in (text, "https://x.example/" + text, "http://" + text):
+        target = http_url(value)
+        if not target:
+            continue
+        assert target.startswith(("http://", "https://")) and urlsplit(target).hostname
+        host = urlsplit(target).netloc.rpartition("@")[2]
+        rest = target.replace(host, "", 1) if host.startswith("[") else target
+        assert RFC3986.fullmatch(rest) and rest.count("#") <= 1, target
+        assert http_url(target) == target
+
+
+@given(
+    st.text(st.characters(codec="utf-8", blacklist_characters="%?#")),
+    st.text(st.characters(codec="utf-8", blacklist_characters="%#")),
+)
+def test_paths_and_queries_survive_the_encoding(path: str, query: str) -> None:
+    target = http_url(f"https://x.example/{path}z?{query}z")
+    parts = urlsplit(target)
+    assert unquote(parts.path) == f"/{path}z"
+    assert unquote(parts.query) == f"{query}z"
+    assert parts.hostname == "x.example"
+
+
 # -- HTML -----------------------------------------------------------------------------
 
 
@@ -173,11 +285,26 @@ def test_html_escapes_every_piece_of_user_and_article_text(report: Report) -> No
     )
     assert "Troops &lt;b&gt;&amp; tanks&lt;/b&gt;" in html  # the title
     assert "Defence &lt;Minister&gt;" in html
-    assert 'href="https://example.org/search?q=troops&amp;lang=en&#34;x"' in html
+    assert 'href="https://example.org/search?q=troops&amp;lang=en%22x"' in html
     parsed = parse(html)
-    assert EVIDENCE_URL in parsed.hrefs  # the browser reads back exactly the stored URL
+    assert EVIDENCE_TARGET in parsed.hrefs  # the stored URL, encoded as a link target
+    assert EVIDENCE_URL in parsed.text  # and shown as it is
     assert NOTE_SCRIPT in "".join(parsed.text)
     assert not {"script", "img", "link", "iframe", "object", "embed"} & set(parsed.tags)
+
+
+@pytest.mark.parametrize("pdf", [False, True])
+def test_html_links_only_to_encoded_http_targets(report: Report, pdf: bool) -> None:
+    hostile = with_hostile_links(report)
+    html = render_html(hostile, pdf=pdf)
+    parsed = parse(html)
+    expected = {t for t in HOSTILE_LINKS.values() if t} | {ARTICLE_TARGET, ORGANISATION_TARGET}
+    assert {h for h in parsed.hrefs if not h.startswith("#claim-")} == expected
+    assert "" not in parsed.hrefs and not any(h.startswith("javascript") for h in parsed.hrefs)
+    assert "onmouseover" not in parsed.attributes  # no quote ended an attribute
+    shown = "".join(parsed.text)
+    for url in [*HOSTILE_LINKS, ARTICLE_URL]:
+        assert url in shown  # the stored text, as it is
 
 
 def test_html_is_self_contained_and_shows_the_summary(report: Report) -> None:
@@ -207,8 +334,16 @@ def test_markdown_escapes_user_text(report: Report) -> None:
     assert "<script>" not in md
     assert r"\<script\>" in md
     assert r"Troops \<b\>\& tanks\</b\>" in md
-    assert '[Ministry \\<statement\\>](<https://example.org/search?q=troops&lang=en"x>)' in md
+    assert "[Ministry \\<statement\\>](<https://example.org/search?q=troops&lang=en%22x>)" in md
     assert "| ✓ Verified | 1 |" in md
+
+
+def test_markdown_links_only_to_encoded_http_targets(report: Report) -> None:
+    md = render_reports([with_hostile_links(report)], "md").decode("utf-8")
+    targets = re.findall(r"\]\(<([^>]*)>\)", md)
+    assert set(targets) == {t for t in HOSTILE_LINKS.values() if t} | {ARTICLE_TARGET}
+    assert "](<javascript" not in md and "](javascript" not in md
+    assert "javascript:app.alert(1)//https://x.example/" in md  # as text
 
 
 @pytest.mark.parametrize(
@@ -226,6 +361,52 @@ def test_markdown_escapes_user_text(report: Report) -> None:
 )
 def test_escape_markdown(text: str, expected: str) -> None:
     assert escape_markdown(text) == expected
+
+
+LINE_BREAKS = ["\r", "\r\n", "\n", "\v", "\f", "\x1c", "\x85", "\u2028", "\u2029"]
+OWN_HEADINGS = re.compile(r"(# .*|## (Summary|The article|Claims)|### Claim \d+: .*)")
+
+
+def markdown_headings(md: str) -> list[str]:
+    """Every line a renderer could take for a heading: after any kind of line break,
+    in a block quote or not, indented by up to three spaces."""
+    lines = (re.sub(r"^( {0,3}>)*", "", line) for line in md.splitlines())
+    return [line.strip() for line in lines if re.match(r" {0,3}#", line)]
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["note", "claimant", "evidence title", "evidence note", "organisation", "source", "author"],
+)
+def test_no_line_break_lets_user_text_start_a_heading(report: Report, field: str) -> None:
+    hostile = "ok" + "".join(f"{brk}# Injected{brk}{brk}   ## Also" for brk in LINE_BREAKS)
+    claim = report.claims[0]
+    item = claim.evidence[0]
+    changes: dict[str, Report] = {
+        "note": replace(report, claims=(replace(claim, note=hostile), *report.claims[1:])),
+        "claimant": replace(report, claims=(replace(claim, claimant=hostile), *report.claims[1:])),
+        "evidence title": replace(
+            report,
+            claims=(replace(claim, evidence=(replace(item, title=hostile),)), *report.claims[1:]),
+        ),
+        "evidence note": replace(
+            report,
+            claims=(replace(claim, evidence=(replace(item, note=hostile),)), *report.claims[1:]),
+        ),
+        "organisation": replace(report, organisation=Organisation(name=hostile)),
+        "source": replace(report, article=replace(report.article, source=hostile)),
+        "author": replace(report, article=replace(report.article, author=hostile)),
+    }
+    md = render_reports([changes[field]], "md").decode("utf-8")
+    headings = markdown_headings(md)
+    assert all(OWN_HEADINGS.fullmatch(h) for h in headings), headings
+    assert len(headings) == 4 + len(report.claims)  # title, 3 sections, one per claim
+    assert "\\# Injected" in md  # still there, as text
+
+
+@pytest.mark.parametrize("brk", LINE_BREAKS)
+def test_escape_markdown_treats_every_line_break_alike(brk: str) -> None:
+    assert escape_markdown(f"ok{brk}# Injected{brk}- item") == "ok\\\n\\# Injected\\\n\\- item"
 
 
 # -- CSV ------------------------------------------------------------------------------
@@ -328,6 +509,27 @@ def test_claimreview_one_object_per_checked_claim(report: Report) -> None:
     claim_id = report.claims[0].id
     assert verified["url"] == f"https://checks.example.org/{report.article.id}/#claim-{claim_id}"
     validate_claim_reviews(reviews)
+
+
+def test_claimreview_urls_are_encoded_http_targets(report: Report) -> None:
+    hostile = with_hostile_links(report)
+    template = "https://checks.example/{article_id}/(#{claim_id})\n<x>"
+    hostile = replace(
+        hostile, organisation=replace(hostile.organisation, review_url_template=template)
+    )
+    reviews = json.loads(render_reports([hostile], "claimreview"))  # validated: one line each
+    assert len(reviews) == len(report.checked_claims) == 2
+    for review, claim in zip(reviews, report.checked_claims, strict=True):
+        assert review["author"]["url"] == ORGANISATION_TARGET
+        assert review["itemReviewed"]["appearance"]["url"] == ARTICLE_TARGET
+        assert review["url"] == (
+            f"https://checks.example/{report.article.id}/%28#{claim.id}%29%0A%3Cx%3E"
+        )
+    article = replace(hostile.article, url="javascript:alert(1)")
+    organisation = replace(hostile.organisation, url="javascript:alert(2)", review_url_template="")
+    (review, _) = claim_reviews(replace(hostile, article=article, organisation=organisation))
+    assert "url" not in review and "url" not in review["author"]
+    assert "appearance" not in review["itemReviewed"]
 
 
 def test_unverifiable_has_no_number(store: Store, article_id: int) -> None:
@@ -465,6 +667,137 @@ def test_atomic_write_to_a_missing_folder_is_a_clear_error(tmp_path: Path) -> No
         write_atomically(tmp_path, b"x")
 
 
+@pytest.fixture
+def umask_022() -> Any:
+    """A known umask for the test (restored after): new files are then 0644."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def refuse_to_replace(src: object, dst: object) -> None:
+    """Stands in for os.replace where a target must never be replaced (/dev/null)."""
+    raise AssertionError(f"{dst} was about to be replaced")
+
+
+def test_special_files_are_refused_and_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fifo = tmp_path / "pipe.html"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.html"
+    folder.mkdir()
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(tmp_path / "sock.html"))
+    targets = {fifo: "a named pipe", folder: "a folder", tmp_path / "sock.html": "a socket"}
+    with server:
+        for target, kind in targets.items():
+            with pytest.raises(ExportError) as caught:
+                write_atomically(target, b"report")
+            assert str(caught.value) == f"cannot write {target}: it is {kind}, not a regular file"
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and stat.S_ISSOCK(
+        os.lstat(tmp_path / "sock.html").st_mode
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.html", "pipe.html", "sock.html"]
+    monkeypatch.setattr(os, "replace", refuse_to_replace)  # even if the check went missing
+    with pytest.raises(ExportError, match=r"^cannot write /dev/null: it is a device"):
+        write_atomically("/dev/null", b"report")
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
+
+
+def test_a_device_node_is_refused(tmp_path: Path) -> None:
+    device = tmp_path / "null.pdf"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # another /dev/null
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+    with pytest.raises(ExportError, match="it is a device, not a regular file"):
+        write_atomically(device, b"report")
+    assert stat.S_ISCHR(device.lstat().st_mode)
+
+
+def test_a_replaced_file_keeps_its_permissions(tmp_path: Path, umask_022: None) -> None:
+    for mode in (0o600, 0o640, 0o444):
+        path = tmp_path / f"report-{mode:o}.html"
+        path.write_bytes(b"old")
+        path.chmod(mode)
+        write_atomically(path, b"new")
+        assert path.read_bytes() == b"new"
+        assert stat.S_IMODE(path.stat().st_mode) == mode
+    new = tmp_path / "new.html"
+    write_atomically(new, b"new")
+    assert stat.S_IMODE(new.stat().st_mode) == 0o644  # what the umask gives
+
+
+def test_a_symlink_is_replaced_never_written_through(tmp_path: Path, umask_022: None) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    private = elsewhere / "private.html"
+    private.write_bytes(b"old")
+    private.chmod(0o600)
+    os.mkfifo(elsewhere / "pipe")
+    links = {
+        "to-file.html": private,
+        "to-pipe.html": elsewhere / "pipe",
+        "to-null.html": Path("/dev/null"),
+        "to-folder.html": elsewhere,
+        "dangling.html": elsewhere / "missing",
+    }
+    for name, target in links.items():
+        (tmp_path / name).symlink_to(target)
+        write_atomically(tmp_path / name, name.encode())
+        assert not (tmp_path / name).is_symlink()
+        assert (tmp_path / name).read_bytes() == name.encode()
+    assert private.read_bytes() == b"old"
+    assert stat.S_IMODE((tmp_path / "to-file.html").stat().st_mode) == 0o600  # as its file
+    assert stat.S_IMODE((tmp_path / "to-pipe.html").stat().st_mode) == 0o644
+    assert stat.S_ISFIFO((elsewhere / "pipe").lstat().st_mode)
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["pipe", "private.html"]
+
+
+def test_temporary_names_never_collide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = iter(["same", "same", "other", "same", "third"])
+    monkeypatch.setattr(secrets, "token_hex", lambda n: next(names))
+    taken = tmp_path / ".report.html.same.part"
+    taken.write_bytes(b"another export's")  # two exports drew the same name at once
+    write_atomically(tmp_path / "report.html", b"new")
+    assert (tmp_path / "report.html").read_bytes() == b"new"
+    assert taken.read_bytes() == b"another export's"
+    taken.unlink()
+    (tmp_path / "victim").write_bytes(b"victim")
+    taken.symlink_to(tmp_path / "victim")  # a link planted where the temporary file goes
+    write_atomically(tmp_path / "report.html", b"newer")
+    assert (tmp_path / "report.html").read_bytes() == b"newer"
+    assert (tmp_path / "victim").read_bytes() == b"victim"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [taken.name, "report.html", "victim"]
+
+
+def test_a_long_file_name_is_written(tmp_path: Path) -> None:
+    path = tmp_path / ("r" * 250 + ".html")  # the temporary file's name must still fit
+    write_atomically(path, b"x")
+    assert os.listdir(tmp_path) == [path.name]
+
+
+@pytest.mark.parametrize(
+    "failure", [OSError(28, "No space left on device"), KeyboardInterrupt()], ids=repr
+)
+def test_nothing_is_left_behind_when_writing_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException
+) -> None:
+    path = tmp_path / "report.html"
+    path.write_bytes(b"old")
+    path.chmod(0o600)
+
+    def broken_fsync(fd: int) -> None:
+        raise failure
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    with pytest.raises(ExportError if isinstance(failure, OSError) else KeyboardInterrupt):
+        write_atomically(path, b"new")
+    assert os.listdir(tmp_path) == ["report.html"] and path.read_bytes() == b"old"
+
+
 # -- settings -------------------------------------------------------------------------
 
 
@@ -482,9 +815,7 @@ def test_report_settings_are_validated() -> None:
 
 # -- properties -----------------------------------------------------------------------
 
-user_text = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60
-)
+user_text = st.text(st.characters(codec="utf-8", blacklist_characters="\x00"), max_size=60)
 
 
 @settings(

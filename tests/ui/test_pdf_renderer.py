@@ -1,4 +1,5 @@
-"""The PDF report through the Qt renderer: searchable text, page numbers, any thread."""
+"""The PDF report through the Qt renderer: searchable text, page numbers, any thread,
+and links that can only be links."""
 
 from __future__ import annotations
 
@@ -7,12 +8,23 @@ import os
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 from PySide6.QtWidgets import QApplication
 
+from tests.core.test_reports import (
+    ARTICLE_TARGET,
+    ARTICLE_URL,
+    HOSTILE_LINKS,
+    ORGANISATION_TARGET,
+    with_hostile_links,
+)
+from ui.pdf_renderer import render_pdf
 from workbench.models import ArticleDraft, DetectedClaim
 from workbench.reports import build_report, load_pdf_renderer, render_reports
 from workbench.reports.model import Report
@@ -67,9 +79,9 @@ def test_pdf_has_searchable_claims_and_page_numbers(qapp: QApplication, tmp_path
         assert flat(claim.text) in everything  # no ligatures: "fiscal" is found as typed
     assert "Port figures <script>x</script> & fish" in everything  # shown as text
     assert "https://port.example/stats?y=1900&t=c" in everything
-    assert PdfReader(io.BytesIO(data)).metadata.title == (
-        "Verification report: Port traffic, fiscal year"
-    )
+    metadata = PdfReader(io.BytesIO(data)).metadata
+    assert metadata is not None
+    assert metadata.title == "Verification report: Port traffic, fiscal year"
 
 
 def test_no_text_is_drawn_twice_across_a_page_break(qapp: QApplication, tmp_path: Path) -> None:
@@ -115,3 +127,84 @@ def test_command_line_pdf_needs_no_display(tmp_path: Path, display: str | None) 
     assert done.returncode == 0, done.stderr
     assert out.read_bytes().startswith(b"%PDF-")
     assert "Page 1 of" in flat(pdf_pages(out.read_bytes())[0])
+
+
+# -- links ----------------------------------------------------------------------------
+
+FORBIDDEN_NAMES = {
+    "/JavaScript", "/JS", "/Launch", "/SubmitForm", "/GoToR", "/GoToE", "/ImportData",
+    "/ResetForm", "/Rendition", "/RichMediaExecute", "/OpenAction", "/AA", "/EmbeddedFile",
+}  # fmt: skip
+
+
+def pdf_names(obj: Any, seen: set[tuple[int, int]]) -> set[str]:
+    """Every name (as a key or a value) in the objects reachable from ``obj``."""
+    if isinstance(obj, IndirectObject):
+        key = (obj.idnum, obj.generation)
+        if key in seen:
+            return set()
+        seen.add(key)
+        return pdf_names(obj.get_object(), seen)
+    names: set[str] = set()
+    if isinstance(obj, DictionaryObject):  # streams too: their dictionary
+        for key, value in obj.items():
+            names |= {str(key)} | pdf_names(value, seen)
+    elif isinstance(obj, ArrayObject):
+        for value in obj:
+            names |= pdf_names(value, seen)
+    elif isinstance(obj, NameObject):
+        names.add(str(obj))
+    return names
+
+
+def link_targets(data: bytes) -> set[str]:
+    """The targets of the PDF's links, checking that nothing else is there.
+
+    Only /Link annotations with a /URI action; no document or page actions, no
+    JavaScript name tree; and no action name anywhere in any object of the file.
+    """
+    reader = PdfReader(io.BytesIO(data))
+    catalog = reader.trailer["/Root"].get_object()
+    assert isinstance(catalog, DictionaryObject)
+    assert "/OpenAction" not in catalog and "/AA" not in catalog
+    assert "/JavaScript" not in catalog.get("/Names", {})
+    targets = set()
+    for page in reader.pages:
+        assert "/AA" not in page
+        for ref in page.get("/Annots", []):
+            annotation = ref.get_object()
+            assert annotation["/Subtype"] == "/Link", annotation
+            action = annotation["/A"].get_object()
+            assert set(action) <= {"/Type", "/S", "/URI"}, action
+            assert action["/S"] == "/URI", action
+            targets.add(str(action["/URI"]))
+    seen: set[tuple[int, int]] = set()
+    names = pdf_names(reader.trailer, seen)
+    for generation, numbers in reader.xref.items():  # objects nothing refers to, too
+        for number in numbers:
+            names |= pdf_names(IndirectObject(number, generation, reader), seen)
+    assert not names & FORBIDDEN_NAMES
+    return targets
+
+
+def test_hostile_urls_become_plain_uri_links(qapp: QApplication, tmp_path: Path) -> None:
+    report, _ = make_report(tmp_path, paragraphs=2)
+    report = with_hostile_links(report)
+    report = replace(report, organisation=replace(report.organisation, name="Desk"))
+    data = render_reports([report], "pdf", pdf_renderer=load_pdf_renderer())
+    expected = {t for t in HOSTILE_LINKS.values() if t} | {ARTICLE_TARGET, ORGANISATION_TARGET}
+    assert link_targets(data) == expected
+    shown = "".join("".join(pdf_pages(data)).split())  # long URLs are wrapped anywhere
+    assert "javascript:app.alert(1)//https://x.example/" in shown  # shown, not linked
+    assert "https://bücher.example/straße?q=ü" in shown  # the stored text, as it is
+    assert ARTICLE_URL in shown
+
+
+def test_the_renderer_makes_any_html_link_safe(qapp: QApplication) -> None:
+    """Whatever HTML it is given: the renderer is a plug-in any caller can use."""
+    anchors = "".join(
+        f'<p><a href="{url.replace("&", "&amp;").replace(chr(34), "&quot;")}">link</a></p>'
+        for url in [*HOSTILE_LINKS, "#claim-1", "file:///etc/passwd"]
+    )
+    data = render_pdf(f"<html><body><a name='top'></a>{anchors}</body></html>", title="T")
+    assert link_targets(data) == {t for t in HOSTILE_LINKS.values() if t}

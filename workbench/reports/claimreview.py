@@ -13,8 +13,10 @@ unchecked     (no ClaimReview)
 
 "Unverifiable" says nothing about truth, so it gets no number rather than a
 misleading middle value. The claim's note, when there is one, becomes the rating's
-``ratingExplanation``. The output is validated against
-``resources/schemas/claimreview.schema.json`` before it is written.
+``ratingExplanation``. URLs are given in :func:`~workbench.reports.model.http_url`'s
+encoded form (the one every report links to), and left out when not http(s). The
+output is validated against ``resources/schemas/claimreview.schema.json`` before it
+is written.
 """
 
 from __future__ import annotations
@@ -74,12 +76,12 @@ def claim_reviews(report: Report) -> list[dict[str, Any]]:
             f"workbench settings set {SETTING_ORGANISATION} NAME"
         )
     author: dict[str, Any] = {"@type": "Organization", "name": organisation.name}
-    if http_url(organisation.url):
-        author["url"] = organisation.url
+    if organisation_url := http_url(organisation.url):
+        author["url"] = organisation_url
     article = report.article
     appearance: dict[str, Any] | None = None
-    if http_url(article.url):
-        appearance = {"@type": "CreativeWork", "url": article.url}
+    if article_url := http_url(article.url):
+        appearance = {"@type": "CreativeWork", "url": article_url}
         if article.title.strip():
             appearance["headline"] = _one_line(article.title)
         if _date(article.published):
@@ -110,9 +112,8 @@ def claim_reviews(report: Report) -> list[dict[str, Any]]:
             "datePublished": _date(claim.updated_at) or _date(report.generated_at),
             "author": author,
         }
-        url = organisation.review_url(article.id, claim.id)
-        if url and http_url(url):
-            review["url"] = url
+        if review_url := http_url(organisation.review_url(article.id, claim.id) or ""):
+            review["url"] = review_url
         reviews.append(review)
     return reviews
 

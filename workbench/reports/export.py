@@ -6,7 +6,8 @@ The desktop app's File > Export and ``workbench export`` both come through here:
     result = export_reports(store, [article_id], Path("report.pdf"), fmt="pdf")
 
 A failed export never leaves a half-written file: everything is rendered in memory
-first, then written to a temporary file beside the destination and renamed over it.
+first, then written to a temporary file beside the destination and renamed over it
+(:func:`write_atomically`, which also says what a destination may be).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import contextlib
 import logging
 import os
 import secrets
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,9 @@ from workbench.reports.pdf import PdfRenderer, write_pdf
 from workbench.store import Store
 
 log = logging.getLogger("workbench.reports")
+
+_TEMP_ATTEMPTS = 100
+"""Random temporary names tried before giving up (each collision is a 1 in 2**64 chance)."""
 
 
 def render_reports(
@@ -88,7 +93,9 @@ def export_reports(
     Args:
         store: read from only (open one per thread).
         article_ids: one id, or several for csv and json.
-        destination: the file to write (replaced if it exists).
+        destination: the file to write: replaced if it exists, keeping its
+            permissions; a symbolic link is replaced, not followed; a folder, pipe,
+            device or socket is refused.
         fmt: a key of :data:`FORMATS`.
         pdf_renderer: for ``pdf``; default the one installed with the desktop app.
         generated_at: the report time (ISO 8601); default now.
@@ -112,24 +119,33 @@ def export_reports(
 def write_atomically(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that it is either complete or untouched.
 
-    The bytes go to a temporary file in the same folder, are flushed to disk, and
-    the file is renamed over ``path``; on any failure the temporary file is removed.
+    The bytes go to a temporary file in the same folder (a new, unique name each
+    time, so two exports at once cannot collide), are flushed to disk, and the file
+    is renamed over ``path``; on any failure the temporary file is removed.
+
+    What ``path`` may be:
+
+    - nothing yet: a new file, with the permissions the umask gives;
+    - a regular file: replaced, keeping its permission bits (a private 0600 report
+      stays private);
+    - a symbolic link: the link itself is replaced by the new file, which never
+      writes through the link (to a device, a pipe or a file somewhere else); the
+      new file has the permissions of the file the link pointed to, if it pointed
+      to a regular file;
+    - anything else (a folder, a named pipe, a device such as ``/dev/null``, a
+      socket): refused, and left alone.
 
     Raises:
-        ExportError: the folder is missing or not writable, the disk is full, or
-            ``path`` is a folder.
+        ExportError: ``path`` is not a regular file or a link, the folder is missing
+            or not writable, or the disk is full.
     """
     path = Path(path)
-    if path.is_dir():
-        raise ExportError(f"cannot write {path}: it is a folder")
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
-    try:
-        # 0o666 lets the umask decide permissions, as for any file the user saves.
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    mode = _mode_to_keep(path)
+    fd, temp = _create_temp(path, mode)
     try:
         with os.fdopen(fd, "wb") as fh:
+            if mode is not None:
+                _set_mode(fh.fileno(), temp, mode)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -140,3 +156,66 @@ def write_atomically(path: str | Path, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _mode_to_keep(path: Path) -> int | None:
+    """The permission bits the new file keeps from what ``path`` is now, if any.
+
+    Raises:
+        ExportError: ``path`` is there but is neither a regular file nor a link.
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            info = os.stat(path)
+        except OSError:  # a dangling link, a loop, a folder that cannot be read
+            return None
+        return stat.S_IMODE(info.st_mode) & 0o777 if stat.S_ISREG(info.st_mode) else None
+    if stat.S_ISREG(info.st_mode):
+        # Not set-user-ID and the like: a report is never run.
+        return stat.S_IMODE(info.st_mode) & 0o777
+    kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
+    raise ExportError(f"cannot write {path}: it is {kind}, not a regular file")
+
+
+def _create_temp(path: Path, mode: int | None) -> tuple[int, Path]:
+    """Create a new, empty temporary file beside ``path``: its descriptor and name.
+
+    The name is random and the file created exclusively (``O_EXCL``, not following
+    a link), so two exports to the same place each get their own. When a mode is
+    to be kept it starts as 0600, then gets that mode; else the umask decides.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    stem = path.name[:100]  # room for the suffix within the longest file name (255)
+    for _ in range(_TEMP_ATTEMPTS):
+        temp = path.with_name(f".{stem}.{secrets.token_hex(8)}.part")
+        try:
+            # 0o666 lets the umask decide permissions, as for any file the user saves.
+            return os.open(temp, flags, 0o666 if mode is None else 0o600), temp
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    raise ExportError(f"cannot write {path}: no free temporary file name beside it")
+
+
+def _set_mode(fd: int, temp: Path, mode: int) -> None:
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:  # Windows before Python 3.13: only the read-only bit means anything there
+        os.chmod(temp, mode)

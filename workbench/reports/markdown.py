@@ -31,9 +31,14 @@ def escape_markdown(text: str) -> str:
     ``-``, ``+``, ``=``, ``>``, ``1.``) only at the start of a line, so ordinary
     prose stays readable. Line breaks become hard breaks; leading spaces (which could
     start a code block) are dropped.
+
+    Every kind of line break is one here (``\\r``, ``\\r\\n``, ``\\v``, ``\\f``, U+0085,
+    U+2028, U+2029 ...: what :meth:`str.splitlines` splits on): CommonMark ends a
+    line at a lone ``\\r`` too, so splitting on ``\\n`` only would leave a ``#`` after
+    it unescaped, at the start of a line, where it makes a heading.
     """
     lines = []
-    for raw in text.split("\n"):
+    for raw in text.splitlines():
         line = _INLINE.sub(r"\\\1", raw.strip())
         line = _LINE_START.sub(r"\\\1", line)
         line = _ORDERED.sub(r"\1\\\2", line)
@@ -44,16 +49,21 @@ def escape_markdown(text: str) -> str:
     return "\\\n".join(line or "&nbsp;" for line in lines)
 
 
-def _link_destination(url: str) -> str:
-    """A URL as a ``<...>`` link destination: only ``<``, ``>`` and ``\\`` need encoding."""
-    return "<" + url.replace("\\", "%5C").replace("<", "%3C").replace(">", "%3E") + ">"
-
-
 def _link(text: str, url: str) -> str:
-    safe = http_url(url)
-    if not safe:
+    """``[text](<target>)``, or the text alone when the URL must not be a link.
+
+    The target is :func:`http_url`'s encoded form, which has no ``<``, ``>``, ``\\``
+    or white space, so it cannot end the destination.
+    """
+    target = http_url(url)
+    if not target:
         return escape_markdown(text or url)
-    return f"[{escape_markdown(text or url)}]({_link_destination(safe)})"
+    return f"[{escape_markdown(text or url)}](<{target}>)"
+
+
+def _date(value: str | None) -> str:
+    """A timestamp for reading, escaped: one read back from a JSON file may be any text."""
+    return escape_markdown(human_date(value))
 
 
 def _segment(seg: Segment) -> str:
@@ -86,7 +96,7 @@ def render_markdown(report: Report) -> str:
     meta = [
         ("Outlet", escape_markdown(article.source)),
         ("Author", escape_markdown(article.author)),
-        ("Published", escape_markdown(human_date(article.published))),
+        ("Published", _date(article.published)),
         ("URL", _link(article.url, article.url) if article.url else ""),
     ]
     out += [f"- **{label}:** {value}" for label, value in meta if value]
@@ -98,13 +108,13 @@ def render_markdown(report: Report) -> str:
     out.append("")
     if report.checkers:
         names = ", ".join(escape_markdown(c.name) for c in report.checkers)
-        out.append(f"Checked by {names}; last change {human_date(report.last_checked_at)}.")
+        out.append(f"Checked by {names}; last change {_date(report.last_checked_at)}.")
     else:
         out.append("No claim has been checked yet.")
     by = f" by {escape_markdown(org.name)}" if org.name else ""
     out += [
         "",
-        f"Report generated {human_date(report.generated_at)}{by}.",
+        f"Report generated {_date(report.generated_at)}{by}.",
         "",
         "## The article",
         "",
@@ -136,7 +146,7 @@ def render_markdown(report: Report) -> str:
             out.append("")
         out += [
             f"*Detector score {claim.score:.2f} · claim id {claim.id} · "
-            f"last changed {human_date(claim.updated_at)}*",
+            f"last changed {_date(claim.updated_at)}*",
             "",
         ]
     return "\n".join(out)
