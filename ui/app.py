@@ -11,6 +11,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from ui.safe_text import message_box
 from workbench import __version__
 from workbench.backup import list_backups, restore_backup
 from workbench.errors import DatabaseUnusableError, WorkbenchError
@@ -23,10 +24,14 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
     """A bug in a slot: log it and say so in a dialog instead of dying silently."""
     log.error("unhandled exception", exc_info=(kind, exc, tb))
     details = "".join(traceback.format_exception(kind, exc, tb))
-    box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error", f"{kind.__name__}: {exc}")
+    box = message_box(QMessageBox.Icon.Critical, "Unexpected error", f"{kind.__name__}: {exc}")
     box.setInformativeText("Your saved work is safe. Please report this problem.")
     box.setDetailedText(details)
     box.exec()
+
+
+def _critical(title: str, message: str) -> None:
+    message_box(QMessageBox.Icon.Critical, title, message).exec()
 
 
 def create_application() -> QApplication:
@@ -57,11 +62,11 @@ def open_store_interactively(path: Path) -> Store | None:
             try:
                 result = restore_backup(path, target)
             except WorkbenchError as error:
-                QMessageBox.critical(None, "Could not restore the backup", str(error))
+                _critical("Could not restore the backup", str(error))
             else:
                 log.info("restored %s; the previous file is kept as %s", path, result.kept)
         except WorkbenchError as exc:
-            QMessageBox.critical(None, "Cannot open the database", str(exc))
+            _critical("Cannot open the database", str(exc))
             return None
 
 
@@ -97,11 +102,11 @@ def run(files: Sequence[str], db_path: Path | None = None) -> int:
         try:
             result = restore_backup(path, restore)
         except WorkbenchError as exc:
-            QMessageBox.critical(None, "Could not restore the backup", str(exc))
+            _critical("Could not restore the backup", str(exc))
         else:
-            QMessageBox.information(
-                None,
+            message_box(
+                QMessageBox.Icon.Information,
                 "Backup restored",
                 f"The database now holds the backup {restore.name}."
                 + (f"\nThe previous file is kept as {result.kept}." if result.kept else ""),
-            )
+            ).exec()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QListView, QVBoxLayout, QWidget
 
 from ui.item_models import ArchiveListModel, ItemRole
+from ui.safe_text import plain_label
 from ui.workspace import Workspace
 from workbench.models import ArchiveClaim
 
@@ -28,7 +29,7 @@ class ArchivePanel(QWidget):
         self._timer.setInterval(SEARCH_DELAY_MS)
         self._timer.timeout.connect(self._refresh_if_open)
         self.search.textChanged.connect(self._timer.start)
-        self.summary = QLabel(self)
+        self.summary = plain_label(parent=self)
         self.summary.setWordWrap(True)
         self.model = ArchiveListModel(self)
         self.view = QListView(self)

@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
 
+from ui.safe_text import tooltip
 from ui.status_style import LABELS, UNDERLINES, highlight_colour
 from ui.workspace import Workspace
 from workbench.models import Claim
@@ -283,7 +284,7 @@ class ArticleView(QTextEdit):
                     past = best.archive
                     verdict = (past.verdict or "no verdict").upper()
                     tip += f"\n◆ Checked before: {verdict} ({past.publisher or past.source})"
-                QToolTip.showText(event.globalPos(), tip, self)
+                QToolTip.showText(event.globalPos(), tooltip(tip), self)
             return True
         return super().event(event)
 

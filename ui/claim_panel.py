@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListView,
     QPlainTextEdit,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 from ui.dialogs import EvidenceDialog
 from ui.item_models import ClaimListModel, EvidenceListModel, ItemRole
 from ui.past_checks import PastChecksView
+from ui.safe_text import plain_label
 from ui.status_style import LABELS, SHORTCUT_KEYS, status_icon
 from ui.workspace import Workspace
 from workbench.models import Claim, Evidence, Status
@@ -69,11 +69,11 @@ class ClaimPanel(QWidget):
         self.claim_list.selectionModel().currentChanged.connect(self._on_claim_list_current)
 
         self.editor = QWidget(self)
-        self.claim_text = QLabel(self.editor)
+        self.claim_text = plain_label(parent=self.editor)
         self.claim_text.setObjectName("claim_text")
         self.claim_text.setWordWrap(True)
         self.claim_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.reasons = QLabel(self.editor)
+        self.reasons = plain_label(parent=self.editor)
         self.reasons.setWordWrap(True)
         self.reasons.setObjectName("claim_reasons")
 

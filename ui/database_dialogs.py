@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -54,11 +56,12 @@ class DatabaseProblemDialog(QDialog):
         self.setMinimumWidth(560)
         self.choice: tuple[str, Path] | None = None
         text = QLabel(
-            f"<p>{message}</p><p>The file has been left exactly as it was. You can restore "
-            "a backup (the current file is kept aside, never overwritten) or open another "
-            "database file.</p>",
+            f"<p>{html.escape(message)}</p><p>The file has been left exactly as it was. You can"
+            " restore a backup (the current file is kept aside, never overwritten) or open"
+            " another database file.</p>",
             self,
         )
+        text.setTextFormat(Qt.TextFormat.RichText)
         text.setWordWrap(True)
         self.backups = BackupList(backups, self)
         restore = QPushButton("Restore the selected backup", self)

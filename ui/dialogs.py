@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.safe_text import message_box, plain_label
 from workbench.errors import ValidationError
 from workbench.store import validate_url
 
@@ -40,7 +40,7 @@ class EvidenceDialog(QDialog):
         self.note.setPlaceholderText("What it shows (optional)")
         self.note.setTabChangesFocus(True)
         self.note.setMaximumHeight(90)
-        self.problem = QLabel(self)
+        self.problem = plain_label(parent=self)
         self.problem.setObjectName("problem")
         self.problem.setWordWrap(True)
         self.problem.hide()
@@ -114,12 +114,12 @@ class Messages:
 
     @classmethod
     def error(cls, parent: QWidget | None, title: str, message: str) -> None:
-        QMessageBox.warning(parent, title, message)
+        message_box(QMessageBox.Icon.Warning, title, message, parent).exec()
 
     @classmethod
     def warning(cls, parent: QWidget | None, title: str, message: str) -> QMessageBox:
         """A notice that does not wait for an answer: the work goes on behind it."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=parent)
+        box = message_box(QMessageBox.Icon.Warning, title, message, parent)
         box.setObjectName("notice")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
+from ui.safe_text import tooltip
 from ui.status_style import GLYPHS, LABELS, status_icon
 from workbench.models import ArchiveClaim, Claim, Evidence, Match
 from workbench.store import ArticleSummary
@@ -68,7 +69,7 @@ class ArticleListModel(_ListModel[ArticleSummary]):
             progress = f"{item.checked_count}/{item.claim_count} checked"
             return f"{item.title or 'Untitled'}\n{details} · {progress}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return item.title
+            return tooltip(item.title)
         return None
 
 
@@ -97,7 +98,7 @@ class ClaimListModel(_ListModel[Claim]):
             return status_icon(item.status)
         if role == Qt.ItemDataRole.ToolTipRole:
             reasons = ", ".join(item.reasons) or "no reasons recorded"
-            return f"{LABELS[item.status]} · score {item.score:.2f}\n{reasons}"
+            return tooltip(f"{LABELS[item.status]} · score {item.score:.2f}\n{reasons}")
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{LABELS[item.status]} claim: {item.text}"
         return None
@@ -111,7 +112,7 @@ class EvidenceListModel(_ListModel[Evidence]):
             first = item.title or item.url
             return f"{first}\n{item.url}" if item.title else first
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(p for p in (item.url, item.note) if p)
+            return tooltip("\n".join(p for p in (item.url, item.note) if p))
         return None
 
 
@@ -137,7 +138,7 @@ class MatchListModel(_ListModel[Match]):
             return f"{details}\n{past.text}{conflict}"
         if role == Qt.ItemDataRole.ToolTipRole:
             signals = ", ".join(f"{name} {value:.2f}" for name, value in item.signals)
-            return "\n".join(p for p in (past.title, past.url, signals) if p)
+            return tooltip("\n".join(p for p in (past.title, past.url, signals) if p))
         return None
 
 
@@ -152,5 +153,5 @@ class ArchiveListModel(_ListModel[ArchiveClaim]):
             )
             return f"{item.text}\n{details}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(p for p in (item.title, item.speaker, item.url) if p)
+            return tooltip("\n".join(p for p in (item.title, item.speaker, item.url) if p))
         return None

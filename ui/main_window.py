@@ -42,6 +42,7 @@ from ui.dialogs import Messages, ShortcutsDialog
 from ui.export_dialog import ExportDialog, ReportExporter
 from ui.library_panel import LibraryPanel
 from ui.opener import ArticleOpener
+from ui.safe_text import plain_label
 from ui.status_style import LABELS, SHORTCUT_KEYS
 from ui.store_writer import StoreWriter
 from ui.workspace import LAST_ARTICLE_KEY, LAST_CLAIM_KEY, Workspace
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         self.article_view = ArticleView(self.workspace, self)
         self.claim_panel = ClaimPanel(self.workspace, self)
         self.welcome = QLabel(WELCOME, self)
+        self.welcome.setTextFormat(Qt.TextFormat.RichText)  # fixed text, no user text in it
         self.welcome.setObjectName("welcome")
         self.welcome.setWordWrap(True)
         self.welcome.setMargin(10)
@@ -318,7 +320,8 @@ class MainWindow(QMainWindow):
 
     def import_archive(self, path: str) -> None:
         """Import an archive file in the background, with a progress dialog that can cancel."""
-        dialog = QProgressDialog(f"Importing {Path(path).name}…", "Cancel", 0, 0, self)
+        dialog = QProgressDialog("", "Cancel", 0, 0, self)
+        dialog.setLabel(plain_label(f"Importing {Path(path).name}…"))  # a file name, as text
         dialog.setWindowTitle("Import archive")
         dialog.setMinimumDuration(300)
         dialog.canceled.connect(self.importer.cancel)

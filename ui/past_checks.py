@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QListView,
     QPushButton,
     QSplitter,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.item_models import ItemRole, MatchListModel
+from ui.safe_text import plain_label
 from ui.workspace import Workspace
 from workbench.models import Claim, Match
 
@@ -73,10 +73,10 @@ def explanation_html(claim: Claim, match: Match) -> str:
     terms = ", ".join(html.escape(t.text) for t in match.shared[:12])
     if terms:
         rows.append(f"<p>Shared: {terms}</p>")
-    verdict = html.escape(past.verdict or "no verdict")
+    verdict = html.escape((past.verdict or "no verdict").upper())  # upper first: &amp; stays
     details = (past.publisher or past.source, past.speaker, past.date)
     who = html.escape(" · ".join(p for p in details if p))
-    rows.append(f"<p><b>{verdict.upper()}</b> · {who}</p>")
+    rows.append(f"<p><b>{verdict}</b> · {who}</p>")
     return "".join(rows)
 
 
@@ -99,7 +99,7 @@ class PastChecksView(QWidget):
         self.explanation = QTextBrowser(self)
         self.explanation.setObjectName("match_explanation")
         self.explanation.setOpenLinks(False)
-        self.status = QLabel(self)
+        self.status = plain_label(parent=self)
         self.status.setWordWrap(True)
         self.source = QComboBox(self)
         self.source.setObjectName("match_source")

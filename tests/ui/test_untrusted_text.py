@@ -1,0 +1,231 @@
+"""Article, archive and user text is shown as text: markup in it is never rendered.
+
+A claim holding ``<img src=...>`` or ``<font color=white>`` must show those characters,
+not load a local file or hide words. Each check asks what the user would see: the text
+as Qt displays it (rich text rendered to plain, plain text as is) must hold the markup
+verbatim.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QAbstractItemModel, QEvent, Qt, QTimer
+from PySide6.QtGui import QHelpEvent, QTextDocument
+from PySide6.QtGui import Qt as GuiQt
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QToolTip, QWidget
+from pytestqt.qtbot import QtBot
+
+from tests.ui.test_main_window import close_window, make_window
+from ui.database_dialogs import DatabaseProblemDialog
+from ui.dialogs import EvidenceDialog, Messages
+from ui.main_window import MainWindow
+from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim
+from workbench.store import Store
+
+IMG = '<img src="/tmp/x.png">'
+FONT = "<font color=white>hidden</font>"
+BOLD = "<b>bold</b>"
+LINK = '<a href="file:///etc/passwd">x</a>'
+HOSTILE = (IMG, FONT, BOLD, LINK)
+ALL = " ".join(HOSTILE)
+
+CLAIM = f"North Korea sent some 12,000 troops to Russia, the minister said {ALL}."
+TEXT = f"{CLAIM}\n\nThe weather was mild."
+PAST = f"North Korea sent 10,000 troops to Russia, Ukraine's minister said {ALL}."
+
+
+def seed(path: Path) -> None:
+    with Store(path) as store:
+        start = TEXT.index(CLAIM)
+        detected = [DetectedClaim(start, start + len(CLAIM), CLAIM, 0.8, (f"number {BOLD}",))]
+        draft = ArticleDraft(TEXT, title=f"Troops {ALL}", source=f"Outlet {BOLD}", author=FONT)
+        claim = store.add_article(draft, detected).claims[0]
+        store.update_claim(claim.id, note=f"Note {ALL}", claimant=f"Minister {ALL}")
+        store.add_evidence(
+            claim.id, f"https://evidence.example/?q={BOLD}", title=f"Source {ALL}", note=ALL
+        )
+        store.import_archive_records(
+            [
+                ArchiveRecord(
+                    text=PAST,
+                    external_id="pf-1",
+                    title=f"Troops {ALL}",
+                    verdict=f"false {BOLD}",
+                    url=f"https://factcheck.example/nk?{BOLD}",
+                    date="2024-11-01",
+                    speaker=f"Speaker {ALL}",
+                    publisher=f"Checks {ALL}",
+                )
+            ],
+            source=f"desk {BOLD}",
+        )
+
+
+def displayed(text: str, fmt: Qt.TextFormat = Qt.TextFormat.AutoText) -> str:
+    """What Qt shows for ``text`` in a label (or, at AutoText, a tooltip or message box)."""
+    rich = fmt == Qt.TextFormat.RichText or (
+        fmt == Qt.TextFormat.AutoText and GuiQt.mightBeRichText(text)
+    )
+    if not rich:
+        return text
+    doc = QTextDocument()
+    doc.setHtml(text)
+    return doc.toPlainText()
+
+
+def holds_user_text(text: str) -> bool:
+    return any(h in text or html.escape(h) in text for h in HOSTILE)
+
+
+def assert_labels_show_markup(widget: QWidget) -> list[QLabel]:
+    """Every label under ``widget`` that holds user text shows its markup verbatim."""
+    labels = [label for label in widget.findChildren(QLabel) if holds_user_text(label.text())]
+    for label in labels:
+        shown = displayed(label.text(), label.textFormat())
+        for fragment in HOSTILE:
+            if fragment in label.text() or html.escape(fragment) in label.text():
+                assert fragment in shown, (label.objectName(), label.text())
+    return labels
+
+
+def assert_tooltip_shows_markup(tip: str) -> None:
+    shown = displayed(tip)
+    for fragment in HOSTILE:
+        if fragment in tip or html.escape(fragment) in tip:
+            assert fragment in shown, tip
+
+
+def model_tooltips(model: QAbstractItemModel) -> list[str]:
+    tips = (
+        model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole) for row in range(model.rowCount())
+    )
+    return [tip for tip in tips if isinstance(tip, str) and tip]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "hostile.db"
+
+
+@pytest.fixture
+def window(qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+    errors: list[str] = []
+    monkeypatch.setattr(Messages, "error", classmethod(lambda cls, p, t, m: errors.append(m)))
+    seed(db_path)
+    win = make_window(qtbot, db_path)
+    qtbot.waitUntil(lambda: win.workspace.article is not None)
+    qtbot.waitUntil(lambda: bool(win.workspace.matches))
+    win.workspace.select_claim(win.workspace.claims[0].id)
+    yield win
+    close_window(win)
+    assert not errors
+
+
+def test_claim_panel_and_past_checks_show_markup_as_text(qtbot: QtBot, window: MainWindow) -> None:
+    panel = window.claim_panel
+    assert CLAIM in panel.claim_text.text()
+    panel.tabs.setCurrentWidget(panel.past_checks)
+    past = panel.past_checks
+    qtbot.waitUntil(lambda: past.model.rowCount() == 1)
+    past.list.setCurrentIndex(past.model.index(0, 0))
+    labels = assert_labels_show_markup(window)
+    assert panel.claim_text in labels
+    assert panel.reasons in labels
+    # The explanation is HTML built on purpose: the user text in it is escaped.
+    explanation = past.explanation.toPlainText()
+    assert PAST in explanation and CLAIM in explanation
+    assert "FALSE <B>BOLD</B>" in explanation
+    assert f"Speaker {ALL}" in explanation
+    assert "<img" not in past.explanation.toHtml()
+
+
+def test_archive_panel_shows_collection_names_as_text(window: MainWindow) -> None:
+    window.side_tabs.setCurrentWidget(window.archive)
+    window.archive.refresh()
+    assert BOLD in window.archive.summary.text()
+    assert window.archive.summary in assert_labels_show_markup(window)
+
+
+def test_tooltips_with_user_text_show_markup_as_text(window: MainWindow) -> None:
+    panel = window.claim_panel
+    window.archive.refresh()
+    tips = [
+        tip
+        for model in (
+            window.library.model,
+            panel.claim_model,
+            panel.evidence_model,
+            panel.past_checks.model,
+            window.archive.model,
+        )
+        for tip in model_tooltips(model)
+    ]
+    tips += [w.toolTip() for w in window.findChildren(QWidget) if w.toolTip()]
+    assert len([t for t in tips if holds_user_text(t)]) >= 5
+    for tip in tips:
+        assert_tooltip_shows_markup(tip)
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # offscreen: tooltip windows
+def test_article_tooltip_shows_the_past_check_as_text(window: MainWindow) -> None:
+    view = window.article_view
+    claim = window.workspace.claims[0]
+    assert view.seen_claim_ids() == [claim.id]
+    spot = view._claim_rects(claim)[0].center().toPoint()
+    local = view.viewport().mapTo(view, spot)
+    QApplication.sendEvent(view, QHelpEvent(QEvent.Type.ToolTip, local, view.mapToGlobal(local)))
+    tip = QToolTip.text()
+    assert f"Checks {ALL}" in displayed(tip)
+    assert_tooltip_shows_markup(tip)
+    QToolTip.hideText()
+
+
+def test_message_boxes_show_file_names_and_errors_as_text(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    box = Messages.warning(None, "Could not open", f"Could not open {ALL}.docx")
+    assert_labels_show_markup(box)
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    box.close()
+
+    seen: list[list[QLabel]] = []
+
+    def close_modal() -> None:
+        modal = QApplication.activeModalWidget()
+        assert isinstance(modal, QMessageBox)
+        seen.append(assert_labels_show_markup(modal))
+        modal.close()
+
+    QTimer.singleShot(0, close_modal)
+    Messages.error(None, "Could not save the change", f"database error near {ALL}")
+    assert len(seen) == 1 and len(seen[0]) == 1
+
+
+def test_dialogs_show_user_text_as_text(qtbot: QtBot) -> None:
+    problem = DatabaseProblemDialog(f"/home/me/{BOLD}/work.db is not a database {FONT}", [])
+    qtbot.addWidget(problem)
+    assert len(assert_labels_show_markup(problem)) == 1
+
+    evidence = EvidenceDialog(url=f"file:///etc/{BOLD}")
+    qtbot.addWidget(evidence)
+    evidence.accept()
+    assert evidence.problem in assert_labels_show_markup(evidence)
+
+
+def test_import_progress_shows_the_file_name_as_text(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    name = "<font color=white>hidden <b>bold <img src=x.png>.jsonl"  # no "/" in a file name
+    archive = tmp_path / name
+    archive.write_text('{"id": "a1", "text": "The moon landing was staged in 1969."}\n')
+    window.import_archive(str(archive))
+    dialog = window.import_progress
+    assert dialog is not None
+    labels = [label for label in dialog.findChildren(QLabel) if name in label.text()]
+    assert len(labels) == 1
+    assert name in displayed(labels[0].text(), labels[0].textFormat())
+    qtbot.waitUntil(lambda: window.workspace.store.archive_count() == 2, timeout=10_000)

@@ -1,0 +1,40 @@
+"""Article, archive and user text shown as text, never interpreted as HTML.
+
+Qt guesses: a ``QLabel`` left at ``AutoText``, a ``QMessageBox`` and a tooltip all render
+their text as rich text when it merely looks like HTML (``Qt::mightBeRichText``), so a
+claim holding ``<img src="/local/file.png">`` or ``<font color=white>`` would be drawn,
+not shown. Labels and message boxes that carry such text are ``Qt.PlainText``; tooltips,
+which cannot be told their format, get the text escaped inside a paragraph that keeps
+its line breaks.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+
+
+def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A label that shows ``text`` exactly as it is (and any text set on it later)."""
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    return label
+
+
+def tooltip(text: str) -> str:
+    """A tooltip that shows ``text`` exactly, line breaks included, whatever it holds."""
+    if not text:
+        return ""
+    return f'<p style="white-space:pre-wrap">{html.escape(text)}</p>'
+
+
+def message_box(
+    icon: QMessageBox.Icon, title: str, text: str, parent: QWidget | None = None
+) -> QMessageBox:
+    """A message box whose text (and informative text) is plain: it often names a file."""
+    box = QMessageBox(icon, title, text, parent=parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box
