@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.errors import ImportFormatError
 from workbench.models import ArchiveRecord, Status
+from workbench.textsafety import has_lone_surrogate
 
 if TYPE_CHECKING:
     from workbench.store import Store
@@ -45,6 +46,8 @@ MAX_TEXT_CHARS = 10_000
 FIELDS = ("id", "text", "title", "verdict", "url", "date", "speaker", "source")
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson", ".jsonlines"})
 CSV_SUFFIXES = frozenset({".csv", ".tsv"})
+TOO_DEEP = "nested too deeply"
+INVALID_UNICODE = "holds text that is not valid Unicode (a lone surrogate)"
 
 ProgressCallback = Callable[[int, int], None]
 """``progress(done, total)``: called now and then during a long operation."""
@@ -172,11 +175,16 @@ def _parse_jsonl(text: str, name: str) -> ArchiveFile:
         except json.JSONDecodeError:
             skipped.append((number, "not valid JSON"))
             continue
+        except RecursionError:
+            skipped.append((number, TOO_DEEP))
+            continue
         parsed_any = True
         try:
             records.extend(_records_from_json(obj, line=number))
         except _BadRecord as exc:
             skipped.append((number, str(exc)))
+        except RecursionError:
+            skipped.append((number, TOO_DEEP))
     if not parsed_any:
         raise ImportFormatError(f"{name} is not JSON Lines (no line is a JSON object)")
     return ArchiveFile(tuple(records), tuple(skipped), "jsonl")
@@ -196,6 +204,8 @@ def _parse_json_document(text: str, name: str) -> ArchiveFile:
         raise ImportFormatError(
             f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except RecursionError:
+        raise ImportFormatError(f"{name} is not an archive of claims: JSON {TOO_DEEP}") from None
     items = _json_items(doc)
     if items is None:
         raise ImportFormatError(
@@ -208,13 +218,15 @@ def _parse_json_document(text: str, name: str) -> ArchiveFile:
             records.extend(_records_from_json(item, line=number))
         except _BadRecord as exc:
             skipped.append((number, str(exc)))
+        except RecursionError:
+            skipped.append((number, TOO_DEEP))
     return ArchiveFile(tuple(records), tuple(skipped), "claimreview", unit="record")
 
 
 def _is_json(line: str) -> bool:
     try:
         json.loads(line)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
     return True
 
@@ -296,7 +308,14 @@ def _name(value: Any) -> str:
 # -- CSV ----------------------------------------------------------------------------------
 
 
+_CSV_FIELD_LIMIT = 2**31 - 1
+"""The csv module refuses fields over 128 kB by default and cannot go on after that; an
+oversized field is instead read whole and its record skipped as too long."""
+
+
 def _parse_csv(text: str, name: str, *, delimiter: str) -> ArchiveFile:
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
@@ -316,8 +335,11 @@ def _parse_csv(text: str, name: str, *, delimiter: str) -> ArchiveFile:
         except StopIteration:
             break
         except csv.Error as exc:
-            skipped.append((start, f"not valid CSV ({exc})"))
-            break  # the rest of the file cannot be trusted to line up
+            # The rest of the file cannot be trusted to line up: say how much is left out.
+            last = text.count("\n") + (not text.endswith("\n"))
+            rest = f"; lines {start:,} to {last:,} were not read" if last > start else ""
+            skipped.append((start, f"not valid CSV ({exc}){rest}"))
+            break
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
@@ -351,19 +373,19 @@ def _record_from_fields(obj: dict[str, Any], *, line: int) -> ArchiveRecord:
         raise _BadRecord("empty 'text'")
     if len(text) > MAX_TEXT_CHARS:
         raise _BadRecord(f"'text' is longer than {MAX_TEXT_CHARS:,} characters")
-    title = _text(obj.get("title"))
-    external_id = _text(obj.get("id"))
-    if not external_id:
-        external_id = record_key(text, title)
+    fields = {key: _text(obj.get(key)) for key in FIELDS if key != "text"}
+    if any(has_lone_surrogate(value) for value in (text, *fields.values())):
+        # JSON may spell one ("\\ud800"); SQLite cannot store it, so skip the record.
+        raise _BadRecord(INVALID_UNICODE)
     return ArchiveRecord(
         text=text,
-        external_id=external_id,
-        title=title,
-        verdict=_text(obj.get("verdict")),
-        url=_text(obj.get("url")),
-        date=parse_date(_text(obj.get("date"))),
-        speaker=_text(obj.get("speaker")),
-        publisher=_text(obj.get("source")),
+        external_id=fields["id"] or record_key(text, fields["title"]),
+        title=fields["title"],
+        verdict=fields["verdict"],
+        url=fields["url"],
+        date=parse_date(fields["date"]),
+        speaker=fields["speaker"],
+        publisher=fields["source"],
         line=line,
     )
 
@@ -482,7 +504,10 @@ def import_archive(
         ValidationError: ``source`` is empty or ``"own"`` (reserved for the user's verdicts).
     """
     path = Path(path)
-    name = (source if source is not None else path.stem).strip()
+    if source is None:
+        # A file name's undecodable bytes (lone surrogates here) cannot be stored.
+        source = path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    name = source.strip()
     parsed = read_archive(path)
     result = store.import_archive_records(
         parsed.records, source=name, progress=progress, cancel=cancel

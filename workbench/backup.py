@@ -14,14 +14,22 @@ This module speaks no SQL: :mod:`workbench.store` does.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from workbench.errors import BackupError, DatabaseLockedError, DatabaseUnusableError, StoreError
+from workbench.errors import (
+    BackupError,
+    DatabaseLockedError,
+    DatabaseUnusableError,
+    DiskFullError,
+    StoreError,
+)
 from workbench.store import check_database, copy_database, release_database, verify_database
 
 log = logging.getLogger("workbench.backup")
@@ -113,31 +121,53 @@ def create_backup(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BackupError(f"cannot create the backups folder {folder}: {exc.strerror}") from exc
-    target = folder / f"{db_path.stem}-{stamp}-{reason}.db"
-    serial = 1
-    while target.exists():
-        target = folder / f"{db_path.stem}-{stamp}.{serial}-{reason}.db"
-        serial += 1
-    partial = folder / f".{target.name}.partial"
-    partial.unlink(missing_ok=True)
+    # Unique to this process and call: two commands started at once (each making its
+    # automatic backup) never write into, or delete, each other's copy.
+    unique = f"{os.getpid()}.{secrets.token_hex(4)}"
+    partial = folder / f".{db_path.stem}-{stamp}-{reason}.{unique}.partial"
     try:
         copy_database(db_path, partial)
         verify_database(partial)
-        os.replace(partial, target)
+        target = _claim_name(partial, folder, f"{db_path.stem}-{stamp}", reason)
         _fsync_dir(folder)
     except DatabaseUnusableError as exc:
-        partial.unlink(missing_ok=True)
         raise BackupError(f"no backup was made: the copy of {db_path} failed its check") from exc
+    except DiskFullError as exc:
+        raise DiskFullError(f"no backup was made: {exc}") from exc
     except StoreError as exc:
-        partial.unlink(missing_ok=True)
         raise BackupError(f"no backup was made: {exc}") from exc
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        if exc.errno == errno.ENOSPC:
+            raise DiskFullError(f"no backup was made: the disk holding {folder} is full") from exc
         raise BackupError(f"no backup was made: {exc.strerror or exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
     log.info("backed up %s to %s", db_path, target)
     rotate_backups(db_path)
     created = datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC)
     return Backup(target, created, target.stat().st_size, reason)
+
+
+def _claim_name(partial: Path, folder: Path, stem: str, reason: str) -> Path:
+    """Give the checked copy its final name, never replacing another backup's file.
+
+    A hard link fails if the name is taken, so two backups made in the same second get
+    serial numbers instead of one replacing the other. Where the file system has no
+    hard links, the copy is renamed (the name was free a moment before).
+    """
+    serial = 0
+    while True:
+        target = folder / (f"{stem}-{reason}.db" if not serial else f"{stem}.{serial}-{reason}.db")
+        serial += 1
+        if target.exists():
+            continue
+        try:
+            os.link(partial, target)
+        except FileExistsError:
+            continue
+        except OSError:
+            os.replace(partial, target)
+        return target
 
 
 def rotate_backups(db_path: str | Path, *, keep: dict[str, int] | None = None) -> list[Path]:

@@ -8,6 +8,7 @@ desktop app through the ``workbench.frontends`` entry point.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
@@ -16,7 +17,7 @@ import textwrap
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from workbench import __version__
 from workbench.errors import DatabaseDamagedError, WorkbenchError
@@ -34,6 +35,7 @@ from workbench.reports import (
     render_reports,
 )
 from workbench.store import Store, default_db_path
+from workbench.textsafety import for_terminal, has_lone_surrogate, one_line
 
 log = logging.getLogger("workbench.cli")
 
@@ -105,6 +107,58 @@ def _claim_json(claim: Claim, *, full: bool = False) -> dict[str, Any]:
     return data
 
 
+def _tell(kind: str, message: str) -> None:
+    """``workbench: error: ...`` on stderr: one line, nothing a terminal would act on."""
+    sys.stderr.write(f"workbench: {kind}: {one_line(message)}\n")
+
+
+class _TerminalSafe(io.TextIOBase):
+    """Text output with the control characters of imported text taken out.
+
+    Article, archive and user text reaches the terminal through this: an ESC sequence
+    in a past check cannot clear the screen, retitle the window, hide text or draw a
+    link whose target differs from its text. JSON output escapes controls by itself
+    and export writes files, so neither goes through here.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(for_terminal(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+
+# Arguments that hold text to store or search, by dest, and how --help names them.
+_TEXT_ARGUMENTS = {
+    "note": "--note",
+    "claimant": "--claimant",
+    "evidence": "--evidence",
+    "text": "TEXT",
+    "search": "--search",
+    "source": "--source",
+    "key": "KEY",
+    "value": "VALUE",
+}
+
+
+def _refuse_undecodable_arguments(args: argparse.Namespace) -> None:
+    """Bytes that are not valid in the locale's encoding arrive as lone surrogates."""
+    for dest, label in _TEXT_ARGUMENTS.items():
+        value = getattr(args, dest, None)
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        flat = [x for item in items for x in (item if isinstance(item, list) else [item])]
+        if any(isinstance(x, str) and has_lone_surrogate(x) for x in flat):
+            raise CliError(f"{label} holds bytes that are not valid text in this locale's encoding")
+
+
 def _dump(data: Any, out: TextIO) -> None:
     json.dump(data, out, ensure_ascii=False, indent=2)
     out.write("\n")
@@ -132,7 +186,7 @@ def _db_path(args: argparse.Namespace) -> Path:
 def _open_store(args: argparse.Namespace) -> Store:
     store = Store(_db_path(args), auto_backup=True)
     if store.backup_problem:
-        sys.stderr.write(f"workbench: warning: {store.backup_problem}\n")
+        _tell("warning", store.backup_problem)
     return store
 
 
@@ -449,17 +503,14 @@ def _finish_embeddings(store: Store) -> int | None:
         # Every core: unlike the app, the command line has no window to keep responsive.
         encoder = SentenceEncoder(threads=min(os.cpu_count() or 1, 4))
     except ModelLoadError as exc:
-        sys.stderr.write(f"workbench: note: {exc}; matching stays lexical\n")
+        _tell("note", f"{exc}; matching stays lexical")
         return None
     bar = _ProgressBar("embedding past checks", sys.stderr)
     try:
         report = embed_archive(store, encoder, progress=bar)
     except KeyboardInterrupt:
         bar.close()
-        sys.stderr.write(
-            "workbench: embedding interrupted; what is done is kept,"
-            " `workbench embed` finishes it\n"
-        )
+        _tell("note", "embedding interrupted; what is done is kept, `workbench embed` finishes it")
         raise
     bar.close()
     if report.embedded:
@@ -517,8 +568,12 @@ def _read_id_text_lines(name: str, what: str = "queries") -> list[tuple[Any, str
             row = json.loads(line)
         except json.JSONDecodeError:
             raise CliError(f"{name} line {number}: not valid JSON") from None
+        except RecursionError:
+            raise CliError(f"{name} line {number}: JSON nested too deeply") from None
         if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
             raise CliError(f'{name} line {number}: expected an object with "id" and "text"')
+        if has_lone_surrogate(row["text"]):
+            raise CliError(f"{name} line {number}: the text is not valid Unicode (lone surrogate)")
         queries.append((row.get("id"), row["text"]))
     return queries
 
@@ -561,7 +616,7 @@ def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
     nlp = load_pipeline()
     status = model_status()
     if not status.available:
-        sys.stderr.write(f"workbench: note: {status.message}\n")
+        _tell("note", status.message)
     threshold = claim_detector(nlp).threshold
     scores = score_sentences([text for _, text in sentences], nlp=nlp)
     for (sentence_id, text), (score, _) in zip(sentences, scores, strict=True):
@@ -738,7 +793,7 @@ def _note_lexical_matching(store: Store) -> None:
     status = semantic_status(store)
     if status.total and not status.complete:
         hint = " (run `workbench embed`)" if status.available or status.embedded == 0 else ""
-        sys.stderr.write(f"workbench: note: {status.message}{hint}\n")
+        _tell("note", status.message + hint)
 
 
 def cmd_archive(args: argparse.Namespace, out: TextIO) -> int:
@@ -878,7 +933,13 @@ def build_parser() -> argparse.ArgumentParser:
         "-f", "--format", choices=list(FORMATS), help="default: from the extension of OUT"
     )
     p.add_argument(
-        "-o", "--output", metavar="OUT", required=True, help="the file to write, or - for stdout"
+        "-o",
+        "--output",
+        metavar="OUT",
+        required=True,
+        help="the file to write, or - for stdout; an existing file is replaced and keeps its"
+        " permissions, a symbolic link is replaced (not followed), a folder, pipe or device"
+        " is refused",
     )
     p.set_defaults(handler=cmd_export)
 
@@ -1017,14 +1078,17 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     args = parser.parse_args(argv)
     args.db = getattr(args, "db", None)
     stream = out or sys.stdout
+    if not getattr(args, "json", False) and args.handler is not cmd_export:
+        stream = cast(TextIO, _TerminalSafe(stream))
     try:
+        _refuse_undecodable_arguments(args)
         code: int = args.handler(args, stream)
         return code
     except WorkbenchError as exc:
-        sys.stderr.write(f"workbench: error: {exc}\n")
+        _tell("error", str(exc))
         return EXIT_ERROR
     except KeyboardInterrupt:
-        sys.stderr.write("workbench: interrupted\n")
+        _tell("error", "interrupted")
         return 130
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): not an error.
@@ -1033,9 +1097,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     except Exception as exc:
         if os.environ.get(DEBUG_ENV_VAR):
             raise
-        sys.stderr.write(
-            f"workbench: error: unexpected {type(exc).__name__}: {exc} "
-            f"(this is a bug; set {DEBUG_ENV_VAR}=1 for details)\n"
+        _tell(
+            "error",
+            f"unexpected {type(exc).__name__}: {exc} "
+            f"(this is a bug; set {DEBUG_ENV_VAR}=1 for details)",
         )
         return 1
 

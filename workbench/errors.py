@@ -52,6 +52,14 @@ class DatabaseLockedError(StoreError):
         self.path = path
 
 
+class DiskFullError(StoreError):
+    """The disk holding the database (or a backup, or an export) has no room left.
+
+    Nothing was saved; the database is as it was. Freeing space is the remedy, never
+    restoring a backup.
+    """
+
+
 class BackupError(StoreError):
     """A backup could not be made, read or restored."""
 

@@ -10,12 +10,14 @@ rather than misread.
 from __future__ import annotations
 
 import contextlib
+import errno
 import getpass
 import hashlib
 import json
 import logging
 import os
 import re
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
@@ -31,6 +33,7 @@ from workbench.errors import (
     CancelledError,
     DatabaseDamagedError,
     DatabaseLockedError,
+    DiskFullError,
     ForeignDatabaseError,
     NewerDatabaseError,
     NotFoundError,
@@ -304,29 +307,71 @@ class ImportResult:
     created: bool
 
 
-def _describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str:
-    text = str(exc)
+# SQLite's primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26
+_UNDECODABLE = "Could not decode to UTF-8"  # sqlite3's words for damaged text
+LOW_DISK_BYTES = 16 * 2**20
+"""An I/O error with less free space than this is a full disk (SQLite says "disk I/O
+error" when it cannot grow its shared-memory file, not "disk is full")."""
+
+
+def _sqlite_code(exc: sqlite3.Error) -> int:
+    return int(getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
+def disk_is_full(path: Path) -> bool:
+    """True if the file system holding ``path`` (or its nearest existing folder) is full."""
+    folder = path if path.is_dir() else path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free < LOW_DISK_BYTES
+    except OSError:
+        return False
+
+
+def full_disk_message(path: Path) -> str:
+    return f"the disk holding {path} is full; nothing was saved: free some space and try again"
+
+
+def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """The user's one-line error for an SQLite failure, classified by its result code."""
+    code = _sqlite_code(exc)
     if _is_locked(exc):
-        return f"the database {path} is locked by another program; close it and try again"
+        return DatabaseLockedError(
+            f"the database {path} is locked by another program; close it and try again",
+            path=path,
+        )
+    if code == _SQLITE_FULL or (code == _SQLITE_IOERR and disk_is_full(path)):
+        return DiskFullError(full_disk_message(path))
+    if code == _SQLITE_IOERR:
+        name = getattr(exc, "sqlite_errorname", "") or "SQLITE_IOERR"
+        return StoreError(f"the disk holding {path} failed to read or write ({name}); try again")
     if _is_damage(exc):
-        return f"{path} is not a usable workbench database (corrupt or not SQLite)"
-    if "readonly" in text or "read-only" in text:
-        return f"the database {path} is read-only"
-    if "disk" in text and "full" in text:
-        return f"the disk holding {path} is full; nothing was saved"
-    return f"database error on {path}: {text}"
+        detail = "text that is not UTF-8" if _UNDECODABLE in str(exc) else "SQLite finds it corrupt"
+        return DatabaseDamagedError(damaged_message(path, detail), path=path)
+    if code == _SQLITE_READONLY or "readonly" in str(exc) or "read-only" in str(exc):
+        return StoreError(f"the database {path} is read-only")
+    if code in (_SQLITE_CANTOPEN, _SQLITE_PERM):
+        return StoreError(f"the database {path} cannot be opened ({exc})")
+    return StoreError(f"database error on {path}: {exc}")
 
 
 def _is_locked(exc: sqlite3.Error) -> bool:
+    if _sqlite_code(exc) in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return True
     text = str(exc)
     return "locked" in text or "busy" in text
 
 
 def _is_damage(exc: sqlite3.Error) -> bool:
+    if _sqlite_code(exc) in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return True
     text = str(exc)
     return any(
         phrase in text
-        for phrase in ("not a database", "malformed", "file is encrypted", "disk I/O error")
+        for phrase in ("not a database", "malformed", "file is encrypted", _UNDECODABLE)
     )
 
 
@@ -416,6 +461,7 @@ def check_database(path: str | Path, *, thorough: bool = True) -> DatabaseCheck:
     conn: sqlite3.Connection | None = None
     try:
         conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
+        conn.text_factory = _lenient_text
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         if thorough:
@@ -425,14 +471,24 @@ def check_database(path: str | Path, *, thorough: bool = True) -> DatabaseCheck:
         else:
             rows = [("ok",)]
     except sqlite3.Error as exc:
-        if _is_locked(exc):
-            raise DatabaseLockedError(_describe_sqlite_error(path, exc), path=path) from exc
+        if _is_locked(exc) or _sqlite_code(exc) in (_SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN):
+            raise store_error(path, exc) from exc  # a problem of the disk, not of the file
         return DatabaseCheck(path, False, (str(exc),), None, size, thorough)
+    except UnicodeDecodeError:
+        # SQLite's message quoted damaged bytes (a garbled schema) that are not UTF-8.
+        problem = "its schema is damaged"
+        return DatabaseCheck(path, False, (problem,), None, size, thorough)
     finally:
         if conn is not None:
             conn.close()
-    problems = tuple(str(r[0]) for r in rows if str(r[0]) != "ok")
+    # integrity_check puts line breaks inside its messages; each problem is one line here.
+    problems = tuple(" ".join(str(r[0]).split()) for r in rows if str(r[0]) != "ok")
     return DatabaseCheck(path, not problems, problems, version, size, thorough)
+
+
+def _lenient_text(data: bytes) -> str:
+    """Text of a damaged file may not be UTF-8: show it, never fail on it."""
+    return data.decode("utf-8", "replace")
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
@@ -466,7 +522,11 @@ def copy_database(source: str | Path, target: str | Path) -> None:
             dst.close()
         target.unlink(missing_ok=True)
         if isinstance(exc, sqlite3.Error):
-            raise StoreError(_describe_sqlite_error(source, exc)) from exc
+            if _sqlite_code(exc) == _SQLITE_FULL or disk_is_full(target):
+                raise DiskFullError(f"the disk holding {target} is full") from exc
+            raise store_error(source, exc) from exc
+        if exc.errno == errno.ENOSPC:
+            raise DiskFullError(f"the disk holding {target} is full") from exc
         raise StoreError(f"cannot write {target}: {exc.strerror or exc}") from exc
     finally:
         if src is not None:
@@ -522,7 +582,7 @@ def release_database(path: str | Path) -> None:
     except sqlite3.Error as exc:
         if _is_locked(exc):
             raise DatabaseLockedError(_in_use_message(path), path=path) from exc
-        raise StoreError(_describe_sqlite_error(path, exc)) from exc
+        raise store_error(path, exc) from exc
     finally:
         if conn is not None:
             conn.close()
@@ -581,7 +641,7 @@ class Store:
         except sqlite3.Error as exc:
             if conn is not None:
                 conn.close()
-            raise StoreError(_describe_sqlite_error(self.path, exc)) from exc
+            raise store_error(self.path, exc) from exc
         except BaseException:
             if conn is not None:
                 conn.close()
@@ -630,8 +690,8 @@ class Store:
         try:
             backup_if_stale(self.path)
         except StoreError as exc:
-            self.backup_problem = str(exc)
-            log.warning("automatic backup of %s failed: %s", self.path, exc)
+            self.backup_problem = str(exc)  # the app and the CLI say it, once
+            log.info("automatic backup of %s failed: %s", self.path, exc)
 
     def _migrate(self) -> None:
         version = self.db.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -659,7 +719,7 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise StoreError(_describe_sqlite_error(self.path, exc)) from exc
+            raise store_error(self.path, exc) from exc
         try:
             yield conn
             conn.execute("COMMIT")
@@ -667,14 +727,19 @@ class Store:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
-                raise StoreError(_describe_sqlite_error(self.path, exc)) from exc
+                raise store_error(self.path, exc) from exc
+            if isinstance(exc, UnicodeEncodeError):
+                # A lone surrogate (undecodable bytes, "\\ud800" in JSON) cannot be stored.
+                raise ValidationError(
+                    "the text is not valid Unicode (it holds a lone surrogate); nothing was saved"
+                ) from exc
             raise
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         try:
             return list(self.db.conn.execute(sql, params))
         except sqlite3.Error as exc:
-            raise StoreError(_describe_sqlite_error(self.path, exc)) from exc
+            raise store_error(self.path, exc) from exc
 
     # -- articles ------------------------------------------------------------------
 
@@ -1304,7 +1369,7 @@ class Store:
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.rollback()
-            raise StoreError(_describe_sqlite_error(self.path, exc)) from exc
+            raise store_error(self.path, exc) from exc
 
     def apply_past_verdict(
         self, claim_id: int, archive_id: int, *, status: Status | str | None = None
@@ -1553,6 +1618,16 @@ def _check_span(text: str, start: int, end: int) -> None:
         )
 
 
+def _reasons(value: str) -> tuple[str, ...]:
+    """A claim's stored reasons; a damaged value shows as none rather than failing."""
+    try:
+        found = json.loads(value)
+    except (ValueError, RecursionError, TypeError):
+        log.info("a claim's reasons are damaged: %.60r", value)
+        return ()
+    return tuple(str(x) for x in found) if isinstance(found, list) else ()
+
+
 def _claim_from_row(r: sqlite3.Row, evidence: tuple[Evidence, ...]) -> Claim:
     return Claim(
         id=r["id"],
@@ -1561,7 +1636,7 @@ def _claim_from_row(r: sqlite3.Row, evidence: tuple[Evidence, ...]) -> Claim:
         end=r["end"],
         text=r["text"],
         score=r["score"],
-        reasons=tuple(json.loads(r["reasons"])),
+        reasons=_reasons(r["reasons"]),
         status=Status(r["status"]),
         note=r["note"],
         claimant=r["claimant"],

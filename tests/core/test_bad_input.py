@@ -1,0 +1,354 @@
+"""Bad input from the command line: one line on stderr, exit 2, nothing saved changed.
+
+Deep JSON, lone surrogates, oversized CSV fields, terminal escape sequences in imported
+text, a full disk, two backups at once, a damaged database's many-line SQLite messages.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.core.cli_runner import run
+from workbench.archive import INVALID_UNICODE, TOO_DEEP, read_archive
+from workbench.backup import create_backup, list_backups, verify_backup
+from workbench.errors import DiskFullError, ImportFormatError, StoreError, ValidationError
+from workbench.models import ArticleDraft, DetectedClaim
+from workbench.store import Store, store_error
+from workbench.textsafety import for_terminal, has_lone_surrogate, one_line
+
+TEXT = "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday."
+ESCAPES = (
+    "\x1b[2J\x1b[H"  # clear the screen
+    "\x1b]0;pwned\x07"  # set the window title
+    "\x1b[8mhidden\x1b[0m"  # concealed text
+    "\x1b]8;;https://evil.example/\x1b\\https://good.example/\x1b]8;;\x1b\\"  # lying link
+    "\x9b31m\u202e"  # a C1 CSI and a right-to-left override
+)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "bad.db"
+
+
+@pytest.fixture
+def claim_db(db: Path) -> Path:
+    with Store(db, user="tester") as store:
+        claim = DetectedClaim(0, len(TEXT), TEXT, 0.9, ("number",))
+        store.add_article(ArticleDraft(TEXT, title="Troops"), [claim])
+    return db
+
+
+def snapshot(path: Path) -> bytes:
+    """The database's bytes with its log folded in: what a refused command must not change."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path.read_bytes()
+
+
+def one_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert err.startswith("workbench: error: ") and err.count("\n") == 1, err
+    return err
+
+
+# -- the text helpers ----------------------------------------------------------------------
+
+
+def test_for_terminal_drops_what_a_terminal_obeys() -> None:
+    shown = for_terminal(f"a{ESCAPES}b\tc\r\nd\re\u2028f")
+    assert not any(ch in shown for ch in "\x1b\x07\x9b\u202e\r\u2028")
+    assert shown.startswith("a") and "b\tc\nd\ne\nf" in shown
+    assert for_terminal("bad \ud800") == "bad \ufffd"
+    assert one_line("two\nlines\x1b[2J") == "two lines[2J"
+    assert has_lone_surrogate("x\udcff") and not has_lone_surrogate("ok 😀")
+
+
+# -- archives --------------------------------------------------------------------------------
+
+
+def test_deeply_nested_json_is_refused_or_skipped(tmp_path: Path, db: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000, encoding="utf-8")
+    with pytest.raises(ImportFormatError, match=TOO_DEEP):
+        read_archive(deep)
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text(
+        json.dumps({"id": "1", "text": "A sound claim about 12,000 troops."})
+        + '\n{"id": "2", "text": '
+        + "[" * 100_000
+        + "\n"
+        + json.dumps({"id": "3", "text": "Another claim about 70 lawmakers."})
+        + "\n",
+        encoding="utf-8",
+    )
+    parsed = read_archive(lines)
+    assert [r.external_id for r in parsed.records] == ["1", "3"]
+    assert parsed.skipped == ((2, TOO_DEEP),)
+
+
+def test_lone_surrogate_skips_its_record_only(tmp_path: Path, db: Path) -> None:
+    path = tmp_path / "checks.jsonl"
+    path.write_text(
+        '{"id": "1", "text": "A claim about 12,000 troops."}\n'
+        '{"id": "2", "text": "bad \\ud800 text"}\n'
+        '{"id": "3", "text": "fine", "speaker": "\\udcff"}\n'
+        '{"id": "4", "text": "A claim about 70 lawmakers."}\n',
+        encoding="utf-8",
+    )
+    code, out = run("import", str(path), "--db", str(db), "--no-embed")
+    assert code == 0
+    assert out == "imported 2 claims into 'checks' (0 duplicates, 2 malformed: lines 2, 3)\n"
+    assert read_archive(path).skipped == ((2, INVALID_UNICODE), (3, INVALID_UNICODE))
+
+
+def test_oversized_csv_field_skips_one_row_not_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "checks.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "text"])
+        writer.writerow(["1", "A claim about 12,000 troops."])
+        writer.writerow(["2", "x" * 300_000])  # beyond the csv module's default field limit
+        writer.writerow(["3", "A claim about 70 lawmakers."])
+    parsed = read_archive(path)
+    assert [r.external_id for r in parsed.records] == ["1", "3"]
+    assert [line for line, _ in parsed.skipped] == [3]
+
+
+def test_broken_csv_says_which_rows_were_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "checks.csv"
+    path.write_text('id,text\n1,one claim\n2,"two"x\n3,three\n4,four\n', encoding="utf-8")
+    parsed = read_archive(path)
+    assert [r.external_id for r in parsed.records] == ["1"]
+    ((line, reason),) = parsed.skipped
+    assert line == 3 and "lines 3 to 5 were not read" in reason
+
+
+def test_deep_or_invalid_query_files_exit_2(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path / "q.jsonl"
+    deep.write_text('{"id": 1, "text": "ok"}\n' + "[" * 100_000 + "\n", encoding="utf-8")
+    surrogate = tmp_path / "s.jsonl"
+    surrogate.write_text('{"id": 1, "text": "bad \\ud800"}\n', encoding="utf-8")
+    for command in ("match", "score"):
+        flag = "--queries" if command == "match" else "--sentences"
+        code, _ = run(command, flag, str(deep), "--db", str(db))
+        assert code == 2 and "line 2: JSON nested too deeply" in one_error(capsys)
+        code, _ = run(command, flag, str(surrogate), "--db", str(db))
+        assert code == 2 and "line 1: the text is not valid Unicode" in one_error(capsys)
+
+
+# -- arguments -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["claim", "set", "1", "--note", "bad \udcff"],
+        ["claim", "set", "1", "--claimant", "\udcfe"],
+        ["claim", "set", "1", "--evidence", "https://x.example/\udcff"],
+        ["claim", "set", "1", "--evidence", "https://x.example/", "--evidence-title", "\udcff"],
+        ["match", "troops \udcff"],
+        ["settings", "set", "report.organisation", "\udcff"],
+    ],
+)
+def test_undecodable_arguments_are_refused(
+    claim_db: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(claim_db)
+    code, out = run(*argv, "--db", str(claim_db))
+    assert code == 2 and out == ""
+    assert "not valid text" in one_error(capsys)
+    assert snapshot(claim_db) == before
+
+
+def test_undecodable_bytes_from_a_real_shell(claim_db: Path, tmp_path: Path) -> None:
+    """The bytes arrive as the OS gives them, through the installed entry point."""
+    script = "import sys; from workbench.cli import main; sys.exit(main())"
+    argv = [sys.executable, "-c", script, "--db", os.fsencode(claim_db), "claim", "set", "1"]
+    result = subprocess.run(
+        [*argv, b"--note", b"caf\xe9 \xff"],
+        capture_output=True,
+        env={**os.environ, "LC_ALL": "C.UTF-8"},
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count(b"\n") == 1 and b"--note holds bytes" in result.stderr
+
+
+def test_a_store_write_of_a_lone_surrogate_changes_nothing(claim_db: Path) -> None:
+    before = snapshot(claim_db)
+    with Store(claim_db) as store, pytest.raises(ValidationError, match="not valid Unicode"):
+        store.update_claim(1, note="bad \ud800")
+    assert snapshot(claim_db) == before
+
+
+# -- the terminal ----------------------------------------------------------------------------
+
+
+def test_imported_escape_sequences_never_reach_the_terminal(tmp_path: Path, db: Path) -> None:
+    path = tmp_path / "hostile.jsonl"
+    record = {
+        "id": "e1",
+        "text": f"North Korea sent 12,000 troops {ESCAPES} to Russia.",
+        "verdict": f"false{ESCAPES}",
+        "url": "https://x.example/a",
+        "source": "S\x1b[2J",
+    }
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert run("import", str(path), "--db", str(db), "--no-embed")[0] == 0
+    outputs = [
+        run("archive", "--db", str(db), "--search", "troops")[1],
+        run("archive", "--db", str(db))[1],
+        run("match", "North Korea sent 12,000 troops to Russia", "--db", str(db))[1],
+    ]
+    for out in outputs:
+        assert "troops" in out or "hostile" in out
+        assert not any(ch in out for ch in "\x1b\x07\x9b\u202e")
+    # JSON keeps the text exactly, escaped as JSON does.
+    code, out = run("archive", "--db", str(db), "--search", "troops", "--json")
+    assert (
+        code == 0
+        and "\x1b" not in out
+        and json.loads(out)[0]["text"] == " ".join(record["text"].split())
+    )
+
+
+def test_error_messages_are_one_clean_line(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = tmp_path / "evil\x1b]0;title\x07\nname.jsonl"
+    name.write_text("{nope", encoding="utf-8")
+    code, _ = run("import", str(name), "--db", str(db))
+    assert code == 2
+    assert "\x1b" not in one_error(capsys)
+
+
+# -- the disk and the database ---------------------------------------------------------------
+
+
+def test_full_database_says_the_disk_is_full_and_keeps_what_was_saved(
+    claim_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(claim_db)
+    with Store(claim_db) as store:
+        pages = store.db.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.db.conn.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(DiskFullError, match="full; nothing was saved") as caught:
+            store.update_claim(1, note="x" * 200_000)
+    assert "restore" not in str(caught.value)
+    assert snapshot(claim_db) == before
+
+
+def test_an_io_error_on_a_nearly_full_disk_is_called_a_full_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    error = sqlite3.OperationalError("disk I/O error")
+    error.sqlite_errorcode = 4874  # type: ignore[attr-defined]  # SQLITE_IOERR_SHMSIZE
+    error.sqlite_errorname = "SQLITE_IOERR_SHMSIZE"  # type: ignore[attr-defined]
+    path = tmp_path / "w.db"
+    found = store_error(path, error)
+    assert type(found) is StoreError and "restore" not in str(found)
+    monkeypatch.setattr(
+        "workbench.store.shutil.disk_usage",
+        lambda _: type("U", (), {"free": 4096, "total": 2**30, "used": 2**30})(),
+    )
+    assert isinstance(store_error(path, error), DiskFullError)
+
+
+def _mount_tiny_disk(folder: Path) -> bool:
+    if os.geteuid() != 0:
+        return False
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+        capture_output=True,
+        check=False,
+    )
+    return result.returncode == 0
+
+
+def test_a_really_full_disk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """On a 1 MB file system (root can mount one): every command says the disk is full."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if not _mount_tiny_disk(disk):
+        pytest.skip("cannot mount a small file system here (needs root)")
+    try:
+        db = disk / "w.db"
+        with Store(db, user="tester") as store:
+            claim = DetectedClaim(0, len(TEXT), TEXT, 0.9, ("number",))
+            store.add_article(ArticleDraft(TEXT, title="Troops"), [claim])
+        filler = disk / "filler"
+        with filler.open("wb") as handle, pytest.raises(OSError):
+            while True:
+                handle.write(b"\0" * 65536)
+                handle.flush()
+        capsys.readouterr()
+        for argv in (["claim", "set", "1", "--note", "y" * 100_000], ["backup"]):
+            code, _ = run(*argv, "--db", str(db))
+            err = one_error(capsys)
+            assert code == 2 and "is full" in err and "restore" not in err
+        filler.unlink()
+        assert run("check", "--db", str(db))[0] == 0
+        with Store(db) as store:
+            assert store.claim(1).note == ""
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_two_backups_at_once_both_land(db: Path) -> None:
+    with Store(db, user="tester") as store:
+        store.add_article(ArticleDraft(TEXT, title="Troops"), [])
+    now = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
+    errors: list[BaseException] = []
+
+    def backup() -> None:
+        try:
+            create_backup(db, now=now)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=backup) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    backups = list_backups(db)
+    assert len(backups) == 4 and len({b.path for b in backups}) == 4
+    for b in backups:
+        verify_backup(b.path)
+    assert not [p for p in (db.parent / "backups").iterdir() if p.name.endswith(".partial")]
+
+
+@pytest.mark.parametrize("damage", ["pages", "schema"])
+def test_a_damaged_database_is_one_line_and_left_untouched(
+    claim_db: Path, damage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot(claim_db)  # everything in the main file
+    data = bytearray(claim_db.read_bytes())
+    if damage == "pages":
+        for offset in range(2 * 4096 + 200, len(data), 4096):  # every page after the schema
+            data[offset : offset + 64] = bytes(range(64))
+    else:  # bytes that are not UTF-8 in a table's name: SQLite quotes it in its message
+        at = data.index(b"tablesettingssettings", 100)  # the sqlite_master row of "settings"
+        data[at + 5 : at + 8] = b"\xf9\xf9\xf9"
+        data[at + 27 : at + 31] = b"\xf9\xf9\xf9\xf9"
+    claim_db.write_bytes(bytes(data))
+    before = claim_db.read_bytes()
+    for argv in (["check"], ["articles"], ["backup"], ["show", "1"]):
+        code, _ = run(*argv, "--db", str(claim_db))
+        assert code == 2 and "damaged" in one_error(capsys)
+    assert claim_db.read_bytes() == before
