@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import QLineEdit, QListView, QVBoxLayout, QWidget
 
 from ui.item_models import ArchiveListModel, ItemRole
-from ui.safe_text import plain_label
+from ui.safe_text import open_web_link, plain_label
 from ui.workspace import Workspace
 from workbench.models import ArchiveClaim
 
@@ -77,5 +76,5 @@ class ArchivePanel(QWidget):
 
     def _open(self, index: QModelIndex) -> None:
         item = index.data(ItemRole) if index.isValid() else None
-        if isinstance(item, ArchiveClaim) and item.url.startswith(("http://", "https://")):
-            QDesktopServices.openUrl(QUrl(item.url))
+        if isinstance(item, ArchiveClaim):
+            open_web_link(item.url)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from ui.dialogs import EvidenceDialog
 from ui.item_models import ClaimListModel, EvidenceListModel, ItemRole
 from ui.past_checks import PastChecksView
-from ui.safe_text import plain_label
+from ui.safe_text import open_web_link, plain_label
 from ui.status_style import LABELS, SHORTCUT_KEYS, status_icon
 from ui.workspace import Workspace
 from workbench.models import Claim, Evidence, Status
@@ -233,9 +233,7 @@ class ClaimPanel(QWidget):
             self._open_url(item.url)
 
     def _open_url(self, url: str) -> None:
-        if is_web_url(url):
-            QDesktopServices.openUrl(QUrl(url))
-        else:
+        if not open_web_link(url):
             self.error_occurred.emit(f"Only http and https links are opened: {url}")
 
     # -- drops: a link dropped on the panel becomes evidence -------------------------

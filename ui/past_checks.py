@@ -7,8 +7,8 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-from PySide6.QtCore import QModelIndex, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QShowEvent
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from ui.item_models import ItemRole, MatchListModel
-from ui.safe_text import plain_label
+from ui.safe_text import open_web_link, plain_label
 from ui.workspace import Workspace
 from workbench.models import Claim, Match
+from workbench.reports.model import http_url
 
 Span = tuple[int, int]
 
@@ -194,12 +195,12 @@ class PastChecksView(QWidget):
     def _update_buttons(self) -> None:
         match = self.current_match()
         self.apply_button.setEnabled(match is not None)
-        self.open_button.setEnabled(match is not None and match.archive.url.startswith("http"))
+        self.open_button.setEnabled(match is not None and bool(http_url(match.archive.url)))
 
     def _open_link(self, index: QModelIndex) -> None:
         item = index.data(ItemRole) if index.isValid() else None
-        if isinstance(item, Match) and item.archive.url.startswith(("http://", "https://")):
-            QDesktopServices.openUrl(QUrl(item.archive.url))
+        if isinstance(item, Match):
+            open_web_link(item.archive.url)
 
     def _on_matcher_busy(self, busy: bool) -> None:
         if busy and self.workspace.selected_claim is not None and not self.model.rowCount():

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+
+from workbench.reports.model import http_url
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -38,3 +41,16 @@ def message_box(
     box = QMessageBox(icon, title, text, parent=parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     return box
+
+
+def open_web_link(url: str) -> bool:
+    """Open an http(s) link in the browser, encoded as the reports link it.
+
+    Returns False, opening nothing, for anything else (``javascript:``, ``file:``, a
+    URL without a host): a link from an article or an archive is never run locally.
+    """
+    target = http_url(url)
+    if not target:
+        return False
+    QDesktopServices.openUrl(QUrl(target, QUrl.ParsingMode.StrictMode))
+    return True

@@ -363,11 +363,17 @@ def test_only_web_links_are_opened(
     from PySide6.QtGui import QDesktopServices
 
     opened: list[str] = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
+    monkeypatch.setattr(
+        QDesktopServices, "openUrl", lambda url: opened.append(bytes(url.toEncoded()).decode())
+    )
     window.claim_panel._open_url("javascript:alert(1)")
     window.claim_panel._open_url("file:///etc/passwd")
     window.claim_panel._open_url("https://example.org/a?b=1")
-    assert opened == ["https://example.org/a?b=1"]
+    window.claim_panel._open_url("https://x.example/)/S/Launch<</F(calc)>> q")
+    assert opened == [
+        "https://example.org/a?b=1",
+        "https://x.example/%29/S/Launch%3C%3C/F%28calc%29%3E%3E%20q",
+    ]
     assert len(errors) == 2
 
 
