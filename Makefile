@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	@# The pip that ships with the interpreter, not upgraded: what a user's plain
+	@# `pip install .` has, so a dependency it would miss fails here too.
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 

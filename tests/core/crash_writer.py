@@ -7,8 +7,9 @@ each change is committed. Forking from a warm process makes a kill cycle cost a 
 milliseconds instead of an interpreter start, so the CI test can afford 100 kills.
 
 :func:`run_kills` (used by ``tests/core/test_crash_safety.py`` and
-``benchmarks/crash_safety.py``) drives it: fork, wait a random 0-50 ms, ``SIGKILL``
-the writer, drain what it reported, then open the database and check that it opens,
+``benchmarks/crash_safety.py``) drives it: fork, wait until the writer has reported
+one to three changes and then a random 0-50 ms more, ``SIGKILL`` it, drain what it
+reported, then open the database and check that it opens,
 ``PRAGMA integrity_check`` says ok, and every reported change is there.
 """
 
@@ -182,7 +183,7 @@ class Zygote:
             if left <= 0 or not ready or (first and found):
                 return found
 
-    def expect(self, prefix: str, timeout: float = 30) -> tuple[str, list[str]]:
+    def expect(self, prefix: str | tuple[str, ...], timeout: float = 30) -> tuple[str, list[str]]:
         """Read until a line starting with ``prefix``; returns it and the lines before it."""
         deadline = time.monotonic() + timeout
         before: list[str] = []
@@ -205,6 +206,10 @@ class Zygote:
         except (OSError, subprocess.TimeoutExpired):
             self.proc.kill()
             self.proc.wait()
+
+
+_FINAL = ("saved ", "error ")
+"""Lines that end one change of the writer: committed, or failed."""
 
 
 def check_database(db: Path, reported: _Reported) -> tuple[int, list[str]]:
@@ -247,7 +252,17 @@ def run_kills(
             zygote.send(f"fork {db} {cycle} 0")
             line, before = zygote.expect("pid ")
             pid = int(line.split()[1])
-            early = before + zygote.lines(rng.uniform(0, max_delay))
+            # Kill after the writer has reported some changes (however slow the machine
+            # is), then at a random moment of the next one: what is checked is counted,
+            # never how fast it went.
+            wait_for = rng.randint(1, 3)
+            early = before
+            while sum(text.startswith(_FINAL) for text in early) < wait_for:
+                line, more = zygote.expect(_FINAL, timeout=120)
+                early += [*more, line]
+                if line.startswith("error "):
+                    break
+            early += zygote.lines(rng.uniform(0, max_delay))
             os.kill(pid, signal.SIGKILL)
             zygote.send(f"reap {pid}")
             _, rest = zygote.expect(f"exited {pid}")

@@ -24,7 +24,8 @@ def test_killed_writer_never_loses_a_reported_change(tmp_path: Path) -> None:
     assert report.kills == CI_KILLS
     assert report.changes_lost == 0
     assert report.survived == CI_KILLS
-    assert report.changes_reported > CI_KILLS  # the writer got work done between kills
+    # Each kill came after at least one reported change, all of them checked afterwards.
+    assert report.changes_reported >= CI_KILLS
 
 
 def test_two_instances_share_the_database_safely(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -55,12 +54,10 @@ def encoder() -> SentenceEncoder:
 # --- check-worthiness ------------------------------------------------------------------
 
 
-def test_checkworthiness_model_loads_fast_and_scores_the_right_way_round(
+def test_checkworthiness_model_loads_and_scores_the_right_way_round(
     model: CheckworthinessModel,
 ) -> None:
-    started = time.perf_counter()
-    CheckworthinessModel()
-    assert time.perf_counter() - started < 2.0
+    CheckworthinessModel()  # its load time: benchmarks/checkworthiness.py
     claim, thanks, question = model.probabilities(
         [CLAIM, NON_CLAIM, "What do you think we should do about it?"]
     )

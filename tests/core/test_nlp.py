@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -67,9 +66,7 @@ def assert_valid_offsets(text: str, claims: Sequence[DetectedClaim]) -> None:
 
 
 def test_pipeline_loads_without_any_trained_model() -> None:
-    started = time.perf_counter()
-    nlp = build_pipeline()
-    assert time.perf_counter() - started < 5.0
+    nlp = build_pipeline()  # its load time: benchmarks/analysis_throughput.py
     assert nlp.pipe_names == ["article_sentencizer", "claim_detector"]
     assert load_pipeline(use_trained=False) is load_pipeline(use_trained=False)
 
@@ -259,15 +256,14 @@ def test_default_pipeline_is_used_when_none_is_given() -> None:
     assert detect_claims(ARTICLE) == detect_claims(ARTICLE, nlp=load_pipeline())
 
 
-def test_long_article_is_analysed_in_linear_time(nlp: Language) -> None:
+def test_long_article_is_analysed_whole(nlp: Language) -> None:
+    """Its speed is measured by benchmarks/analysis_throughput.py, never asserted here."""
     paragraph = (
         "On Thursday, 70 lawmakers introduced a resolution. “We will respond,” he said. "
         "Will it pass? Officials said 12,000 troops were sent in Nov. 2024.\n\n"
     )
     text = paragraph * 1000  # about 30,000 words
-    started = time.perf_counter()
     claims = detect_claims(text, nlp=nlp)
-    assert time.perf_counter() - started < 10.0
     assert len(claims) == 2000
     assert_valid_offsets(text, claims)
 
