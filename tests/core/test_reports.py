@@ -474,6 +474,8 @@ def test_json_reader_is_strict(report: Report, change: Any, message: str) -> Non
 def test_json_reader_refuses_what_is_not_json() -> None:
     with pytest.raises(ReportFormatError, match="not a JSON report"):
         read_report_json(b"\x89PNG")
+    with pytest.raises(ReportFormatError, match="nested too deeply"):
+        read_report_json("[" * 100_000)
 
 
 # -- ClaimReview ----------------------------------------------------------------------

@@ -160,6 +160,8 @@ def read_report_json(data: str | bytes) -> list[Report]:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ReportFormatError(f"not a JSON report: {exc}") from None
+    except RecursionError:
+        raise ReportFormatError("not a JSON report: nested too deeply") from None
     if not isinstance(doc, dict) or "schema_version" not in doc:
         raise ReportFormatError("not a workbench JSON report (no schema_version)")
     version = doc["schema_version"]
