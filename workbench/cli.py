@@ -417,8 +417,9 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         ids = [row.id for row in store.articles()] if args.all else list(args.article_ids)
         check_article_count(spec, len(set(ids)))
         if to_stdout:
-            data = render_reports(build_reports(store, ids), spec.name)
-            out.write(data.decode("utf-8"))
+            text = render_reports(build_reports(store, ids), spec.name).decode("utf-8")
+            # On a terminal the report is shown, not saved: nothing in it may steer it.
+            out.write(for_terminal(text) if out.isatty() else text)
             return EXIT_OK
         result = export_reports(store, ids, args.output, fmt=spec.name)
     what = f"{result.articles} article{'s' if result.articles != 1 else ''}, {result.claims} claims"

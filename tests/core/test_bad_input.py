@@ -7,6 +7,7 @@ text, a full disk, two backups at once, a damaged database's many-line SQLite me
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sqlite3
@@ -21,6 +22,7 @@ import pytest
 from tests.core.cli_runner import run
 from workbench.archive import INVALID_UNICODE, TOO_DEEP, read_archive
 from workbench.backup import create_backup, list_backups, verify_backup
+from workbench.cli import main
 from workbench.errors import DiskFullError, ImportFormatError, StoreError, ValidationError
 from workbench.models import ArticleDraft, DetectedClaim
 from workbench.store import Store, store_error
@@ -352,3 +354,20 @@ def test_a_damaged_database_is_one_line_and_left_untouched(
         code, _ = run(*argv, "--db", str(claim_db))
         assert code == 2 and "damaged" in one_error(capsys)
     assert claim_db.read_bytes() == before
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv", "html", "json"])
+def test_a_report_shown_on_a_terminal_cannot_steer_it(claim_db: Path, fmt: str) -> None:
+    assert run("claim", "set", "1", "--note", f"note {ESCAPES}", "--db", str(claim_db))[0] == 0
+    terminal, piped = _Terminal(), io.StringIO()
+    assert main(["export", "1", "-f", fmt, "-o", "-", "--db", str(claim_db)], out=terminal) == 0
+    assert main(["export", "1", "-f", fmt, "-o", "-", "--db", str(claim_db)], out=piped) == 0
+    assert "note" in terminal.getvalue()
+    assert not any(ch in terminal.getvalue() for ch in "\x1b\x07\x9b\u202e")
+    if fmt in ("csv", "html"):  # a pipe or a file gets the report's exact bytes
+        assert "\x1b" in piped.getvalue()
