@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from workbench.errors import IngestError
+from workbench.ingest.assemble import MAX_ARTICLE_CHARS
 from workbench.models import ArticleDraft
 from workbench.nlp import detect_claims
 from workbench.store import ImportResult, Store
@@ -22,11 +24,20 @@ def analyze_article(
 
     Detection runs before the write, so the database only ever sees a whole article
     with all its claims, or nothing.
+
+    Raises:
+        IngestError: The text is longer than the readers accept (a draft built by hand);
+            spaCy would fail on it or take minutes.
     """
     existing = store.find_article(draft.text)
     if existing is not None:
         log.info("article %d is already stored; not analysed again", existing)
         return ImportResult(store.article(existing), tuple(store.claims(existing)), False)
+    if len(draft.text) > MAX_ARTICLE_CHARS:
+        raise IngestError(
+            f"the article is too long ({len(draft.text):,} characters; "
+            f"the limit is {MAX_ARTICLE_CHARS:,})"
+        )
     claims = detect_claims(draft.text, nlp=nlp)
     return store.add_article(draft, claims)
 

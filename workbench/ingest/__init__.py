@@ -12,11 +12,21 @@ Contract (implemented by the submodules):
 
 All raise :class:`workbench.errors.IngestError` with a one-line message for missing,
 empty, binary, truncated, oversized or malformed input, never another exception.
+Files over ``MAX_FILE_BYTES`` and articles over ``MAX_ARTICLE_CHARS`` characters are
+refused, so any article they return can be analysed.
 """
 
 from __future__ import annotations
 
+from workbench.ingest.assemble import MAX_ARTICLE_CHARS
 from workbench.ingest.chrome import strip_page_chrome
 from workbench.ingest.dispatch import MAX_FILE_BYTES, read_bytes, read_path, read_text
 
-__all__ = ["MAX_FILE_BYTES", "read_bytes", "read_path", "read_text", "strip_page_chrome"]
+__all__ = [
+    "MAX_ARTICLE_CHARS",
+    "MAX_FILE_BYTES",
+    "read_bytes",
+    "read_path",
+    "read_text",
+    "strip_page_chrome",
+]

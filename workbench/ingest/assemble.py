@@ -16,6 +16,15 @@ from workbench.ingest.chrome import strip_page_chrome
 from workbench.ingest.normalize import clean_line, join_paragraphs
 from workbench.models import ArticleDraft
 
+MAX_ARTICLE_CHARS = 1_000_000
+"""Longer article texts are refused, whatever the format: about 160,000 words, a book.
+
+It is spaCy's own default ``nlp.max_length``, the length its trained parser and entity
+recogniser are sized for; :func:`workbench.nlp.build_pipeline` makes every pipeline
+accept at least this. Analysing that much takes about 15 s with the check-worthiness
+model. Plain text is checked before it is split into paragraphs, every format again on
+the article text that would be analysed.
+"""
 MAX_TITLE_CHARS = 150
 """A first paragraph longer than this is text, not a headline."""
 FALLBACK_TITLE_CHARS = 80
@@ -94,7 +103,7 @@ def assemble_draft(
             the title (and out of the body).
 
     Raises:
-        IngestError: No article text is left.
+        IngestError: No article text is left, or too much (:data:`MAX_ARTICLE_CHARS`).
     """
     body = strip_page_chrome(paragraphs)
     title = clean_line(title)
@@ -113,6 +122,7 @@ def assemble_draft(
     text = join_paragraphs(body)
     if not text:
         raise info.error("has no article text")
+    check_length(text, info=info)
     return ArticleDraft(
         text=text,
         title=title or fallback_title(info, body),
@@ -122,6 +132,18 @@ def assemble_draft(
         published=published,
         origin=info.origin,
     )
+
+
+def check_length(text: str, *, info: InputInfo) -> None:
+    """Refuse ``text`` longer than :data:`MAX_ARTICLE_CHARS`, before any work is spent on it.
+
+    Raises:
+        IngestError: The text is too long.
+    """
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise info.error(
+            f"is too long ({len(text):,} characters; the limit is {MAX_ARTICLE_CHARS:,})"
+        )
 
 
 def looks_like_title(paragraph: str) -> bool:

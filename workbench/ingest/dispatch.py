@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from workbench.errors import IngestError
-from workbench.ingest.assemble import InputInfo
+from workbench.ingest.assemble import InputInfo, check_length
 from workbench.ingest.decode import decode_text
 from workbench.ingest.docx import read_docx
 from workbench.ingest.html import decode_html, looks_like_html, read_html
@@ -101,6 +101,7 @@ def read_text(text: str, *, origin: str = CLIPBOARD_ORIGIN) -> ArticleDraft:
         raise info.error("is empty")
     if looks_like_html(text):
         return read_html(text, info=info)
+    check_length(text, info=info)
     return read_plain_text(text, info=info)
 
 
@@ -134,6 +135,10 @@ def _read_data(data: bytes, info: InputInfo, *, extension: str = "") -> ArticleD
     log.debug("reading %s as %s", info.label, fmt)
     if fmt is Format.HTML:
         return read_html(text, info=info)
+    # Refused before it is split into paragraphs: that takes seconds and hundreds of MB
+    # for text of the size MAX_FILE_BYTES lets in. A web page is mostly markup, so it is
+    # measured once its article is out (in assemble_draft), as every format is.
+    check_length(text, info=info)
     if fmt is Format.MARKDOWN:
         return read_markdown(text, info=info)
     return read_plain_text(text, info=info)

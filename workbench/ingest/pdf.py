@@ -18,6 +18,8 @@ from itertools import pairwise
 from typing import Any, NamedTuple
 
 from pypdf import PasswordType, PdfReader
+from pypdf.errors import DependencyError
+from pypdf.generic import DictionaryObject
 
 from workbench.errors import IngestError
 from workbench.ingest.assemble import InputInfo, assemble_draft
@@ -45,6 +47,10 @@ RAGGED = 0.85
 """Character counts only approximate widths in proportional fonts: be careful with fits."""
 
 NOT_PDF = "is not a valid PDF file"
+# A dependency, so only a broken installation lacks it; the file itself is fine.
+NEEDS_CRYPTOGRAPHY = (
+    "is encrypted with AES, which needs the cryptography package (reinstall the workbench)"
+)
 _PAGE_NUMBER = re.compile(
     r"(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—]", re.IGNORECASE
 )
@@ -70,17 +76,26 @@ def read_pdf(data: bytes, *, info: InputInfo) -> ArticleDraft:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             _decrypt(reader, info)
+        # Listing the pages walks the whole page tree (up to a minute for 100,000 pages), so
+        # the count the tree declares is checked first; the real one is checked after.
+        declared = _declared_page_count(reader)
+        if declared is not None and declared > MAX_PAGES:
+            raise _too_long(declared, info)
         count = len(reader.pages)
     except IngestError:
         raise
+    except DependencyError as exc:  # AES without the cryptography package
+        raise info.error(NEEDS_CRYPTOGRAPHY) from exc
     except Exception as exc:  # pypdf raises many kinds on a damaged file
         raise info.error(f"{NOT_PDF} (it is damaged)") from exc
     if count > MAX_PAGES:
-        raise info.error(f"has {count:,} pages; at most {MAX_PAGES:,} can be read")
+        raise _too_long(count, info)
     pages: list[list[_Line]] = []
     for number in range(count):
         try:
             pages.append(_page_lines(reader.pages[number]))
+        except DependencyError as exc:  # AES-128 streams: the password check needs no AES
+            raise info.error(NEEDS_CRYPTOGRAPHY) from exc
         except Exception as exc:  # a damaged content stream or font
             raise info.error(f"cannot be read: page {number + 1} is damaged") from exc
     if not any(pages):
@@ -92,13 +107,41 @@ def read_pdf(data: bytes, *, info: InputInfo) -> ArticleDraft:
 
 
 def _decrypt(reader: PdfReader, info: InputInfo) -> None:
-    """Open a PDF that is encrypted with an empty password, as many are."""
+    """Open a PDF that is encrypted with an empty password, as many are.
+
+    Such a file has only an owner password, which restricts printing or copying but
+    not reading.
+    """
     try:
         result = reader.decrypt("")
-    except Exception as exc:  # unsupported algorithm, missing crypto library
+    except DependencyError as exc:
+        raise info.error(NEEDS_CRYPTOGRAPHY) from exc
+    except Exception as exc:  # an unsupported algorithm
         raise info.error("is encrypted and cannot be opened") from exc
     if result == PasswordType.NOT_DECRYPTED:
         raise info.error("is password-protected")
+
+
+def _declared_page_count(reader: PdfReader) -> int | None:
+    """The ``/Count`` of the page tree's root, read without walking the tree.
+
+    None when it is missing or not a count; the page list then says how many there are.
+    """
+    try:
+        tree = reader.root_object.get("/Pages")
+        tree = tree.get_object() if tree is not None else None
+        count = tree.get("/Count") if isinstance(tree, DictionaryObject) else None
+        count = count.get_object() if count is not None else None
+    except Exception:  # not a dictionary, a dangling or looping reference
+        log.debug("no usable page count in the page tree", exc_info=True)
+        return None
+    if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+        return int(count)
+    return None
+
+
+def _too_long(count: int, info: InputInfo) -> IngestError:
+    return info.error(f"has {count:,} pages; at most {MAX_PAGES:,} can be read")
 
 
 def _page_lines(page: Any) -> list[_Line]:

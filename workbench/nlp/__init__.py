@@ -61,7 +61,11 @@ TRAINED_PIPELINES = ("en_core_web_sm", "en_core_web_md", "en_core_web_lg")
 
 _UNNEEDED_COMPONENTS = ["lemmatizer", "textcat", "textcat_multilabel", "senter", "entity_linker"]
 _MAX_LENGTH = 20_000_000
-"""Articles are tokenised only, so the blank pipeline can take far more than spaCy's 1M default."""
+"""Articles are tokenised only, so the blank pipeline can take far more than spaCy's 1M default.
+
+Every pipeline takes at least :data:`workbench.ingest.MAX_ARTICLE_CHARS`, the longest
+article the readers return, so no article they accept fails in spaCy.
+"""
 
 
 def installed_trained_pipeline() -> str | None:
@@ -143,6 +147,7 @@ def build_pipeline(base: str | None = None, *, use_model: bool = True) -> Langua
     """
     import spacy
 
+    from workbench.ingest.assemble import MAX_ARTICLE_CHARS
     from workbench.nlp import detector as _detector
     from workbench.nlp import sentences as _sentences
 
@@ -155,6 +160,7 @@ def build_pipeline(base: str | None = None, *, use_model: bool = True) -> Langua
         nlp = spacy.load(base, exclude=_UNNEEDED_COMPONENTS)
         first = "parser" if "parser" in nlp.pipe_names else None
         nlp.add_pipe("article_sentencizer", before=first, first=first is None)
+    nlp.max_length = max(nlp.max_length, MAX_ARTICLE_CHARS)
     nlp.add_pipe("claim_detector")
     if use_model:
         detector = claim_detector(nlp)

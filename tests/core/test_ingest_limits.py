@@ -1,0 +1,304 @@
+"""Inputs too big to be an article are refused in one line, before the expensive work.
+
+Each limit is tested with a small input and the limit lowered, plus once at its real
+value where that is cheap, so the suite stays fast. Nothing here measures time: a limit
+that holds is shown by what never runs (spies on the expensive step) or by the message.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import docx
+import pytest
+import spacy
+from docx.text.paragraph import Paragraph
+from pypdf import PdfReader
+
+from tests.core.test_ingest import PARAGRAPHS, PDF_LINES, make_pdf, text_page
+from workbench.analysis import analyze_article
+from workbench.errors import IngestError
+from workbench.ingest import MAX_ARTICLE_CHARS, MAX_FILE_BYTES, read_bytes, read_text
+from workbench.ingest import assemble as assemble_module
+from workbench.ingest import docx as docx_reader
+from workbench.ingest import pdf as pdf_reader
+from workbench.models import ArticleDraft
+from workbench.nlp import build_pipeline
+from workbench.store import Store
+
+
+def refusal(data: bytes, name: str) -> str:
+    with pytest.raises(IngestError) as caught:
+        read_bytes(data, name=name)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+# -- characters -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limit_100(monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(assemble_module, "MAX_ARTICLE_CHARS", 100)
+    return 100
+
+
+def test_the_limit_is_well_under_what_the_files_let_in() -> None:
+    """A file under the byte limit can hold 50 times the characters an article may have."""
+    assert MAX_ARTICLE_CHARS * 10 < MAX_FILE_BYTES
+    assert MAX_ARTICLE_CHARS >= 100_000  # the longest news features are some 50,000
+
+
+def test_one_line_text_over_the_limit_is_refused(limit_100: int) -> None:
+    text = "x" * 150
+    message = "long.txt is too long (150 characters; the limit is 100)"
+    assert refusal(text.encode(), "long.txt") == message
+    assert refusal(text.encode(), "long.md") == message.replace(".txt", ".md")
+    with pytest.raises(IngestError, match=r"^the pasted text is too long \(150 characters; "):
+        read_text(text)
+    assert read_text("x" * 100).text == "x" * 100
+
+
+def test_every_format_measures_the_article_it_read(limit_100: int) -> None:
+    """Markup is not counted: a page of 2,000 characters with a short article is read."""
+    article = " ".join(PARAGRAPHS)
+    page = f"<html><head><title>T</title><script>{'x' * 2000}</script></head><body><p>Hi.</p>"
+    assert read_text(page).text == "Hi."
+    html = f"<html><body><p>{article}</p></body></html>"
+    expected = f"is too long ({len(article):,} characters; the limit is 100)"
+    assert refusal(html.encode(), "a.html") == f"a.html {expected}"
+    with pytest.raises(IngestError, match=r"^the pasted text is too long \("):
+        read_text(html)
+    document = docx.Document()
+    document.add_paragraph(article)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert refusal(buffer.getvalue(), "a.docx") == f"a.docx {expected}"
+    pdf = make_pdf([text_page([*PDF_LINES])])
+    assert refusal(pdf, "a.pdf").startswith("a.pdf is too long (")
+
+
+def test_text_over_the_real_limit_is_refused_before_it_is_split(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The issue's 49 MB one-line file, scaled down: refused without being worked on."""
+
+    def not_split(*_: object, **__: object) -> list[str]:
+        raise AssertionError("the text was split into paragraphs")
+
+    monkeypatch.setattr("workbench.ingest.text.split_paragraphs", not_split)
+    data = b"a" * (MAX_ARTICLE_CHARS + 1)
+    assert refusal(data, "big.txt") == (
+        f"big.txt is too long ({MAX_ARTICLE_CHARS + 1:,} characters; "
+        f"the limit is {MAX_ARTICLE_CHARS:,})"
+    )
+
+
+def test_text_at_the_real_limit_is_read() -> None:
+    assert len(read_bytes(b"a" * MAX_ARTICLE_CHARS, name="big.txt").text) == MAX_ARTICLE_CHARS
+
+
+def test_every_pipeline_takes_the_longest_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    """spaCy refuses longer texts (nlp.max_length); a trained pipeline keeps its 1M default."""
+    assert build_pipeline(use_model=False).max_length >= MAX_ARTICLE_CHARS
+    monkeypatch.setattr(assemble_module, "MAX_ARTICLE_CHARS", 30_000_000)
+    assert build_pipeline(use_model=False).max_length >= 30_000_000
+    monkeypatch.setattr(spacy, "load", lambda name, **_: spacy.blank("en"))
+    assert spacy.blank("en").max_length < 30_000_000  # what a trained pipeline has
+    assert build_pipeline("en_core_web_sm", use_model=False).max_length >= 30_000_000
+
+
+def test_analysis_refuses_a_draft_over_the_limit(tmp_path: Path) -> None:
+    """A draft built by hand gets the readers' message, not spaCy's ValueError."""
+    draft = ArticleDraft(text="a" * (MAX_ARTICLE_CHARS + 1), title="Built by hand")
+    with Store(tmp_path / "a.db", user="tester") as store:
+        before = store.db.conn.total_changes
+        with pytest.raises(IngestError, match=r"^the article is too long \("):
+            analyze_article(store, draft)
+        assert store.db.conn.total_changes == before
+
+
+# -- Word: expanded XML and paragraphs --------------------------------------------------
+
+
+def blank_docx() -> bytes:
+    document = docx.Document()
+    document.add_paragraph(PARAGRAPHS[0])
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def rebuilt_docx(
+    *,
+    body: bytes = b"",
+    extra: dict[str, bytes] | None = None,
+    content_types: bytes = b"",
+    method: int = zipfile.ZIP_DEFLATED,
+) -> bytes:
+    """python-docx's document with ``body`` added to document.xml and ``extra`` members."""
+    source = zipfile.ZipFile(io.BytesIO(blank_docx()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as archive:
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == "word/document.xml":
+                head, tag, tail = data.partition(b"<w:body>")
+                data = head + tag + body + tail
+            elif member.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", content_types + b"</Types>")
+            archive.writestr(member.filename, data)
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def varied_paragraphs(size: int) -> bytes:
+    """At least ``size`` bytes of body that compresses like text, not like a zip bomb."""
+    paragraphs = (
+        f"<w:p><w:r><w:t>Paragraph {i}: {i * 7919 % 104729} troops, {i * 31} km.</w:t></w:r></w:p>"
+        for i in range(size // 60 + 1)
+    )
+    return "".join(paragraphs).encode()
+
+
+@pytest.fixture
+def never_parsed(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Records any call to python-docx's parser, which must not run on refused files."""
+    calls: list[object] = []
+
+    def spy(*args: object, **_: object) -> None:
+        calls.append(args)
+        raise AssertionError("python-docx was asked to open the file")
+
+    monkeypatch.setattr(docx_reader, "docx", SimpleNamespace(Document=spy))
+    return calls
+
+
+def test_docx_with_too_much_xml_is_refused_before_parsing(
+    monkeypatch: pytest.MonkeyPatch, never_parsed: list[object]
+) -> None:
+    # python-docx's template alone holds 0.8 MB of XML (its styles).
+    monkeypatch.setattr(docx_reader, "MAX_XML_BYTES", 2 * 2**20)
+    data = rebuilt_docx(body=varied_paragraphs(2 * 2**20))
+    assert len(data) * docx_reader.MAX_COMPRESSION_RATIO > 4 * 2**20  # not a ratio refusal
+    message = refusal(data, "bloated.docx")
+    assert re.fullmatch(r"bloated\.docx holds \d\.\d MB of XML; at most 2 MB can be read", message)
+    assert never_parsed == []
+
+
+def test_docx_at_the_real_xml_limit_is_refused_whatever_its_ratio(
+    never_parsed: list[object],
+) -> None:
+    """The issue's 192 MB body passed the ratio check; stored uncompressed, ratio 1:1."""
+    body = b"<w:p/>" * (docx_reader.MAX_XML_BYTES // 6 + 1)
+    data = rebuilt_docx(body=body, method=zipfile.ZIP_STORED)
+    assert docx_reader.MAX_XML_BYTES < docx_reader.MAX_UNCOMPRESSED_BYTES
+    limit = docx_reader.MAX_XML_BYTES // 2**20
+    assert refusal(data, "stored.docx").endswith(f"MB of XML; at most {limit} MB can be read")
+    assert never_parsed == []
+
+
+def test_docx_xml_is_known_by_content_type_not_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large picture is no XML; XML stored under a picture's name or no known type is."""
+    monkeypatch.setattr(docx_reader, "MAX_XML_BYTES", 2 * 2**20)
+    blob = varied_paragraphs(2 * 2**20)
+    png = b'<Default Extension="png" ContentType="image/png"/>'
+    picture = rebuilt_docx(extra={"word/media/image1.png": blob}, content_types=png)
+    assert read_bytes(picture, name="photo.docx").text == PARAGRAPHS[0]
+    override = (
+        b'<Override PartName="/word/media/image1.png" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+    )
+    disguised = rebuilt_docx(extra={"word/media/image1.png": blob}, content_types=png + override)
+    assert "MB of XML" in refusal(disguised, "disguised.docx")
+    untyped = rebuilt_docx(extra={"word/part.unknown": blob})
+    assert "MB of XML" in refusal(untyped, "untyped.docx")
+
+
+def test_docx_with_too_many_paragraphs_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(docx_reader, "MAX_PARAGRAPHS", 50)
+    document = docx.Document()
+    for _ in range(50):
+        document.add_paragraph("")
+    table = document.add_table(rows=1, cols=2)  # a cell holds a paragraph too
+    table.rows[0].cells[0].text = "troops"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert refusal(buffer.getvalue(), "empty.docx") == (
+        "empty.docx has 52 paragraphs; at most 50 can be read"
+    )
+
+
+def test_docx_looks_up_one_style_however_long_the_body(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Looking up every paragraph's style took minutes on long bodies; only the first counts."""
+    document = docx.Document()
+    document.add_heading("Troops from the North", level=0)
+    for index in range(200):
+        document.add_paragraph(f"Paragraph {index} about the troops.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    looked_up: list[Paragraph] = []
+    style = vars(Paragraph)["style"]
+
+    def counting(paragraph: Paragraph) -> object:
+        looked_up.append(paragraph)
+        return style.__get__(paragraph)
+
+    monkeypatch.setattr(Paragraph, "style", property(counting))
+    draft = read_bytes(buffer.getvalue(), name="long.docx")
+    assert draft.title == "Troops from the North"
+    assert len(looked_up) <= 2  # "style is not None", then its name
+
+
+# -- PDF: pages -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def flattened(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Records each walk of a page tree (pypdf's ``_flatten``), letting it run."""
+    calls: list[object] = []
+    walk = PdfReader._flatten
+
+    def spy(reader: PdfReader, *args: object, **kwargs: object) -> None:
+        calls.append(reader)
+        walk(reader, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PdfReader, "_flatten", spy)
+    return calls
+
+
+def two_pages(count: str | None = None) -> bytes:
+    first = text_page([*PDF_LINES])
+    second = text_page([(720, "Critics said the delay was avoidable.")])
+    return make_pdf([first, second], count=count)
+
+
+def test_pdf_claiming_many_pages_is_refused_without_walking_them(
+    flattened: list[object],
+) -> None:
+    """A 100,000-page PDF took a minute to list before it was refused."""
+    assert refusal(two_pages("100000"), "book.pdf") == (
+        f"book.pdf has 100,000 pages; at most {pdf_reader.MAX_PAGES:,} can be read"
+    )
+    assert flattened == []
+
+
+@pytest.mark.parametrize("count", ["", "/Many", "-3", "(12)", "2.5", "99 0 R"])
+def test_pdf_without_a_usable_page_count_is_read(count: str, flattened: list[object]) -> None:
+    draft = read_bytes(two_pages(count), name="odd.pdf")
+    assert draft.text.endswith("Critics said the delay was avoidable.")
+    assert flattened  # the page list counted them instead
+
+
+def test_pdf_understating_its_pages_is_still_refused(
+    monkeypatch: pytest.MonkeyPatch, flattened: list[object]
+) -> None:
+    monkeypatch.setattr(pdf_reader, "MAX_PAGES", 1)
+    assert refusal(two_pages("1"), "short.pdf") == "short.pdf has 2 pages; at most 1 can be read"
+    assert flattened
