@@ -24,6 +24,7 @@ import io
 import json
 import logging
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,17 +104,23 @@ def read_archive(path: str | Path) -> ArchiveFile:
     """
     path = Path(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         raise ImportFormatError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if path.is_dir():
+    if stat.S_ISDIR(info.st_mode):
         raise ImportFormatError(f"{path} is a folder, not an archive file")
-    if size > MAX_ARCHIVE_BYTES:
-        raise ImportFormatError(f"{path} is too large to be an archive ({size:,} bytes)")
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+        # A device (/dev/zero, /dev/urandom) never ends; a pipe (<(zcat x.gz)) does.
+        raise ImportFormatError(f"{path} is a device, not an archive file")
+    if info.st_size > MAX_ARCHIVE_BYTES:
+        raise ImportFormatError(f"{path} is too large to be an archive ({info.st_size:,} bytes)")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_ARCHIVE_BYTES + 1)
     except OSError as exc:
         raise ImportFormatError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_ARCHIVE_BYTES:
+        raise ImportFormatError(f"{path} is too large to be an archive (over 2 GiB)")
     if b"\x00" in raw[:4096]:
         raise ImportFormatError(f"{path.name} is a binary file, not an archive of claims")
     try:

@@ -42,6 +42,8 @@ log = logging.getLogger("workbench.cli")
 EXIT_OK = 0
 EXIT_ERROR = 2
 DEBUG_ENV_VAR = "WORKBENCH_DEBUG"
+MAX_LINES_CHARS = 256 * 2**20
+"""The largest --queries or --sentences file read (it is held in memory whole)."""
 
 
 class CliError(WorkbenchError):
@@ -556,11 +558,17 @@ def _read_id_text_lines(name: str, what: str = "queries") -> list[tuple[Any, str
     """``(id, text)`` from a JSON Lines file (``-`` for stdin) of ``{"id", "text"}`` objects."""
     try:
         if name == "-":
-            lines = sys.stdin.read().splitlines()
+            text = sys.stdin.read(MAX_LINES_CHARS + 1)
         else:
-            lines = Path(name).read_text(encoding="utf-8-sig").splitlines()
+            if Path(name).is_char_device() or Path(name).is_block_device():
+                raise CliError(f"the {what} file {name} is a device, not a file")
+            with Path(name).open(encoding="utf-8-sig") as handle:
+                text = handle.read(MAX_LINES_CHARS + 1)
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"cannot read the {what} file {name}: {exc}") from exc
+    if len(text) > MAX_LINES_CHARS:
+        raise CliError(f"the {what} file {name} is over {MAX_LINES_CHARS // 2**20} M characters")
+    lines = text.splitlines()
     queries: list[tuple[Any, str]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():

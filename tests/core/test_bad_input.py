@@ -371,3 +371,20 @@ def test_a_report_shown_on_a_terminal_cannot_steer_it(claim_db: Path, fmt: str) 
     assert not any(ch in terminal.getvalue() for ch in "\x1b\x07\x9b\u202e")
     if fmt in ("csv", "html"):  # a pipe or a file gets the report's exact bytes
         assert "\x1b" in piped.getvalue()
+
+
+def test_a_device_is_not_read_forever(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["import", "/dev/zero"], ["match", "--queries", "/dev/zero"]):
+        code, _ = run(*argv, "--db", str(db))
+        assert code == 2 and "is a device" in one_error(capsys)
+
+
+def test_an_archive_from_a_pipe_is_read(tmp_path: Path, db: Path) -> None:
+    pipe = tmp_path / "checks.jsonl"
+    os.mkfifo(pipe)
+    record = json.dumps({"id": "1", "text": "A claim about 12,000 troops."}) + "\n"
+    writer = threading.Thread(target=lambda: pipe.write_text(record, encoding="utf-8"))
+    writer.start()
+    code, out = run("import", str(pipe), "--db", str(db), "--no-embed")
+    writer.join()
+    assert code == 0 and out.startswith("imported 1 claim into 'checks'")
