@@ -338,6 +338,7 @@ class ClaimPanel(QWidget):
             self.note.blockSignals(True)
             self.note.clear()
             self.note.blockSignals(False)
+            self.note.document().setModified(False)
             self.claimant.clear()
             self.evidence_model.set_items([])
             return
@@ -345,10 +346,15 @@ class ClaimPanel(QWidget):
         self.reasons.setText(f"Score {claim.score:.2f} · {', '.join(claim.reasons)}")
         self.status_buttons[claim.status].setChecked(True)
         typing = keep_note and (self.note.hasFocus() or self._note_timer.isActive())
-        if (changed or not typing) and self.note.toPlainText() != claim.note:
+        # Text typed here and not saved yet (the save failed: a full disk, a lock) stays
+        # until it is saved or another claim is shown; a dialog has said why.
+        unsaved = self.note.document().isModified() and self.note.toPlainText() != claim.note
+        if (changed or not (typing or unsaved)) and self.note.toPlainText() != claim.note:
             self.note.blockSignals(True)
             self.note.setPlainText(claim.note)
             self.note.blockSignals(False)
+        if self.note.toPlainText() == claim.note:
+            self.note.document().setModified(False)
         if changed or not self.claimant.hasFocus():
             self.claimant.setText(claim.claimant)
         self.evidence_model.set_items(claim.evidence)

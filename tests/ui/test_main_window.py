@@ -324,6 +324,36 @@ def test_locked_database_shows_a_dialog_and_keeps_the_old_verdict(
     assert stored_statuses(db_path)[0] is Status.VERIFIED
 
 
+def test_a_note_that_cannot_be_saved_stays_in_the_editor(
+    qtbot: QtBot, window: MainWindow, db_path: Path, errors: list[str]
+) -> None:
+    """A full disk: the dialog says so, and what was typed is not thrown away."""
+    from workbench.errors import DiskFullError
+
+    key(qtbot, window, "j")
+
+    def full(store: Store) -> None:
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise DiskFullError("the disk holding the database is full; nothing was saved")
+
+        store.update_claim = refuse  # type: ignore[method-assign]
+
+    window.writer.submit(full)
+    wait_saved(qtbot, window)
+    window.claim_panel.note.setFocus()
+    qtbot.keyClicks(window.claim_panel.note, "Checked the ministry's figures")
+    window.claim_panel.save_note()
+    qtbot.waitUntil(lambda: bool(errors))
+    wait_saved(qtbot, window)
+    assert "is full" in errors[0]
+    window.article_view.setFocus()  # the dialog took the focus away
+    window.workspace.reload()
+    assert window.claim_panel.note.toPlainText() == "Checked the ministry's figures"
+    assert window.workspace.claims[0].note == ""
+    with Store(db_path) as store:
+        assert store.claims(1)[0].note == ""
+
+
 def test_a_claim_is_extended_to_its_sentence(qtbot: QtBot, window: MainWindow) -> None:
     key(qtbot, window, "j")
     claim = window.workspace.claims[0]
