@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from workbench.nlp import (
     build_pipeline,
     claim_detector,
     detect_claims,
+    detect_claims_many,
     load_checkworthiness_model,
     model_status,
     score_sentences,
@@ -82,6 +84,78 @@ def test_detector_names_the_model_and_the_rules_in_its_reasons() -> None:
     assert score >= claim_detector(nlp).threshold
     assert any(reason.startswith("model: ") for reason in reasons)
     assert "percentage: 3.5%" in reasons
+
+
+ARTICLES = [
+    "North Korea sent some 12,000 troops to Russia, the Ukrainian defense minister said on "
+    "Wednesday.\n\n“I’m not supposed to give more details,” he added.\n\nOn Thursday, 70 "
+    "lawmakers of the Democratic Party introduced a resolution urging the government to end "
+    "its involvement.\n\nWill the war end soon?\n\nMOST POPULAR",
+    f"{CLAIM} {NON_CLAIM} What do you think we should do about it?",
+    "Prices of rice rose by a third in Japan last year. Growers blamed the heat of 2023. "
+    "Photo by Lee Jin-man. The government released 210,000 tonnes from its reserves.",
+]
+
+
+class Counting:
+    """Wraps a probability model, counting the sentences it is asked about."""
+
+    def __init__(self, model: CheckworthinessModel) -> None:
+        self.model = model
+        self.sentences = 0
+
+    def __call__(self, texts: Sequence[str]) -> list[float]:
+        self.sentences += len(texts)
+        return self.model(texts)
+
+
+@needs_model
+def test_a_cached_score_equals_a_fresh_score(model: CheckworthinessModel) -> None:
+    nlp = build_pipeline(use_model=False)
+    detector = claim_detector(nlp)
+    detector.probability_model = counting = Counting(model)
+    first = [detect_claims(text, nlp=nlp) for text in ARTICLES]
+    asked = counting.sentences
+    assert asked and len(detector.cache) == asked
+    assert [detect_claims(text, nlp=nlp) for text in ARTICLES] == first
+    assert counting.sentences == asked  # analysing again cost no model time
+    detector.cache.clear()
+    assert [detect_claims(text, nlp=nlp) for text in ARTICLES] == first
+    assert counting.sentences == 2 * asked
+
+
+UNSURE = [
+    "Growers blamed the heat of 2023.",
+    "Congress has proven itself ineffective as a body.",
+    "Water is the main killer in these storms.",
+    "The results we got are very reliable.",
+    "Rudenko said in a Nov. 24 interview that ties would suffer.",
+    "The committee met in the afternoon.",
+]
+"""Sentences the model is unsure of, where a change in its probability shows in the score."""
+
+
+def test_a_batch_of_many_scores_as_one_at_a_time_within_a_tolerance(
+    model: CheckworthinessModel,
+) -> None:
+    """The int8 model quantises its activations per batch, so a sentence's probability
+    moves a little with the sentences batched beside it (here by up to 0.07; over the
+    Wikinews sentences, one call for all against one per sentence, by 0.012 on average)."""
+    together = model.probabilities([*UNSURE, *ARTICLES, CLAIM, NON_CLAIM])[: len(UNSURE)]
+    alone = [model.probabilities([sentence])[0] for sentence in UNSURE]
+    assert together == pytest.approx(alone, abs=0.1)
+
+
+@needs_model
+def test_many_articles_at_once_flag_what_one_at_a_time_flags() -> None:
+    many = detect_claims_many(ARTICLES, nlp=build_pipeline())
+    one_nlp = build_pipeline()  # its own detector, so its own cache
+    one = [detect_claims(text, nlp=one_nlp) for text in ARTICLES]
+    assert [[c.text for c in claims] for claims in many] == [
+        [c.text for c in claims] for claims in one
+    ]
+    scores = [c.score for claims in many for c in claims]
+    assert scores == pytest.approx([c.score for claims in one for c in claims], abs=0.05)
 
 
 # --- the plain sentence encoder ----------------------------------------------------------

@@ -21,7 +21,7 @@ from workbench.nlp import (
     load_pipeline,
     score_sentences,
 )
-from workbench.nlp.detector import SPANS_KEY, ClaimDetector
+from workbench.nlp.detector import SPANS_KEY, ClaimDetector, ProbabilityCache
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SAMPLE = SHARED / "samples" / "korea-herald-ukraine-delegation.txt"
@@ -135,6 +135,108 @@ def test_a_trained_model_plugs_in_as_one_more_signal() -> None:
     [(after, reasons)] = score_sentences([sentence], nlp=nlp)
     assert after > before
     assert "model: 0.95" in reasons
+
+
+# --- how often the model runs ---------------------------------------------------------------
+
+
+class RecordingModel:
+    """A stand-in probability model that remembers every call; longer sentences score higher."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def __call__(self, texts: Sequence[str]) -> list[float]:
+        self.calls.append(list(texts))
+        return [min(0.05 + len(text) / 200, 0.95) for text in texts]
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for call in self.calls for text in call]
+
+
+def with_model(model: RecordingModel) -> tuple[Language, ClaimDetector]:
+    nlp = build_pipeline(use_model=False)
+    detector = nlp.get_pipe("claim_detector")
+    assert isinstance(detector, ClaimDetector)
+    detector.probability_model = model
+    return nlp, detector
+
+
+def test_a_repeated_or_reanalysed_sentence_runs_the_model_once() -> None:
+    model = RecordingModel()
+    nlp, detector = with_model(model)
+    sentence = "Kim met Umerov on Wednesday in Seoul."
+    first = score_sentences(
+        [sentence, "Kim  met Umerov\non Wednesday in Seoul.", sentence], nlp=nlp
+    )
+    assert model.calls == [[sentence]]  # whitespace is normalised before the model sees it
+    assert first[0] == first[1] == first[2]
+    again = detect_claims(f"{sentence}\n\n{sentence}", nlp=nlp)
+    assert model.calls == [[sentence]]
+    assert [claim.score for claim in again] == [first[0][0]] * 2
+    detector.cache.clear()
+    assert score_sentences([sentence], nlp=nlp) == first[:1]  # a fresh score, the same
+    assert len(model.calls) == 2
+
+
+def test_a_new_model_starts_with_an_empty_cache() -> None:
+    nlp, detector = with_model(RecordingModel())
+    sentence = "The committee met in the afternoon."
+    [(before, _)] = score_sentences([sentence], nlp=nlp)
+    detector.probability_model = lambda texts: [0.99] * len(texts)
+    [(after, reasons)] = score_sentences([sentence], nlp=nlp)
+    assert after > before and "model: 0.99" in reasons
+
+
+def test_the_model_cache_is_bounded_and_forgets_the_least_recently_used() -> None:
+    cache = ProbabilityCache(2)
+    cache.put("a", 0.1)
+    cache.put("b", 0.2)
+    assert cache.get("a") == 0.1
+    cache.put("c", 0.3)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (0.1, None, 0.3)
+    assert len(cache) == 2
+    cache.clear()
+    assert len(cache) == 0 and cache.get("a") is None
+
+
+SETTLED = [
+    "Advertisement",  # page chrome
+    "Photo by Lee Jin-man.",  # a credit: chrome
+    "Yes.",  # too short
+    "Over 50 years.",  # too short, though it has a number
+    "Kim Jong Un at the summit in Pyongyang (Yonhap)",  # a caption with its credit
+]
+ASKED = [
+    "Kim met Umerov on Wednesday in Seoul.",  # a claim: its score shows the model's view
+    "Do you think magic is alive as a form of entertainment today?",  # questions can be claims
+    "Group F — Sweden 1 – 0 Korea Republic",  # so can lines without final punctuation
+    "$5 million, 20%.",  # short, but the rules alone would flag it
+]
+
+
+def test_the_model_runs_only_where_the_rules_do_not_settle_the_unit() -> None:
+    model = RecordingModel()
+    nlp, _ = with_model(model)
+    scored = score_sentences(SETTLED + ASKED, nlp=nlp)
+    assert sorted(model.texts) == sorted(ASKED)
+    rules_alone = score_sentences(SETTLED, nlp=build_pipeline(use_model=False))
+    assert scored[: len(SETTLED)] == rules_alone  # settled: the rules' own score, below 0.5
+    assert all(score < CLAIM_THRESHOLD for score, _ in rules_alone)
+    assert all(
+        any(r.startswith("model: ") for r in reasons) for _, reasons in scored[len(SETTLED) :]
+    )
+
+
+def test_many_articles_go_to_the_model_together_and_score_as_one_by_one() -> None:
+    texts = [ARTICLE, "", "Is that so?", "Kim met Umerov on Wednesday in Seoul.", ARTICLE]
+    together, one_by_one = RecordingModel(), RecordingModel()
+    many = detect_claims_many(texts, nlp=with_model(together)[0])
+    nlp, _ = with_model(one_by_one)
+    assert many == [detect_claims(text, nlp=nlp) for text in texts]
+    assert len(together.calls) == 1 < len(one_by_one.calls)
+    assert sorted(together.texts) == sorted(set(one_by_one.texts))
 
 
 # --- what gets flagged, and why -----------------------------------------------------------

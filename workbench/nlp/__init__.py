@@ -179,7 +179,10 @@ def model_wanted() -> bool:
 
     With it, the claim detector scores CT24 dev_test at F1 0.910 against 0.693 for the
     rules alone, and leaves out more low-value sentences of news articles; it costs
-    speed (about 11,000 words/s against 70,000 after loading, which is 0.2 s more).
+    speed: on one AMD EPYC core, about 6,500 words/s of new articles (7,800 when many
+    go through :func:`detect_claims_many` together) against 50,000 for the rules alone,
+    after a load 0.2-0.3 s longer. Sentences already scored cost no model time again
+    (``benchmarks/analysis_throughput.py``).
     """
     return os.environ.get(MODEL_ENV_VAR, "1").strip() not in ("0", "false", "no", "off")
 
@@ -251,7 +254,13 @@ def detect_claims(text: str, *, nlp: Language | None = None) -> list[DetectedCla
 def detect_claims_many(
     texts: Iterable[str], *, nlp: Language | None = None, batch_size: int = 16
 ) -> list[list[DetectedClaim]]:
-    """:func:`detect_claims` for many texts at once, streamed through ``nlp.pipe``."""
+    """:func:`detect_claims` for many texts at once, streamed through ``nlp.pipe``.
+
+    The claim detector sends the sentences of ``batch_size`` texts to the model in one
+    call, which is faster than one call per text. The int8 model quantises activations
+    per batch, so a score can differ slightly from the one :func:`detect_claims` gives
+    the same text alone (once cached, a sentence keeps its first score).
+    """
     pipeline = nlp if nlp is not None else load_pipeline()
     items = list(texts)
     docs = pipeline.pipe(items, batch_size=batch_size)
