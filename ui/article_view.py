@@ -24,8 +24,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
 
+from ui.item_models import claim_summary
 from ui.safe_text import tooltip
-from ui.status_style import LABELS, UNDERLINES, highlight_colour
+from ui.status_style import UNDERLINES, highlight_colour
 from ui.workspace import Workspace
 from workbench.models import Claim
 
@@ -157,7 +158,8 @@ class ArticleView(QTextEdit):
         selections = []
         for claim in self.workspace.claims:
             fmt = QTextCharFormat()
-            fmt.setBackground(highlight_colour(claim.status, dark=dark))
+            priority = self.workspace.priorities.of(claim)
+            fmt.setBackground(highlight_colour(claim.status, dark=dark, priority=priority))
             fmt.setForeground(text_colour)
             fmt.setUnderlineStyle(UNDERLINES[claim.status])
             fmt.setUnderlineColor(text_colour)
@@ -278,7 +280,7 @@ class ArticleView(QTextEdit):
             if claim is None:
                 QToolTip.hideText()
             else:
-                tip = _tooltip(claim)
+                tip = claim_summary(claim, self.workspace.priorities)
                 best = self.workspace.strong_match(claim.id)
                 if best is not None:
                     past = best.archive
@@ -318,8 +320,3 @@ def _x_of(line: QTextLine, position: int) -> float:
     # PySide6 returns (x, position) here; older versions return x alone.
     x: Any = line.cursorToX(position)
     return float(x[0] if isinstance(x, tuple) else x)
-
-
-def _tooltip(claim: Claim) -> str:
-    reasons = ", ".join(claim.reasons) or "no reasons recorded"
-    return f"{LABELS[claim.status]} · check-worthiness {claim.score:.2f}\n{reasons}"

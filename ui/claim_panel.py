@@ -14,6 +14,8 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QCheckBox,
+    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.dialogs import EvidenceDialog
-from ui.item_models import ClaimListModel, EvidenceListModel, ItemRole
+from ui.item_models import ClaimFilter, ClaimListModel, EvidenceListModel, ItemRole, claim_summary
 from ui.past_checks import PastChecksView
 from ui.safe_text import open_web_link, plain_label
 from ui.status_style import LABELS, SHORTCUT_KEYS, status_icon
@@ -58,9 +60,20 @@ class ClaimPanel(QWidget):
         self._shown_claim_id: int | None = None
 
         self.claim_model = ClaimListModel(self)
+        self.claim_filter = ClaimFilter(self.claim_model, self)
+        self.show_combo = QComboBox(self)
+        self.show_combo.setObjectName("claim_show")
+        self.show_combo.setToolTip("Which claims the list shows")
+        for key, label in ClaimFilter.SHOW.items():
+            self.show_combo.addItem(label, key)
+        self.show_combo.currentIndexChanged.connect(self._on_show_changed)
+        self.by_priority = QCheckBox("Most urgent first", self)
+        self.by_priority.setObjectName("claim_by_priority")
+        self.by_priority.setToolTip("Order the list by priority instead of reading order")
+        self.by_priority.toggled.connect(self._on_by_priority_toggled)
         self.claim_list = QListView(self)
         self.claim_list.setObjectName("claim_list")
-        self.claim_list.setModel(self.claim_model)
+        self.claim_list.setModel(self.claim_filter)
         self.claim_list.setWordWrap(True)
         self.claim_list.setAlternatingRowColors(True)
         self.claim_list.setSpacing(2)
@@ -159,7 +172,16 @@ class ClaimPanel(QWidget):
 
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.setObjectName("claim_splitter")
-        self.splitter.addWidget(self.claim_list)
+        list_box = QWidget(self)
+        list_layout = QVBoxLayout(list_box)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.setSpacing(2)
+        list_controls = QHBoxLayout()
+        list_controls.addWidget(self.show_combo, 1)
+        list_controls.addWidget(self.by_priority)
+        list_layout.addLayout(list_controls)
+        list_layout.addWidget(self.claim_list, 1)
+        self.splitter.addWidget(list_box)
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
@@ -265,10 +287,12 @@ class ClaimPanel(QWidget):
     def _on_workspace_article_opened(self) -> None:
         self._note_timer.stop()
         self._shown_claim_id = None
+        self.claim_model.set_thresholds(self.workspace.priorities)
         self.claim_model.set_items(self.workspace.claims)
         self._show_claim(None)
 
     def _on_workspace_claims_changed(self) -> None:
+        self.claim_model.set_thresholds(self.workspace.priorities)
         self.claim_model.set_items(self.workspace.claims)
         self._show_claim(self.workspace.selected_claim)
         self._select_row_of(self.workspace.selected_claim_id)
@@ -313,13 +337,21 @@ class ClaimPanel(QWidget):
 
     # -- showing ----------------------------------------------------------------------
 
+    def _on_show_changed(self) -> None:
+        self.claim_filter.set_show(str(self.show_combo.currentData()))
+        self._select_row_of(self.workspace.selected_claim_id)
+
+    def _on_by_priority_toggled(self, checked: bool) -> None:
+        self.claim_filter.set_by_priority(checked)
+        self._select_row_of(self.workspace.selected_claim_id)
+
     def _select_row_of(self, claim_id: int | None) -> None:
-        row = -1 if claim_id is None else self.claim_model.row_of(claim_id)
+        row = -1 if claim_id is None else self.claim_filter.row_of(claim_id)
         selection = self.claim_list.selectionModel()
         if row < 0:
             selection.clearSelection()
             return
-        index = self.claim_model.index(row, 0)
+        index = self.claim_filter.index(row, 0)
         if self.claim_list.currentIndex() != index:
             selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         self.claim_list.scrollTo(index)
@@ -343,7 +375,7 @@ class ClaimPanel(QWidget):
             self.evidence_model.set_items([])
             return
         self.claim_text.setText(f"“{claim.text}”")
-        self.reasons.setText(f"Score {claim.score:.2f} · {', '.join(claim.reasons)}")
+        self.reasons.setText(claim_summary(claim, self.workspace.priorities).replace("\n", " · "))
         self.status_buttons[claim.status].setChecked(True)
         typing = keep_note and (self.note.hasFocus() or self._note_timer.isActive())
         # Text typed here and not saved yet (the save failed: a full disk, a lock) stays

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 
 from ui.safe_text import tooltip
 from ui.status_style import GLYPHS, LABELS, status_icon
-from workbench.models import ArchiveClaim, Claim, Evidence, Match
+from workbench.models import ArchiveClaim, Claim, Evidence, Match, Status
+from workbench.priority import Priority, PriorityThresholds
 from workbench.store import ArticleSummary
 
 T = TypeVar("T")
@@ -74,11 +82,18 @@ class ArticleListModel(_ListModel[ArticleSummary]):
 
 
 class ClaimListModel(_ListModel[Claim]):
-    """An article's claims in reading order, with status, score and a seen-before badge."""
+    """An article's claims in reading order, with status, priority and a seen-before badge."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._seen: dict[int, str] = {}
+        self.thresholds = PriorityThresholds()
+
+    def set_thresholds(self, thresholds: PriorityThresholds) -> None:
+        """The boundaries between high, medium and low priority (from the settings)."""
+        self.thresholds = thresholds
+        if self._items:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._items) - 1, 0))
 
     def set_seen(self, seen: dict[int, str]) -> None:
         """Claims with a strong past match, and that match's verdict."""
@@ -93,15 +108,77 @@ class ClaimListModel(_ListModel[Claim]):
         if role == Qt.ItemDataRole.DisplayRole:
             seen = f" · ◆ checked before: {self._seen[item.id]}" if item.id in self._seen else ""
             status = f"{GLYPHS[item.status]} {LABELS[item.status]}"
-            return f"{item.text}\n{status} · {item.score:.2f}{seen}"
+            return f"{item.text}\n{status} · {self.thresholds.of(item).label}{seen}"
         if role == Qt.ItemDataRole.DecorationRole:
             return status_icon(item.status)
         if role == Qt.ItemDataRole.ToolTipRole:
-            reasons = ", ".join(item.reasons) or "no reasons recorded"
-            return tooltip(f"{LABELS[item.status]} · score {item.score:.2f}\n{reasons}")
+            return tooltip(claim_summary(item, self.thresholds))
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{LABELS[item.status]} claim: {item.text}"
+            priority = self.thresholds.of(item).label
+            return f"{LABELS[item.status]} claim, {priority.lower()}: {item.text}"
         return None
+
+
+def claim_summary(claim: Claim, thresholds: PriorityThresholds) -> str:
+    """Status, priority (with the detector's score) and reasons, for tooltips and the panel."""
+    priority = thresholds.of(claim)
+    if priority is Priority.MANUAL:
+        return f"{LABELS[claim.status]} · added by you"
+    reasons = ", ".join(claim.reasons) or "no reasons recorded"
+    return f"{LABELS[claim.status]} · {priority.label} (score {claim.score:.2f})\n{reasons}"
+
+
+class ClaimFilter(QSortFilterProxyModel):
+    """The claim list as the fact-checker asks to see it: which claims, in what order."""
+
+    SHOW: ClassVar[dict[str, str]] = {
+        "all": "All claims",
+        "unchecked": "Unchecked",
+        "urgent": "High priority and yours",
+        "urgent_unchecked": "Unchecked, high priority and yours",
+    }
+
+    def __init__(self, source: ClaimListModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.claims = source
+        self.setSourceModel(source)
+        self.showing = "all"
+        self.by_priority = False
+
+    def set_show(self, show: str) -> None:
+        if show not in self.SHOW:
+            raise ValueError(f"unknown claim filter {show!r}")
+        self.showing = show
+        self.invalidate()
+
+    def set_by_priority(self, by_priority: bool) -> None:
+        """Most urgent first (then reading order), or reading order alone."""
+        self.by_priority = by_priority
+        self.invalidate()
+        self.sort(0 if by_priority else -1)
+
+    def row_of(self, claim_id: int) -> int:
+        """The claim's row in the list as shown, or -1 if it is filtered out."""
+        source_row = self.claims.row_of(claim_id)
+        if source_row < 0:
+            return -1
+        return self.mapFromSource(self.claims.index(source_row, 0)).row()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        claim = self.claims.item(source_row)
+        if (
+            self.showing in ("unchecked", "urgent_unchecked")
+            and claim.status is not Status.UNCHECKED
+        ):
+            return False
+        if self.showing in ("urgent", "urgent_unchecked"):
+            return self.claims.thresholds.of(claim) in (Priority.HIGH, Priority.MANUAL)
+        return True
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        a, b = self.claims.item(left.row()), self.claims.item(right.row())
+        rank = self.claims.thresholds.of
+        return (rank(a).rank, a.start) < (rank(b).rank, b.start)
 
 
 class EvidenceListModel(_ListModel[Evidence]):

@@ -198,6 +198,10 @@ class MainWindow(QMainWindow):
             self._add_recent(str(Path(path).resolve()))
         self.opener.open_files(list(paths))
 
+    def _select_next_unchecked(self) -> None:
+        if self.workspace.article is not None and not self.workspace.select_next_unchecked():
+            self.statusBar().showMessage("Every claim of this article has a verdict.", 5000)
+
     # -- menus and shortcuts -----------------------------------------------------------
 
     def _action(
@@ -261,6 +265,9 @@ class MainWindow(QMainWindow):
         claim_menu = bar.addMenu("&Claim")
         self._action(claim_menu, "&Next claim", lambda: self.workspace.select_next(1), "J")
         self._action(claim_menu, "&Previous claim", lambda: self.workspace.select_next(-1), "K")
+        self._action(
+            claim_menu, "Next &unchecked, most urgent first", self._select_next_unchecked, "N"
+        )
         # In the article the arrow keys step through claims; lists keep their own arrows.
         for key, step in (("Down", 1), ("Up", -1), ("Right", 1), ("Left", -1)):
             shortcut = QAction(self.article_view)

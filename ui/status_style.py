@@ -13,6 +13,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap, QTextCharFormat
 
 from workbench.models import Status
+from workbench.priority import Priority
 
 TINTS: dict[Status, str] = {
     Status.UNCHECKED: "#f0e442",  # yellow
@@ -46,12 +47,28 @@ SHORTCUT_KEYS: dict[Status, str] = {
 }
 
 
-def highlight_colour(status: Status, *, dark: bool) -> QColor:
-    """A background for claim text: a light tint on light palettes, a deep one on dark."""
+# How strongly an unchecked claim is highlighted, by priority: (lightness on a light
+# palette, darkening factor on a dark one). The few high-priority claims stand out; low
+# ones are a faint wash, still findable. Checked claims keep the middle strength.
+STRENGTHS: dict[Priority, tuple[float, int]] = {
+    Priority.HIGH: (0.70, 150),
+    Priority.MANUAL: (0.70, 150),
+    Priority.MEDIUM: (0.82, 210),
+    Priority.LOW: (0.93, 380),
+}
+
+
+def highlight_colour(status: Status, *, dark: bool, priority: Priority = Priority.MEDIUM) -> QColor:
+    """A background for claim text: a light tint on light palettes, a deep one on dark.
+
+    An unchecked claim's tint is stronger the higher its priority; once it has a
+    verdict, the verdict's colour is what matters and the priority no longer shows.
+    """
+    lightness, darker = STRENGTHS[priority if status is Status.UNCHECKED else Priority.MEDIUM]
     colour = QColor(TINTS[status])
     if dark:
-        return colour.darker(210)
-    return QColor.fromHslF(colour.hslHueF(), colour.hslSaturationF(), 0.82)
+        return colour.darker(darker)
+    return QColor.fromHslF(colour.hslHueF(), colour.hslSaturationF(), lightness)
 
 
 @cache

@@ -20,6 +20,7 @@ from ui.store_writer import StoreWriter
 from workbench.analysis import sentence_bounds
 from workbench.errors import WorkbenchError
 from workbench.models import Article, Claim, Evidence, Match, MatchStrength, Status
+from workbench.priority import PriorityThresholds, next_unchecked
 from workbench.store import Store
 
 log = logging.getLogger("ui.workspace")
@@ -51,6 +52,8 @@ class Workspace(QObject):
         self.match_prefer_recent = False
         self.matcher = ClaimMatcher(store.path, self)
         self.matcher.matches_ready.connect(self._on_matcher_matches_ready)
+        self.priorities = PriorityThresholds()
+        """Where high, medium and low priority begin (settings ``priority.*``)."""
 
     # -- reading -------------------------------------------------------------------
 
@@ -58,6 +61,7 @@ class Workspace(QObject):
         """Show an article (None: none). Undo history belongs to one article at a time."""
         self.undo_stack.clear()
         self.selected_claim_id = None
+        self.priorities = PriorityThresholds.from_settings(self.store.settings(prefix="priority."))
         if article_id is None:
             self.article, self.claims = None, []
         else:
@@ -118,6 +122,13 @@ class Workspace(QObject):
         else:
             target = max(0, min(len(ids) - 1, ids.index(self.selected_claim_id) + step))
         self.select_claim(ids[target])
+
+    def select_next_unchecked(self) -> bool:
+        """Select the next unchecked claim of the highest priority left (N); False if none."""
+        claim = next_unchecked(self.claims, self.priorities, self.selected_claim_id)
+        if claim is not None:
+            self.select_claim(claim.id)
+        return claim is not None
 
     @property
     def selected_claim(self) -> Claim | None:

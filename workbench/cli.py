@@ -23,6 +23,7 @@ from workbench import __version__
 from workbench.errors import DatabaseDamagedError, WorkbenchError
 from workbench.models import Article, Claim, Match, Status
 from workbench.plugins import load_entry_point
+from workbench.priority import PRIORITY_SETTINGS, check_priority_setting
 from workbench.reports import (
     FORMATS,
     REPORT_SETTINGS,
@@ -439,7 +440,7 @@ def cmd_settings(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK
     for key, value in values.items():
         out.write(f"{key} = {value}\n")
-    for key, meaning in REPORT_SETTINGS.items():
+    for key, meaning in {**REPORT_SETTINGS, **PRIORITY_SETTINGS}.items():
         if not values.get(key):
             out.write(f"# {key} is not set: {meaning}\n")
     return EXIT_OK
@@ -451,6 +452,7 @@ def cmd_settings_set(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError("a setting needs a KEY")
     value = check_setting(key, args.value)
     with _open_store(args) as store:
+        value = check_priority_setting(key, value, store.settings(prefix="priority."))
         store.set_setting(key, value)
     out.write(f"{key} = {value}\n")
     return EXIT_OK
@@ -958,7 +960,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_settings)
     settings_sub = p.add_subparsers(dest="settings_command", metavar="ACTION")
     p = settings_sub.add_parser("set", parents=[common], help="set a setting")
-    p.add_argument("key", metavar="KEY", help="e.g. " + ", ".join(REPORT_SETTINGS))
+    p.add_argument(
+        "key", metavar="KEY", help="e.g. " + ", ".join([*REPORT_SETTINGS, *PRIORITY_SETTINGS])
+    )
     p.add_argument("value", metavar="VALUE")
     p.set_defaults(handler=cmd_settings_set)
     p = sub.add_parser(

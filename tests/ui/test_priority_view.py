@@ -1,0 +1,117 @@
+"""Priorities in the app: the few claims that matter most stand out, and N goes to them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QColor
+from pytestqt.qtbot import QtBot
+
+from tests.ui.test_main_window import close_window, make_window
+from ui.main_window import MainWindow
+from workbench.models import ArticleDraft, DetectedClaim, Status
+from workbench.priority import SETTING_HIGH
+from workbench.store import Store
+
+SENTENCES = {
+    "North Korea sent 12,000 troops to Russia on Wednesday.": 0.97,
+    "The ministry said 70 lawmakers backed the bill.": 0.65,
+    "Officials met in Seoul to discuss the matter.": 0.52,
+    "The war has cost Ukraine 20% of its territory.": 0.91,
+}
+MANUAL = "Kim was seen in Pyongyang on Friday."
+TEXT = "\n\n".join([*SENTENCES, MANUAL])
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
+    db = tmp_path / "p.db"
+    with Store(db) as store:
+        claims = [
+            DetectedClaim(TEXT.index(s), TEXT.index(s) + len(s), s, score, ("number",))
+            for s, score in SENTENCES.items()
+        ]
+        article = store.add_article(ArticleDraft(TEXT, title="Troops"), claims).article
+        store.add_claim(article.id, TEXT.index(MANUAL), len(TEXT))  # added by hand
+    win = make_window(qtbot, db)
+    qtbot.waitUntil(lambda: win.workspace.article is not None)
+    yield win
+    close_window(win)
+
+
+def rows(window: MainWindow) -> list[str]:
+    model = window.claim_panel.claim_list.model()
+    return [str(model.index(r, 0).data()) for r in range(model.rowCount())]
+
+
+def test_the_claim_list_shows_priorities_not_scores(window: MainWindow) -> None:
+    shown = rows(window)
+    assert any(r.startswith("North Korea sent 12,000") and "High priority" in r for r in shown)
+    assert any("70 lawmakers" in r and "Medium priority" in r for r in shown)
+    assert any("met in Seoul" in r and "Low priority" in r for r in shown)
+    assert any(r.startswith(MANUAL) and "Added by you" in r for r in shown)
+    assert not any("0.97" in r for r in shown)
+
+
+def test_filter_and_sort_by_priority(qtbot: QtBot, window: MainWindow) -> None:
+    panel = window.claim_panel
+    panel.by_priority.setChecked(True)
+    first_lines = [r.split("\n")[0] for r in rows(window)]
+    assert first_lines == [
+        "North Korea sent 12,000 troops to Russia on Wednesday.",
+        "The war has cost Ukraine 20% of its territory.",
+        MANUAL,
+        "The ministry said 70 lawmakers backed the bill.",
+        "Officials met in Seoul to discuss the matter.",
+    ]
+    panel.show_combo.setCurrentIndex(panel.show_combo.findData("urgent"))
+    assert len(rows(window)) == 3 and not any("Seoul" in r for r in rows(window))
+    panel.show_combo.setCurrentIndex(panel.show_combo.findData("all"))
+    panel.by_priority.setChecked(False)
+    assert rows(window)[-1].startswith(MANUAL)  # reading order again
+
+
+def test_n_goes_to_the_most_urgent_unchecked_claim(qtbot: QtBot, window: MainWindow) -> None:
+    texts = []
+    for _ in range(3):
+        window.article_view.setFocus()
+        qtbot.keyClick(window.article_view, "n")
+        selected = window.workspace.selected_claim
+        assert selected is not None
+        texts.append(selected.text)
+    assert texts[:2] == [
+        "North Korea sent 12,000 troops to Russia on Wednesday.",
+        "The war has cost Ukraine 20% of its territory.",
+    ]
+    assert texts[2] == texts[0]
+    window.workspace.set_status(window.workspace.claims[1].id, Status.VERIFIED)
+    qtbot.waitUntil(lambda: window.writer.pending == 0)
+
+
+def test_high_priority_stands_out_and_low_is_faint(window: MainWindow) -> None:
+    backgrounds: dict[str, QColor] = {}
+    for selection in window.article_view.highlights():
+        text = selection.cursor.selectedText()
+        backgrounds[text] = selection.format.background().color()
+    high = backgrounds["North Korea sent 12,000 troops to Russia on Wednesday."]
+    medium = backgrounds["The ministry said 70 lawmakers backed the bill."]
+    low = backgrounds["Officials met in Seoul to discuss the matter."]
+    assert high.lightnessF() < medium.lightnessF() < low.lightnessF()
+
+
+def test_the_panel_says_added_by_you_for_a_manual_claim(qtbot: QtBot, window: MainWindow) -> None:
+    manual = next(c for c in window.workspace.claims if c.text == MANUAL)
+    window.workspace.select_claim(manual.id)
+    assert window.claim_panel.reasons.text() == "Unchecked · added by you"
+    high = next(c for c in window.workspace.claims if c.score == 0.97)
+    window.workspace.select_claim(high.id)
+    assert window.claim_panel.reasons.text().startswith("Unchecked · High priority (score 0.97)")
+
+
+def test_thresholds_come_from_the_settings(qtbot: QtBot, window: MainWindow) -> None:
+    window.workspace.store.set_setting(SETTING_HIGH, "0.95")
+    assert window.workspace.article is not None
+    window.workspace.open_article(window.workspace.article.id)
+    assert sum("High priority" in r for r in rows(window)) == 1
