@@ -22,6 +22,10 @@ def analyze_article(
 ) -> ImportResult:
     """Store ``draft`` with its detected claims; an article already stored is returned as is.
 
+    Each claim is stored with its claimant (who the article says makes it) and its type,
+    as first values the fact-checker may change. Analysing a stored article again
+    detects nothing and writes nothing, so it never overwrites what they changed.
+
     Detection runs before the write, so the database only ever sees a whole article
     with all its claims, or nothing.
 

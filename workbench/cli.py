@@ -94,11 +94,12 @@ def _claim_json(claim: Claim, *, full: bool = False) -> dict[str, Any]:
         "score": round(claim.score, 4),
         "reasons": list(claim.reasons),
         "status": claim.status.value,
+        "claimant": claim.claimant,
+        "type": claim.type.value if claim.type is not None else None,
     }
     if full:
         data |= {
             "note": claim.note,
-            "claimant": claim.claimant,
             "origin": claim.origin.value,
             "created_at": claim.created_at,
             "updated_at": claim.updated_at,

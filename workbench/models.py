@@ -40,15 +40,59 @@ class ArticleDraft:
     """Where it came from: a file path, ``<stdin>`` or ``<clipboard>``."""
 
 
+class ClaimType(enum.StrEnum):
+    """What kind of statement a claim is, which says how to check it.
+
+    One primary type per claim (``workbench.nlp.claim_types`` decides it from the
+    sentence); the value is what the database and ``--json`` hold, :attr:`label` what a
+    person reads.
+    """
+
+    QUANTITY = "quantity"
+    CAUSE = "cause"
+    COMPARISON = "comparison"
+    LAW = "law"
+    EVENT = "event"
+    QUOTE = "quote"
+    PREDICTION = "prediction"
+    OPINION = "opinion"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """The type in words: "quantity or statistic", "cause and effect" ..."""
+        return _CLAIM_TYPE_LABELS[self]
+
+
+_CLAIM_TYPE_LABELS = {
+    ClaimType.QUANTITY: "quantity or statistic",
+    ClaimType.CAUSE: "cause and effect",
+    ClaimType.COMPARISON: "comparison",
+    ClaimType.LAW: "law or rule",
+    ClaimType.EVENT: "event",
+    ClaimType.QUOTE: "quote of a checkable fact",
+    ClaimType.PREDICTION: "prediction",
+    ClaimType.OPINION: "opinion",
+    ClaimType.OTHER: "other statement",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class DetectedClaim:
-    """A check-worthy span found by the detector, in character offsets of the article text."""
+    """A check-worthy span found by the detector, in character offsets of the article text.
+
+    ``claimant`` is who the sentence attributes the claim to, as written ("Kim Jong-un",
+    "the ministry"), or ``""``; ``type`` is the claim's primary type, None when the claim
+    was not typed (built by hand).
+    """
 
     start: int
     end: int
     text: str
     score: float
     reasons: tuple[str, ...] = ()
+    claimant: str = ""
+    type: ClaimType | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +135,9 @@ class Claim:
     created_at: str
     updated_at: str
     evidence: tuple[Evidence, ...] = field(default=())
+    type: ClaimType | None = None
+    """The primary type the detector gave; None for a claim the fact-checker added, or
+    one stored before claims had types."""
 
 
 @dataclass(frozen=True, slots=True)

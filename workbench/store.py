@@ -47,6 +47,7 @@ from workbench.models import (
     ArticleDraft,
     Claim,
     ClaimOrigin,
+    ClaimType,
     DetectedClaim,
     Evidence,
     HistoryEntry,
@@ -242,7 +243,15 @@ def _m0003_embeddings(db: Database) -> None:
     )
 
 
-SCHEMA_VERSION = 3
+@migrations(name="0004_claim_type")
+def _m0004_claim_type(db: Database) -> None:
+    # A claim's primary type (workbench.models.ClaimType), given by the detector. NULL for
+    # a claim the fact-checker added and for one stored before claims had types; a value
+    # a later version adds reads back as None here, so no CHECK constraint pins the list.
+    db.execute("ALTER TABLE claims ADD COLUMN type TEXT")
+
+
+SCHEMA_VERSION = 4
 """The number of migrations above; ``PRAGMA user_version`` holds it once they have run."""
 
 OWN_SOURCE = "own"
@@ -771,10 +780,12 @@ class Store:
                 ),
             )
             article_id = int(cur.lastrowid or 0)
+            # The detector's claimant is only a first value: the fact-checker's edits go
+            # through update_claim, and a stored article is never analysed again here.
             conn.executemany(
                 'INSERT INTO claims (article_id, start, "end", text, score, reasons, status,'
-                " origin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'unchecked',"
-                " 'detector', ?, ?)",
+                " claimant, type, origin, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'unchecked', ?, ?, 'detector', ?, ?)",
                 [
                     (
                         article_id,
@@ -783,6 +794,8 @@ class Store:
                         draft.text[c.start : c.end],
                         min(1.0, max(0.0, c.score)),
                         json.dumps(list(c.reasons)),
+                        " ".join(c.claimant.split()),
+                        c.type.value if c.type is not None else None,
                         now,
                         now,
                     )
@@ -969,10 +982,11 @@ class Store:
         with self._write() as conn:
             conn.execute(
                 'INSERT INTO claims (id, article_id, start, "end", text, score, reasons, status,'
-                " note, claimant, origin, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " note, claimant, type, origin, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (claim.id, claim.article_id, claim.start, claim.end, claim.text, claim.score,
                  json.dumps(list(claim.reasons)), claim.status.value, claim.note, claim.claimant,
+                 claim.type.value if claim.type is not None else None,
                  claim.origin.value, claim.created_at, now),
             )  # fmt: skip
             conn.executemany(
@@ -1644,7 +1658,17 @@ def _claim_from_row(r: sqlite3.Row, evidence: tuple[Evidence, ...]) -> Claim:
         created_at=r["created_at"],
         updated_at=r["updated_at"],
         evidence=evidence,
+        type=_claim_type(r["type"]),
     )
+
+
+def _claim_type(value: str | None) -> ClaimType | None:
+    """A stored claim type; None for none, or for a type this version does not know."""
+    try:
+        return ClaimType(value) if value else None
+    except ValueError:
+        log.info("unknown claim type %.40r", value)
+        return None
 
 
 def _evidence_from_row(r: sqlite3.Row) -> Evidence:

@@ -52,7 +52,9 @@ def test_analyze_json_contract(db: str, article_file: Path) -> None:
     text = data["article"]["text"]
     assert data["claims"], "the factual sentences must be flagged"
     for claim in data["claims"]:
-        assert set(claim) == {"id", "text", "start", "end", "score", "reasons", "status"}
+        assert set(claim) == {
+            "id", "text", "start", "end", "score", "reasons", "status", "claimant", "type",
+        }  # fmt: skip
         assert text[claim["start"] : claim["end"]] == claim["text"]
         assert 0.0 <= claim["score"] <= 1.0
         assert claim["status"] == "unchecked"
@@ -62,6 +64,10 @@ def test_analyze_json_contract(db: str, article_file: Path) -> None:
     assert "70 lawmakers" in flagged
     assert "not supposed to give more details" not in flagged
     assert "Will the war end soon?" not in flagged
+    troops = next(c for c in data["claims"] if "12,000 troops" in c["text"])
+    assert troops["claimant"] == "the Ukrainian defense minister"
+    assert troops["type"] == "quantity"
+    assert troops["reasons"][0].startswith("type: quantity or statistic")
 
 
 def test_analyze_twice_does_not_duplicate(db: str, article_file: Path) -> None:

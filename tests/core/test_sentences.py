@@ -1,8 +1,10 @@
-"""Sentence splitting as a fact-checker reads an article: one unit per claim, never half a quote."""
+"""Sentence splitting as a fact-checker reads an article: one unit per claim, one per quoted
+sentence, never a speaker cut from a quoted question."""
 
 from __future__ import annotations
 
 import pytest
+import spacy
 from spacy.language import Language
 
 from workbench.nlp import load_pipeline
@@ -30,15 +32,36 @@ def test_paragraph_breaks_are_hard_boundaries(nlp: Language) -> None:
 
 
 def test_quote_stays_with_its_attribution(nlp: Language) -> None:
-    text = (
-        "“We will respond in every way that we find necessary,” Rudenko said. "
-        "“The war Russia is waging right now is an illegal invasion. The United Nations "
-        "has already characterized it as such,” Kim said."
-    )
+    text = "“We will respond in every way that we find necessary,” Rudenko said. He left."
     assert split(nlp, text) == [
         "“We will respond in every way that we find necessary,” Rudenko said.",
+        "He left.",
+    ]
+
+
+def test_each_sentence_of_a_quotation_is_a_unit(nlp: Language) -> None:
+    """Issue 12: a quote of several sentences is several claims, each checked on its own."""
+    text = (
         "“The war Russia is waging right now is an illegal invasion. The United Nations "
-        "has already characterized it as such,” Kim said.",
+        "has already characterized it as such,” Kim said. Rep. Lee said: “We sent 200 "
+        "troops. They came back.” Nobody asked."
+    )
+    assert split(nlp, text) == [
+        "“The war Russia is waging right now is an illegal invasion.",
+        "The United Nations has already characterized it as such,” Kim said.",
+        "Rep. Lee said: “We sent 200 troops.",
+        "They came back.”",
+        "Nobody asked.",
+    ]
+
+
+def test_quotations_can_be_kept_whole_by_setting() -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("article_sentencizer", config={"max_quote_sentences": 3})
+    doc = nlp("“Troops arrived on Monday. They left on Friday,” he said. Then it rained.")
+    assert [s.text.strip() for s in doc.sents] == [
+        "“Troops arrived on Monday. They left on Friday,” he said.",
+        "Then it rained.",
     ]
 
 

@@ -5,7 +5,9 @@ Contract:
 * ``load_pipeline()`` -> ``spacy.Language``: ``spacy.blank("en")`` plus the project's
   components (or an installed trained English pipeline when present), fast to load.
 * ``detect_claims(text, *, nlp=None)`` -> ``list[DetectedClaim]`` in reading order,
-  with character offsets into ``text`` such that ``text[start:end] == claim.text``.
+  with character offsets into ``text`` such that ``text[start:end] == claim.text``,
+  each with its claimant (who the article says makes it, or ``""``) and its type, whose
+  reason comes first.
 * ``model_status()`` -> ``ModelStatus``: whether the bundled check-worthiness model
   (``resources/models/checkworthiness``, run by onnxruntime) is weighed in. When it is
   missing or fails to load, the detector uses its rules alone and this says why; the
@@ -211,12 +213,38 @@ def load_pipeline(*, use_trained: bool = True, use_model: bool | None = None) ->
     return nlp
 
 
+def _units(doc: Doc, text: str) -> list[tuple[int, int]]:
+    """Every sentence of ``doc`` as character offsets, without surrounding whitespace."""
+    units: list[tuple[int, int]] = []
+    for sent in doc.sents:
+        start, end = sent.start_char, sent.end_char
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            units.append((start, end))
+    return units
+
+
 def _claims_of(doc: Doc, text: str) -> list[DetectedClaim]:
-    """The claims the detector wrote to ``doc``, as character offsets into ``text``."""
+    """The claims the detector wrote to ``doc``, as character offsets into ``text``.
+
+    Each gets its claimant (:mod:`workbench.nlp.attribution`, which reads every sentence:
+    a pronoun and a quotation look at their neighbours) and its type
+    (:mod:`workbench.nlp.claim_types`), the first of its reasons.
+    """
+    from workbench.nlp.attribution import Attribution, attribute
+    from workbench.nlp.claim_types import classify, without_phrase
     from workbench.nlp.detector import SPANS_KEY
 
+    spans = list(doc.spans.get(SPANS_KEY, []))
+    if not spans:
+        return []
+    units = _units(doc, text)
+    by_start = dict(zip((start for start, _ in units), attribute(text, units), strict=True))
     claims: list[DetectedClaim] = []
-    for span in doc.spans.get(SPANS_KEY, []):
+    for span in spans:
         start, end = span.start_char, span.end_char
         while start < end and text[start].isspace():
             start += 1
@@ -224,6 +252,10 @@ def _claims_of(doc: Doc, text: str) -> list[DetectedClaim]:
             end -= 1
         if start == end:
             continue
+        attribution = by_start.get(start, Attribution())
+        phrase = attribution.phrase
+        local = None if phrase is None else (phrase[0] - start, phrase[1] - start)
+        typing = classify(without_phrase(text[start:end], local), quoted=attribution.quoted)
         score = span._.claim_score
         reasons = span._.claim_reasons
         claims.append(
@@ -232,7 +264,9 @@ def _claims_of(doc: Doc, text: str) -> list[DetectedClaim]:
                 end=end,
                 text=text[start:end],
                 score=float(score) if score is not None else 1.0,
-                reasons=tuple(reasons or ()),
+                reasons=(typing.reason, *(reasons or ())),
+                claimant=attribution.claimant,
+                type=typing.type,
             )
         )
     claims.sort(key=lambda claim: claim.start)

@@ -4,6 +4,12 @@ News text breaks generic splitters in predictable ways: paragraph breaks without
 punctuation (headlines, captions), quotations followed by their attribution
 ("“...,” he said."), abbreviations before names and numbers ("Rep. Lee", "Nov. 24",
 "U.S. President") and photo credits ("... Thursday. (Yonhap) The delegation").
+
+A quotation of several sentences is several units, one per sentence: each is a claim of
+its own to check, and :mod:`workbench.nlp.attribution` gives every one of them the
+speaker named after or before the quotation. A quoted question or exclamation stays
+with its attribution ("“Why now?” Kim asked."): cut there, "Kim asked." would be a
+unit of two words.
 The ``article_sentencizer`` component handles these with rules over the tokens of
 ``spacy.blank("en")``; it needs no trained model.
 """
@@ -75,8 +81,13 @@ ATTRIBUTION_VERBS = _word_set(
 )
 """Verbs that attribute a quotation to a speaker ("he said", "said Kim", "she told reporters")."""
 
-MAX_QUOTE_SENTENCES = 3
-"""A quotation with its attribution stays one unit when it holds at most this many sentences."""
+MAX_QUOTE_SENTENCES = 1
+"""An attributed quotation of at most this many sentences stays one unit.
+
+1: every quoted sentence is a unit of its own (issue 12: a fact-checker checks, and
+attributes, each one). A larger value joins short quotations back into one unit, as the
+sentencizer once did by default (``nlp.add_pipe("article_sentencizer", config=...)``).
+"""
 
 MAX_CAPTION_TOKENS = 14
 """A parenthesis this short after a sentence ("(Yonhap)", "(AP Photo/...)") is a credit."""
