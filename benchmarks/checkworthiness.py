@@ -3,8 +3,13 @@
 Prints, for the dev and dev_test splits of CT24 (ClaimBuster debate sentences):
 precision, recall and F1 of the positive class for the model alone (at its own
 threshold, chosen on dev), the rules alone and the combined claim detector (at the
-detector's threshold); then the model's load time in a fresh process and its
-throughput in sentences per second on one onnxruntime thread.
+detector's threshold); for the detector's two scores, how well they work as
+probabilities (Brier score, expected calibration error over 10 bins) and a reliability
+table of the combined score on dev_test; then the model's load time in a fresh process
+and its throughput in sentences per second on one onnxruntime thread.
+
+The detector's score is calibrated on dev (``scripts/fit_detector_calibration.py``), so
+its dev figures are in-sample for that calibration; dev_test is held out.
 
 Usage: python benchmarks/checkworthiness.py [--data PATH]
 """
@@ -38,6 +43,39 @@ def prf(gold: list[bool], predicted: list[bool]) -> tuple[float, float, float]:
     precision = tp / max(sum(predicted), 1)
     recall = tp / max(sum(gold), 1)
     return precision, recall, 2 * precision * recall / max(precision + recall, 1e-9)
+
+
+def calibration(gold: list[bool], scores: list[float], bins: int = 10) -> tuple[float, float]:
+    """Brier score and expected calibration error (equal-width bins) of probabilities."""
+    brier = sum((s - g) ** 2 for g, s in zip(gold, scores, strict=True)) / max(len(gold), 1)
+    ece = 0.0
+    for rows in reliability(gold, scores, bins):
+        count, mean, observed = rows[1], rows[2], rows[3]
+        ece += count / len(gold) * abs(mean - observed)
+    return brier, ece
+
+
+def reliability(
+    gold: list[bool], scores: list[float], bins: int = 10
+) -> list[tuple[float, int, float, float]]:
+    """Per bin of score: lower edge, count, mean score, observed share of positives."""
+    table = []
+    for b in range(bins):
+        chosen = [
+            (g, s) for g, s in zip(gold, scores, strict=True) if min(int(s * bins), bins - 1) == b
+        ]
+        if chosen:
+            mean = sum(s for _, s in chosen) / len(chosen)
+            observed = sum(g for g, _ in chosen) / len(chosen)
+            table.append((b / bins, len(chosen), mean, observed))
+    return table
+
+
+def as_probabilities(name: str, gold: list[bool], scores: list[float]) -> str:
+    """Brier score, ECE and how many scores are 0.99 or more, on one line."""
+    brier, ece = calibration(gold, scores)
+    saturated = sum(score >= 0.99 for score in scores)
+    return f"{name}: Brier {brier:.4f} ECE {ece:.3f}, {saturated} >= 0.99"
 
 
 def fresh_load_seconds(runs: int = 5) -> float:
@@ -76,9 +114,11 @@ def main(argv: list[str] | None = None) -> int:
             texts = [row["text"] for row in rows if row["split"] == split]
             gold = [bool(row["label"]) for row in rows if row["split"] == split]
             probs = model.probabilities(texts)
+            rule_scores = [s for s, _ in score_sentences(texts, nlp=rules)]
+            both_scores = [s for s, _ in score_sentences(texts, nlp=combined)]
             alone = prf(gold, [p >= model.threshold for p in probs])
-            rule = prf(gold, [s >= threshold for s, _ in score_sentences(texts, nlp=rules)])
-            both = prf(gold, [s >= threshold for s, _ in score_sentences(texts, nlp=combined)])
+            rule = prf(gold, [s >= threshold for s in rule_scores])
+            both = prf(gold, [s >= threshold for s in both_scores])
             print(
                 f"{split:9s} n={len(texts):5d}  "
                 + "   ".join(
@@ -86,6 +126,17 @@ def main(argv: list[str] | None = None) -> int:
                     for name, (p, r, f) in (("model", alone), ("rules", rule), ("combined", both))
                 )
             )
+            print(
+                f"{'':9s} as probabilities: "
+                + "   ".join(
+                    as_probabilities(name, gold, scores)
+                    for name, scores in (("rules", rule_scores), ("combined", both_scores))
+                )
+            )
+        # gold and both_scores are those of dev_test, the last split.
+        print("dev_test reliability of the combined score: bin, sentences, mean score, observed")
+        for lower, count, mean, observed in reliability(gold, both_scores):
+            print(f"  {lower:.1f}-{lower + 0.1:.1f}  {count:4d}  {mean:.3f}  {observed:.3f}")
         sample = [row["text"] for row in rows if row["split"] == "train"][:2000]
     else:
         print(f"no data at {args.data}; quality skipped")

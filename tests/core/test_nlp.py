@@ -15,6 +15,7 @@ from workbench.models import DetectedClaim
 from workbench.nlp import (
     CLAIM_THRESHOLD,
     build_pipeline,
+    claim_detector,
     detect_claims,
     detect_claims_many,
     installed_trained_pipeline,
@@ -22,6 +23,7 @@ from workbench.nlp import (
     score_sentences,
 )
 from workbench.nlp.detector import SPANS_KEY, ClaimDetector, ProbabilityCache
+from workbench.nlp.signals import Calibration, Signal, combine
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SAMPLE = SHARED / "samples" / "korea-herald-ukraine-delegation.txt"
@@ -117,11 +119,17 @@ def test_threshold_and_weights_are_configurable_and_saved(tmp_path: Path) -> Non
     assert isinstance(detector, ClaimDetector)
     assert detect_claims("Kim met Umerov on Wednesday.", nlp=nlp) == []
     detector.weights["date"] = 6.0
+    detector.model_calibration = Calibration(0.5, -1.0)
     nlp.to_disk(tmp_path / "pipeline")
     reloaded = spacy.load(tmp_path / "pipeline")
     restored = reloaded.get_pipe("claim_detector")
     assert isinstance(restored, ClaimDetector)
     assert restored.threshold == 0.99 and restored.weights["date"] == 6.0
+    assert restored.model_calibration == (0.5, -1.0)
+    assert restored.calibration == detector.calibration
+    # Saved before scores were calibrated: the raw logistic its threshold was set for.
+    old = restored.from_bytes(b'{"threshold": 0.5, "bias": -0.8, "model_bias": 2.25}')
+    assert old.calibration == old.model_calibration == Calibration(1.0, 0.0)
     assert restored.from_bytes(detector.to_bytes()).weights == detector.weights
 
 
@@ -248,8 +256,6 @@ def test_many_articles_go_to_the_model_together_and_score_as_one_by_one() -> Non
         ("North Korea sent some 12,000 troops to Russia.", "number: 12,000"),
         ("Unemployment fell to 4.2% in March.", "percentage: 4.2%"),
         ("The ministry spent $5 million on the new radar system.", "money: $5 million"),
-        ("Rudenko said in a Nov. 24 interview that ties would suffer.", "date: Nov. 24"),
-        ("Rudenko said in a Nov. 24 interview that ties would suffer.", "attribution: said"),
         ("Kim Yong-hyun spoke with Rustem Umerov in Seoul.", "named entity: Kim Yong-hyun"),
         ("It was the largest protest in the city since the war.", "comparison: largest"),
         ("The collapse was caused by strong winds and heavy rain.", "causal claim: caused"),
@@ -292,6 +298,13 @@ def test_non_claims_score_low(nlp: Language, sentence: str, reason: str) -> None
     assert any(r.startswith(reason) for r in reasons), reasons
 
 
+def test_reported_prediction_scores_low_but_shows_what_is_checkable(nlp: Language) -> None:
+    """What someone predicted is not a claim, quoted or not (the Wikinews guideline)."""
+    value, reasons = score(nlp, "Rudenko said in a Nov. 24 interview that ties would suffer.")
+    assert value < 0.5  # not even medium priority (the model gives it about 0.1)
+    assert "date: Nov. 24" in reasons and "attribution: said" in reasons
+
+
 def test_quote_with_checkable_content_is_flagged(nlp: Language) -> None:
     value, reasons = score(
         nlp,
@@ -330,6 +343,76 @@ def test_score_sentences_keeps_one_result_per_input(nlp: Language) -> None:
     alone = score_sentences(["Yes."], nlp=nlp)[0]
     assert alone[1] == results[0][1]
     assert alone[0] == pytest.approx(results[0][0], abs=1e-3)
+
+
+# --- what the score means -----------------------------------------------------------------
+
+
+def test_combine_calibrates_the_log_odds_and_orders_reasons_by_the_threshold() -> None:
+    signals = [Signal("number", 1.0, "number: 5"), Signal("question", 1.0, "question")]
+    weights = {"number": 2.0, "question": -1.0}
+    assert combine(signals, weights, 0.0, calibration=Calibration()).score == 0.7311  # 1/(1+e^-1)
+    scaled = combine(signals, weights, 0.0, calibration=Calibration(0.5, -2.0), threshold=0.1)
+    assert scaled.score == 0.1824  # sigmoid(0.5 * 1 - 2)
+    assert scaled.reasons == ("number: 5", "question")  # flagged: the evidence first
+    left_out = combine(signals, weights, 0.0, calibration=Calibration(0.5, -2.0), threshold=0.2)
+    assert left_out.reasons == ("question", "number: 5")  # left out: why, first
+
+
+def test_the_flag_decision_is_the_detectors_threshold() -> None:
+    nlp, detector = with_model(RecordingModel())
+    assert detector.threshold == CLAIM_THRESHOLD
+    assert 0.0 < CLAIM_THRESHOLD < 0.5  # a first pass: flags what is fairly likely to matter
+    sentence = "Kim met Umerov on Wednesday in Seoul."
+    [(value, _)] = score_sentences([sentence], nlp=nlp)
+    detector.threshold = value
+    assert [claim.text for claim in detect_claims(sentence, nlp=nlp)] == [sentence]
+    detector.threshold = value + 0.001
+    assert detect_claims(sentence, nlp=nlp) == []
+
+
+def test_rules_that_fire_on_any_news_sentence_do_not_saturate_the_score() -> None:
+    """Names, a date, a past tense and "said": the model's view still moves the score."""
+    nlp, detector = with_model(RecordingModel())
+    sentence = "Kim Yong-hyun met Rustem Umerov in Seoul on Wednesday, officials said."
+    scores = {}
+    for p in (0.02, 0.5, 0.98):
+        detector.probability_model = lambda texts, p=p: [p] * len(texts)
+        [(scores[p], _)] = score_sentences([sentence], nlp=nlp)
+    assert scores[0.02] < 0.5 and CLAIM_THRESHOLD < scores[0.5] < 0.99 <= scores[0.98]
+
+
+CLEAR_CLAIMS = [
+    "Unemployment fell to 4.2% in March.",
+    "North Korea sent some 12,000 troops to Russia.",
+    "The ministry spent $5 million on the new radar system.",
+]
+ORDINARY_FACTS = [
+    "Kim met Umerov on Wednesday in Seoul.",
+    "Police arrested and questioned the student on campus.",
+    "The collapse was caused by strong winds and heavy rain.",
+    "Thousands of pilgrims arrived in the city for the festival.",
+]
+OPINIONS_AND_PREDICTIONS = [
+    "I think it is a wonderful idea for everyone involved.",
+    "There will always be an audience for good magicians doing good magic.",
+    "Any support beyond humanitarian is expected to be met by heavy domestic protest.",
+]
+
+
+def test_scores_grade_priority_rather_than_saturate() -> None:
+    """With the bundled model: statistics high, ordinary events flagged lower, opinions out."""
+    nlp = build_pipeline()
+    if claim_detector(nlp).probability_model is None:
+        pytest.skip("the bundled check-worthiness model is not available")
+    clear, ordinary, opinions = (
+        [value for value, _ in score_sentences(group, nlp=nlp)]
+        for group in (CLEAR_CLAIMS, ORDINARY_FACTS, OPINIONS_AND_PREDICTIONS)
+    )
+    assert min(clear) >= 0.8  # high priority (workbench.priority)
+    assert all(CLAIM_THRESHOLD <= value < 0.99 for value in ordinary)
+    assert max(ordinary) < min(clear)
+    assert max(opinions) < CLAIM_THRESHOLD
 
 
 # --- offsets: what leaves the core ------------------------------------------------------------

@@ -8,6 +8,10 @@ the results (:meth:`ClaimDetector.set_annotations`), as in spaCy's ``SpanRuler``
 The score is a logistic of weighted signals (:mod:`workbench.nlp.signals`). A trained
 check-worthiness model plugs in as one more signal, ``model``: set
 :attr:`ClaimDetector.probability_model` and its log-odds are weighed with the rest.
+The weighed sum is calibrated (Platt scaling fitted on CT24 dev, a split the model was
+not trained on, by ``scripts/fit_detector_calibration.py``), so the score is the
+probability that a fact-checker would check the sentence: 0.9 means nine in ten such
+sentences are check-worthy, which is what lets it grade priority.
 
 The model is most of the detector's time, so it runs as little as it can:
 
@@ -44,6 +48,9 @@ from workbench.nlp.signals import (
     DEFAULT_MODEL_BIAS,
     DEFAULT_WEIGHTS,
     ENTITY_LABELS,
+    MODEL_CALIBRATION,
+    RULES_CALIBRATION,
+    Calibration,
     ClaimScore,
     Signal,
     combine,
@@ -166,14 +173,21 @@ class ClaimDetector:
         weights: Mapping[str, float] | None = None,
         spans_key: str = SPANS_KEY,
         model_bias: float = DEFAULT_MODEL_BIAS,
+        calibration: Sequence[float] = RULES_CALIBRATION,
+        model_calibration: Sequence[float] = MODEL_CALIBRATION,
         cache_size: int = CACHE_SIZE,
     ) -> None:
         register_extensions()
         self.name = name
         self.threshold = threshold
+        """Sentences scoring at least this are flagged (a probability: see ``signals``)."""
         self.bias = bias
         self.model_bias = model_bias
         """Added to ``bias`` when :attr:`probability_model` is set (see ``signals``)."""
+        self.calibration = Calibration(*calibration)
+        """Turns the rules' raw log-odds into the score, when there is no model."""
+        self.model_calibration = Calibration(*model_calibration)
+        """Turns the raw log-odds of rules and model together into the score."""
         self.weights: dict[str, float] = dict(DEFAULT_WEIGHTS if weights is None else weights)
         self.spans_key = spans_key
         self.cache = ProbabilityCache(cache_size)
@@ -213,8 +227,17 @@ class ClaimDetector:
         """
         if not any(s.name in SETTLING_SIGNALS for s in signals):
             return None
-        score = combine(signals, self.weights, self.bias)
+        score = self._combine(signals)
         return score if score.score < self.threshold else None
+
+    def _combine(self, signals: Sequence[Signal], *, with_model: bool = False) -> ClaimScore:
+        if with_model:
+            bias, calibration = self.bias + self.model_bias, self.model_calibration
+        else:
+            bias, calibration = self.bias, self.calibration
+        return combine(
+            signals, self.weights, bias, calibration=calibration, threshold=self.threshold
+        )
 
     def probabilities(self, texts: Sequence[str]) -> list[float]:
         """The model's probability for each text, from the cache or else from one model call.
@@ -260,13 +283,12 @@ class ClaimDetector:
             for index, text in enumerate(texts)
         ]
         if self.probability_model is None:
-            return [combine(signals, self.weights, self.bias) for signals in found]
+            return [self._combine(signals) for signals in found]
         scores: list[ClaimScore | None] = [self.settles(signals) for signals in found]
         asked = [i for i, score in enumerate(scores) if score is None]
-        bias = self.bias + self.model_bias
         for index, p in zip(asked, self.probabilities([texts[i] for i in asked]), strict=True):
             signals = [*found[index], Signal("model", logit(p), f"model: {p:.2f}")]
-            scores[index] = combine(signals, self.weights, bias)
+            scores[index] = self._combine(signals, with_model=True)
         return [score for score in scores if score is not None]
 
     def match(self, doc: Doc) -> list[tuple[Span, ClaimScore]]:
@@ -309,6 +331,8 @@ class ClaimDetector:
             "threshold": self.threshold,
             "bias": self.bias,
             "model_bias": self.model_bias,
+            "calibration": list(self.calibration),
+            "model_calibration": list(self.model_calibration),
             "weights": self.weights,
             "spans_key": self.spans_key,
         }
@@ -317,6 +341,12 @@ class ClaimDetector:
         self.threshold = float(config.get("threshold", self.threshold))
         self.bias = float(config.get("bias", self.bias))
         self.model_bias = float(config.get("model_bias", self.model_bias))
+        # A detector saved before scores were calibrated keeps scoring as it did: its
+        # threshold was set for the raw logistic.
+        default = self.calibration if "threshold" not in config else Calibration()
+        self.calibration = Calibration(*map(float, config.get("calibration", default)))
+        default = self.model_calibration if "threshold" not in config else Calibration()
+        self.model_calibration = Calibration(*map(float, config.get("model_calibration", default)))
         self.weights = {str(k): float(v) for k, v in config.get("weights", self.weights).items()}
         self.spans_key = str(config.get("spans_key", self.spans_key))
 
@@ -351,6 +381,8 @@ class ClaimDetector:
         "weights": DEFAULT_WEIGHTS,
         "spans_key": SPANS_KEY,
         "model_bias": DEFAULT_MODEL_BIAS,
+        "calibration": list(RULES_CALIBRATION),
+        "model_calibration": list(MODEL_CALIBRATION),
     },
     requires=["doc.sents"],
     assigns=["doc.spans"],
@@ -363,6 +395,8 @@ def make_claim_detector(
     weights: dict[str, float],
     spans_key: str,
     model_bias: float,
+    calibration: list[float],
+    model_calibration: list[float],
 ) -> ClaimDetector:
     """The spaCy factory for :class:`ClaimDetector`."""
     return ClaimDetector(
@@ -373,4 +407,6 @@ def make_claim_detector(
         weights=weights,
         spans_key=spans_key,
         model_bias=model_bias,
+        calibration=calibration,
+        model_calibration=model_calibration,
     )
