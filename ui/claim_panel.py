@@ -34,7 +34,7 @@ from ui.past_checks import PastChecksView
 from ui.safe_text import open_web_link, plain_label
 from ui.status_style import LABELS, SHORTCUT_KEYS, status_icon
 from ui.workspace import Workspace
-from workbench.models import Claim, Evidence, Status
+from workbench.models import Claim, ClaimType, Evidence, Status
 
 log = logging.getLogger("ui.claim_panel")
 
@@ -67,6 +67,13 @@ class ClaimPanel(QWidget):
         for key, label in ClaimFilter.SHOW.items():
             self.show_combo.addItem(label, key)
         self.show_combo.currentIndexChanged.connect(self._on_show_changed)
+        self.type_combo = QComboBox(self)
+        self.type_combo.setObjectName("claim_type")
+        self.type_combo.setToolTip("Only claims of one type")
+        self.type_combo.addItem("All types", None)
+        for claim_type in ClaimType:
+            self.type_combo.addItem(claim_type.label.capitalize(), claim_type.value)
+        self.type_combo.currentIndexChanged.connect(self._on_type_changed)
         self.by_priority = QCheckBox("Most urgent first", self)
         self.by_priority.setObjectName("claim_by_priority")
         self.by_priority.setToolTip("Order the list by priority instead of reading order")
@@ -178,6 +185,7 @@ class ClaimPanel(QWidget):
         list_layout.setSpacing(2)
         list_controls = QHBoxLayout()
         list_controls.addWidget(self.show_combo, 1)
+        list_controls.addWidget(self.type_combo, 1)
         list_controls.addWidget(self.by_priority)
         list_layout.addLayout(list_controls)
         list_layout.addWidget(self.claim_list, 1)
@@ -339,6 +347,11 @@ class ClaimPanel(QWidget):
 
     def _on_show_changed(self) -> None:
         self.claim_filter.set_show(str(self.show_combo.currentData()))
+        self._select_row_of(self.workspace.selected_claim_id)
+
+    def _on_type_changed(self) -> None:
+        value = self.type_combo.currentData()
+        self.claim_filter.set_claim_type(None if value is None else ClaimType(value))
         self._select_row_of(self.workspace.selected_claim_id)
 
     def _on_by_priority_toggled(self, checked: bool) -> None:

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
 
 from ui.safe_text import tooltip
 from ui.status_style import GLYPHS, LABELS, status_icon
-from workbench.models import ArchiveClaim, Claim, Evidence, Match, Status
+from workbench.models import ArchiveClaim, Claim, ClaimType, Evidence, Match, Status
 from workbench.priority import Priority, PriorityThresholds
 from workbench.store import ArticleSummary
 
@@ -143,12 +143,18 @@ class ClaimFilter(QSortFilterProxyModel):
         self.claims = source
         self.setSourceModel(source)
         self.showing = "all"
+        self.claim_type: ClaimType | None = None
         self.by_priority = False
 
     def set_show(self, show: str) -> None:
         if show not in self.SHOW:
             raise ValueError(f"unknown claim filter {show!r}")
         self.showing = show
+        self.invalidate()
+
+    def set_claim_type(self, claim_type: ClaimType | None) -> None:
+        """Only claims of this type (None: every type)."""
+        self.claim_type = claim_type
         self.invalidate()
 
     def set_by_priority(self, by_priority: bool) -> None:
@@ -166,6 +172,8 @@ class ClaimFilter(QSortFilterProxyModel):
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         claim = self.claims.item(source_row)
+        if self.claim_type is not None and claim.type is not self.claim_type:
+            return False
         if (
             self.showing in ("unchecked", "urgent_unchecked")
             and claim.status is not Status.UNCHECKED

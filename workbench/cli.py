@@ -23,7 +23,12 @@ from workbench import __version__
 from workbench.errors import DatabaseDamagedError, WorkbenchError
 from workbench.models import Article, Claim, Match, Status
 from workbench.plugins import load_entry_point
-from workbench.priority import PRIORITY_SETTINGS, check_priority_setting
+from workbench.priority import (
+    PRIORITY_SETTINGS,
+    Priority,
+    PriorityThresholds,
+    check_priority_setting,
+)
 from workbench.reports import (
     FORMATS,
     REPORT_SETTINGS,
@@ -85,13 +90,20 @@ def _article_json(article: Article) -> dict[str, Any]:
     }
 
 
-def _claim_json(claim: Claim, *, full: bool = False) -> dict[str, Any]:
+def _priorities(store: Store) -> PriorityThresholds:
+    return PriorityThresholds.from_settings(store.settings(prefix="priority."))
+
+
+def _claim_json(
+    claim: Claim, priorities: PriorityThresholds, *, full: bool = False
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": claim.id,
         "text": claim.text,
         "start": claim.start,
         "end": claim.end,
         "score": round(claim.score, 4),
+        "priority": priorities.of(claim).value,
         "reasons": list(claim.reasons),
         "status": claim.status.value,
         "claimant": claim.claimant,
@@ -172,9 +184,13 @@ def _short(text: str, width: int = 90) -> str:
     return textwrap.shorten(" ".join(text.split()), width=width, placeholder=" …")
 
 
-def _print_claims(claims: Sequence[Claim], out: TextIO) -> None:
+def _print_claims(claims: Sequence[Claim], priorities: PriorityThresholds, out: TextIO) -> None:
     for claim in claims:
-        line = f"  [{claim.id}] {claim.status.value:<12} {claim.score:.2f}  {_short(claim.text)}"
+        priority = priorities.of(claim).value
+        line = (
+            f"  [{claim.id}] {claim.status.value:<12} {priority:<6} {claim.score:.2f}"
+            f"  {_short(claim.text, 84)}"
+        )
         out.write(line + "\n")
         if claim.reasons:
             out.write(f"        {', '.join(claim.reasons)}\n")
@@ -271,11 +287,12 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     draft = read_path(args.file)
     with _open_store(args) as store:
         result = analyze_article(store, draft)
+        priorities = _priorities(store)
     if args.json:
         _dump(
             {
                 "article": _article_json(result.article),
-                "claims": [_claim_json(c) for c in result.claims],
+                "claims": [_claim_json(c, priorities) for c in result.claims],
             },
             out,
         )
@@ -288,7 +305,7 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     words = len(article.text.split())
     noun = "claim" if len(result.claims) == 1 else "claims"
     out.write(f"{len(result.claims)} check-worthy {noun} in {words:,} words:\n")
-    _print_claims(result.claims, out)
+    _print_claims(result.claims, priorities, out)
     return EXIT_OK
 
 
@@ -326,13 +343,17 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     with _open_store(args) as store:
         article = store.article(args.article_id)
         claims = store.claims(article.id)
+        priorities = _priorities(store)
     if args.json:
         data = _article_json(article) | {
             "url": article.url,
             "imported_at": article.imported_at,
             "origin": article.origin,
         }
-        _dump({"article": data, "claims": [_claim_json(c, full=True) for c in claims]}, out)
+        _dump(
+            {"article": data, "claims": [_claim_json(c, priorities, full=True) for c in claims]},
+            out,
+        )
         return EXIT_OK
     out.write(f"{article.title or '(untitled)'}  [article {article.id}]\n")
     for label, value in (
@@ -346,7 +367,11 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     checked = sum(c.status is not Status.UNCHECKED for c in claims)
     out.write(f"{checked}/{len(claims)} claims checked\n")
     for claim in claims:
-        out.write(f"\n[{claim.id}] {claim.status.value.upper()}  (score {claim.score:.2f})\n")
+        priority = priorities.of(claim)
+        score = "" if priority is Priority.MANUAL else f", score {claim.score:.2f}"
+        out.write(
+            f"\n[{claim.id}] {claim.status.value.upper()}  ({priority.label.lower()}{score})\n"
+        )
         out.write(textwrap.indent(textwrap.fill(claim.text, 88), "    ") + "\n")
         if claim.claimant:
             out.write(f"    claimant: {claim.claimant}\n")
@@ -370,8 +395,9 @@ def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
             claimant=args.claimant,
             evidence=evidence,
         )
+        priorities = _priorities(store)
     if args.json:
-        _dump(_claim_json(claim, full=True), out)
+        _dump(_claim_json(claim, priorities, full=True), out)
     else:
         extra = f", {len(claim.evidence)} evidence links" if claim.evidence else ""
         out.write(f"claim {claim.id}: {claim.status.value}{extra}\n")
@@ -381,8 +407,9 @@ def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_claim_add(args: argparse.Namespace, out: TextIO) -> int:
     with _open_store(args) as store:
         claim = store.add_claim(args.article_id, args.start, args.end)
+        priorities = _priorities(store)
     if args.json:
-        _dump(_claim_json(claim, full=True), out)
+        _dump(_claim_json(claim, priorities, full=True), out)
     else:
         out.write(f"added claim {claim.id}: {_short(claim.text)}\n")
     return EXIT_OK

@@ -53,8 +53,10 @@ def test_analyze_json_contract(db: str, article_file: Path) -> None:
     assert data["claims"], "the factual sentences must be flagged"
     for claim in data["claims"]:
         assert set(claim) == {
-            "id", "text", "start", "end", "score", "reasons", "status", "claimant", "type",
+            "id", "text", "start", "end", "score", "priority", "reasons", "status", "claimant",
+            "type",
         }  # fmt: skip
+        assert claim["priority"] in ("high", "medium", "low")
         assert text[claim["start"] : claim["end"]] == claim["text"]
         assert 0.0 <= claim["score"] <= 1.0
         assert claim["status"] == "unchecked"

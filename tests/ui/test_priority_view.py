@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.test_main_window import close_window, make_window
 from ui.main_window import MainWindow
-from workbench.models import ArticleDraft, DetectedClaim, Status
+from workbench.models import ArticleDraft, ClaimType, DetectedClaim, Status
 from workbench.priority import SETTING_HIGH
 from workbench.store import Store
 
@@ -30,7 +30,14 @@ def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
     db = tmp_path / "p.db"
     with Store(db) as store:
         claims = [
-            DetectedClaim(TEXT.index(s), TEXT.index(s) + len(s), s, score, ("number",))
+            DetectedClaim(
+                TEXT.index(s),
+                TEXT.index(s) + len(s),
+                s,
+                score,
+                ("number",),
+                type=ClaimType.QUANTITY if "%" in s or "12,000" in s else ClaimType.EVENT,
+            )
             for s, score in SENTENCES.items()
         ]
         article = store.add_article(ArticleDraft(TEXT, title="Troops"), claims).article
@@ -69,6 +76,12 @@ def test_filter_and_sort_by_priority(qtbot: QtBot, window: MainWindow) -> None:
     panel.show_combo.setCurrentIndex(panel.show_combo.findData("urgent"))
     assert len(rows(window)) == 3 and not any("Seoul" in r for r in rows(window))
     panel.show_combo.setCurrentIndex(panel.show_combo.findData("all"))
+    panel.type_combo.setCurrentIndex(panel.type_combo.findData("quantity"))
+    assert {r.split("\n")[0] for r in rows(window)} == {
+        "North Korea sent 12,000 troops to Russia on Wednesday.",
+        "The war has cost Ukraine 20% of its territory.",
+    }
+    panel.type_combo.setCurrentIndex(panel.type_combo.findData(None))
     panel.by_priority.setChecked(False)
     assert rows(window)[-1].startswith(MANUAL)  # reading order again
 
