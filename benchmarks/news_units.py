@@ -42,6 +42,7 @@ from workbench.errors import IngestError  # noqa: E402
 from workbench.ingest import read_text  # noqa: E402
 from workbench.models import DetectedClaim  # noqa: E402
 from workbench.nlp import claim_detector, detect_claims, load_pipeline  # noqa: E402
+from workbench.priority import PriorityThresholds  # noqa: E402
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -315,6 +316,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     saturated = sum(u.flagged and u.score >= SATURATED for u in located)
     print(f"flagged scoring >= {SATURATED}: {saturated} of {all_flagged}")
+    thresholds = PriorityThresholds()
+    bands = (
+        ("high", thresholds.high, 1.01),
+        ("medium", thresholds.medium, thresholds.high),
+        ("low", -1.0, thresholds.medium),
+    )
+    print(f"flagged by priority (high >= {thresholds.high}, medium >= {thresholds.medium}):")
+    for name, low, high in bands:
+        band = [u for u in located if u.flagged and low <= u.score < high]
+        counts = ", ".join(f"{label} {sum(u.label == label for u in band)}" for label in "CLN")
+        print(f"  {name:<7} {len(band):>4} units ({counts})")
 
     if args.errors:
         for title, chosen in (

@@ -20,7 +20,7 @@ from workbench.models import Claim, ClaimOrigin, Status
 SETTING_HIGH = "priority.high"
 SETTING_MEDIUM = "priority.medium"
 PRIORITY_SETTINGS: dict[str, str] = {
-    SETTING_HIGH: "score from which a claim is high priority (0 to 1, default 0.8)",
+    SETTING_HIGH: "score from which a claim is high priority (0 to 1, default 0.9)",
     SETTING_MEDIUM: "score from which a claim is medium priority (0 to 1, default 0.6)",
 }
 
@@ -46,9 +46,14 @@ class Priority(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PriorityThresholds:
-    """Scores from which a detected claim is high, and medium, priority."""
+    """Scores from which a detected claim is high, and medium, priority.
 
-    high: float = 0.8
+    The defaults, on the 43 labelled Wikinews articles (``benchmarks/news_units.py``):
+    high holds 263 of the 803 flagged units (79% check-worthy, 3% not claims, about six
+    an article), low holds most of the flagged non-claims (48 of 67).
+    """
+
+    high: float = 0.9
     medium: float = 0.6
 
     def __post_init__(self) -> None:

@@ -77,7 +77,7 @@ def test_bad_priority_settings_are_refused(key: str, value: str, problem: str) -
 
 
 def test_next_unchecked_visits_the_most_urgent_first_in_reading_order() -> None:
-    thresholds = PriorityThresholds()
+    thresholds = PriorityThresholds(high=0.8, medium=0.6)
     claims = [
         claim(1, 0.55),
         claim(2, 0.95),
