@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,7 @@ from workbench.errors import IngestError
 from workbench.ingest.assemble import MAX_ARTICLE_CHARS
 from workbench.models import ArticleDraft
 from workbench.nlp import detect_claims
+from workbench.nlp.feedback import FeedbackAdjuster
 from workbench.store import ImportResult, Store
 
 if TYPE_CHECKING:
@@ -17,8 +19,24 @@ if TYPE_CHECKING:
 log = logging.getLogger("workbench.analysis")
 
 
+@functools.cache
+def shared_feedback() -> FeedbackAdjuster:
+    """The process's feedback adjuster, on the sentence encoder semantic matching uses.
+
+    Like :func:`workbench.nlp.load_pipeline`, built once per process for the callers
+    that do not pass their own (the app's analysis worker, the CLI).
+    """
+    from workbench.semantic import shared_encoder
+
+    return FeedbackAdjuster(encoder=shared_encoder)
+
+
 def analyze_article(
-    store: Store, draft: ArticleDraft, *, nlp: Language | None = None
+    store: Store,
+    draft: ArticleDraft,
+    *,
+    nlp: Language | None = None,
+    feedback: FeedbackAdjuster | None = None,
 ) -> ImportResult:
     """Store ``draft`` with its detected claims; an article already stored is returned as is.
 
@@ -28,6 +46,10 @@ def analyze_article(
 
     Detection runs before the write, so the database only ever sees a whole article
     with all its claims, or nothing.
+
+    The fact-checker's corrections stored so far move the scores of similar sentences
+    (:mod:`workbench.nlp.feedback`), through ``feedback`` or else :func:`shared_feedback`;
+    with no corrections the claims are the detector's own.
 
     Raises:
         IngestError: The text is longer than the readers accept (a draft built by hand);
@@ -42,7 +64,9 @@ def analyze_article(
             f"the article is too long ({len(draft.text):,} characters; "
             f"the limit is {MAX_ARTICLE_CHARS:,})"
         )
-    claims = detect_claims(draft.text, nlp=nlp)
+    adjuster = feedback if feedback is not None else shared_feedback()
+    active = adjuster.update(store.feedback())
+    claims = detect_claims(draft.text, nlp=nlp, adjust=adjuster.adjust if active else None)
     return store.add_article(draft, claims)
 
 

@@ -24,13 +24,13 @@ import importlib.util
 import logging
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.models import DetectedClaim
-from workbench.nlp.signals import CLAIM_THRESHOLD
+from workbench.nlp.signals import CLAIM_THRESHOLD, ClaimScore
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -43,6 +43,7 @@ __all__ = [
     "CLAIM_THRESHOLD",
     "TRAINED_PIPELINES",
     "ModelStatus",
+    "ScoreAdjustment",
     "build_pipeline",
     "checkworthiness_model",
     "claim_detector",
@@ -273,16 +274,38 @@ def _claims_of(doc: Doc, text: str) -> list[DetectedClaim]:
     return claims
 
 
-def detect_claims(text: str, *, nlp: Language | None = None) -> list[DetectedClaim]:
+ScoreAdjustment = Callable[[Sequence[str], Sequence[ClaimScore]], list[ClaimScore]]
+"""Moves sentence scores before the threshold applies: (sentences, scores) -> new scores."""
+
+
+def detect_claims(
+    text: str, *, nlp: Language | None = None, adjust: ScoreAdjustment | None = None
+) -> list[DetectedClaim]:
     """Find the check-worthy sentences of ``text``, in reading order.
 
     Args:
         text: The article text; offsets in the result index into it.
         nlp: A pipeline from :func:`load_pipeline` or :func:`build_pipeline`; the
             shared one by default.
+        adjust: Called with every sentence and its score (flagged or not) before the
+            threshold applies, such as
+            :meth:`workbench.nlp.feedback.FeedbackAdjuster.adjust`; the sentences it
+            returns at or above the threshold are the claims.
     """
     pipeline = nlp if nlp is not None else load_pipeline()
-    return _claims_of(pipeline(text), text)
+    if adjust is None:
+        return _claims_of(pipeline(text), text)
+    detector = claim_detector(pipeline)
+    # Every component but the detector, which then scores, is adjusted and annotates.
+    # Run by hand rather than with select_pipes, which changes the shared pipeline.
+    doc = pipeline.make_doc(text)
+    for _, component in pipeline.pipeline:
+        if component is not detector:
+            doc = component(doc)
+    scored = detector.match(doc)
+    scores = adjust([span.text for span, _ in scored], [score for _, score in scored])
+    detector.set_annotations(doc, zip((span for span, _ in scored), scores, strict=True))
+    return _claims_of(doc, text)
 
 
 def detect_claims_many(

@@ -1,0 +1,182 @@
+"""The fact-checker's corrections move the scores of similar sentences in later articles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from workbench.analysis import analyze_article
+from workbench.models import ArticleDraft, Claim, DetectedClaim
+from workbench.nlp import CLAIM_THRESHOLD, build_pipeline, claim_detector, detect_claims
+from workbench.nlp.encoder import ENCODER_DIR, SentenceEncoder
+from workbench.nlp.feedback import MAX_SHIFT, SAME_SENTENCE, FeedbackAdjuster, FloatMatrix
+from workbench.nlp.signals import ClaimScore, logit
+from workbench.store import Store
+
+BIKES = "The city council will spend $40 million on new bike lanes next year, the mayor said."
+BIKES_AGAIN = "The town council will spend $40 million on new bike lanes next year, the mayor said."
+JOBS = "Unemployment fell to 3.9 percent in March, according to the labour ministry."
+PARADE = "Residents gathered in the square to watch the parade."
+PARADE_AGAIN = "Residents gathered in the main square to watch the parade."
+FESTIVAL = "The festival opened on a sunny afternoon."
+BOATS = "Crowds lined the river to watch the boats go by."
+
+ARTICLE_A = f"{BIKES} {FESTIVAL} {PARADE}"
+ARTICLE_B = f"{BIKES_AGAIN} {JOBS} {PARADE_AGAIN} {BOATS}"
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return build_pipeline()
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return SentenceEncoder(ENCODER_DIR)
+
+
+@pytest.fixture(params=["encoder", "words"])
+def adjuster(request: pytest.FixtureRequest, encoder: SentenceEncoder) -> FeedbackAdjuster:
+    """One adjuster on the sentence encoder, one on the lexical fallback."""
+    if request.param == "encoder":
+        return FeedbackAdjuster(encoder=lambda: encoder)
+    return FeedbackAdjuster(encoder=lambda: None)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "w.db")
+
+
+def by_text(claims: Sequence[DetectedClaim]) -> dict[str, DetectedClaim]:
+    return {claim.text: claim for claim in claims}
+
+
+def analyse(store: Store, text: str, nlp: Language, adjuster: FeedbackAdjuster) -> dict[str, Claim]:
+    draft = ArticleDraft(text, title=text[:20])
+    return {c.text: c for c in analyze_article(store, draft, nlp=nlp, feedback=adjuster).claims}
+
+
+def test_a_removed_claim_is_not_flagged_again_while_others_are_unchanged(
+    store: Store, nlp: Language, adjuster: FeedbackAdjuster
+) -> None:
+    before = by_text(detect_claims(ARTICLE_B, nlp=nlp))
+    assert BIKES_AGAIN in before and JOBS in before
+    first = analyse(store, ARTICLE_A, nlp, adjuster)
+    store.remove_claim(first[BIKES].id)
+
+    after = analyse(store, ARTICLE_B, nlp, adjuster)
+    assert BIKES_AGAIN not in after
+    assert after[JOBS].score == before[JOBS].score
+    assert after[JOBS].reasons == before[JOBS].reasons
+
+
+def test_the_same_sentence_removed_scores_below_the_threshold(
+    nlp: Language, adjuster: FeedbackAdjuster
+) -> None:
+    adjuster.update([(BIKES, 0)])
+    detector = claim_detector(nlp)
+    doc = nlp.make_doc(BIKES)
+    for _, component in nlp.pipeline:
+        doc = component(doc) if component is not detector else doc
+    ((_, score),) = detector.match(doc)
+    (moved,) = adjuster.adjust([BIKES], [score])
+    assert score.score >= CLAIM_THRESHOLD > moved.score
+    assert moved.reasons[0] == "you removed a similar claim (1.00)"
+    assert moved.reasons[1:] == score.reasons
+
+
+def test_a_sentence_like_one_the_user_added_becomes_a_claim_with_the_reason(
+    store: Store, nlp: Language, adjuster: FeedbackAdjuster
+) -> None:
+    assert PARADE_AGAIN not in by_text(detect_claims(ARTICLE_B, nlp=nlp))
+    stored = analyze_article(store, ArticleDraft(ARTICLE_A, title="A"), nlp=nlp, feedback=adjuster)
+    start = ARTICLE_A.index(PARADE)
+    store.add_claim(stored.article.id, start, start + len(PARADE))
+
+    after = analyse(store, ARTICLE_B, nlp, adjuster)
+    claim = after[PARADE_AGAIN]
+    assert claim.score >= CLAIM_THRESHOLD
+    assert any(r.startswith("you added a similar claim (") for r in claim.reasons)
+    assert BOATS not in after
+
+
+def test_without_corrections_the_claims_are_the_detectors_and_no_encoder_loads(
+    store: Store, nlp: Language
+) -> None:
+    loads: list[int] = []
+
+    def source() -> SentenceEncoder | None:
+        loads.append(1)
+        return None
+
+    adjuster = FeedbackAdjuster(encoder=source)
+    result = analyze_article(store, ArticleDraft(ARTICLE_B, title="B"), nlp=nlp, feedback=adjuster)
+    expected = detect_claims(ARTICLE_B, nlp=nlp)
+    assert [(c.start, c.end, c.score, c.reasons) for c in result.claims] == [
+        (c.start, c.end, c.score, c.reasons) for c in expected
+    ]
+    assert loads == []
+
+
+def test_an_adjustment_that_changes_nothing_gives_the_detectors_claims(nlp: Language) -> None:
+    def same(texts: Sequence[str], scores: Sequence[ClaimScore]) -> list[ClaimScore]:
+        return list(scores)
+
+    assert detect_claims(ARTICLE_B, nlp=nlp, adjust=same) == detect_claims(ARTICLE_B, nlp=nlp)
+
+
+def test_a_moderately_similar_correction_moves_the_score_by_at_most_the_cap(
+    encoder: SentenceEncoder,
+) -> None:
+    adjuster = FeedbackAdjuster(encoder=lambda: encoder)
+    adjuster.update([(BIKES, 0)])
+    text = "The council plans to spend $40 million on bike lanes, according to the mayor."
+    (similarity,) = adjuster.similarities([text])[0]
+    assert 0.8 <= similarity < SAME_SENTENCE  # a neighbour, not the same sentence
+    (moved,) = adjuster.adjust([text], [ClaimScore(0.5, ("model: 0.50",))])
+    assert -MAX_SHIFT <= logit(moved.score) < 0.0
+    assert moved.reasons == (f"you removed a similar claim ({similarity:.2f})", "model: 0.50")
+
+
+def test_vectors_of_the_corrections_are_computed_once_until_they_change(
+    encoder: SentenceEncoder,
+) -> None:
+    calls: list[int] = []
+
+    class Counting:
+        def embed(self, texts: Sequence[str]) -> FloatMatrix:
+            calls.append(len(texts))
+            return encoder.embed(texts)
+
+    counting = Counting()
+    adjuster = FeedbackAdjuster(encoder=lambda: counting)
+    score = ClaimScore(0.5, ())
+    adjuster.update([(BIKES, 0), (PARADE, 1)])
+    adjuster.adjust([JOBS, BOATS], [score, score])
+    adjuster.update([(BIKES, 0), (PARADE, 1)])
+    adjuster.adjust([JOBS], [score])
+    assert calls == [2, 2, 1]  # corrections once, then each article's sentences in one batch
+    adjuster.update([(BIKES, 0), (PARADE, 1), (FESTIVAL, 0)])
+    adjuster.adjust([JOBS], [score])
+    assert calls[3:] == [3, 1]
+
+
+def test_the_latest_verdict_on_a_sentence_wins(encoder: SentenceEncoder) -> None:
+    adjuster = FeedbackAdjuster(encoder=lambda: encoder)
+    adjuster.update([(BIKES, 1), (BIKES, 0)])
+    assert [c.direction for c in adjuster.corrections] == [-1]
+
+
+def test_the_analysis_the_cli_and_app_run_learns_without_being_given_an_adjuster(
+    store: Store, nlp: Language
+) -> None:
+    first = analyze_article(store, ArticleDraft(ARTICLE_A, title="A"), nlp=nlp)
+    bikes = next(c for c in first.claims if c.text == BIKES)
+    store.remove_claim(bikes.id)
+    after = analyze_article(store, ArticleDraft(ARTICLE_B, title="B"), nlp=nlp)
+    assert BIKES_AGAIN not in {c.text for c in after.claims}
+    assert JOBS in {c.text for c in after.claims}

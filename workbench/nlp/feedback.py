@@ -1,0 +1,263 @@
+"""Learning from the fact-checker's corrections without retraining.
+
+Each correction in the store's ``claim_feedback`` table is a sentence and a direction:
+``+1`` when the fact-checker added it as a claim the detector missed, ``-1`` when they
+removed a claim the detector made (:meth:`workbench.store.Store.feedback`, labels 1 and
+0). Re-prioritising is not recorded there, so it does not count here. The same rows are
+what ``workbench train-checkworthiness --with-feedback`` trains on: this module only
+reads them.
+
+The rule (:meth:`FeedbackAdjuster.adjust`), for each sentence of a new article:
+
+1. Its similarity to every correction: the cosine of their sentence-encoder vectors
+   (all-MiniLM-L6-v2), or, when the encoder cannot load, rapidfuzz's ``ratio`` / 100
+   of their normalised texts (lower-cased, punctuation dropped). ``ratio`` keeps word
+   order: ``token_set_ratio`` calls a short sentence identical to any longer one
+   containing its words, and ``token_sort_ratio`` penalises one changed word by
+   where it sorts ("city" -> "town" council: 0.94, against 0.96 with ``ratio``).
+2. Corrections below :data:`MIN_SIMILARITY` are ignored. Each of the
+   :data:`NEIGHBOURS` nearest others moves the score's log-odds by
+   ``direction * MAX_SHIFT * (similarity - MIN_SIMILARITY) / (1 - MIN_SIMILARITY)``;
+   the sum is capped at ``±MAX_SHIFT`` logits.
+3. When the nearest correction is at least :data:`SAME_SENTENCE` similar, it is the
+   fact-checker's verdict on (nearly) this very sentence, and the score is also put on
+   its side of the threshold, :data:`MARGIN` logits from it: at most
+   ``logit(threshold) - MARGIN`` for a removed one, at least ``logit(threshold) + MARGIN``
+   for an added one. This is the only move larger than ``MAX_SHIFT``.
+
+A changed score carries a reason first among its reasons, such as
+"you removed a similar claim (0.93)".
+
+The corrections' vectors are computed once and kept on the adjuster until the
+corrections change; the sentences of an article are embedded in one batch. With no
+corrections nothing is computed and the encoder is never loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from workbench.nlp.signals import CLAIM_THRESHOLD, ClaimScore, logit
+
+if TYPE_CHECKING:
+    from workbench.nlp.encoder import SentenceEncoder
+
+__all__ = [
+    "MARGIN",
+    "MAX_SHIFT",
+    "MIN_SIMILARITY",
+    "NEIGHBOURS",
+    "SAME_SENTENCE",
+    "Correction",
+    "Embedder",
+    "EncoderSource",
+    "FeedbackAdjuster",
+    "FloatMatrix",
+    "corrections_from_feedback",
+]
+
+log = logging.getLogger("workbench.nlp.feedback")
+
+MIN_SIMILARITY = 0.8
+"""Corrections less similar than this to a sentence do not move its score."""
+SAME_SENTENCE = 0.95
+"""From this similarity on, a correction is a verdict on the sentence itself (step 3)."""
+MAX_SHIFT = 2.0
+"""The most the similar corrections move a score, in log-odds (but see step 3)."""
+MARGIN = 1.0
+"""How far past the threshold, in log-odds, a near-exact repeat is put (step 3)."""
+NEIGHBOURS = 5
+"""At most this many of the nearest corrections count for one sentence."""
+
+FloatMatrix = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """What the adjuster needs of an encoder, such as :class:`SentenceEncoder`."""
+
+    def embed(self, texts: Sequence[str]) -> FloatMatrix:
+        """Unit vectors, one row per text: dot products are cosines."""
+        ...
+
+
+EncoderSource = Callable[[], Embedder | None]
+"""Gives the encoder when first needed, or None when it cannot load."""
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A sentence the fact-checker judged: ``direction`` +1 added as a claim, -1 removed."""
+
+    text: str
+    direction: int
+
+
+def corrections_from_feedback(feedback: Sequence[tuple[str, int]]) -> tuple[Correction, ...]:
+    """The store's ``(sentence, label)`` rows as corrections, one per distinct sentence.
+
+    A sentence judged more than once keeps its latest verdict (rows come oldest first).
+    """
+    latest: dict[str, Correction] = {}
+    for text, label in feedback:
+        key = _normalise(text)
+        if key:
+            latest.pop(key, None)  # re-inserted so the order stays that of the verdicts
+            latest[key] = Correction(key, 1 if label else -1)
+    return tuple(latest.values())
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _sigmoid(value: float) -> float:
+    return 1.0 / (1.0 + math.exp(-value))
+
+
+def _default_encoder() -> SentenceEncoder | None:
+    from workbench.nlp.encoder import ModelLoadError, SentenceEncoder
+
+    try:
+        return SentenceEncoder()
+    except ModelLoadError as error:
+        log.warning("the sentence encoder is unavailable (%s); corrections match by words", error)
+        return None
+
+
+class FeedbackAdjuster:
+    """Moves the scores of sentences like the ones the fact-checker corrected.
+
+    Build one per process and keep it: it holds the encoder (loaded on first need) and
+    the corrections' vectors. Give it the current corrections with :meth:`update` before
+    each article (cheap when they have not changed), then :meth:`adjust` the scores.
+
+    Args:
+        encoder: Gives the sentence encoder when first needed, or None to match by
+            words; by default the bundled encoder, loaded by the adjuster itself.
+        threshold: The detector's flag threshold (step 3 of the rule).
+    """
+
+    def __init__(
+        self, *, encoder: EncoderSource | None = None, threshold: float = CLAIM_THRESHOLD
+    ) -> None:
+        self.threshold = threshold
+        self._encoder_source = encoder or _default_encoder
+        self._encoder: Embedder | None = None
+        self._encoder_tried = False
+        self._corrections: tuple[Correction, ...] = ()
+        self._vectors: FloatMatrix | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def corrections(self) -> tuple[Correction, ...]:
+        """The corrections in use, oldest first."""
+        return self._corrections
+
+    def __bool__(self) -> bool:
+        return bool(self._corrections)
+
+    def update(self, feedback: Sequence[tuple[str, int]]) -> bool:
+        """Use the store's corrections from now on; return whether there are any.
+
+        The corrections' vectors are computed again (lazily) only when they changed.
+        """
+        corrections = corrections_from_feedback(feedback)
+        with self._lock:
+            if corrections != self._corrections:
+                self._corrections = corrections
+                self._vectors = None
+        return bool(corrections)
+
+    def similarities(self, texts: Sequence[str]) -> FloatMatrix:
+        """A (len(texts), len(corrections)) matrix of similarities in [0, 1]."""
+        return self._compare(texts)[1]
+
+    def _compare(self, texts: Sequence[str]) -> tuple[tuple[Correction, ...], FloatMatrix]:
+        """The corrections in use and :meth:`similarities` to them, taken together."""
+        with self._lock:
+            corrections = self._corrections
+            if not texts or not corrections:
+                return corrections, np.zeros((len(texts), len(corrections)), dtype=np.float32)
+            encoder = self._get_encoder()
+            if encoder is None:
+                return corrections, self._lexical(texts, corrections)
+            if self._vectors is None:
+                self._vectors = encoder.embed([c.text for c in corrections])
+            vectors = self._vectors
+        sentences = encoder.embed([_normalise(text) for text in texts])
+        result: FloatMatrix = np.clip(sentences @ vectors.T, 0.0, 1.0).astype(np.float32)
+        return corrections, result
+
+    def adjust(self, texts: Sequence[str], scores: Sequence[ClaimScore]) -> list[ClaimScore]:
+        """``scores`` of the sentences ``texts`` moved by the similar corrections.
+
+        A sentence with no correction at :data:`MIN_SIMILARITY` or more keeps its
+        score object as is.
+        """
+        if len(texts) != len(scores):
+            raise ValueError(f"{len(texts)} sentences but {len(scores)} scores")
+        if not self._corrections or not texts:
+            return list(scores)
+        corrections, similar = self._compare(texts)
+        directions = np.array([c.direction for c in corrections], dtype=np.float32)
+        line = logit(self.threshold)
+        adjusted: list[ClaimScore] = []
+        for row, score in zip(similar, scores, strict=True):
+            near = np.flatnonzero(row >= MIN_SIMILARITY)
+            if near.size == 0:
+                adjusted.append(score)
+                continue
+            # Nearest first; among equals the latest correction first.
+            near = near[np.lexsort((-near, -row[near]))][:NEIGHBOURS]
+            strength = (row[near] - MIN_SIMILARITY) / (1.0 - MIN_SIMILARITY)
+            pull = float(np.sum(directions[near] * strength)) * MAX_SHIFT
+            shift = min(max(pull, -MAX_SHIFT), MAX_SHIFT)
+            value = logit(score.score) + shift
+            nearest = int(near[0])
+            if row[nearest] >= SAME_SENTENCE:
+                if directions[nearest] < 0:
+                    value = min(value, line - MARGIN)
+                else:
+                    value = max(value, line + MARGIN)
+            adjusted.append(
+                ClaimScore(_sigmoid(value), (self._reason(corrections, near, row), *score.reasons))
+            )
+        return adjusted
+
+    @staticmethod
+    def _reason(
+        corrections: Sequence[Correction], near: npt.NDArray[np.intp], row: FloatMatrix
+    ) -> str:
+        nearest = corrections[int(near[0])]
+        verb = "added" if nearest.direction > 0 else "removed"
+        same = sum(1 for i in near if corrections[int(i)].direction == nearest.direction)
+        what = "a similar claim" if same == 1 else f"{same} similar claims"
+        return f"you {verb} {what} ({float(row[near[0]]):.2f})"
+
+    def _get_encoder(self) -> Embedder | None:
+        if not self._encoder_tried:
+            self._encoder_tried = True
+            self._encoder = self._encoder_source()
+        return self._encoder
+
+    @staticmethod
+    def _lexical(texts: Sequence[str], corrections: Sequence[Correction]) -> FloatMatrix:
+        from rapidfuzz import fuzz, process, utils
+
+        scores = process.cdist(
+            [_normalise(text) for text in texts],
+            [c.text for c in corrections],
+            scorer=fuzz.ratio,
+            processor=utils.default_process,
+            dtype=np.float32,
+        )
+        result: FloatMatrix = (np.asarray(scores, dtype=np.float32) / 100.0).astype(np.float32)
+        return result
