@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from workbench.analysis import analyze_article
 from workbench.models import ArticleDraft, ClaimType
-from workbench.nlp import build_pipeline, detect_claims
+from workbench.nlp import _units, build_pipeline, detect_claims
 from workbench.nlp.attribution import Attribution, attribute
 from workbench.nlp.claim_types import classify, without_phrase
 from workbench.store import Store, migrations
@@ -27,16 +27,7 @@ def nlp() -> Language:
 
 def units(nlp: Language, text: str) -> list[tuple[int, int]]:
     """The sentences of ``text`` as the pipeline cuts them, without surrounding whitespace."""
-    found = []
-    for sent in nlp(text).sents:
-        start, end = sent.start_char, sent.end_char
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if start < end:
-            found.append((start, end))
-    return found
+    return _units(nlp(text), text)
 
 
 def attributed(nlp: Language, text: str) -> list[tuple[str, Attribution]]:
