@@ -58,6 +58,8 @@ class ClaimPanel(QWidget):
         self.setAcceptDrops(True)
         self.workspace = workspace
         self._shown_claim_id: int | None = None
+        self._unsaved_notes: dict[int, str] = {}
+        """Notes whose save failed (a full disk), by claim: shown again, not lost."""
 
         self.claim_model = ClaimListModel(self)
         self.claim_filter = ClaimFilter(self.claim_model, self)
@@ -201,6 +203,7 @@ class ClaimPanel(QWidget):
         workspace.article_opened.connect(self._on_workspace_article_opened)
         workspace.claims_changed.connect(self._on_workspace_claims_changed)
         workspace.claim_updated.connect(self._on_workspace_claim_updated)
+        workspace.note_not_saved.connect(self._on_workspace_note_not_saved)
         workspace.claim_selected.connect(self._on_workspace_claim_selected)
         workspace.matches_changed.connect(self._on_workspace_matches_changed)
         self._show_claim(None)
@@ -305,7 +308,12 @@ class ClaimPanel(QWidget):
         self._show_claim(self.workspace.selected_claim)
         self._select_row_of(self.workspace.selected_claim_id)
 
+    def _on_workspace_note_not_saved(self, claim_id: int, note: str) -> None:
+        self._unsaved_notes[claim_id] = note
+
     def _on_workspace_claim_updated(self, claim: Claim) -> None:
+        if self._unsaved_notes.get(claim.id) == claim.note:
+            del self._unsaved_notes[claim.id]  # saved at last
         row = self.claim_model.row_of(claim.id)
         if row >= 0:
             self.claim_model.replace_item(row, claim)
@@ -394,7 +402,13 @@ class ClaimPanel(QWidget):
         # Text typed here and not saved yet (the save failed: a full disk, a lock) stays
         # until it is saved or another claim is shown; a dialog has said why.
         unsaved = self.note.document().isModified() and self.note.toPlainText() != claim.note
-        if (changed or not (typing or unsaved)) and self.note.toPlainText() != claim.note:
+        kept = self._unsaved_notes.get(claim.id)
+        if changed and kept is not None and kept != claim.note:
+            self.note.blockSignals(True)
+            self.note.setPlainText(kept)  # typed here, not saved: shown until it is
+            self.note.blockSignals(False)
+            self.note.document().setModified(True)
+        elif (changed or not (typing or unsaved)) and self.note.toPlainText() != claim.note:
             self.note.blockSignals(True)
             self.note.setPlainText(claim.note)
             self.note.blockSignals(False)

@@ -38,6 +38,7 @@ class Workspace(QObject):
     library_changed = Signal()
     matches_changed = Signal()  # past checks found for the open article's claims
     error_occurred = Signal(str)
+    note_not_saved = Signal(int, str)  # claim id, the note that could not be written
 
     def __init__(self, store: Store, writer: StoreWriter, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -252,13 +253,27 @@ class Workspace(QObject):
     ) -> None:
         self.undo_stack.push(_Command(self, text, do, undo, structural=structural))
 
-    def write(self, fn: Callable[[Store], Any], *, structural: bool = False) -> None:
-        """Run an edit on the writer; show its committed result, or its error."""
+    def write(
+        self,
+        fn: Callable[[Store], Any],
+        *,
+        structural: bool = False,
+        note: tuple[int, str] | None = None,
+    ) -> None:
+        """Run an edit on the writer; show its committed result, or its error.
+
+        ``note`` is (claim id, text) when the edit writes a note: if it fails, the text
+        is handed back (``note_not_saved``) so what was typed is not lost.
+        """
         article_id = self.article.id if self.article else None
+
+        def failed(exc: Exception) -> None:
+            if note is not None:
+                self.note_not_saved.emit(*note)
+            self._on_write_failed(exc)
+
         self.writer.submit(
-            fn,
-            lambda result: self._on_written(article_id, result, structural),
-            self._on_write_failed,
+            fn, lambda result: self._on_written(article_id, result, structural), failed
         )
 
     def _on_written(self, article_id: int | None, result: Any, structural: bool) -> None:
@@ -335,7 +350,7 @@ class _NoteCommand(QUndoCommand):
 
     def redo(self) -> None:
         claim_id, note = self.claim_id, self.new
-        self._workspace.write(lambda s: s.update_claim(claim_id, note=note))
+        self._workspace.write(lambda s: s.update_claim(claim_id, note=note), note=(claim_id, note))
 
     def undo(self) -> None:
         claim_id, note = self.claim_id, self.old

@@ -354,6 +354,34 @@ def test_a_note_that_cannot_be_saved_stays_in_the_editor(
         assert store.claims(1)[0].note == ""
 
 
+def test_a_note_that_cannot_be_saved_comes_back_with_its_claim(
+    qtbot: QtBot, window: MainWindow, errors: list[str]
+) -> None:
+    """Typing, then moving to the next claim while the save fails: the text is kept."""
+    from workbench.errors import DiskFullError
+
+    key(qtbot, window, "j")
+    first = window.workspace.selected_claim_id
+
+    def full(store: Store) -> None:
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise DiskFullError("the disk holding the database is full; nothing was saved")
+
+        store.update_claim = refuse  # type: ignore[method-assign]
+
+    window.writer.submit(full)
+    wait_saved(qtbot, window)
+    window.claim_panel.note.setFocus()
+    qtbot.keyClicks(window.claim_panel.note, "Checked the ministry's figures")
+    key(qtbot, window, "j")  # saves the note on the way out; the save fails
+    qtbot.waitUntil(lambda: bool(errors))
+    assert window.workspace.selected_claim_id != first
+    assert window.claim_panel.note.toPlainText() == ""
+    key(qtbot, window, "k")
+    assert window.workspace.selected_claim_id == first
+    assert window.claim_panel.note.toPlainText() == "Checked the ministry's figures"
+
+
 def test_a_claim_is_extended_to_its_sentence(qtbot: QtBot, window: MainWindow) -> None:
     key(qtbot, window, "j")
     claim = window.workspace.claims[0]
