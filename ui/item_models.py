@@ -136,6 +136,10 @@ class ClaimFilter(QSortFilterProxyModel):
         "unchecked": "Unchecked",
         "urgent": "High priority and yours",
         "urgent_unchecked": "Unchecked, high priority and yours",
+        "checked": "With a verdict",
+        Status.VERIFIED.value: "Verified",
+        Status.DISPUTED.value: "Disputed",
+        Status.UNVERIFIABLE.value: "Unverifiable",
     }
 
     def __init__(self, source: ClaimListModel, parent: QObject | None = None) -> None:
@@ -181,6 +185,10 @@ class ClaimFilter(QSortFilterProxyModel):
             return False
         if self.showing in ("urgent", "urgent_unchecked"):
             return self.claims.thresholds.of(claim) in (Priority.HIGH, Priority.MANUAL)
+        if self.showing == "checked":
+            return claim.status is not Status.UNCHECKED
+        if self.showing in (Status.VERIFIED, Status.DISPUTED, Status.UNVERIFIABLE):
+            return claim.status.value == self.showing
         return True
 
     def lessThan(self, left: Index, right: Index) -> bool:

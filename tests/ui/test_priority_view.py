@@ -82,6 +82,13 @@ def test_filter_and_sort_by_priority(qtbot: QtBot, window: MainWindow) -> None:
         "The war has cost Ukraine 20% of its territory.",
     }
     panel.type_combo.setCurrentIndex(panel.type_combo.findData(None))
+    seoul = next(c for c in window.workspace.claims if "Seoul" in c.text)
+    window.workspace.set_status(seoul.id, Status.DISPUTED)
+    qtbot.waitUntil(lambda: window.writer.pending == 0)
+    for show, expected in (("disputed", 1), ("checked", 1), ("verified", 0), ("unchecked", 4)):
+        panel.show_combo.setCurrentIndex(panel.show_combo.findData(show))
+        assert len(rows(window)) == expected, show
+    panel.show_combo.setCurrentIndex(panel.show_combo.findData("all"))
     panel.by_priority.setChecked(False)
     assert rows(window)[-1].startswith(MANUAL)  # reading order again
 
