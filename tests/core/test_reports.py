@@ -20,8 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from resources import resource_path
 from workbench.errors import NotFoundError, ValidationError
-from workbench.models import ArticleDraft, DetectedClaim, Evidence, Status
+from workbench.models import ArticleDraft, ClaimType, DetectedClaim, Evidence, Status
+from workbench.priority import Priority
 from workbench.reports import (
     FORMATS,
     ClaimReviewError,
@@ -39,8 +41,9 @@ from workbench.reports import (
     write_atomically,
 )
 from workbench.reports.claimreview import validate_claim_reviews
-from workbench.reports.csv import neutralise_cell
+from workbench.reports.csv import COLUMNS, neutralise_cell
 from workbench.reports.html import render_html
+from workbench.reports.json import SCHEMA_FILE
 from workbench.reports.markdown import escape_markdown
 from workbench.reports.model import Organisation, http_url
 from workbench.store import Store
@@ -446,7 +449,7 @@ def test_ordinary_cells_are_left_alone(safe: str) -> None:
 def test_json_round_trips_into_the_report_model(report: Report) -> None:
     data = render_reports([report], "json")
     document = json.loads(data)
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert document["totals"]["by_status"]["verified"] == 1
     assert read_report_json(data) == [report]
 
@@ -454,7 +457,10 @@ def test_json_round_trips_into_the_report_model(report: Report) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.update(schema_version=2), "newer workbench"),
+        (lambda d: d.update(schema_version=3), "newer workbench"),
+        (lambda d: d["reports"][0]["claims"][0].pop("priority"), "'priority' is a required"),
+        (lambda d: d["reports"][0]["claims"][0].update(type="rumour"), "reports/0/claims/0"),
+        (lambda d: d.update(schema_version=1), r"reports/0/claims/\d"),  # v1 has no type
         (lambda d: d.update(schema_version="1"), "unknown schema_version"),
         (lambda d: d.pop("schema_version"), "no schema_version"),
         (lambda d: d["reports"][0]["claims"][0].pop("status"), "'status' is a required"),
@@ -576,6 +582,107 @@ def test_claimreview_without_article_url_leaves_appearance_out(store: Store) -> 
     (review,) = claim_reviews(build_report(store, aid))
     assert "appearance" not in review["itemReviewed"] and "url" not in review
     validate_claim_reviews([review])
+
+
+# -- type and priority ----------------------------------------------------------------
+
+KINDS = ["Quantity or statistic · High priority", "Medium priority", "Added by you"]
+
+
+@pytest.fixture
+def typed_report(store: Store) -> Report:
+    """A typed claim the settings make high priority, an untyped medium one, one added by hand."""
+    claims = [
+        replace(detected(SENTENCES[0]), type=ClaimType.QUANTITY),  # score 0.8
+        replace(detected(SENTENCES[1]), score=0.7),
+    ]
+    aid = store.add_article(ArticleDraft(TEXT, title="Typed"), claims).article.id
+    start = TEXT.index(SENTENCES[2])
+    store.add_claim(aid, start, start + len(SENTENCES[2]))
+    store.set_setting("priority.high", "0.75")  # by default 0.8 is only medium
+    return build_report(store, aid, generated_at="2024-12-01T10:00:00+00:00")
+
+
+def test_priorities_follow_the_store_settings(typed_report: Report) -> None:
+    claims = typed_report.claims
+    assert [typed_report.priority(c) for c in claims] == [
+        Priority.HIGH,
+        Priority.MEDIUM,
+        Priority.MANUAL,
+    ]
+    assert [typed_report.kind(c) for c in claims] == KINDS
+
+
+def claim_sections(text: str, heading: str) -> list[str]:
+    """The text from each claim's heading to the next one's."""
+    return re.split(heading + r" \d+", text[text.index(heading + " 1") :])[1:]
+
+
+@pytest.mark.parametrize("pdf", [False, True])
+def test_html_shows_type_and_priority_under_each_claim(typed_report: Report, pdf: bool) -> None:
+    text = "".join(parse(render_html(typed_report, pdf=pdf)).text)
+    sections = claim_sections(text, "Claim")
+    assert len(sections) == 3
+    for section, sentence, kind in zip(sections, SENTENCES, KINDS, strict=True):
+        assert sentence in section and section.index(kind) > section.index(sentence)
+
+
+def test_markdown_shows_type_and_priority(typed_report: Report) -> None:
+    md = render_reports([typed_report], "md").decode("utf-8")
+    sections = claim_sections(md, "### Claim")
+    assert len(sections) == 3
+    for section, kind in zip(sections, KINDS, strict=True):
+        assert f"\n*{kind}*\n" in section
+
+
+def test_csv_appends_type_and_priority_columns(typed_report: Report) -> None:
+    assert COLUMNS[:-2] == (
+        "article_id", "article_title", "article_url", "claim_id", "claim_number", "claim_text",
+        "start", "end", "score", "status", "note", "claimant", "evidence_urls", "updated_at",
+    )  # fmt: skip
+    assert COLUMNS[-2:] == ("type", "priority")
+    rows = read_csv(render_reports([typed_report], "csv"))
+    assert [(r["type"], r["priority"]) for r in rows] == [
+        ("quantity", "high"),
+        ("", "medium"),
+        ("", "added by you"),
+    ]
+
+
+def test_json_records_type_and_priority_and_round_trips(typed_report: Report) -> None:
+    data = render_reports([typed_report], "json")
+    claims = json.loads(data)["reports"][0]["claims"]
+    assert [(c["type"], c["priority"]) for c in claims] == [
+        ("quantity", "high"),
+        (None, "medium"),
+        (None, "added by you"),
+    ]
+    (back,) = read_report_json(data)
+    assert back == typed_report
+    assert [back.kind(c) for c in back.claims] == KINDS
+
+
+def test_a_version_1_report_is_still_read(typed_report: Report) -> None:
+    document = json.loads(render_reports([typed_report], "json"))
+    document["schema_version"] = 1
+    for claim in document["reports"][0]["claims"]:
+        del claim["type"], claim["priority"]
+    (report,) = read_report_json(json.dumps(document))
+    assert [c.type for c in report.claims] == [None, None, None]
+    assert report.priorities == {}
+    # With nothing recorded, the default thresholds decide: 0.8 is medium there.
+    assert [report.kind(c) for c in report.claims] == [
+        "Medium priority",
+        "Medium priority",
+        "Added by you",
+    ]
+
+
+def test_schema_lists_every_type_and_priority() -> None:
+    schema = json.loads(resource_path(*SCHEMA_FILE).read_text(encoding="utf-8"))
+    claim = schema["$defs"]["claim"]["properties"]
+    assert claim["type"]["enum"] == [t.value for t in ClaimType] + [None]
+    assert claim["priority"]["enum"] == [p.value for p in Priority]
 
 
 # -- several articles, files ----------------------------------------------------------

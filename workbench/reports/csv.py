@@ -28,8 +28,13 @@ COLUMNS = (
     "claimant",
     "evidence_urls",
     "updated_at",
+    "type",
+    "priority",
 )
-"""The header row. ``evidence_urls`` holds one URL per line of the cell."""
+"""The header row. ``evidence_urls`` holds one URL per line of the cell; ``type`` is the
+claim's type (``quantity`` ..., empty when it has none), ``priority`` its priority
+(``high``, ``added by you`` ...). Columns are only ever added at the end, so a
+spreadsheet that reads them by position keeps working."""
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
 """First characters that make a spreadsheet treat a cell as a formula (and their
@@ -64,6 +69,8 @@ def write_csv(reports: Sequence[Report]) -> bytes:
                 "claimant": claim.claimant,
                 "evidence_urls": "\n".join(e.url for e in claim.evidence),
                 "updated_at": claim.updated_at,
+                "type": claim.type.value if claim.type is not None else "",
+                "priority": report.priority(claim).value,
             }
             numbers = {
                 "article_id": article.id,

@@ -1,13 +1,20 @@
 """The JSON export: everything in the reports, with a ``schema_version``, re-readable.
 
-Layout (``schema_version`` 1, described by ``resources/schemas/report.schema.json``)::
+Layout (``schema_version`` 2, described by ``resources/schemas/report.schema.json``)::
 
-    {"schema_version": 1, "generator": "...", "generated_at": "...",
+    {"schema_version": 2, "generator": "...", "generated_at": "...",
      "organisation": {"name", "url", "review_url_template"},
      "totals": {"articles": n, "claims": n, "checked": n, "by_status": {status: n}},
      "reports": [{"article": {...every Article field...},
                   "summary": {"claims", "checked", "by_status", "checked_by", "last_checked_at"},
-                  "claims": [{...every Claim field..., "evidence": [{...}]}]}]}
+                  "claims": [{...every Claim field..., "priority": "...",
+                              "evidence": [{...}]}]}]}
+
+A claim's ``type`` is its :class:`~workbench.models.ClaimType` value or null, its
+``priority`` the :class:`~workbench.priority.Priority` value ("high", "added by you" ...)
+under the priority settings of the workbench that wrote the report. Version 2 added
+both; a version 1 document, which has neither, is still read: its claims get no type
+and the priority the default thresholds give.
 
 ``summary`` and ``totals`` are derived from the claims (for a desk's tally without a
 script); :func:`read_report_json` checks they agree with them.
@@ -23,14 +30,16 @@ from typing import TYPE_CHECKING, Any
 from resources import resource_path
 from workbench import __version__
 from workbench.errors import WorkbenchError
-from workbench.models import Article, Claim, ClaimOrigin, Evidence, Status
+from workbench.models import Article, Claim, ClaimOrigin, ClaimType, Evidence, Status
+from workbench.priority import Priority
 from workbench.reports.model import STATUS_ORDER, Checker, Organisation, Report, utc_now
 
 if TYPE_CHECKING:  # imported when first needed: it costs 50 ms at start-up
     import jsonschema
 
-SCHEMA_VERSION = 1
-"""Bump when a field changes meaning or is removed; readers refuse newer versions."""
+SCHEMA_VERSION = 2
+"""Bump when a field is added, changes meaning or is removed (the schema allows no
+unknown fields); readers refuse newer versions and read every older one."""
 SCHEMA_FILE = ("schemas", "report.schema.json")
 
 
@@ -55,7 +64,7 @@ def _evidence_dict(item: Evidence) -> dict[str, Any]:
     }
 
 
-def _claim_dict(claim: Claim) -> dict[str, Any]:
+def _claim_dict(claim: Claim, priority: Priority) -> dict[str, Any]:
     return {
         "id": claim.id,
         "start": claim.start,
@@ -69,6 +78,8 @@ def _claim_dict(claim: Claim) -> dict[str, Any]:
         "origin": claim.origin.value,
         "created_at": claim.created_at,
         "updated_at": claim.updated_at,
+        "type": claim.type.value if claim.type is not None else None,
+        "priority": priority.value,
         "evidence": [_evidence_dict(e) for e in claim.evidence],
     }
 
@@ -99,7 +110,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             "checked_by": [{"name": c.name, "last_change": c.last_change} for c in report.checkers],
             "last_checked_at": report.last_checked_at,
         },
-        "claims": [_claim_dict(c) for c in report.claims],
+        "claims": [_claim_dict(c, report.priority(c)) for c in report.claims],
     }
 
 
@@ -149,8 +160,9 @@ def _validator() -> jsonschema.protocols.Validator:
 def read_report_json(data: str | bytes) -> list[Report]:
     """Parse a JSON export back into :class:`Report` objects, strictly.
 
-    The document must have ``schema_version`` 1 and match the JSON Schema (no
-    missing or unknown fields), and its summaries must agree with its claims.
+    The document must have ``schema_version`` 1 or 2 and match the JSON Schema (no
+    missing or unknown fields: version 2 claims have ``type`` and ``priority``), and
+    its summaries must agree with its claims.
 
     Raises:
         ReportFormatError: not JSON, a newer or unknown ``schema_version``, a field
@@ -196,12 +208,14 @@ def _report_from(item: dict[str, Any], generated_at: str, organisation: Organisa
         raise ReportFormatError(
             f"invalid JSON report: the summary of article {article.id} does not match its claims"
         )
+    recorded = {c["id"]: Priority(c["priority"]) for c in item["claims"] if "priority" in c}
     return Report(
         article=article,
         claims=claims,
         checkers=tuple(Checker(c["name"], c["last_change"]) for c in summary["checked_by"]),
         generated_at=generated_at,
         organisation=organisation,
+        priorities=recorded,  # a version 1 claim has none: Report.priority falls back
     )
 
 
@@ -225,4 +239,5 @@ def _claim_from(data: dict[str, Any], article: Article) -> Claim:
         created_at=data["created_at"],
         updated_at=data["updated_at"],
         evidence=tuple(Evidence(claim_id=data["id"], **e) for e in data["evidence"]),
+        type=ClaimType(data["type"]) if data.get("type") is not None else None,
     )

@@ -130,6 +130,7 @@ def render_markdown(report: Report) -> str:
         tag = f"{STATUS_GLYPHS[claim.status]} {STATUS_LABELS[claim.status]}"
         out += [f"### Claim {number}: {tag}", ""]
         out += ["> " + escape_markdown(claim.text).replace("\n", "\n> "), ""]
+        out += [f"*{escape_markdown(report.kind(claim))}*", ""]
         if claim.claimant:
             out += [f"**Claimant:** {escape_markdown(claim.claimant)}", ""]
         if claim.note:

@@ -1,8 +1,9 @@
 """The one report model every export format is written from.
 
 A :class:`Report` is read from the store once (article, claims with evidence, who
-checked them, the organisation settings) and is then plain data: the writers never
-touch the database, so a worker thread can build a report and write it anywhere.
+checked them, the organisation settings, each claim's priority under the store's
+``priority.*`` settings) and is then plain data: the writers never touch the
+database, so a worker thread can build a report and write it anywhere.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from workbench.errors import ValidationError
 from workbench.models import Article, Claim, Status
+from workbench.priority import Priority, PriorityThresholds
 from workbench.store import Store, validate_url
 
 STATUS_ORDER: tuple[Status, ...] = (
@@ -111,6 +113,26 @@ class Report:
     checkers: tuple[Checker, ...] = ()
     generated_at: str = ""
     organisation: Organisation = field(default_factory=Organisation)
+    priorities: Mapping[int, Priority] = field(default_factory=dict)
+    """Each claim's priority by claim id, from the store's ``priority.*`` settings when
+    the report was built (or as a JSON report recorded them)."""
+
+    def priority(self, claim: Claim) -> Priority:
+        """The claim's priority; one the report does not record gets the default thresholds."""
+        recorded = self.priorities.get(claim.id)
+        return recorded if recorded is not None else PriorityThresholds().of(claim)
+
+    def kind(self, claim: Claim) -> str:
+        """The claim's type and priority in words: "Quantity or statistic · High priority".
+
+        An untyped claim (one added by hand, or stored before claims had types) shows
+        its priority alone.
+        """
+        priority = self.priority(claim).label
+        if claim.type is None:
+            return priority
+        label = claim.type.label
+        return f"{label[:1].upper()}{label[1:]} · {priority}"
 
     @property
     def counts(self) -> dict[Status, int]:
@@ -271,12 +293,15 @@ def build_report(store: Store, article_id: int, *, generated_at: str | None = No
         NotFoundError: there is no article with this id.
     """
     article = store.article(article_id)
+    claims = tuple(store.claims(article_id))
+    thresholds = PriorityThresholds.from_settings(store.settings(prefix="priority."))
     return Report(
         article=article,
-        claims=tuple(store.claims(article_id)),
+        claims=claims,
         checkers=tuple(Checker(name, when) for name, when in store.checkers(article_id)),
         generated_at=generated_at or utc_now(),
         organisation=Organisation.from_settings(store.settings(prefix="report.")),
+        priorities={claim.id: thresholds.of(claim) for claim in claims},
     )
 
 
