@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from ui.safe_text import message_box
 from workbench import __version__
 from workbench.backup import list_backups, restore_backup
+from workbench.dbfile import default_db_path
 from workbench.errors import DatabaseUnusableError, WorkbenchError
-from workbench.store import Store, default_db_path
+from workbench.store import Store
 
 log = logging.getLogger("ui.app")
 

@@ -2,14 +2,14 @@
 
 Backups live in a ``backups`` folder beside the database, one file each, named
 ``<db stem>-YYYYmmdd-HHMMSS-<reason>.db`` (UTC). They are made with SQLite's online
-backup API (:func:`workbench.store.copy_database`), so a backup taken while the app
+backup API (:func:`workbench.dbfile.copy_database`), so a backup taken while the app
 writes is still a consistent snapshot, and each is checked before it is kept.
 
 Reasons: ``manual`` (``workbench backup``, the app's menu) are never deleted;
 ``auto`` (made when a store is opened and the newest backup is over a day old) keep
 the 10 newest; ``pre-migration`` (made before the schema is upgraded) the 5 newest.
 A restore keeps the file it replaces beside the database (:func:`restore_backup`).
-This module speaks no SQL: :mod:`workbench.store` does.
+This module speaks no SQL: :mod:`workbench.dbfile` copies and checks the files.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from workbench.dbfile import check_database, copy_database, release_database, verify_database
 from workbench.errors import (
     BackupError,
     DatabaseLockedError,
@@ -30,7 +31,6 @@ from workbench.errors import (
     DiskFullError,
     StoreError,
 )
-from workbench.store import check_database, copy_database, release_database, verify_database
 
 log = logging.getLogger("workbench.backup")
 
@@ -259,9 +259,6 @@ def restore_backup(
     except BaseException:
         incoming.unlink(missing_ok=True)
         raise
-    from workbench.semantic import forget_index
-
-    forget_index(db_path)  # the vectors in memory were the replaced file's
     log.info("restored %s from %s (previous file kept as %s)", db_path, backup_path, kept)
     return RestoreResult(db_path, backup_path, kept)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from workbench import __version__
+from workbench.dbfile import default_db_path
 from workbench.errors import DatabaseDamagedError, WorkbenchError
 from workbench.models import Article, Claim, Match, Status
 from workbench.plugins import load_entry_point
@@ -40,7 +41,7 @@ from workbench.reports import (
     get_format,
     render_reports,
 )
-from workbench.store import Store, default_db_path
+from workbench.store import Store
 from workbench.textsafety import for_terminal, has_lone_surrogate, one_line
 
 log = logging.getLogger("workbench.cli")
@@ -267,7 +268,7 @@ def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    from workbench.store import SCHEMA_VERSION, check_database, damaged_message
+    from workbench.dbfile import SCHEMA_VERSION, check_database, damaged_message
 
     path = _db_path(args)
     result = check_database(path, thorough=True)

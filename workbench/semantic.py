@@ -47,7 +47,6 @@ __all__ = [
     "embed_archive",
     "encode_vectors",
     "encoder_id",
-    "forget_index",
     "index_for",
     "semantic_status",
     "shared_encoder",
@@ -430,22 +429,26 @@ class EmbeddingIndex:
         return {int(a): rows[n] for n, a in enumerate(wanted[found])}
 
 
-_INDEXES: dict[Path, EmbeddingIndex] = {}
+_INDEXES: dict[Path, tuple[tuple[int, int], EmbeddingIndex]] = {}
 _INDEXES_LOCK = threading.Lock()
 
 
 def index_for(store: Store, encoder: SentenceEncoder) -> EmbeddingIndex:
-    """The process's index of ``store``'s archive vectors, refreshed: one per database file."""
+    """The process's index of ``store``'s archive vectors, refreshed: one per database file.
+
+    An index belongs to the file, not just its name: a database replaced under the same
+    name (a restored backup is a new file) gets a new index, never the old file's vectors.
+    """
     key = store.path.resolve()
+    try:
+        info = key.stat()
+        identity = (info.st_dev, info.st_ino)
+    except OSError:
+        identity = (0, 0)
     with _INDEXES_LOCK:
-        index = _INDEXES.get(key)
-        if index is None or index.dimensions != encoder.dimensions:
-            index = _INDEXES[key] = EmbeddingIndex(encoder.dimensions)
+        known, index = _INDEXES.get(key, ((0, 0), None))
+        if index is None or known != identity or index.dimensions != encoder.dimensions:
+            index = EmbeddingIndex(encoder.dimensions)
+            _INDEXES[key] = (identity, index)
     index.refresh(store, encoder_id(encoder))
     return index
-
-
-def forget_index(path: str | Path) -> None:
-    """Drop the in-memory index of the database at ``path`` (after it was replaced)."""
-    with _INDEXES_LOCK:
-        _INDEXES.pop(Path(path).expanduser().resolve(), None)

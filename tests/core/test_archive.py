@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench.archive import import_archive, parse_date, read_archive, verdict_to_status
+from workbench.archive import import_archive, parse_date, read_archive
 from workbench.errors import CancelledError, ImportFormatError, ValidationError
 from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Status
+from workbench.past_checks import verdict_to_status
 from workbench.store import Store
 
 from .test_store import snapshot

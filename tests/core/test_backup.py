@@ -23,6 +23,7 @@ from workbench.backup import (
     restore_backup,
     verify_backup,
 )
+from workbench.dbfile import SCHEMA_VERSION, check_database
 from workbench.errors import (
     BackupError,
     DatabaseDamagedError,
@@ -30,7 +31,7 @@ from workbench.errors import (
     NewerDatabaseError,
 )
 from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Status
-from workbench.store import SCHEMA_VERSION, Store, check_database, migrations
+from workbench.store import Store, migrations
 
 TEXT = "\n\n".join(
     f"Paragraph {i}: the ministry said {i * 1000:,} troops crossed the border on day {i}."

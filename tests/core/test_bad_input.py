@@ -23,9 +23,10 @@ from tests.core.cli_runner import run
 from workbench.archive import INVALID_UNICODE, TOO_DEEP, read_archive
 from workbench.backup import create_backup, list_backups, verify_backup
 from workbench.cli import main
+from workbench.dbfile import store_error
 from workbench.errors import DiskFullError, ImportFormatError, StoreError, ValidationError
 from workbench.models import ArticleDraft, DetectedClaim
-from workbench.store import Store, store_error
+from workbench.store import Store
 from workbench.textsafety import for_terminal, has_lone_surrogate, one_line
 
 TEXT = "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday."
@@ -264,7 +265,7 @@ def test_an_io_error_on_a_nearly_full_disk_is_called_a_full_disk(
     found = store_error(path, error)
     assert type(found) is StoreError and "restore" not in str(found)
     monkeypatch.setattr(
-        "workbench.store.shutil.disk_usage",
+        "workbench.dbfile.shutil.disk_usage",
         lambda _: type("U", (), {"free": 4096, "total": 2**30, "used": 2**30})(),
     )
     assert isinstance(store_error(path, error), DiskFullError)

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from workbench.dbfile import SCHEMA_VERSION, default_db_path
 from workbench.errors import NotFoundError, StoreError, ValidationError
 from workbench.models import ArticleDraft, ClaimOrigin, DetectedClaim, Status
-from workbench.store import SCHEMA_VERSION, Store, default_db_path, migrations
+from workbench.store import Store, migrations
 
 TEXT = (
     "North Korea sent some 12,000 troops to Russia, the minister said.\n\n"

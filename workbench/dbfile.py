@@ -1,0 +1,345 @@
+"""The database file: where it lives, its checks, copies and errors, below the store.
+
+Everything here works on a path or a plain ``sqlite3`` connection and knows no table
+but the schema version and the ``claims`` table that marks a workbench database: the
+store (:mod:`workbench.store`) and the backups (:mod:`workbench.backup`) both stand on
+it. SQLite's errors become one-line user errors here, classified by result code
+(busy, full, corrupt, read-only); a refused file is left byte-identical.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from workbench.errors import (
+    DatabaseDamagedError,
+    DatabaseLockedError,
+    DiskFullError,
+    ForeignDatabaseError,
+    NewerDatabaseError,
+    StoreError,
+)
+
+log = logging.getLogger("workbench.store")
+
+APP_NAME = "factcheck-workbench"
+DB_ENV_VAR = "WORKBENCH_DB"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_S = 5.0
+QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
+"""Opening a database up to this size runs ``PRAGMA quick_check`` first (0.13 s for 150 MB
+with a full-text archive); a larger one gets the header and schema checks only, and
+``workbench check`` for the full one."""
+SCHEMA_VERSION = 4
+"""The schema this version writes: the number of migrations in :mod:`workbench.store`;
+``PRAGMA user_version`` holds it once they have run."""
+
+
+def default_db_path() -> Path:
+    """The database used when neither ``--db`` nor ``WORKBENCH_DB`` names one."""
+    env = os.environ.get(DB_ENV_VAR, "").strip()
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "workbench.db"
+
+
+# SQLite's primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26
+_UNDECODABLE = "Could not decode to UTF-8"  # sqlite3's words for damaged text
+LOW_DISK_BYTES = 16 * 2**20
+"""An I/O error with less free space than this is a full disk (SQLite says "disk I/O
+error" when it cannot grow its shared-memory file, not "disk is full")."""
+
+
+def _sqlite_code(exc: sqlite3.Error) -> int:
+    return int(getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
+def disk_is_full(path: Path) -> bool:
+    """True if the file system holding ``path`` (or its nearest existing folder) is full."""
+    folder = path if path.is_dir() else path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free < LOW_DISK_BYTES
+    except OSError:
+        return False
+
+
+def full_disk_message(path: Path) -> str:
+    return f"the disk holding {path} is full; nothing was saved: free some space and try again"
+
+
+def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """The user's one-line error for an SQLite failure, classified by its result code."""
+    code = _sqlite_code(exc)
+    if _is_locked(exc):
+        return DatabaseLockedError(
+            f"the database {path} is locked by another program; close it and try again",
+            path=path,
+        )
+    if code == _SQLITE_FULL or (code == _SQLITE_IOERR and disk_is_full(path)):
+        return DiskFullError(full_disk_message(path))
+    if code == _SQLITE_IOERR:
+        name = getattr(exc, "sqlite_errorname", "") or "SQLITE_IOERR"
+        return StoreError(f"the disk holding {path} failed to read or write ({name}); try again")
+    if _is_damage(exc):
+        detail = "text that is not UTF-8" if _UNDECODABLE in str(exc) else "SQLite finds it corrupt"
+        return DatabaseDamagedError(damaged_message(path, detail), path=path)
+    if code == _SQLITE_READONLY or "readonly" in str(exc) or "read-only" in str(exc):
+        return StoreError(f"the database {path} is read-only")
+    if code in (_SQLITE_CANTOPEN, _SQLITE_PERM):
+        return StoreError(f"the database {path} cannot be opened ({exc})")
+    return StoreError(f"database error on {path}: {exc}")
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    if _sqlite_code(exc) in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return True
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
+def _is_damage(exc: sqlite3.Error) -> bool:
+    if _sqlite_code(exc) in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return True
+    text = str(exc)
+    return any(
+        phrase in text
+        for phrase in ("not a database", "malformed", "file is encrypted", _UNDECODABLE)
+    )
+
+
+def damaged_message(path: Path, detail: str) -> str:
+    """The one line shown for a damaged database: what is wrong and what to do."""
+    return (
+        f"{path} is damaged ({detail}); it was left untouched: restore a backup"
+        f" (workbench backup list, then workbench restore BACKUP) or choose another file"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseCheck:
+    """The result of :func:`check_database`: ``ok``, or the problems SQLite found."""
+
+    path: Path
+    ok: bool
+    problems: tuple[str, ...]
+    schema_version: int | None
+    size: int
+    thorough: bool
+
+
+def _read_only_uri(path: Path) -> str:
+    """A URI that opens ``path`` without writing or creating anything beside it.
+
+    A WAL database with no ``-wal`` file (and a rollback one with no ``-journal``) has
+    all its data in the main file, so it is opened ``immutable``: no ``-shm``/``-wal``
+    appears. Otherwise a plain read-only open reads the pending log too.
+    """
+    uri = path.resolve().as_uri() + "?mode=ro"
+    if not Path(f"{path}-wal").exists() and not Path(f"{path}-journal").exists():
+        uri += "&immutable=1"
+    return uri
+
+
+def _header_problem(path: Path) -> str | None:
+    """What the 100-byte header shows wrong (bad page size, truncated file), if anything."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    if len(header) < 100:
+        return f"it is truncated to {size:,} bytes"
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        return "its header is damaged"
+    if size % page_size:
+        return f"it is truncated ({size:,} bytes is not a whole number of pages)"
+    pages = int.from_bytes(header[28:32], "big")
+    valid = header[24:28] == header[92:96]
+    if valid and pages and size < pages * page_size:
+        return f"it is truncated: {size // page_size:,} of its {pages:,} pages are left"
+    return None
+
+
+def check_database(path: str | Path, *, thorough: bool = True) -> DatabaseCheck:
+    """Check a database file for damage without changing it (read-only, nothing created).
+
+    ``thorough`` runs ``PRAGMA integrity_check``; otherwise ``quick_check`` runs on
+    files up to :data:`QUICK_CHECK_MAX_BYTES` and larger ones get the header and schema
+    read only.
+
+    Raises:
+        StoreError: the file is missing or a folder.
+        ForeignDatabaseError: the file is not SQLite.
+        DatabaseLockedError: another program holds it exclusively.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            magic = fh.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        raise StoreError(f"there is no database at {path}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot read the database {path}: {exc.strerror}") from exc
+    if magic != SQLITE_MAGIC and not (size < len(SQLITE_MAGIC) and SQLITE_MAGIC.startswith(magic)):
+        raise ForeignDatabaseError(
+            f"{path} is not a workbench database (not an SQLite file)", path=path
+        )
+    problem = _header_problem(path) if size else "it is empty"
+    if problem is not None:
+        return DatabaseCheck(path, False, (problem,), None, size, thorough)
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
+        conn.text_factory = _lenient_text
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        if thorough:
+            rows = conn.execute("PRAGMA integrity_check(20)").fetchall()
+        elif size <= QUICK_CHECK_MAX_BYTES:
+            rows = conn.execute("PRAGMA quick_check(20)").fetchall()
+        else:
+            rows = [("ok",)]
+    except sqlite3.Error as exc:
+        if _is_locked(exc) or _sqlite_code(exc) in (_SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN):
+            raise store_error(path, exc) from exc  # a problem of the disk, not of the file
+        return DatabaseCheck(path, False, (str(exc),), None, size, thorough)
+    except UnicodeDecodeError:
+        # SQLite's message quoted damaged bytes (a garbled schema) that are not UTF-8.
+        problem = "its schema is damaged"
+        return DatabaseCheck(path, False, (problem,), None, size, thorough)
+    finally:
+        if conn is not None:
+            conn.close()
+    # integrity_check puts line breaks inside its messages; each problem is one line here.
+    problems = tuple(" ".join(str(r[0]).split()) for r in rows if str(r[0]) != "ok")
+    return DatabaseCheck(path, not problems, problems, version, size, thorough)
+
+
+def _lenient_text(data: bytes) -> str:
+    """Text of a damaged file may not be UTF-8: show it, never fail on it."""
+    return data.decode("utf-8", "replace")
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(_read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
+
+
+def copy_database(source: str | Path, target: str | Path) -> None:
+    """Copy a live database into a new file with SQLite's online backup API.
+
+    The copy is a consistent snapshot even while another connection writes, is in
+    rollback-journal mode (one self-contained file) and is flushed to disk.
+    ``target`` must not exist yet.
+
+    Raises:
+        StoreError: reading the source or writing the copy failed (the copy is removed).
+    """
+    source, target = Path(source), Path(target)
+    src: sqlite3.Connection | None = None
+    dst: sqlite3.Connection | None = None
+    try:
+        src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_S)
+        dst = sqlite3.connect(target)
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode = DELETE")
+        dst.close()
+        dst = None
+        with target.open("rb+") as fh:
+            os.fsync(fh.fileno())
+    except (sqlite3.Error, OSError) as exc:
+        if dst is not None:
+            dst.close()
+        target.unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.Error):
+            if _sqlite_code(exc) == _SQLITE_FULL or disk_is_full(target):
+                raise DiskFullError(f"the disk holding {target} is full") from exc
+            raise store_error(source, exc) from exc
+        if exc.errno == errno.ENOSPC:
+            raise DiskFullError(f"the disk holding {target} is full") from exc
+        raise StoreError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    finally:
+        if src is not None:
+            src.close()
+
+
+def verify_database(path: str | Path) -> int:
+    """Check that ``path`` is an intact workbench database this version can open.
+
+    Returns:
+        Its schema version (1 .. :data:`SCHEMA_VERSION`; older ones are migrated on open).
+
+    Raises:
+        DatabaseDamagedError, ForeignDatabaseError, NewerDatabaseError, StoreError.
+    """
+    path = Path(path)
+    result = check_database(path, thorough=True)
+    if not result.ok:
+        raise DatabaseDamagedError(damaged_message(path, result.problems[0]), path=path)
+    version = result.schema_version or 0
+    if version > SCHEMA_VERSION:
+        raise NewerDatabaseError(newer_message(path, version), path=path)
+    conn = _open_read_only(path)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.Error as exc:
+        raise DatabaseDamagedError(damaged_message(path, str(exc)), path=path) from exc
+    finally:
+        conn.close()
+    if version < 1 or "claims" not in tables:
+        raise ForeignDatabaseError(
+            f"{path} is an SQLite database, but not a workbench one", path=path
+        )
+    return version
+
+
+def release_database(path: str | Path) -> None:
+    """Make sure no other program uses ``path``, and fold its WAL into the main file.
+
+    Switching to rollback-journal mode needs the only connection to the file, so it
+    fails at once when another workbench has it open; afterwards the file is
+    self-contained (no ``-wal``), ready to be moved.
+
+    Raises:
+        DatabaseLockedError: another program has the database open.
+        StoreError: the file could not be read as a database (damaged).
+    """
+    path = Path(path)
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = sqlite3.connect(path, timeout=0.5)
+        mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+    except sqlite3.Error as exc:
+        if _is_locked(exc):
+            raise DatabaseLockedError(_in_use_message(path), path=path) from exc
+        raise store_error(path, exc) from exc
+    finally:
+        if conn is not None:
+            conn.close()
+    if str(mode).lower() != "delete":
+        raise DatabaseLockedError(_in_use_message(path), path=path)
+
+
+def _in_use_message(path: Path) -> str:
+    return f"the database {path} is open in another workbench or program; close it and try again"
+
+
+def newer_message(path: Path, version: int) -> str:
+    return (
+        f"{path} was written by a newer version of the workbench "
+        f"(schema {version}, this version knows {SCHEMA_VERSION}); please upgrade"
+    )
