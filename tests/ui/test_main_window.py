@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl
@@ -229,8 +230,18 @@ def test_first_run_shows_the_sample_with_highlights(
 
 
 def test_analysis_keeps_the_event_loop_running(
-    qtbot: QtBot, db_path: Path, tmp_path: Path, errors: list[str]
+    qtbot: QtBot,
+    db_path: Path,
+    tmp_path: Path,
+    errors: list[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The analysis waits for an event that only the UI thread can deliver, mid-analysis."""
+    import threading
+
+    import ui.opener
+    from workbench.analysis import analyze_article
+
     seed(db_path)
     long_article = tmp_path / "long.txt"
     paragraph = (
@@ -238,17 +249,19 @@ def test_analysis_keeps_the_event_loop_running(
         "and officials reported damage worth $3 million. "
     )
     long_article.write_text("\n\n".join(paragraph * 3 for _ in range(600)), encoding="utf-8")
+    ui_ran = threading.Event()
+
+    def analyse_after_the_ui_thread_ran(*args: Any, **kwargs: Any) -> Any:
+        QTimer.singleShot(0, window, ui_ran.set)  # runs on the UI thread, if it is free
+        assert ui_ran.wait(60), "the UI thread was blocked during analysis"
+        return analyze_article(*args, **kwargs)
+
+    monkeypatch.setattr(ui.opener, "analyze_article", analyse_after_the_ui_thread_ran)
     window = make_window(qtbot, db_path)
-    ticks: list[int] = []
-    timer = QTimer()
-    timer.setInterval(20)
-    timer.timeout.connect(lambda: ticks.append(1))
-    timer.start()
     window.open_files([str(long_article)])
     qtbot.waitUntil(lambda: window.opener.busy, timeout=5_000)
     qtbot.waitUntil(lambda: not window.opener.busy, timeout=60_000)
-    timer.stop()
-    assert len(ticks) >= 3, "the UI thread must keep processing events during analysis"
+    assert ui_ran.is_set() and errors == []
     qtbot.waitUntil(
         lambda: window.workspace.article is not None and window.workspace.article.id == 2
     )
@@ -324,13 +337,9 @@ def test_locked_database_shows_a_dialog_and_keeps_the_old_verdict(
     assert stored_statuses(db_path)[0] is Status.VERIFIED
 
 
-def test_a_note_that_cannot_be_saved_stays_in_the_editor(
-    qtbot: QtBot, window: MainWindow, db_path: Path, errors: list[str]
-) -> None:
-    """A full disk: the dialog says so, and what was typed is not thrown away."""
+def fill_the_disk(qtbot: QtBot, window: MainWindow) -> None:
+    """From now on the writer's claim edits fail as on a full disk."""
     from workbench.errors import DiskFullError
-
-    key(qtbot, window, "j")
 
     def full(store: Store) -> None:
         def refuse(*args: object, **kwargs: object) -> None:
@@ -340,6 +349,16 @@ def test_a_note_that_cannot_be_saved_stays_in_the_editor(
 
     window.writer.submit(full)
     wait_saved(qtbot, window)
+
+
+def test_a_note_that_cannot_be_saved_stays_in_the_editor(
+    qtbot: QtBot, window: MainWindow, db_path: Path, errors: list[str]
+) -> None:
+    """A full disk: the dialog says so, and what was typed is not thrown away."""
+
+    key(qtbot, window, "j")
+
+    fill_the_disk(qtbot, window)
     window.claim_panel.note.setFocus()
     qtbot.keyClicks(window.claim_panel.note, "Checked the ministry's figures")
     window.claim_panel.save_note()
@@ -358,19 +377,11 @@ def test_a_note_that_cannot_be_saved_comes_back_with_its_claim(
     qtbot: QtBot, window: MainWindow, errors: list[str]
 ) -> None:
     """Typing, then moving to the next claim while the save fails: the text is kept."""
-    from workbench.errors import DiskFullError
 
     key(qtbot, window, "j")
     first = window.workspace.selected_claim_id
 
-    def full(store: Store) -> None:
-        def refuse(*args: object, **kwargs: object) -> None:
-            raise DiskFullError("the disk holding the database is full; nothing was saved")
-
-        store.update_claim = refuse  # type: ignore[method-assign]
-
-    window.writer.submit(full)
-    wait_saved(qtbot, window)
+    fill_the_disk(qtbot, window)
     window.claim_panel.note.setFocus()
     qtbot.keyClicks(window.claim_panel.note, "Checked the ministry's figures")
     key(qtbot, window, "j")  # saves the note on the way out; the save fails
