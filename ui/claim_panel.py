@@ -7,7 +7,6 @@ every change is saved as it is made and can be undone.
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -35,16 +34,12 @@ from ui.safe_text import open_web_link, plain_label
 from ui.status_style import LABELS, SHORTCUT_KEYS, status_icon
 from ui.workspace import Workspace
 from workbench.models import Claim, ClaimType, Evidence, Status
+from workbench.textsafety import http_url
 
 log = logging.getLogger("ui.claim_panel")
 
 NOTE_SAVE_DELAY_MS = 400
 """Typing pauses this long before the note is saved (and always on leaving the claim)."""
-
-
-def is_web_url(text: str) -> bool:
-    parts = urlsplit(text.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 class ClaimPanel(QWidget):
@@ -58,8 +53,6 @@ class ClaimPanel(QWidget):
         self.setAcceptDrops(True)
         self.workspace = workspace
         self._shown_claim_id: int | None = None
-        self._unsaved_notes: dict[int, str] = {}
-        """Notes whose save failed (a full disk), by claim: shown again, not lost."""
 
         self.claim_model = ClaimListModel(self)
         self.claim_filter = ClaimFilter(self.claim_model, self)
@@ -203,7 +196,6 @@ class ClaimPanel(QWidget):
         workspace.article_opened.connect(self._on_workspace_article_opened)
         workspace.claims_changed.connect(self._on_workspace_claims_changed)
         workspace.claim_updated.connect(self._on_workspace_claim_updated)
-        workspace.note_not_saved.connect(self._on_workspace_note_not_saved)
         workspace.claim_selected.connect(self._on_workspace_claim_selected)
         workspace.matches_changed.connect(self._on_workspace_matches_changed)
         self._show_claim(None)
@@ -291,7 +283,7 @@ class ClaimPanel(QWidget):
         candidates = [u.toString() for u in mime.urls()] if mime.hasUrls() else []
         if mime.hasText():
             candidates.append(mime.text().strip())
-        return next((c for c in candidates if is_web_url(c)), None)
+        return next((c for c in candidates if http_url(c)), None)
 
     # -- following the workspace ------------------------------------------------------
 
@@ -303,17 +295,11 @@ class ClaimPanel(QWidget):
         self._show_claim(None)
 
     def _on_workspace_claims_changed(self) -> None:
-        self.claim_model.set_thresholds(self.workspace.priorities)
         self.claim_model.set_items(self.workspace.claims)
         self._show_claim(self.workspace.selected_claim)
         self._select_row_of(self.workspace.selected_claim_id)
 
-    def _on_workspace_note_not_saved(self, claim_id: int, note: str) -> None:
-        self._unsaved_notes[claim_id] = note
-
     def _on_workspace_claim_updated(self, claim: Claim) -> None:
-        if self._unsaved_notes.get(claim.id) == claim.note:
-            del self._unsaved_notes[claim.id]  # saved at last
         row = self.claim_model.row_of(claim.id)
         if row >= 0:
             self.claim_model.replace_item(row, claim)
@@ -399,10 +385,11 @@ class ClaimPanel(QWidget):
         self.reasons.setText(claim_summary(claim, self.workspace.priorities).replace("\n", " · "))
         self.status_buttons[claim.status].setChecked(True)
         typing = keep_note and (self.note.hasFocus() or self._note_timer.isActive())
-        # Text typed here and not saved yet (the save failed: a full disk, a lock) stays
-        # until it is saved or another claim is shown; a dialog has said why.
+        # Text typed here and not saved yet stays in the editor; a note whose save failed
+        # (a full disk, a lock: a dialog said so) comes back with its claim until a note
+        # of that claim is saved.
         unsaved = self.note.document().isModified() and self.note.toPlainText() != claim.note
-        kept = self._unsaved_notes.get(claim.id)
+        kept = self.workspace.unsaved_notes.get(claim.id)
         if changed and kept is not None and kept != claim.note:
             self.note.blockSignals(True)
             self.note.setPlainText(kept)  # typed here, not saved: shown until it is

@@ -25,7 +25,7 @@ from ui.item_models import ItemRole, MatchListModel
 from ui.safe_text import open_web_link, plain_label
 from ui.workspace import Workspace
 from workbench.models import Claim, Match
-from workbench.reports.model import http_url
+from workbench.textsafety import http_url
 
 Span = tuple[int, int]
 

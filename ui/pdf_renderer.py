@@ -38,7 +38,7 @@ from PySide6.QtGui import (
     QTextFormat,
 )
 
-from workbench.reports.model import http_url
+from workbench.textsafety import http_url
 
 log = logging.getLogger("ui.pdf_renderer")
 

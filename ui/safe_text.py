@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
-from workbench.reports.model import http_url
+from workbench.textsafety import http_url
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:

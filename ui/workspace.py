@@ -38,7 +38,6 @@ class Workspace(QObject):
     library_changed = Signal()
     matches_changed = Signal()  # past checks found for the open article's claims
     error_occurred = Signal(str)
-    note_not_saved = Signal(int, str)  # claim id, the note that could not be written
 
     def __init__(self, store: Store, writer: StoreWriter, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +54,8 @@ class Workspace(QObject):
         self.matcher.matches_ready.connect(self._on_matcher_matches_ready)
         self.priorities = PriorityThresholds()
         """Where high, medium and low priority begin (settings ``priority.*``)."""
+        self.unsaved_notes: dict[int, str] = {}
+        """Notes whose save failed (a full disk, a lock), by claim, until one is saved."""
 
     # -- reading -------------------------------------------------------------------
 
@@ -262,19 +263,23 @@ class Workspace(QObject):
     ) -> None:
         """Run an edit on the writer; show its committed result, or its error.
 
-        ``note`` is (claim id, text) when the edit writes a note: if it fails, the text
-        is handed back (``note_not_saved``) so what was typed is not lost.
+        ``note`` is (claim id, text) when the edit writes a note: if it fails, the text is
+        kept in :attr:`unsaved_notes` so what was typed is not lost; the next note of that
+        claim that is saved replaces it.
         """
         article_id = self.article.id if self.article else None
 
+        def written(result: Any) -> None:
+            if note is not None:
+                self.unsaved_notes.pop(note[0], None)
+            self._on_written(article_id, result, structural)
+
         def failed(exc: Exception) -> None:
             if note is not None:
-                self.note_not_saved.emit(*note)
+                self.unsaved_notes[note[0]] = note[1]
             self._on_write_failed(exc)
 
-        self.writer.submit(
-            fn, lambda result: self._on_written(article_id, result, structural), failed
-        )
+        self.writer.submit(fn, written, failed)
 
     def _on_written(self, article_id: int | None, result: Any, structural: bool) -> None:
         if self.article is None or self.article.id != article_id:

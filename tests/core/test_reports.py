@@ -45,8 +45,9 @@ from workbench.reports.csv import COLUMNS, neutralise_cell
 from workbench.reports.html import render_html
 from workbench.reports.json import SCHEMA_FILE
 from workbench.reports.markdown import escape_markdown
-from workbench.reports.model import Organisation, http_url
+from workbench.reports.model import Organisation
 from workbench.store import Store
+from workbench.textsafety import http_url
 
 TEXT = (
     "Troops & “tanks” <in> the North\n\n"

@@ -39,18 +39,6 @@ def seed(path: Path) -> int:
         return store.add_article(ArticleDraft(TEXT, title="Troops"), detected).article.id
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "ui.db"
-
-
-@pytest.fixture
-def errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    shown: list[str] = []
-    monkeypatch.setattr(Messages, "error", classmethod(lambda cls, p, t, m: shown.append(m)))
-    return shown
-
-
 def make_window(qtbot: QtBot, db_path: Path, files: list[str] | None = None) -> MainWindow:
     store = Store(db_path)
     window = MainWindow(store)
@@ -393,6 +381,29 @@ def test_a_note_that_cannot_be_saved_comes_back_with_its_claim(
     assert window.claim_panel.note.toPlainText() == "Checked the ministry's figures"
 
 
+def test_a_note_saved_after_a_failure_is_the_one_that_stays(
+    qtbot: QtBot, window: MainWindow, db_path: Path, errors: list[str]
+) -> None:
+    """The failed draft comes back, is completed once the disk has room, and is then gone."""
+    key(qtbot, window, "j")
+    fill_the_disk(qtbot, window)
+    window.claim_panel.note.setFocus()
+    qtbot.keyClicks(window.claim_panel.note, "A")
+    key(qtbot, window, "j")
+    qtbot.waitUntil(lambda: bool(errors))
+    window.writer.submit(lambda store: delattr(store, "update_claim"))  # room again
+    key(qtbot, window, "k")
+    assert window.claim_panel.note.toPlainText() == "A"
+    window.claim_panel.focus_note()  # E: the cursor goes to the end of the note
+    qtbot.keyClicks(window.claim_panel.note, " and more")
+    window.claim_panel.save_note()
+    wait_saved(qtbot, window)
+    key(qtbot, window, "jk")
+    assert window.claim_panel.note.toPlainText() == "A and more"
+    with Store(db_path) as store:
+        assert store.claims(1)[0].note == "A and more"
+
+
 def test_a_claim_is_extended_to_its_sentence(qtbot: QtBot, window: MainWindow) -> None:
     key(qtbot, window, "j")
     claim = window.workspace.claims[0]
@@ -629,3 +640,22 @@ def test_a_missing_model_is_said_once_and_claims_still_come(
     window.opener.open_text(TEXT)
     qtbot.waitUntil(lambda: window.workspace.article is not None and bool(window.workspace.claims))
     assert len(notices) == 1 and not errors
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [("https://example.org/a", True), ("http://[::1", False), ("https://:80/x", False)],
+)
+def test_only_links_that_can_be_opened_are_taken_from_a_drop(
+    window: MainWindow, text: str, accepted: bool
+) -> None:
+    mime = QMimeData()
+    mime.setText(text)
+    event = QDropEvent(
+        window.rect().center().toPointF(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    assert (window.claim_panel._dropped_url(event) == text) is accepted

@@ -107,14 +107,7 @@ def model_tooltips(model: QAbstractItemModel) -> list[str]:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "hostile.db"
-
-
-@pytest.fixture
-def window(qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
-    errors: list[str] = []
-    monkeypatch.setattr(Messages, "error", classmethod(lambda cls, p, t, m: errors.append(m)))
+def window(qtbot: QtBot, db_path: Path, errors: list[str]) -> Iterator[MainWindow]:
     seed(db_path)
     win = make_window(qtbot, db_path)
     qtbot.waitUntil(lambda: win.workspace.article is not None)
@@ -197,8 +190,10 @@ def test_message_boxes_show_file_names_and_errors_as_text(
     def close_modal() -> None:
         modal = QApplication.activeModalWidget()
         assert isinstance(modal, QMessageBox)
-        seen.append(assert_labels_show_markup(modal))
-        modal.close()
+        try:
+            seen.append(assert_labels_show_markup(modal))
+        finally:
+            modal.close()  # a failed check must fail the test, not hang it
 
     QTimer.singleShot(0, close_modal)
     Messages.error(None, "Could not save the change", f"database error near {ALL}")

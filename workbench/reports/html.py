@@ -21,9 +21,9 @@ from workbench.reports.model import (
     STATUS_LABELS,
     STATUS_ORDER,
     Report,
-    http_url,
     human_date,
 )
+from workbench.textsafety import http_url
 
 TEMPLATE = "report.html.j2"
 

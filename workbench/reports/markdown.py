@@ -15,9 +15,9 @@ from workbench.reports.model import (
     STATUS_ORDER,
     Report,
     Segment,
-    http_url,
     human_date,
 )
+from workbench.textsafety import http_url
 
 _INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
 _LINE_START = re.compile(r"^([#+=>-])")

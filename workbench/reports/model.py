@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import quote, urlsplit
 
 from workbench.errors import ValidationError
 from workbench.models import Article, Claim, Status
@@ -188,83 +187,6 @@ class Report:
                 segments.append(Segment(text[cursor:p_end]))
             result.append(segments)
         return result
-
-
-_C0_AND_SPACE = "".join(map(chr, range(0x21)))
-_PRE_ENCODE = re.compile(r"[\x00-\x20\x7f\"<>\\^`{|}]|%(?![0-9A-Fa-f]{2})")
-"""What is percent-encoded before the URL is split: characters RFC 3986 never allows
-(controls, space, quotes, angle brackets, backslash ...) and a ``%`` that does not
-start a valid ``%XX`` escape. None of them is a URL delimiter, so encoding them first
-keeps :func:`~urllib.parse.urlsplit` from silently dropping tabs and line breaks."""
-_SUB_DELIMS = "!$&*+,;="
-"""RFC 3986's sub-delims without ``(``, ``)`` and ``'``: parentheses delimit strings in
-PDF (Qt writes link targets unescaped), and a quote could end an attribute elsewhere."""
-_USERINFO_SAFE = _SUB_DELIMS + ":%"
-_HOST_SAFE = _SUB_DELIMS + "%"
-_PATH_SAFE = _SUB_DELIMS + ":@/%"
-_QUERY_SAFE = _PATH_SAFE + "?"
-_IDNA_RESULT = re.compile(r"[A-Za-z0-9.-]+")
-_IP_LITERAL = re.compile(r"[0-9A-Fa-f:.]+(%25[A-Za-z0-9._~-]+)?")
-
-
-def http_url(value: str) -> str:
-    """The link target for a stored URL, or "" when it must not be a link at all.
-
-    Only absolute http(s) URLs with a host are linked (never ``javascript:``). The
-    result is the same address, encoded so that it is safe in any report: it has
-    only characters RFC 3986 allows and none of ``( ) < > [ ] { } \\ ' "`` (outside an
-    IPv6 address), so it can end neither a PDF string or dictionary (Qt copies link
-    targets into the PDF unescaped: a ``)`` there could add a JavaScript action) nor
-    an HTML attribute or a Markdown destination. Non-ASCII text is UTF-8
-    percent-encoded, except in the host, which is IDNA-encoded (``xn--``) so it stays
-    readable. Existing ``%XX`` escapes are kept, so the function is idempotent.
-
-    Reports show the stored text as it is and use this only where a link points to.
-    """
-    value = _PRE_ENCODE.sub(
-        lambda m: "%25" if m[0] == "%" else f"%{ord(m[0]):02X}", value.strip(_C0_AND_SPACE)
-    )
-    try:
-        parts = urlsplit(value)
-        port = parts.port
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            return ""
-        userinfo, at, hostport = parts.netloc.rpartition("@")
-        if hostport.startswith("["):  # an IPv6 address, checked by urlsplit
-            inner, _, rest = hostport[1:].partition("]")
-            if (rest and not rest.startswith(":")) or not _IP_LITERAL.fullmatch(inner):
-                return ""  # a zone ID with more than letters and digits, say
-            host = f"[{inner}]"
-        else:  # the port, after a ":", was checked by parts.port
-            host = quote(_idna(hostport.partition(":")[0]), safe=_HOST_SAFE)
-        if host in ("", "[]"):  # urlsplit finds a host name in "https://:[::1]"
-            return ""
-        netloc = (quote(userinfo, safe=_USERINFO_SAFE) + "@" if at else "") + host
-        url = f"{parts.scheme}://{netloc}{'' if port is None else f':{port}'}"
-        url += quote(parts.path, safe=_PATH_SAFE)
-        if parts.query:
-            url += "?" + quote(parts.query, safe=_QUERY_SAFE)
-        if parts.fragment:
-            url += "#" + quote(parts.fragment, safe=_QUERY_SAFE)
-    except (ValueError, UnicodeError):  # a bad port or IPv6 address, a lone surrogate
-        return ""
-    return url
-
-
-def _idna(host: str) -> str:
-    """A non-ASCII host name as IDNA (``bücher.example`` -> ``xn--bcher-kva.example``).
-
-    A name IDNA refuses, or turns into more than letters, digits, hyphens and dots
-    (it maps U+00A0 to a space, say), is returned unchanged, to be percent-encoded:
-    RFC 3986 allows that in a host, and browsers decode it.
-    """
-    if host.isascii():
-        return host
-    try:
-        name = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return host
-    return name if _IDNA_RESULT.fullmatch(name) else host
 
 
 def human_date(value: str | None) -> str:
