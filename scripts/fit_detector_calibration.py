@@ -54,6 +54,7 @@ from workbench.nlp.signals import (  # noqa: E402
     SIGNAL_NAMES,
     extract_signals,
     logit,
+    normalise,
 )
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "checkworthy" / "ct24_en.jsonl"
@@ -78,10 +79,6 @@ class Split:
     y: FloatArray
     signals: list[list[tuple[str, float]]]
     p: FloatArray | None
-
-
-def normalise(text: str) -> str:
-    return " ".join(text.split())
 
 
 def load(path: Path, with_model: bool) -> dict[str, Split]:

@@ -7,8 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from workbench.errors import IngestError
-from workbench.ingest.assemble import MAX_ARTICLE_CHARS
-from workbench.models import ArticleDraft
+from workbench.models import MAX_ARTICLE_CHARS, ArticleDraft
 from workbench.nlp import detect_claims
 from workbench.nlp.feedback import FeedbackAdjuster
 from workbench.store import ImportResult, Store
@@ -65,8 +64,8 @@ def analyze_article(
             f"the limit is {MAX_ARTICLE_CHARS:,})"
         )
     adjuster = feedback if feedback is not None else shared_feedback()
-    active = adjuster.update(store.feedback())
-    claims = detect_claims(draft.text, nlp=nlp, adjust=adjuster.adjust if active else None)
+    adjuster.update(store.feedback())  # with none, adjust() leaves every score as it is
+    claims = detect_claims(draft.text, nlp=nlp, adjust=adjuster.adjust)
     return store.add_article(draft, claims)
 
 

@@ -5,6 +5,16 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+MAX_ARTICLE_CHARS = 1_000_000
+"""Longer article texts are refused, whatever the format: about 160,000 words, a book.
+
+It is spaCy's own default ``nlp.max_length``, the length its trained parser and entity
+recogniser are sized for; :func:`workbench.nlp.build_pipeline` makes every pipeline
+accept at least this. Analysing that much takes about 15 s with the check-worthiness
+model. Plain text is checked before it is split into paragraphs, every format again on
+the article text that would be analysed.
+"""
+
 
 class Status(enum.StrEnum):
     """A fact-checker's verdict on a claim. Every claim starts ``UNCHECKED``."""

@@ -123,7 +123,9 @@ def test_without_corrections_the_claims_are_the_detectors_and_no_encoder_loads(
 
 
 def test_an_adjustment_that_changes_nothing_gives_the_detectors_claims(nlp: Language) -> None:
-    def same(texts: Sequence[str], scores: Sequence[ClaimScore]) -> list[ClaimScore]:
+    def same(
+        texts: Sequence[str], scores: Sequence[ClaimScore], threshold: float
+    ) -> list[ClaimScore]:
         return list(scores)
 
     assert detect_claims(ARTICLE_B, nlp=nlp, adjust=same) == detect_claims(ARTICLE_B, nlp=nlp)

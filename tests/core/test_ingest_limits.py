@@ -19,6 +19,7 @@ import spacy
 from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 
+import workbench.nlp as nlp_module
 from tests.core.test_ingest import PARAGRAPHS, PDF_LINES, make_pdf, text_page
 from workbench.analysis import analyze_article
 from workbench.errors import IngestError
@@ -106,7 +107,7 @@ def test_text_at_the_real_limit_is_read() -> None:
 def test_every_pipeline_takes_the_longest_article(monkeypatch: pytest.MonkeyPatch) -> None:
     """spaCy refuses longer texts (nlp.max_length); a trained pipeline keeps its 1M default."""
     assert build_pipeline(use_model=False).max_length >= MAX_ARTICLE_CHARS
-    monkeypatch.setattr(assemble_module, "MAX_ARTICLE_CHARS", 30_000_000)
+    monkeypatch.setattr(nlp_module, "MAX_ARTICLE_CHARS", 30_000_000)
     assert build_pipeline(use_model=False).max_length >= 30_000_000
     monkeypatch.setattr(spacy, "load", lambda name, **_: spacy.blank("en"))
     assert spacy.blank("en").max_length < 30_000_000  # what a trained pipeline has

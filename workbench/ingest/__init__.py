@@ -18,9 +18,9 @@ refused, so any article they return can be analysed.
 
 from __future__ import annotations
 
-from workbench.ingest.assemble import MAX_ARTICLE_CHARS
 from workbench.ingest.chrome import strip_page_chrome
 from workbench.ingest.dispatch import MAX_FILE_BYTES, read_bytes, read_path, read_text
+from workbench.models import MAX_ARTICLE_CHARS
 
 __all__ = [
     "MAX_ARTICLE_CHARS",

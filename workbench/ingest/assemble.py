@@ -14,17 +14,8 @@ from dataclasses import dataclass
 from workbench.errors import IngestError
 from workbench.ingest.chrome import strip_page_chrome
 from workbench.ingest.normalize import clean_line, join_paragraphs
-from workbench.models import ArticleDraft
+from workbench.models import MAX_ARTICLE_CHARS, ArticleDraft
 
-MAX_ARTICLE_CHARS = 1_000_000
-"""Longer article texts are refused, whatever the format: about 160,000 words, a book.
-
-It is spaCy's own default ``nlp.max_length``, the length its trained parser and entity
-recogniser are sized for; :func:`workbench.nlp.build_pipeline` makes every pipeline
-accept at least this. Analysing that much takes about 15 s with the check-worthiness
-model. Plain text is checked before it is split into paragraphs, every format again on
-the article text that would be analysed.
-"""
 MAX_TITLE_CHARS = 150
 """A first paragraph longer than this is text, not a headline."""
 FALLBACK_TITLE_CHARS = 80

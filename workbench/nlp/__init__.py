@@ -24,13 +24,13 @@ import importlib.util
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.models import DetectedClaim
-from workbench.nlp.signals import CLAIM_THRESHOLD, ClaimScore
+from workbench.models import MAX_ARTICLE_CHARS, DetectedClaim
+from workbench.nlp.signals import CLAIM_THRESHOLD, ScoreAdjustment
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -66,7 +66,7 @@ _UNNEEDED_COMPONENTS = ["lemmatizer", "textcat", "textcat_multilabel", "senter",
 _MAX_LENGTH = 20_000_000
 """Articles are tokenised only, so the blank pipeline can take far more than spaCy's 1M default.
 
-Every pipeline takes at least :data:`workbench.ingest.MAX_ARTICLE_CHARS`, the longest
+Every pipeline takes at least :data:`workbench.models.MAX_ARTICLE_CHARS`, the longest
 article the readers return, so no article they accept fails in spaCy.
 """
 
@@ -150,7 +150,6 @@ def build_pipeline(base: str | None = None, *, use_model: bool = True) -> Langua
     """
     import spacy
 
-    from workbench.ingest.assemble import MAX_ARTICLE_CHARS
     from workbench.nlp import detector as _detector
     from workbench.nlp import sentences as _sentences
 
@@ -274,7 +273,6 @@ def _claims_of(doc: Doc, text: str) -> list[DetectedClaim]:
     return claims
 
 
-ScoreAdjustment = Callable[[Sequence[str], Sequence[ClaimScore]], list[ClaimScore]]
 """Moves sentence scores before the threshold applies: (sentences, scores) -> new scores."""
 
 
@@ -287,25 +285,16 @@ def detect_claims(
         text: The article text; offsets in the result index into it.
         nlp: A pipeline from :func:`load_pipeline` or :func:`build_pipeline`; the
             shared one by default.
-        adjust: Called with every sentence and its score (flagged or not) before the
-            threshold applies, such as
+        adjust: Called with every sentence, its score (flagged or not) and the
+            detector's threshold before the threshold applies, such as
             :meth:`workbench.nlp.feedback.FeedbackAdjuster.adjust`; the sentences it
             returns at or above the threshold are the claims.
     """
     pipeline = nlp if nlp is not None else load_pipeline()
     if adjust is None:
         return _claims_of(pipeline(text), text)
-    detector = claim_detector(pipeline)
-    # Every component but the detector, which then scores, is adjusted and annotates.
-    # Run by hand rather than with select_pipes, which changes the shared pipeline.
-    doc = pipeline.make_doc(text)
-    for _, component in pipeline.pipeline:
-        if component is not detector:
-            doc = component(doc)
-    scored = detector.match(doc)
-    scores = adjust([span.text for span, _ in scored], [score for _, score in scored])
-    detector.set_annotations(doc, zip((span for span, _ in scored), scores, strict=True))
-    return _claims_of(doc, text)
+    config = {claim_detector(pipeline).name: {"adjust": adjust}}
+    return _claims_of(pipeline(text, component_cfg=config), text)
 
 
 def detect_claims_many(

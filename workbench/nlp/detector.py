@@ -52,10 +52,12 @@ from workbench.nlp.signals import (
     RULES_CALIBRATION,
     Calibration,
     ClaimScore,
+    ScoreAdjustment,
     Signal,
     combine,
     extract_signals,
     logit,
+    normalise,
 )
 
 log = logging.getLogger("workbench.nlp")
@@ -107,14 +109,6 @@ def _trimmed(sentence: Span) -> Span | None:
     return span
 
 
-def normalise(text: str) -> str:
-    """``text`` with its runs of whitespace collapsed to one space: the cache key.
-
-    The model's tokenizer splits on whitespace, so this never changes what it sees.
-    """
-    return " ".join(text.split())
-
-
 class ProbabilityCache:
     """A bounded least-recently-used map from normalised sentence to model probability.
 
@@ -128,8 +122,6 @@ class ProbabilityCache:
         self.maxsize = maxsize
         self._items: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def __len__(self) -> int:
         return len(self._items)
@@ -139,10 +131,8 @@ class ProbabilityCache:
         with self._lock:
             value = self._items.get(key)
             if value is None:
-                self.misses += 1
                 return None
             self._items.move_to_end(key)
-            self.hits += 1
             return value
 
     def put(self, key: str, value: float) -> None:
@@ -154,10 +144,9 @@ class ProbabilityCache:
                 self._items.popitem(last=False)
 
     def clear(self) -> None:
-        """Forget every probability (and the hit and miss counts)."""
+        """Forget every probability."""
         with self._lock:
             self._items.clear()
-            self.hits = self.misses = 0
 
 
 class ClaimDetector:
@@ -206,8 +195,20 @@ class ClaimDetector:
         self._probability_model = model
         self.cache.clear()
 
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations(doc, self.match(doc))
+    def __call__(self, doc: Doc, adjust: ScoreAdjustment | None = None) -> Doc:
+        """Score ``doc``'s sentences and annotate the claims.
+
+        ``adjust`` (passed as ``nlp(text, component_cfg={"claim_detector": {"adjust":
+        ...}})``) sees every sentence and its score, flagged or not, and the threshold,
+        and returns the scores to use, as the user's corrections do
+        (:class:`workbench.nlp.feedback.FeedbackAdjuster`).
+        """
+        scored = self.match(doc)
+        if adjust is not None:
+            spans = [span for span, _ in scored]
+            scores = adjust([span.text for span in spans], [s for _, s in scored], self.threshold)
+            scored = list(zip(spans, scores, strict=True))
+        self.set_annotations(doc, scored)
         return doc
 
     def pipe(self, stream: Iterable[Doc], *, batch_size: int = PIPE_BATCH_SIZE) -> Iterator[Doc]:

@@ -36,7 +36,6 @@ corrections nothing is computed and the encoder is never loaded.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from workbench.nlp.signals import CLAIM_THRESHOLD, ClaimScore, logit
+from workbench.nlp.signals import CLAIM_THRESHOLD, ClaimScore, logit, normalise, sigmoid
 
 if TYPE_CHECKING:
     from workbench.nlp.encoder import SentenceEncoder
@@ -107,19 +106,11 @@ def corrections_from_feedback(feedback: Sequence[tuple[str, int]]) -> tuple[Corr
     """
     latest: dict[str, Correction] = {}
     for text, label in feedback:
-        key = _normalise(text)
+        key = normalise(text)
         if key:
             latest.pop(key, None)  # re-inserted so the order stays that of the verdicts
             latest[key] = Correction(key, 1 if label else -1)
     return tuple(latest.values())
-
-
-def _normalise(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _sigmoid(value: float) -> float:
-    return 1.0 / (1.0 + math.exp(-value))
 
 
 def _default_encoder() -> SentenceEncoder | None:
@@ -142,13 +133,9 @@ class FeedbackAdjuster:
     Args:
         encoder: Gives the sentence encoder when first needed, or None to match by
             words; by default the bundled encoder, loaded by the adjuster itself.
-        threshold: The detector's flag threshold (step 3 of the rule).
     """
 
-    def __init__(
-        self, *, encoder: EncoderSource | None = None, threshold: float = CLAIM_THRESHOLD
-    ) -> None:
-        self.threshold = threshold
+    def __init__(self, *, encoder: EncoderSource | None = None) -> None:
         self._encoder_source = encoder or _default_encoder
         self._encoder: Embedder | None = None
         self._encoder_tried = False
@@ -160,9 +147,6 @@ class FeedbackAdjuster:
     def corrections(self) -> tuple[Correction, ...]:
         """The corrections in use, oldest first."""
         return self._corrections
-
-    def __bool__(self) -> bool:
-        return bool(self._corrections)
 
     def update(self, feedback: Sequence[tuple[str, int]]) -> bool:
         """Use the store's corrections from now on; return whether there are any.
@@ -192,12 +176,19 @@ class FeedbackAdjuster:
             if self._vectors is None:
                 self._vectors = encoder.embed([c.text for c in corrections])
             vectors = self._vectors
-        sentences = encoder.embed([_normalise(text) for text in texts])
+        sentences = encoder.embed([normalise(text) for text in texts])
         result: FloatMatrix = np.clip(sentences @ vectors.T, 0.0, 1.0).astype(np.float32)
         return corrections, result
 
-    def adjust(self, texts: Sequence[str], scores: Sequence[ClaimScore]) -> list[ClaimScore]:
+    def adjust(
+        self,
+        texts: Sequence[str],
+        scores: Sequence[ClaimScore],
+        threshold: float = CLAIM_THRESHOLD,
+    ) -> list[ClaimScore]:
         """``scores`` of the sentences ``texts`` moved by the similar corrections.
+
+        ``threshold`` is the detector's (the detector passes its own, step 3 of the rule).
 
         A sentence with no correction at :data:`MIN_SIMILARITY` or more keeps its
         score object as is.
@@ -208,7 +199,7 @@ class FeedbackAdjuster:
             return list(scores)
         corrections, similar = self._compare(texts)
         directions = np.array([c.direction for c in corrections], dtype=np.float32)
-        line = logit(self.threshold)
+        line = logit(threshold)
         adjusted: list[ClaimScore] = []
         for row, score in zip(similar, scores, strict=True):
             near = np.flatnonzero(row >= MIN_SIMILARITY)
@@ -228,7 +219,7 @@ class FeedbackAdjuster:
                 else:
                     value = max(value, line + MARGIN)
             adjusted.append(
-                ClaimScore(_sigmoid(value), (self._reason(corrections, near, row), *score.reasons))
+                ClaimScore(sigmoid(value), (self._reason(corrections, near, row), *score.reasons))
             )
         return adjusted
 
@@ -253,7 +244,7 @@ class FeedbackAdjuster:
         from rapidfuzz import fuzz, process, utils
 
         scores = process.cdist(
-            [_normalise(text) for text in texts],
+            [normalise(text) for text in texts],
             [c.text for c in corrections],
             scorer=fuzz.ratio,
             processor=utils.default_process,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -58,6 +58,20 @@ class ClaimScore:
 
     score: float
     reasons: tuple[str, ...]
+
+
+def normalise(text: str) -> str:
+    """``text`` with its runs of whitespace collapsed to one space: a sentence's key.
+
+    The model's tokenizer splits on whitespace, so this never changes what it sees; the
+    detector's score cache and the user's corrections are keyed by it.
+    """
+    return " ".join(text.split())
+
+
+ScoreAdjustment = Callable[[Sequence[str], Sequence[ClaimScore], float], list[ClaimScore]]
+"""``adjust(texts, scores, threshold)``: new scores for a doc's sentences before flagging
+(the user's corrections, :class:`workbench.nlp.feedback.FeedbackAdjuster`)."""
 
 
 def _words(pattern: str) -> str:
@@ -633,7 +647,8 @@ Wikinews units read as "C or not" 0.100 (0.269 before); on CT24 dev_test 0.165 (
 """
 
 
-def _sigmoid(x: float) -> float:
+def sigmoid(x: float) -> float:
+    """The logistic function, without overflow for large ``-x``."""
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
     z = math.exp(x)
@@ -670,7 +685,7 @@ def combine(
         total += contribution
         if contribution:
             contributions.append((contribution, signal.reason))
-    score = round(_sigmoid(calibration.scale * total + calibration.offset), 4)
+    score = round(sigmoid(calibration.scale * total + calibration.offset), 4)
     positives = sorted((c for c in contributions if c[0] > 0), key=lambda c: -c[0])
     negatives = sorted((c for c in contributions if c[0] < 0), key=lambda c: c[0])
     ordered = positives + negatives if score >= threshold else negatives + positives
