@@ -42,6 +42,7 @@ from workbench.errors import IngestError  # noqa: E402
 from workbench.ingest import read_text  # noqa: E402
 from workbench.models import DetectedClaim  # noqa: E402
 from workbench.nlp import claim_detector, detect_claims, load_pipeline  # noqa: E402
+from workbench.nlp.signals import ClaimScore  # noqa: E402
 from workbench.priority import PriorityThresholds  # noqa: E402
 
 if TYPE_CHECKING:
@@ -115,20 +116,26 @@ def overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
     return max(0, min(a_end, b_end) - max(a_start, b_start))
 
 
-def sentence_scores(text: str, nlp: Language) -> list[Sentence]:
-    """Every sentence the detector scores in ``text``, flagged or not, with its score."""
-    detector = claim_detector(nlp)
-    with nlp.select_pipes(disable=[detector.name]):
-        doc = nlp(text)
-    sentences = []
-    for span, score in detector.match(doc):
-        start, end = span.start_char, span.end_char
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        sentences.append(Sentence(start, end, score.score))
-    return sentences
+def detect_and_score(text: str, nlp: Language) -> tuple[list[DetectedClaim], list[Sentence]]:
+    """The claims of ``text`` and every sentence the detector scored, flagged or not.
+
+    One pipeline run: an adjustment that changes nothing records the scores as the
+    detector hands them over, in reading order.
+    """
+    sentences: list[Sentence] = []
+
+    def record(
+        texts: Sequence[str], scores: Sequence[ClaimScore], threshold: float
+    ) -> list[ClaimScore]:
+        cursor = 0
+        for sentence, score in zip(texts, scores, strict=True):
+            start = text.index(sentence, cursor)
+            cursor = start + len(sentence)
+            start += len(sentence) - len(sentence.lstrip())
+            sentences.append(Sentence(start, start + len(sentence.strip()), score.score))
+        return list(scores)
+
+    return detect_claims(text, nlp=nlp, adjust=record), sentences
 
 
 def judge(
@@ -154,22 +161,15 @@ def judge(
     return False, bool(touching), max(s.score for s in main)
 
 
-def analyse(
-    article: dict[str, Any], units: Sequence[dict[str, str]], nlp: Language
-) -> tuple[list[Unit], int]:
-    """The units of one article as the detector saw them, and claims that disagree with match."""
+def analyse(article: dict[str, Any], units: Sequence[dict[str, str]], nlp: Language) -> list[Unit]:
+    """The units of one article as the detector saw them."""
     source = Locator(article["text"])
     try:
         text = read_text(article["text"]).text
     except IngestError as error:
         print(f"{article['id']}: {error}")
         text = ""
-    claims = detect_claims(text, nlp=nlp) if text else []
-    sentences = sentence_scores(text, nlp) if text else []
-    threshold = claim_detector(nlp).threshold
-    above = {(s.start, s.end, round(s.score, 6)) for s in sentences if s.score >= threshold}
-    detected = {(c.start, c.end, round(c.score, 6)) for c in claims}
-    disagree = len(above ^ detected)
+    claims, sentences = detect_and_score(text, nlp) if text else ([], [])
     locator = Locator(text)
     result = []
     for raw in units:
@@ -189,7 +189,7 @@ def analyse(
                 score=score,
             )
         )
-    return result, disagree
+    return result
 
 
 def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
@@ -262,19 +262,14 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     units: list[Unit] = []
-    disagree = 0
     for entry in labelled:
-        found, mismatched = analyse(articles[entry["id"]], entry["units"], nlp)
-        units.extend(found)
-        disagree += mismatched
+        units.extend(analyse(articles[entry["id"]], entry["units"], nlp))
     elapsed = time.perf_counter() - started
     words = sum(len(articles[entry["id"]]["text"].split()) for entry in labelled)
     print(
         f"{len(labelled)} articles, {words:,} words: load {loaded:.1f} s, "
-        f"analysis {elapsed:.1f} s (each article read, detected and scored once more)"
+        f"analysis {elapsed:.1f} s (each article read and detected)"
     )
-    if disagree:
-        print(f"warning: {disagree} claims and sentence scores of match() disagree")
 
     located = [u for u in units if u.located]
     counts = Counter(u.label for u in units)

@@ -63,7 +63,7 @@ class Workspace(QObject):
         """Show an article (None: none). Undo history belongs to one article at a time."""
         self.undo_stack.clear()
         self.selected_claim_id = None
-        self.priorities = PriorityThresholds.from_settings(self.store.settings(prefix="priority."))
+        self.priorities = PriorityThresholds.load(self.store)
         if article_id is None:
             self.article, self.claims = None, []
         else:

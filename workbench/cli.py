@@ -91,10 +91,6 @@ def _article_json(article: Article) -> dict[str, Any]:
     }
 
 
-def _priorities(store: Store) -> PriorityThresholds:
-    return PriorityThresholds.from_settings(store.settings(prefix="priority."))
-
-
 def _claim_json(
     claim: Claim, priorities: PriorityThresholds, *, full: bool = False
 ) -> dict[str, Any]:
@@ -130,12 +126,13 @@ def _tell(kind: str, message: str) -> None:
 
 
 class _TerminalSafe(io.TextIOBase):
-    """Text output with the control characters of imported text taken out.
+    """Output with the control characters of imported text taken out.
 
-    Article, archive and user text reaches the terminal through this: an ESC sequence
+    Article, archive and user text reaches a terminal through this: an ESC sequence
     in a past check cannot clear the screen, retitle the window, hide text or draw a
-    link whose target differs from its text. JSON output escapes controls by itself
-    and export writes files, so neither goes through here.
+    link whose target differs from its text. (``json.dumps`` escapes C0 controls but
+    not C1 ones such as CSI, nor bidi overrides, so JSON on a terminal goes through
+    here too; piped or written to a file, JSON and reports keep their exact text.)
     """
 
     def __init__(self, stream: TextIO) -> None:
@@ -288,7 +285,7 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     draft = read_path(args.file)
     with _open_store(args) as store:
         result = analyze_article(store, draft)
-        priorities = _priorities(store)
+        priorities = PriorityThresholds.load(store)
     if args.json:
         _dump(
             {
@@ -344,7 +341,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     with _open_store(args) as store:
         article = store.article(args.article_id)
         claims = store.claims(article.id)
-        priorities = _priorities(store)
+        priorities = PriorityThresholds.load(store)
     if args.json:
         data = _article_json(article) | {
             "url": article.url,
@@ -396,7 +393,7 @@ def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
             claimant=args.claimant,
             evidence=evidence,
         )
-        priorities = _priorities(store)
+        priorities = PriorityThresholds.load(store)
     if args.json:
         _dump(_claim_json(claim, priorities, full=True), out)
     else:
@@ -408,7 +405,7 @@ def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_claim_add(args: argparse.Namespace, out: TextIO) -> int:
     with _open_store(args) as store:
         claim = store.add_claim(args.article_id, args.start, args.end)
-        priorities = _priorities(store)
+        priorities = PriorityThresholds.load(store)
     if args.json:
         _dump(_claim_json(claim, priorities, full=True), out)
     else:
@@ -449,9 +446,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         ids = [row.id for row in store.articles()] if args.all else list(args.article_ids)
         check_article_count(spec, len(set(ids)))
         if to_stdout:
-            text = render_reports(build_reports(store, ids), spec.name).decode("utf-8")
-            # On a terminal the report is shown, not saved: nothing in it may steer it.
-            out.write(for_terminal(text) if out.isatty() else text)
+            out.write(render_reports(build_reports(store, ids), spec.name).decode("utf-8"))
             return EXIT_OK
         result = export_reports(store, ids, args.output, fmt=spec.name)
     what = f"{result.articles} article{'s' if result.articles != 1 else ''}, {result.claims} claims"
@@ -1120,7 +1115,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     args = parser.parse_args(argv)
     args.db = getattr(args, "db", None)
     stream = out or sys.stdout
-    if not getattr(args, "json", False) and args.handler is not cmd_export:
+    # Text for people always loses its control characters; JSON and exported reports
+    # keep their exact text for a pipe or a file, but not on a terminal.
+    exact = getattr(args, "json", False) or args.handler is cmd_export
+    if stream.isatty() or not exact:
         stream = cast(TextIO, _TerminalSafe(stream))
     try:
         _refuse_undecodable_arguments(args)

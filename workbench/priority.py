@@ -13,9 +13,13 @@ import enum
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from workbench.errors import ValidationError
 from workbench.models import Claim, ClaimOrigin, Status
+
+if TYPE_CHECKING:
+    from workbench.store import Store
 
 SETTING_HIGH = "priority.high"
 SETTING_MEDIUM = "priority.medium"
@@ -74,6 +78,11 @@ class PriorityThresholds:
             return cls(high=high, medium=medium)
         except ValidationError:
             return default
+
+    @classmethod
+    def load(cls, store: Store) -> PriorityThresholds:
+        """The thresholds set in ``store``'s settings (defaults where none is set)."""
+        return cls.from_settings(store.settings(prefix="priority."))
 
     def of(self, claim: Claim) -> Priority:
         """The priority of ``claim``."""

@@ -389,3 +389,17 @@ def test_an_archive_from_a_pipe_is_read(tmp_path: Path, db: Path) -> None:
     code, out = run("import", str(pipe), "--db", str(db), "--no-embed")
     writer.join()
     assert code == 0 and out.startswith("imported 1 claim into 'checks'")
+
+
+def test_json_on_a_terminal_loses_what_json_does_not_escape(tmp_path: Path, db: Path) -> None:
+    """json.dumps escapes C0 controls only: CSI (0x9b) and bidi overrides went through."""
+    path = tmp_path / "hostile.jsonl"
+    record = {"id": "e1", "text": "North Korea sent 12,000 troops \x9b2J\u202e to Russia."}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert run("import", str(path), "--db", str(db), "--no-embed")[0] == 0
+    terminal = _Terminal()
+    argv = ["archive", "--db", str(db), "--search", "troops", "--json"]
+    assert main(argv, out=terminal) == 0
+    assert "troops" in terminal.getvalue()
+    assert not any(ch in terminal.getvalue() for ch in "\x9b\u202e")
+    assert "\x9b" in run(*argv)[1]  # a pipe gets the exact text

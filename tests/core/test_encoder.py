@@ -59,7 +59,6 @@ def encoder() -> SentenceEncoder:
 def test_checkworthiness_model_loads_and_scores_the_right_way_round(
     model: CheckworthinessModel,
 ) -> None:
-    CheckworthinessModel()  # its load time: benchmarks/checkworthiness.py
     claim, thanks, question = model.probabilities(
         [CLAIM, NON_CLAIM, "What do you think we should do about it?"]
     )

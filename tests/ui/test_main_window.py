@@ -284,6 +284,9 @@ def test_item_models_pass_the_model_tester(qtmodeltester: object, window: MainWi
         window.library.model,
     ):
         qtmodeltester.check(model)  # type: ignore[attr-defined]
+    window.claim_panel.by_priority.setChecked(True)
+    window.claim_panel.show_combo.setCurrentIndex(1)  # unchecked only
+    qtmodeltester.check(window.claim_panel.claim_filter)  # type: ignore[attr-defined]
 
 
 def test_clipboard_paste_opens_a_new_article(

@@ -104,21 +104,17 @@ def without_phrase(text: str, phrase: tuple[int, int] | None) -> str:
     return _WHITESPACE.sub(" ", f"{text[:start]} {text[end:]}").strip()
 
 
-def classify(
-    text: str,
-    *,
-    quoted: bool = False,
-    signals: Sequence[Signal] | None = None,
-) -> ClaimTyping:
+def classify(text: str, *, quoted: bool = False) -> ClaimTyping:
     """The primary type of the claim ``text`` makes (see the module's order).
 
     Args:
         text: The sentence, best without its attribution (:func:`without_phrase`).
         quoted: The sentence is a quotation (``Attribution.quoted``): a statement with no
             more specific type is then a quote of a checkable fact.
-        signals: The detector's signals of ``text``, if already extracted.
     """
-    found = list(signals) if signals is not None else extract_signals(text)
+    # Extracted again, not taken from the detector: ``text`` has lost its attribution,
+    # so "said on Monday" does not make a statement an event.
+    found = extract_signals(text)
     names = {signal.name for signal in found}
     quantity = next((name for name in _QUANTITY_SIGNALS if name in names), None)
     magnitude = _MAGNITUDE.search(text)

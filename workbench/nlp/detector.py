@@ -37,7 +37,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
@@ -290,7 +290,7 @@ class ClaimDetector:
         for index, p in zip(asked, self.probabilities([texts[i] for i in asked]), strict=True):
             signals = [*found[index], Signal("model", logit(p), f"model: {p:.2f}")]
             scores[index] = self._combine(signals, with_model=True)
-        return [score for score in scores if score is not None]
+        return cast(list[ClaimScore], scores)  # every None was filled in above
 
     def match(self, doc: Doc) -> list[tuple[Span, ClaimScore]]:
         """Every sentence of ``doc`` with its score, in reading order."""

@@ -216,7 +216,7 @@ def build_report(store: Store, article_id: int, *, generated_at: str | None = No
     """
     article = store.article(article_id)
     claims = tuple(store.claims(article_id))
-    thresholds = PriorityThresholds.from_settings(store.settings(prefix="priority."))
+    thresholds = PriorityThresholds.load(store)
     return Report(
         article=article,
         claims=claims,
