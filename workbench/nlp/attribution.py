@@ -33,7 +33,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from workbench.nlp.sentences import TITLE_ABBREVIATIONS
+from workbench.nlp.sentences import (
+    CLOSE_QUOTES,
+    OPEN_QUOTES,
+    STRAIGHT_QUOTE,
+    TITLE_ABBREVIATIONS,
+)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -174,10 +179,7 @@ _STARTERS = _words(
 _GROUPS = _words("officials sources authorities police people experts media")
 _NAME_PARTICLES = _words("of de del da la le von van der al bin the and")
 
-_OPEN_QUOTES = frozenset("“«„")
-_CLOSE_QUOTES = frozenset("”»")
-_STRAIGHT_QUOTE = '"'
-_QUOTE_MARKS = _OPEN_QUOTES | _CLOSE_QUOTES | {_STRAIGHT_QUOTE}
+_QUOTE_MARKS = OPEN_QUOTES | CLOSE_QUOTES | {STRAIGHT_QUOTE}
 _LINE_BREAKS = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:[’'\-&.]\w+)*|[^\w\s]")
@@ -593,17 +595,17 @@ def _quotations(text: str) -> list[_Quote]:
                 left_open = opened is not None
             opened, line_start = None, i + 1
             continue
-        if char == _STRAIGHT_QUOTE:
+        if char == STRAIGHT_QUOTE:
             before = text[i - 1] if i > line_start else " "
             after = text[i + 1] if i + 1 < len(text) else " "
             if before.isspace() or before in "([{—–/":
                 closing = opened is not None and after.isspace()
             else:  # "all," said: closes; said,"Warhol: opens
                 closing = after.isspace() or before.isalnum() or after in ".,;:!?)]"
-        elif char in _OPEN_QUOTES:
+        elif char in OPEN_QUOTES:
             opened = i
             continue
-        elif char in _CLOSE_QUOTES:
+        elif char in CLOSE_QUOTES:
             closing = True
         else:
             continue

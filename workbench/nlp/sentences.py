@@ -39,9 +39,10 @@ def _word_set(text: str) -> frozenset[str]:
 
 _FINAL_CHARS = frozenset(".!?…")
 _CLOSERS = frozenset({"”", "’", '"', "'", ")", "]", "»", "›"})
-_OPEN_QUOTES = frozenset({"“", "«", "„"})
-_CLOSE_QUOTES = frozenset({"”", "»"})
-_STRAIGHT_QUOTE = '"'
+OPEN_QUOTES = frozenset({"“", "«", "„"})
+CLOSE_QUOTES = frozenset({"”", "»"})
+STRAIGHT_QUOTE = '"'
+"""Quotation marks that open, close, or do either (attribution reads quotes with them)."""
 _NO_SPLIT_BEFORE = frozenset(",;:)]}%”’»-–—/")
 
 TITLE_ABBREVIATIONS = _word_set(
@@ -140,7 +141,7 @@ def _abbreviation_ends_sentence(stem: str, following: str) -> bool:
         return False
     if stem in NUMBER_ABBREVIATIONS:
         return not following[:1].isdigit() and _starts_sentence(following)
-    return following in SENTENCE_STARTERS or following[:1] in _OPEN_QUOTES
+    return following in SENTENCE_STARTERS or following[:1] in OPEN_QUOTES
 
 
 def _skip_spaces(words: Sequence[str], j: int) -> int:
@@ -236,13 +237,13 @@ def _quote_regions(words: Sequence[str]) -> list[tuple[int, int]]:
     regions: list[tuple[int, int]] = []
     opened: int | None = None
     for i, word in enumerate(words):
-        if word in _OPEN_QUOTES:
+        if word in OPEN_QUOTES:
             opened = i
-        elif word in _CLOSE_QUOTES:
+        elif word in CLOSE_QUOTES:
             if opened is not None:
                 regions.append((opened, i))
             opened = None
-        elif word == _STRAIGHT_QUOTE:
+        elif word == STRAIGHT_QUOTE:
             if opened is None:
                 opened = i
             else:
