@@ -607,8 +607,9 @@ def match_claims(
     (:data:`SEMANTIC_WEIGHTS`); without embeddings matching is lexical
     (:func:`workbench.semantic.semantic_status` says which).
 
-    ``cancel()`` is checked between claims; when it returns True the matches found so
-    far are returned and the rest are empty lists.
+    ``cancel()`` is checked between claims in every phase (full-text search, the
+    embedding search, scoring); once it returns True the claims not yet done get empty
+    lists. Memory grows with ``len(texts)``: match a long article in slices.
     """
     today = datetime.now(UTC).date()
     results: list[list[Match]] = []
@@ -653,30 +654,36 @@ def _candidate_signals(
     cancel: Callable[[], bool] | None = None,
     semantic: bool = True,
 ) -> list[tuple[_Query, list[tuple[_Candidate, dict[str, float]]]]]:
-    excluded = set(exclude_claims)
+    stopped = cancel if cancel is not None else _never
+    # Only the excluded claims that have a past check of their own can take a
+    # candidate's place: widening each search by every excluded claim made matching an
+    # article's claims, all excluded, quadratic in its length.
+    excluded = store.archive_ids_of_claims(exclude_claims) if exclude_claims else set()
     queries = [_prepare_query(text) for text in texts]
     # The embedding search runs on another thread (numpy and onnxruntime let go of the
     # GIL) while this one asks SQLite for the full-text candidates.
-    pending = _search_neighbours(store, queries, source, len(excluded)) if semantic else None
+    pending = (
+        _search_neighbours(store, queries, source, len(excluded), stopped) if semantic else None
+    )
     budget = POSTINGS_BUDGET if pending is None else SEMANTIC_POSTINGS_BUDGET
     limit = CANDIDATES + len(excluded)
     hits: list[list[_Candidate] | None] = []
     for query in queries:
-        if cancel is not None and cancel():
+        if stopped():
             hits.append(None)
             continue
         hits.append(_candidates(store, query, limit=limit, source=source, budget=budget))
-    space = pending.result(store) if pending is not None else None
+    space = pending.result(store) if pending is not None and not stopped() else None
     out: list[tuple[_Query, list[tuple[_Candidate, dict[str, float]]]]] = []
     for i, (query, found) in enumerate(zip(queries, hits, strict=True)):
-        if found is None:
+        if found is None or stopped():
             out.append((query, []))
             continue
         cands = found
         cosines: dict[int, float] = {}
         if space is not None:
             cands, cosines = space.extend(i, cands)
-        cands = [c for c in cands if c.claim.claim_id is None or c.claim.claim_id not in excluded]
+        cands = [c for c in cands if c.claim.id not in excluded]
         pool = _pool(query, cands)
         with_signals = []
         for c in cands:
@@ -732,7 +739,11 @@ _SEARCH_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedding
 
 
 def _search_neighbours(
-    store: Store, queries: Sequence[_Query], source: str | None, excluded: int
+    store: Store,
+    queries: Sequence[_Query],
+    source: str | None,
+    excluded: int,
+    stopped: Callable[[], bool],
 ) -> _PendingSearch | None:
     """Start embedding the queries and finding their neighbours; None without embeddings."""
     from workbench import semantic
@@ -750,10 +761,19 @@ def _search_neighbours(
         # One claim at a time: int8 activations are scaled per batch, so a claim embedded
         # with its article's other claims got a slightly different vector (and score:
         # 0.45 "strong" in the app, 0.44 "possible" on the command line) than alone.
-        vectors = np.vstack([encoder.embed([text]) for text in texts])
+        rows = []
+        for text in texts:
+            if stopped():  # the claims left get no neighbours; nobody reads them
+                return np.zeros((0, 0), np.float32), []
+            rows.append(encoder.embed([text]))
+        vectors = np.vstack(rows)
         return vectors, index.search(vectors, k, source=source)
 
     return _PendingSearch(index, _SEARCH_THREAD.submit(search))
+
+
+def _never() -> bool:
+    return False
 
 
 def _recency(value: str, today: date) -> float:

@@ -1261,6 +1261,17 @@ class Store:
                 found[int(r["id"])] = _archive_claim_from_row(r)
         return found
 
+    def archive_ids_of_claims(self, claim_ids: Iterable[int]) -> set[int]:
+        """The ids of the past checks that are these workbench claims' own verdicts."""
+        wanted = sorted(set(claim_ids))
+        found: set[int] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._read(f"SELECT id FROM archive_claims WHERE claim_id IN ({marks})", chunk)
+            found.update(int(r[0]) for r in rows)
+        return found
+
     # -- settings ------------------------------------------------------------------
 
     def setting(self, key: str, default: str | None = None) -> str | None:

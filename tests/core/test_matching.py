@@ -147,3 +147,50 @@ def test_tokens_always_point_into_the_text(text: str) -> None:
     for token in query_tokens(text):
         assert 0 <= token.start < token.end <= len(text)
     normalize_query(text)
+
+
+def test_excluded_claims_without_a_past_check_do_not_widen_the_search(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An article's own claims are all excluded; only those with a verdict can take a place."""
+    texts = [f"Claim number {n} about wind turbines and cancer rates." for n in range(40)]
+    body = " ".join(texts)
+    claims, at = [], 0
+    for text in texts:
+        claims.append(DetectedClaim(at, at + len(text), text, 0.9))
+        at += len(text) + 1
+    ids = [c.id for c in store.add_article(ArticleDraft(body), claims).claims]
+    store.update_claim(ids[0], status="disputed")  # one of them has a verdict of its own
+    limits: list[int] = []
+    original = store.archive_candidates
+
+    def spy(query: str, *, limit: int, source: str | None = None) -> list:  # type: ignore[type-arg]
+        limits.append(limit)
+        return original(query, limit=limit, source=source)
+
+    monkeypatch.setattr(store, "archive_candidates", spy)
+    alone = match_claims(store, ["wind turbines cause cancer"], semantic=False)
+    plain_limit = limits[-1]
+    excluded = match_claims(
+        store, ["wind turbines cause cancer"], exclude_claims=ids, semantic=False
+    )
+    assert limits[-1] == plain_limit + 1  # not + 40
+    assert [m.archive.external_id for m in excluded[0]] == [
+        m.archive.external_id for m in alone[0] if m.archive.claim_id not in ids
+    ]
+    assert all(m.archive.claim_id != ids[0] for m in excluded[0])
+
+
+def test_cancelled_matching_stops_in_every_phase(store: Store) -> None:
+    calls = {"n": 0}
+
+    def cancel_after_first_search() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 1
+
+    texts = ["wind turbines cause cancer", "North Korea sent troops to Russia", "vaccines"]
+    found = match_claims(store, texts, cancel=cancel_after_first_search, semantic=False)
+    assert found[1:] == [[], []]
+    # The first claim's candidates were fetched, but scoring is a phase too: it stops.
+    assert found[0] == []
+    assert match_claims(store, texts, cancel=lambda: True, semantic=False) == [[], [], []]
