@@ -1,195 +1,196 @@
 """Background work on the archive of past checks: matching, importing, embedding.
 
-Like the opener, each runs on a one-thread executor with its own database connection
-and reports through signals of a UI-thread object. Starting a new matching run cancels
-the previous one, whose result is dropped.
+Each is a :class:`~ui.jobs.JobRunner` job on its own connection. Matching an article
+goes a slice of claims at a time, the claim in view first, and shows each slice's
+matches as they arrive; opening another article (or editing the claims) supersedes it.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 
-from workbench.archive import import_archive
-from workbench.errors import WorkbenchError
-from workbench.matching import POSSIBLE_MATCH, match_claims
+from ui.jobs import JobContext, JobRunner
 from workbench.models import Claim, Match
-from workbench.semantic import embed_archive, semantic_status
 from workbench.store import Store
 
 log = logging.getLogger("ui.archive_work")
 
 TOP_MATCHES = 5
 
+FIRST_SLICE = 4
+"""Claims matched before the first results are shown: the selected claim and its neighbours."""
+SLICE = 24
+"""Claims matched together after that. Each slice is a bounded piece of work (its
+candidates, and with embeddings a slice x archive similarity block: 96 MB at a million
+past checks), so memory does not grow with the article and a cancel is seen within one."""
+
 _Progress = Callable[[int, int], None]
 _Work = Callable[[Store, _Progress, Callable[[], bool]], object]
 """A run: given its connection, a progress callback and a cancel check, returns its report."""
 
 
-class ClaimMatcher(QObject):
-    """Matches every claim of the open article against the archive, off the UI thread."""
+def slices(ids: Sequence[int]) -> list[list[int]]:
+    """``ids`` cut into a small first slice, then slices of :data:`SLICE`."""
+    cut = [list(ids[:FIRST_SLICE])]
+    cut += [list(ids[i : i + SLICE]) for i in range(FIRST_SLICE, len(ids), SLICE)]
+    return [piece for piece in cut if piece]
 
-    matches_ready = Signal(int, object)  # article id, {claim id: [Match, ...]}
+
+class ClaimMatcher(QObject):
+    """Matches every claim of the open article against the archive, off the UI thread.
+
+    ``matches_ready`` fires once per slice with that slice's matches (claims with none
+    included, as empty lists); ``progressed`` counts claims done.
+    """
+
+    matches_ready = Signal(int, object)  # article id, {claim id: [Match, ...]} for a slice
+    progressed = Signal(int, int)  # claims matched, claims to match
     busy_changed = Signal(bool)
     mode_changed = Signal(str)  # "" when matching is semantic, else why it is (partly) lexical
-    _done = Signal(int, int, object)  # generation, article id, result
 
     def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db_path = db_path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matching")
-        self._generation = 0
-        self._cancel = threading.Event()
-        self._done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        self.runner = JobRunner("matching", self)
+        self.runner.busy_changed.connect(self.busy_changed)
         self.mode = ""
         """Empty when the last run was fully semantic; else a sentence saying why not."""
-        self._closed = False
+
+    @property
+    def busy(self) -> bool:
+        return self.runner.busy
 
     def match(
         self,
         article_id: int,
         claims: Sequence[Claim],
         *,
+        first: int | None = None,
         source: str | None = None,
         prefer_recent: bool = False,
     ) -> None:
-        """Match ``claims``; a run already under way is cancelled and its result dropped."""
-        if self._closed:
+        """Match ``claims`` (``first``, a claim id, before the rest, then reading order).
+
+        A run already under way is cancelled and whatever it had not shown is dropped.
+        """
+        texts = {c.id: c.text for c in claims}
+        order = [c.id for c in claims]
+        if first in texts:
+            order.remove(first)
+            order.insert(0, first)
+        if not order:
+            self.runner.cancel_group("match")
             return
-        self._cancel.set()
-        self._cancel = cancel = threading.Event()
-        self._generation += 1
-        generation = self._generation
-        texts = [c.text for c in claims]
-        ids = [c.id for c in claims]
-        self.busy_changed.emit(True)
-        self._executor.submit(
-            self._run, generation, article_id, ids, texts, cancel, source, prefer_recent
+
+        def work(context: JobContext) -> None:
+            self._run(context, article_id, order, texts, source, prefer_recent)
+
+        self.runner.submit(
+            work,
+            group="match",
+            supersede=True,
+            partial=lambda part: self._on_partial(article_id, part),
+            progress=self.progressed.emit,
+            failed=lambda message: log.warning("matching failed: %s", message),
         )
 
+    def cancel(self) -> None:
+        self.runner.cancel_group("match")
+
+    def _on_partial(self, article_id: int, part: str | dict[int, list[Match]]) -> None:
+        if isinstance(part, str):  # how this run matches: semantic, or why not
+            if part != self.mode:
+                self.mode = part
+                self.mode_changed.emit(part)
+        else:
+            self.matches_ready.emit(article_id, part)
+
     def shutdown(self) -> None:
-        self._closed = True
-        self._cancel.set()
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self.runner.shutdown()
 
     def _run(
         self,
-        generation: int,
+        context: JobContext,
         article_id: int,
-        ids: list[int],
-        texts: list[str],
-        cancel: threading.Event,
+        order: list[int],
+        texts: dict[int, str],
         source: str | None,
         prefer_recent: bool,
     ) -> None:
-        result: dict[int, list[Match]] = {}
-        mode = ""
-        try:
-            with Store(self.db_path) as store:
-                status = semantic_status(store)
-                if status.total and not status.complete:
-                    mode = status.message
+        from workbench.matching import POSSIBLE_MATCH, match_claims
+        from workbench.semantic import semantic_status
+
+        with Store(self.db_path) as store:
+            status = semantic_status(store)
+            mode = status.message if status.total and not status.complete else ""
+            context.partial(mode)
+            done = 0
+            context.progress(0, len(order))
+            for piece in slices(order):
+                if context.cancelled():
+                    return
                 found = match_claims(
                     store,
-                    texts,
+                    [texts[claim_id] for claim_id in piece],
                     top_k=TOP_MATCHES,
                     min_score=POSSIBLE_MATCH,
-                    exclude_claims=ids,
+                    exclude_claims=order,
                     source=source,
                     prefer_recent=prefer_recent,
-                    cancel=cancel.is_set,
+                    cancel=context.cancelled,
                 )
-            result = {claim_id: matches for claim_id, matches in zip(ids, found, strict=True)}
-        except WorkbenchError as exc:
-            log.warning("matching failed: %s", exc)
-        except Exception:
-            log.exception("matching failed")
-        self._done.emit(generation, article_id, None if cancel.is_set() else (result, mode))
-
-    def _on_done(self, generation: int, article_id: int, result: object) -> None:
-        if generation != self._generation:
-            return
-        self.busy_changed.emit(False)
-        if isinstance(result, tuple):
-            matches, mode = result
-            if mode != self.mode:
-                self.mode = mode
-                self.mode_changed.emit(mode)
-            self.matches_ready.emit(article_id, matches)
+                if context.cancelled():
+                    return
+                context.partial(dict(zip(piece, found, strict=True)))
+                done += len(piece)
+                context.progress(done, len(order))
 
 
 class _ArchiveJob(QObject):
     """Work on the archive in the background, one run at a time, with progress.
 
-    A run gets its own database connection on a one-thread executor; its progress,
-    result or one-line problem come back through queued signals. Cancelling is checked
-    between batches; after :meth:`shutdown` nothing more is reported.
+    A run gets its own database connection; its progress, result or one-line problem
+    come back as signals. Cancelling is checked between batches; after
+    :meth:`shutdown` nothing more is reported.
     """
 
     progressed = Signal(int, int)  # done, total
     finished = Signal(object)  # the run's report
     failed = Signal(str)
-    _progress = Signal(int, int)
-    _finished = Signal(object)
-    _failed = Signal(str)
 
     def __init__(self, db_path: Path, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db_path = db_path
         self.name = name
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
-        self._cancel = threading.Event()
-        self._closed = False
-        self.running = False
-        queued = Qt.ConnectionType.QueuedConnection
-        self._progress.connect(self.progressed, queued)
-        self._finished.connect(self._on_finished, queued)
-        self._failed.connect(self._on_failed, queued)
+        self.runner = JobRunner(name, self)
+
+    @property
+    def running(self) -> bool:
+        return self.runner.busy
 
     def cancel(self) -> None:
-        self._cancel.set()
+        self.runner.cancel_group(self.name)
 
     def shutdown(self) -> None:
         """Stop after the batch under way; nothing is reported after this."""
-        self._closed = True
-        self._cancel.set()
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self.runner.shutdown()
 
     def _submit(self, work: _Work) -> None:
-        self.running = True
-        self._cancel = cancel = threading.Event()
-        self._executor.submit(self._run, work, cancel)
-
-    def _run(
-        self,
-        work: Callable[[Store, _Progress, Callable[[], bool]], object],
-        cancel: threading.Event,
-    ) -> None:
-        try:
+        def run(context: JobContext) -> object:
             with Store(self.db_path) as store:
-                result = work(store, self._progress.emit, cancel.is_set)
-        except WorkbenchError as exc:  # a cancel included: it says what was kept
-            self._failed.emit(str(exc))
-        except Exception as exc:
-            log.exception("%s failed", self.name)
-            self._failed.emit(f"unexpected error: {exc!r}")
-        else:
-            self._finished.emit(result)
+                return work(store, context.progress, context.cancelled)
 
-    def _on_finished(self, report: object) -> None:
-        self.running = False
-        if not self._closed:
-            self.finished.emit(report)
-
-    def _on_failed(self, message: str) -> None:
-        self.running = False
-        if not self._closed:
-            self.failed.emit(message)
+        self.runner.submit(
+            run,
+            group=self.name,
+            done=self.finished.emit,
+            failed=self.failed.emit,
+            progress=self.progressed.emit,
+        )
 
 
 class ArchiveImporter(_ArchiveJob):
@@ -199,11 +200,12 @@ class ArchiveImporter(_ArchiveJob):
         super().__init__(db_path, "archive-import", parent)
 
     def start(self, path: str) -> None:
-        self._submit(
-            lambda store, progress, cancel: import_archive(
-                store, path, progress=progress, cancel=cancel
-            )
-        )
+        def work(store: Store, progress: _Progress, cancel: Callable[[], bool]) -> object:
+            from workbench.archive import import_archive
+
+            return import_archive(store, path, progress=progress, cancel=cancel)
+
+        self._submit(work)
 
 
 class ArchiveEmbedder(_ArchiveJob):
@@ -220,8 +222,10 @@ class ArchiveEmbedder(_ArchiveJob):
     def start(self) -> None:
         """Embed what is missing; does nothing if a run is already under way."""
         if not self.running:
-            self._submit(
-                lambda store, progress, cancel: embed_archive(
-                    store, progress=progress, cancel=cancel
-                )
-            )
+            self._submit(self._embed)
+
+    @staticmethod
+    def _embed(store: Store, progress: _Progress, cancel: Callable[[], bool]) -> object:
+        from workbench.semantic import embed_archive
+
+        return embed_archive(store, progress=progress, cancel=cancel)

@@ -146,6 +146,15 @@ class MainWindow(QMainWindow):
             " other words are recognised. Matching works by words meanwhile."
         )
         self.embed_progress.hide()
+        self.match_progress = QProgressBar(self)
+        self.match_progress.setObjectName("matching_progress")
+        self.match_progress.setMaximumWidth(260)
+        self.match_progress.setFormat("Looking for past checks: %v of %m")
+        self.match_progress.hide()
+        matcher = self.workspace.matcher
+        matcher.progressed.connect(self._on_matcher_progressed)
+        matcher.busy_changed.connect(self._on_matcher_busy_changed)
+        self.statusBar().addPermanentWidget(self.match_progress)
         self.statusBar().addPermanentWidget(self.embed_progress)
         self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.progress)
@@ -339,6 +348,15 @@ class MainWindow(QMainWindow):
         if self.import_progress is not None:
             self.import_progress.setMaximum(total)
             self.import_progress.setValue(done)
+
+    def _on_matcher_busy_changed(self, busy: bool) -> None:
+        if not busy:
+            self.match_progress.hide()
+
+    def _on_matcher_progressed(self, done: int, total: int) -> None:
+        self.match_progress.setMaximum(total)
+        self.match_progress.setValue(done)
+        self.match_progress.setVisible(done < total)
 
     def _close_import_progress(self) -> None:
         if self.import_progress is not None:

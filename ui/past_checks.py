@@ -160,9 +160,15 @@ class PastChecksView(QWidget):
     def refresh(self) -> None:
         claim = self.workspace.selected_claim
         matches = self.workspace.matches_for(claim.id) if claim else []
-        self.model.set_items(matches)
+        # Matches arrive a slice of claims at a time: when this claim's are unchanged,
+        # the list keeps the reader's place.
+        unchanged = bool(matches) and matches == self.model.items
+        if not unchanged:
+            self.model.set_items(matches)
         if claim is None:
             text = "Select a claim to see similar past checks."
+        elif claim.id not in self.workspace.matches and self.workspace.matcher.busy:
+            text = "Looking for past checks…"
         elif not matches:
             text = "No similar past check in the archive."
         else:
@@ -170,7 +176,9 @@ class PastChecksView(QWidget):
             text = "1 similar past check." if n == 1 else f"{n} similar past checks, best first."
         mode = self.workspace.matcher.mode
         self.status.setText(f"{text}\n{mode[:1].upper()}{mode[1:]}." if mode else text)
-        if matches:
+        if unchanged:
+            pass
+        elif matches:
             self.list.setCurrentIndex(self.model.index(0, 0))
         else:
             self.explanation.clear()

@@ -81,6 +81,7 @@ class Workspace(QObject):
             self.matcher.match(
                 self.article.id,
                 self.claims,
+                first=self.selected_claim_id,
                 source=self.match_source,
                 prefer_recent=self.match_prefer_recent,
             )
@@ -100,8 +101,9 @@ class Workspace(QObject):
         return best if best is not None and best.strength is MatchStrength.STRONG else None
 
     def _on_matcher_matches_ready(self, article_id: int, matches: dict[int, list[Match]]) -> None:
+        """A slice of the claims' matches has arrived (see :class:`ClaimMatcher`)."""
         if self.article is not None and self.article.id == article_id:
-            self.matches = matches
+            self.matches.update(matches)
             self.matches_changed.emit()
 
     def select_claim(self, claim_id: int | None) -> None:

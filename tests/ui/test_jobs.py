@@ -1,0 +1,165 @@
+"""Background jobs: cancel, supersede, stale results dropped, errors one way, quit at once."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from ui.archive_work import FIRST_SLICE, ClaimMatcher, slices
+from ui.jobs import JobContext, JobRunner
+from workbench.errors import WorkbenchError
+from workbench.models import ArchiveRecord, ArticleDraft, Claim, DetectedClaim
+from workbench.store import Store
+
+
+def test_a_superseded_job_is_cancelled_and_reports_nothing(qtbot: QtBot) -> None:
+    runner = JobRunner("test")
+    release = threading.Event()
+    seen_cancel = threading.Event()
+    delivered: list[Any] = []
+
+    def slow(context: JobContext) -> str:
+        context.partial("first part")
+        release.wait(30)
+        if context.cancelled():
+            seen_cancel.set()
+        context.partial("second part")
+        return "old"
+
+    runner.submit(slow, group="g", partial=delivered.append, done=delivered.append)
+    qtbot.waitUntil(lambda: delivered == ["first part"])
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: not busy):
+        runner.submit(lambda context: "new", group="g", supersede=True, done=delivered.append)
+        release.set()
+    assert seen_cancel.is_set()
+    assert delivered == ["first part", "new"]
+
+
+def test_only_the_latest_result_of_a_group_is_delivered(qtbot: QtBot) -> None:
+    runner = JobRunner("test")
+    shown: list[str] = []
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: not busy):
+        for name in ("a.txt", "b.txt", "c.txt"):
+            runner.submit(lambda c, n=name: n, group="open", latest_only=True, done=shown.append)
+    assert shown == ["c.txt"]
+
+
+def test_problems_come_back_one_way(qtbot: QtBot) -> None:
+    runner = JobRunner("test")
+    failed: list[str] = []
+    finished: list[bool] = []
+
+    def user_problem(context: JobContext) -> None:
+        raise WorkbenchError("the file is empty")
+
+    def bug(context: JobContext) -> None:
+        raise KeyError("oops")
+
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: not busy):
+        for work in (user_problem, bug):
+            runner.submit(work, failed=failed.append, finished=lambda: finished.append(True))
+    assert failed[0] == "the file is empty"
+    assert failed[1].startswith("unexpected error: KeyError")
+    assert finished == [True, True]
+
+
+def test_shutdown_returns_while_a_job_is_still_running(qtbot: QtBot) -> None:
+    runner = JobRunner("test")
+    started, release = threading.Event(), threading.Event()
+    delivered: list[str] = []
+
+    def stuck(context: JobContext) -> str:
+        started.set()
+        release.wait(30)
+        return "late"
+
+    runner.submit(stuck, done=delivered.append)
+    assert started.wait(30)
+    try:
+        runner.shutdown()  # returns although the job has not finished
+        assert runner.submit(lambda c: "after", done=delivered.append).is_cancelled
+    finally:
+        release.set()
+    qtbot.wait(50)
+    assert delivered == []
+
+
+def test_slices_start_small() -> None:
+    ids = list(range(100))
+    cut = slices(ids)
+    assert len(cut[0]) == FIRST_SLICE
+    assert [i for piece in cut for i in piece] == ids
+    assert slices([]) == []
+
+
+ARCHIVE = [
+    ArchiveRecord("North Korea sent 10,000 troops to Russia in October 2024.", "k1"),
+    ArchiveRecord("Wind turbines cause cancer.", "w1", verdict="false"),
+    ArchiveRecord("The minimum wage in Florida rose to $13 in 2024.", "m1", verdict="true"),
+]
+
+
+def _article(db_path: Path, texts: list[str]) -> tuple[int, list[Claim]]:
+    with Store(db_path) as store:
+        store.import_archive_records(ARCHIVE, source="checks")
+        body, claims, at = " ".join(texts), [], 0
+        for text in texts:
+            claims.append(DetectedClaim(at, at + len(text), text, 0.9))
+            at += len(text) + 1
+        result = store.add_article(ArticleDraft(body), claims)
+        return result.article.id, list(result.claims)
+
+
+def test_matches_arrive_by_slice_with_the_chosen_claim_first(qtbot: QtBot, db_path: Path) -> None:
+    texts = [f"Claim {n}: wind turbines cause cancer in people nearby." for n in range(30)]
+    texts[17] = "North Korea sent 10,000 troops to Russia."
+    article_id, claims = _article(db_path, texts)
+    matcher = ClaimMatcher(db_path)
+    parts: list[dict[int, Any]] = []
+    progress: list[tuple[int, int]] = []
+    matcher.matches_ready.connect(lambda _, found: parts.append(found))
+    matcher.progressed.connect(lambda done, total: progress.append((done, total)))
+    with qtbot.waitSignal(matcher.busy_changed, check_params_cb=lambda busy: not busy):
+        matcher.match(article_id, claims, first=claims[17].id)
+    assert next(iter(parts[0])) == claims[17].id
+    assert parts[0][claims[17].id][0].archive.external_id == "k1"
+    assert len(parts) == len(slices(claims))
+    merged = {k: v for part in parts for k, v in part.items()}
+    assert set(merged) == {c.id for c in claims}
+    assert progress[-1] == (len(claims), len(claims))
+    matcher.shutdown()
+
+
+def test_opening_another_article_cancels_the_last_ones_matching(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workbench.matching
+
+    first_id, first_claims = _article(
+        db_path, [f"Wind turbines cause cancer {n}." for n in range(40)]
+    )
+    second_id, second_claims = _article(db_path, ["Florida's minimum wage rose to $13."])
+    real = workbench.matching.match_claims
+    entered, release = threading.Event(), threading.Event()
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        if not entered.is_set():
+            entered.set()
+            release.wait(30)  # the first slice of the first article waits here
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workbench.matching, "match_claims", held)
+    matcher = ClaimMatcher(db_path)
+    arrived: list[int] = []
+    matcher.matches_ready.connect(lambda article, _: arrived.append(article))
+    matcher.match(first_id, first_claims)
+    assert entered.wait(30)
+    with qtbot.waitSignal(matcher.busy_changed, check_params_cb=lambda busy: not busy):
+        matcher.match(second_id, second_claims)
+        release.set()
+    assert arrived == [second_id]  # nothing more of the first article was shown
+    matcher.shutdown()
