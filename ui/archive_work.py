@@ -8,6 +8,7 @@ matches as they arrive; opening another article (or editing the claims) supersed
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -167,22 +168,26 @@ class _ArchiveJob(QObject):
         self.db_path = db_path
         self.name = name
         self.runner = JobRunner(name, self)
+        self._stop = threading.Event()
 
     @property
     def running(self) -> bool:
         return self.runner.busy
 
     def cancel(self) -> None:
-        self.runner.cancel_group(self.name)
+        """Stop after the batch under way; the run still reports what it kept."""
+        self._stop.set()
 
     def shutdown(self) -> None:
         """Stop after the batch under way; nothing is reported after this."""
         self.runner.shutdown()
 
     def _submit(self, work: _Work) -> None:
+        self._stop = stop = threading.Event()
+
         def run(context: JobContext) -> object:
             with Store(self.db_path) as store:
-                return work(store, context.progress, context.cancelled)
+                return work(store, context.progress, lambda: stop.is_set() or context.cancelled())
 
         self.runner.submit(
             run,
@@ -194,7 +199,8 @@ class _ArchiveJob(QObject):
 
 
 class ArchiveImporter(_ArchiveJob):
-    """Imports an archive file with progress; cancelling stores nothing."""
+    """Imports an archive file with progress, batch by batch; cancelling keeps the batches
+    stored and the report says how many records were not reached."""
 
     def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
         super().__init__(db_path, "archive-import", parent)

@@ -404,12 +404,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Matching stays by words: {message}", 15_000)
 
     def _on_importer_failed(self, message: str) -> None:
-        cancelled = self.import_progress is not None and self.import_progress.wasCanceled()
+        """The message says what earlier batches kept, if any; the panels show it."""
         self._close_import_progress()
-        if cancelled:
-            self.statusBar().showMessage("Import cancelled; nothing was imported.", 10_000)
-        else:
-            Messages.error(self, "Could not import the archive", message)
+        Messages.error(self, "Could not import the archive", message)
+        self.archive.refresh()
+        self.claim_panel.past_checks.refresh_sources()
 
     # -- backups --------------------------------------------------------------------------
 

@@ -13,7 +13,8 @@ Three formats are read, each into :class:`~workbench.models.ArchiveRecord` value
 A malformed record is skipped and reported with its line (or, in a ``.json``
 document, its position); a file that cannot be read at all, or holds no valid
 record, raises :class:`~workbench.errors.ImportFormatError`. This module parses;
-:meth:`workbench.store.Store.import_archive_records` stores, in one transaction.
+:meth:`workbench.store.Store.import_archive_records` stores, in short transactions
+(a few hundred records each) so that the user's edits are not held up meanwhile.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ INVALID_UNICODE = "holds text that is not valid Unicode (a lone surrogate)"
 ProgressCallback = Callable[[int, int], None]
 """``progress(done, total)``: called now and then during a long operation."""
 CancelCheck = Callable[[], bool]
-"""``cancel()``: returns True when the user asked to stop; the operation then changes nothing."""
+"""``cancel()``: returns True when the user asked to stop; the operation stops between batches."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,11 @@ class ArchiveFile:
 
 @dataclass(frozen=True, slots=True)
 class ArchiveImportReport:
-    """What importing an archive file did."""
+    """What importing an archive file did.
+
+    ``remaining`` counts the records a cancelled import did not reach (0 when it ran
+    to the end); ``added`` and ``duplicates`` count the ones it did.
+    """
 
     source: str
     format: str
@@ -82,9 +87,19 @@ class ArchiveImportReport:
     duplicates: int
     skipped: tuple[tuple[int, str], ...]
     unit: str = "line"
+    remaining: int = 0
+
+    @property
+    def cancelled(self) -> bool:
+        return self.remaining > 0
 
     def summary(self) -> str:
-        """``imported 12,830 claims into 'x' (3 duplicates, 2 malformed: lines 17, 93)``."""
+        """``imported 12,830 claims into 'x' (3 duplicates, 2 malformed: lines 17, 93)``.
+
+        A cancelled import says so, and that what it stored is kept:
+        ``cancelled after importing 500 claims into 'x' (0 duplicates); 12,336 records
+        were not imported``.
+        """
         parts = [f"{self.duplicates:,} duplicate{'s' if self.duplicates != 1 else ''}"]
         if self.skipped:
             shown = ", ".join(str(n) for n, _ in self.skipped[:10])
@@ -92,7 +107,11 @@ class ArchiveImportReport:
             plural = "s" if len(self.skipped) != 1 else ""
             parts.append(f"{len(self.skipped):,} malformed: {self.unit}{plural} {shown}{more}")
         noun = "claim" if self.added == 1 else "claims"
-        return f"imported {self.added:,} {noun} into '{self.source}' ({', '.join(parts)})"
+        what = f"{self.added:,} {noun} into '{self.source}' ({', '.join(parts)})"
+        if not self.cancelled:
+            return f"imported {what}"
+        were = "record was" if self.remaining == 1 else "records were"
+        return f"cancelled after importing {what}; {self.remaining:,} {were} not imported"
 
 
 def read_archive(path: str | Path) -> ArchiveFile:
@@ -448,17 +467,20 @@ def import_archive(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
 ) -> ArchiveImportReport:
-    """Read an archive file and store its claims as collection ``source``, all or nothing.
+    """Read an archive file and store its claims as collection ``source``, batch by batch.
 
     This is the import the CLI, the app and the benchmarks share. ``source``
     defaults to the file's stem. Records already stored under the same source and
     id are counted as duplicates, not added again, so re-importing a file adds
-    nothing. ``progress(done, total)`` is called as records are stored; when
-    ``cancel()`` returns True the import stops and nothing is stored.
+    nothing, and after a cancelled or failed import adds just the rest.
+    ``progress(done, total)`` is called after each batch is stored; when ``cancel()``
+    returns True the import stops before the next batch, keeps what it stored, and
+    the report says so (``cancelled``, ``remaining``).
 
     Raises:
         ImportFormatError: the file cannot be read as an archive.
-        CancelledError: ``cancel()`` returned True.
+        StoreError: a batch could not be written; the message says how many claims
+            the batches before it stored (they are kept).
         ValidationError: ``source`` is empty or ``"own"`` (reserved for the user's verdicts).
     """
     path = Path(path)
@@ -478,4 +500,5 @@ def import_archive(
         duplicates=result.skipped_duplicates,
         skipped=parsed.skipped,
         unit=parsed.unit,
+        remaining=result.remaining,
     )

@@ -77,4 +77,4 @@ class ImportFormatError(WorkbenchError):
 
 
 class CancelledError(WorkbenchError):
-    """The user stopped a long operation (an import); nothing was changed."""
+    """The user stopped a long operation; what its finished batches stored is kept."""

@@ -1,15 +1,17 @@
 """The local SQLite database: the only module that speaks SQL.
 
 Every change runs in one short ``BEGIN IMMEDIATE`` transaction, so a failure (or a
-crash) leaves the database exactly as it was before the change. Schema changes are
-numbered migrations (sqlite-utils ``Migrations``); ``PRAGMA user_version`` records
-how many have run, so a database written by a newer version of the app is refused
-rather than misread.
+crash) leaves the database exactly as it was before the change. A long write (an
+archive import, a save of embeddings) is many short ones, a batch each, so that the
+user's edits get in between. Schema changes are numbered migrations (sqlite-utils
+``Migrations``); ``PRAGMA user_version`` records how many have run, so a database
+written by a newer version of the app is refused rather than misread.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import getpass
 import hashlib
 import json
@@ -17,11 +19,12 @@ import logging
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database, Migrations
 
@@ -34,13 +37,14 @@ from workbench.dbfile import (
     store_error,
 )
 from workbench.errors import (
-    CancelledError,
     DatabaseDamagedError,
+    DiskFullError,
     ForeignDatabaseError,
     NewerDatabaseError,
     NotFoundError,
     StoreError,
     ValidationError,
+    WorkbenchError,
 )
 from workbench.models import (
     ArchiveClaim,
@@ -248,8 +252,33 @@ def _m0004_claim_type(db: Database) -> None:
 
 OWN_SOURCE = "own"
 """The archive source of the fact-checker's own verdicts."""
-ARCHIVE_BATCH = 5_000
-"""Records per ``executemany`` during an import: progress and cancel are checked between."""
+ARCHIVE_BATCH = 500
+"""Rows an import (or a save of embeddings) writes per transaction.
+
+SQLite has one write lock, held from ``BEGIN IMMEDIATE`` to ``COMMIT``: an import of
+12,836 past checks in one transaction made every edit made meanwhile (the app's
+writer, ``workbench claim`` in another process) fail after :data:`BUSY_TIMEOUT_S`.
+500 rows and their full-text entries commit in about 20 ms, so an edit waits for
+one batch, not for the whole import; progress and cancel are checked between batches.
+"""
+BATCH_PAUSE_S = 0.005
+"""How long a batched write leaves the lock free after each batch.
+
+SQLite queues nobody: a connection that finds the lock taken sleeps in its busy
+handler (1, 2, 5, 10 ... ms) and tries again. A writer that began its next batch at
+once would win nearly every time, and an edit still waited for the whole import
+(one edit got in during a 4-second import, measured).
+"""
+BREATHER_S = 0.11
+"""A longer pause, taken once per :data:`BREATHER_EVERY_S` of a batched write.
+
+After a third of a second of waiting, SQLite's busy handler retries only every
+100 ms, and nothing stops it from missing the short pauses many times in a row; a
+lock-free pause longer than 100 ms lets every waiter in.
+"""
+BREATHER_EVERY_S = 1.0
+"""Once a second keeps an edit's worst wait near a second (0.5 to 0.9 s measured,
+against a busy timeout of 5 s) for about a tenth of the import's time."""
 
 
 def content_hash(text: str) -> str:
@@ -276,6 +305,37 @@ def _current_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+_Row = TypeVar("_Row")
+
+
+class _Pacer:
+    """Pauses between the transactions of a long write, so that other writers get in."""
+
+    def __init__(self) -> None:
+        self._breather_due = time.monotonic() + BREATHER_EVERY_S
+
+    def pause(self) -> None:
+        """Called after a batch has committed, with no transaction open."""
+        if time.monotonic() < self._breather_due:
+            time.sleep(BATCH_PAUSE_S)
+            return
+        time.sleep(BREATHER_S)
+        self._breather_due = time.monotonic() + BREATHER_EVERY_S
+
+
+def _paced_batches(rows: Sequence[_Row]) -> Iterator[Sequence[_Row]]:
+    """``rows`` in batches of :data:`ARCHIVE_BATCH`, with a pause before each but the first.
+
+    The caller writes each batch in its own transaction and commits it before asking
+    for the next one, so the write lock is free during the pause.
+    """
+    pacer = _Pacer()
+    for start in range(0, len(rows), ARCHIVE_BATCH):
+        if start:
+            pacer.pause()
+        yield rows[start : start + ARCHIVE_BATCH]
 
 
 @dataclass(frozen=True, slots=True)
@@ -880,13 +940,16 @@ class Store:
         progress: Callable[[int, int], None] | None = None,
         cancel: Callable[[], bool] | None = None,
     ) -> ArchiveImportResult:
-        """Store past checks as collection ``source``, all in one transaction.
+        """Store past checks as collection ``source``, :data:`ARCHIVE_BATCH` per transaction.
 
         A record whose ``(source, external_id)`` is already stored (or repeated in
         ``records``) is counted in ``skipped_duplicates`` and not added again.
-        ``progress(done, total)`` is called after each batch; if ``cancel()`` returns
-        True the transaction is rolled back and :class:`CancelledError` raised, so a
-        stopped or failed import leaves the archive as it was.
+        Between batches the write lock is free, so the user's edits are not held up,
+        ``progress(done, total)`` is called and ``cancel()`` asked: if it returns True
+        the import stops there, keeping the batches stored, and the result says how
+        many records were not reached (``remaining``). A batch that fails changes
+        nothing; the error raised then says how many claims the batches before it
+        stored (they are kept, and importing the same records again adds the rest).
         """
         name = source.strip()
         if not name:
@@ -910,27 +973,58 @@ class Store:
             for r in records
             if r.text.strip()
         ]
-        total, added = len(rows), 0
+        total, done, added = len(rows), 0, 0
         if progress is not None:
             progress(0, total)
-        with self._write() as conn:
-            for start in range(0, total, ARCHIVE_BATCH):
+        try:
+            for batch in _paced_batches(rows):
                 if cancel is not None and cancel():
-                    raise CancelledError("the import was cancelled; nothing was imported")
-                cur = conn.executemany(
-                    "INSERT OR IGNORE INTO archive_claims (external_id, source, text, title,"
-                    " verdict, url, date, speaker, publisher, imported_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows[start : start + ARCHIVE_BATCH],
-                )
+                    break
+                with self._write() as conn:
+                    cur = conn.executemany(
+                        "INSERT OR IGNORE INTO archive_claims (external_id, source, text, title,"
+                        " verdict, url, date, speaker, publisher, imported_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        batch,
+                    )
+                done += len(batch)
                 added += max(cur.rowcount, 0)
                 if progress is not None:
-                    progress(min(start + ARCHIVE_BATCH, total), total)
-            if cancel is not None and cancel():
-                raise CancelledError("the import was cancelled; nothing was imported")
-        self._term_counts.clear()
-        log.info("archive %r: %d added, %d duplicates", name, added, total - added)
-        return ArchiveImportResult(name, added, total - added)
+                    progress(done, total)
+        except WorkbenchError as exc:
+            if not done:
+                raise  # nothing was stored: the error's own words hold
+            raise self._import_stopped(exc, done=done, added=added, total=total) from exc
+        finally:
+            self._term_counts.clear()
+        if done < total:
+            log.info("archive %r: cancelled after %d of %d, %d added", name, done, total, added)
+        else:
+            log.info("archive %r: %d added, %d duplicates", name, added, total - added)
+        return ArchiveImportResult(name, added, done - added, remaining=total - done)
+
+    def _import_stopped(
+        self, exc: WorkbenchError, *, done: int, added: int, total: int
+    ) -> WorkbenchError:
+        """``exc``, raised by a batch after others committed, saying what they stored.
+
+        Same class (the CLI and the app classify by it), one line, and no "nothing
+        was saved": the earlier batches are in the database.
+        """
+        noun = "claim" if added == 1 else "claims"
+        kept = (
+            f"the import stopped after {done:,} of {total:,} records: the {added:,} new"
+            f" {noun} among them are kept, and importing the file again adds the rest"
+        )
+        if isinstance(exc, DiskFullError):
+            reason = f"the disk holding {self.path} is full (free some space first)"
+        elif isinstance(exc, ValidationError):
+            reason = "a record holds text that is not valid Unicode (a lone surrogate)"
+        else:
+            reason = str(exc)
+        stopped = copy.copy(exc)
+        stopped.args = (f"{reason}; {kept}",)
+        return stopped
 
     def archive_candidates(
         self, fts_query: str, *, limit: int, source: str | None = None
@@ -1202,25 +1296,55 @@ class Store:
     def save_archive_embeddings(self, model: str, rows: Sequence[tuple[int, str, bytes]]) -> int:
         """Store vectors ``(archive id, text embedded, vector)`` made by encoder ``model``.
 
-        One transaction. A vector whose past check has left the archive or whose text
-        has changed since it was read is dropped; if the stored vectors came from
-        another encoder, they are all removed first. Returns how many were stored.
+        :data:`ARCHIVE_BATCH` rows per transaction, so that the user's edits get in
+        between (see :func:`_paced_batches`). A vector whose past check has left the
+        archive or whose text has changed since it was read is dropped; if the stored
+        vectors came from another encoder, they are all removed first. Returns how
+        many were stored.
         """
+        self._drop_other_encoders_vectors(model)
         stored = 0
-        with self._write() as conn:
-            current = conn.execute("SELECT model FROM embedding_state WHERE id = 1").fetchone()[0]
-            if current != model:
-                conn.execute("DELETE FROM archive_embeddings")
-                conn.execute("UPDATE embedding_state SET model = ?", (model,))
-            for archive_id, text, vector in rows:
-                cur = conn.execute(
-                    "INSERT INTO archive_embeddings (archive_id, vector)"
-                    " SELECT id, ? FROM archive_claims WHERE id = ? AND text = ?"
-                    " ON CONFLICT (archive_id) DO UPDATE SET vector = excluded.vector",
-                    (vector, archive_id, text),
-                )
-                stored += max(cur.rowcount, 0)
+        for batch in _paced_batches(rows):
+            with self._write() as conn:
+                if self._embedding_model(conn) != model:
+                    # Another encoder's run slipped in between two batches: this one wins.
+                    conn.execute("DELETE FROM archive_embeddings")
+                    conn.execute("UPDATE embedding_state SET model = ?", (model,))
+                for archive_id, text, vector in batch:
+                    cur = conn.execute(
+                        "INSERT INTO archive_embeddings (archive_id, vector)"
+                        " SELECT id, ? FROM archive_claims WHERE id = ? AND text = ?"
+                        " ON CONFLICT (archive_id) DO UPDATE SET vector = excluded.vector",
+                        (vector, archive_id, text),
+                    )
+                    stored += max(cur.rowcount, 0)
         return stored
+
+    def _drop_other_encoders_vectors(self, model: str) -> None:
+        """Remove the vectors of an encoder other than ``model``, then record ``model``.
+
+        A batch per transaction (a million vectors take seconds to delete); the last
+        one records the new encoder, so no vector of the old one is ever counted as
+        made by the new one.
+        """
+        pacer = _Pacer()
+        while True:
+            with self._write() as conn:
+                if self._embedding_model(conn) == model:
+                    return
+                cur = conn.execute(
+                    "DELETE FROM archive_embeddings WHERE archive_id IN"
+                    " (SELECT archive_id FROM archive_embeddings LIMIT ?)",
+                    (ARCHIVE_BATCH,),
+                )
+                if cur.rowcount < ARCHIVE_BATCH:
+                    conn.execute("UPDATE embedding_state SET model = ?", (model,))
+                    return
+            pacer.pause()
+
+    @staticmethod
+    def _embedding_model(conn: sqlite3.Connection) -> str:
+        return str(conn.execute("SELECT model FROM embedding_state WHERE id = 1").fetchone()[0])
 
     def archive_embeddings(
         self, *, after_id: int = 0, limit: int = 50_000
@@ -1385,11 +1509,20 @@ _WORD = re.compile(r"\w+")
 
 @dataclass(frozen=True, slots=True)
 class ArchiveImportResult:
-    """What an archive import stored: ``added`` new past checks, and duplicates left out."""
+    """What an archive import stored: ``added`` new past checks, and duplicates left out.
+
+    ``remaining`` counts the records a cancelled import did not reach (0 when it ran
+    to the end); what it had stored before it stopped is kept.
+    """
 
     source: str
     added: int
     skipped_duplicates: int
+    remaining: int = 0
+
+    @property
+    def cancelled(self) -> bool:
+        return self.remaining > 0
 
 
 @dataclass(frozen=True, slots=True)

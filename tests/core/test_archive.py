@@ -1,4 +1,4 @@
-"""The archive of past checks: reading each format, importing all or nothing, own verdicts."""
+"""The archive of past checks: reading each format, importing in batches, own verdicts."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from workbench import store as store_module
 from workbench.archive import import_archive, parse_date, read_archive
-from workbench.errors import CancelledError, ImportFormatError, ValidationError
+from workbench.errors import ImportFormatError, ValidationError
 from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Status
 from workbench.past_checks import verdict_to_status
 from workbench.store import Store
@@ -171,20 +172,40 @@ def test_summary_names_malformed_lines(store: Store, tmp_path: Path) -> None:
     )
 
 
-def test_cancelled_import_stores_nothing_and_progress_is_reported(
-    store: Store, tmp_path: Path
+def test_cancelled_import_keeps_its_batches_and_progress_is_reported(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(store_module, "ARCHIVE_BATCH", 500)
     records = [ArchiveRecord(text=f"Claim number {i}", external_id=str(i)) for i in range(12_000)]
     seen: list[tuple[int, int]] = []
-    with pytest.raises(CancelledError):
-        store.import_archive_records(
-            records, source="big", progress=lambda d, t: seen.append((d, t)),
-            cancel=lambda: len(seen) > 1,
-        )  # fmt: skip
-    assert store.archive_count() == 0
-    assert seen[0] == (0, 12_000)
-    result = store.import_archive_records(records, source="big", progress=lambda d, t: None)
-    assert result.added == 12_000 and store.archive_count("big") == 12_000
+    result = store.import_archive_records(
+        records, source="big", progress=lambda d, t: seen.append((d, t)),
+        cancel=lambda: len(seen) > 2,
+    )  # fmt: skip
+    assert seen == [(0, 12_000), (500, 12_000), (1_000, 12_000)]
+    assert result.cancelled and (result.added, result.remaining) == (1_000, 11_000)
+    assert store.archive_count("big") == 1_000
+    again = store.import_archive_records(records, source="big", progress=lambda d, t: None)
+    assert (again.added, again.skipped_duplicates, again.cancelled) == (11_000, 1_000, False)
+    assert store.archive_count("big") == 12_000
+
+
+def test_cancelled_file_import_reports_what_it_kept(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "ARCHIVE_BATCH", 2)
+    seen: list[int] = []
+    report = import_archive(
+        store,
+        write_jsonl(tmp_path / "checks.jsonl", RECORDS),
+        progress=lambda done, total: seen.append(done),
+        cancel=lambda: len(seen) > 1,
+    )
+    assert report.cancelled and (report.added, report.remaining) == (2, 1)
+    assert store.archive_count("checks") == 2
+    assert report.summary() == (
+        "cancelled after importing 2 claims into 'checks' (0 duplicates); 1 record was not imported"
+    )
 
 
 def test_reserved_or_empty_source_names_are_refused(store: Store) -> None:

@@ -163,3 +163,29 @@ def test_opening_another_article_cancels_the_last_ones_matching(
         release.set()
     assert arrived == [second_id]  # nothing more of the first article was shown
     matcher.shutdown()
+
+
+def test_a_cancelled_import_reports_the_batches_it_kept(
+    qtbot: QtBot, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    import workbench.store
+    from ui.archive_work import ArchiveImporter
+
+    monkeypatch.setattr(workbench.store, "ARCHIVE_BATCH", 1)
+    archive = tmp_path / "checks.jsonl"
+    lines = [json.dumps({"id": f"c{n}", "text": f"Claim {n} about taxes."}) for n in range(50)]
+    archive.write_text("\n".join(lines) + "\n")
+    Store(db_path).close()
+    importer = ArchiveImporter(db_path)
+    reports: list[Any] = []
+    importer.finished.connect(reports.append)
+    with qtbot.waitSignal(importer.finished):
+        importer.start(str(archive))
+        importer.cancel()
+    (report,) = reports
+    assert report.cancelled and report.added + report.duplicates + report.remaining == 50
+    with Store(db_path) as store:
+        assert store.archive_count() == report.added
+    importer.shutdown()
