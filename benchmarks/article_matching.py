@@ -1,0 +1,128 @@
+"""How long a long article takes to open and to match against a real archive, as the app does it.
+
+Builds a database with the 12,836-claim PolitiFact archive (LIAR, from
+``../shared/data/past_claims/``) imported as ``workbench import`` does, and, unless
+``--lexical``, its embeddings computed as ``workbench embed`` does. The article is the 43
+Wikinews articles run together, cut to ``--words`` words (10,000 by default).
+
+Prints medians over ``--runs`` runs of:
+
+- analysing and storing the article (``analyze_article``, what the app does before it
+  shows the text and highlights; the pipeline and model loaded beforehand);
+- matching all its claims as the app's matcher does (``ui.archive_work``): the article's
+  own claims excluded, a small first slice, then slices, so the time to the first
+  visible results and to all of them;
+- peak memory (RSS) of the process.
+
+Usage: python benchmarks/article_matching.py [--words 10000] [--runs 3] [--lexical]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ui.archive_work import slices  # noqa: E402
+from workbench.analysis import analyze_article  # noqa: E402
+from workbench.archive import import_archive  # noqa: E402
+from workbench.matching import POSSIBLE_MATCH, match_claims  # noqa: E402
+from workbench.models import ArticleDraft  # noqa: E402
+from workbench.nlp import load_pipeline  # noqa: E402
+from workbench.semantic import embed_archive  # noqa: E402
+from workbench.store import Store  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data"
+LIAR = DATA / "past_claims" / "liar_politifact.jsonl"
+WIKINEWS = DATA / "articles" / "wikinews_gum.jsonl"
+
+
+def article_text(words: int) -> str:
+    """The Wikinews articles' paragraphs, in order and repeated if need be, to ``words`` words."""
+    paragraphs = [
+        p for line in WIKINEWS.open() for p in json.loads(line)["text"].split("\n") if p.strip()
+    ]
+    out: list[str] = []
+    count = 0
+    while count < words:
+        for paragraph in paragraphs:
+            out.append(paragraph)
+            count += len(paragraph.split())
+            if count >= words:
+                break
+    return "\n\n".join(out)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--words", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--lexical", action="store_true", help="no embeddings")
+    args = parser.parse_args(argv)
+    if not LIAR.exists() or not WIKINEWS.exists():
+        print(f"skipped: {LIAR} or {WIKINEWS} is missing")
+        return 0
+    text = article_text(args.words)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        with Store(db) as store:
+            started = time.perf_counter()
+            import_archive(store, str(LIAR))
+            print(
+                f"archive: {store.archive_count():,} past checks imported in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
+            if not args.lexical:
+                started = time.perf_counter()
+                embed_archive(store)
+                print(f"embeddings computed in {time.perf_counter() - started:.1f} s")
+        nlp = load_pipeline()
+        analyse, first, full, claims = [], [], [], 0
+        for run in range(args.runs):
+            with Store(db) as store:
+                draft = ArticleDraft(text, title=f"run {run}")
+                started = time.perf_counter()
+                result = analyze_article(store, draft, nlp=nlp)
+                analyse.append(time.perf_counter() - started)
+                stored = list(result.claims)
+                claims = len(stored)
+                ids = [c.id for c in stored]
+                by_id = {c.id: c.text for c in stored}
+                started = time.perf_counter()
+                for n, piece in enumerate(slices(ids)):
+                    match_claims(
+                        store,
+                        [by_id[i] for i in piece],
+                        top_k=5,
+                        min_score=POSSIBLE_MATCH,
+                        exclude_claims=ids,
+                    )
+                    if n == 0:
+                        first.append(time.perf_counter() - started)
+                full.append(time.perf_counter() - started)
+    words = len(text.split())
+    print(f"article: {words:,} words, {claims} claims; medians of {args.runs} runs")
+    print(f"  analyse and store:        {statistics.median(analyse):6.2f} s")
+    print(f"  first matches shown:      {statistics.median(first):6.2f} s")
+    print(
+        f"  every claim matched:      {statistics.median(full):6.2f} s"
+        f" ({'lexical' if args.lexical else 'semantic'})"
+    )
+    print(f"  peak memory (RSS):        {peak_rss_mb():6.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
