@@ -1,7 +1,9 @@
 """The open article and its claims: what every panel shows, and every edit, with undo.
 
 Panels never write to the database themselves. They ask the workspace, which turns
-each edit into an undoable command whose work runs on the single writer thread; the
+each edit into an operation of :mod:`workbench.operations` (one transaction, which
+returns what changed and its undo) pushed on the undo stack and run on the single
+writer thread; the
 panels hear about the result only once it is committed (``claim_updated``,
 ``claims_changed``), so what the window shows is what is saved.
 """
@@ -17,6 +19,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ui.archive_work import ClaimMatcher
 from ui.store_writer import StoreWriter
+from workbench import operations
 from workbench.analysis import sentence_bounds
 from workbench.errors import WorkbenchError
 from workbench.models import Article, Claim, Evidence, Match, MatchStrength, Status
@@ -154,16 +157,12 @@ class Workspace(QObject):
         """Keep a piece of UI state (e.g. the selected claim) in the database."""
         self.writer.submit(lambda store: store.set_setting(key, value))
 
-    # -- edits (each one undoable) -------------------------------------------------
+    # -- edits (each one undoable, each one operation of workbench.operations) --------
 
     def set_status(self, claim_id: int, status: Status) -> None:
         claim = self.claim(claim_id)
         if claim is not None and claim.status is not status:
-            self._push(
-                f"Mark claim {status.value}",
-                lambda s: s.update_claim(claim_id, status=status),
-                lambda s: s.update_claim(claim_id, status=claim.status),
-            )
+            self._push(operations.set_status(claim_id, status), f"Mark claim {status.value}")
 
     def set_note(self, claim_id: int, note: str) -> None:
         claim = self.claim(claim_id)
@@ -173,59 +172,38 @@ class Workspace(QObject):
     def set_claimant(self, claim_id: int, claimant: str) -> None:
         claim = self.claim(claim_id)
         if claim is not None and claim.claimant != claimant.strip():
-            self._push(
-                "Change claimant",
-                lambda s: s.update_claim(claim_id, claimant=claimant),
-                lambda s: s.update_claim(claim_id, claimant=claim.claimant),
-            )
+            self._push(operations.set_claimant(claim_id, claimant), "Change claimant")
 
     def add_evidence(self, claim_id: int, url: str, title: str = "", note: str = "") -> None:
-        self.undo_stack.push(_AddEvidenceCommand(self, claim_id, url, title, note))
+        operation = operations.add_evidence(claim_id, url, title=title, note=note)
+        self._push(operation, "Add evidence link")
 
     def edit_evidence(self, item: Evidence, url: str, title: str, note: str) -> None:
-        self._push(
-            "Edit evidence link",
-            lambda s: _claim_after(s, s.update_evidence(item.id, url=url, title=title, note=note)),
-            lambda s: _claim_after(
-                s, s.update_evidence(item.id, url=item.url, title=item.title, note=item.note)
-            ),
-        )
+        operation = operations.edit_evidence(item.id, url=url, title=title, note=note)
+        self._push(operation, "Edit evidence link")
 
     def remove_evidence(self, item: Evidence) -> None:
-        self._push(
-            "Remove evidence link",
-            lambda s: _claim_after(s, s.remove_evidence(item.id)),
-            lambda s: _claim_after(s, s.restore_evidence(item)),
-        )
+        self._push(operations.remove_evidence(item.id), "Remove evidence link")
 
     def add_claim(self, start: int, end: int) -> None:
         if self.article is not None:
-            self.undo_stack.push(_AddClaimCommand(self, self.article.id, start, end))
+            self._push(operations.add_claim(self.article.id, start, end), "Add claim")
 
     def remove_claim(self, claim_id: int) -> None:
-        claim = self.claim(claim_id)
-        if claim is not None:
-            self._push(
-                "Remove claim",
-                lambda s: s.remove_claim(claim_id),
-                lambda s: s.restore_claim(claim),
-                structural=True,
-            )
+        if self.claim(claim_id) is not None:
+            self._push(operations.remove_claim(claim_id), "Remove claim")
 
     def set_claim_span(self, claim_id: int, start: int, end: int) -> None:
         claim = self.claim(claim_id)
         if claim is not None and (claim.start, claim.end) != (start, end):
-            self._push(
-                "Change claim boundaries",
-                lambda s: s.set_claim_span(claim_id, start, end),
-                lambda s: s.set_claim_span(claim_id, claim.start, claim.end),
-                structural=True,
-            )
+            self._push(operations.move_claim(claim_id, start, end), "Change claim boundaries")
 
     def apply_past_verdict(self, claim_id: int, match: Match) -> None:
-        """Copy a past check's verdict and link onto a claim (undoable)."""
+        """Copy a past check's verdict and link onto a claim (undoable, in one step)."""
         if self.claim(claim_id) is not None:
-            self.undo_stack.push(_ApplyVerdictCommand(self, claim_id, match))
+            verdict = match.archive.verdict or "verdict"
+            operation = operations.apply_past_verdict(claim_id, match.archive.id)
+            self._push(operation, f"Apply past verdict ({verdict})")
 
     def fit_claim_to_sentences(self, claim_id: int) -> None:
         """Extend a claim to the sentence boundaries around it (found on the writer thread)."""
@@ -233,28 +211,18 @@ class Workspace(QObject):
         if claim is None or self.article is None:
             return
         text = self.article.text
+        description = "Extend claim to sentences"
 
-        def fit(store: Store) -> Claim:
-            return store.set_claim_span(claim_id, *sentence_bounds(text, claim.start, claim.end))
+        def fit(store: Store) -> operations.Change:
+            bounds = sentence_bounds(text, claim.start, claim.end)
+            return operations.move_claim(claim_id, *bounds, description)(store)
 
-        self._push(
-            "Extend claim to sentences",
-            fit,
-            lambda s: s.set_claim_span(claim_id, claim.start, claim.end),
-            structural=True,
-        )
+        self._push(fit, description)
 
     # -- plumbing ------------------------------------------------------------------
 
-    def _push(
-        self,
-        text: str,
-        do: Callable[[Store], Any],
-        undo: Callable[[Store], Any],
-        *,
-        structural: bool = False,
-    ) -> None:
-        self.undo_stack.push(_Command(self, text, do, undo, structural=structural))
+    def _push(self, operation: operations.Operation, text: str) -> None:
+        self.undo_stack.push(_OperationCommand(self, text, operation))
 
     def write(
         self,
@@ -286,6 +254,9 @@ class Workspace(QObject):
     def _on_written(self, article_id: int | None, result: Any, structural: bool) -> None:
         if self.article is None or self.article.id != article_id:
             return  # another article was opened meanwhile; nothing shown to update
+        if isinstance(result, operations.Change):
+            structural = structural or result.structural
+            result = result.claim
         if structural or not isinstance(result, Claim):
             self.claims = self.store.claims(article_id)
             self.claims_changed.emit()
@@ -309,31 +280,32 @@ class Workspace(QObject):
         self.reload()
 
 
-def _claim_after(store: Store, item: Evidence) -> Claim:
-    return store.claim(item.claim_id)
+class _OperationCommand(QUndoCommand):
+    """One step of the undo stack: the next operation to apply, redo and undo in turn.
 
+    ``_next`` is read and written only inside the write functions, which run in order
+    on the writer thread, so an undo never looks before its redo has finished. If an
+    operation fails, the step has nothing left to apply: undo and redo do nothing.
+    """
 
-class _Command(QUndoCommand):
-    def __init__(
-        self,
-        workspace: Workspace,
-        text: str,
-        do: Callable[[Store], Any],
-        undo: Callable[[Store], Any],
-        *,
-        structural: bool,
-    ) -> None:
+    def __init__(self, workspace: Workspace, text: str, operation: operations.Operation) -> None:
         super().__init__(text)
         self._workspace = workspace
-        self._do = do
-        self._undo = undo
-        self._structural = structural
+        self._next: operations.Operation | None = operation
+
+    def _step(self, store: Store) -> operations.Change | None:
+        operation, self._next = self._next, None
+        if operation is None:
+            return None
+        change = operation(store)
+        self._next = change.undo
+        return change
 
     def redo(self) -> None:
-        self._workspace.write(self._do, structural=self._structural)
+        self._workspace.write(self._step)
 
     def undo(self) -> None:
-        self._workspace.write(self._undo, structural=self._structural)
+        self._workspace.write(self._step)
 
 
 class _NoteCommand(QUndoCommand):
@@ -357,99 +329,7 @@ class _NoteCommand(QUndoCommand):
 
     def redo(self) -> None:
         claim_id, note = self.claim_id, self.new
-        self._workspace.write(lambda s: s.update_claim(claim_id, note=note), note=(claim_id, note))
+        self._workspace.write(operations.set_note(claim_id, note), note=(claim_id, note))
 
     def undo(self) -> None:
-        claim_id, note = self.claim_id, self.old
-        self._workspace.write(lambda s: s.update_claim(claim_id, note=note))
-
-
-class _AddEvidenceCommand(QUndoCommand):
-    def __init__(self, workspace: Workspace, claim_id: int, url: str, title: str, note: str):
-        super().__init__("Add evidence link")
-        self._workspace = workspace
-        self._args = (claim_id, url, title, note)
-        self._added: Evidence | None = None
-
-    # ``_added`` is read and written only inside the write functions, which run in
-    # order on the writer thread, so an undo never looks before its redo has finished.
-    def redo(self) -> None:
-        claim_id, url, title, note = self._args
-
-        def do(store: Store) -> Claim:
-            if self._added is not None:
-                self._added = store.restore_evidence(self._added)
-            else:
-                self._added = store.add_evidence(claim_id, url, title=title, note=note)
-            return store.claim(claim_id)
-
-        self._workspace.write(do)
-
-    def undo(self) -> None:
-        def undo(store: Store) -> Claim | None:
-            if self._added is None:  # the add itself failed
-                return None
-            return _claim_after(store, store.remove_evidence(self._added.id))
-
-        self._workspace.write(undo)
-
-
-class _AddClaimCommand(QUndoCommand):
-    def __init__(self, workspace: Workspace, article_id: int, start: int, end: int) -> None:
-        super().__init__("Add claim")
-        self._workspace = workspace
-        self._args = (article_id, start, end)
-        self._added: Claim | None = None
-
-    def redo(self) -> None:
-        article_id, start, end = self._args
-
-        def do(store: Store) -> Claim:
-            if self._added is not None:
-                self._added = store.restore_claim(self._added)
-            else:
-                self._added = store.add_claim(article_id, start, end)
-            return self._added
-
-        self._workspace.write(do, structural=True)
-
-    def undo(self) -> None:
-        def undo(store: Store) -> Claim | None:
-            return None if self._added is None else store.remove_claim(self._added.id)
-
-        self._workspace.write(undo, structural=True)
-
-
-class _ApplyVerdictCommand(QUndoCommand):
-    """Apply a past verdict; undo removes the links it added and restores the status."""
-
-    def __init__(self, workspace: Workspace, claim_id: int, match: Match) -> None:
-        verdict = match.archive.verdict or "verdict"
-        super().__init__(f"Apply past verdict ({verdict})")
-        self._workspace = workspace
-        self._claim_id = claim_id
-        self._archive_id = match.archive.id
-        self._before: Claim | None = None
-        self._after: Claim | None = None
-
-    # As in the other commands, state is read and written only on the writer thread.
-    def redo(self) -> None:
-        def do(store: Store) -> Claim:
-            self._before = store.claim(self._claim_id)
-            self._after = store.apply_past_verdict(self._claim_id, self._archive_id)
-            return self._after
-
-        self._workspace.write(do)
-
-    def undo(self) -> None:
-        def undo(store: Store) -> Claim | None:
-            before, after = self._before, self._after
-            if before is None or after is None:
-                return None  # the apply itself failed
-            old = {e.id for e in before.evidence}
-            for item in after.evidence:
-                if item.id not in old:
-                    store.remove_evidence(item.id)
-            return store.update_claim(self._claim_id, status=before.status)
-
-        self._workspace.write(undo)
+        self._workspace.write(operations.set_note(self.claim_id, self.old))

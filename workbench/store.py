@@ -381,6 +381,8 @@ class Store:
         self.path = Path(path).expanduser()
         self.user = user or _current_user()
         self._term_counts: dict[str, int] = {}
+        self._write_depth = 0
+        """How many writes are open inside one another (see :meth:`transaction`)."""
         self.backup_problem: str | None = None
         existed = self._check_file()
         try:
@@ -472,17 +474,40 @@ class Store:
             self.db.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Several changes as one: every write inside joins it; all commit or none do.
+
+        For compound operations (:mod:`workbench.operations`): undoing "apply a past
+        verdict" removes its links and restores the status together, or not at all.
+        """
+        with self._write():
+            yield
+
+    @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write: everything inside commits together or not at all."""
+        """One atomic write: everything inside commits together or not at all.
+
+        Inside :meth:`transaction` it joins the transaction under way.
+        """
         conn = self.db.conn
+        if self._write_depth:
+            self._write_depth += 1
+            try:
+                yield conn
+            finally:
+                self._write_depth -= 1
+            return
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise store_error(self.path, exc) from exc
+        self._write_depth = 1
         try:
             yield conn
+            self._write_depth = 0
             conn.execute("COMMIT")
         except BaseException as exc:
+            self._write_depth = 0
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):

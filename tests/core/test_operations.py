@@ -1,0 +1,126 @@
+"""User operations: one transaction each, a result that says what changed, an exact undo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench import operations
+from workbench.errors import StoreError
+from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Status
+from workbench.store import Store
+
+TEXT = "Wind turbines cause cancer. Florida's minimum wage rose to $13 in 2024. It rained."
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with Store(tmp_path / "ops.db", user="tester") as s:
+        s.import_archive_records(
+            [ArchiveRecord("Wind turbines cause cancer.", "w1", verdict="false",
+                           url="https://example.org/w1")],
+            source="checks",
+        )  # fmt: skip
+        s.add_article(
+            ArticleDraft(TEXT),
+            [DetectedClaim(0, 27, TEXT[:27], 0.9), DetectedClaim(28, 71, TEXT[28:71], 0.8)],
+        )
+        yield s  # type: ignore[misc]
+
+
+def _claims(store: Store) -> list[tuple[int, int, str, str, str, tuple[str, ...]]]:
+    """Everything a user sees of the article's claims, to compare before and after."""
+    article_id = store.articles()[0].id
+    return [
+        (c.start, c.end, c.status.value, c.note, c.claimant, tuple(e.url for e in c.evidence))
+        for c in store.claims(article_id)
+    ]
+
+
+def _first(store: Store) -> int:
+    return store.claims(store.articles()[0].id)[0].id
+
+
+def _round_trip(store: Store, operation: operations.Operation) -> operations.Change:
+    """Apply, undo, redo: the undo restores exactly what was there, the redo the change."""
+    before = _claims(store)
+    change = operations.run(store, operation)
+    after = _claims(store)
+    assert after != before
+    undone = operations.run(store, change.undo)
+    assert _claims(store) == before
+    operations.run(store, undone.undo)
+    assert _claims(store) == after
+    return change
+
+
+def test_field_operations_undo_and_redo(store: Store) -> None:
+    claim_id = _first(store)
+    change = _round_trip(store, operations.set_status(claim_id, Status.DISPUTED))
+    assert change.claim is not None and change.claim.status is Status.DISPUTED
+    assert not change.structural
+    _round_trip(store, operations.set_note(claim_id, "Called the ministry."))
+    change = _round_trip(store, operations.set_claimant(claim_id, "  the minister "))
+    assert change.claim is not None and change.claim.claimant == "the minister"
+
+
+def test_evidence_operations_undo_and_redo(store: Store) -> None:
+    claim_id = _first(store)
+    change = _round_trip(store, operations.add_evidence(claim_id, "https://example.org/a"))
+    assert change.claim is not None and len(change.claim.evidence) == 1
+    item = store.claim(claim_id).evidence[0]
+    _round_trip(
+        store, operations.edit_evidence(item.id, url="https://example.org/b", title="B", note="")
+    )
+    _round_trip(store, operations.remove_evidence(store.claim(claim_id).evidence[0].id))
+
+
+def test_claim_operations_are_structural_and_undo_exactly(store: Store) -> None:
+    article_id = store.articles()[0].id
+    change = _round_trip(store, operations.add_claim(article_id, 72, 82))
+    assert change.structural and change.claim is not None
+    claim_id = _first(store)
+    operations.run(store, operations.add_evidence(claim_id, "https://example.org/kept"))
+    change = _round_trip(store, operations.remove_claim(claim_id))
+    assert change.structural and change.claim is None
+    operations.run(store, change.undo)
+    assert store.claim(claim_id).evidence[0].url == "https://example.org/kept"  # put back
+    _round_trip(store, operations.move_claim(claim_id, 0, 14))
+
+
+def test_applying_a_past_verdict_undoes_in_one_step(store: Store) -> None:
+    claim_id = _first(store)
+    archive_id = store.archive_search("turbines")[0].id
+    change = _round_trip(store, operations.apply_past_verdict(claim_id, archive_id))
+    assert change.claim is not None and change.claim.status is Status.DISPUTED
+    assert [e.url for e in change.claim.evidence] == ["https://example.org/w1"]
+
+
+def test_a_compound_undo_that_fails_changes_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    claim_id = _first(store)
+    archive_id = store.archive_search("turbines")[0].id
+    change = operations.run(store, operations.apply_past_verdict(claim_id, archive_id))
+    applied = _claims(store)
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise StoreError("the disk is full")
+
+    # The undo removes the link, then restores the status: the second step fails.
+    monkeypatch.setattr(store, "update_claim", full_disk)
+    with pytest.raises(StoreError):
+        operations.run(store, change.undo)
+    monkeypatch.undo()
+    assert _claims(store) == applied  # the link's removal was rolled back with it
+
+
+def test_nested_writes_join_one_transaction(store: Store) -> None:
+    claim_id = _first(store)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.update_claim(claim_id, note="first")
+        store.update_claim(claim_id, status="verified")
+        raise RuntimeError("stop")
+    claim = store.claim(claim_id)
+    assert (claim.note, claim.status) == ("", Status.UNCHECKED)

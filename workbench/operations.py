@@ -1,0 +1,239 @@
+"""What a fact-checker does to a claim, one operation each, with its undo.
+
+Every user operation on a claim (mark a status, edit the note or the claimant, add,
+edit or remove an evidence link, add, remove or move a claim, apply a past verdict)
+is a function here that returns an :data:`Operation`: a function of a
+:class:`~workbench.store.Store` that makes the change in one transaction and returns
+a :class:`Change` saying what changed and how to put it back, as another operation.
+Applying ``change.undo`` returns a change whose ``undo`` redoes it, so an undo stack
+keeps one operation per step and never guesses from result types.
+
+The app's undo stack runs these on its writer thread; the CLI runs them directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from workbench.models import Claim, Evidence, Status
+from workbench.store import Store
+
+__all__ = [
+    "Change",
+    "Operation",
+    "add_claim",
+    "add_evidence",
+    "apply_past_verdict",
+    "edit_evidence",
+    "move_claim",
+    "remove_claim",
+    "remove_evidence",
+    "run",
+    "set_claimant",
+    "set_note",
+    "set_status",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one operation changed, and the operation that puts it back.
+
+    ``claim`` is the claim as it is now (None once removed). ``structural``: claims were
+    added, removed or moved, so a list of the article's claims must be read again;
+    otherwise only ``claim`` changed.
+    """
+
+    description: str
+    article_id: int
+    claim_id: int
+    claim: Claim | None
+    structural: bool
+    undo: Operation
+
+
+Operation = Callable[[Store], Change]
+
+
+def run(store: Store, operation: Operation) -> Change:
+    """Apply ``operation`` in one transaction."""
+    with store.transaction():
+        return operation(store)
+
+
+def _update(description: str, claim_id: int, **fields: str | Status) -> Operation:
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            before = store.claim(claim_id)
+            after = store.update_claim(claim_id, **fields)  # type: ignore[arg-type]
+        previous = {name: getattr(before, name) for name in fields}
+        return Change(
+            description,
+            after.article_id,
+            claim_id,
+            after,
+            False,
+            _update(description, claim_id, **previous),
+        )
+
+    return apply
+
+
+def set_status(claim_id: int, status: Status) -> Operation:
+    return _update(f"Mark claim {status.value}", claim_id, status=status)
+
+
+def set_note(claim_id: int, note: str) -> Operation:
+    return _update("Edit note", claim_id, note=note)
+
+
+def set_claimant(claim_id: int, claimant: str) -> Operation:
+    return _update("Change claimant", claim_id, claimant=claimant.strip())
+
+
+def _evidence_change(store: Store, description: str, item: Evidence, undo: Operation) -> Change:
+    claim = store.claim(item.claim_id)
+    return Change(description, claim.article_id, claim.id, claim, False, undo)
+
+
+def add_evidence(claim_id: int, url: str, *, title: str = "", note: str = "") -> Operation:
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            item = store.add_evidence(claim_id, url, title=title, note=note)
+            return _evidence_change(store, "Add evidence link", item, _remove_evidence(item))
+
+    return apply
+
+
+def _restore_evidence(item: Evidence) -> Operation:
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            restored = store.restore_evidence(item)
+            change = _evidence_change(store, "Add evidence link", restored, _remove_evidence(item))
+            return change
+
+    return apply
+
+
+def _remove_evidence(item: Evidence) -> Operation:
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            removed = store.remove_evidence(item.id)
+            return _evidence_change(
+                store, "Remove evidence link", removed, _restore_evidence(removed)
+            )
+
+    return apply
+
+
+def remove_evidence(evidence_id: int) -> Operation:
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            return _remove_evidence(store.evidence(evidence_id))(store)
+
+    return apply
+
+
+def edit_evidence(evidence_id: int, *, url: str, title: str, note: str) -> Operation:
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            before = store.evidence(evidence_id)
+            after = store.update_evidence(evidence_id, url=url, title=title, note=note)
+            undo = edit_evidence(evidence_id, url=before.url, title=before.title, note=before.note)
+            return _evidence_change(store, "Edit evidence link", after, undo)
+
+    return apply
+
+
+def _claim_change(description: str, claim: Claim, *, removed: bool, undo: Operation) -> Change:
+    return Change(description, claim.article_id, claim.id, None if removed else claim, True, undo)
+
+
+def add_claim(article_id: int, start: int, end: int) -> Operation:
+    """A claim the detector missed, from character offsets into the article."""
+
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            added = store.add_claim(article_id, start, end)
+        return _claim_change("Add claim", added, removed=False, undo=_remove_claim(added.id))
+
+    return apply
+
+
+def _restore_claim(claim: Claim) -> Operation:
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            restored = store.restore_claim(claim)
+        return _claim_change("Add claim", restored, removed=False, undo=_remove_claim(claim.id))
+
+    return apply
+
+
+def _remove_claim(claim_id: int) -> Operation:
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            before = store.claim(claim_id)  # with its evidence, for the undo
+            store.remove_claim(claim_id)
+        return _claim_change("Remove claim", before, removed=True, undo=_restore_claim(before))
+
+    return apply
+
+
+def remove_claim(claim_id: int) -> Operation:
+    """Remove a claim and its evidence; undo puts both back as they were."""
+    return _remove_claim(claim_id)
+
+
+def move_claim(claim_id: int, start: int, end: int, description: str = "") -> Operation:
+    """Change a claim's boundaries, keeping its verdict and evidence."""
+
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            before = store.claim(claim_id)
+            after = store.set_claim_span(claim_id, start, end)
+        undo = move_claim(claim_id, before.start, before.end, description)
+        return _claim_change(
+            description or "Change claim boundaries", after, removed=False, undo=undo
+        )
+
+    return apply
+
+
+def apply_past_verdict(claim_id: int, archive_id: int) -> Operation:
+    """Copy a past check's verdict and link onto a claim; undo takes both back at once."""
+
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            before = store.claim(claim_id)
+            after = store.apply_past_verdict(claim_id, archive_id)
+        old = {e.id for e in before.evidence}
+        added = [item for item in after.evidence if item.id not in old]
+        return Change(
+            "Apply past verdict",
+            after.article_id,
+            claim_id,
+            after,
+            False,
+            _unapply(claim_id, archive_id, before.status, added),
+        )
+
+    return apply
+
+
+def _unapply(claim_id: int, archive_id: int, status: Status, added: list[Evidence]) -> Operation:
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            for item in added:
+                store.remove_evidence(item.id)
+            after = store.update_claim(claim_id, status=status)
+        return Change(
+            "Apply past verdict",
+            after.article_id,
+            claim_id,
+            after,
+            False,
+            apply_past_verdict(claim_id, archive_id),
+        )
+
+    return apply
