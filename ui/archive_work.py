@@ -125,7 +125,7 @@ class ClaimMatcher(QObject):
         from workbench.matching import POSSIBLE_MATCH, match_claims
         from workbench.semantic import semantic_status
 
-        with Store(self.db_path) as store:
+        with Store(self.db_path, check=False) as store:
             status = semantic_status(store)
             mode = status.message if status.total and not status.complete else ""
             context.partial(mode)
@@ -186,7 +186,7 @@ class _ArchiveJob(QObject):
         self._stop = stop = threading.Event()
 
         def run(context: JobContext) -> object:
-            with Store(self.db_path) as store:
+            with Store(self.db_path, check=False) as store:
                 return work(store, context.progress, lambda: stop.is_set() or context.cancelled())
 
         self.runner.submit(

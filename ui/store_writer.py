@@ -75,7 +75,7 @@ class StoreWriter(QObject):
         """On the writer thread."""
         try:
             if self._store is None:
-                self._store = Store(self._db_path)
+                self._store = Store(self._db_path, check=False)
             result = fn(self._store)
         except Exception as exc:  # handed to the UI thread, which shows it
             log.debug("write %d failed", request_id, exc_info=True)

@@ -373,10 +373,17 @@ class Store:
     ``auto_backup`` (the app and the CLI), an existing database gets a backup when the
     newest one is more than a day old (see :mod:`workbench.backup`); a backup that
     fails is logged and kept in :attr:`backup_problem`, it never stops the opening.
+    ``check=False`` skips the integrity check (SQLite's ``quick_check`` reads the whole
+    file): for a worker's connection to a database the app or command already opened.
     """
 
     def __init__(
-        self, path: str | Path, *, user: str | None = None, auto_backup: bool = False
+        self,
+        path: str | Path,
+        *,
+        user: str | None = None,
+        auto_backup: bool = False,
+        check: bool = True,
     ) -> None:
         self.path = Path(path).expanduser()
         self.user = user or _current_user()
@@ -384,7 +391,7 @@ class Store:
         self._write_depth = 0
         """How many writes are open inside one another (see :meth:`transaction`)."""
         self.backup_problem: str | None = None
-        existed = self._check_file()
+        existed = self._check_file(thorough=check)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -421,11 +428,13 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _check_file(self) -> bool:
+    def _check_file(self, *, thorough: bool) -> bool:
         """Refuse a foreign, damaged or newer file before opening it for writing.
 
         Everything here reads only (see :func:`check_database`), so a refused file is
-        left byte-identical, with no ``-wal`` or ``-shm`` beside it.
+        left byte-identical, with no ``-wal`` or ``-shm`` beside it. Without
+        ``thorough`` only what costs nothing is checked: the app's workers open a file
+        that the app checked when it opened it.
 
         Returns:
             True if the database existed (and was not empty).
@@ -434,6 +443,8 @@ class Store:
             raise StoreError(f"{self.path} is a folder, not a database file")
         if not self.path.exists() or self.path.stat().st_size == 0:
             return False
+        if not thorough:
+            return True
         result = check_database(self.path, thorough=False)
         if not result.ok:
             raise DatabaseDamagedError(

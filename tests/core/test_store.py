@@ -312,3 +312,25 @@ def test_taking_back_an_own_claim_forgets_it_as_an_example(store: Store, stored:
     assert (sentence, 1) not in store.feedback()
     store.restore_claim(claim)
     assert (sentence, 1) in store.feedback()
+
+
+def test_a_workers_connection_skips_the_integrity_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app checks the file once when it opens it; its workers' connections do not."""
+    import workbench.store
+
+    path = tmp_path / "checked.db"
+    Store(path).close()
+    checks: list[Path] = []
+    real = workbench.store.check_database
+
+    def counting(target: Path, **kwargs: bool) -> object:
+        checks.append(target)
+        return real(target, **kwargs)
+
+    monkeypatch.setattr(workbench.store, "check_database", counting)
+    Store(path).close()
+    assert checks == [path]
+    Store(path, check=False).close()
+    assert checks == [path]
