@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,8 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.errors import WorkbenchError
-from workbench.reports import FORMATS, ExportResult, export_reports
+from workbench.reports.formats import FORMATS
 from workbench.store import Store
+
+if TYPE_CHECKING:
+    from workbench.reports import ExportResult
 
 log = logging.getLogger("ui.export_dialog")
 
@@ -133,6 +137,8 @@ class ReportExporter(QObject):
         self._executor.shutdown(wait=True)
 
     def _run(self, article_ids: list[int], path: Path, fmt: str, open_after: bool) -> None:
+        from workbench.reports import export_reports  # the writers load with the first export
+
         try:
             with Store(self.db_path) as store:
                 result: ExportResult = export_reports(store, article_ids, path, fmt=fmt)

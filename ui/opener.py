@@ -5,6 +5,9 @@ shown); results come back through this object's own signals, which Qt queues to
 the UI thread. A PySide6 ``QRunnable`` with signals on a separate ``QObject`` was
 tried first and crashed intermittently when a runnable was deleted while its queued
 signals were still being delivered; plain Python threads have no such lifetime.
+
+The readers and the language pipeline are imported on that thread, with the first
+article or the warm-up, so that the window does not wait for them.
 """
 
 from __future__ import annotations
@@ -17,11 +20,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from workbench.analysis import analyze_article
 from workbench.errors import WorkbenchError
-from workbench.ingest import read_path, read_text
 from workbench.models import ArticleDraft
-from workbench.nlp import claim_detector, load_pipeline
 from workbench.samples import sample_article
 from workbench.store import Store
 
@@ -30,9 +30,24 @@ log = logging.getLogger("ui.opener")
 
 def _store_draft(db_path: Path, make_draft: Callable[[], ArticleDraft]) -> int:
     """Read, detect and store one article on this thread's own connection."""
+    from workbench.analysis import analyze_article
+    from workbench.nlp import load_pipeline
+
     draft = make_draft()
     with Store(db_path) as store:
         return analyze_article(store, draft, nlp=load_pipeline()).article.id
+
+
+def _read_path(path: str) -> ArticleDraft:
+    from workbench.ingest import read_path
+
+    return read_path(path)
+
+
+def _read_text(text: str, *, origin: str) -> ArticleDraft:
+    from workbench.ingest import read_text
+
+    return read_text(text, origin=origin)
 
 
 class ArticleOpener(QObject):
@@ -72,6 +87,8 @@ class ArticleOpener(QObject):
         """
 
         def work() -> None:
+            from workbench.nlp import claim_detector, load_pipeline
+
             problem = claim_detector(load_pipeline()).model_problem
             if problem:
                 self._model_problem.emit(problem)
@@ -83,11 +100,13 @@ class ArticleOpener(QObject):
         for n, path in enumerate(paths, 1):
             name = Path(path).name
             label = name + (f" ({n} of {total})" if total > 1 else "")
-            self._analyse(functools.partial(read_path, path), f"Analysing {label}", name)
+            self._analyse(functools.partial(_read_path, path), f"Analysing {label}", name)
 
     def open_text(self, text: str, *, origin: str = "<clipboard>") -> None:
         self._analyse(
-            lambda: read_text(text, origin=origin), "Analysing the pasted article", "the text"
+            functools.partial(_read_text, text, origin=origin),
+            "Analysing the pasted article",
+            "the text",
         )
 
     def open_sample(self) -> None:

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 from workbench.errors import IngestError
 from workbench.models import MAX_ARTICLE_CHARS, ArticleDraft
-from workbench.nlp import detect_claims
-from workbench.nlp.feedback import FeedbackAdjuster
 from workbench.store import ImportResult, Store
 
 if TYPE_CHECKING:
     from spacy.language import Language
+
+    from workbench.nlp.feedback import FeedbackAdjuster
 
 log = logging.getLogger("workbench.analysis")
 
@@ -25,6 +25,7 @@ def shared_feedback() -> FeedbackAdjuster:
     Like :func:`workbench.nlp.load_pipeline`, built once per process for the callers
     that do not pass their own (the app's analysis worker, the CLI).
     """
+    from workbench.nlp.feedback import FeedbackAdjuster
     from workbench.semantic import shared_encoder
 
     return FeedbackAdjuster(encoder=shared_encoder)
@@ -54,6 +55,8 @@ def analyze_article(
         IngestError: The text is longer than the readers accept (a draft built by hand);
             spaCy would fail on it or take minutes.
     """
+    from workbench.nlp import detect_claims  # the detector's rules load with the first article
+
     existing = store.find_article(draft.text)
     if existing is not None:
         log.info("article %d is already stored; not analysed again", existing)

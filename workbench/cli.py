@@ -17,7 +17,7 @@ import textwrap
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from workbench import __version__
 from workbench.dbfile import default_db_path
@@ -30,19 +30,12 @@ from workbench.priority import (
     PriorityThresholds,
     check_priority_setting,
 )
-from workbench.reports import (
-    FORMATS,
-    REPORT_SETTINGS,
-    build_reports,
-    check_article_count,
-    check_setting,
-    export_reports,
-    format_for_path,
-    get_format,
-    render_reports,
-)
-from workbench.store import Store
+from workbench.reports.formats import FORMATS, check_article_count, format_for_path, get_format
+from workbench.reports.settings import REPORT_SETTINGS, check_setting
 from workbench.textsafety import for_terminal, has_lone_surrogate, one_line
+
+if TYPE_CHECKING:
+    from workbench.store import Store
 
 log = logging.getLogger("workbench.cli")
 
@@ -202,6 +195,8 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 
 def _open_store(args: argparse.Namespace) -> Store:
+    from workbench.store import Store
+
     store = Store(_db_path(args), auto_backup=True)
     if store.backup_problem:
         _tell("warning", store.backup_problem)
@@ -214,6 +209,7 @@ def _size(size: int) -> str:
 
 def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
     from workbench.backup import create_backup
+    from workbench.store import Store
 
     path = _db_path(args)
     if not path.is_file():
@@ -428,6 +424,8 @@ def cmd_gui(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.reports import build_reports, export_reports, render_reports
+
     to_stdout = args.output == "-"
     if args.format:
         spec = get_format(args.format)

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
 from typing import Any
 
 from workbench.errors import WorkbenchError
@@ -26,6 +25,8 @@ def load_entry_point(group: str, name: str, *, purpose: str) -> Any:
         PluginError: nothing is registered under that name (the package is not
             installed), or importing it fails (e.g. Qt is missing).
     """
+    from importlib.metadata import entry_points  # 20 ms: only for the commands that need it
+
     found = {ep.name: ep for ep in entry_points(group=group)}
     if name not in found:
         raise PluginError(f"{purpose} is not installed (reinstall with: pip install -e .)")

@@ -227,7 +227,7 @@ def test_analysis_keeps_the_event_loop_running(
     """The analysis waits for an event that only the UI thread can deliver, mid-analysis."""
     import threading
 
-    import ui.opener
+    import workbench.analysis
     from workbench.analysis import analyze_article
 
     seed(db_path)
@@ -244,7 +244,7 @@ def test_analysis_keeps_the_event_loop_running(
         assert ui_ran.wait(60), "the UI thread was blocked during analysis"
         return analyze_article(*args, **kwargs)
 
-    monkeypatch.setattr(ui.opener, "analyze_article", analyse_after_the_ui_thread_ran)
+    monkeypatch.setattr(workbench.analysis, "analyze_article", analyse_after_the_ui_thread_ran)
     window = make_window(qtbot, db_path)
     window.open_files([str(long_article)])
     qtbot.waitUntil(lambda: window.opener.busy, timeout=5_000)
@@ -628,12 +628,12 @@ def test_a_damaged_database_offers_its_backup(
 def test_a_missing_model_is_said_once_and_claims_still_come(
     qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, errors: list[str]
 ) -> None:
-    import ui.opener
-    from workbench.nlp import build_pipeline
+    import workbench.nlp
+    from workbench.nlp import build_pipeline, claim_detector
 
     rules_only = build_pipeline(use_model=False)
-    ui.opener.claim_detector(rules_only).model_problem = "the model is gone (no model.onnx)"
-    monkeypatch.setattr(ui.opener, "load_pipeline", lambda: rules_only)
+    claim_detector(rules_only).model_problem = "the model is gone (no model.onnx)"
+    monkeypatch.setattr(workbench.nlp, "load_pipeline", lambda **_: rules_only)
     notices: list[str] = []
     monkeypatch.setattr(Messages, "warning", classmethod(lambda cls, p, t, m: notices.append(m)))
     window = make_window(qtbot, db_path)

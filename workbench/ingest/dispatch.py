@@ -17,10 +17,8 @@ from pathlib import Path
 from workbench.errors import IngestError
 from workbench.ingest.assemble import InputInfo, check_length
 from workbench.ingest.decode import decode_text
-from workbench.ingest.docx import read_docx
 from workbench.ingest.html import decode_html, looks_like_html, read_html
 from workbench.ingest.markdown import read_markdown
-from workbench.ingest.pdf import read_pdf
 from workbench.ingest.text import read_plain_text
 from workbench.models import ArticleDraft
 
@@ -115,10 +113,16 @@ def _read_data(data: bytes, info: InputInfo, *, extension: str = "") -> ArticleD
     # A .pdf or .docx is read as one, and its reader refuses it if it is not one;
     # a .txt or an unnamed input that is really a PDF or a Word file is read as such.
     binary = declared if declared in (Format.PDF, Format.DOCX) else _sniff_binary(data, info)
+    # The PDF and Word readers' libraries (pypdf and cryptography, python-docx) are
+    # imported with the first such file, not with the app.
     if binary is Format.PDF:
+        from workbench.ingest.pdf import read_pdf
+
         log.debug("reading %s as PDF", info.label)
         return read_pdf(data, info=info)
     if binary is Format.DOCX:
+        from workbench.ingest.docx import read_docx
+
         log.debug("reading %s as .docx", info.label)
         return read_docx(data, info=info)
     if declared is Format.HTML:

@@ -6,7 +6,8 @@ nothing, as on a tiny page, a plain lxml walk over headings and paragraphs takes
 
 trafilatura is imported on the first page read, not with this module: it pulls in
 justext, htmldate, courlan and lxml's HTML cleaner (0.2 s), which a .txt, a
-.docx or a PDF never needs.
+.docx or a PDF never needs. lxml itself is imported by the fallback, for the same reason
+(and so that the app's window does not wait for it).
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ import codecs
 import logging
 import re
 from types import ModuleType
-from typing import Any
-
-import lxml.html  # type: ignore[import-untyped]  # lxml ships no type hints
-from lxml import etree
+from typing import TYPE_CHECKING, Any
 
 from workbench.ingest.assemble import InputInfo, assemble_draft
 from workbench.ingest.decode import BINARY_PROBLEM, decode_text, looks_binary
 from workbench.ingest.normalize import clean_line, split_paragraphs
 from workbench.models import ArticleDraft
+
+if TYPE_CHECKING:
+    import lxml.html  # type: ignore[import-untyped]  # lxml ships no type hints
 
 log = logging.getLogger("workbench.ingest")
 
@@ -195,6 +196,9 @@ def _clean_lines(text: str) -> list[str]:
 
 def _fallback(html: str, info: InputInfo) -> tuple[list[str], dict[str, str]]:
     """Headings, paragraphs and list items of the page, without scripts and navigation."""
+    import lxml.html
+    from lxml import etree
+
     meta = dict.fromkeys(_META_FIELDS, "")
     try:
         root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
@@ -227,6 +231,8 @@ def _has_block_ancestor(element: lxml.html.HtmlElement) -> bool:
 
 
 def _first_text(root: lxml.html.HtmlElement, *xpaths: str) -> str:
+    import lxml.html
+
     for xpath in xpaths:
         found = root.xpath(xpath)
         if not isinstance(found, list):

@@ -10,35 +10,63 @@ Typical use (a worker thread with its own :class:`~workbench.store.Store`)::
     result = export_reports(store, [article_id], path, fmt="html")
 
 or, in two steps, ``build_reports`` then ``render_reports`` to get the bytes.
+
+The names below are imported from their submodules on first use: listing the formats
+and settings (``workbench --help``, the app's start) does not import the store, the
+writers or Jinja2.
 """
 
 from __future__ import annotations
 
-from workbench.reports.claimreview import ClaimReviewError, claim_reviews
-from workbench.reports.export import (
-    ExportResult,
-    export_reports,
-    render_reports,
-    write_atomically,
-)
-from workbench.reports.formats import (
-    FORMATS,
-    ExportError,
-    ReportFormat,
-    check_article_count,
-    format_for_path,
-    get_format,
-)
-from workbench.reports.json import ReportFormatError, read_report_json
-from workbench.reports.model import (
-    REPORT_SETTINGS,
-    Organisation,
-    Report,
-    build_report,
-    build_reports,
-    check_setting,
-)
-from workbench.reports.pdf import PdfRenderer, load_pdf_renderer
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.reports.claimreview import ClaimReviewError, claim_reviews
+    from workbench.reports.export import (
+        ExportResult,
+        export_reports,
+        render_reports,
+        write_atomically,
+    )
+    from workbench.reports.formats import (
+        FORMATS,
+        ExportError,
+        ReportFormat,
+        check_article_count,
+        format_for_path,
+        get_format,
+    )
+    from workbench.reports.json import ReportFormatError, read_report_json
+    from workbench.reports.model import Organisation, Report, build_report, build_reports
+    from workbench.reports.pdf import PdfRenderer, load_pdf_renderer
+    from workbench.reports.settings import REPORT_SETTINGS, check_setting
+
+_SUBMODULE = {
+    "ClaimReviewError": "claimreview",
+    "claim_reviews": "claimreview",
+    "ExportResult": "export",
+    "export_reports": "export",
+    "render_reports": "export",
+    "write_atomically": "export",
+    "FORMATS": "formats",
+    "ExportError": "formats",
+    "ReportFormat": "formats",
+    "check_article_count": "formats",
+    "format_for_path": "formats",
+    "get_format": "formats",
+    "ReportFormatError": "json",
+    "read_report_json": "json",
+    "Organisation": "model",
+    "Report": "model",
+    "build_report": "model",
+    "build_reports": "model",
+    "PdfRenderer": "pdf",
+    "load_pdf_renderer": "pdf",
+    "REPORT_SETTINGS": "settings",
+    "check_setting": "settings",
+}
+"""Where each public name lives."""
 
 __all__ = [
     "FORMATS",
@@ -64,3 +92,19 @@ __all__ = [
     "render_reports",
     "write_atomically",
 ]
+
+
+if not TYPE_CHECKING:  # mypy reads the imports above; an unknown name stays an error for it
+
+    def __getattr__(name: str) -> Any:
+        """Import the submodule that defines ``name`` (PEP 562), once."""
+        submodule = _SUBMODULE.get(name)
+        if submodule is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{submodule}"), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 from resources import resource_path
 from workbench.errors import WorkbenchError
 from workbench.models import Status
-from workbench.reports.model import SETTING_ORGANISATION, Report
+from workbench.reports.model import Report
+from workbench.reports.settings import SETTING_ORGANISATION
 from workbench.textsafety import http_url
 
 if TYPE_CHECKING:  # imported when first needed: it costs 50 ms at start-up

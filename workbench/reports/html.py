@@ -5,13 +5,15 @@ so every piece of article or user text is escaped, and URLs are escaped as
 attributes. The page has inline CSS only, no scripts and no external requests (its
 Content-Security-Policy forbids them too). The same template with ``pdf=True`` gives
 the variant for the PDF renderer, which understands only a subset of CSS.
+
+Jinja2 is imported with the first report rendered, not with this module.
 """
 
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
-import jinja2
 from markupsafe import Markup, escape
 
 from resources import resource_path
@@ -25,12 +27,17 @@ from workbench.reports.model import (
 )
 from workbench.textsafety import http_url
 
+if TYPE_CHECKING:
+    import jinja2
+
 TEMPLATE = "report.html.j2"
 
 
 @functools.cache
 def environment() -> jinja2.Environment:
     """The Jinja2 environment for report templates (autoescape on, strict undefined)."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(resource_path("templates")),
         autoescape=True,

@@ -1,0 +1,59 @@
+"""The window comes first: building and showing it imports no reader, template or model library.
+
+spaCy and the check-worthiness model load on the analysis thread once the window is
+up (``MainWindow.start``); the readers with the first file opened, Jinja2 with the
+first export. Checked in a fresh interpreter, through the entry point ``workbench gui``
+uses, up to the window shown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+NOT_BEFORE_THE_WINDOW = (
+    "spacy",
+    "thinc",
+    "onnxruntime",
+    "tokenizers",
+    "trafilatura",
+    "lxml",
+    "docx",
+    "pypdf",
+    "cryptography",
+    "jinja2",
+)
+
+SHOW_THE_WINDOW = r"""
+import json, os, sys
+from pathlib import Path
+
+from workbench.plugins import load_entry_point
+
+load_entry_point("workbench.frontends", "gui", purpose="the desktop app")  # ui.app
+from ui.app import create_application, open_store_interactively
+from ui.main_window import MainWindow
+
+app = create_application()
+store = open_store_interactively(Path(sys.argv[1]))
+window = MainWindow(store)
+window.show()
+app.processEvents()
+heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(sys.argv[2])))
+print(json.dumps({"visible": window.isVisible(), "heavy": heavy}), flush=True)
+os._exit(0)
+"""
+
+
+def test_showing_the_main_window_imports_no_heavy_library(tmp_path: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", SHOW_THE_WINDOW, str(tmp_path / "w.db"),
+         json.dumps(NOT_BEFORE_THE_WINDOW)],
+        capture_output=True, text=True, env=env, timeout=120, check=True,
+    )  # fmt: skip
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found == {"visible": True, "heavy": []}
