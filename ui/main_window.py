@@ -9,6 +9,7 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QMimeData, QSettings, Qt, QUrl
 from PySide6.QtGui import (
@@ -49,10 +50,12 @@ from ui.workspace import LAST_ARTICLE_KEY, LAST_CLAIM_KEY, Workspace
 from workbench.archive import ArchiveImportReport
 from workbench.backup import create_backup, list_backups
 from workbench.models import Status
-from workbench.reports import ExportResult
 from workbench.samples import SAMPLE_FILE
 from workbench.semantic import EmbedReport
 from workbench.store import Store
+
+if TYPE_CHECKING:
+    from workbench.reports import ExportResult
 
 log = logging.getLogger("ui.main_window")
 
@@ -182,25 +185,29 @@ class MainWindow(QMainWindow):
     # -- start-up -------------------------------------------------------------------
 
     def start(self, files: Sequence[str] = ()) -> None:
-        """Open ``files``; else the last article and claim; on a first run, the sample."""
+        """Open ``files``; else the last article and claim; on a first run, the sample.
+
+        The last article is shown before the background work starts (loading the
+        language model, embedding past checks), which would slow its highlighting.
+        """
         self.library.refresh()
         self.article_view.setFocus()  # keyboard triage works at once
-        self.opener.warm_up()
-        self.embedder.start()  # past checks imported or verdicts given since the last run
         store = self.workspace.store
-        if files:
-            self.open_files(files)
-        elif not store.articles():
-            self.opener.open_sample()
-        else:
+        articles = store.articles()
+        if not files and articles:
             last = store.setting(LAST_ARTICLE_KEY)
-            articles = store.articles()
             ids = {a.id for a in articles}
             article_id = int(last) if last and last.isdigit() and int(last) in ids else None
             self.workspace.open_article(article_id or articles[0].id)
             claim = store.setting(LAST_CLAIM_KEY)
             if claim and claim.isdigit():
                 self.workspace.select_claim(int(claim))
+        self.opener.warm_up()
+        self.embedder.start()  # past checks imported or verdicts given since the last run
+        if files:
+            self.open_files(files)
+        elif not articles:
+            self.opener.open_sample()
 
     def open_files(self, paths: Sequence[str]) -> None:
         for path in paths:
