@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.errors import WorkbenchError
+from ui.jobs import JobContext, JobRunner
 from workbench.reports.formats import FORMATS
 from workbench.store import Store
 
@@ -113,39 +112,34 @@ class ExportDialog(QDialog):
 
 
 class ReportExporter(QObject):
-    """Runs exports on a worker thread with its own connection."""
+    """Runs exports as background jobs, each on its own connection."""
 
     finished = Signal(object, bool)  # ExportResult, open it
     failed = Signal(str)
-    _finished = Signal(object, bool)
-    _failed = Signal(str)
 
     def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db_path = db_path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export")
-        queued = Qt.ConnectionType.QueuedConnection
-        self._finished.connect(self.finished, queued)
-        self._failed.connect(self.failed, queued)
+        self.runner = JobRunner("export", self)
 
     def export(
         self, article_ids: Sequence[int], path: Path, fmt: str, *, open_after: bool = False
     ) -> None:
-        self._executor.submit(self._run, list(article_ids), path, fmt, open_after)
+        ids = list(article_ids)
+
+        def work(context: JobContext) -> ExportResult:
+            from workbench.reports import export_reports  # the writers load with the first
+
+            with Store(self.db_path, check=False) as store:
+                return export_reports(store, ids, path, fmt=fmt)
+
+        self.runner.submit(
+            work,
+            group="export",
+            done=lambda result: self.finished.emit(result, open_after),
+            failed=self.failed.emit,
+        )
 
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=True)
-
-    def _run(self, article_ids: list[int], path: Path, fmt: str, open_after: bool) -> None:
-        from workbench.reports import export_reports  # the writers load with the first export
-
-        try:
-            with Store(self.db_path) as store:
-                result: ExportResult = export_reports(store, article_ids, path, fmt=fmt)
-        except WorkbenchError as exc:
-            self._failed.emit(str(exc))
-        except Exception as exc:
-            log.exception("export failed")
-            self._failed.emit(f"unexpected error: {exc!r}")
-        else:
-            self._finished.emit(result, open_after)
+        """Return at once; an export under way is dropped before it replaces ``path``."""
+        self.runner.shutdown()
