@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import NoReturn
 
 # The core first: once imported, PySide6 reads the source of every module imported after
 # it (the import hook behind its ``__feature__`` switches), which costs the store's 150
@@ -76,6 +78,21 @@ def open_store_interactively(path: Path) -> Store | None:
             return None
 
 
+def _leave(code: int) -> NoReturn:
+    """End the process now that the window is closed and every edit is written.
+
+    Background jobs were cancelled but may still be inside a step (onnxruntime, a
+    SQLite batch) on their daemon threads; the interpreter's teardown would wait for
+    none of them and then abort the process under them (``std::terminate``). Leaving
+    with ``os._exit`` skips that teardown: an unfinished batch is rolled back by
+    SQLite, as if the step had not started.
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def run(files: Sequence[str], db_path: Path | None = None) -> int:
     """Open the main window on ``db_path`` (or the default database) and ``files``.
 
@@ -102,9 +119,14 @@ def run(files: Sequence[str], db_path: Path | None = None) -> int:
         code = app.exec()
         store.close()
         restore = window.restore_requested
-        window.deleteLater()
         if restore is None:
-            return code
+            _leave(code)
+        # The file is about to be replaced: every worker lets go of it first (each
+        # was cancelled when the window closed, so it ends within a batch).
+        for runner in window.runners():
+            if not runner.join(timeout=60):
+                log.warning("%s still running before the restore", runner.name)
+        window.deleteLater()
         try:
             result = restore_backup(path, restore)
         except WorkbenchError as exc:

@@ -171,6 +171,17 @@ class JobRunner(QObject):
             job.cancel()
         self._queue.put(None)
 
+    def join(self, timeout: float | None = None) -> bool:
+        """After :meth:`shutdown`: wait for the step under way to end; False on timeout.
+
+        For when the database file is about to be replaced (restoring a backup): no
+        worker may still hold a connection to it.
+        """
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
     # -- the worker thread -------------------------------------------------------------
 
     def _loop(self) -> None:
@@ -186,6 +197,8 @@ class JobRunner(QObject):
         except WorkbenchError as exc:
             self._report(job, "failed", str(exc))
         except Exception as exc:
+            if self._closed or job.is_cancelled:
+                return  # the app is closing or nobody waits: its resources may be gone
             log.exception("%s: a job failed", self.name)
             self._report(job, "failed", f"unexpected error: {exc!r}")
         else:

@@ -41,6 +41,7 @@ from ui.claim_panel import ClaimPanel
 from ui.database_dialogs import RestoreDialog
 from ui.dialogs import Messages, ShortcutsDialog
 from ui.export_dialog import ExportDialog, ReportExporter
+from ui.jobs import JobRunner
 from ui.library_panel import LibraryPanel
 from ui.opener import ArticleOpener
 from ui.safe_text import plain_label
@@ -554,6 +555,16 @@ class MainWindow(QMainWindow):
             state = self.settings.value(name)
             if isinstance(state, QByteArray) and not state.isEmpty():
                 splitter.restoreState(state)
+
+    def runners(self) -> list[JobRunner]:
+        """Every background runner of the window."""
+        return [
+            self.opener.runner,
+            self.importer.runner,
+            self.embedder.runner,
+            self.exporter.runner,
+            self.workspace.matcher.runner,
+        ]
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.claim_panel.save_note()

@@ -189,3 +189,22 @@ def test_a_cancelled_import_reports_the_batches_it_kept(
     with Store(db_path) as store:
         assert store.archive_count() == report.added
     importer.shutdown()
+
+
+def test_join_waits_for_the_step_under_way_after_shutdown(qtbot: QtBot) -> None:
+    """Before a restore replaces the file, no worker may still hold a connection to it."""
+    runner = JobRunner("test")
+    started, release = threading.Event(), threading.Event()
+    ended: list[bool] = []
+
+    def step(context: JobContext) -> None:
+        started.set()
+        release.wait(30)
+        ended.append(context.cancelled())
+
+    runner.submit(step)
+    assert started.wait(30)
+    runner.shutdown()
+    assert not runner.join(timeout=0.01) and ended == []
+    release.set()
+    assert runner.join(timeout=30) and ended == [True]

@@ -1,0 +1,143 @@
+"""How long Quit takes while the app is busy: matching, importing and analysing at once.
+
+Each run starts the real app (``workbench gui``, offscreen unless DISPLAY is set) in a
+fresh process on a database holding the 12,836-claim PolitiFact archive and a long
+article (the 43 Wikinews articles run together, ``--words`` words). Once the window is
+up the child opens that article (its claims are matched against the archive), starts
+importing a 200,000-record archive and analysing another long article, waits until all
+three are under way, then closes the window. Printed: the median time from closing the
+window to the end of the process (target < 1 s), and what was running at that moment.
+
+Usage: python benchmarks/quit_latency.py [--runs 5] [--words 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DATA = ROOT.parent / "shared" / "data"
+LIAR = DATA / "past_claims" / "liar_politifact.jsonl"
+WIKINEWS = DATA / "articles" / "wikinews_gum.jsonl"
+
+CHILD = r"""
+import faulthandler, sys, time
+faulthandler.dump_traceback_later(float(sys.argv[6]), exit=True)  # a hang shows where
+from PySide6.QtCore import QTimer
+from workbench.cli import main
+import ui.app
+from ui.main_window import MainWindow
+
+db, article_id, big_archive, other_article, out = sys.argv[1:6]
+state = {}
+
+def busy(window):
+    return {
+        "matching": window.workspace.matcher.busy,
+        "import": window.importer.running,
+        "analysis": window.opener.busy,
+    }
+
+def poll(window):
+    now = busy(window)
+    if all(now.values()) or time.perf_counter() - state["since"] > 60:
+        state["running"] = now
+        Path(out).write_text(json.dumps({"closing": time.time(), "running": now}))
+        window.close()
+        ui.app.QApplication.instance().quit()
+    else:
+        QTimer.singleShot(20, lambda: poll(window))
+
+def begin():
+    window = next(w for w in ui.app.QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+    window.workspace.open_article(int(article_id))
+    window.import_archive(big_archive)
+    window.open_files([other_article])
+    state["since"] = time.perf_counter()
+    QTimer.singleShot(200, lambda: poll(window))
+
+import json
+from pathlib import Path
+ui.app.create_application()  # the timer needs the application's event loop
+QTimer.singleShot(500, begin)
+main(["gui", "--db", db])
+"""
+
+
+def article_text(words: int, offset: int = 0) -> str:
+    paragraphs = [
+        p for line in WIKINEWS.open() for p in json.loads(line)["text"].split("\n") if p.strip()
+    ]
+    paragraphs = paragraphs[offset:] + paragraphs[:offset]
+    out: list[str] = []
+    count = 0
+    while count < words:
+        for paragraph in paragraphs:
+            out.append(paragraph)
+            count += len(paragraph.split())
+            if count >= words:
+                break
+    return "\n\n".join(out)
+
+
+def prepare(directory: Path, words: int) -> tuple[Path, int, Path, Path]:
+    from workbench.analysis import analyze_article
+    from workbench.archive import import_archive
+    from workbench.models import ArticleDraft
+    from workbench.store import Store
+
+    db = directory / "quit.db"
+    with Store(db) as store:
+        import_archive(store, LIAR)
+        article_id = analyze_article(store, ArticleDraft(article_text(words))).article.id
+    big = directory / "big-archive.jsonl"
+    with big.open("w") as out:
+        for n in range(200_000):
+            record = {"id": f"b{n}", "text": f"Claim {n}: the deficit rose by {n % 97} percent."}
+            out.write(json.dumps(record) + "\n")
+    other = directory / "other.txt"
+    other.write_text(article_text(words, offset=200), encoding="utf-8")
+    return db, article_id, big, other
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--words", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    if not LIAR.exists() or not WIKINEWS.exists():
+        print(f"skipped: {LIAR} or {WIKINEWS} is missing")
+        return 0
+    env = {**os.environ}
+    if not env.get("DISPLAY"):
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    with tempfile.TemporaryDirectory() as tmp:
+        env["XDG_CONFIG_HOME"] = tmp
+        db, article_id, big, other = prepare(Path(tmp), args.words)
+        times = []
+        for run in range(args.runs):
+            out = Path(tmp) / f"run{run}.json"
+            command = [sys.executable, "-c", CHILD, str(db), str(article_id), str(big),
+                       str(other), str(out), "120"]  # fmt: skip
+            subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True)
+            ended = time.time()
+            report = json.loads(out.read_text())
+            times.append(ended - report["closing"])
+            running = ", ".join(name for name, on in report["running"].items() if on)
+            print(f"run {run + 1}: {times[-1]:.3f} s from closing to exit (running: {running})")
+    print(f"Quit while busy: median {statistics.median(times):.3f} s; target < 1 s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
