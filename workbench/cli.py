@@ -381,14 +381,21 @@ def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
     evidence = [(url, title) for url, title in (args.evidence or [])]
     if args.status is None and args.note is None and args.claimant is None and not evidence:
         raise CliError("nothing to change: give --status, --note, --claimant or --evidence")
+    from workbench import operations
+
     with _open_store(args) as store:
-        claim = store.update_claim(
-            args.claim_id,
-            status=args.status,
-            note=args.note,
-            claimant=args.claimant,
-            evidence=evidence,
+        change = operations.run(
+            store,
+            operations.record_verdict(
+                args.claim_id,
+                status=args.status,
+                note=args.note,
+                claimant=args.claimant,
+                evidence=evidence,
+            ),
         )
+        claim = change.claim
+        assert claim is not None  # a verdict never removes its claim
         priorities = PriorityThresholds.load(store)
     if args.json:
         _dump(_claim_json(claim, priorities, full=True), out)
@@ -399,8 +406,12 @@ def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_claim_add(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench import operations
+
     with _open_store(args) as store:
-        claim = store.add_claim(args.article_id, args.start, args.end)
+        change = operations.run(store, operations.add_claim(args.article_id, args.start, args.end))
+        claim = change.claim
+        assert claim is not None  # just added
         priorities = PriorityThresholds.load(store)
     if args.json:
         _dump(_claim_json(claim, priorities, full=True), out)
@@ -410,9 +421,12 @@ def cmd_claim_add(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_claim_remove(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench import operations
+
     with _open_store(args) as store:
-        claim = store.remove_claim(args.claim_id)
-    out.write(f"removed claim {claim.id}: {_short(claim.text)}\n")
+        text = store.claim(args.claim_id).text
+        operations.run(store, operations.remove_claim(args.claim_id))
+    out.write(f"removed claim {args.claim_id}: {_short(text)}\n")
     return EXIT_OK
 
 

@@ -13,7 +13,7 @@ The app's undo stack runs these on its writer thread; the CLI runs them directly
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from workbench.models import Claim, Evidence, Status
@@ -27,6 +27,7 @@ __all__ = [
     "apply_past_verdict",
     "edit_evidence",
     "move_claim",
+    "record_verdict",
     "remove_claim",
     "remove_evidence",
     "run",
@@ -90,6 +91,63 @@ def set_note(claim_id: int, note: str) -> Operation:
 
 def set_claimant(claim_id: int, claimant: str) -> Operation:
     return _update("Change claimant", claim_id, claimant=claimant.strip())
+
+
+def record_verdict(
+    claim_id: int,
+    *,
+    status: Status | str | None = None,
+    note: str | None = None,
+    claimant: str | None = None,
+    evidence: Sequence[tuple[str, str]] = (),
+) -> Operation:
+    """Status, note, claimant and new ``(url, title)`` links at once (``workbench claim set``).
+
+    The undo restores the three fields and removes the links this added, together.
+    """
+
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            before = store.claim(claim_id)
+            after = store.update_claim(
+                claim_id, status=status, note=note, claimant=claimant, evidence=evidence
+            )
+        old = {e.id for e in before.evidence}
+        added = [item for item in after.evidence if item.id not in old]
+        undo = _restore_fields(before, added)
+        return Change("Record verdict", after.article_id, claim_id, after, False, undo)
+
+    return apply
+
+
+def _restore_fields(before: Claim, added: Sequence[Evidence]) -> Operation:
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            current = store.claim(before.id)
+            for item in added:
+                store.remove_evidence(item.id)
+            after = store.update_claim(
+                before.id, status=before.status, note=before.note, claimant=before.claimant
+            )
+        redo = _reapply_fields(current, added)
+        return Change("Record verdict", after.article_id, after.id, after, False, redo)
+
+    return apply
+
+
+def _reapply_fields(target: Claim, links: Sequence[Evidence]) -> Operation:
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            before = store.claim(target.id)
+            for item in links:
+                store.restore_evidence(item)
+            after = store.update_claim(
+                target.id, status=target.status, note=target.note, claimant=target.claimant
+            )
+        undo = _restore_fields(before, links)
+        return Change("Record verdict", after.article_id, after.id, after, False, undo)
+
+    return apply
 
 
 def _evidence_change(store: Store, description: str, item: Evidence, undo: Operation) -> Change:

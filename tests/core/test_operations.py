@@ -124,3 +124,20 @@ def test_nested_writes_join_one_transaction(store: Store) -> None:
         raise RuntimeError("stop")
     claim = store.claim(claim_id)
     assert (claim.note, claim.status) == ("", Status.UNCHECKED)
+
+
+def test_recording_a_whole_verdict_undoes_every_field_and_link_together(store: Store) -> None:
+    claim_id = _first(store)
+    operations.run(store, operations.set_note(claim_id, "first look"))
+    verdict = operations.record_verdict(
+        claim_id,
+        status="verified",
+        note="Checked with the ministry.",
+        claimant="the minister",
+        evidence=[("https://example.org/source", "Source")],
+    )
+    change = _round_trip(store, verdict)
+    assert change.claim is not None and change.claim.status is Status.VERIFIED
+    operations.run(store, change.undo)
+    claim = store.claim(claim_id)
+    assert (claim.note, claim.claimant, claim.evidence) == ("first look", "", ())
