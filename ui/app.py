@@ -58,7 +58,7 @@ def open_store_interactively(path: Path) -> Store | None:
 
     while True:
         try:
-            return Store(path, auto_backup=True)
+            return Store(path)  # the daily backup runs once the window shows (MainWindow)
         except DatabaseUnusableError as exc:
             choice = DatabaseProblemDialog.ask(None, str(exc), list_backups(path))
             if choice is None:
@@ -112,8 +112,6 @@ def run(files: Sequence[str], db_path: Path | None = None) -> int:
         path = store.path
         window = MainWindow(store)
         window.show()
-        if store.backup_problem:
-            window.statusBar().showMessage(f"Automatic backup failed: {store.backup_problem}")
         window.start(pending)
         pending = []
         code = app.exec()

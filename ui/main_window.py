@@ -41,7 +41,7 @@ from ui.claim_panel import ClaimPanel
 from ui.database_dialogs import RestoreDialog
 from ui.dialogs import Messages, ShortcutsDialog
 from ui.export_dialog import ExportDialog, ReportExporter
-from ui.jobs import JobRunner
+from ui.jobs import JobContext, JobRunner
 from ui.library_panel import LibraryPanel
 from ui.opener import ArticleOpener
 from ui.safe_text import plain_label
@@ -49,7 +49,7 @@ from ui.status_style import LABELS, SHORTCUT_KEYS
 from ui.store_writer import StoreWriter
 from ui.workspace import LAST_ARTICLE_KEY, LAST_CLAIM_KEY, Workspace
 from workbench.archive import ArchiveImportReport
-from workbench.backup import create_backup, list_backups
+from workbench.backup import Backup, backup_if_stale, create_backup, list_backups
 from workbench.models import Status
 from workbench.samples import SAMPLE_FILE
 from workbench.semantic import EmbedReport
@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.embedder.finished.connect(self._on_embedder_finished)
         self.embedder.failed.connect(self._on_embedder_failed)
         self.restore_requested: Path | None = None
+        self.maintenance = JobRunner("maintenance", self)
         self.exporter = ReportExporter(store.path, self)
         self.exporter.finished.connect(self._on_exporter_finished)
         self.exporter.failed.connect(
@@ -203,6 +204,7 @@ class MainWindow(QMainWindow):
             claim = store.setting(LAST_CLAIM_KEY)
             if claim and claim.isdigit():
                 self.workspace.select_claim(int(claim))
+        self.back_up_if_due()
         self.opener.warm_up()
         self.embedder.start()  # past checks imported or verdicts given since the last run
         if files:
@@ -420,6 +422,24 @@ class MainWindow(QMainWindow):
 
     # -- backups --------------------------------------------------------------------------
 
+    def back_up_if_due(self) -> None:
+        """The daily automatic backup, in the background: a copy of a big database takes
+        a minute, and the window is usable meanwhile (SQLite's backup API copies a
+        consistent snapshot while edits go on)."""
+        path = self.workspace.store.path
+
+        def work(context: JobContext) -> Backup | None:
+            return backup_if_stale(path)
+
+        def done(backup: Backup | None) -> None:
+            if backup is not None:
+                self.statusBar().showMessage(f"Backed up the database to {backup.path.name}.", 5000)
+
+        def failed(message: str) -> None:
+            self.statusBar().showMessage(f"Automatic backup failed: {message}")
+
+        self.maintenance.submit(work, group="backup", done=done, failed=failed)
+
     def back_up_now(self) -> None:
         """A manual backup, made on the writer thread (SQLite's online backup API)."""
         self.writer.submit(
@@ -564,6 +584,7 @@ class MainWindow(QMainWindow):
             self.embedder.runner,
             self.exporter.runner,
             self.workspace.matcher.runner,
+            self.maintenance,
         ]
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -577,6 +598,7 @@ class MainWindow(QMainWindow):
         self.embedder.shutdown()
         self.exporter.shutdown()
         self.workspace.matcher.shutdown()
+        self.maintenance.shutdown()
         self.writer.close()
         super().closeEvent(event)
 

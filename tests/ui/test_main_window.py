@@ -662,3 +662,20 @@ def test_only_links_that_can_be_opened_are_taken_from_a_drop(
         Qt.KeyboardModifier.NoModifier,
     )
     assert (window.claim_panel._dropped_url(event) == text) is accepted
+
+
+def test_the_daily_backup_is_made_in_the_background_once_the_window_shows(
+    qtbot: QtBot, db_path: Path, errors: list[str]
+) -> None:
+    """Opening the database never copies it on the UI thread (a big one takes a minute)."""
+    from ui.app import open_store_interactively
+    from workbench.backup import list_backups
+
+    seed(db_path)
+    store = open_store_interactively(db_path)
+    assert store is not None
+    assert list_backups(db_path) == []  # opening alone made none
+    store.close()
+    window = make_window(qtbot, db_path)
+    qtbot.waitUntil(lambda: any(b.reason == "auto" for b in list_backups(db_path)))
+    close_window(window)
