@@ -10,7 +10,14 @@ names, wording and order changed), imported through
 - the build time, database size and peak memory (RSS) of the big archive;
 - p50 / p95 latency of matching one claim, and the time to match a 30-claim article,
   lexical (FTS5 and word signals) and semantic (with embeddings, as the app matches
-  once they exist), and the time to load the embedding index into memory.
+  once they exist);
+- the time of the first build of the embedding index kept beside the database (its
+  folder is deleted first), and its size on disk;
+- for a new process (``workbench match`` in another terminal) that opens the database
+  and matches one claim: its time from start to answer (median of ``--new-processes``)
+  and its peak memory (RSS). That process only opens a store and calls
+  :func:`workbench.matching.match_claims`, so ``--tree DIR`` can run it against another
+  checkout of the workbench (``git archive HEAD | tar -x -C DIR``) for a before/after.
 
 Embeddings: the LIAR statements themselves are embedded by the bundled encoder; each
 variation gets its statement's vector with random noise added (cosine about 0.9 to
@@ -19,6 +26,7 @@ costs the same whatever the vectors' values. Quality is measured elsewhere
 (``benchmarks/claim_retrieval.py``).
 
 Usage: python benchmarks/matching_speed.py [--size N] [--queries 300] [--db PATH]
+       [--new-processes 3] [--tree DIR] [--keep-index]
 """
 
 from __future__ import annotations
@@ -28,7 +36,9 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +51,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from workbench import semantic  # noqa: E402
+from workbench.dbfile import index_folder  # noqa: E402
 from workbench.matching import match_claims  # noqa: E402
 from workbench.models import ArchiveRecord  # noqa: E402
 from workbench.nlp.encoder import SentenceEncoder  # noqa: E402
@@ -154,6 +165,50 @@ def timed_matching(store: Store, queries: list[str], rng: random.Random, *, sem:
     )
 
 
+NEW_PROCESS = r"""
+import json, resource, sys, time
+started = time.perf_counter()
+from pathlib import Path
+from workbench.matching import match_claims
+from workbench.store import Store
+with Store(Path(sys.argv[1])) as store:
+    found = match_claims(store, [sys.argv[2]])[0]
+seconds = time.perf_counter() - started
+try:  # this process's own peak: Linux keeps ru_maxrss across exec, from the forked parent
+    status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    rss_mb = int(status["VmHWM"].split()[0]) / 1024
+except OSError:
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024)  # macOS: bytes
+print(json.dumps({
+    "seconds": seconds, "rss_mb": rss_mb,
+    "semantic": any("cosine" in dict(m.signals) for m in found),
+}))
+"""
+
+
+def new_process_match(db: Path, claim: str, *, tree: Path) -> tuple[float, float, float]:
+    """Start a process that opens ``db`` and matches ``claim``, as ``workbench match`` does.
+
+    Returns its wall time from start to exit, the time its code took after the
+    interpreter started, and its peak RSS in MB.
+    """
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", NEW_PROCESS, str(db), claim],
+        capture_output=True, text=True, env=env, cwd=tree, check=True,
+    )  # fmt: skip
+    wall = time.perf_counter() - started
+    report = json.loads(done.stdout.splitlines()[-1])
+    if not report["semantic"]:
+        print("  (warning: that match was not semantic)")
+    return wall, report["seconds"], report["rss_mb"]
+
+
+def folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.glob("*") if p.is_file()) / 1e6
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -165,6 +220,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--import-runs", type=int, default=3)
     parser.add_argument("--db", type=Path, help="keep the big archive here (default: temporary)")
     parser.add_argument("--lexical", action="store_true", help="skip the embeddings")
+    parser.add_argument("--new-processes", type=int, default=3, help="new-process matches timed")
+    parser.add_argument(
+        "--tree", type=Path, default=REPO, help="the workbench checkout the new processes run"
+    )
+    parser.add_argument(
+        "--keep-index", action="store_true", help="keep the index folder instead of building it"
+    )
     args = parser.parse_args(argv)
     if not LIAR.exists():
         print(f"no data at {LIAR}; skipping")
@@ -215,12 +277,29 @@ def main(argv: list[str] | None = None) -> int:
                 )
             encoder = semantic.shared_encoder()
             assert encoder is not None, "the bundled sentence encoder did not load"
+            folder = index_folder(path.resolve())
+            if not args.keep_index:
+                shutil.rmtree(folder, ignore_errors=True)
             started = time.perf_counter()
             index = semantic.index_for(store, encoder)
             print(
-                f"embedding index: {len(index):,} vectors loaded in"
-                f" {time.perf_counter() - started:.1f} s ({index.nbytes / 1e6:,.0f} MB)"
+                f"embedding index: {len(index):,} vectors built and kept in"
+                f" {time.perf_counter() - started:.1f} s ({index.nbytes / 1e6:,.0f} MB;"
+                f" {folder_mb(folder):,.0f} MB on disk)"
             )
+            runs = [
+                new_process_match(
+                    path.resolve(), queries[n % len(queries)], tree=args.tree.resolve()
+                )
+                for n in range(args.new_processes)
+            ]
+            if runs:
+                walls, inside, rss = zip(*runs, strict=True)
+                print(
+                    f"new process, first semantic match: median {statistics.median(walls):.2f} s"
+                    f" (runs: {', '.join(f'{t:.2f}' for t in walls)}; after interpreter start"
+                    f" {statistics.median(inside):.2f} s), peak RSS {max(rss):,.0f} MB"
+                )
             timed_matching(store, queries, rng, sem=True)
         store.close()
     print(f"peak memory (RSS): {peak_rss_mb():,.0f} MB")

@@ -19,11 +19,18 @@ import logging
 import os
 import re
 import secrets
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from workbench.dbfile import check_database, copy_database, release_database, verify_database
+from workbench.dbfile import (
+    check_database,
+    copy_database,
+    index_folder,
+    release_database,
+    verify_database,
+)
 from workbench.errors import (
     BackupError,
     DatabaseLockedError,
@@ -233,7 +240,8 @@ def restore_backup(
     The backup is verified first. The current database (when there is one) is moved
     to ``<db>.before-restore-YYYYmmdd-HHMMSS`` (never overwriting anything), with its
     ``-wal``/``-shm`` if it could not be folded into one file (a damaged database);
-    then the backup is copied in with SQLite's backup API and moved into place.
+    then the backup is copied in with SQLite's backup API and moved into place, and the
+    replaced file's embedding index beside it is deleted.
 
     Raises:
         BackupError: the backup is missing or unusable; nothing was changed.
@@ -259,8 +267,28 @@ def restore_backup(
     except BaseException:
         incoming.unlink(missing_ok=True)
         raise
+    _drop_index(db_path)
     log.info("restored %s from %s (previous file kept as %s)", db_path, backup_path, kept)
     return RestoreResult(db_path, backup_path, kept)
+
+
+def _drop_index(db_path: Path) -> None:
+    """Delete the replaced file's embedding index (:func:`workbench.dbfile.index_folder`).
+
+    Only to free the disk: the index records which file it was read from, so a restored
+    database never uses it even where it cannot be deleted. It is renamed first, so that
+    no reader ever finds half a folder.
+    """
+    folder = index_folder(db_path)
+    if not folder.exists():
+        return
+    doomed = folder.with_name(f".{folder.name}.{secrets.token_hex(4)}.removing")
+    try:
+        os.replace(folder, doomed)
+    except OSError as exc:
+        log.info("the old embedding index %s stays until it is rebuilt: %s", folder, exc)
+        return
+    shutil.rmtree(doomed, ignore_errors=True)
 
 
 def _set_aside(db_path: Path, now: datetime) -> Path:

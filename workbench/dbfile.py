@@ -51,6 +51,21 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "workbench.db"
 
 
+INDEX_SUFFIX = ".index"
+
+
+def index_folder(db_path: str | Path) -> Path:
+    """The folder beside the database where its embedding index is kept (``workbench.db.index``).
+
+    A cache of :mod:`workbench.semantic`: the database stays the source of truth, and a
+    missing folder only costs a rebuild. It belongs to the file, not to the name: a
+    database restored or copied over this one never uses it (its manifest records the
+    file it was read from).
+    """
+    path = Path(db_path).expanduser()
+    return path.with_name(path.name + INDEX_SUFFIX)
+
+
 # SQLite's primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
 _SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
 _SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26

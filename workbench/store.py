@@ -1393,6 +1393,17 @@ class Store:
         )
         return [(int(r[0]), bytes(r[1])) for r in rows]
 
+    def archive_embeddings_by_id(self, ids: Iterable[int]) -> dict[int, bytes]:
+        """The stored vectors of these past checks, by id (those without one are left out)."""
+        wanted = sorted(set(ids))
+        found: dict[int, bytes] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT archive_id, vector FROM archive_embeddings WHERE archive_id IN ({marks})"
+            found.update((int(r[0]), bytes(r[1])) for r in self._read(sql, chunk))
+        return found
+
     def archive_ids_by_source(self, *, after_id: int = 0) -> dict[str, list[int]]:
         """The ids of the past checks of each collection, from ``after_id`` on.
 

@@ -234,7 +234,7 @@ def test_a_large_index_searches_a_reduced_space_then_ranks_exactly(
         )
         index = EmbeddingIndex(64)
         index.refresh(store, "synthetic-encoder")
-    assert index.basis is not None and index.reduced.shape == (3_000, 24)
+    assert index.basis is not None and index.basis.shape == (64, 24) and len(index) == 3_000
     queries = vectors[:50] + rng.normal(scale=0.05, size=(50, 64)).astype(np.float32)
     exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10] + rows[0][0]
     found = index.search(queries, 10)
