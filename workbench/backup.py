@@ -15,6 +15,7 @@ This module speaks no SQL: :mod:`workbench.dbfile` copies and checks the files.
 from __future__ import annotations
 
 import errno
+import glob
 import logging
 import os
 import re
@@ -177,6 +178,31 @@ def _claim_name(partial: Path, folder: Path, stem: str, reason: str) -> Path:
         return target
 
 
+ABANDONED_AFTER = timedelta(hours=1)
+"""A partial copy not written to for this long was left by a process that ended mid-copy
+(the app quits without waiting for its background backup): it is deleted."""
+
+
+def remove_abandoned_copies(db_path: str | Path, *, now: datetime | None = None) -> list[Path]:
+    """Delete the partial copies of this database that no process is writing any more."""
+    db_path = Path(db_path).expanduser()
+    folder = backup_dir(db_path)
+    cutoff = (now or datetime.now(UTC)).timestamp() - ABANDONED_AFTER.total_seconds()
+    removed: list[Path] = []
+    try:
+        candidates = list(folder.glob(f".{glob.escape(db_path.stem)}-*.partial"))
+    except OSError:
+        return removed
+    for path in candidates:
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue  # gone already, or not ours to delete
+    return removed
+
+
 def rotate_backups(db_path: str | Path, *, keep: dict[str, int] | None = None) -> list[Path]:
     """Delete the oldest automatic backups beyond ``keep`` (per reason); returns what went."""
     limits = KEEP if keep is None else keep
@@ -208,6 +234,7 @@ def backup_if_stale(
         BackupError: the backup was due but could not be made.
     """
     now = now or datetime.now(UTC)
+    remove_abandoned_copies(db_path, now=now)
     backups = list_backups(db_path)
     if backups and now - backups[0].created < max_age:
         return None

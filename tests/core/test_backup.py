@@ -233,3 +233,28 @@ def test_cli_backup_list_restore_and_check(db: Path, capsys: pytest.CaptureFixtu
     assert code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("workbench: error: ")
+
+
+def test_a_copy_abandoned_mid_way_is_removed_by_the_next_daily_backup(tmp_path: Path) -> None:
+    """The app quits without waiting for its background backup: the partial file goes later."""
+    import os
+    import time
+
+    from workbench.backup import backup_dir, backup_if_stale
+
+    db = tmp_path / "my[db].db"
+    Store(db).close()
+    folder = backup_dir(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    old = folder / ".my[db]-20260101T000000Z-auto.123.abcd.partial"
+    fresh = folder / ".my[db]-20260101T000000Z-auto.456.ef01.partial"
+    other = folder / ".other-20260101T000000Z-auto.789.0000.partial"
+    for path in (old, fresh, other):
+        path.write_bytes(b"half a copy")
+    two_hours_ago = time.time() - 7200
+    for path in (old, other):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    backup_if_stale(db)
+    assert not old.exists()
+    assert fresh.exists()  # another process may be writing it right now
+    assert other.exists()  # another database's
