@@ -70,24 +70,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--words", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--lexical", action="store_true", help="no embeddings")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        help="an existing database with an archive (e.g. from benchmarks/matching_speed.py"
+        " --db); the article is added to it",
+    )
     args = parser.parse_args(argv)
     if not LIAR.exists() or not WIKINEWS.exists():
         print(f"skipped: {LIAR} or {WIKINEWS} is missing")
         return 0
     text = article_text(args.words)
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.db"
-        with Store(db) as store:
-            started = time.perf_counter()
-            import_archive(store, str(LIAR))
-            print(
-                f"archive: {store.archive_count():,} past checks imported in "
-                f"{time.perf_counter() - started:.1f} s"
-            )
-            if not args.lexical:
+        db = args.db or Path(tmp) / "bench.db"
+        if args.db is None:
+            with Store(db) as store:
                 started = time.perf_counter()
-                embed_archive(store)
-                print(f"embeddings computed in {time.perf_counter() - started:.1f} s")
+                import_archive(store, str(LIAR))
+                print(
+                    f"archive: {store.archive_count():,} past checks imported in "
+                    f"{time.perf_counter() - started:.1f} s"
+                )
+                if not args.lexical:
+                    started = time.perf_counter()
+                    embed_archive(store)
+                    print(f"embeddings computed in {time.perf_counter() - started:.1f} s")
+        else:
+            with Store(db) as store:
+                print(f"archive: {store.archive_count():,} past checks in {db}")
         nlp = load_pipeline()
         analyse, first, full, claims = [], [], [], 0
         for run in range(args.runs):
