@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from workbench import store as store_module
 from workbench.archive import import_archive, parse_date, read_archive
 from workbench.errors import ImportFormatError, ValidationError
 from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Status
 from workbench.past_checks import verdict_to_status
-from workbench.store import Store
+from workbench.store import Store, batches
 
 from .test_store import snapshot
 
@@ -175,7 +174,7 @@ def test_summary_names_malformed_lines(store: Store, tmp_path: Path) -> None:
 def test_cancelled_import_keeps_its_batches_and_progress_is_reported(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "ARCHIVE_BATCH", 500)
+    monkeypatch.setattr(batches, "ARCHIVE_BATCH", 500)
     records = [ArchiveRecord(text=f"Claim number {i}", external_id=str(i)) for i in range(12_000)]
     seen: list[tuple[int, int]] = []
     result = store.import_archive_records(
@@ -193,7 +192,7 @@ def test_cancelled_import_keeps_its_batches_and_progress_is_reported(
 def test_cancelled_file_import_reports_what_it_kept(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "ARCHIVE_BATCH", 2)
+    monkeypatch.setattr(batches, "ARCHIVE_BATCH", 2)
     seen: list[int] = []
     report = import_archive(
         store,

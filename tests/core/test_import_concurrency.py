@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench import store as store_module
 from workbench.errors import DiskFullError, ValidationError
 from workbench.models import ArchiveRecord, ArticleDraft, Status
-from workbench.store import Store
+from workbench.store import ArchiveImportResult, Store, batches
 
 from .test_store import TEXT, detected
 
@@ -30,9 +29,9 @@ CLAIM = "North Korea sent some 12,000 troops to Russia, the minister said."
 @pytest.fixture
 def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A database with one claim, and imports of two records per batch that never sleep."""
-    monkeypatch.setattr(store_module, "ARCHIVE_BATCH", 2)
-    monkeypatch.setattr(store_module, "BATCH_PAUSE_S", 0.0)
-    monkeypatch.setattr(store_module, "BREATHER_S", 0.0)
+    monkeypatch.setattr(batches, "ARCHIVE_BATCH", 2)
+    monkeypatch.setattr(batches, "BATCH_PAUSE_S", 0.0)
+    monkeypatch.setattr(batches, "BREATHER_S", 0.0)
     path = tmp_path / "wb.db"
     with Store(path) as store:
         store.add_article(ArticleDraft(TEXT, title="Troops"), [detected(TEXT, CLAIM)])
@@ -106,7 +105,7 @@ def test_edits_on_another_connection_are_saved_while_an_import_runs(db: Path) ->
         editor.close()
     assert not thread.is_alive() and seen == [0, 2, 4, 6]
     [result] = outcome
-    assert isinstance(result, store_module.ArchiveImportResult)
+    assert isinstance(result, ArchiveImportResult)
     assert (result.added, result.skipped_duplicates, result.cancelled) == (6, 0, False)
     with Store(db) as store:
         assert store.claim(1).status is Status.DISPUTED
@@ -129,7 +128,7 @@ def test_an_edit_gets_in_between_the_batches_of_stored_embeddings(
         between.set()
         resume.wait(WAIT_S)
 
-    monkeypatch.setattr(store_module._Pacer, "pause", pause)
+    monkeypatch.setattr(batches._Pacer, "pause", pause)
 
     def run_save() -> object:
         with Store(db) as embedder:

@@ -318,18 +318,18 @@ def test_a_workers_connection_skips_the_integrity_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The app checks the file once when it opens it; its workers' connections do not."""
-    import workbench.store
+    import workbench.store.db
 
     path = tmp_path / "checked.db"
     Store(path).close()
     checks: list[Path] = []
-    real = workbench.store.check_database
+    real = workbench.store.db.check_database
 
     def counting(target: Path, **kwargs: bool) -> object:
         checks.append(target)
         return real(target, **kwargs)
 
-    monkeypatch.setattr(workbench.store, "check_database", counting)
+    monkeypatch.setattr(workbench.store.db, "check_database", counting)
     Store(path).close()
     assert checks == [path]
     Store(path, check=False).close()

@@ -170,10 +170,10 @@ def test_a_cancelled_import_reports_the_batches_it_kept(
 ) -> None:
     import json
 
-    import workbench.store
+    import workbench.store.batches
     from ui.archive_work import ArchiveImporter
 
-    monkeypatch.setattr(workbench.store, "ARCHIVE_BATCH", 1)
+    monkeypatch.setattr(workbench.store.batches, "ARCHIVE_BATCH", 1)
     archive = tmp_path / "checks.jsonl"
     lines = [json.dumps({"id": f"c{n}", "text": f"Claim {n} about taxes."}) for n in range(50)]
     archive.write_text("\n".join(lines) + "\n")

@@ -1,0 +1,439 @@
+"""The archive of past checks: importing collections, searching them, applying a past verdict.
+
+Past checks come from imported fact-check collections and from the fact-checker's own
+verdicts (source ``"own"``, kept in step with the claims by
+:meth:`ArchiveMixin._sync_own_archive`). Search is SQLite FTS5 with BM25 ranking;
+an import is written in short batches (:mod:`workbench.store.batches`).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from workbench.dbfile import store_error
+from workbench.errors import DiskFullError, NotFoundError, ValidationError, WorkbenchError
+from workbench.models import ArchiveClaim, ArchiveRecord, Claim, Status
+from workbench.past_checks import record_key, verdict_to_status
+from workbench.store.batches import _paced_batches
+from workbench.store.db import StoreBase
+from workbench.store.rows import (
+    _OWN_COLUMNS,
+    _OWN_SELECT,
+    OWN_SOURCE,
+    _archive_claim_from_row,
+    _now,
+    parse_status,
+    validate_url,
+)
+
+log = logging.getLogger("workbench.store")
+
+ARCHIVE_TITLE_WEIGHT = 0.5
+"""Weight of a past check's title against its text (1.0) in BM25."""
+TERM_CACHE_SIZE = 200_000
+"""Words whose archive counts a Store remembers before it starts afresh."""
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveImportResult:
+    """What an archive import stored: ``added`` new past checks, and duplicates left out.
+
+    ``remaining`` counts the records a cancelled import did not reach (0 when it ran
+    to the end); what it had stored before it stopped is kept.
+    """
+
+    source: str
+    added: int
+    skipped_duplicates: int
+    remaining: int = 0
+
+    @property
+    def cancelled(self) -> bool:
+        return self.remaining > 0
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveCandidate:
+    """A past check found by full-text search, with its BM25 score (higher is better)."""
+
+    claim: ArchiveClaim
+    bm25: float
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveSource:
+    """One collection in the archive: its name, size and when it was last imported."""
+
+    name: str
+    count: int
+    last_imported: str
+
+
+def _fts_quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts_or_query(terms: Iterable[str]) -> str:
+    """An FTS5 query matching any of ``terms``, each quoted so that no term is an operator."""
+    return " OR ".join(_fts_quote(t) for t in dict.fromkeys(terms) if t)
+
+
+class ArchiveMixin(StoreBase):
+    """The archive of past checks."""
+
+    if TYPE_CHECKING:  # defined by ArticlesMixin and EvidenceMixin; declared here for mypy
+
+        def claim(self, claim_id: int) -> Claim: ...
+
+        def _record(
+            self,
+            conn: sqlite3.Connection,
+            claim: Claim,
+            field: str,
+            old: str | None,
+            new: str | None,
+            when: str,
+        ) -> None: ...
+
+    def import_archive_records(
+        self,
+        records: Iterable[ArchiveRecord],
+        *,
+        source: str,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> ArchiveImportResult:
+        """Store past checks as collection ``source``, :data:`ARCHIVE_BATCH` per transaction.
+
+        A record whose ``(source, external_id)`` is already stored (or repeated in
+        ``records``) is counted in ``skipped_duplicates`` and not added again.
+        Between batches the write lock is free, so the user's edits are not held up,
+        ``progress(done, total)`` is called and ``cancel()`` asked: if it returns True
+        the import stops there, keeping the batches stored, and the result says how
+        many records were not reached (``remaining``). A batch that fails changes
+        nothing; the error raised then says how many claims the batches before it
+        stored (they are kept, and importing the same records again adds the rest).
+        """
+        name = source.strip()
+        if not name:
+            raise ValidationError("an archive collection needs a source name")
+        if name == OWN_SOURCE:
+            raise ValidationError(f"the source name {OWN_SOURCE!r} is kept for your own verdicts")
+        rows = [
+            (
+                r.external_id or record_key(r.text, r.title),
+                name,
+                r.text,
+                r.title,
+                r.verdict,
+                r.url,
+                r.date,
+                r.speaker,
+                r.publisher,
+                now,
+            )
+            for now in (_now(),)
+            for r in records
+            if r.text.strip()
+        ]
+        total, done, added = len(rows), 0, 0
+        if progress is not None:
+            progress(0, total)
+        try:
+            for batch in _paced_batches(rows):
+                if cancel is not None and cancel():
+                    break
+                with self._write() as conn:
+                    cur = conn.executemany(
+                        "INSERT OR IGNORE INTO archive_claims (external_id, source, text, title,"
+                        " verdict, url, date, speaker, publisher, imported_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        batch,
+                    )
+                done += len(batch)
+                added += max(cur.rowcount, 0)
+                if progress is not None:
+                    progress(done, total)
+        except WorkbenchError as exc:
+            if not done:
+                raise  # nothing was stored: the error's own words hold
+            raise self._import_stopped(exc, done=done, added=added, total=total) from exc
+        finally:
+            self._term_counts.clear()
+        if done < total:
+            log.info("archive %r: cancelled after %d of %d, %d added", name, done, total, added)
+        else:
+            log.info("archive %r: %d added, %d duplicates", name, added, total - added)
+        return ArchiveImportResult(name, added, done - added, remaining=total - done)
+
+    def _import_stopped(
+        self, exc: WorkbenchError, *, done: int, added: int, total: int
+    ) -> WorkbenchError:
+        """``exc``, raised by a batch after others committed, saying what they stored.
+
+        Same class (the CLI and the app classify by it), one line, and no "nothing
+        was saved": the earlier batches are in the database.
+        """
+        noun = "claim" if added == 1 else "claims"
+        kept = (
+            f"the import stopped after {done:,} of {total:,} records: the {added:,} new"
+            f" {noun} among them are kept, and importing the file again adds the rest"
+        )
+        if isinstance(exc, DiskFullError):
+            reason = f"the disk holding {self.path} is full (free some space first)"
+        elif isinstance(exc, ValidationError):
+            reason = "a record holds text that is not valid Unicode (a lone surrogate)"
+        else:
+            reason = str(exc)
+        stopped = copy.copy(exc)
+        stopped.args = (f"{reason}; {kept}",)
+        return stopped
+
+    def archive_candidates(
+        self, fts_query: str, *, limit: int, source: str | None = None
+    ) -> list[ArchiveCandidate]:
+        """Past checks matching an FTS5 query, best BM25 first (see :func:`fts_or_query`).
+
+        ``bm25`` is SQLite's score, negated so that higher is better; text counts
+        fully and the title with :data:`ARCHIVE_TITLE_WEIGHT`.
+        """
+        if not fts_query.strip():
+            return []
+        rank = f"bm25(1.0, {ARCHIVE_TITLE_WEIGHT})"
+        if source is None:
+            sql = (
+                "SELECT a.*, f.score FROM (SELECT rowid, rank AS score FROM archive_fts"
+                " WHERE archive_fts MATCH ? AND rank MATCH ? ORDER BY rank LIMIT ?) f"
+                " JOIN archive_claims a ON a.id = f.rowid ORDER BY f.score"
+            )
+            params: tuple[Any, ...] = (fts_query, rank, limit)
+        else:
+            sql = (
+                "SELECT a.*, archive_fts.rank AS score FROM archive_fts"
+                " JOIN archive_claims a ON a.id = archive_fts.rowid"
+                " WHERE archive_fts MATCH ? AND rank MATCH ? AND a.source = ?"
+                " ORDER BY archive_fts.rank LIMIT ?"
+            )
+            params = (fts_query, rank, source, limit)
+        return [
+            ArchiveCandidate(_archive_claim_from_row(r), -float(r["score"]))
+            for r in self._read(sql, params)
+        ]
+
+    def archive_search(
+        self, text: str, *, limit: int = 50, source: str | None = None
+    ) -> list[ArchiveClaim]:
+        """Search the whole archive as a user types: every word must occur, the last as a prefix.
+
+        Best BM25 first; with no words, the most recently added past checks.
+        """
+        words = _WORD.findall(text)
+        if not words:
+            where, params = ("WHERE source = ?", [source]) if source is not None else ("", [])
+            rows = self._read(
+                f"SELECT * FROM archive_claims {where} ORDER BY id DESC LIMIT ?", [*params, limit]
+            )
+            return [_archive_claim_from_row(r) for r in rows]
+        terms = [_fts_quote(w) for w in words]
+        terms[-1] += "*"
+        fts_query = " AND ".join(terms)
+        return [c.claim for c in self.archive_candidates(fts_query, limit=limit, source=source)]
+
+    def archive_claim(self, archive_id: int) -> ArchiveClaim:
+        rows = self._read("SELECT * FROM archive_claims WHERE id = ?", (archive_id,))
+        if not rows:
+            raise NotFoundError(f"no past check with id {archive_id}")
+        return _archive_claim_from_row(rows[0])
+
+    def archive_count(self, source: str | None = None) -> int:
+        """How many past checks the archive holds (in one source, if given)."""
+        if source is None:
+            rows = self._read("SELECT COUNT(*) FROM archive_claims")
+        else:
+            rows = self._read("SELECT COUNT(*) FROM archive_claims WHERE source = ?", (source,))
+        return int(rows[0][0])
+
+    def archive_sources(self) -> list[ArchiveSource]:
+        """The archive's collections (``"own"`` included when it has verdicts), by name."""
+        rows = self._read(
+            "SELECT source, COUNT(*) AS count, MAX(imported_at) AS last_imported"
+            " FROM archive_claims GROUP BY source ORDER BY source"
+        )
+        return [ArchiveSource(r["source"], r["count"], r["last_imported"]) for r in rows]
+
+    def remove_archive_source(self, source: str) -> int:
+        """Forget an imported collection; returns how many past checks were removed."""
+        if source == OWN_SOURCE:
+            raise ValidationError("your own verdicts leave the archive when you clear them")
+        with self._write() as conn:
+            removed = conn.execute("DELETE FROM archive_claims WHERE source = ?", (source,))
+        return max(removed.rowcount, 0)
+
+    def archive_term_counts(self, words: Sequence[str]) -> dict[str, int]:
+        """How many past checks contain each word (after the index's porter stemming).
+
+        Used to leave the commonest words out of a candidate search, which is what
+        keeps matching fast on a large archive. Counts are cached per connection and
+        may lag behind other connections' imports: good enough for that purpose.
+        """
+        missing = [w for w in dict.fromkeys(words) if w not in self._term_counts]
+        if missing:
+            stems = self._stems(missing)
+            unique = sorted(set(stems.values()))
+            found: dict[str, int] = {}
+            for i in range(0, len(unique), 500):
+                chunk = unique[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for r in self._read(
+                    f"SELECT term, doc FROM archive_vocab WHERE term IN ({marks})", chunk
+                ):
+                    found[r["term"]] = int(r["doc"])
+            if len(self._term_counts) > TERM_CACHE_SIZE:
+                self._term_counts.clear()
+            for w in missing:
+                self._term_counts[w] = found.get(stems.get(w, w), 0)
+        return {w: self._term_counts[w] for w in words}
+
+    def _stems(self, words: Sequence[str]) -> dict[str, str]:
+        """Each word as the index's tokenizer stores it, through a scratch in-memory FTS5 table."""
+        conn = self.db.conn
+        try:
+            conn.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.stem_scratch"
+                " USING fts5(w, tokenize='porter unicode61')"
+            )
+            conn.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.stem_scratch_vocab"
+                " USING fts5vocab(temp, stem_scratch, instance)"
+            )
+            stems: dict[str, str] = {}
+            for i in range(0, len(words), 200):
+                chunk = words[i : i + 200]
+                # One word per column value position: offsets map back to the words.
+                conn.execute("INSERT INTO temp.stem_scratch (rowid, w) VALUES (1, ?)",
+                             (" | ".join(chunk),))  # fmt: skip
+                rows = conn.execute(
+                    "SELECT term, offset FROM temp.stem_scratch_vocab ORDER BY offset"
+                ).fetchall()
+                conn.execute("DELETE FROM temp.stem_scratch")
+                by_offset = {int(r["offset"]): r["term"] for r in rows}
+                position = 0
+                for word in chunk:
+                    # A word may hold several tokens ("don't"); its first stands for it.
+                    parts = _WORD.findall(word)
+                    if parts:
+                        stems[word] = by_offset.get(position, word)
+                    position += len(parts)
+            if conn.in_transaction:
+                conn.commit()  # only the temp scratch table was written
+            return stems
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.rollback()
+            raise store_error(self.path, exc) from exc
+
+    def apply_past_verdict(
+        self, claim_id: int, archive_id: int, *, status: Status | str | None = None
+    ) -> Claim:
+        """Give a claim the verdict of a past check: status, evidence, and where it came from.
+
+        The status is ``status`` or the past verdict mapped by
+        :func:`workbench.past_checks.verdict_to_status`. The past check's link (and, for
+        one of your own earlier verdicts, that claim's evidence) is added as evidence
+        unless the claim has it already. The note is left unchanged. The history gets
+        the status change, each link, and an ``applied_from`` row whose ``new`` is
+        ``"<source>:<external id>"``. All in one transaction.
+
+        Undo with existing methods, in this order::
+
+            before = store.claim(claim_id)
+            after = store.apply_past_verdict(claim_id, archive_id)
+            ...
+            old_ids = {e.id for e in before.evidence}
+            for item in after.evidence:
+                if item.id not in old_ids:
+                    store.remove_evidence(item.id)
+            store.update_claim(claim_id, status=before.status)
+
+        Raises:
+            NotFoundError: no such claim or past check.
+            ValidationError: the past verdict has no matching status (pass ``status``),
+                or the past check is this claim's own verdict.
+        """
+        current = self.claim(claim_id)
+        past = self.archive_claim(archive_id)
+        if past.claim_id == claim_id and past.source == OWN_SOURCE:
+            raise ValidationError("that past check is this claim's own verdict")
+        new_status = parse_status(status) if status is not None else verdict_to_status(past.verdict)
+        if new_status is None or new_status is Status.UNCHECKED:
+            raise ValidationError(
+                f"the past verdict {past.verdict or '(none)'!r} has no matching status;"
+                " choose the status by hand"
+            )
+        have = {e.url for e in current.evidence}
+        links: list[tuple[str, str]] = []
+        candidates = [(past.url, past.title or f"{past.publisher or past.source} fact-check")]
+        if past.source == OWN_SOURCE and past.claim_id is not None:
+            rows = self._read(
+                "SELECT url, title FROM evidence WHERE claim_id = ? ORDER BY id", (past.claim_id,)
+            )
+            candidates += [(r["url"], r["title"]) for r in rows]
+        for url, title in candidates:
+            try:
+                url = validate_url(url)
+            except ValidationError:
+                continue
+            if url not in have:
+                have.add(url)
+                links.append((url, title))
+        provenance = f"{past.source}:{past.external_id}"
+        note = f"verdict {past.verdict!r} applied from past check {provenance}"
+        now = _now()
+        with self._write() as conn:
+            if new_status is not current.status:
+                conn.execute(
+                    "UPDATE claims SET status = ?, updated_at = ? WHERE id = ?",
+                    (new_status.value, now, claim_id),
+                )
+                self._record(conn, current, "status", current.status.value, new_status.value, now)
+            for url, title in links:
+                conn.execute(
+                    "INSERT INTO evidence (claim_id, url, title, note, added_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (claim_id, url, title, note, now),
+                )
+                self._record(conn, current, "evidence", None, url, now)
+            conn.execute("UPDATE claims SET updated_at = ? WHERE id = ?", (now, claim_id))
+            self._record(conn, current, "applied_from", None, provenance, now)
+            self._sync_own_archive(conn, claim_id, now)
+        log.info("claim %d: applied %s (%s)", claim_id, provenance, new_status.value)
+        return self.claim(claim_id)
+
+    def _sync_own_archive(self, conn: sqlite3.Connection, claim_id: int, now: str) -> None:
+        """Keep the archive row mirroring a claim's verdict in step, inside the caller's write.
+
+        A claim with a status other than unchecked is in the archive (source ``"own"``);
+        back to unchecked, or removed, it leaves. ``date`` changes only with the verdict.
+        """
+        row = conn.execute("SELECT status FROM claims WHERE id = ?", (claim_id,)).fetchone()
+        if row is None or row["status"] == Status.UNCHECKED.value:
+            conn.execute(
+                "DELETE FROM archive_claims WHERE source = ? AND external_id = ?",
+                (OWN_SOURCE, f"claim-{claim_id}"),
+            )
+            return
+        conn.execute(
+            f"INSERT INTO archive_claims ({_OWN_COLUMNS}) {_OWN_SELECT} WHERE c.id = ?"
+            " ON CONFLICT (source, external_id) DO UPDATE SET text = excluded.text,"
+            " title = excluded.title, verdict = excluded.verdict, url = excluded.url,"
+            " speaker = excluded.speaker, date = CASE WHEN archive_claims.verdict ="
+            " excluded.verdict THEN archive_claims.date ELSE excluded.date END",
+            (now, now, claim_id),
+        )

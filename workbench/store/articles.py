@@ -1,0 +1,381 @@
+"""Articles and their claims: storing an analysed article, reading it back, editing claims.
+
+A claim's verdict edits are recorded in its history (:mod:`workbench.store.evidence`)
+and mirrored in the archive of past checks (:mod:`workbench.store.archive`), inside the
+same transaction. Claims the fact-checker adds or removes become training examples for
+the claim detector (the ``claim_feedback`` table, read by :meth:`ArticlesMixin.feedback`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from workbench.errors import NotFoundError, ValidationError
+from workbench.models import (
+    Article,
+    ArticleDraft,
+    Claim,
+    ClaimOrigin,
+    DetectedClaim,
+    Evidence,
+    Status,
+)
+from workbench.store.db import StoreBase
+from workbench.store.rows import (
+    OWN_SOURCE,
+    _check_span,
+    _claim_from_row,
+    _evidence_from_row,
+    _now,
+    content_hash,
+    parse_status,
+    validate_url,
+)
+
+log = logging.getLogger("workbench.store")
+
+USER_CLAIM_REASON = "added by the fact-checker"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSummary:
+    """A row of the article library: the article and how far its checking has got."""
+
+    id: int
+    title: str
+    source: str
+    published: str | None
+    imported_at: str
+    claim_count: int
+    checked_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What storing an article did: ``created`` is False when it was already there."""
+
+    article: Article
+    claims: tuple[Claim, ...]
+    created: bool
+
+
+class ArticlesMixin(StoreBase):
+    """Articles and claims, and the detector's training examples."""
+
+    if TYPE_CHECKING:  # defined by EvidenceMixin and ArchiveMixin; declared here for mypy
+
+        def _record(
+            self,
+            conn: sqlite3.Connection,
+            claim: Claim,
+            field: str,
+            old: str | None,
+            new: str | None,
+            when: str,
+        ) -> None: ...
+
+        def _record_raw(
+            self,
+            conn: sqlite3.Connection,
+            claim_id: int,
+            article_id: int,
+            field: str,
+            old: str | None,
+            new: str | None,
+            when: str,
+        ) -> None: ...
+
+        def _sync_own_archive(self, conn: sqlite3.Connection, claim_id: int, now: str) -> None: ...
+
+    # -- articles ------------------------------------------------------------------
+
+    def add_article(self, draft: ArticleDraft, claims: Sequence[DetectedClaim]) -> ImportResult:
+        """Store an article with its detected claims, or return it if already stored."""
+        if not draft.text.strip():
+            raise ValidationError("the article has no text")
+        existing = self.find_article(draft.text)
+        if existing is not None:
+            return ImportResult(self.article(existing), tuple(self.claims(existing)), False)
+        digest = content_hash(draft.text)
+        for claim in claims:
+            _check_span(draft.text, claim.start, claim.end)
+        now = _now()
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT INTO articles (title, source, author, url, published, imported_at,"
+                " text, content_hash, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    draft.title,
+                    draft.source,
+                    draft.author,
+                    draft.url,
+                    draft.published,
+                    now,
+                    draft.text,
+                    digest,
+                    draft.origin,
+                ),
+            )
+            article_id = int(cur.lastrowid or 0)
+            # The detector's claimant is only a first value: the fact-checker's edits go
+            # through update_claim, and a stored article is never analysed again here.
+            conn.executemany(
+                'INSERT INTO claims (article_id, start, "end", text, score, reasons, status,'
+                " claimant, type, origin, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'unchecked', ?, ?, 'detector', ?, ?)",
+                [
+                    (
+                        article_id,
+                        c.start,
+                        c.end,
+                        draft.text[c.start : c.end],
+                        min(1.0, max(0.0, c.score)),
+                        json.dumps(list(c.reasons)),
+                        " ".join(c.claimant.split()),
+                        c.type.value if c.type is not None else None,
+                        now,
+                        now,
+                    )
+                    for c in sorted(claims, key=lambda c: c.start)
+                ],
+            )
+        log.info("stored article %d with %d claims", article_id, len(claims))
+        return ImportResult(self.article(article_id), tuple(self.claims(article_id)), True)
+
+    def find_article(self, text: str) -> int | None:
+        """The id of the stored article with exactly this normalised text, if any."""
+        rows = self._read("SELECT id FROM articles WHERE content_hash = ?", (content_hash(text),))
+        return int(rows[0]["id"]) if rows else None
+
+    def article(self, article_id: int) -> Article:
+        rows = self._read("SELECT * FROM articles WHERE id = ?", (article_id,))
+        if not rows:
+            raise NotFoundError(f"no article with id {article_id}")
+        return Article(**dict(rows[0]))  # the columns are the fields
+
+    def articles(self, *, search: str = "") -> list[ArticleSummary]:
+        """The library, newest first; ``search`` filters on title, source and text."""
+        where, params = "", []
+        if search.strip():
+            where = "WHERE a.title LIKE ? OR a.source LIKE ? OR a.text LIKE ?"
+            like = f"%{search.strip()}%"
+            params = [like, like, like]
+        rows = self._read(
+            "SELECT a.id, a.title, a.source, a.published, a.imported_at,"
+            " COUNT(c.id) AS claim_count,"
+            " COALESCE(SUM(c.status != 'unchecked'), 0) AS checked_count"
+            f" FROM articles a LEFT JOIN claims c ON c.article_id = a.id {where}"
+            " GROUP BY a.id ORDER BY a.imported_at DESC, a.id DESC",
+            params,
+        )
+        return [ArticleSummary(**dict(r)) for r in rows]
+
+    def delete_article(self, article_id: int) -> None:
+        self.article(article_id)
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM archive_claims WHERE source = ? AND claim_id IN"
+                " (SELECT id FROM claims WHERE article_id = ?)",
+                (OWN_SOURCE, article_id),
+            )
+            conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+    # -- claims --------------------------------------------------------------------
+
+    def claims(self, article_id: int) -> list[Claim]:
+        """An article's claims in reading order, each with its evidence."""
+        rows = self._read(
+            'SELECT * FROM claims WHERE article_id = ? ORDER BY start, "end"', (article_id,)
+        )
+        evidence = self._evidence_for([r["id"] for r in rows])
+        return [_claim_from_row(r, evidence.get(r["id"], ())) for r in rows]
+
+    def claim(self, claim_id: int) -> Claim:
+        rows = self._read("SELECT * FROM claims WHERE id = ?", (claim_id,))
+        if not rows:
+            raise NotFoundError(f"no claim with id {claim_id}")
+        return _claim_from_row(rows[0], self._evidence_for([claim_id]).get(claim_id, ()))
+
+    def _evidence_for(self, claim_ids: Sequence[int]) -> dict[int, tuple[Evidence, ...]]:
+        if not claim_ids:
+            return {}
+        found: dict[int, list[Evidence]] = {}
+        # Chunks stay under SQLite's bound-parameter limit for articles with many claims.
+        for i in range(0, len(claim_ids), 500):
+            chunk = list(claim_ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in self._read(
+                f"SELECT * FROM evidence WHERE claim_id IN ({marks}) ORDER BY id", chunk
+            ):
+                found.setdefault(r["claim_id"], []).append(_evidence_from_row(r))
+        return {k: tuple(v) for k, v in found.items()}
+
+    def update_claim(
+        self,
+        claim_id: int,
+        *,
+        status: Status | str | None = None,
+        note: str | None = None,
+        claimant: str | None = None,
+        evidence: Sequence[tuple[str, str]] = (),
+    ) -> Claim:
+        """Record a verdict: status, note, claimant and new evidence ``(url, title)`` links.
+
+        Everything is validated first and written in one transaction, so a bad URL
+        leaves the claim exactly as it was. Each change is recorded in the history.
+        """
+        current = self.claim(claim_id)
+        changes: dict[str, str] = {}
+        if status is not None:
+            changes["status"] = parse_status(status).value
+        if note is not None:
+            changes["note"] = note
+        if claimant is not None:
+            changes["claimant"] = claimant.strip()
+        links = [(validate_url(url), title.strip()) for url, title in evidence]
+        changes = {k: v for k, v in changes.items() if str(getattr(current, k)) != v}
+        if not changes and not links:
+            return current
+        now = _now()
+        with self._write() as conn:
+            sets = "".join(f"{field} = ?, " for field in changes)
+            conn.execute(
+                f"UPDATE claims SET {sets}updated_at = ? WHERE id = ?",
+                (*changes.values(), now, claim_id),
+            )
+            for field, new in changes.items():
+                self._record(conn, current, field, str(getattr(current, field)), new, now)
+            for url, title in links:
+                conn.execute(
+                    "INSERT INTO evidence (claim_id, url, title, note, added_at)"
+                    " VALUES (?, ?, ?, '', ?)",
+                    (claim_id, url, title, now),
+                )
+                self._record(conn, current, "evidence", None, url, now)
+            self._sync_own_archive(conn, claim_id, now)
+        return self.claim(claim_id)
+
+    def add_claim(self, article_id: int, start: int, end: int) -> Claim:
+        """Add a claim the detector missed, from character offsets into the article."""
+        article = self.article(article_id)
+        _check_span(article.text, start, end)
+        # Trim surrounding white space so a sloppy selection still makes a clean claim.
+        segment = article.text[start:end]
+        start += len(segment) - len(segment.lstrip())
+        end -= len(segment) - len(segment.rstrip())
+        if start >= end:
+            raise ValidationError("the selected text is only white space")
+        for other in self.claims(article_id):
+            if start < other.end and other.start < end:
+                raise ValidationError(
+                    f"characters {start}-{end} overlap claim {other.id} ({other.start}-{other.end})"
+                )
+        text = article.text[start:end]
+        now = _now()
+        with self._write() as conn:
+            cur = conn.execute(
+                'INSERT INTO claims (article_id, start, "end", text, score, reasons, status,'
+                " origin, created_at, updated_at) VALUES (?, ?, ?, ?, 1.0, ?, 'unchecked',"
+                " 'user', ?, ?)",
+                (article_id, start, end, text, json.dumps([USER_CLAIM_REASON]), now, now),
+            )
+            claim_id = int(cur.lastrowid or 0)
+            conn.execute(
+                "INSERT INTO claim_feedback (article_id, text, label, created_at)"
+                " VALUES (?, ?, 1, ?)",
+                (article_id, text, now),
+            )
+            self._record_raw(conn, claim_id, article_id, "claim", None, text, now)
+        return self.claim(claim_id)
+
+    def remove_claim(self, claim_id: int) -> Claim:
+        """Remove a claim (and its evidence); a detector claim is kept as a negative example."""
+        current = self.claim(claim_id)
+        now = _now()
+        with self._write() as conn:
+            conn.execute("DELETE FROM claims WHERE id = ?", (claim_id,))
+            if current.origin is ClaimOrigin.DETECTOR:
+                conn.execute(
+                    "INSERT INTO claim_feedback (article_id, text, label, created_at)"
+                    " VALUES (?, ?, 0, ?)",
+                    (current.article_id, current.text, now),
+                )
+            else:
+                # The fact-checker took back a claim of their own: no longer a positive example.
+                conn.execute(
+                    "DELETE FROM claim_feedback WHERE id = (SELECT MAX(id) FROM claim_feedback"
+                    " WHERE article_id = ? AND text = ? AND label = 1)",
+                    (current.article_id, current.text),
+                )
+            self._record(conn, current, "claim", current.text, None, now)
+            self._sync_own_archive(conn, claim_id, now)
+        return current
+
+    def restore_claim(self, claim: Claim) -> Claim:
+        """Put back a removed claim exactly as it was, evidence included (undo of a removal)."""
+        article = self.article(claim.article_id)
+        _check_span(article.text, claim.start, claim.end)
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                'INSERT INTO claims (id, article_id, start, "end", text, score, reasons, status,'
+                " note, claimant, type, origin, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (claim.id, claim.article_id, claim.start, claim.end, claim.text, claim.score,
+                 json.dumps(list(claim.reasons)), claim.status.value, claim.note, claim.claimant,
+                 claim.type.value if claim.type is not None else None,
+                 claim.origin.value, claim.created_at, now),
+            )  # fmt: skip
+            conn.executemany(
+                "INSERT INTO evidence (id, claim_id, url, title, note, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(e.id, claim.id, e.url, e.title, e.note, e.added_at) for e in claim.evidence],
+            )
+            # Undoing a removal undoes its feedback too: a detector claim is no longer a
+            # negative example, a fact-checker's own claim is a positive one again.
+            if claim.origin is ClaimOrigin.DETECTOR:
+                conn.execute(
+                    "DELETE FROM claim_feedback WHERE id = (SELECT MAX(id) FROM claim_feedback"
+                    " WHERE article_id = ? AND text = ? AND label = 0)",
+                    (claim.article_id, claim.text),
+                )
+            else:
+                conn.execute(
+                    "INSERT INTO claim_feedback (article_id, text, label, created_at)"
+                    " VALUES (?, ?, 1, ?)",
+                    (claim.article_id, claim.text, now),
+                )
+            self._record(conn, claim, "claim", None, claim.text, now)
+            self._sync_own_archive(conn, claim.id, now)
+        return self.claim(claim.id)
+
+    def set_claim_span(self, claim_id: int, start: int, end: int) -> Claim:
+        """Move a claim's boundaries (extend or shrink it), keeping its verdict and evidence."""
+        current = self.claim(claim_id)
+        text = self.article(current.article_id).text
+        _check_span(text, start, end)
+        for other in self.claims(current.article_id):
+            if other.id != claim_id and start < other.end and other.start < end:
+                raise ValidationError(f"the new span would overlap claim {other.id}")
+        now = _now()
+        with self._write() as conn:
+            conn.execute(
+                'UPDATE claims SET start = ?, "end" = ?, text = ?, updated_at = ? WHERE id = ?',
+                (start, end, text[start:end], now, claim_id),
+            )
+            self._record(conn, current, "span", f"{current.start}-{current.end}",
+                         f"{start}-{end}", now)  # fmt: skip
+            self._sync_own_archive(conn, claim_id, now)
+        return self.claim(claim_id)
+
+    def feedback(self) -> list[tuple[str, int]]:
+        """The fact-checker's corrections as (sentence, label) training examples."""
+        return [
+            (r["text"], r["label"])
+            for r in self._read("SELECT text, label FROM claim_feedback ORDER BY id")
+        ]

@@ -1,0 +1,217 @@
+"""The connection: opening (file checks, migrations, backups), and every read and write.
+
+:class:`StoreBase` is the ground floor of :class:`workbench.store.Store`: it owns the
+one SQLite connection, and the aggregate mixins (articles, evidence, archive,
+embeddings, settings) reach the database only through :meth:`StoreBase._read`,
+:meth:`StoreBase._write` and :meth:`StoreBase.transaction`, which turn ``sqlite3``
+errors into the app's own (:func:`workbench.dbfile.store_error`: busy, full, damaged,
+read-only become messages for the user; anything else is a bug).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Self
+
+from sqlite_utils import Database
+
+from workbench.dbfile import (
+    BUSY_TIMEOUT_S,
+    SCHEMA_VERSION,
+    check_database,
+    damaged_message,
+    newer_message,
+    store_error,
+)
+from workbench.errors import (
+    DatabaseDamagedError,
+    ForeignDatabaseError,
+    NewerDatabaseError,
+    StoreError,
+    ValidationError,
+)
+from workbench.store.migrations import migrations
+
+log = logging.getLogger("workbench.store")
+
+USER_ENV_VAR = "WORKBENCH_USER"
+
+
+def _current_user() -> str:
+    env = os.environ.get(USER_ENV_VAR, "").strip()
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+class StoreBase:
+    """The connection to one database file, checked and migrated when opened.
+
+    What opening does is told on :class:`~workbench.store.Store`.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        user: str | None = None,
+        auto_backup: bool = False,
+        check: bool = True,
+    ) -> None:
+        self.path = Path(path).expanduser()
+        self.user = user or _current_user()
+        self._term_counts: dict[str, int] = {}  # see ArchiveMixin.archive_term_counts
+        self._write_depth = 0
+        """How many writes are open inside one another (see :meth:`transaction`)."""
+        self.backup_problem: str | None = None
+        existed = self._check_file(thorough=check)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder for {self.path}: {exc.strerror}") from exc
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            self.db = Database(conn, execute_plugins=False, recursive_triggers=False)
+            self._migrate()
+            conn.execute("PRAGMA journal_mode = WAL")
+            # FULL: a verdict reported as saved survives a power cut, not just a crash.
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
+            raise store_error(self.path, exc) from exc
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        if auto_backup and existed:
+            self._auto_backup()
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_file(self, *, thorough: bool) -> bool:
+        """Refuse a foreign, damaged or newer file before opening it for writing.
+
+        Everything here reads only (see :func:`check_database`), so a refused file is
+        left byte-identical, with no ``-wal`` or ``-shm`` beside it. Without
+        ``thorough`` only what costs nothing is checked: the app's workers open a file
+        that the app checked when it opened it.
+
+        Returns:
+            True if the database existed (and was not empty).
+        """
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a folder, not a database file")
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return False
+        if not thorough:
+            return True
+        result = check_database(self.path, thorough=False)
+        if not result.ok:
+            raise DatabaseDamagedError(
+                damaged_message(self.path, result.problems[0]), path=self.path
+            )
+        if (result.schema_version or 0) > SCHEMA_VERSION:
+            raise NewerDatabaseError(
+                newer_message(self.path, result.schema_version or 0), path=self.path
+            )
+        return True
+
+    def _auto_backup(self) -> None:
+        from workbench.backup import backup_if_stale
+
+        try:
+            backup_if_stale(self.path)
+        except StoreError as exc:
+            self.backup_problem = str(exc)  # the app and the CLI say it, once
+            log.info("automatic backup of %s failed: %s", self.path, exc)
+
+    def _migrate(self) -> None:
+        version = self.db.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise NewerDatabaseError(newer_message(self.path, version), path=self.path)
+        tables = set(self.db.table_names())
+        if version == 0 and tables - {"_sqlite_migrations"}:
+            raise ForeignDatabaseError(
+                f"{self.path} is an SQLite database, but not a workbench one", path=self.path
+            )
+        if version < SCHEMA_VERSION:
+            if version > 0:
+                from workbench.backup import PRE_MIGRATION, create_backup
+
+                backup = create_backup(self.path, reason=PRE_MIGRATION)
+                log.info("backed up %s to %s before migrating", self.path, backup.path)
+            log.info("migrating %s from schema %d to %d", self.path, version, SCHEMA_VERSION)
+            migrations.apply(self.db)  # each migration in its own transaction
+            self.db.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Several changes as one: every write inside joins it; all commit or none do.
+
+        For compound operations (:mod:`workbench.operations`): undoing "apply a past
+        verdict" removes its links and restores the status together, or not at all.
+        """
+        with self._write():
+            yield
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: everything inside commits together or not at all.
+
+        Inside :meth:`transaction` it joins the transaction under way.
+        """
+        conn = self.db.conn
+        if self._write_depth:
+            self._write_depth += 1
+            try:
+                yield conn
+            finally:
+                self._write_depth -= 1
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from exc
+        self._write_depth = 1
+        try:
+            yield conn
+            self._write_depth = 0
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            self._write_depth = 0
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise store_error(self.path, exc) from exc
+            if isinstance(exc, UnicodeEncodeError):
+                # A lone surrogate (undecodable bytes, "\\ud800" in JSON) cannot be stored.
+                raise ValidationError(
+                    "the text is not valid Unicode (it holds a lone surrogate); nothing was saved"
+                ) from exc
+            raise
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        try:
+            return list(self.db.conn.execute(sql, params))
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from exc

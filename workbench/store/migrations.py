@@ -1,0 +1,183 @@
+"""The schema, as numbered migrations (sqlite-utils ``Migrations``).
+
+Each migration runs in its own transaction when a database is opened
+(:meth:`workbench.store.db.StoreBase._migrate`); ``PRAGMA user_version`` then records
+:data:`workbench.dbfile.SCHEMA_VERSION`, the number of migrations, so a database written
+by a newer version of the app is refused rather than misread. A schema change is a new
+migration at the end, never an edit of one that has shipped.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+from workbench.store.rows import _OWN_COLUMNS, _OWN_SELECT, _now
+
+migrations = Migrations("workbench")
+
+
+@migrations(name="0001_initial")
+def _m0001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL DEFAULT '',
+            published TEXT,
+            imported_at TEXT NOT NULL,
+            text TEXT NOT NULL,
+            content_hash TEXT NOT NULL UNIQUE,
+            origin TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE claims (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            score REAL NOT NULL,
+            reasons TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'unchecked'
+                CHECK (status IN ('unchecked', 'verified', 'disputed', 'unverifiable')),
+            note TEXT NOT NULL DEFAULT '',
+            claimant TEXT NOT NULL DEFAULT '',
+            origin TEXT NOT NULL DEFAULT 'detector' CHECK (origin IN ('detector', 'user')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (start >= 0 AND "end" > start),
+            CHECK (score >= 0 AND score <= 1)
+        );
+        CREATE INDEX claims_by_article ON claims(article_id, start);
+        CREATE TABLE evidence (
+            id INTEGER PRIMARY KEY,
+            claim_id INTEGER NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            added_at TEXT NOT NULL
+        );
+        CREATE INDEX evidence_by_claim ON evidence(claim_id);
+        -- History outlives the claim it describes (an audit trail), hence no foreign key.
+        CREATE TABLE claim_history (
+            id INTEGER PRIMARY KEY,
+            claim_id INTEGER NOT NULL,
+            article_id INTEGER NOT NULL,
+            field TEXT NOT NULL,
+            old TEXT,
+            new TEXT,
+            changed_by TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        );
+        CREATE INDEX history_by_claim ON claim_history(claim_id, id);
+        -- The fact-checker's corrections to the detector: labelled examples for training.
+        CREATE TABLE claim_feedback (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            label INTEGER NOT NULL CHECK (label IN (0, 1)),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations(name="0002_archive")
+def _m0002_archive(db: Database) -> None:
+    # The archive of past checks, with an external-content FTS5 index kept in step by
+    # triggers (so every write, including an import, updates it in its own transaction).
+    db.executescript(
+        """
+        CREATE TABLE archive_claims (
+            id INTEGER PRIMARY KEY,
+            external_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            text TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            verdict TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL DEFAULT '',
+            date TEXT NOT NULL DEFAULT '',
+            speaker TEXT NOT NULL DEFAULT '',
+            publisher TEXT NOT NULL DEFAULT '',
+            claim_id INTEGER,
+            imported_at TEXT NOT NULL,
+            UNIQUE (source, external_id)
+        );
+        CREATE INDEX archive_by_claim ON archive_claims(claim_id) WHERE claim_id IS NOT NULL;
+        CREATE VIRTUAL TABLE archive_fts USING fts5(
+            text, title, content='archive_claims', content_rowid='id',
+            tokenize='porter unicode61'
+        );
+        CREATE VIRTUAL TABLE archive_vocab USING fts5vocab(archive_fts, row);
+        CREATE TRIGGER archive_claims_ai AFTER INSERT ON archive_claims BEGIN
+            INSERT INTO archive_fts(rowid, text, title) VALUES (new.id, new.text, new.title);
+        END;
+        CREATE TRIGGER archive_claims_ad AFTER DELETE ON archive_claims BEGIN
+            INSERT INTO archive_fts(archive_fts, rowid, text, title)
+                VALUES ('delete', old.id, old.text, old.title);
+        END;
+        CREATE TRIGGER archive_claims_au AFTER UPDATE OF text, title ON archive_claims
+        WHEN old.text IS NOT new.text OR old.title IS NOT new.title BEGIN
+            INSERT INTO archive_fts(archive_fts, rowid, text, title)
+                VALUES ('delete', old.id, old.text, old.title);
+            INSERT INTO archive_fts(rowid, text, title) VALUES (new.id, new.text, new.title);
+        END;
+        """
+    )
+    # Verdicts recorded before the archive existed enter it now.
+    now = _now()
+    db.execute(
+        f"INSERT INTO archive_claims ({_OWN_COLUMNS}) {_OWN_SELECT} WHERE c.status != 'unchecked'",
+        (now, now),
+    )
+
+
+@migrations(name="0003_embeddings")
+def _m0003_embeddings(db: Database) -> None:
+    # Sentence embeddings of past checks, for semantic matching (workbench.semantic).
+    # ``embedding_state`` is one row: which encoder made the vectors, how many there
+    # are and a counter bumped by every change other than an insert, so that a
+    # reader's in-memory index can tell cheaply whether it is still current. The
+    # vector of a past check whose text changes, or which leaves the archive, goes.
+    db.executescript(
+        """
+        CREATE TABLE archive_embeddings (
+            archive_id INTEGER PRIMARY KEY REFERENCES archive_claims(id) ON DELETE CASCADE,
+            vector BLOB NOT NULL
+        );
+        CREATE TABLE embedding_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            model TEXT NOT NULL DEFAULT '',
+            rows INTEGER NOT NULL DEFAULT 0,
+            changes INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO embedding_state (id) VALUES (1);
+        CREATE TRIGGER archive_embeddings_ai AFTER INSERT ON archive_embeddings BEGIN
+            UPDATE embedding_state SET rows = rows + 1;
+        END;
+        CREATE TRIGGER archive_embeddings_au AFTER UPDATE ON archive_embeddings BEGIN
+            UPDATE embedding_state SET changes = changes + 1;
+        END;
+        CREATE TRIGGER archive_embeddings_ad AFTER DELETE ON archive_embeddings BEGIN
+            UPDATE embedding_state SET rows = rows - 1, changes = changes + 1;
+        END;
+        CREATE TRIGGER archive_claims_text_au AFTER UPDATE OF text ON archive_claims
+        WHEN old.text IS NOT new.text BEGIN
+            DELETE FROM archive_embeddings WHERE archive_id = old.id;
+        END;
+        """
+    )
+
+
+@migrations(name="0004_claim_type")
+def _m0004_claim_type(db: Database) -> None:
+    # A claim's primary type (workbench.models.ClaimType), given by the detector. NULL for
+    # a claim the fact-checker added and for one stored before claims had types; a value
+    # a later version adds reads back as None here, so no CHECK constraint pins the list.
+    db.execute("ALTER TABLE claims ADD COLUMN type TEXT")

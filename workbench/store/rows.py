@@ -1,0 +1,127 @@
+"""What the store's modules share: rows turned into models, values checked before they are written.
+
+Every aggregate module reads claims, evidence and past checks the same way and refuses
+the same bad input (a URL that is not http(s), a span outside the article, an unknown
+status), so those rules live here once. So do the SQL fragments of the archive row that
+mirrors a claim's verdict: a migration and :mod:`workbench.store.archive` both write it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+from dataclasses import fields
+from datetime import UTC, datetime
+
+from workbench.errors import ValidationError
+from workbench.models import ArchiveClaim, Claim, ClaimOrigin, ClaimType, Evidence, Status
+
+log = logging.getLogger("workbench.store")
+
+OWN_SOURCE = "own"
+"""The archive source of the fact-checker's own verdicts."""
+
+# The archive row that mirrors a claim with a verdict (see ``Store._sync_own_archive``):
+# parameters are (date, imported_at); the caller adds the WHERE clause.
+_OWN_COLUMNS = (
+    "external_id, source, text, title, verdict, url, date, speaker, publisher, claim_id,"
+    " imported_at"
+)
+_OWN_SELECT = (
+    "SELECT 'claim-' || c.id, 'own', c.text, a.title, c.status,"
+    " COALESCE((SELECT e.url FROM evidence e WHERE e.claim_id = c.id ORDER BY e.id LIMIT 1), ''),"
+    " ?, c.claimant, '', c.id, ? FROM claims c JOIN articles a ON a.id = c.article_id"
+)
+
+
+def content_hash(text: str) -> str:
+    """Identity of an article: the SHA-256 of its normalised text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def parse_status(value: Status | str) -> Status:
+    try:
+        return Status(str(value).strip().lower())
+    except ValueError:
+        names = ", ".join(s.value for s in Status)
+        raise ValidationError(f"unknown status {value!r} (choose one of: {names})") from None
+
+
+def validate_url(url: str) -> str:
+    """Accept only absolute http(s) URLs: evidence is opened in a browser later."""
+    from urllib.parse import urlsplit
+
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise ValidationError(f"not a valid URL: {url!r}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValidationError(f"evidence links must be http or https URLs, not {url!r}")
+    if any(ch.isspace() for ch in url):
+        raise ValidationError(f"a URL cannot contain spaces: {url!r}")
+    return url
+
+
+def _check_span(text: str, start: int, end: int) -> None:
+    if not (0 <= start < end <= len(text)):
+        raise ValidationError(
+            f"offsets {start}-{end} are outside the article (0-{len(text)}) or empty"
+        )
+
+
+def _reasons(value: str) -> tuple[str, ...]:
+    """A claim's stored reasons; a damaged value shows as none rather than failing."""
+    try:
+        found = json.loads(value)
+    except (ValueError, RecursionError, TypeError):
+        log.info("a claim's reasons are damaged: %.60r", value)
+        return ()
+    return tuple(str(x) for x in found) if isinstance(found, list) else ()
+
+
+def _claim_from_row(r: sqlite3.Row, evidence: tuple[Evidence, ...]) -> Claim:
+    return Claim(
+        id=r["id"],
+        article_id=r["article_id"],
+        start=r["start"],
+        end=r["end"],
+        text=r["text"],
+        score=r["score"],
+        reasons=_reasons(r["reasons"]),
+        status=Status(r["status"]),
+        note=r["note"],
+        claimant=r["claimant"],
+        origin=ClaimOrigin(r["origin"]),
+        created_at=r["created_at"],
+        updated_at=r["updated_at"],
+        evidence=evidence,
+        type=_claim_type(r["type"]),
+    )
+
+
+def _claim_type(value: str | None) -> ClaimType | None:
+    """A stored claim type; None for none, or for a type this version does not know."""
+    try:
+        return ClaimType(value) if value else None
+    except ValueError:
+        log.info("unknown claim type %.40r", value)
+        return None
+
+
+def _evidence_from_row(r: sqlite3.Row) -> Evidence:
+    return Evidence(**dict(r))  # the columns are the fields
+
+
+def _archive_claim_from_row(r: sqlite3.Row) -> ArchiveClaim:
+    # Candidate rows carry extra columns (the BM25 score): take the fields by name.
+    return ArchiveClaim(**{name: r[name] for name in _ARCHIVE_CLAIM_FIELDS})
+
+
+_ARCHIVE_CLAIM_FIELDS = tuple(f.name for f in fields(ArchiveClaim))
