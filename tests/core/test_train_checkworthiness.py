@@ -19,7 +19,7 @@ from types import ModuleType
 import pytest
 
 from tests.core.cli_runner import run
-from workbench import cli
+from workbench.cli import training
 from workbench.models import ArticleDraft, DetectedClaim
 from workbench.nlp import load_checkworthiness_model
 from workbench.nlp.encoder import (
@@ -32,7 +32,7 @@ from workbench.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 needs_train_group = pytest.mark.skipif(
-    any(importlib.util.find_spec(name) is None for name in cli.TRAIN_MODULES),
+    any(importlib.util.find_spec(name) is None for name in training.TRAIN_MODULES),
     reason='the train group is not installed (pip install -e ".[train]")',
 )
 needs_bundled_model = pytest.mark.skipif(
@@ -169,7 +169,7 @@ def test_training_refuses_without_data_or_corrections(
     capsys: pytest.CaptureFixture[str],
     problem: str,
 ) -> None:
-    monkeypatch.setattr(cli, "TRAIN_MODULES", ("json",))  # the train group need not be here
+    monkeypatch.setattr(training, "TRAIN_MODULES", ("json",))  # the train group need not be here
     data = tiny_ct24(tmp_path / "ct24.jsonl") if problem == "no feedback" else tmp_path / "none"
     code, _ = run("train-checkworthiness", "--with-feedback", "--data", str(data))
     err = capsys.readouterr().err

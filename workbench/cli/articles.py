@@ -1,0 +1,158 @@
+"""Articles: ``analyze``, ``articles``, ``show``, and ``score`` for sentences outside them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import textwrap
+from collections.abc import Sequence
+from typing import TextIO
+
+from workbench.cli.common import (
+    EXIT_OK,
+    article_json,
+    claim_json,
+    dump,
+    open_store,
+    read_id_text_lines,
+    short,
+    tell,
+)
+from workbench.models import Claim, Status
+from workbench.priority import Priority, PriorityThresholds
+
+
+def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.analysis import analyze_article
+    from workbench.ingest import read_path
+
+    draft = read_path(args.file)
+    with open_store(args) as store:
+        result = analyze_article(store, draft)
+        priorities = PriorityThresholds.load(store)
+    if args.json:
+        dump(
+            {
+                "article": article_json(result.article),
+                "claims": [claim_json(c, priorities) for c in result.claims],
+            },
+            out,
+        )
+        return EXIT_OK
+    article = result.article
+    state = "stored as" if result.created else "already stored as"
+    out.write(f"{article.title or '(untitled)'}\n  {state} article {article.id}")
+    details = [d for d in (article.source, article.author, article.published) if d]
+    out.write(f" ({', '.join(details)})\n" if details else "\n")
+    words = len(article.text.split())
+    noun = "claim" if len(result.claims) == 1 else "claims"
+    out.write(f"{len(result.claims)} check-worthy {noun} in {words:,} words:\n")
+    _print_claims(result.claims, priorities, out)
+    return EXIT_OK
+
+
+def _print_claims(claims: Sequence[Claim], priorities: PriorityThresholds, out: TextIO) -> None:
+    for claim in claims:
+        priority = priorities.of(claim).value
+        line = (
+            f"  [{claim.id}] {claim.status.value:<12} {priority:<6} {claim.score:.2f}"
+            f"  {short(claim.text, 84)}"
+        )
+        out.write(line + "\n")
+        if claim.reasons:
+            out.write(f"        {', '.join(claim.reasons)}\n")
+
+
+def cmd_articles(args: argparse.Namespace, out: TextIO) -> int:
+    with open_store(args) as store:
+        rows = store.articles(search=args.search or "")
+    if args.json:
+        dump(
+            [
+                {
+                    "id": r.id,
+                    "title": r.title,
+                    "source": r.source,
+                    "published": r.published,
+                    "imported_at": r.imported_at,
+                    "claims": r.claim_count,
+                    "checked": r.checked_count,
+                }
+                for r in rows
+            ],
+            out,
+        )
+        return EXIT_OK
+    if not rows:
+        out.write("No articles yet. Add one with: workbench analyze FILE\n")
+        return EXIT_OK
+    for r in rows:
+        when = (r.published or r.imported_at)[:10]
+        progress = f"{r.checked_count}/{r.claim_count} checked"
+        out.write(f"{r.id:>5}  {when}  {progress:<16} {short(r.title or '(untitled)', 70)}\n")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    with open_store(args) as store:
+        article = store.article(args.article_id)
+        claims = store.claims(article.id)
+        priorities = PriorityThresholds.load(store)
+    if args.json:
+        data = article_json(article) | {
+            "url": article.url,
+            "imported_at": article.imported_at,
+            "origin": article.origin,
+        }
+        dump(
+            {"article": data, "claims": [claim_json(c, priorities, full=True) for c in claims]},
+            out,
+        )
+        return EXIT_OK
+    out.write(f"{article.title or '(untitled)'}  [article {article.id}]\n")
+    for label, value in (
+        ("source", article.source),
+        ("author", article.author),
+        ("published", article.published),
+        ("url", article.url),
+    ):
+        if value:
+            out.write(f"  {label}: {value}\n")
+    checked = sum(c.status is not Status.UNCHECKED for c in claims)
+    out.write(f"{checked}/{len(claims)} claims checked\n")
+    for claim in claims:
+        priority = priorities.of(claim)
+        score = "" if priority is Priority.MANUAL else f", score {claim.score:.2f}"
+        out.write(
+            f"\n[{claim.id}] {claim.status.value.upper()}  ({priority.label.lower()}{score})\n"
+        )
+        out.write(textwrap.indent(textwrap.fill(claim.text, 88), "    ") + "\n")
+        if claim.claimant:
+            out.write(f"    claimant: {claim.claimant}\n")
+        if claim.note:
+            out.write(f"    note: {claim.note}\n")
+        for item in claim.evidence:
+            title = f"{item.title} " if item.title else ""
+            out.write(f"    evidence: {title}<{item.url}>\n")
+    return EXIT_OK
+
+
+def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.nlp import claim_detector, load_pipeline, model_status, score_sentences
+
+    sentences = read_id_text_lines(args.sentences, "sentences")
+    nlp = load_pipeline()
+    status = model_status()
+    if not status.available:
+        tell("note", status.message)
+    threshold = claim_detector(nlp).threshold
+    scores = score_sentences([text for _, text in sentences], nlp=nlp)
+    for (sentence_id, text), (score, _) in zip(sentences, scores, strict=True):
+        worthy = score >= threshold
+        if args.json:
+            row = {"id": sentence_id, "score": round(score, 4), "checkworthy": worthy}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            mark = "claim" if worthy else "-"
+            out.write(f"{sentence_id}\t{score:.2f}\t{mark}\t{short(text)}\n")
+    return EXIT_OK

@@ -1,0 +1,65 @@
+"""Claims: ``claim set`` records a verdict, ``claim add`` and ``claim remove`` correct the detector.
+
+Each runs the same :mod:`workbench.operations` as the desktop app.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from workbench.cli.common import EXIT_OK, CliError, claim_json, dump, open_store, short
+from workbench.priority import PriorityThresholds
+
+
+def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
+    evidence = [(url, title) for url, title in (args.evidence or [])]
+    if args.status is None and args.note is None and args.claimant is None and not evidence:
+        raise CliError("nothing to change: give --status, --note, --claimant or --evidence")
+    from workbench import operations
+
+    with open_store(args) as store:
+        change = operations.run(
+            store,
+            operations.record_verdict(
+                args.claim_id,
+                status=args.status,
+                note=args.note,
+                claimant=args.claimant,
+                evidence=evidence,
+            ),
+        )
+        claim = change.claim
+        assert claim is not None  # a verdict never removes its claim
+        priorities = PriorityThresholds.load(store)
+    if args.json:
+        dump(claim_json(claim, priorities, full=True), out)
+    else:
+        extra = f", {len(claim.evidence)} evidence links" if claim.evidence else ""
+        out.write(f"claim {claim.id}: {claim.status.value}{extra}\n")
+    return EXIT_OK
+
+
+def cmd_claim_add(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench import operations
+
+    with open_store(args) as store:
+        change = operations.run(store, operations.add_claim(args.article_id, args.start, args.end))
+        claim = change.claim
+        assert claim is not None  # just added
+        priorities = PriorityThresholds.load(store)
+    if args.json:
+        dump(claim_json(claim, priorities, full=True), out)
+    else:
+        out.write(f"added claim {claim.id}: {short(claim.text)}\n")
+    return EXIT_OK
+
+
+def cmd_claim_remove(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench import operations
+
+    with open_store(args) as store:
+        text = store.claim(args.claim_id).text
+        operations.run(store, operations.remove_claim(args.claim_id))
+    out.write(f"removed claim {args.claim_id}: {short(text)}\n")
+    return EXIT_OK

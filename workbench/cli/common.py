@@ -1,0 +1,196 @@
+"""What every command shares: exit codes, errors, the database, and output for people and scripts.
+
+Known problems raise a :class:`~workbench.errors.WorkbenchError` (here :class:`CliError`),
+which :func:`workbench.cli.main` prints as one ``workbench: error: ...`` line with exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from workbench.dbfile import default_db_path
+from workbench.errors import WorkbenchError
+from workbench.models import Article, Claim
+from workbench.priority import PriorityThresholds
+from workbench.textsafety import for_terminal, has_lone_surrogate, one_line
+
+if TYPE_CHECKING:
+    from workbench.store import Store
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+DEBUG_ENV_VAR = "WORKBENCH_DEBUG"
+MAX_LINES_CHARS = 256 * 2**20
+"""The largest --queries or --sentences file read (it is held in memory whole)."""
+
+
+class CliError(WorkbenchError):
+    """A usage problem found after parsing (e.g. ``--evidence-title`` with no URL)."""
+
+
+# -- the database -----------------------------------------------------------------------
+
+
+def db_path(args: argparse.Namespace) -> Path:
+    return Path(args.db).expanduser() if args.db else default_db_path()
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    from workbench.store import Store
+
+    store = Store(db_path(args), auto_backup=True)
+    if store.backup_problem:
+        tell("warning", store.backup_problem)
+    return store
+
+
+# -- input ------------------------------------------------------------------------------
+
+# Arguments that hold text to store or search, by dest, and how --help names them.
+_TEXT_ARGUMENTS = {
+    "note": "--note",
+    "claimant": "--claimant",
+    "evidence": "--evidence",
+    "text": "TEXT",
+    "search": "--search",
+    "source": "--source",
+    "key": "KEY",
+    "value": "VALUE",
+}
+
+
+def refuse_undecodable_arguments(args: argparse.Namespace) -> None:
+    """Bytes that are not valid in the locale's encoding arrive as lone surrogates."""
+    for dest, label in _TEXT_ARGUMENTS.items():
+        value = getattr(args, dest, None)
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        flat = [x for item in items for x in (item if isinstance(item, list) else [item])]
+        if any(isinstance(x, str) and has_lone_surrogate(x) for x in flat):
+            raise CliError(f"{label} holds bytes that are not valid text in this locale's encoding")
+
+
+def read_id_text_lines(name: str, what: str = "queries") -> list[tuple[Any, str]]:
+    """``(id, text)`` from a JSON Lines file (``-`` for stdin) of ``{"id", "text"}`` objects."""
+    try:
+        if name == "-":
+            text = sys.stdin.read(MAX_LINES_CHARS + 1)
+        else:
+            if Path(name).is_char_device() or Path(name).is_block_device():
+                raise CliError(f"the {what} file {name} is a device, not a file")
+            with Path(name).open(encoding="utf-8-sig") as handle:
+                text = handle.read(MAX_LINES_CHARS + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read the {what} file {name}: {exc}") from exc
+    if len(text) > MAX_LINES_CHARS:
+        raise CliError(f"the {what} file {name} is over {MAX_LINES_CHARS // 2**20} M characters")
+    lines = text.splitlines()
+    queries: list[tuple[Any, str]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            raise CliError(f"{name} line {number}: not valid JSON") from None
+        except RecursionError:
+            raise CliError(f"{name} line {number}: JSON nested too deeply") from None
+        if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
+            raise CliError(f'{name} line {number}: expected an object with "id" and "text"')
+        if has_lone_surrogate(row["text"]):
+            raise CliError(f"{name} line {number}: the text is not valid Unicode (lone surrogate)")
+        queries.append((row.get("id"), row["text"]))
+    return queries
+
+
+# -- output -----------------------------------------------------------------------------
+
+
+def tell(kind: str, message: str) -> None:
+    """``workbench: error: ...`` on stderr: one line, nothing a terminal would act on."""
+    sys.stderr.write(f"workbench: {kind}: {one_line(message)}\n")
+
+
+class TerminalSafe(io.TextIOBase):
+    """Output with the control characters of imported text taken out.
+
+    Article, archive and user text reaches a terminal through this: an ESC sequence
+    in a past check cannot clear the screen, retitle the window, hide text or draw a
+    link whose target differs from its text. (``json.dumps`` escapes C0 controls but
+    not C1 ones such as CSI, nor bidi overrides, so JSON on a terminal goes through
+    here too; piped or written to a file, JSON and reports keep their exact text.)
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(for_terminal(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+
+def dump(data: Any, out: TextIO) -> None:
+    json.dump(data, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def short(text: str, width: int = 90) -> str:
+    return textwrap.shorten(" ".join(text.split()), width=width, placeholder=" …")
+
+
+def article_json(article: Article) -> dict[str, Any]:
+    """An article in the CLI's JSON (``show`` adds its url, imported_at and origin).
+
+    Not the JSON report's shape (:mod:`workbench.reports.json`): that one is versioned,
+    has every field in its own order and is read back.
+    """
+    return {
+        "id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "author": article.author,
+        "published": article.published,
+        "text": article.text,
+    }
+
+
+def claim_json(
+    claim: Claim, priorities: PriorityThresholds, *, full: bool = False
+) -> dict[str, Any]:
+    """A claim in the CLI's JSON (score rounded); ``full`` adds note, origin, times, evidence."""
+    data: dict[str, Any] = {
+        "id": claim.id,
+        "text": claim.text,
+        "start": claim.start,
+        "end": claim.end,
+        "score": round(claim.score, 4),
+        "priority": priorities.of(claim).value,
+        "reasons": list(claim.reasons),
+        "status": claim.status.value,
+        "claimant": claim.claimant,
+        "type": claim.type.value if claim.type is not None else None,
+    }
+    if full:
+        data |= {
+            "note": claim.note,
+            "origin": claim.origin.value,
+            "created_at": claim.created_at,
+            "updated_at": claim.updated_at,
+            "evidence": [
+                {"id": e.id, "url": e.url, "title": e.title, "note": e.note, "added_at": e.added_at}
+                for e in claim.evidence
+            ],
+        }
+    return data

@@ -1,0 +1,271 @@
+"""The ``workbench`` argument parser: every command, its options and its --help, in one place.
+
+Each command's handler lives in the module of its group (:mod:`workbench.cli.articles`
+...). Those import the store, the readers, the reports and the NLP inside the handlers,
+so building this parser (``workbench --help``) imports none of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any
+
+from workbench import __version__
+from workbench.cli.app import cmd_gui
+from workbench.cli.archive import cmd_archive, cmd_embed, cmd_import, cmd_match
+from workbench.cli.articles import cmd_analyze, cmd_articles, cmd_score, cmd_show
+from workbench.cli.claims import cmd_claim_add, cmd_claim_remove, cmd_claim_set
+from workbench.cli.database import cmd_backup, cmd_backup_list, cmd_check, cmd_restore
+from workbench.cli.reports import cmd_export, cmd_settings, cmd_settings_set
+from workbench.cli.training import DEFAULT_CT24, cmd_train_checkworthiness
+from workbench.dbfile import default_db_path
+from workbench.models import Status
+from workbench.priority import PRIORITY_SETTINGS
+from workbench.reports.formats import FORMATS
+from workbench.reports.settings import REPORT_SETTINGS
+
+
+class _EvidenceAction(argparse.Action):
+    """``--evidence URL [--evidence-title TITLE]``: each title belongs to the URL before it."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        links: list[list[str]] = getattr(namespace, "evidence", None) or []
+        if option_string == "--evidence":
+            links.append([str(values), ""])
+        elif not links:
+            parser.error("--evidence-title must follow the --evidence URL it names")
+        else:
+            links[-1][1] = str(values)
+        namespace.evidence = links
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command, in the order ``workbench --help`` lists them (which mixes the groups)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help=f"the database file (default: ${'{'}WORKBENCH_DB{'}'} or {default_db_path()})",
+    )
+    json_flag = argparse.ArgumentParser(add_help=False)
+    json_flag.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="Find check-worthy claims in articles and record verdicts, offline.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "analyze",
+        parents=[common, json_flag],
+        help="import an article (.txt .md .html .docx .pdf, or - for stdin) and find its claims",
+    )
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(handler=cmd_analyze)
+
+    p = sub.add_parser("articles", parents=[common, json_flag], help="list the stored articles")
+    p.add_argument("--search", metavar="TEXT", help="only articles whose title or text has TEXT")
+    p.set_defaults(handler=cmd_articles)
+
+    p = sub.add_parser(
+        "show", parents=[common, json_flag], help="one article with its claims and verdicts"
+    )
+    p.add_argument("article_id", metavar="ARTICLE_ID", type=int)
+    p.set_defaults(handler=cmd_show)
+
+    claim = sub.add_parser("claim", help="record verdicts and correct the detector")
+    claim_sub = claim.add_subparsers(dest="claim_command", metavar="ACTION", required=True)
+    p = claim_sub.add_parser(
+        "set", parents=[common, json_flag], help="record a claim's status, note and evidence"
+    )
+    p.add_argument("claim_id", metavar="CLAIM_ID", type=int)
+    p.add_argument("--status", choices=[s.value for s in Status])
+    p.add_argument("--note", metavar="TEXT")
+    p.add_argument("--claimant", metavar="NAME", help="who made the claim")
+    p.add_argument(
+        "--evidence", metavar="URL", action=_EvidenceAction, help="an http(s) evidence link"
+    )
+    p.add_argument(
+        "--evidence-title",
+        metavar="TITLE",
+        action=_EvidenceAction,
+        help="title of the --evidence link just before it",
+    )
+    p.set_defaults(handler=cmd_claim_set)
+
+    p = claim_sub.add_parser(
+        "add", parents=[common, json_flag], help="add a claim from character offsets"
+    )
+    p.add_argument("article_id", metavar="ARTICLE_ID", type=int)
+    p.add_argument("start", metavar="START", type=int)
+    p.add_argument("end", metavar="END", type=int)
+    p.set_defaults(handler=cmd_claim_add)
+
+    p = claim_sub.add_parser("remove", parents=[common], help="remove a wrongly detected claim")
+    p.add_argument("claim_id", metavar="CLAIM_ID", type=int)
+    p.set_defaults(handler=cmd_claim_remove)
+
+    p = sub.add_parser("gui", parents=[common], help="open the desktop app")
+    p.add_argument("files", metavar="FILE", nargs="*", help="articles to open")
+    p.set_defaults(handler=cmd_gui)
+
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help="write verification reports: " + ", ".join(FORMATS),
+        description="Write an article's verification report. csv and json take several "
+        "articles (or --all) for a desk's tally; the other formats one.",
+    )
+    p.add_argument("article_ids", metavar="ARTICLE_ID", type=int, nargs="*")
+    p.add_argument("--all", action="store_true", help="every stored article (csv, json)")
+    p.add_argument(
+        "-f", "--format", choices=list(FORMATS), help="default: from the extension of OUT"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        required=True,
+        help="the file to write, or - for stdout; an existing file is replaced and keeps its"
+        " permissions, a symbolic link is replaced (not followed), a folder, pipe or device"
+        " is refused",
+    )
+    # Like --json, a report on stdout keeps its exact text when piped (see main).
+    p.set_defaults(handler=cmd_export, exact_output=True)
+
+    p = sub.add_parser(
+        "settings", parents=[common, json_flag], help="list settings (report.organisation ...)"
+    )
+    p.set_defaults(handler=cmd_settings)
+    settings_sub = p.add_subparsers(dest="settings_command", metavar="ACTION")
+    p = settings_sub.add_parser("set", parents=[common], help="set a setting")
+    p.add_argument(
+        "key", metavar="KEY", help="e.g. " + ", ".join([*REPORT_SETTINGS, *PRIORITY_SETTINGS])
+    )
+    p.add_argument("value", metavar="VALUE")
+    p.set_defaults(handler=cmd_settings_set)
+    p = sub.add_parser(
+        "import",
+        parents=[common, json_flag],
+        help="add past fact-checks to the archive (JSON Lines, CSV or ClaimReview JSON-LD)",
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--source", metavar="NAME", help="the collection's name (default: the file name)"
+    )
+    p.add_argument(
+        "--no-embed",
+        action="store_true",
+        help="skip computing embeddings for semantic matching (`workbench embed` does it later)",
+    )
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser(
+        "embed",
+        parents=[common],
+        help="compute the missing embeddings of past checks, for semantic matching",
+    )
+    p.set_defaults(handler=cmd_embed)
+
+    p = sub.add_parser(
+        "match", parents=[common, json_flag], help="find past checks similar to a claim"
+    )
+    p.add_argument("text", metavar="TEXT", nargs="?", help="the claim (a sentence, a tweet)")
+    p.add_argument(
+        "--queries",
+        metavar="FILE",
+        help='JSON Lines of {"id", "text"} claims (- for stdin); with --json, one line each',
+    )
+    p.add_argument("--top", metavar="K", type=int, default=5, help="matches per claim (5)")
+    p.add_argument("--source", metavar="NAME", help="only past checks from this collection")
+    p.add_argument("--prefer-recent", action="store_true", help="newer checks first")
+    p.add_argument(
+        "--explain", action="store_true", help="with --json: shared words, conflicts, signals"
+    )
+    p.set_defaults(handler=cmd_match)
+
+    p = sub.add_parser(
+        "score",
+        parents=[common, json_flag],
+        help="score sentences for check-worthiness, one JSON Lines object each",
+    )
+    p.add_argument(
+        "--sentences",
+        metavar="FILE",
+        required=True,
+        help='JSON Lines of {"id", "text"} sentences (- for stdin); each scored as one sentence',
+    )
+    p.set_defaults(handler=cmd_score)
+
+    p = sub.add_parser(
+        "train-checkworthiness",
+        parents=[common],
+        help="retrain the check-worthiness model with your corrections (needs the train group)",
+    )
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument(
+        "--with-feedback",
+        action="store_true",
+        help="train on CT24 plus the claims you added and removed; installs the model for you",
+    )
+    mode.add_argument(
+        "--reset", action="store_true", help="delete your trained model: the bundled one again"
+    )
+    p.add_argument(
+        "--data",
+        metavar="PATH",
+        default=str(DEFAULT_CT24),
+        help="CT24 check-worthiness data, the base training set (default: %(default)s)",
+    )
+    p.add_argument("--epochs", metavar="N", type=int, default=2, help="passes over the data (2)")
+    p.add_argument("--limit", metavar="N", type=int, help="first N rows of each split (tiny runs)")
+    p.add_argument(
+        "--force", action="store_true", help="install even if its CT24 dev F1 is clearly worse"
+    )
+    p.set_defaults(handler=cmd_train_checkworthiness)
+
+    p = sub.add_parser(
+        "archive", parents=[common, json_flag], help="the archive's collections, or search it"
+    )
+    p.add_argument("--search", metavar="TEXT", help="past claims with all these words")
+    p.add_argument("--source", metavar="NAME", help="only this collection")
+    p.add_argument("--limit", metavar="N", type=int, default=20)
+    p.set_defaults(handler=cmd_archive)
+
+    p = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="back up the database now (backups/ beside it); 'backup list' lists them",
+    )
+    p.set_defaults(handler=cmd_backup)
+    backup_sub = p.add_subparsers(dest="backup_command", metavar="ACTION")
+    p = backup_sub.add_parser(
+        "list", parents=[common, json_flag], help="the database's backups, newest first"
+    )
+    p.set_defaults(handler=cmd_backup_list)
+
+    p = sub.add_parser(
+        "restore",
+        parents=[common],
+        help="replace the database with a backup (the current file is kept aside)",
+    )
+    p.add_argument("backup", metavar="BACKUP", help="a file listed by 'workbench backup list'")
+    p.set_defaults(handler=cmd_restore)
+
+    p = sub.add_parser(
+        "check", parents=[common], help="check the database for damage (exit 2 if damaged)"
+    )
+    p.set_defaults(handler=cmd_check)
+
+    return parser
