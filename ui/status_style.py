@@ -21,18 +21,8 @@ TINTS: dict[Status, str] = {
     Status.DISPUTED: "#d55e00",  # vermillion
     Status.UNVERIFIABLE: "#56b4e9",  # sky blue
 }
-LABELS: dict[Status, str] = {
-    Status.UNCHECKED: "Unchecked",
-    Status.VERIFIED: "Verified",
-    Status.DISPUTED: "Disputed",
-    Status.UNVERIFIABLE: "Unverifiable",
-}
-GLYPHS: dict[Status, str] = {
-    Status.UNCHECKED: "•",
-    Status.VERIFIED: "✓",
-    Status.DISPUTED: "✗",
-    Status.UNVERIFIABLE: "?",
-}
+LABELS: dict[Status, str] = {status: status.label for status in Status}
+GLYPHS: dict[Status, str] = {status: status.glyph for status in Status}
 UNDERLINES: dict[Status, QTextCharFormat.UnderlineStyle] = {
     Status.UNCHECKED: QTextCharFormat.UnderlineStyle.DotLine,
     Status.VERIFIED: QTextCharFormat.UnderlineStyle.SingleUnderline,

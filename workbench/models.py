@@ -24,6 +24,24 @@ class Status(enum.StrEnum):
     DISPUTED = "disputed"
     UNVERIFIABLE = "unverifiable"
 
+    @property
+    def label(self) -> str:
+        """What a person reads: "Verified". The app and every report use it."""
+        return self.value.capitalize()
+
+    @property
+    def glyph(self) -> str:
+        """A non-colour cue, shown beside the status in the app's lists and in reports."""
+        return _STATUS_GLYPHS[self]
+
+
+_STATUS_GLYPHS = {
+    Status.UNCHECKED: "•",
+    Status.VERIFIED: "✓",
+    Status.DISPUTED: "✗",
+    Status.UNVERIFIABLE: "?",
+}
+
 
 class ClaimOrigin(enum.StrEnum):
     """Who put a claim there: the detector, or the fact-checker correcting it."""

@@ -31,19 +31,9 @@ STATUS_ORDER: tuple[Status, ...] = (
 )
 """The order statuses are listed in every report summary."""
 
-STATUS_LABELS: Mapping[Status, str] = {
-    Status.VERIFIED: "Verified",
-    Status.DISPUTED: "Disputed",
-    Status.UNVERIFIABLE: "Unverifiable",
-    Status.UNCHECKED: "Unchecked",
-}
-STATUS_GLYPHS: Mapping[Status, str] = {
-    Status.VERIFIED: "✓",
-    Status.DISPUTED: "✗",
-    Status.UNVERIFIABLE: "?",
-    Status.UNCHECKED: "•",
-}
-"""A non-colour cue per status, the same glyphs the desktop app shows."""
+STATUS_LABELS: Mapping[Status, str] = {status: status.label for status in Status}
+STATUS_GLYPHS: Mapping[Status, str] = {status: status.glyph for status in Status}
+"""A non-colour cue per status, the same glyphs the desktop app shows (``Status.glyph``)."""
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
