@@ -52,6 +52,7 @@ sys.path.insert(0, str(REPO))
 
 from workbench import semantic  # noqa: E402
 from workbench.dbfile import index_folder  # noqa: E402
+from workbench.engine import Engine  # noqa: E402
 from workbench.matching import match_claims  # noqa: E402
 from workbench.models import ArchiveRecord  # noqa: E402
 from workbench.nlp.encoder import SentenceEncoder  # noqa: E402
@@ -268,20 +269,20 @@ def main(argv: list[str] | None = None) -> int:
             queries += rng.sample(debates, args.queries - len(queries))
         timed_matching(store, queries, rng, sem=False)
         if not args.lexical:
-            if not semantic.semantic_status(store).complete:  # none yet, or another encoder's
+            engine = Engine.default()  # what match_claims uses
+            if not engine.semantic_status(store).complete:  # none yet, or another encoder's
                 started = time.perf_counter()
                 add_embeddings(store, base)
                 print(
                     f"stored {store.embedding_state().rows:,} vectors in"
                     f" {time.perf_counter() - started:.0f} s"
                 )
-            encoder = semantic.shared_encoder()
-            assert encoder is not None, "the bundled sentence encoder did not load"
+            assert engine.encoder() is not None, "the bundled sentence encoder did not load"
             folder = index_folder(path.resolve())
             if not args.keep_index:
                 shutil.rmtree(folder, ignore_errors=True)
             started = time.perf_counter()
-            index = semantic.index_for(store, encoder)
+            index = engine.index_for(store)
             print(
                 f"embedding index: {len(index):,} vectors built and kept in"
                 f" {time.perf_counter() - started:.1f} s ({index.nbytes / 1e6:,.0f} MB;"

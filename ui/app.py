@@ -17,6 +17,7 @@ from typing import NoReturn
 from workbench import __version__
 from workbench.backup import list_backups, restore_backup
 from workbench.dbfile import default_db_path
+from workbench.engine import Engine
 from workbench.errors import DatabaseUnusableError, WorkbenchError
 from workbench.store import Store
 
@@ -102,6 +103,7 @@ def run(files: Sequence[str], db_path: Path | None = None) -> int:
     from ui.main_window import MainWindow
 
     app = create_application()
+    engine = Engine()  # the pipeline, models and indexes, for every window of the process
     sys.excepthook = _excepthook
     path = db_path or default_db_path()
     pending = list(files)
@@ -110,7 +112,7 @@ def run(files: Sequence[str], db_path: Path | None = None) -> int:
         if store is None:
             return 2
         path = store.path
-        window = MainWindow(store)
+        window = MainWindow(store, engine=engine)
         window.show()
         window.start(pending)
         pending = []

@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from ui.jobs import JobContext, JobRunner
+from workbench.engine import Engine
 from workbench.models import Claim, Match
 from workbench.store import Store
 
@@ -53,9 +54,12 @@ class ClaimMatcher(QObject):
     busy_changed = Signal(bool)
     mode_changed = Signal(str)  # "" when matching is semantic, else why it is (partly) lexical
 
-    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+    def __init__(
+        self, db_path: Path, parent: QObject | None = None, *, engine: Engine | None = None
+    ) -> None:
         super().__init__(parent)
         self.db_path = db_path
+        self.engine = engine or Engine.default()
         self.runner = JobRunner("matching", self)
         self.runner.busy_changed.connect(self.busy_changed)
         self.mode = ""
@@ -123,10 +127,9 @@ class ClaimMatcher(QObject):
         prefer_recent: bool,
     ) -> None:
         from workbench.matching import POSSIBLE_MATCH, match_claims
-        from workbench.semantic import semantic_status
 
         with Store(self.db_path, check=False) as store:
-            status = semantic_status(store)
+            status = self.engine.semantic_status(store)
             mode = status.message if status.total and not status.complete else ""
             context.partial(mode)
             done = 0
@@ -143,6 +146,7 @@ class ClaimMatcher(QObject):
                     source=source,
                     prefer_recent=prefer_recent,
                     cancel=context.cancelled,
+                    engine=self.engine,
                 )
                 if context.cancelled():
                     return
@@ -222,16 +226,22 @@ class ArchiveEmbedder(_ArchiveJob):
     leaving the other core to the UI.
     """
 
-    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+    def __init__(
+        self, db_path: Path, parent: QObject | None = None, *, engine: Engine | None = None
+    ) -> None:
         super().__init__(db_path, "embedding", parent)
+        self.engine = engine or Engine.default()
 
     def start(self) -> None:
         """Embed what is missing; does nothing if a run is already under way."""
         if not self.running:
             self._submit(self._embed)
 
-    @staticmethod
-    def _embed(store: Store, progress: _Progress, cancel: Callable[[], bool]) -> object:
+    def _embed(self, store: Store, progress: _Progress, cancel: Callable[[], bool]) -> object:
+        from workbench.nlp.encoder import ModelLoadError
         from workbench.semantic import embed_archive
 
-        return embed_archive(store, progress=progress, cancel=cancel)
+        encoder = self.engine.encoder()
+        if encoder is None:
+            raise ModelLoadError(self.engine.encoder_status().message)
+        return embed_archive(store, encoder, progress=progress, cancel=cancel)

@@ -50,6 +50,7 @@ from ui.store_writer import StoreWriter
 from ui.workspace import LAST_ARTICLE_KEY, LAST_CLAIM_KEY, Workspace
 from workbench.archive import ArchiveImportReport
 from workbench.backup import Backup, backup_if_stale, create_backup, list_backups
+from workbench.engine import Engine
 from workbench.models import Status
 from workbench.samples import SAMPLE_FILE
 from workbench.semantic import EmbedReport
@@ -72,15 +73,19 @@ WELCOME = (
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: Store, parent: QWidget | None = None, *, engine: Engine | None = None
+    ) -> None:
+        """``engine`` (by default :meth:`Engine.default`) analyses, embeds and matches."""
         super().__init__(parent)
         self.setObjectName("main_window")
         self.setWindowTitle("Fact-Checking Workbench")
         self.setAcceptDrops(True)
         self.settings = QSettings()
         self.writer = StoreWriter(store.path, self)
-        self.workspace = Workspace(store, self.writer, self)
-        self.opener = ArticleOpener(store.path, self)
+        self.engine = engine or Engine.default()
+        self.workspace = Workspace(store, self.writer, self, engine=self.engine)
+        self.opener = ArticleOpener(store.path, self, engine=self.engine)
 
         self.library = LibraryPanel(self.workspace, self)
         self.archive = ArchivePanel(self.workspace, self)
@@ -94,7 +99,7 @@ class MainWindow(QMainWindow):
         self.importer.finished.connect(self._on_importer_finished)
         self.importer.failed.connect(self._on_importer_failed)
         self.import_progress: QProgressDialog | None = None
-        self.embedder = ArchiveEmbedder(store.path, self)
+        self.embedder = ArchiveEmbedder(store.path, self, engine=self.engine)
         self.embedder.progressed.connect(self._on_embedder_progressed)
         self.embedder.finished.connect(self._on_embedder_finished)
         self.embedder.failed.connect(self._on_embedder_failed)

@@ -4,7 +4,8 @@ The work runs as jobs of one :class:`~ui.jobs.JobRunner`, in order: every file o
 is analysed and stored, the last one is shown.
 
 The readers and the language pipeline are imported on that thread, with the first
-article or the warm-up, so that the window does not wait for them.
+article or the warm-up, so that the window does not wait for them. The pipeline is the
+engine's, loaded once.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from ui.jobs import JobContext, JobRunner
+from workbench.engine import Engine
 from workbench.models import ArticleDraft
 from workbench.samples import sample_article
 from workbench.store import Store
@@ -24,14 +26,13 @@ from workbench.store import Store
 log = logging.getLogger("ui.opener")
 
 
-def _store_draft(db_path: Path, make_draft: Callable[[], ArticleDraft]) -> int:
+def _store_draft(db_path: Path, make_draft: Callable[[], ArticleDraft], engine: Engine) -> int:
     """Read, detect and store one article on this thread's own connection."""
     from workbench.analysis import analyze_article
-    from workbench.nlp import load_pipeline
 
     draft = make_draft()
     with Store(db_path, check=False) as store:
-        return analyze_article(store, draft, nlp=load_pipeline()).article.id
+        return analyze_article(store, draft, engine=engine).article.id
 
 
 def _read_path(path: str) -> ArticleDraft:
@@ -55,9 +56,12 @@ class ArticleOpener(QObject):
     busy_changed = Signal(bool)
     model_problem = Signal(str)  # the check-worthiness model did not load: why
 
-    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+    def __init__(
+        self, db_path: Path, parent: QObject | None = None, *, engine: Engine | None = None
+    ) -> None:
         super().__init__(parent)
         self.db_path = db_path
+        self.engine = engine or Engine.default()
         self.runner = JobRunner("analysis", self)
         self.runner.busy_changed.connect(self.busy_changed)
 
@@ -73,9 +77,9 @@ class ArticleOpener(QObject):
         """
 
         def work(context: JobContext) -> str | None:
-            from workbench.nlp import claim_detector, load_pipeline
+            from workbench.nlp import claim_detector
 
-            return claim_detector(load_pipeline()).model_problem
+            return claim_detector(self.engine.pipeline()).model_problem
 
         self.started.emit("Loading the language model")
         self.runner.submit(
@@ -112,7 +116,7 @@ class ArticleOpener(QObject):
 
     def _analyse(self, make_draft: Callable[[], ArticleDraft], description: str, what: str) -> None:
         def work(context: JobContext) -> int:
-            return _store_draft(self.db_path, make_draft)
+            return _store_draft(self.db_path, make_draft, self.engine)
 
         self.started.emit(description)
         self.runner.submit(

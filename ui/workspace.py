@@ -21,6 +21,7 @@ from ui.archive_work import ClaimMatcher
 from ui.store_writer import StoreWriter
 from workbench import operations
 from workbench.analysis import sentence_bounds
+from workbench.engine import Engine
 from workbench.errors import WorkbenchError
 from workbench.models import Article, Claim, Evidence, Match, MatchStrength, Status
 from workbench.priority import PriorityThresholds, next_unchecked
@@ -42,10 +43,18 @@ class Workspace(QObject):
     matches_changed = Signal()  # past checks found for the open article's claims
     error_occurred = Signal(str)
 
-    def __init__(self, store: Store, writer: StoreWriter, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        writer: StoreWriter,
+        parent: QObject | None = None,
+        *,
+        engine: Engine | None = None,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.writer = writer
+        self.engine = engine or Engine.default()
         self.undo_stack = QUndoStack(self)
         self.article: Article | None = None
         self.claims: list[Claim] = []
@@ -53,7 +62,7 @@ class Workspace(QObject):
         self.matches: dict[int, list[Match]] = {}
         self.match_source: str | None = None  # only past checks from this collection
         self.match_prefer_recent = False
-        self.matcher = ClaimMatcher(store.path, self)
+        self.matcher = ClaimMatcher(store.path, self, engine=self.engine)
         self.matcher.matches_ready.connect(self._on_matcher_matches_ready)
         self.priorities = PriorityThresholds()
         """Where high, medium and low priority begin (settings ``priority.*``)."""
@@ -214,7 +223,7 @@ class Workspace(QObject):
         description = "Extend claim to sentences"
 
         def fit(store: Store) -> operations.Change:
-            bounds = sentence_bounds(text, claim.start, claim.end)
+            bounds = sentence_bounds(text, claim.start, claim.end, engine=self.engine)
             return operations.move_claim(claim_id, *bounds, description)(store)
 
         self._push(fit, description)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import TYPE_CHECKING
 
+from workbench.engine import Engine
 from workbench.errors import IngestError
 from workbench.models import MAX_ARTICLE_CHARS, ArticleDraft
 from workbench.store import ImportResult, Store
@@ -18,25 +18,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("workbench.analysis")
 
 
-@functools.cache
-def shared_feedback() -> FeedbackAdjuster:
-    """The process's feedback adjuster, on the sentence encoder semantic matching uses.
-
-    Like :func:`workbench.nlp.load_pipeline`, built once per process for the callers
-    that do not pass their own (the app's analysis worker, the CLI).
-    """
-    from workbench.nlp.feedback import FeedbackAdjuster
-    from workbench.semantic import shared_encoder
-
-    return FeedbackAdjuster(encoder=shared_encoder)
-
-
 def analyze_article(
     store: Store,
     draft: ArticleDraft,
     *,
     nlp: Language | None = None,
     feedback: FeedbackAdjuster | None = None,
+    engine: Engine | None = None,
 ) -> ImportResult:
     """Store ``draft`` with its detected claims; an article already stored is returned as is.
 
@@ -48,8 +36,9 @@ def analyze_article(
     with all its claims, or nothing.
 
     The fact-checker's corrections stored so far move the scores of similar sentences
-    (:mod:`workbench.nlp.feedback`), through ``feedback`` or else :func:`shared_feedback`;
-    with no corrections the claims are the detector's own.
+    (:mod:`workbench.nlp.feedback`), through ``feedback`` or else the engine's adjuster;
+    with no corrections the claims are the detector's own. The pipeline is ``nlp`` or
+    else the engine's; the engine is ``engine`` or else :meth:`Engine.default`.
 
     Raises:
         IngestError: The text is longer than the readers accept (a draft built by hand);
@@ -66,19 +55,22 @@ def analyze_article(
             f"the article is too long ({len(draft.text):,} characters; "
             f"the limit is {MAX_ARTICLE_CHARS:,})"
         )
-    adjuster = feedback if feedback is not None else shared_feedback()
+    engine = engine or Engine.default()
+    adjuster = feedback if feedback is not None else engine.feedback()
     adjuster.update(store.feedback())  # with none, adjust() leaves every score as it is
-    claims = detect_claims(draft.text, nlp=nlp, adjust=adjuster.adjust)
+    pipeline = nlp if nlp is not None else engine.pipeline()
+    claims = detect_claims(draft.text, nlp=pipeline, adjust=adjuster.adjust)
     return store.add_article(draft, claims)
 
 
 def sentence_bounds(
-    text: str, start: int, end: int, *, nlp: Language | None = None
+    text: str, start: int, end: int, *, nlp: Language | None = None, engine: Engine | None = None
 ) -> tuple[int, int]:
-    """Widen ``start:end`` to the whole sentences it touches (for fixing a claim's span)."""
-    from workbench.nlp import load_pipeline
+    """Widen ``start:end`` to the whole sentences it touches (for fixing a claim's span).
 
-    doc = (nlp or load_pipeline())(text)
+    Split by ``nlp``, else by the pipeline of ``engine`` (by default :meth:`Engine.default`).
+    """
+    doc = (nlp or (engine or Engine.default()).pipeline())(text)
     first, last = start, end
     for sent in doc.sents:
         lo, hi = sent.start_char, sent.end_char

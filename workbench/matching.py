@@ -26,7 +26,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rapidfuzz import fuzz
 
+from workbench.engine import Engine
 from workbench.models import ArchiveClaim, Conflict, Match, MatchStrength, SharedTerm
 from workbench.store import ArchiveCandidate, Store, fts_or_query
 
@@ -562,6 +563,7 @@ def match_claim(
     prefer_recent: bool = False,
     exclude_claims: Collection[int] = (),
     min_score: float = 0.0,
+    engine: Engine | None = None,
 ) -> list[Match]:
     """The past checks most similar to a claim, best first, each scored and explained.
 
@@ -575,6 +577,8 @@ def match_claim(
         exclude_claims: workbench claim ids whose own verdicts must not match (a
             claim should not match its own archive entry).
         min_score: drop matches scoring below this (e.g. :data:`POSSIBLE_MATCH`).
+        engine: holds the sentence encoder, the archive's vector index and the thread
+            that searches it; :meth:`Engine.default` if None.
     """
     return match_claims(
         store,
@@ -584,6 +588,7 @@ def match_claim(
         prefer_recent=prefer_recent,
         exclude_claims=exclude_claims,
         min_score=min_score,
+        engine=engine,
     )[0]
 
 
@@ -598,6 +603,7 @@ def match_claims(
     min_score: float = 0.0,
     cancel: Callable[[], bool] | None = None,
     semantic: bool = True,
+    engine: Engine | None = None,
 ) -> list[list[Match]]:
     """:func:`match_claim` for many claims (an article's): one list of matches per text.
 
@@ -605,7 +611,8 @@ def match_claims(
     candidates are its FTS5 hits and its nearest neighbours by embedding, and the
     candidates with an embedding are scored with the semantic signals too
     (:data:`SEMANTIC_WEIGHTS`); without embeddings matching is lexical
-    (:func:`workbench.semantic.semantic_status` says which).
+    (:meth:`Engine.semantic_status` says which). The encoder, the index and the
+    search thread are ``engine``'s (by default :meth:`Engine.default`).
 
     ``cancel()`` is checked between claims in every phase (full-text search, the
     embedding search, scoring); once it returns True the claims not yet done get empty
@@ -614,7 +621,13 @@ def match_claims(
     today = datetime.now(UTC).date()
     results: list[list[Match]] = []
     found = _candidate_signals(
-        store, texts, source=source, exclude_claims=exclude_claims, cancel=cancel, semantic=semantic
+        store,
+        texts,
+        engine or Engine.default(),
+        source=source,
+        exclude_claims=exclude_claims,
+        cancel=cancel,
+        semantic=semantic,
     )
     for query, cands in found:
         scored = []
@@ -634,20 +647,21 @@ def match_claims(
 
 
 def candidate_signals(
-    store: Store, texts: Sequence[str], *, semantic: bool = True
+    store: Store, texts: Sequence[str], *, semantic: bool = True, engine: Engine | None = None
 ) -> list[list[tuple[ArchiveClaim, dict[str, float]]]]:
     """Every candidate of each text with its signals, as :func:`match_claims` sees them.
 
     For fitting the weights and for debugging: the semantic signals are present only
     for candidates whose past check has an embedding.
     """
-    found = _candidate_signals(store, texts, semantic=semantic)
+    found = _candidate_signals(store, texts, engine or Engine.default(), semantic=semantic)
     return [[(c.claim, signals) for c, signals in cands] for _, cands in found]
 
 
 def _candidate_signals(
     store: Store,
     texts: Sequence[str],
+    engine: Engine,
     *,
     source: str | None = None,
     exclude_claims: Collection[int] = (),
@@ -663,7 +677,9 @@ def _candidate_signals(
     # The embedding search runs on another thread (numpy and onnxruntime let go of the
     # GIL) while this one asks SQLite for the full-text candidates.
     pending = (
-        _search_neighbours(store, queries, source, len(excluded), stopped) if semantic else None
+        _search_neighbours(engine, store, queries, source, len(excluded), stopped)
+        if semantic
+        else None
     )
     budget = POSTINGS_BUDGET if pending is None else SEMANTIC_POSTINGS_BUDGET
     limit = CANDIDATES + len(excluded)
@@ -735,23 +751,20 @@ class _PendingSearch:
         return _Space(self.index, vectors, neighbours, claims)
 
 
-_SEARCH_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedding-search")
-
-
 def _search_neighbours(
+    engine: Engine,
     store: Store,
     queries: Sequence[_Query],
     source: str | None,
     excluded: int,
     stopped: Callable[[], bool],
 ) -> _PendingSearch | None:
-    """Start embedding the queries and finding their neighbours; None without embeddings."""
-    from workbench import semantic
-
-    encoder = semantic.shared_encoder()
+    """Start embedding the queries and finding their neighbours on the engine's search
+    thread; None without embeddings."""
+    encoder = engine.encoder()
     if encoder is None or not queries:
         return None
-    index = semantic.index_for(store, encoder)  # reads the database: on this thread
+    index = engine.index_for(store)  # reads the database: on this thread
     if not len(index):
         return None
     texts = [q.normalized or q.text for q in queries]
@@ -769,7 +782,7 @@ def _search_neighbours(
         vectors = np.vstack(rows)
         return vectors, index.search(vectors, k, source=source)
 
-    return _PendingSearch(index, _SEARCH_THREAD.submit(search))
+    return _PendingSearch(index, engine.search_thread().submit(search))
 
 
 def _never() -> bool:

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from workbench.dbfile import LOW_DISK_BYTES, index_folder
+from workbench.dbfile import LOW_DISK_BYTES
 from workbench.errors import CancelledError
 from workbench.index_files import IndexFilesError, IndexFolder, Manifest, RowFile, SegmentFiles
 
@@ -64,9 +64,8 @@ __all__ = [
     "embed_archive",
     "encode_vectors",
     "encoder_id",
-    "index_for",
+    "load_encoder",
     "semantic_status",
-    "shared_encoder",
 ]
 
 log = logging.getLogger("workbench.semantic")
@@ -105,22 +104,23 @@ FloatArray = npt.NDArray[np.float32]
 # -- the encoder --------------------------------------------------------------------------
 
 
-@functools.cache
-def _shared_encoder() -> tuple[SentenceEncoder | None, str]:
+def load_encoder(
+    make: Callable[[], SentenceEncoder] | None = None,
+) -> tuple[SentenceEncoder | None, str]:
+    """The sentence encoder ``make`` gives (the bundled one by default) and a sentence
+    saying so; None and why (logged) if it cannot load.
+
+    Each call loads it anew: :meth:`workbench.engine.Engine.encoder` keeps the process's.
+    """
     from workbench.nlp.encoder import ModelLoadError, SentenceEncoder
 
     try:
-        encoder = SentenceEncoder()
+        encoder = (make or SentenceEncoder)()
     except ModelLoadError as error:
         message = f"the sentence encoder is unavailable ({error}); matching is lexical only"
         log.warning("%s", message)
         return None, message
     return encoder, f"sentence encoder loaded from {encoder.directory}"
-
-
-def shared_encoder() -> SentenceEncoder | None:
-    """The bundled sentence encoder, loaded once per process; None if it cannot load."""
-    return _shared_encoder()[0]
 
 
 @functools.cache
@@ -214,14 +214,15 @@ def embed_archive(
 
     Raises:
         workbench.nlp.encoder.ModelLoadError: no ``encoder`` was given and the bundled
-            one cannot load.
+            one cannot load (loaded anew: pass the engine's,
+            :meth:`workbench.engine.Engine.encoder`).
     """
     if encoder is None:
         from workbench.nlp.encoder import ModelLoadError
 
-        encoder = shared_encoder()
+        encoder, message = load_encoder()
         if encoder is None:
-            raise ModelLoadError(_shared_encoder()[1])
+            raise ModelLoadError(message)
     model = encoder_id(encoder)
     started = time.perf_counter()
     total = max(store.archive_count() - _stored_rows(store, model), 0)
@@ -270,11 +271,17 @@ class SemanticStatus:
 
 
 def semantic_status(store: Store, encoder: SentenceEncoder | None = None) -> SemanticStatus:
-    """How far the archive's embeddings are: matching is semantic only where they exist."""
-    encoder = encoder if encoder is not None else shared_encoder()
+    """How far the archive's embeddings are: matching is semantic only where they exist.
+
+    Without an ``encoder`` the bundled one is loaded anew:
+    :meth:`workbench.engine.Engine.semantic_status` uses the engine's.
+    """
+    problem = ""
+    if encoder is None:
+        encoder, problem = load_encoder()
     total = store.archive_count()
     if encoder is None:
-        return SemanticStatus(False, 0, total, _shared_encoder()[1])
+        return SemanticStatus(False, 0, total, problem)
     embedded = min(_stored_rows(store, encoder_id(encoder)), total)
     if total == 0:
         return SemanticStatus(True, 0, 0, "the archive is empty")
@@ -330,7 +337,8 @@ class EmbeddingIndex:
     vectors rank them. On real archive vectors the coarse stage keeps 99 % of the exact
     top 30; it reads a third of the memory, which is what bounds the time.
 
-    With a ``folder`` (:func:`index_for` gives the one beside the database), the
+    With a ``folder`` (:meth:`workbench.engine.Engine.index_for` gives the one beside
+    the database), the
     arrays are written there once built (:mod:`workbench.index_files`) and a new index
     maps them instead of reading and projecting every vector again; vectors added
     since are read from the database and, from :data:`PERSIST_TAIL_ROWS` on, written
@@ -890,29 +898,3 @@ def _check_space(folder: Path, needed: int) -> None:
         return
     if free < needed + LOW_DISK_BYTES:
         raise OSError(errno.ENOSPC, f"{needed / 1e6:,.0f} MB needed, {free / 1e6:,.0f} MB free")
-
-
-_INDEXES: dict[Path, tuple[tuple[int, int], EmbeddingIndex]] = {}
-_INDEXES_LOCK = threading.Lock()
-
-
-def index_for(store: Store, encoder: SentenceEncoder) -> EmbeddingIndex:
-    """The process's index of ``store``'s archive vectors, refreshed: one per database file.
-
-    It is kept in the folder beside the database (:func:`workbench.dbfile.index_folder`).
-    An index belongs to the file, not just its name: a database replaced under the same
-    name (a restored backup is a new file) gets a new index, never the old file's vectors.
-    """
-    key = store.path.resolve()
-    try:
-        info = key.stat()
-        identity = (info.st_dev, info.st_ino)
-    except OSError:
-        identity = (0, 0)
-    with _INDEXES_LOCK:
-        known, index = _INDEXES.get(key, ((0, 0), None))
-        if index is None or known != identity or index.dimensions != encoder.dimensions:
-            index = EmbeddingIndex(encoder.dimensions, folder=index_folder(key))
-            _INDEXES[key] = (identity, index)
-    index.refresh(store, encoder_id(encoder))
-    return index

@@ -14,13 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench import cli
+from workbench.engine import Engine
 from workbench.nlp import (
+    ModelStatus,
     build_pipeline,
     claim_detector,
     detect_claims,
     detect_claims_many,
     load_checkworthiness_model,
-    model_status,
     score_sentences,
 )
 from workbench.nlp.encoder import (
@@ -77,7 +78,7 @@ def test_checkworthiness_keeps_input_order_across_batches(model: Checkworthiness
 
 @needs_model
 def test_detector_names_the_model_and_the_rules_in_its_reasons() -> None:
-    assert model_status().available
+    assert Engine().model_status().available
     nlp = build_pipeline()
     [(score, reasons)] = score_sentences([CLAIM], nlp=nlp)
     assert score >= claim_detector(nlp).threshold
@@ -209,19 +210,17 @@ def test_the_detector_runs_on_rules_when_the_model_is_unavailable() -> None:
 
 
 def test_score_says_once_when_the_model_is_unavailable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import workbench.nlp as nlp_module
-
     rules_only = build_pipeline(use_model=False)
-    monkeypatch.setattr(nlp_module, "load_pipeline", lambda **_: rules_only)
-    monkeypatch.setattr(
-        nlp_module, "model_status", lambda: nlp_module.ModelStatus(False, "no model (test)")
+    engine = Engine(
+        pipeline=lambda: rules_only,
+        checkworthiness=lambda: (None, ModelStatus(False, "no model (test)")),
     )
     sentences = tmp_path / "s.jsonl"
     sentences.write_text(json.dumps({"id": 1, "text": CLAIM}) + "\n", encoding="utf-8")
     out = io.StringIO()
-    assert cli.main(["score", "--sentences", str(sentences), "--json"], out=out) == 0
+    assert cli.main(["score", "--sentences", str(sentences), "--json"], out=out, engine=engine) == 0
     assert json.loads(out.getvalue())["checkworthy"] is True
     assert capsys.readouterr().err.count("no model (test)") == 1
 

@@ -9,6 +9,7 @@ import pytest
 from spacy.language import Language
 
 from workbench.analysis import analyze_article
+from workbench.engine import Engine
 from workbench.models import ArticleDraft, Claim, DetectedClaim
 from workbench.nlp import CLAIM_THRESHOLD, build_pipeline, claim_detector, detect_claims
 from workbench.nlp.encoder import ENCODER_DIR, SentenceEncoder
@@ -174,11 +175,12 @@ def test_the_latest_verdict_on_a_sentence_wins(encoder: SentenceEncoder) -> None
 
 
 def test_the_analysis_the_cli_and_app_run_learns_without_being_given_an_adjuster(
-    store: Store, nlp: Language
+    store: Store, nlp: Language, encoder: SentenceEncoder
 ) -> None:
-    first = analyze_article(store, ArticleDraft(ARTICLE_A, title="A"), nlp=nlp)
+    engine = Engine(pipeline=lambda: nlp, encoder=lambda: encoder)  # its own adjuster
+    first = analyze_article(store, ArticleDraft(ARTICLE_A, title="A"), engine=engine)
     bikes = next(c for c in first.claims if c.text == BIKES)
     store.remove_claim(bikes.id)
-    after = analyze_article(store, ArticleDraft(ARTICLE_B, title="B"), nlp=nlp)
+    after = analyze_article(store, ArticleDraft(ARTICLE_B, title="B"), engine=engine)
     assert BIKES_AGAIN not in {c.text for c in after.claims}
     assert JOBS in {c.text for c in after.claims}

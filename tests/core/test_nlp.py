@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.language import Language
 
+from workbench.engine import Engine
 from workbench.models import DetectedClaim
 from workbench.nlp import (
     CLAIM_THRESHOLD,
@@ -70,7 +71,8 @@ def assert_valid_offsets(text: str, claims: Sequence[DetectedClaim]) -> None:
 def test_pipeline_loads_without_any_trained_model() -> None:
     nlp = build_pipeline()  # its load time: benchmarks/analysis_throughput.py
     assert nlp.pipe_names == ["article_sentencizer", "claim_detector"]
-    assert load_pipeline(use_trained=False) is load_pipeline(use_trained=False)
+    engine = Engine()
+    assert engine.pipeline() is engine.pipeline()  # built once, kept by the engine
 
 
 @pytest.mark.skipif(installed_trained_pipeline() is None, reason="no trained English pipeline")
@@ -481,8 +483,8 @@ _FRAGMENTS = st.sampled_from(
 
 @settings(max_examples=100, deadline=None)
 @given(st.one_of(st.text(), st.lists(st.one_of(_FRAGMENTS, st.text(max_size=8))).map("".join)))
-def test_any_text_gives_valid_claims(text: str) -> None:
-    claims = detect_claims(text, nlp=load_pipeline(use_trained=False))
+def test_any_text_gives_valid_claims(nlp: Language, text: str) -> None:
+    claims = detect_claims(text, nlp=nlp)
     assert_valid_offsets(text, claims)
 
 

@@ -11,10 +11,11 @@ import pytest
 
 from tests.core.cli_runner import run
 from workbench import semantic
+from workbench.engine import Engine
 from workbench.errors import CancelledError
 from workbench.matching import match_claims
 from workbench.models import ArchiveRecord
-from workbench.nlp.encoder import ENCODER_DIR, SentenceEncoder
+from workbench.nlp.encoder import ENCODER_DIR, ModelLoadError, SentenceEncoder
 from workbench.semantic import (
     EmbeddingIndex,
     decode_vectors,
@@ -149,36 +150,42 @@ def test_index_reads_new_vectors_only_and_reloads_after_removals(
 def test_a_restored_database_gets_a_fresh_index(store: Store, encoder: SentenceEncoder) -> None:
     from workbench.backup import create_backup, restore_backup
 
+    engine = Engine(encoder=lambda: encoder)
     backup = create_backup(store.path, reason="manual")  # no embeddings in it
     embed_archive(store, encoder)
-    assert len(semantic.index_for(store, encoder)) == len(PAST)
+    assert len(engine.index_for(store)) == len(PAST)
     store.close()
     restore_backup(store.path, backup.path)
     with Store(store.path) as restored:
-        assert len(semantic.index_for(restored, encoder)) == 0
+        assert len(engine.index_for(restored)) == 0
 
 
-def test_semantic_matching_finds_a_claim_in_other_words(store: Store) -> None:
+def test_semantic_matching_finds_a_claim_in_other_words(
+    store: Store, encoder: SentenceEncoder
+) -> None:
+    engine = Engine(encoder=lambda: encoder)
     query = "Joblessness dropped to its lowest level ever during 2023."
-    lexical = match_claims(store, [query], semantic=False)[0]
+    lexical = match_claims(store, [query], semantic=False, engine=engine)[0]
     assert all(m.archive.external_id != "pf-1" for m in lexical)
-    embed_archive(store)
-    found = match_claims(store, [query])[0]
+    embed_archive(store, engine.encoder())
+    found = match_claims(store, [query], engine=engine)[0]
     assert found and found[0].archive.external_id == "pf-1"
     signals = dict(found[0].signals)
     assert signals["cosine"] > 0.5
     assert found[0].score > (lexical[0].score if lexical else 0.0)
 
 
-def test_matching_without_an_encoder_stays_lexical(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(semantic, "_shared_encoder", lambda: (None, "no encoder here"))
-    found = match_claims(store, ["Vaccines cause autism in young children."])[0]
+def test_matching_without_an_encoder_stays_lexical(store: Store) -> None:
+    def no_encoder() -> SentenceEncoder:
+        raise ModelLoadError("no encoder here")
+
+    embed_archive(store)  # the bundled encoder's vectors, which this engine cannot use
+    with Engine(encoder=no_encoder) as engine:
+        [found] = match_claims(store, ["Vaccines cause autism in young children."], engine=engine)
+        status = engine.semantic_status(store)
     assert found[0].archive.external_id == "pf-3"
     assert "cosine" not in dict(found[0].signals)
-    status = semantic_status(store)
-    assert not status.available and status.message == "no encoder here"
+    assert not status.available and "(no encoder here); matching is lexical" in status.message
 
 
 def test_cli_import_finishes_the_embeddings(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import pytest
 from workbench import semantic
 from workbench.backup import create_backup, restore_backup
 from workbench.dbfile import index_folder
+from workbench.engine import Engine
 from workbench.index_files import IndexFolder
 from workbench.models import ArchiveRecord
 from workbench.semantic import EmbeddingIndex, encode_vectors
@@ -438,7 +439,7 @@ def test_index_for_keeps_the_index_beside_the_database(tmp_path: Path) -> None:
             source="factchecks",
         )
         semantic.embed_archive(s, encoder)
-        index = semantic.index_for(s, encoder)
+        index = Engine(encoder=lambda: encoder).index_for(s)
         assert len(index) == 1 and index.persisted
     assert (tmp_path / "work.db.index" / "manifest.json").is_file()
 

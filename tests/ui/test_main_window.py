@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from ui.dialogs import EvidenceDialog, Messages
 from ui.main_window import MainWindow
+from workbench.engine import Engine
 from workbench.models import ArticleDraft, DetectedClaim, Status
 from workbench.store import Store
 
@@ -39,9 +40,11 @@ def seed(path: Path) -> int:
         return store.add_article(ArticleDraft(TEXT, title="Troops"), detected).article.id
 
 
-def make_window(qtbot: QtBot, db_path: Path, files: list[str] | None = None) -> MainWindow:
+def make_window(
+    qtbot: QtBot, db_path: Path, files: list[str] | None = None, *, engine: Engine | None = None
+) -> MainWindow:
     store = Store(db_path)
-    window = MainWindow(store)
+    window = MainWindow(store, engine=engine)
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()  # shortcuts only reach the active window
@@ -628,15 +631,13 @@ def test_a_damaged_database_offers_its_backup(
 def test_a_missing_model_is_said_once_and_claims_still_come(
     qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, errors: list[str]
 ) -> None:
-    import workbench.nlp
     from workbench.nlp import build_pipeline, claim_detector
 
     rules_only = build_pipeline(use_model=False)
     claim_detector(rules_only).model_problem = "the model is gone (no model.onnx)"
-    monkeypatch.setattr(workbench.nlp, "load_pipeline", lambda **_: rules_only)
     notices: list[str] = []
     monkeypatch.setattr(Messages, "warning", classmethod(lambda cls, p, t, m: notices.append(m)))
-    window = make_window(qtbot, db_path)
+    window = make_window(qtbot, db_path, engine=Engine(pipeline=lambda: rules_only))
     qtbot.waitUntil(lambda: len(notices) == 1)
     assert notices[0].startswith("The model is gone (no model.onnx).")
     assert "rules alone" in window.statusBar().currentMessage()

@@ -28,13 +28,20 @@ from workbench.cli.common import (
     tell,
 )
 from workbench.cli.parser import build_parser
+from workbench.engine import Engine
 from workbench.errors import WorkbenchError
 
 __all__ = ["build_parser", "main"]
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
-    """Run the command line; returns the exit code (0 on success, 2 on a known problem)."""
+def main(
+    argv: Sequence[str] | None = None, *, out: TextIO | None = None, engine: Engine | None = None
+) -> int:
+    """Run the command line; returns the exit code (0 on success, 2 on a known problem).
+
+    The command's pipeline, models and search thread are ``engine``'s; by default the
+    run builds its own (each loaded when first needed) and closes it at the end.
+    """
     logging.basicConfig(
         level=logging.DEBUG if os.environ.get(DEBUG_ENV_VAR) else logging.WARNING,
         format="%(name)s: %(message)s",
@@ -48,6 +55,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     exact = getattr(args, "json", False) or getattr(args, "exact_output", False)
     if stream.isatty() or not exact:
         stream = cast(TextIO, TerminalSafe(stream))
+    args.engine = engine or Engine()
     try:
         refuse_undecodable_arguments(args)
         code: int = args.handler(args, stream)
@@ -71,3 +79,6 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             f"(this is a bug; set {DEBUG_ENV_VAR}=1 for details)",
         )
         return 1
+    finally:
+        if engine is None:
+            args.engine.close()

@@ -14,6 +14,7 @@ from workbench.cli.common import (
     EXIT_OK,
     CliError,
     dump,
+    engine_of,
     open_store,
     read_id_text_lines,
     short,
@@ -52,11 +53,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_embed(args: argparse.Namespace, out: TextIO) -> int:
-    from workbench.semantic import semantic_status
-
     with open_store(args) as store:
         embedded = _finish_embeddings(store)
-        status = semantic_status(store)
+        status = engine_of(args).semantic_status(store)
     if embedded is None:
         raise CliError(status.message)
     out.write(f"{status.embedded:,} of {status.total:,} past checks have embeddings\n")
@@ -134,13 +133,14 @@ def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError("--top must be at least 1")
     queries = read_id_text_lines(args.queries) if args.queries else [(None, args.text)]
     with open_store(args) as store:
-        _note_lexical_matching(store)
+        _note_lexical_matching(args, store)
         results = match_claims(
             store,
             [text for _, text in queries],
             top_k=args.top,
             source=args.source,
             prefer_recent=args.prefer_recent,
+            engine=engine_of(args),
         )
     for (query_id, text), matches in zip(queries, results, strict=True):
         if args.json:
@@ -168,11 +168,9 @@ def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _note_lexical_matching(store: Store) -> None:
+def _note_lexical_matching(args: argparse.Namespace, store: Store) -> None:
     """Say on stderr when matching cannot be fully semantic, and why."""
-    from workbench.semantic import semantic_status
-
-    status = semantic_status(store)
+    status = engine_of(args).semantic_status(store)
     if status.total and not status.complete:
         hint = " (run `workbench embed`)" if status.available or status.embedded == 0 else ""
         tell("note", status.message + hint)
@@ -226,9 +224,8 @@ def cmd_archive(args: argparse.Namespace, out: TextIO) -> int:
             else:
                 for s in sources:
                     out.write(f"{s.count:>10,}  {s.last_imported[:10]}  {s.name}\n")
-                from workbench.semantic import semantic_status
-
-                out.write(f"semantic matching: {semantic_status(store).message}\n")
+                status = engine_of(args).semantic_status(store)
+                out.write(f"semantic matching: {status.message}\n")
             return EXIT_OK
         found = store.archive_search(args.search, limit=args.limit, source=args.source)
     if args.json:

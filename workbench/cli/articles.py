@@ -13,6 +13,7 @@ from workbench.cli.common import (
     article_json,
     claim_json,
     dump,
+    engine_of,
     open_store,
     read_id_text_lines,
     short,
@@ -28,7 +29,7 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
 
     draft = read_path(args.file)
     with open_store(args) as store:
-        result = analyze_article(store, draft)
+        result = analyze_article(store, draft, engine=engine_of(args))
         priorities = PriorityThresholds.load(store)
     if args.json:
         dump(
@@ -138,11 +139,12 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
-    from workbench.nlp import claim_detector, load_pipeline, model_status, score_sentences
+    from workbench.nlp import claim_detector, score_sentences
 
     sentences = read_id_text_lines(args.sentences, "sentences")
-    nlp = load_pipeline()
-    status = model_status()
+    engine = engine_of(args)
+    nlp = engine.pipeline()
+    status = engine.model_status()
     if not status.available:
         tell("note", status.message)
     threshold = claim_detector(nlp).threshold

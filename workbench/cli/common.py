@@ -21,6 +21,7 @@ from workbench.priority import PriorityThresholds
 from workbench.textsafety import for_terminal, has_lone_surrogate, one_line
 
 if TYPE_CHECKING:
+    from workbench.engine import Engine
     from workbench.store import Store
 
 EXIT_OK = 0
@@ -39,6 +40,12 @@ class CliError(WorkbenchError):
 
 def db_path(args: argparse.Namespace) -> Path:
     return Path(args.db).expanduser() if args.db else default_db_path()
+
+
+def engine_of(args: argparse.Namespace) -> Engine:
+    """The engine :func:`workbench.cli.main` runs the command with."""
+    engine: Engine = args.engine
+    return engine
 
 
 def open_store(args: argparse.Namespace) -> Store:

@@ -3,15 +3,17 @@
 Contract:
 
 * ``load_pipeline()`` -> ``spacy.Language``: ``spacy.blank("en")`` plus the project's
-  components (or an installed trained English pipeline when present), fast to load.
+  components (or an installed trained English pipeline when present), fast to load. Each
+  call builds a new one: :class:`workbench.engine.Engine` keeps the process's.
 * ``detect_claims(text, *, nlp=None)`` -> ``list[DetectedClaim]`` in reading order,
   with character offsets into ``text`` such that ``text[start:end] == claim.text``,
   each with its claimant (who the article says makes it, or ``""``) and its type, whose
   reason comes first.
-* ``model_status()`` -> ``ModelStatus``: whether the bundled check-worthiness model
-  (``resources/models/checkworthiness``, run by onnxruntime) is weighed in. When it is
-  missing or fails to load, the detector uses its rules alone and this says why; the
-  warning is logged once per process.
+* ``load_checkworthiness_model()`` -> ``(model or None, ModelStatus)``: the bundled
+  check-worthiness model (``resources/models/checkworthiness``, run by onnxruntime) and
+  whether it is weighed in. When it is missing or fails to load, the detector uses its
+  rules alone, the status says why and the pipeline built logs it
+  (:meth:`workbench.engine.Engine.model_status` for the process's).
 
 spaCy itself is imported on first use, so importing this package stays cheap for
 commands that never analyse text.
@@ -19,12 +21,11 @@ commands that never analyse text.
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import logging
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,17 +43,16 @@ if TYPE_CHECKING:
 __all__ = [
     "CLAIM_THRESHOLD",
     "TRAINED_PIPELINES",
+    "ModelLoader",
     "ModelStatus",
     "ScoreAdjustment",
     "build_pipeline",
-    "checkworthiness_model",
     "claim_detector",
     "detect_claims",
     "detect_claims_many",
     "installed_trained_pipeline",
     "load_checkworthiness_model",
     "load_pipeline",
-    "model_status",
     "model_wanted",
     "score_sentences",
 ]
@@ -109,22 +109,10 @@ def load_checkworthiness_model(
     return model, ModelStatus(True, f"check-worthiness model loaded from {model.directory}")
 
 
-@functools.cache
-def _shared_model() -> tuple[CheckworthinessModel | None, ModelStatus]:
-    model, status = load_checkworthiness_model()
-    if model is None:
-        log.warning("%s", status.message)
-    return model, status
-
-
-def checkworthiness_model() -> CheckworthinessModel | None:
-    """The bundled check-worthiness model, loaded once per process; None if unavailable."""
-    return _shared_model()[0]
-
-
-def model_status() -> ModelStatus:
-    """Whether the bundled model is in use (loading it if that has not happened yet)."""
-    return _shared_model()[1]
+ModelLoader = Callable[[], tuple["CheckworthinessModel | None", ModelStatus]]
+"""Gives the check-worthiness model, or None, and its status: such as
+:func:`load_checkworthiness_model`, or an engine's model loaded once
+(:meth:`workbench.engine.Engine.checkworthiness`)."""
 
 
 def claim_detector(nlp: Language) -> ClaimDetector:
@@ -141,12 +129,16 @@ def claim_detector(nlp: Language) -> ClaimDetector:
     raise ValueError("the pipeline has no claim_detector component")
 
 
-def build_pipeline(base: str | None = None, *, use_model: bool = True) -> Language:
+def build_pipeline(
+    base: str | None = None, *, use_model: bool = True, model: ModelLoader | None = None
+) -> Language:
     """Build a fresh pipeline: ``base`` (a trained package name) or ``spacy.blank("en")``.
 
     The article sentencizer runs first (before any parser, which then keeps its
     boundaries) and the claim detector last. With ``use_model`` the detector weighs
-    the bundled check-worthiness model when it loads (see :func:`model_status`).
+    the check-worthiness model that ``model`` gives (by default the bundled one, loaded
+    by :func:`load_checkworthiness_model`) when it loads; when it does not, the
+    detector's ``model_problem`` says why, and so does the log.
     """
     import spacy
 
@@ -165,10 +157,12 @@ def build_pipeline(base: str | None = None, *, use_model: bool = True) -> Langua
     nlp.max_length = max(nlp.max_length, MAX_ARTICLE_CHARS)
     nlp.add_pipe("claim_detector")
     if use_model:
+        found, status = (model or load_checkworthiness_model)()
         detector = claim_detector(nlp)
-        detector.probability_model = checkworthiness_model()
-        if detector.probability_model is None:
-            detector.model_problem = model_status().message
+        detector.probability_model = found
+        if found is None:
+            detector.model_problem = status.message
+            log.warning("%s", status.message)
     return nlp
 
 
@@ -189,21 +183,26 @@ def model_wanted() -> bool:
     return os.environ.get(MODEL_ENV_VAR, "1").strip() not in ("0", "false", "no", "off")
 
 
-@functools.cache
-def load_pipeline(*, use_trained: bool = True, use_model: bool | None = None) -> Language:
-    """The shared pipeline, built once per process.
+def load_pipeline(
+    *, use_trained: bool = True, use_model: bool | None = None, model: ModelLoader | None = None
+) -> Language:
+    """Build the pipeline the workbench analyses with, and log how long it took.
+
+    Each call builds a new one (a tenth of a second once spaCy is imported): keep it.
+    :meth:`workbench.engine.Engine.pipeline` keeps the process's.
 
     Args:
         use_trained: Use an installed trained English pipeline (for its entities) when
             there is one; ``False`` always gives the blank pipeline.
         use_model: Weigh the check-worthiness model in the claim score when it loads;
             ``False`` gives the rules alone; by default, :func:`model_wanted`.
+        model: Gives the check-worthiness model (see :func:`build_pipeline`).
     """
     if use_model is None:
         use_model = model_wanted()
     started = time.perf_counter()
     base = installed_trained_pipeline() if use_trained else None
-    nlp = build_pipeline(base, use_model=use_model)
+    nlp = build_pipeline(base, use_model=use_model, model=model)
     log.info(
         "loaded spaCy pipeline %s (%s) in %.2f s",
         base or "blank:en",
@@ -283,8 +282,9 @@ def detect_claims(
 
     Args:
         text: The article text; offsets in the result index into it.
-        nlp: A pipeline from :func:`load_pipeline` or :func:`build_pipeline`; the
-            shared one by default.
+        nlp: A pipeline from :func:`load_pipeline` or :func:`build_pipeline` (such as
+            :meth:`workbench.engine.Engine.pipeline`); by default a new
+            :func:`load_pipeline`, built for this call only.
         adjust: Called with every sentence, its score (flagged or not) and the
             detector's threshold before the threshold applies, such as
             :meth:`workbench.nlp.feedback.FeedbackAdjuster.adjust`; the sentences it

@@ -1,0 +1,71 @@
+"""The engine: each heavy resource built once, on first use, and its thread stopped on close."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from tests.core.cli_runner import run
+from workbench.engine import Engine
+from workbench.nlp import build_pipeline
+
+
+def search_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name.startswith("embedding-search")}
+
+
+def test_the_pipeline_is_built_once_however_many_threads_ask() -> None:
+    built: list[Language] = []
+    gate = threading.Barrier(4)
+
+    def build() -> Language:
+        built.append(build_pipeline(use_model=False))
+        return built[-1]
+
+    engine = Engine(pipeline=build)
+    assert built == []  # nothing is loaded before it is needed
+    got: list[Language] = []
+
+    def ask() -> None:
+        gate.wait()
+        got.append(engine.pipeline())
+
+    workers = [threading.Thread(target=ask) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(built) == 1 and got == built * 4
+
+
+def test_the_default_engine_is_one_per_process() -> None:
+    assert Engine.default() is Engine.default()
+
+
+def test_a_closed_engine_leaves_no_search_thread_behind() -> None:
+    before = search_threads()
+    engine = Engine()
+    assert engine.search_thread().submit(lambda: 6 * 7).result() == 42
+    assert search_threads() - before
+    engine.close()
+    assert search_threads() - before == set()
+    with pytest.raises(RuntimeError, match="closed"):
+        engine.search_thread()
+
+
+def test_the_command_line_stops_its_search_thread(tmp_path: Path) -> None:
+    archive = tmp_path / "past.jsonl"
+    archive.write_text(
+        json.dumps({"id": "1", "text": "Vaccines cause autism in young children."}) + "\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "cli.db")
+    assert run("--db", db, "import", str(archive))[0] == 0
+    before = search_threads()
+    code, out = run("--db", db, "match", "Do vaccines cause autism?", "--json", "--explain")
+    assert code == 0 and "cosine" in json.loads(out)["matches"][0]["signals"]  # it searched
+    assert search_threads() - before == set()
