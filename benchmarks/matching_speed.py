@@ -6,7 +6,8 @@ names, wording and order changed), imported through
 :meth:`workbench.store.Store.import_archive_records`, the code path of
 ``workbench import``. Then prints:
 
-- the median time to import 100,000 records into a fresh database (``--import-runs``);
+- the median time to import 100,000 records into a fresh database (``--import-runs``;
+  ``benchmarks/import_speed.py`` compares it with a raw insert of the same records);
 - the build time, database size and peak memory (RSS) of the big archive;
 - p50 / p95 latency of matching one claim, and the time to match a 30-claim article,
   lexical (FTS5 and word signals) and semantic (with embeddings, as the app matches

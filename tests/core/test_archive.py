@@ -175,6 +175,7 @@ def test_cancelled_import_keeps_its_batches_and_progress_is_reported(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(batches, "ARCHIVE_BATCH", 500)
+    monkeypatch.setattr(batches, "BATCH_WORK_S", 0.0)  # every batch 500 records
     records = [ArchiveRecord(text=f"Claim number {i}", external_id=str(i)) for i in range(12_000)]
     seen: list[tuple[int, int]] = []
     result = store.import_archive_records(

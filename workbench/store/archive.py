@@ -20,7 +20,7 @@ from workbench.dbfile import store_error
 from workbench.errors import DiskFullError, NotFoundError, ValidationError, WorkbenchError
 from workbench.models import ArchiveClaim, ArchiveRecord, Claim, Status
 from workbench.past_checks import record_key, verdict_to_status
-from workbench.store.batches import _paced_batches
+from workbench.store.batches import _checkpoints_in_pauses, _paced_batches
 from workbench.store.db import StoreBase
 from workbench.store.rows import (
     _OWN_COLUMNS,
@@ -76,6 +76,29 @@ class ArchiveSource:
     last_imported: str
 
 
+def _last_archive_id(conn: sqlite3.Connection) -> int:
+    """The highest id in ``archive_claims`` (0 if empty): rows inserted after it get higher ones."""
+    return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM archive_claims").fetchone()[0])
+
+
+def _index_archive_rows_after(conn: sqlite3.Connection, last_id: int) -> None:
+    """Add to the full-text index the past checks inserted since ``last_id`` was read.
+
+    No trigger indexes a new row of ``archive_claims`` (one per row made writing an
+    import nearly four times slower than one statement per batch; see migration 0005),
+    so every insert calls this in the same transaction, with the id that
+    :func:`_last_archive_id` read before it: an ``INTEGER PRIMARY KEY`` without
+    ``AUTOINCREMENT`` gives each new row one more than the highest id, and the write
+    lock keeps other connections out in between. Updates and deletes are still
+    indexed by triggers.
+    """
+    conn.execute(
+        "INSERT INTO archive_fts (rowid, text, title)"
+        " SELECT id, text, title FROM archive_claims WHERE id > ?",
+        (last_id,),
+    )
+
+
 def _fts_quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
@@ -110,11 +133,13 @@ class ArchiveMixin(StoreBase):
         progress: Callable[[int, int], None] | None = None,
         cancel: Callable[[], bool] | None = None,
     ) -> ArchiveImportResult:
-        """Store past checks as collection ``source``, :data:`ARCHIVE_BATCH` per transaction.
+        """Store past checks as collection ``source``, in short transactions.
 
         A record whose ``(source, external_id)`` is already stored (or repeated in
         ``records``) is counted in ``skipped_duplicates`` and not added again.
-        Between batches the write lock is free, so the user's edits are not held up,
+        Each transaction (a batch) holds the write lock for about
+        :data:`~workbench.store.batches.BATCH_WORK_S`; between them the lock is free,
+        so the user's edits are not held up,
         ``progress(done, total)`` is called and ``cancel()`` asked: if it returns True
         the import stops there, keeping the batches stored, and the result says how
         many records were not reached (``remaining``). A batch that fails changes
@@ -147,20 +172,23 @@ class ArchiveMixin(StoreBase):
         if progress is not None:
             progress(0, total)
         try:
-            for batch in _paced_batches(rows):
-                if cancel is not None and cancel():
-                    break
-                with self._write() as conn:
-                    cur = conn.executemany(
-                        "INSERT OR IGNORE INTO archive_claims (external_id, source, text, title,"
-                        " verdict, url, date, speaker, publisher, imported_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        batch,
-                    )
-                done += len(batch)
-                added += max(cur.rowcount, 0)
-                if progress is not None:
-                    progress(done, total)
+            with _checkpoints_in_pauses(self.db.conn) as checkpoint:
+                for batch in _paced_batches(rows, meanwhile=checkpoint):
+                    if cancel is not None and cancel():
+                        break
+                    with self._write() as conn:
+                        last_id = _last_archive_id(conn)
+                        cur = conn.executemany(
+                            "INSERT OR IGNORE INTO archive_claims (external_id, source, text,"
+                            " title, verdict, url, date, speaker, publisher, imported_at)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            batch,
+                        )
+                        _index_archive_rows_after(conn, last_id)
+                    done += len(batch)
+                    added += max(cur.rowcount, 0)
+                    if progress is not None:
+                        progress(done, total)
         except WorkbenchError as exc:
             if not done:
                 raise  # nothing was stored: the error's own words hold
@@ -429,6 +457,8 @@ class ArchiveMixin(StoreBase):
                 (OWN_SOURCE, f"claim-{claim_id}"),
             )
             return
+        # A new row is indexed here; an updated one by the update trigger (see migration 0005).
+        last_id = _last_archive_id(conn)
         conn.execute(
             f"INSERT INTO archive_claims ({_OWN_COLUMNS}) {_OWN_SELECT} WHERE c.id = ?"
             " ON CONFLICT (source, external_id) DO UPDATE SET text = excluded.text,"
@@ -437,3 +467,4 @@ class ArchiveMixin(StoreBase):
             " excluded.verdict THEN archive_claims.date ELSE excluded.date END",
             (now, now, claim_id),
         )
+        _index_archive_rows_after(conn, last_id)
