@@ -211,3 +211,29 @@ def test_a_failing_first_batch_still_says_nothing_was_saved(db: Path) -> None:
         with pytest.raises(ValidationError, match="nothing was saved"):
             store.import_archive_records(bad, source="big")
         assert store.archive_count("big") == 0
+
+
+def test_a_write_waiting_for_the_lock_gets_it_once_another_connection_lets_go(
+    tmp_path: Path,
+) -> None:
+    """Writes ask for the lock every millisecond instead of SQLite's slowing busy handler."""
+    path = tmp_path / "wait.db"
+    Store(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    done = threading.Event()
+
+    def edit() -> None:
+        with Store(path, check=False) as store:
+            store.set_setting("report.organisation", "Desk")
+        done.set()
+
+    worker = threading.Thread(target=edit)
+    worker.start()
+    assert not done.wait(0.05)  # still waiting: the lock is held
+    holder.execute("COMMIT")
+    holder.close()
+    worker.join(30)
+    assert done.is_set()
+    with Store(path) as store:
+        assert store.setting("report.organisation") == "Desk"

@@ -15,6 +15,7 @@ import getpass
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Self
@@ -189,7 +190,7 @@ class StoreBase:
                 self._write_depth -= 1
             return
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            _begin_immediate(conn)
         except sqlite3.Error as exc:
             raise store_error(self.path, exc) from exc
         self._write_depth = 1
@@ -215,3 +216,31 @@ class StoreBase:
             return list(self.db.conn.execute(sql, params))
         except sqlite3.Error as exc:
             raise store_error(self.path, exc) from exc
+
+
+BEGIN_RETRY_S = 0.001
+"""How often a write waiting for the lock asks again.
+
+SQLite's own busy handler sleeps longer and longer between tries, up to 100 ms, so a
+waiting edit could miss every short gap an import leaves between its batches and
+wait for seconds. Asking every millisecond, an edit gets the lock within a
+millisecond or two of its release.
+"""
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE``, retried every :data:`BEGIN_RETRY_S` for up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                busy = (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() >= deadline:
+                    raise
+            time.sleep(BEGIN_RETRY_S)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
