@@ -48,16 +48,16 @@ from ui.safe_text import plain_label
 from ui.status_style import LABELS, SHORTCUT_KEYS
 from ui.store_writer import StoreWriter
 from ui.workspace import LAST_ARTICLE_KEY, LAST_CLAIM_KEY, Workspace
-from workbench.archive import ArchiveImportReport
 from workbench.backup import Backup, backup_if_stale, create_backup, list_backups
 from workbench.engine import Engine
 from workbench.models import Status
 from workbench.samples import SAMPLE_FILE
-from workbench.semantic import EmbedReport
 from workbench.store import Store
 
 if TYPE_CHECKING:
+    from workbench.archive import ArchiveImportReport
     from workbench.reports import ExportResult
+    from workbench.semantic import EmbedReport
 
 log = logging.getLogger("ui.main_window")
 

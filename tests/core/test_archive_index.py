@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from workbench.models import ArchiveRecord, ArticleDraft, Status
 from workbench.store import Store, batches
-from workbench.store.migrations import migrations
+from workbench.store.schema import migrations
 
 from .test_store import TEXT, detected
 

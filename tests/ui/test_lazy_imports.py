@@ -57,3 +57,19 @@ def test_showing_the_main_window_imports_no_heavy_library(tmp_path: Path) -> Non
     )  # fmt: skip
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found == {"visible": True, "heavy": []}
+
+
+def test_reopening_a_database_loads_neither_sqlite_utils_nor_numpy(tmp_path: Path) -> None:
+    """sqlite-utils (and numpy, which it imports) are needed to migrate, not to open."""
+    from workbench.store import Store
+
+    database = tmp_path / "w.db"
+    Store(database).close()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    heavy = [*NOT_BEFORE_THE_WINDOW, "sqlite_utils", "numpy"]
+    done = subprocess.run(
+        [sys.executable, "-c", SHOW_THE_WINDOW, str(database), json.dumps(heavy)],
+        capture_output=True, text=True, env=env, timeout=120, check=True,
+    )  # fmt: skip
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found == {"visible": True, "heavy": []}

@@ -11,7 +11,7 @@ written by a newer version of the app is refused rather than misread.
 
 - :mod:`~workbench.store.db`: the connection, opening and checking the file, and
   ``_read``/``_write``/``transaction``, through which every other module reaches SQLite;
-- :mod:`~workbench.store.migrations`: the schema;
+- :mod:`~workbench.store.schema`: the schema, as numbered migrations;
 - :mod:`~workbench.store.rows`: rows turned into models, and the checks on values
   written (:func:`validate_url`, :func:`parse_status` ...), shared by the modules below;
 - :mod:`~workbench.store.articles`: articles and claims;
@@ -41,7 +41,6 @@ from workbench.store.batches import ARCHIVE_BATCH, BATCH_PAUSE_S, BREATHER_EVERY
 from workbench.store.db import USER_ENV_VAR, StoreBase
 from workbench.store.embeddings import EmbeddingsMixin, EmbeddingState
 from workbench.store.evidence import NOTE_COALESCE_S, EvidenceMixin
-from workbench.store.migrations import migrations  # the Migrations object, not the module
 from workbench.store.rows import OWN_SOURCE, content_hash, parse_status, validate_url
 from workbench.store.settings import SettingsMixin
 
@@ -91,3 +90,12 @@ class Store(ArticlesMixin, EvidenceMixin, ArchiveMixin, EmbeddingsMixin, Setting
     Each mixin holds the methods of one concern (see the modules above); all of them
     share :class:`~workbench.store.db.StoreBase`'s one connection.
     """
+
+
+def __getattr__(name: str) -> object:
+    """``migrations`` (the schema's ``Migrations``) loads sqlite-utils, so only when asked."""
+    if name == "migrations":
+        from workbench.store.schema import migrations
+
+        return migrations
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -172,7 +172,7 @@ class ArchiveMixin(StoreBase):
         if progress is not None:
             progress(0, total)
         try:
-            with _checkpoints_in_pauses(self.db.conn) as checkpoint:
+            with _checkpoints_in_pauses(self.conn) as checkpoint:
                 for batch in _paced_batches(rows, meanwhile=checkpoint):
                     if cancel is not None and cancel():
                         break
@@ -331,7 +331,7 @@ class ArchiveMixin(StoreBase):
 
     def _stems(self, words: Sequence[str]) -> dict[str, str]:
         """Each word as the index's tokenizer stores it, through a scratch in-memory FTS5 table."""
-        conn = self.db.conn
+        conn = self.conn
         try:
             conn.execute(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS temp.stem_scratch"

@@ -18,9 +18,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Self
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any, Self
 
 from workbench.dbfile import (
     BUSY_TIMEOUT_S,
@@ -37,7 +35,9 @@ from workbench.errors import (
     StoreError,
     ValidationError,
 )
-from workbench.store.migrations import migrations
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 log = logging.getLogger("workbench.store")
 
@@ -84,7 +84,8 @@ class StoreBase:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
-            self.db = Database(conn, execute_plugins=False, recursive_triggers=False)
+            self.conn = conn
+            self._db: Database | None = None
             self._migrate()
             conn.execute("PRAGMA journal_mode = WAL")
             # FULL: a verdict reported as saved survives a power cut, not just a crash.
@@ -100,8 +101,21 @@ class StoreBase:
         if auto_backup and existed:
             self._auto_backup()
 
+    @property
+    def db(self) -> Database:
+        """The connection as a sqlite-utils ``Database``, for migrations.
+
+        Made when first asked for: sqlite-utils (and numpy, which it imports) would
+        otherwise load before the app's window can show.
+        """
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn, execute_plugins=False, recursive_triggers=False)
+        return self._db
+
     def close(self) -> None:
-        self.db.conn.close()
+        self.conn.close()
 
     def __enter__(self) -> Self:
         return self
@@ -147,10 +161,13 @@ class StoreBase:
             log.info("automatic backup of %s failed: %s", self.path, exc)
 
     def _migrate(self) -> None:
-        version = self.db.conn.execute("PRAGMA user_version").fetchone()[0]
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise NewerDatabaseError(newer_message(self.path, version), path=self.path)
-        tables = set(self.db.table_names())
+        tables = {
+            str(row[0])
+            for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
         if version == 0 and tables - {"_sqlite_migrations"}:
             raise ForeignDatabaseError(
                 f"{self.path} is an SQLite database, but not a workbench one", path=self.path
@@ -161,9 +178,11 @@ class StoreBase:
 
                 backup = create_backup(self.path, reason=PRE_MIGRATION)
                 log.info("backed up %s to %s before migrating", self.path, backup.path)
+            from workbench.store.schema import migrations
+
             log.info("migrating %s from schema %d to %d", self.path, version, SCHEMA_VERSION)
             migrations.apply(self.db)  # each migration in its own transaction
-            self.db.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -181,7 +200,7 @@ class StoreBase:
 
         Inside :meth:`transaction` it joins the transaction under way.
         """
-        conn = self.db.conn
+        conn = self.conn
         if self._write_depth:
             self._write_depth += 1
             try:
@@ -213,7 +232,7 @@ class StoreBase:
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         try:
-            return list(self.db.conn.execute(sql, params))
+            return list(self.conn.execute(sql, params))
         except sqlite3.Error as exc:
             raise store_error(self.path, exc) from exc
 
