@@ -141,5 +141,6 @@ class ReportExporter(QObject):
         )
 
     def shutdown(self) -> None:
-        """Return at once; an export under way is dropped before it replaces ``path``."""
+        """Return at once; an export under way still writes its file (``ui.app`` waits a
+        little for it before the process ends), but nothing more is reported."""
         self.runner.shutdown()
