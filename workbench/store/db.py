@@ -248,8 +248,10 @@ millisecond or two of its release.
 
 
 def _begin_immediate(conn: sqlite3.Connection) -> None:
-    """``BEGIN IMMEDIATE``, retried every :data:`BEGIN_RETRY_S` for up to the busy timeout."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    """``BEGIN IMMEDIATE``, retried every :data:`BEGIN_RETRY_S` for up to the connection's
+    busy timeout (:data:`~workbench.dbfile.BUSY_TIMEOUT_S` unless changed)."""
+    timeout_ms = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    deadline = time.monotonic() + timeout_ms / 1000
     conn.execute("PRAGMA busy_timeout = 0")
     try:
         while True:
@@ -262,4 +264,4 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
                     raise
             time.sleep(BEGIN_RETRY_S)
     finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
