@@ -45,11 +45,13 @@ LIAR = DATA / "past_claims" / "liar_politifact.jsonl"
 WIKINEWS = DATA / "articles" / "wikinews_gum.jsonl"
 
 
-def article_text(words: int) -> str:
-    """The Wikinews articles' paragraphs, in order and repeated if need be, to ``words`` words."""
+def article_text(words: int, offset: int = 0) -> str:
+    """The Wikinews articles' paragraphs, from paragraph ``offset`` on, in order and
+    repeated if need be, to ``words`` words."""
     paragraphs = [
         p for line in WIKINEWS.open() for p in json.loads(line)["text"].split("\n") if p.strip()
     ]
+    paragraphs = paragraphs[offset:] + paragraphs[:offset]
     out: list[str] = []
     count = 0
     while count < words:

@@ -26,9 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DATA = ROOT.parent / "shared" / "data"
-LIAR = DATA / "past_claims" / "liar_politifact.jsonl"
-WIKINEWS = DATA / "articles" / "wikinews_gum.jsonl"
+from benchmarks.article_matching import LIAR, WIKINEWS, article_text  # noqa: E402
 
 CHILD = r"""
 import faulthandler, sys, time
@@ -72,22 +70,6 @@ ui.app.create_application()  # the timer needs the application's event loop
 QTimer.singleShot(500, begin)
 main(["gui", "--db", db])
 """
-
-
-def article_text(words: int, offset: int = 0) -> str:
-    paragraphs = [
-        p for line in WIKINEWS.open() for p in json.loads(line)["text"].split("\n") if p.strip()
-    ]
-    paragraphs = paragraphs[offset:] + paragraphs[:offset]
-    out: list[str] = []
-    count = 0
-    while count < words:
-        for paragraph in paragraphs:
-            out.append(paragraph)
-            count += len(paragraph.split())
-            if count >= words:
-                break
-    return "\n\n".join(out)
 
 
 def prepare(directory: Path, words: int) -> tuple[Path, int, Path, Path]:

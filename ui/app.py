@@ -79,10 +79,6 @@ def open_store_interactively(path: Path) -> Store | None:
             return None
 
 
-EXPORT_GRACE_S = 3.0
-"""How long Quit waits for an export under way before leaving anyway."""
-
-
 def _leave(code: int) -> NoReturn:
     """End the process now that the window is closed and every edit is written.
 
@@ -124,9 +120,9 @@ def run(files: Sequence[str], db_path: Path | None = None) -> int:
         store.close()
         restore = window.restore_requested
         if restore is None:
-            # An export under way finishes (a second or two at most) rather than leave
-            # its temporary file beside the report the user asked for.
-            window.exporter.runner.join(timeout=EXPORT_GRACE_S)
+            for runner in window.runners():
+                if runner.grace_on_quit:
+                    runner.join(timeout=runner.grace_on_quit)
             _leave(code)
         # The file is about to be replaced: every worker lets go of it first (each
         # was cancelled when the window closed, so it ends within a batch).

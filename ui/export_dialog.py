@@ -111,6 +111,10 @@ class ExportDialog(QDialog):
         )
 
 
+EXPORT_GRACE_S = 3.0
+"""How long Quit waits for an export under way (they take well under a second)."""
+
+
 class ReportExporter(QObject):
     """Runs exports as background jobs, each on its own connection."""
 
@@ -120,7 +124,7 @@ class ReportExporter(QObject):
     def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db_path = db_path
-        self.runner = JobRunner("export", self)
+        self.runner = JobRunner("export", self, grace_on_quit=EXPORT_GRACE_S)
 
     def export(
         self, article_ids: Sequence[int], path: Path, fmt: str, *, open_after: bool = False
@@ -141,6 +145,6 @@ class ReportExporter(QObject):
         )
 
     def shutdown(self) -> None:
-        """Return at once; an export under way still writes its file (``ui.app`` waits a
-        little for it before the process ends), but nothing more is reported."""
+        """Return at once; an export under way still writes its file (the process waits
+        up to :data:`EXPORT_GRACE_S` for it), but nothing more is reported."""
         self.runner.shutdown()

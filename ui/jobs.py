@@ -96,9 +96,15 @@ class JobRunner(QObject):
     busy_changed = Signal(bool)
     _reported = Signal(object, str, object)  # job, kind, payload
 
-    def __init__(self, name: str, parent: QObject | None = None) -> None:
+    def __init__(
+        self, name: str, parent: QObject | None = None, *, grace_on_quit: float = 0.0
+    ) -> None:
         super().__init__(parent)
         self.name = name
+        self.grace_on_quit = grace_on_quit
+        """Seconds the process waits, when it quits, for the step under way to end (0: none).
+
+        For work whose half-done result would be litter (an export's temporary file)."""
         self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._generations = itertools.count(1)
         self._latest: dict[str, int] = {}

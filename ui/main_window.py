@@ -437,7 +437,8 @@ class MainWindow(QMainWindow):
             return backup_if_stale(path)
 
         def done(backup: Backup | None) -> None:
-            if backup is not None:
+            # Routine news: never over a message that says something the user must know.
+            if backup is not None and not self.statusBar().currentMessage():
                 self.statusBar().showMessage(f"Backed up the database to {backup.path.name}.", 5000)
 
         def failed(message: str) -> None:

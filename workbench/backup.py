@@ -28,6 +28,7 @@ from pathlib import Path
 from workbench.dbfile import (
     check_database,
     copy_database,
+    fsync_dir,
     index_folder,
     release_database,
     verify_database,
@@ -137,7 +138,7 @@ def create_backup(
         copy_database(db_path, partial)
         verify_database(partial)
         target = _claim_name(partial, folder, f"{db_path.stem}-{stamp}", reason)
-        _fsync_dir(folder)
+        fsync_dir(folder)
     except DatabaseUnusableError as exc:
         raise BackupError(f"no backup was made: the copy of {db_path} failed its check") from exc
     except DiskFullError as exc:
@@ -290,7 +291,7 @@ def restore_backup(
         if db_path.exists():
             kept = _set_aside(db_path, now or datetime.now(UTC))
         os.replace(incoming, db_path)
-        _fsync_dir(db_path.parent)
+        fsync_dir(db_path.parent)
     except BaseException:
         incoming.unlink(missing_ok=True)
         raise
@@ -344,17 +345,3 @@ def _set_aside(db_path: Path, now: datetime) -> Path:
     except OSError as exc:
         raise BackupError(f"cannot move {db_path} aside: {exc.strerror or exc}") from exc
     return kept
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

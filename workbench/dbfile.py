@@ -358,3 +358,17 @@ def newer_message(path: Path, version: int) -> str:
         f"{path} was written by a newer version of the workbench "
         f"(schema {version}, this version knows {SCHEMA_VERSION}); please upgrade"
     )
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

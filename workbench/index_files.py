@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from workbench.dbfile import fsync_dir
+
 __all__ = [
     "FORMAT_VERSION",
     "IndexFilesError",
@@ -278,7 +280,7 @@ class IndexFolder:
                     time.sleep(0.05)
         finally:
             temp.unlink(missing_ok=True)
-        _fsync_dir(self.path)
+        fsync_dir(self.path)
 
     def remove_unused(self, keep: set[str]) -> None:
         """Delete array files whose token is not in ``keep``, and leftover temporary files.
@@ -421,17 +423,3 @@ else:
 
     def _unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

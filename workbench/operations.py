@@ -114,37 +114,29 @@ def record_verdict(
             )
         old = {e.id for e in before.evidence}
         added = [item for item in after.evidence if item.id not in old]
-        undo = _restore_fields(before, added)
+        undo = _put_back(before, remove=added)
         return Change("Record verdict", after.article_id, claim_id, after, False, undo)
 
     return apply
 
 
-def _restore_fields(before: Claim, added: Sequence[Evidence]) -> Operation:
-    def apply(store: Store) -> Change:
-        with store.transaction():
-            current = store.claim(before.id)
-            for item in added:
-                store.remove_evidence(item.id)
-            after = store.update_claim(
-                before.id, status=before.status, note=before.note, claimant=before.claimant
-            )
-        redo = _reapply_fields(current, added)
-        return Change("Record verdict", after.article_id, after.id, after, False, redo)
+def _put_back(
+    target: Claim, *, remove: Sequence[Evidence] = (), restore: Sequence[Evidence] = ()
+) -> Operation:
+    """Give the claim ``target``'s status, note and claimant, removing the links ``remove``
+    and putting back the links ``restore``; its undo does the opposite from where it was."""
 
-    return apply
-
-
-def _reapply_fields(target: Claim, links: Sequence[Evidence]) -> Operation:
     def apply(store: Store) -> Change:
         with store.transaction():
             before = store.claim(target.id)
-            for item in links:
+            for item in remove:
+                store.remove_evidence(item.id)
+            for item in restore:
                 store.restore_evidence(item)
             after = store.update_claim(
                 target.id, status=target.status, note=target.note, claimant=target.claimant
             )
-        undo = _restore_fields(before, links)
+        undo = _put_back(before, remove=restore, restore=remove)
         return Change("Record verdict", after.article_id, after.id, after, False, undo)
 
     return apply

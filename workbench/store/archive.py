@@ -14,7 +14,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from workbench.dbfile import store_error
 from workbench.errors import DiskFullError, NotFoundError, ValidationError, WorkbenchError
@@ -110,20 +110,6 @@ def fts_or_query(terms: Iterable[str]) -> str:
 
 class ArchiveMixin(StoreBase):
     """The archive of past checks."""
-
-    if TYPE_CHECKING:  # defined by ArticlesMixin and EvidenceMixin; declared here for mypy
-
-        def claim(self, claim_id: int) -> Claim: ...
-
-        def _record(
-            self,
-            conn: sqlite3.Connection,
-            claim: Claim,
-            field: str,
-            old: str | None,
-            new: str | None,
-            when: str,
-        ) -> None: ...
 
     def import_archive_records(
         self,

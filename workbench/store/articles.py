@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from workbench.errors import NotFoundError, ValidationError
 from workbench.models import (
@@ -66,33 +64,6 @@ class ImportResult:
 
 class ArticlesMixin(StoreBase):
     """Articles and claims, and the detector's training examples."""
-
-    if TYPE_CHECKING:  # defined by EvidenceMixin and ArchiveMixin; declared here for mypy
-
-        def _record(
-            self,
-            conn: sqlite3.Connection,
-            claim: Claim,
-            field: str,
-            old: str | None,
-            new: str | None,
-            when: str,
-        ) -> None: ...
-
-        def _record_raw(
-            self,
-            conn: sqlite3.Connection,
-            claim_id: int,
-            article_id: int,
-            field: str,
-            old: str | None,
-            new: str | None,
-            when: str,
-        ) -> None: ...
-
-        def _sync_own_archive(self, conn: sqlite3.Connection, claim_id: int, now: str) -> None: ...
-
-    # -- articles ------------------------------------------------------------------
 
     def add_article(self, draft: ArticleDraft, claims: Sequence[DetectedClaim]) -> ImportResult:
         """Store an article with its detected claims, or return it if already stored."""

@@ -39,6 +39,8 @@ from workbench.errors import (
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from workbench.models import Claim
+
 log = logging.getLogger("workbench.store")
 
 USER_ENV_VAR = "WORKBENCH_USER"
@@ -59,6 +61,35 @@ class StoreBase:
 
     What opening does is told on :class:`~workbench.store.Store`.
     """
+
+    if TYPE_CHECKING:  # what the mixins call on one another, declared once for mypy
+
+        def claim(self, claim_id: int) -> Claim: ...  # ArticlesMixin
+
+        def _record(  # EvidenceMixin
+            self,
+            conn: sqlite3.Connection,
+            claim: Claim,
+            field: str,
+            old: str | None,
+            new: str | None,
+            when: str,
+        ) -> None: ...
+
+        def _record_raw(  # EvidenceMixin
+            self,
+            conn: sqlite3.Connection,
+            claim_id: int,
+            article_id: int,
+            field: str,
+            old: str | None,
+            new: str | None,
+            when: str,
+        ) -> None: ...
+
+        def _sync_own_archive(  # ArchiveMixin
+            self, conn: sqlite3.Connection, claim_id: int, now: str
+        ) -> None: ...
 
     def __init__(
         self,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from workbench.errors import NotFoundError
 from workbench.models import Claim, Evidence, HistoryEntry
@@ -29,14 +28,6 @@ def _seconds_between(earlier: str, later: str) -> float:
 
 class EvidenceMixin(StoreBase):
     """Evidence links and claim history."""
-
-    if TYPE_CHECKING:  # defined by ArticlesMixin and ArchiveMixin; declared here for mypy
-
-        def claim(self, claim_id: int) -> Claim: ...
-
-        def _sync_own_archive(self, conn: sqlite3.Connection, claim_id: int, now: str) -> None: ...
-
-    # -- evidence ------------------------------------------------------------------
 
     def add_evidence(self, claim_id: int, url: str, *, title: str = "", note: str = "") -> Evidence:
         """Attach an evidence link; only http(s) URLs are accepted."""
