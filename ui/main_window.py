@@ -194,6 +194,9 @@ class MainWindow(QMainWindow):
     def start(self, files: Sequence[str] = ()) -> None:
         """Open ``files``; else the last article and claim; on a first run, the sample.
 
+        The last article is reopened behind ``files`` too, so a file that cannot be read
+        leaves the window showing it rather than empty.
+
         The last article is shown before the background work starts (loading the
         language model, embedding past checks), which would slow its highlighting.
         """
@@ -201,7 +204,7 @@ class MainWindow(QMainWindow):
         self.article_view.setFocus()  # keyboard triage works at once
         store = self.workspace.store
         articles = store.articles()
-        if not files and articles:
+        if articles:  # also behind files being opened: a file that fails leaves it shown
             last = store.setting(LAST_ARTICLE_KEY)
             ids = {a.id for a in articles}
             article_id = int(last) if last and last.isdigit() and int(last) in ids else None

@@ -680,3 +680,16 @@ def test_the_daily_backup_is_made_in_the_background_once_the_window_shows(
     window = make_window(qtbot, db_path)
     qtbot.waitUntil(lambda: any(b.reason == "auto" for b in list_backups(db_path)))
     close_window(window)
+
+
+def test_a_file_that_cannot_be_read_at_start_leaves_the_last_article_shown(
+    qtbot: QtBot, db_path: Path, tmp_path: Path, errors: list[str]
+) -> None:
+    seed(db_path)
+    bad = tmp_path / "report.pdf"
+    bad.write_bytes(b"\x00\x01 not a pdf at all \xff" * 50)
+    window = make_window(qtbot, db_path, files=[str(bad)])
+    qtbot.waitUntil(lambda: bool(errors))
+    assert "report.pdf" in errors[0] and "\n" not in errors[0]
+    assert window.workspace.article is not None and window.workspace.claims
+    close_window(window)
