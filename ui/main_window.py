@@ -104,6 +104,8 @@ class MainWindow(QMainWindow):
         self.embedder.finished.connect(self._on_embedder_finished)
         self.embedder.failed.connect(self._on_embedder_failed)
         self.restore_requested: Path | None = None
+        self._opener_message = ""
+        """The last "Analysing ..." line the opener put in the status bar."""
         self.maintenance = JobRunner("maintenance", self)
         self.exporter = ReportExporter(store.path, self)
         self.exporter.finished.connect(self._on_exporter_finished)
@@ -181,7 +183,7 @@ class MainWindow(QMainWindow):
         self.claim_panel.error_occurred.connect(
             lambda message: Messages.error(self, "Not opened", message)
         )
-        self.opener.started.connect(self.statusBar().showMessage)
+        self.opener.started.connect(self._on_opener_started)
         self.opener.article_ready.connect(self._on_opener_article_ready)
         self.opener.failed.connect(self._on_opener_failed)
         self.opener.busy_changed.connect(self._on_opener_busy_changed)
@@ -537,8 +539,18 @@ class MainWindow(QMainWindow):
 
     # -- following the workspace and the opener -----------------------------------------
 
+    def _on_opener_started(self, description: str) -> None:
+        self._opener_message = description
+        self.statusBar().showMessage(description)
+
+    def _clear_opener_message(self) -> None:
+        """Take down the opener's "Analysing ..." line, never another message over it
+        (the rules-alone warning must stay)."""
+        if self.statusBar().currentMessage() == self._opener_message:
+            self.statusBar().clearMessage()
+
     def _on_opener_article_ready(self, article_id: int) -> None:
-        self.statusBar().clearMessage()
+        self._clear_opener_message()
         self.library.refresh()
         self.workspace.open_article(article_id)
         if self.workspace.claims:
@@ -547,10 +559,10 @@ class MainWindow(QMainWindow):
     def _on_opener_busy_changed(self, busy: bool) -> None:
         self.busy.setVisible(busy)
         if not busy:
-            self.statusBar().clearMessage()
+            self._clear_opener_message()
 
     def _on_opener_failed(self, what: str, message: str) -> None:
-        self.statusBar().clearMessage()
+        self._clear_opener_message()
         Messages.error(self, f"Could not open {what}", message)
 
     def _on_workspace_article_opened(self) -> None:
