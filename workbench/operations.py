@@ -201,11 +201,17 @@ def _claim_change(description: str, claim: Claim, *, removed: bool, undo: Operat
 
 
 def add_claim(article_id: int, start: int, end: int) -> Operation:
-    """A claim the detector missed, from character offsets into the article."""
+    """A claim the detector missed, from character offsets into the article.
+
+    It gets the claimant its words name and a claim type, as a detected claim does, and
+    no detector score: its priority is "added by you".
+    """
 
     def apply(store: Store) -> Change:
+        from workbench.nlp.claim_types import describe
+
         with store.transaction():
-            added = store.add_claim(article_id, start, end)
+            added = store.add_claim(article_id, start, end, describe=describe)
         return _claim_change("Add claim", added, removed=False, undo=_remove_claim(added.id))
 
     return apply

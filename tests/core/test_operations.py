@@ -8,7 +8,15 @@ import pytest
 
 from workbench import operations
 from workbench.errors import StoreError
-from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Status
+from workbench.models import (
+    ArchiveRecord,
+    ArticleDraft,
+    ClaimOrigin,
+    ClaimType,
+    DetectedClaim,
+    Status,
+)
+from workbench.priority import Priority, PriorityThresholds
 from workbench.store import Store
 
 TEXT = "Wind turbines cause cancer. Florida's minimum wage rose to $13 in 2024. It rained."
@@ -141,3 +149,16 @@ def test_recording_a_whole_verdict_undoes_every_field_and_link_together(store: S
     operations.run(store, change.undo)
     claim = store.claim(claim_id)
     assert (claim.note, claim.claimant, claim.evidence) == ("first look", "", ())
+
+
+def test_a_claim_added_by_hand_gets_its_claimant_and_type_but_no_score(tmp_path: Path) -> None:
+    text = "Officials met. The ministry said exports fell 12% in 2024. It rained."
+    with Store(tmp_path / "hand.db") as store:
+        stored = store.add_article(ArticleDraft(text), [])
+        start = text.index("The ministry")
+        change = operations.run(store, operations.add_claim(stored.article.id, start, start + 44))
+        assert change.claim is not None
+        assert change.claim.claimant == "The ministry"
+        assert change.claim.type is ClaimType.QUANTITY
+        assert change.claim.origin is ClaimOrigin.USER
+        assert PriorityThresholds().of(change.claim) is Priority.MANUAL

@@ -148,3 +148,19 @@ def classify(text: str, *, quoted: bool = False) -> ClaimTyping:
 
 def _cue(match: re.Match[str] | None) -> str:
     return match[0] if match is not None else ""
+
+
+def describe(text: str, start: int, end: int) -> tuple[str, ClaimType]:
+    """The claimant and type of a claim the fact-checker marked at ``start:end`` of ``text``.
+
+    The selection is read alone, as its own unit: a claimant written in it ("Kim said",
+    "according to the ministry") is found, a pronoun with its antecedent in an earlier
+    sentence is not (it stays empty for the fact-checker to fill in).
+    """
+    from workbench.nlp.attribution import attribute
+
+    (attribution,) = attribute(text, [(start, end)])
+    phrase = attribution.phrase
+    local = None if phrase is None else (phrase[0] - start, phrase[1] - start)
+    typing = classify(without_phrase(text[start:end], local), quoted=attribution.quoted)
+    return attribution.claimant, typing.type

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from workbench.errors import NotFoundError, ValidationError
@@ -19,6 +19,7 @@ from workbench.models import (
     ArticleDraft,
     Claim,
     ClaimOrigin,
+    ClaimType,
     DetectedClaim,
     Evidence,
     Status,
@@ -231,8 +232,19 @@ class ArticlesMixin(StoreBase):
             self._sync_own_archive(conn, claim_id, now)
         return self.claim(claim_id)
 
-    def add_claim(self, article_id: int, start: int, end: int) -> Claim:
-        """Add a claim the detector missed, from character offsets into the article."""
+    def add_claim(
+        self,
+        article_id: int,
+        start: int,
+        end: int,
+        *,
+        describe: Callable[[str, int, int], tuple[str, ClaimType | None]] | None = None,
+    ) -> Claim:
+        """Add a claim the detector missed, from character offsets into the article.
+
+        ``describe`` gives its claimant and type from the article text and the trimmed
+        offsets (:func:`workbench.nlp.claim_types.describe`); without it both are empty.
+        """
         article = self.article(article_id)
         _check_span(article.text, start, end)
         # Trim surrounding white space so a sloppy selection still makes a clean claim.
@@ -247,13 +259,24 @@ class ArticlesMixin(StoreBase):
                     f"characters {start}-{end} overlap claim {other.id} ({other.start}-{other.end})"
                 )
         text = article.text[start:end]
+        claimant, claim_type = describe(article.text, start, end) if describe else ("", None)
         now = _now()
         with self._write() as conn:
             cur = conn.execute(
                 'INSERT INTO claims (article_id, start, "end", text, score, reasons, status,'
-                " origin, created_at, updated_at) VALUES (?, ?, ?, ?, 1.0, ?, 'unchecked',"
-                " 'user', ?, ?)",
-                (article_id, start, end, text, json.dumps([USER_CLAIM_REASON]), now, now),
+                " claimant, type, origin, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, 1.0, ?, 'unchecked', ?, ?, 'user', ?, ?)",
+                (
+                    article_id,
+                    start,
+                    end,
+                    text,
+                    json.dumps([USER_CLAIM_REASON]),
+                    claimant,
+                    None if claim_type is None else claim_type.value,
+                    now,
+                    now,
+                ),
             )
             claim_id = int(cur.lastrowid or 0)
             conn.execute(
