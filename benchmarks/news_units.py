@@ -20,7 +20,7 @@ units, and how many flagged units score 0.99 or more. ``--errors`` lists the mis
 and flagged N units with their scores and the annotators' reasons.
 
 Usage: python benchmarks/news_units.py [--articles PATH] [--labels PATH] [--rules-only]
-       [--errors]
+       [--model DIR] [--errors]
 """
 
 from __future__ import annotations
@@ -41,7 +41,12 @@ sys.path.insert(0, str(REPO))
 from workbench.errors import IngestError  # noqa: E402
 from workbench.ingest import read_text  # noqa: E402
 from workbench.models import DetectedClaim  # noqa: E402
-from workbench.nlp import claim_detector, detect_claims, load_pipeline  # noqa: E402
+from workbench.nlp import (  # noqa: E402
+    claim_detector,
+    detect_claims,
+    load_checkworthiness_model,
+    load_pipeline,
+)
 from workbench.nlp.signals import ClaimScore  # noqa: E402
 from workbench.priority import PriorityThresholds  # noqa: E402
 
@@ -240,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rules-only", action="store_true", help="the rules alone (as WORKBENCH_MODEL=0)"
     )
+    parser.add_argument(
+        "--model", type=Path, default=None, help="a check-worthiness model folder to use instead"
+    )
     parser.add_argument("--errors", action="store_true", help="list missed C and flagged N")
     parser.add_argument("--limit", type=int, default=0, help="only the first N articles")
     args = parser.parse_args(argv)
@@ -252,7 +260,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit:
         labelled = labelled[: args.limit]
     started = time.perf_counter()
-    nlp = load_pipeline(use_model=False) if args.rules_only else load_pipeline()
+    if args.rules_only:
+        nlp = load_pipeline(use_model=False)
+    elif args.model is not None:
+        folder: Path = args.model
+        nlp = load_pipeline(use_model=True, model=lambda: load_checkworthiness_model(folder))
+    else:
+        nlp = load_pipeline()
     detector = claim_detector(nlp)
     loaded = time.perf_counter() - started
     model = "rules alone" if detector.probability_model is None else "rules + model"

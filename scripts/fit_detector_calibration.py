@@ -27,6 +27,7 @@ the hand-set signals (page chrome, headings, captions, quotations, fragments,
 exclamations: absent from debates) kept at their weights.
 
 Usage: python scripts/fit_detector_calibration.py [--data PATH] [--miss-cost 7] [--compare]
+       [--model DIR]
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class Split:
     p: FloatArray | None
 
 
-def load(path: Path, with_model: bool) -> dict[str, Split]:
+def load(path: Path, with_model: bool, model_dir: Path | None = None) -> dict[str, Split]:
     """dev (without sentences also in train) and dev_test, scored as the detector scores them."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     train = {normalise(row["text"]) for row in rows if row["split"] == "train"}
@@ -89,7 +90,11 @@ def load(path: Path, with_model: bool) -> dict[str, Split]:
     if with_model:
         from workbench.nlp.encoder import CheckworthinessModel
 
-        model = CheckworthinessModel(threads=1)
+        model = (
+            CheckworthinessModel(threads=1)
+            if model_dir is None
+            else CheckworthinessModel(model_dir, threads=1)
+        )
     splits: dict[str, Split] = {}
     for name in ("dev", "dev_test"):
         chosen = [
@@ -339,12 +344,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rules-only", action="store_true", help="skip the model (no onnxruntime)")
     parser.add_argument("--compare", action="store_true", help="also fit the alternatives")
+    parser.add_argument(
+        "--model", type=Path, default=None, help="a check-worthiness model folder (the bundled one)"
+    )
     args = parser.parse_args(argv)
     if not args.data.exists():
         print(f"no data at {args.data}; nothing to fit")
         return 0
     threshold = round(1.0 / (1.0 + args.miss_cost), 4)
-    splits = load(args.data, with_model=not args.rules_only)
+    splits = load(args.data, with_model=not args.rules_only, model_dir=args.model)
     print(f"threshold 1 / (1 + {args.miss_cost:g}) = {threshold} (in use: {CLAIM_THRESHOLD})")
     rules = calibrate("rules alone", splits, False, threshold, args.miss_cost)
     model = (

@@ -46,6 +46,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -65,6 +66,8 @@ from torch import nn
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from reported_speech import retold  # noqa: E402  (this folder)
 
 from workbench.nlp.encoder import (  # noqa: E402
     CHECKWORTHINESS_DIR,
@@ -152,11 +155,23 @@ class Probability(nn.Module):
         return torch.sigmoid(self.classifier(input_ids, attention_mask))
 
 
-def load_encoder(base: Path) -> nn.Module:
+def load_encoder(base: Path, layers: int | None = None) -> nn.Module:
+    """The base encoder; with ``layers``, only its first ``layers`` transformer layers.
+
+    Fewer layers run proportionally faster; the first ones of a distilled encoder
+    already carry most of what a sentence classifier needs.
+    """
     from transformers import AutoModel
 
-    model: nn.Module = AutoModel.from_pretrained(str(base))
-    return model
+    model: Any = AutoModel.from_pretrained(str(base))
+    total = len(model.encoder.layer)
+    if layers is not None and not 1 <= layers <= total:
+        raise TrainingError(f"--layers must be between 1 and {total}")
+    if layers is not None and layers < total:
+        model.encoder.layer = model.encoder.layer[:layers]
+        model.config.num_hidden_layers = layers
+    encoder: nn.Module = model
+    return encoder
 
 
 def check_base_weights(base: Path) -> dict[str, Any]:
@@ -451,7 +466,9 @@ def classifier_from_onnx(path: Path, base: Path) -> Classifier:
             state[module.replace("/", ".") + ".weight"] = torch.from_numpy(
                 arrays[node.input[1]].T.copy()
             )
-    model = Classifier(load_encoder(base))
+    indexes = [re.search(r"\.layer\.(\d+)\.", name) for name in state]
+    layers = 1 + max((int(m[1]) for m in indexes if m), default=-1)
+    model = Classifier(load_encoder(base, layers or None))
     expected = set(model.state_dict())
     unused_pooler = {k for k in expected if ".pooler." in k}
     missing = expected - unused_pooler - set(state)
@@ -626,12 +643,13 @@ signal `model`, together with its rule signals.
   `{sha}` ({digest_ok} the expected digest); similarity check:
   sim("A man is eating food.", "A man is eating a piece of bread.") = {sim_fb},
   sim(same, "The new movie is awesome.") = {sim_fm}.
-- **Architecture:** the 6-layer MiniLM encoder, mean pooling over tokens, dropout 0.1,
-  one linear unit, sigmoid. Input truncated to {max_length} word pieces.
+- **Architecture:** {layers_text} of the MiniLM encoder, mean pooling over tokens,
+  dropout 0.1, one linear unit, sigmoid. Input truncated to {max_length} word pieces.
 - **Training data:** ClaimBuster dataset, Arslan, Hassan, Li and Tremayne, 2020
   (CC BY 4.0), as distributed in CLEF CheckThat! 2024 Task 1 English: the train split
   ({n_train} sentences from US presidential debates, {pos_rate:.0%} check-worthy).
   Sentences of ClaimBuster's 2.5NCS file overlap with these splits; it was not used.
+  {retold_text}
 - **Training:** `scripts/train_checkworthiness.py` (seed {seed}): {epochs} epoch(s),
   batch {batch_size}, AdamW lr {lr}, linear warm-up and decay, unweighted binary
   cross-entropy (so the probability stays calibrated to the debate base rate),
@@ -822,6 +840,18 @@ def model_card(
         sim_fm=base_check["sim_food_movie"],
         max_length=config["max_length"],
         n_train=training["sentences"],
+        layers_text="all 6 layers"
+        if training.get("layers", 6) == 6
+        else f"the first {training['layers']} of the 6 layers",
+        retold_text=(
+            f"Beside them, {training['retold_sentences']:,} of the same train sentences "
+            "(a seeded sample of both labels) retold as news reports speech, with their "
+            'labels: as a quotation with an invented speaker, as "X said that ..." or '
+            '"according to X, ..." (`scripts/reported_speech.py`), so that attribution '
+            "alone does not make a quoted opinion or promise look checkable."
+            if training.get("retold_sentences")
+            else ""
+        ),
         pos_rate=training["positive_rate"],
         seed=training["seed"],
         epochs=training["epochs"],
@@ -856,6 +886,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "user's model folder)",
     )
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument(
+        "--layers", type=int, default=None, help="keep only the base's first N layers (all 6)"
+    )
+    parser.add_argument(
+        "--retell-share",
+        type=float,
+        default=0.4,
+        help="share of train sentences also added retold as quoted or reported speech (0.4)",
+    )
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--lr", type=float, default=5e-5)
@@ -930,6 +969,15 @@ def run(args: argparse.Namespace) -> int:
     base_check = check_base_weights(base)
     splits = read_splits(args.data, args.limit)
     train_texts, train_labels = list(splits["train"][0]), list(splits["train"][1])
+    retold_texts, retold_labels = retold(train_texts, train_labels, args.retell_share, args.seed)
+    if retold_texts:
+        print(
+            f"retold as news reports them: {len(retold_texts)} train sentences "
+            f"({sum(retold_labels)} check-worthy), added beside their originals",
+            flush=True,
+        )
+    train_texts += retold_texts
+    train_labels += retold_labels
     feedback: Feedback | None = None
     repeats = 0
     if args.feedback is not None:
@@ -959,7 +1007,7 @@ def run(args: argparse.Namespace) -> int:
         from_float_sha = sha256(args.from_float)
     else:
         print(f"train {len(train_texts)} sentences, {sum(train_labels)} positive", flush=True)
-        model = Classifier(load_encoder(base))
+        model = Classifier(load_encoder(base, args.layers))
         seconds = train(
             model,
             tokenizer,
@@ -1039,6 +1087,9 @@ def run(args: argparse.Namespace) -> int:
             "training": {
                 "data": "ct24_en.jsonl train (ClaimBuster, CC BY 4.0)",
                 "sentences": len(splits["train"][0]),
+                "layers": len(model.pool.encoder.encoder.layer),
+                "retold_share": args.retell_share,
+                "retold_sentences": len(retold_texts),
                 "positive_rate": round(sum(splits["train"][1]) / len(splits["train"][1]), 4),
                 "epochs": args.epochs,
                 "batch_size": args.batch_size,
