@@ -19,7 +19,7 @@ what it wrongly flags in real news.
 The detector's score is calibrated on dev (``scripts/fit_detector_calibration.py``), so
 its dev figures are in-sample for that calibration; dev_test is held out.
 
-Usage: python benchmarks/checkworthiness.py [--data PATH]
+Usage: python benchmarks/checkworthiness.py [--data PATH] [--model DIR]
 """
 
 from __future__ import annotations
@@ -114,11 +114,14 @@ def fresh_load_seconds(runs: int = 5) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument(
+        "--model", type=Path, default=CHECKWORTHINESS_DIR, help="a model folder (the bundled one)"
+    )
     args = parser.parse_args(argv)
-    if not (CHECKWORTHINESS_DIR / "model.onnx").exists():
-        print(f"no model in {CHECKWORTHINESS_DIR}; skipping")
+    if not (args.model / "model.onnx").exists():
+        print(f"no model in {args.model}; skipping")
         return 0
-    model = CheckworthinessModel(threads=1)
+    model = CheckworthinessModel(args.model, threads=1)
     print(f"model threshold {model.threshold} (dev)")
     if args.data.exists():
         rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines()]

@@ -139,11 +139,12 @@ def test_a_batch_of_many_scores_as_one_at_a_time_within_a_tolerance(
     model: CheckworthinessModel,
 ) -> None:
     """The int8 model quantises its activations per batch, so a sentence's probability
-    moves a little with the sentences batched beside it (here by up to 0.07; over the
-    Wikinews sentences, one call for all against one per sentence, by 0.012 on average)."""
+    moves a little with the sentences batched beside it, most where the model is unsure
+    (here by up to 0.11; from the float model, by 0.007 on average over CT24 dev and
+    dev_test)."""
     together = model.probabilities([*UNSURE, *ARTICLES, CLAIM, NON_CLAIM])[: len(UNSURE)]
     alone = [model.probabilities([sentence])[0] for sentence in UNSURE]
-    assert together == pytest.approx(alone, abs=0.1)
+    assert together == pytest.approx(alone, abs=0.15)
 
 
 @needs_model

@@ -258,7 +258,7 @@ def test_many_articles_go_to_the_model_together_and_score_as_one_by_one() -> Non
         ("North Korea sent some 12,000 troops to Russia.", "number: 12,000"),
         ("Unemployment fell to 4.2% in March.", "percentage: 4.2%"),
         ("The ministry spent $5 million on the new radar system.", "money: $5 million"),
-        ("Kim Yong-hyun spoke with Rustem Umerov in Seoul.", "named entity: Kim Yong-hyun"),
+        ("Kim Yong-hyun met Rustem Umerov in Seoul for 30 minutes.", "named entity: Kim Yong-hyun"),
         ("It was the largest protest in the city since the war.", "comparison: largest"),
         ("The collapse was caused by strong winds and heavy rain.", "causal claim: caused"),
         ("Police arrested and questioned the student on campus.", "factual event: arrested"),
@@ -414,6 +414,29 @@ def test_scores_grade_priority_rather_than_saturate() -> None:
     assert min(clear) >= 0.8  # high priority (workbench.priority)
     assert all(CLAIM_THRESHOLD <= value < 0.99 for value in ordinary)
     assert max(ordinary) < min(clear)
+    assert max(opinions) < CLAIM_THRESHOLD
+
+
+QUOTED_FACTS = [
+    "“Unemployment fell to 4.2% in March,” Labor Secretary Ana Ruiz told reporters on Thursday.",
+    "Deputy Minister Lars Novak said the ministry spent $5 million on the radar system in 2023.",
+]
+QUOTED_OPINIONS = [
+    "“We will respond in every way that we find necessary,” Deputy Foreign Minister Andrey "
+    "Rudenko told reporters in Moscow on Thursday.",
+    "“I think this is the right decision for our country,” Sen. Maria Alvarez said on Tuesday.",
+    "“This is a shameful day for democracy,” the opposition leader wrote on social media.",
+]
+
+
+def test_being_quoted_and_attributed_does_not_make_an_opinion_checkable() -> None:
+    """With the bundled model: the speaker's name, title and date do not lift an opinion."""
+    nlp = build_pipeline()
+    if claim_detector(nlp).probability_model is None:
+        pytest.skip("the bundled check-worthiness model is not available")
+    facts = [value for value, _ in score_sentences(QUOTED_FACTS, nlp=nlp)]
+    opinions = [value for value, _ in score_sentences(QUOTED_OPINIONS, nlp=nlp)]
+    assert min(facts) >= 0.8
     assert max(opinions) < CLAIM_THRESHOLD
 
 

@@ -173,7 +173,7 @@ MODEL_ENV_VAR = "WORKBENCH_MODEL"
 def model_wanted() -> bool:
     """Whether the detector weighs the check-worthiness model: yes, unless turned off.
 
-    With it, the claim detector scores CT24 dev_test at F1 0.910 against 0.693 for the
+    With it, the claim detector scores CT24 dev_test at F1 0.893 against 0.706 for the
     rules alone, and leaves out more low-value sentences of news articles; it costs
     speed: on one AMD EPYC core, about 6,500 words/s of new articles (7,800 when many
     go through :func:`detect_claims_many` together) against 50,000 for the rules alone,
