@@ -72,6 +72,10 @@ WELCOME = (
 )
 
 
+READING_MIN_WIDTH = 360
+"""The reading pane's narrowest width, in pixels: about six words of the article a line."""
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self, store: Store, parent: QWidget | None = None, *, engine: Engine | None = None
@@ -138,6 +142,9 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.claim_panel)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([240, 760, 420])
+        # A state saved in a wider window must not squeeze the article to a word a line.
+        centre.setMinimumWidth(READING_MIN_WIDTH)
+        self.splitter.setCollapsible(1, False)
         self.setCentralWidget(self.splitter)
 
         self.progress = QProgressBar(self)

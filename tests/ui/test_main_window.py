@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from ui.dialogs import EvidenceDialog, Messages
-from ui.main_window import MainWindow
+from ui.main_window import READING_MIN_WIDTH, MainWindow
 from workbench.engine import Engine
 from workbench.models import ArticleDraft, DetectedClaim, Status
 from workbench.store import Store
@@ -206,6 +206,19 @@ def test_state_is_restored_after_closing(qtbot: QtBot, db_path: Path, errors: li
     assert second.workspace.claims[1].status is Status.UNVERIFIABLE
     assert second.workspace.claims[1].note == "unsaved until close"
     assert second.claim_panel.claim_list.currentIndex().row() == 1
+    close_window(second)
+
+
+def test_a_saved_layout_never_squeezes_the_article(
+    qtbot: QtBot, db_path: Path, errors: list[str]
+) -> None:
+    first = make_window(qtbot, db_path)
+    first.resize(1500, 800)
+    first.splitter.setSizes([240, 60, 1200])  # dragged nearly shut, then saved on close
+    close_window(first)
+    second = make_window(qtbot, db_path)
+    second.resize(900, 600)
+    qtbot.waitUntil(lambda: second.splitter.sizes()[1] >= READING_MIN_WIDTH)
     close_window(second)
 
 
