@@ -110,6 +110,10 @@ class JobRunner(QObject):
         self._latest: dict[str, int] = {}
         self._open: list[Job] = []  # submitted and not finished, in order
         self._closed = False
+        self._emitting = threading.Lock()
+        """Held while a worker posts a report and while :meth:`shutdown` closes the runner,
+        so that no report is posted once shutdown has returned: a post racing the
+        destruction of the runner's Qt object crashed the process (seen in CI)."""
         self._thread: threading.Thread | None = None
         self._reported.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
@@ -172,7 +176,8 @@ class JobRunner(QObject):
 
     def shutdown(self) -> None:
         """Cancel every job and report nothing more; returns at once (see the module)."""
-        self._closed = True
+        with self._emitting:  # waits at most for a report being posted (queued, quick)
+            self._closed = True
         for job in self._open:
             job.cancel()
         self._queue.put(None)
@@ -211,10 +216,14 @@ class JobRunner(QObject):
             self._report(job, "done", result)
 
     def _report(self, job: Job, kind: str, payload: object) -> None:
-        try:
-            self._reported.emit(job, kind, payload)
-        except RuntimeError:  # the runner's Qt object is gone: the app is closing
-            job.cancel()
+        with self._emitting:
+            if self._closed:  # nobody listens, and the runner's Qt object may be going
+                job.cancel()
+                return
+            try:
+                self._reported.emit(job, kind, payload)
+            except RuntimeError:  # the runner's Qt object is gone: the app is closing
+                job.cancel()
 
     # -- the UI thread -----------------------------------------------------------------
 
