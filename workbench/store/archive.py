@@ -301,14 +301,8 @@ class ArchiveMixin(StoreBase):
         if missing:
             stems = self._stems(missing)
             unique = sorted(set(stems.values()))
-            found: dict[str, int] = {}
-            for i in range(0, len(unique), 500):
-                chunk = unique[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                for r in self._read(
-                    f"SELECT term, doc FROM archive_vocab WHERE term IN ({marks})", chunk
-                ):
-                    found[r["term"]] = int(r["doc"])
+            sql = "SELECT term, doc FROM archive_vocab WHERE term IN ({marks})"
+            found = {r["term"]: int(r["doc"]) for r in self._read_in(sql, unique)}
             if len(self._term_counts) > TERM_CACHE_SIZE:
                 self._term_counts.clear()
             for w in missing:

@@ -177,14 +177,9 @@ class ArticlesMixin(StoreBase):
         if not claim_ids:
             return {}
         found: dict[int, list[Evidence]] = {}
-        # Chunks stay under SQLite's bound-parameter limit for articles with many claims.
-        for i in range(0, len(claim_ids), 500):
-            chunk = list(claim_ids[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            for r in self._read(
-                f"SELECT * FROM evidence WHERE claim_id IN ({marks}) ORDER BY id", chunk
-            ):
-                found.setdefault(r["claim_id"], []).append(_evidence_from_row(r))
+        sql = "SELECT * FROM evidence WHERE claim_id IN ({marks}) ORDER BY id"
+        for r in self._read_in(sql, claim_ids):
+            found.setdefault(r["claim_id"], []).append(_evidence_from_row(r))
         return {k: tuple(v) for k, v in found.items()}
 
     def update_claim(

@@ -267,6 +267,21 @@ class StoreBase:
         except sqlite3.Error as exc:
             raise store_error(self.path, exc) from exc
 
+    def _read_in(self, sql: str, values: Sequence[Any]) -> list[sqlite3.Row]:
+        """Rows of ``sql`` whose ``IN ({marks})`` takes each of ``values``, in chunks.
+
+        Chunks of :data:`IN_CHUNK` stay under SQLite's bound-parameter limit whatever
+        the number of values (a long article's claims, a million past checks).
+        """
+        rows: list[sqlite3.Row] = []
+        for i in range(0, len(values), IN_CHUNK):
+            chunk = list(values[i : i + IN_CHUNK])
+            rows.extend(self._read(sql.format(marks=",".join("?" * len(chunk))), chunk))
+        return rows
+
+
+IN_CHUNK = 500
+"""Values bound in one ``IN (...)`` by :meth:`StoreBase._read_in`."""
 
 BEGIN_RETRY_S = 0.001
 """How often a write waiting for the lock asks again.

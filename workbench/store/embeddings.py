@@ -122,14 +122,8 @@ class EmbeddingsMixin(StoreBase):
 
     def archive_embeddings_by_id(self, ids: Iterable[int]) -> dict[int, bytes]:
         """The stored vectors of these past checks, by id (those without one are left out)."""
-        wanted = sorted(set(ids))
-        found: dict[int, bytes] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT archive_id, vector FROM archive_embeddings WHERE archive_id IN ({marks})"
-            found.update((int(r[0]), bytes(r[1])) for r in self._read(sql, chunk))
-        return found
+        sql = "SELECT archive_id, vector FROM archive_embeddings WHERE archive_id IN ({marks})"
+        return {int(r[0]): bytes(r[1]) for r in self._read_in(sql, sorted(set(ids)))}
 
     def archive_ids_by_source(self, *, after_id: int = 0) -> dict[str, list[int]]:
         """The ids of the past checks of each collection, from ``after_id`` on.
@@ -150,22 +144,11 @@ class EmbeddingsMixin(StoreBase):
 
     def archive_claims_by_id(self, ids: Iterable[int]) -> dict[int, ArchiveClaim]:
         """The past checks with these ids that still exist, by id."""
-        wanted = sorted(set(ids))
-        found: dict[int, ArchiveClaim] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self._read(f"SELECT * FROM archive_claims WHERE id IN ({marks})", chunk):
-                found[int(r["id"])] = _archive_claim_from_row(r)
-        return found
+        sql = "SELECT * FROM archive_claims WHERE id IN ({marks})"
+        rows = self._read_in(sql, sorted(set(ids)))
+        return {int(r["id"]): _archive_claim_from_row(r) for r in rows}
 
     def archive_ids_of_claims(self, claim_ids: Iterable[int]) -> set[int]:
         """The ids of the past checks that are these workbench claims' own verdicts."""
-        wanted = sorted(set(claim_ids))
-        found: set[int] = set()
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._read(f"SELECT id FROM archive_claims WHERE claim_id IN ({marks})", chunk)
-            found.update(int(r[0]) for r in rows)
-        return found
+        sql = "SELECT id FROM archive_claims WHERE claim_id IN ({marks})"
+        return {int(r[0]) for r in self._read_in(sql, sorted(set(claim_ids)))}
