@@ -11,7 +11,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QMimeData, QSettings, Qt, QUrl
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QMimeData,
+    QObject,
+    QSettings,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -74,9 +84,14 @@ WELCOME = (
 
 READING_MIN_WIDTH = 360
 """The reading pane's narrowest width, in pixels: about six words of the article a line."""
+START_FALLBACK_MS = 500
+"""When :meth:`MainWindow.start` goes on without waiting any longer for the first paint."""
 
 
 class MainWindow(QMainWindow):
+    started = Signal()
+    """:meth:`start` is done: the last article reopened, the files given are opening."""
+
     def __init__(
         self, store: Store, parent: QWidget | None = None, *, engine: Engine | None = None
     ) -> None:
@@ -203,14 +218,33 @@ class MainWindow(QMainWindow):
     def start(self, files: Sequence[str] = ()) -> None:
         """Open ``files``; else the last article and claim; on a first run, the sample.
 
+        The window paints first (with its library) and the article follows: reading a
+        long article and laying out its highlights takes longer than showing a window.
         The last article is reopened behind ``files`` too, so a file that cannot be read
-        leaves the window showing it rather than empty.
-
-        The last article is shown before the background work starts (loading the
-        language model, embedding past checks), which would slow its highlighting.
+        leaves the window showing it rather than empty; and before the background work
+        starts (loading the language model, embedding past checks), which would slow its
+        highlighting.
         """
         self.library.refresh()
         self.article_view.setFocus()  # keyboard triage works at once
+        self._started = False
+        # After the first paint; or soon anyway, should the window never be painted
+        # (minimised, on a screen that is off).
+        self._start_rest = functools.partial(self._reopen_and_open, tuple(files))
+        self.installEventFilter(self)
+        QTimer.singleShot(START_FALLBACK_MS, self._start_rest)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self and event.type() is QEvent.Type.Paint:
+            self.removeEventFilter(self)
+            QTimer.singleShot(0, self._start_rest)  # once this paint is on screen
+        return super().eventFilter(watched, event)
+
+    def _reopen_and_open(self, files: Sequence[str]) -> None:
+        if self._started:
+            return
+        self._started = True
+        self.removeEventFilter(self)
         store = self.workspace.store
         articles = store.articles()
         if articles:  # also behind files being opened: a file that fails leaves it shown
@@ -228,6 +262,7 @@ class MainWindow(QMainWindow):
             self.open_files(files)
         elif not articles:
             self.opener.open_sample()
+        self.started.emit()
 
     def open_files(self, paths: Sequence[str]) -> None:
         for path in paths:

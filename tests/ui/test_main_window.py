@@ -49,7 +49,8 @@ def make_window(
     window.show()
     window.activateWindow()  # shortcuts only reach the active window
     qtbot.waitUntil(window.isActiveWindow)
-    window.start(files or [])
+    with qtbot.waitSignal(window.started):
+        window.start(files or [])  # the window paints first, then reopens
     return window
 
 
