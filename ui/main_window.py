@@ -246,7 +246,7 @@ class MainWindow(QMainWindow):
         self._started = True
         self.removeEventFilter(self)
         store = self.workspace.store
-        articles = store.articles()
+        articles = store.articles(archived=None)
         if articles:  # also behind files being opened: a file that fails leaves it shown
             last = store.setting(LAST_ARTICLE_KEY)
             ids = {a.id for a in articles}
@@ -521,7 +521,11 @@ class MainWindow(QMainWindow):
         fmt, path, all_articles, open_after = answer
         self.settings.setValue("ui/export_folder", str(path.parent))
         self.claim_panel.save_note()  # the report includes what was just typed
-        ids = [a.id for a in self.workspace.store.articles()] if all_articles else [article.id]
+        ids = (
+            [a.id for a in self.workspace.store.articles(archived=None)]
+            if all_articles
+            else [article.id]
+        )
         self.statusBar().showMessage(f"Exporting {path.name} …")
         # Through the writer's queue first, so the export sees every edit made before it.
         self.writer.submit(

@@ -66,6 +66,9 @@ class ArticleDraft:
     published: str | None = None
     origin: str = ""
     """Where it came from: a file path, ``<stdin>`` or ``<clipboard>``."""
+    warnings: tuple[str, ...] = ()
+    """One-line messages for the user about the reading (a page reduced to a fraction of
+    its text ...): the article is imported anyway, and shown with them."""
 
 
 class ClaimType(enum.StrEnum):
@@ -135,6 +138,13 @@ class Article:
     text: str
     content_hash: str
     origin: str = ""
+    archived_at: str | None = None
+    """When the fact-checker archived it (out of the library's list, kept whole)."""
+
+
+ARTICLE_FIELDS = ("title", "source", "author", "url", "published")
+"""An article's header, the fields the fact-checker can edit: headline, outlet, byline,
+link and publication date (ISO 8601)."""
 
 
 @dataclass(frozen=True, slots=True)

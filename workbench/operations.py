@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from workbench.models import Claim, Evidence, Status
-from workbench.store import Store
+from workbench.models import Article, Claim, Evidence, Status
+from workbench.store import DeletedArticle, Store
 
 __all__ = [
     "Change",
@@ -25,6 +25,9 @@ __all__ = [
     "add_claim",
     "add_evidence",
     "apply_past_verdict",
+    "archive_article",
+    "delete_article",
+    "edit_article",
     "edit_evidence",
     "move_claim",
     "record_verdict",
@@ -43,7 +46,9 @@ class Change:
 
     ``claim`` is the claim as it is now (None once removed). ``structural``: claims were
     added, removed or moved, so a list of the article's claims must be read again;
-    otherwise only ``claim`` changed.
+    otherwise only ``claim`` changed. An operation on the article itself (its header,
+    archiving, deleting) has ``claim_id`` 0 and gives the ``article`` as it is now (None
+    once deleted).
     """
 
     description: str
@@ -52,6 +57,7 @@ class Change:
     claim: Claim | None
     structural: bool
     undo: Operation
+    article: Article | None = None
 
 
 Operation = Callable[[Store], Change]
@@ -290,6 +296,58 @@ def _unapply(claim_id: int, archive_id: int, status: Status, added: list[Evidenc
             after,
             False,
             apply_past_verdict(claim_id, archive_id),
+        )
+
+    return apply
+
+
+def _article_change(description: str, article: Article, undo: Operation) -> Change:
+    return Change(description, article.id, 0, None, False, undo, article)
+
+
+def edit_article(article_id: int, **fields: str | None) -> Operation:
+    """Change the article's header: ``title``, ``source`` (the outlet), ``author`` (the
+    byline), ``url``, ``published`` (an ISO date, or empty for none)."""
+
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            before = store.article(article_id)
+            after = store.update_article(article_id, **fields)
+        undo = edit_article(article_id, **{name: getattr(before, name) for name in fields})
+        return _article_change("Edit article details", after, undo)
+
+    return apply
+
+
+def archive_article(article_id: int, archived: bool = True) -> Operation:
+    """Move an article out of the library's list, kept whole (or back, ``archived=False``)."""
+
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            after = store.set_article_archived(article_id, archived)
+        description = "Archive article" if archived else "Return article to the library"
+        return _article_change(description, after, archive_article(article_id, not archived))
+
+    return apply
+
+
+def delete_article(article_id: int) -> Operation:
+    """Delete an article with its claims and evidence; undo puts every row back."""
+
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            deleted = store.delete_article(article_id)
+        return Change("Delete article", article_id, 0, None, True, _restore_article(deleted))
+
+    return apply
+
+
+def _restore_article(deleted: DeletedArticle) -> Operation:
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            article = store.restore_article(deleted)
+        return Change(
+            "Delete article", article.id, 0, None, True, delete_article(article.id), article
         )
 
     return apply

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from workbench import operations
-from workbench.errors import StoreError
+from workbench.errors import StoreError, ValidationError
 from workbench.models import (
     ArchiveRecord,
     ArticleDraft,
@@ -162,3 +162,77 @@ def test_a_claim_added_by_hand_gets_its_claimant_and_type_but_no_score(tmp_path:
         assert change.claim.type is ClaimType.QUANTITY
         assert change.claim.origin is ClaimOrigin.USER
         assert PriorityThresholds().of(change.claim) is Priority.MANUAL
+
+
+def test_edit_article_header_and_undo(store: Store) -> None:
+    article_id = store.articles()[0].id
+    change = operations.run(
+        store,
+        operations.edit_article(
+            article_id,
+            title="  Wind and  wages ",
+            source="The Daily Ledger",
+            author="Ann Lee",
+            url="https://ledger.example/wind",
+            published="2024-03-05T09:30:00+01:00",
+        ),
+    )
+    assert change.article is not None and change.claim is None and not change.structural
+    article = store.article(article_id)
+    assert (article.title, article.source, article.author) == (
+        "Wind and wages", "The Daily Ledger", "Ann Lee",
+    )  # fmt: skip
+    assert (article.url, article.published) == ("https://ledger.example/wind", "2024-03-05")
+    operations.run(store, change.undo)
+    article = store.article(article_id)
+    assert (article.title, article.source, article.url, article.published) == ("", "", "", None)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"url": "javascript:alert(1)"}, "http or https"),
+        ({"url": "file:///etc/passwd"}, "http or https"),
+        ({"published": "last Tuesday"}, "not a date"),
+    ],
+)
+def test_article_header_refuses_bad_links_and_dates(
+    store: Store, fields: dict[str, str], message: str
+) -> None:
+    article_id = store.articles()[0].id
+    with pytest.raises(ValidationError, match=message):
+        operations.run(store, operations.edit_article(article_id, title="Changed", **fields))
+    assert store.article(article_id).title == ""  # nothing of the edit was saved
+
+
+def test_archive_article_leaves_the_library_and_comes_back(store: Store) -> None:
+    article_id = store.articles()[0].id
+    change = operations.run(store, operations.archive_article(article_id))
+    assert store.articles() == []
+    assert [a.id for a in store.articles(archived=True)] == [article_id]
+    assert change.article is not None and change.article.archived_at
+    operations.run(store, change.undo)
+    assert [a.id for a in store.articles()] == [article_id]
+
+
+def test_delete_article_and_undo_restore_everything(store: Store) -> None:
+    article_id = store.articles()[0].id
+    first, second = store.claims(article_id)
+    operations.run(store, operations.set_status(first.id, Status.DISPUTED))
+    operations.run(store, operations.add_evidence(first.id, "https://example.org/e"))
+    operations.run(store, operations.remove_claim(second.id))  # a correction: feedback
+    before = (_claims(store), store.feedback(), store.article(article_id))
+    own = store.archive_search("", source="own")
+    assert len(own) == 1
+
+    change = operations.run(store, operations.delete_article(article_id))
+    assert store.articles(archived=None) == [] and store.feedback() == []
+    assert store.archive_search("", source="own") == []
+    assert change.structural and change.article is None
+
+    redo = operations.run(store, change.undo)
+    assert (_claims(store), store.feedback(), store.article(article_id)) == before
+    assert [r.text for r in store.archive_search("", source="own")] == [own[0].text]
+    assert redo.article is not None and redo.article.id == article_id
+    operations.run(store, redo.undo)
+    assert store.articles(archived=None) == []

@@ -66,7 +66,7 @@ def _print_claims(claims: Sequence[Claim], priorities: PriorityThresholds, out: 
 
 def cmd_articles(args: argparse.Namespace, out: TextIO) -> int:
     with open_store(args) as store:
-        rows = store.articles(search=args.search or "")
+        rows = store.articles(search=args.search or "", archived=args.archived)
     if args.json:
         dump(
             [

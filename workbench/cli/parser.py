@@ -14,6 +14,7 @@ from typing import Any
 from workbench import __version__
 from workbench.cli.app import cmd_gui
 from workbench.cli.archive import cmd_archive, cmd_embed, cmd_import, cmd_match
+from workbench.cli.article import cmd_article_archive, cmd_article_delete, cmd_article_edit
 from workbench.cli.articles import cmd_analyze, cmd_articles, cmd_score, cmd_show
 from workbench.cli.claims import cmd_claim_add, cmd_claim_remove, cmd_claim_set
 from workbench.cli.database import cmd_backup, cmd_backup_list, cmd_check, cmd_restore
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("articles", parents=[common, json_flag], help="list the stored articles")
     p.add_argument("--search", metavar="TEXT", help="only articles whose title or text has TEXT")
+    p.add_argument("--archived", action="store_true", help="the archived articles instead")
     p.set_defaults(handler=cmd_articles)
 
     p = sub.add_parser(
@@ -115,6 +117,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = claim_sub.add_parser("remove", parents=[common], help="remove a wrongly detected claim")
     p.add_argument("claim_id", metavar="CLAIM_ID", type=int)
     p.set_defaults(handler=cmd_claim_remove)
+
+    article = sub.add_parser("article", help="edit an article's details, archive or delete it")
+    article_sub = article.add_subparsers(dest="article_command", metavar="ACTION", required=True)
+    p = article_sub.add_parser(
+        "edit", parents=[common, json_flag], help="change the headline, outlet, byline, link, date"
+    )
+    p.add_argument("article_id", metavar="ARTICLE_ID", type=int)
+    p.add_argument("--title", metavar="TEXT", help="the headline")
+    p.add_argument("--outlet", metavar="NAME", help="who published it")
+    p.add_argument("--byline", metavar="NAMES", help="who wrote it")
+    p.add_argument("--url", metavar="URL", help="where it was published (http or https)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="when it was published ('' for none)")
+    p.set_defaults(handler=cmd_article_edit)
+    p = article_sub.add_parser(
+        "archive", parents=[common], help="move an article out of the library's list (kept whole)"
+    )
+    p.add_argument("article_id", metavar="ARTICLE_ID", type=int)
+    p.add_argument("--restore", action="store_true", help="bring it back into the library")
+    p.set_defaults(handler=cmd_article_archive)
+    p = article_sub.add_parser(
+        "delete", parents=[common], help="delete an article with its claims and verdicts"
+    )
+    p.add_argument("article_id", metavar="ARTICLE_ID", type=int)
+    p.add_argument("--yes", action="store_true", help="really delete (there is no undo here)")
+    p.set_defaults(handler=cmd_article_delete)
 
     p = sub.add_parser("gui", parents=[common], help="open the desktop app")
     p.add_argument("files", metavar="FILE", nargs="*", help="articles to open")

@@ -29,7 +29,11 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     if not args.all and not args.article_ids:
         raise CliError("give the ARTICLE_ID to export (or --all)")
     with open_store(args) as store:
-        ids = [row.id for row in store.articles()] if args.all else list(args.article_ids)
+        ids = (
+            [row.id for row in store.articles(archived=None)]
+            if args.all
+            else list(args.article_ids)
+        )
         check_article_count(spec, len(set(ids)))
         if to_stdout:
             out.write(render_reports(build_reports(store, ids), spec.name).decode("utf-8"))

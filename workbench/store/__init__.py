@@ -36,7 +36,13 @@ from workbench.store.archive import (
     ArchiveSource,
     fts_or_query,
 )
-from workbench.store.articles import USER_CLAIM_REASON, ArticlesMixin, ArticleSummary, ImportResult
+from workbench.store.articles import (
+    USER_CLAIM_REASON,
+    ArticlesMixin,
+    ArticleSummary,
+    DeletedArticle,
+    ImportResult,
+)
 from workbench.store.batches import ARCHIVE_BATCH, BATCH_PAUSE_S, BREATHER_EVERY_S, BREATHER_S
 from workbench.store.db import USER_ENV_VAR, StoreBase
 from workbench.store.embeddings import EmbeddingsMixin, EmbeddingState
@@ -59,6 +65,7 @@ __all__ = [
     "ArchiveImportResult",
     "ArchiveSource",
     "ArticleSummary",
+    "DeletedArticle",
     "EmbeddingState",
     "ImportResult",
     "Store",

@@ -12,9 +12,12 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from workbench.errors import NotFoundError, ValidationError
 from workbench.models import (
+    ARTICLE_FIELDS,
     Article,
     ArticleDraft,
     Claim,
@@ -50,8 +53,40 @@ class ArticleSummary:
     source: str
     published: str | None
     imported_at: str
+    archived_at: str | None
     claim_count: int
     checked_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedArticle:
+    """Every row :meth:`ArticlesMixin.delete_article` deleted, by table, to put them back."""
+
+    article_id: int
+    rows: dict[str, list[dict[str, Any]]]
+
+
+_ARTICLE_ROWS = (
+    ("articles", "id = ?"),
+    ("claims", "article_id = ?"),
+    ("evidence", "claim_id IN (SELECT id FROM claims WHERE article_id = ?)"),
+    ("claim_feedback", "article_id = ?"),
+)
+"""The tables an article's rows are in, parents first (the order to insert them back)."""
+
+
+def _header_value(name: str, value: str | None) -> str | None:
+    text = " ".join((value or "").split())
+    if name == "url" and text:
+        return validate_url(text, what="an article's link")
+    if name == "published":
+        if not text:
+            return None
+        try:
+            return datetime.fromisoformat(text).date().isoformat()
+        except ValueError:
+            raise ValidationError(f"not a date (YYYY-MM-DD): {text!r}") from None
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,15 +165,21 @@ class ArticlesMixin(StoreBase):
             raise NotFoundError(f"no article with id {article_id}")
         return Article(**dict(rows[0]))  # the columns are the fields
 
-    def articles(self, *, search: str = "") -> list[ArticleSummary]:
-        """The library, newest first; ``search`` filters on title, source and text."""
-        where, params = "", []
+    def articles(self, *, search: str = "", archived: bool | None = False) -> list[ArticleSummary]:
+        """The library, newest first; ``search`` filters on title, source and text.
+
+        ``archived``: False, the articles in the library; True, the archived ones; None, all.
+        """
+        conditions, params = [], []
+        if archived is not None:
+            conditions.append(f"a.archived_at IS {'NOT ' if archived else ''}NULL")
         if search.strip():
-            where = "WHERE a.title LIKE ? OR a.source LIKE ? OR a.text LIKE ?"
+            conditions.append("(a.title LIKE ? OR a.source LIKE ? OR a.text LIKE ?)")
             like = f"%{search.strip()}%"
             params = [like, like, like]
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = self._read(
-            "SELECT a.id, a.title, a.source, a.published, a.imported_at,"
+            "SELECT a.id, a.title, a.source, a.published, a.imported_at, a.archived_at,"
             " COUNT(c.id) AS claim_count,"
             " COALESCE(SUM(c.status != 'unchecked'), 0) AS checked_count"
             f" FROM articles a LEFT JOIN claims c ON c.article_id = a.id {where}"
@@ -147,8 +188,47 @@ class ArticlesMixin(StoreBase):
         )
         return [ArticleSummary(**dict(r)) for r in rows]
 
-    def delete_article(self, article_id: int) -> None:
+    def update_article(self, article_id: int, **fields: str | None) -> Article:
+        """Change an article's header (:data:`~workbench.models.ARTICLE_FIELDS`).
+
+        The link must be an http(s) URL or empty; the date an ISO 8601 date or empty
+        (no date). Text is kept on one line, its runs of spaces folded.
+        """
+        unknown = set(fields) - set(ARTICLE_FIELDS)
+        if unknown:
+            raise ValueError(f"not an article header field: {', '.join(sorted(unknown))}")
+        values = {name: _header_value(name, value) for name, value in fields.items()}
         self.article(article_id)
+        if values:
+            assignments = ", ".join(f"{name} = ?" for name in values)
+            with self._write() as conn:
+                conn.execute(
+                    f"UPDATE articles SET {assignments} WHERE id = ?",
+                    (*values.values(), article_id),
+                )
+        return self.article(article_id)
+
+    def set_article_archived(self, article_id: int, archived: bool) -> Article:
+        """Move an article out of the library's list (kept whole), or back into it."""
+        self.article(article_id)
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE articles SET archived_at = ? WHERE id = ?",
+                (_now() if archived else None, article_id),
+            )
+        return self.article(article_id)
+
+    def delete_article(self, article_id: int) -> DeletedArticle:
+        """Delete an article with its claims, evidence and corrections.
+
+        Returns every row it deleted, for :meth:`restore_article` (an undo while the app
+        is open). The claims' history stays: it is an audit trail.
+        """
+        self.article(article_id)
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for table, where in _ARTICLE_ROWS:
+            found = self._read(f"SELECT * FROM {table} WHERE {where}", (article_id,))
+            rows[table] = [dict(row) for row in found]
         with self._write() as conn:
             conn.execute(
                 "DELETE FROM archive_claims WHERE source = ? AND claim_id IN"
@@ -156,6 +236,22 @@ class ArticlesMixin(StoreBase):
                 (OWN_SOURCE, article_id),
             )
             conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return DeletedArticle(article_id, rows)
+
+    def restore_article(self, deleted: DeletedArticle) -> Article:
+        """Put back an article :meth:`delete_article` deleted, exactly as it was."""
+        now = _now()
+        with self._write() as conn:
+            for table, _ in _ARTICLE_ROWS:
+                for row in deleted.rows[table]:
+                    columns = ", ".join(f'"{name}"' for name in row)
+                    marks = ", ".join("?" * len(row))
+                    conn.execute(
+                        f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(row.values())
+                    )
+            for row in deleted.rows["claims"]:
+                self._sync_own_archive(conn, int(row["id"]), now)
+        return self.article(deleted.article_id)
 
     # -- claims --------------------------------------------------------------------
 

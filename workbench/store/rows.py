@@ -53,7 +53,7 @@ def parse_status(value: Status | str) -> Status:
         raise ValidationError(f"unknown status {value!r} (choose one of: {names})") from None
 
 
-def validate_url(url: str) -> str:
+def validate_url(url: str, *, what: str = "an evidence link") -> str:
     """Accept only absolute http(s) URLs: evidence is opened in a browser later."""
     from urllib.parse import urlsplit
 
@@ -63,7 +63,7 @@ def validate_url(url: str) -> str:
     except ValueError:
         raise ValidationError(f"not a valid URL: {url!r}") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise ValidationError(f"evidence links must be http or https URLs, not {url!r}")
+        raise ValidationError(f"{what} must be an http or https URL, not {url!r}")
     if any(ch.isspace() for ch in url):
         raise ValidationError(f"a URL cannot contain spaces: {url!r}")
     return url

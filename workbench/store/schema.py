@@ -192,3 +192,10 @@ def _m0005_archive_fts_by_statement(db: Database) -> None:
     # now add its rows to archive_fts in the same transaction; updates and deletes are
     # still kept in step by the triggers of 0002.
     db.execute("DROP TRIGGER archive_claims_ai")
+
+
+@migrations(name="0006_article_archived")
+def _m0006_article_archived(db: Database) -> None:
+    # When the fact-checker archived the article (out of the library's list, kept whole);
+    # NULL while it is in the library.
+    db.execute("ALTER TABLE articles ADD COLUMN archived_at TEXT")

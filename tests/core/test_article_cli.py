@@ -1,0 +1,76 @@
+"""``workbench article``: edit an article's header, archive it, delete it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.core.cli_runner import run
+
+ARTICLE = "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday.\n"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    path = tmp_path / "troops.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    db = str(tmp_path / "cli.db")
+    assert run("analyze", str(path), "--db", db)[0] == 0
+    return db
+
+
+def shown(db: str) -> dict[str, str]:
+    code, out = run("show", "1", "--db", db, "--json")
+    assert code == 0
+    article: dict[str, str] = json.loads(out)["article"]
+    return article
+
+
+def test_edit_sets_every_header_field(db: str) -> None:
+    code, out = run(
+        "article", "edit", "1", "--db", db, "--title", "Troops sent", "--outlet", "The Ledger",
+        "--byline", "Ann Lee", "--url", "https://ledger.example/t", "--date", "2024-10-23",
+    )  # fmt: skip
+    assert (code, out) == (0, "updated article 1: Troops sent\n")
+    article = shown(db)
+    assert (article["title"], article["source"], article["author"]) == (
+        "Troops sent", "The Ledger", "Ann Lee",
+    )  # fmt: skip
+    assert (article["url"], article["published"]) == ("https://ledger.example/t", "2024-10-23")
+    assert run("article", "edit", "1", "--db", db, "--date", "")[0] == 0
+    assert shown(db)["published"] is None
+
+
+@pytest.mark.parametrize(
+    "option", [("--url", "javascript:alert(1)"), ("--date", "yesterday"), ("--title",)]
+)
+def test_bad_edits_exit_2_with_one_line_and_change_nothing(
+    db: str, option: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = shown(db)
+    args = ("--title", "Changed", *option) if len(option) == 2 else ()
+    code, _ = run("article", "edit", "1", "--db", db, *args)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("workbench: error:") and err.count("\n") == 1
+    assert shown(db) == before
+
+
+def test_archive_and_restore(db: str) -> None:
+    assert run("article", "archive", "1", "--db", db)[0] == 0
+    assert json.loads(run("articles", "--db", db, "--json")[1]) == []
+    archived = json.loads(run("articles", "--db", db, "--json", "--archived")[1])
+    assert [a["id"] for a in archived] == [1]
+    assert run("article", "archive", "1", "--db", db, "--restore")[0] == 0
+    assert [a["id"] for a in json.loads(run("articles", "--db", db, "--json")[1])] == [1]
+
+
+def test_delete_needs_yes(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("article", "delete", "1", "--db", db)[0] == 2
+    assert "--yes" in capsys.readouterr().err
+    assert run("show", "1", "--db", db)[0] == 0
+    code, out = run("article", "delete", "1", "--db", db, "--yes")
+    assert code == 0 and out.startswith("deleted article 1 and its 1 claim:")
+    assert run("show", "1", "--db", db)[0] == 2
