@@ -109,8 +109,26 @@ class ShortcutsDialog(QDialog):
         cls(rows, parent).exec()
 
 
+def menu_text(text: str) -> str:
+    """A menu item's text as a person reads it: no "&" mnemonic marks, no ellipsis."""
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").replace("…", "")
+
+
 class Messages:
     """The one path for user-facing problems: a known problem becomes a clear dialog."""
+
+    @classmethod
+    def confirm(
+        cls, parent: QWidget | None, title: str, question: str, details: str, *, action: str
+    ) -> bool:
+        """Ask before something drastic; the safe answer (Cancel) is the default."""
+        box = message_box(QMessageBox.Icon.Question, title, question, parent)
+        box.setInformativeText(details)
+        go = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.exec()
+        return box.clickedButton() is go
 
     @classmethod
     def error(cls, parent: QWidget | None, title: str, message: str) -> None:

@@ -72,8 +72,9 @@ class ArticleListModel(_ListModel[ArticleSummary]):
 
     def _data(self, item: ArticleSummary, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            date = (item.published or item.imported_at)[:10]
-            details = " · ".join(p for p in (item.source, date) if p)
+            date = item.published or f"imported {item.imported_at[:10]}"
+            archived = "archived" if item.archived_at else ""
+            details = " · ".join(p for p in (item.source, date, archived) if p)
             progress = f"{item.checked_count}/{item.claim_count} checked"
             return f"{item.title or 'Untitled'}\n{details} · {progress}"
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -1,9 +1,24 @@
-"""The library: every stored article, newest first, searchable, with its progress."""
+"""The library: every stored article, newest first, searchable, with its progress.
+
+The highlighted row is always the open article: moving the highlight (arrows, a click,
+the search's Enter) opens the article under it. Its context menu (and Delete) archives
+or deletes the highlighted article; archived articles are listed apart.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
-from PySide6.QtWidgets import QLineEdit, QListView, QVBoxLayout, QWidget
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QListView, QMenu, QVBoxLayout, QWidget
 
 from ui.item_models import ArticleListModel, ItemRole
 from ui.workspace import Workspace
@@ -13,10 +28,13 @@ SEARCH_DELAY_MS = 200
 
 
 class LibraryPanel(QWidget):
+    delete_requested = Signal(int, str)  # article id, title: the window confirms first
+
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("library_panel")
         self.workspace = workspace
+        self._refreshing = False
         self.search = QLineEdit(self)
         self.search.setObjectName("library_search")
         self.search.setPlaceholderText("Search articles (Ctrl+F)")
@@ -36,10 +54,18 @@ class LibraryPanel(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.activated.connect(self._on_view_activated)
         self.view.clicked.connect(self._on_view_activated)
+        self.view.selectionModel().currentChanged.connect(self._on_view_activated)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._show_menu)
+        self.view.installEventFilter(self)  # Delete here deletes the article, not a claim
+        self.show_archived = QCheckBox("Show archived articles", self)
+        self.show_archived.setObjectName("show_archived")
+        self.show_archived.toggled.connect(self.refresh)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
         layout.addWidget(self.view)
+        layout.addWidget(self.show_archived)
         workspace.library_changed.connect(self.refresh)
         workspace.article_opened.connect(self._on_workspace_article_opened)
 
@@ -49,8 +75,15 @@ class LibraryPanel(QWidget):
 
     def refresh(self) -> None:
         """Re-read the library, keeping the open article selected."""
-        self.model.set_items(self.workspace.store.articles(search=self.search.text()))
-        self._select_open_article()
+        archived = self.show_archived.isChecked()
+        self._refreshing = True
+        try:
+            self.model.set_items(
+                self.workspace.store.articles(search=self.search.text(), archived=archived)
+            )
+            self._select_open_article()
+        finally:
+            self._refreshing = False
 
     def _open_first_match(self) -> None:
         self._search_timer.stop()
@@ -59,6 +92,8 @@ class LibraryPanel(QWidget):
             self._on_view_activated(self.model.index(0, 0))
 
     def _on_view_activated(self, index: QModelIndex) -> None:
+        if self._refreshing:
+            return  # the list follows the open article, not the other way round
         item = index.data(ItemRole)
         article = self.workspace.article
         if isinstance(item, ArticleSummary) and (article is None or article.id != item.id):
@@ -77,3 +112,42 @@ class LibraryPanel(QWidget):
         self.view.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect
         )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Delete in the list asks to delete the highlighted article (the window's Delete,
+        which removes a claim, does not fire here)."""
+        delete = (
+            watched is self.view
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Delete
+            and not event.modifiers()
+        )
+        if delete and event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()
+            return True
+        if delete and event.type() == QEvent.Type.KeyPress:
+            self._request_delete()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _highlighted(self) -> ArticleSummary | None:
+        item = self.view.currentIndex().data(ItemRole)
+        return item if isinstance(item, ArticleSummary) else None
+
+    def _request_delete(self) -> None:
+        item = self._highlighted()
+        if item is not None:
+            self.delete_requested.emit(item.id, item.title)
+
+    def _show_menu(self, position: QPoint) -> None:
+        item = self.view.indexAt(position).data(ItemRole)
+        if not isinstance(item, ArticleSummary):
+            return
+        menu = QMenu(self)
+        archived = item.archived_at is not None
+        menu.addAction(
+            "Return to the library" if archived else "Archive",
+            lambda: self.workspace.archive_article(item.id, not archived),
+        )
+        menu.addAction("Delete…", lambda: self.delete_requested.emit(item.id, item.title))
+        menu.exec(self.view.viewport().mapToGlobal(position))

@@ -46,10 +46,11 @@ from PySide6.QtWidgets import (
 
 from ui.archive_panel import ArchivePanel
 from ui.archive_work import ArchiveEmbedder, ArchiveImporter
+from ui.article_header import ArticleHeader
 from ui.article_view import ArticleView
 from ui.claim_panel import ClaimPanel
 from ui.database_dialogs import RestoreDialog
-from ui.dialogs import Messages, ShortcutsDialog
+from ui.dialogs import Messages, ShortcutsDialog, menu_text
 from ui.export_dialog import ExportDialog, ReportExporter
 from ui.jobs import JobContext, JobRunner
 from ui.library_panel import LibraryPanel
@@ -148,6 +149,8 @@ class MainWindow(QMainWindow):
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.setSpacing(0)
         centre_layout.addWidget(self.welcome)
+        self.header = ArticleHeader(self.workspace, centre)
+        centre_layout.addWidget(self.header)
         centre_layout.addWidget(self.article_view)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -287,7 +290,7 @@ class MainWindow(QMainWindow):
             keys = QKeySequence(shortcut)
             action.setShortcut(keys)
             self.shortcut_rows.append(
-                (keys.toString(QKeySequence.SequenceFormat.NativeText), text.replace("…", ""))
+                (keys.toString(QKeySequence.SequenceFormat.NativeText), menu_text(text))
             )
         action.triggered.connect(slot)
         menu.addAction(action)
@@ -298,9 +301,8 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         self.addAction(action)
         if not action.shortcut().isEmpty():
-            self.shortcut_rows.append(
-                (action.shortcut().toString(QKeySequence.SequenceFormat.NativeText), action.text())
-            )
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            self.shortcut_rows.append((keys, menu_text(action.text())))
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -332,6 +334,17 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         self._action(edit_menu, "&Find in library", self._focus_library_search, "Ctrl+F")
         self._action(edit_menu, "Search the &archive", self._focus_archive_search, "Ctrl+Shift+F")
+
+        article_menu = bar.addMenu("&Article")
+        self._action(article_menu, "Article &details…", self.header.edit, "Ctrl+I")
+        self._action(article_menu, "&Archive article", self._archive_open_article)
+        self._action(article_menu, "&Delete article…", self._delete_open_article)
+        self.undo_delete_action = self._action(
+            article_menu, "&Undo delete", self.workspace.undo_delete, "Ctrl+Alt+Z"
+        )
+        self.undo_delete_action.setEnabled(False)
+        self.workspace.deleted_changed.connect(self._on_workspace_deleted_changed)
+        self.library.delete_requested.connect(self.ask_delete_article)
 
         claim_menu = bar.addMenu("&Claim")
         self._action(claim_menu, "&Next claim", lambda: self.workspace.select_next(1), "J")
@@ -368,6 +381,39 @@ class MainWindow(QMainWindow):
             lambda: ShortcutsDialog.show_for(self.shortcut_rows, self),
             "F1",
         )
+
+    def _archive_open_article(self) -> None:
+        article = self.workspace.article
+        if article is not None:
+            archived = article.archived_at is None
+            self.workspace.archive_article(article.id, archived)
+
+    def _delete_open_article(self) -> None:
+        article = self.workspace.article
+        if article is not None:
+            self.ask_delete_article(article.id, article.title)
+
+    def ask_delete_article(self, article_id: int, title: str) -> None:
+        """Delete an article once the fact-checker confirms; Article > Undo delete puts it back."""
+        name = f"“{title}”" if title else "this untitled article"
+        if Messages.confirm(
+            self,
+            "Delete article",
+            f"Delete {name} with its claims, verdicts, notes and evidence links?",
+            "Article > Undo delete puts it back while the app is open. To keep it out of the"
+            " library without losing anything, archive it instead.",
+            action="Delete",
+        ):
+            self.workspace.delete_article(article_id, title)
+            self.statusBar().showMessage(
+                f"Deleted {name}. Article > Undo delete (Ctrl+Alt+Z) puts it back.", 15_000
+            )
+
+    def _on_workspace_deleted_changed(self) -> None:
+        deleted = self.workspace.deleted
+        self.undo_delete_action.setEnabled(bool(deleted))
+        title = deleted[-1][0] if deleted else ""
+        self.undo_delete_action.setText(f"&Undo delete of “{title}”" if deleted else "&Undo delete")
 
     def _set_selected_status(self, status: Status) -> None:
         if self.workspace.selected_claim_id is not None:

@@ -36,6 +36,8 @@ LAST_CLAIM_KEY = "ui.last_claim"
 
 class Workspace(QObject):
     article_opened = Signal(object)  # Article | None
+    article_updated = Signal(object)  # the open Article, its header edited
+    deleted_changed = Signal()  # an article was deleted, or its deletion undone
     claim_selected = Signal(object)  # claim id | None
     claims_changed = Signal()  # claims added, removed or moved
     claim_updated = Signal(object)  # one Claim whose verdict, note or evidence changed
@@ -68,6 +70,11 @@ class Workspace(QObject):
         """Where high, medium and low priority begin (settings ``priority.*``)."""
         self.unsaved_notes: dict[int, str] = {}
         """Notes whose save failed (a full disk, a lock), by claim, until one is saved."""
+        self.deleted: list[tuple[str, operations.Operation]] = []
+        """Articles deleted while the app is open: (title, the operation that restores it).
+
+        Not on the undo stack, which holds the open article's edits and is cleared when
+        another article opens (as it does when the open one is deleted)."""
 
     # -- reading -------------------------------------------------------------------
 
@@ -228,6 +235,53 @@ class Workspace(QObject):
 
         self._push(fit, description)
 
+    def edit_article(self, **fields: str) -> None:
+        """Change the open article's header (headline, outlet, byline, link, date)."""
+        if self.article is not None and fields:
+            operation = operations.edit_article(self.article.id, **fields)
+            self._push(operation, "Edit article details")
+
+    def archive_article(self, article_id: int, archived: bool = True) -> None:
+        """Move an article out of the library's list, or back (undoable if it is open)."""
+        operation = operations.archive_article(article_id, archived)
+        if self.article is not None and self.article.id == article_id:
+            self._push(operation, "Archive article" if archived else "Return to library")
+        else:
+            self.writer.submit(
+                operation, lambda _: self.library_changed.emit(), self._on_write_failed
+            )
+
+    def delete_article(self, article_id: int, title: str) -> None:
+        """Delete an article; :meth:`undo_delete` puts it back while the app is open."""
+
+        def deleted(change: operations.Change) -> None:
+            self.deleted.append((title, change.undo))
+            self.deleted_changed.emit()
+            if self.article is not None and self.article.id == article_id:
+                rest = self.store.articles()
+                self.open_article(rest[0].id if rest else None)
+            self.library_changed.emit()
+
+        self.writer.submit(operations.delete_article(article_id), deleted, self._on_write_failed)
+
+    def undo_delete(self) -> None:
+        """Put back the last article deleted, and open it."""
+        if not self.deleted:
+            return
+        title, restore = self.deleted.pop()
+
+        def restored(change: operations.Change) -> None:
+            self.deleted_changed.emit()
+            self.library_changed.emit()
+            self.open_article(change.article_id)
+
+        def failed(exc: Exception) -> None:
+            self.deleted.append((title, restore))
+            self.deleted_changed.emit()
+            self._on_write_failed(exc)
+
+        self.writer.submit(restore, restored, failed)
+
     # -- plumbing ------------------------------------------------------------------
 
     def _push(self, operation: operations.Operation, text: str) -> None:
@@ -264,16 +318,26 @@ class Workspace(QObject):
         if self.article is None or self.article.id != article_id:
             return  # another article was opened meanwhile; nothing shown to update
         if isinstance(result, operations.Change):
+            if result.claim_id == 0:  # the article itself: its header, or archived
+                if result.article is not None and result.article.id == article_id:
+                    self.article = result.article
+                    self.article_updated.emit(result.article)
+                self.library_changed.emit()
+                return
             structural = structural or result.structural
             result = result.claim
         if structural or not isinstance(result, Claim):
+            ids = [c.id for c in self.claims]
+            was_at = ids.index(self.selected_claim_id) if self.selected_claim_id in ids else -1
             self.claims = self.store.claims(article_id)
             self.claims_changed.emit()
             self.rematch()
             if isinstance(result, Claim) and self.claim(result.id) is not None:
                 self.select_claim(result.id)  # a claim just added or moved
             elif self.selected_claim is None:
-                self.select_claim(None)  # the selected claim was removed
+                # The selected claim was removed: the one after it takes its place.
+                at = min(was_at, len(self.claims) - 1)
+                self.select_claim(self.claims[at].id if at >= 0 else None)
         else:
             before = self.claim(result.id)
             self.claims = [result if c.id == result.id else c for c in self.claims]

@@ -42,6 +42,7 @@ from workbench.store.articles import (
     ArticleSummary,
     DeletedArticle,
     ImportResult,
+    header_value,
 )
 from workbench.store.batches import ARCHIVE_BATCH, BATCH_PAUSE_S, BREATHER_EVERY_S, BREATHER_S
 from workbench.store.db import USER_ENV_VAR, StoreBase
@@ -68,6 +69,7 @@ __all__ = [
     "DeletedArticle",
     "EmbeddingState",
     "ImportResult",
+    "header_value",
     "Store",
     "StoreBase",
     "content_hash",

@@ -75,7 +75,8 @@ _ARTICLE_ROWS = (
 """The tables an article's rows are in, parents first (the order to insert them back)."""
 
 
-def _header_value(name: str, value: str | None) -> str | None:
+def header_value(name: str, value: str | None) -> str | None:
+    """The value an article header field stores for ``value`` (raises ValidationError)."""
     text = " ".join((value or "").split())
     if name == "url" and text:
         return validate_url(text, what="an article's link")
@@ -197,7 +198,7 @@ class ArticlesMixin(StoreBase):
         unknown = set(fields) - set(ARTICLE_FIELDS)
         if unknown:
             raise ValueError(f"not an article header field: {', '.join(sorted(unknown))}")
-        values = {name: _header_value(name, value) for name, value in fields.items()}
+        values = {name: header_value(name, value) for name, value in fields.items()}
         self.article(article_id)
         if values:
             assignments = ", ".join(f"{name} = ?" for name in values)

@@ -1,0 +1,184 @@
+"""The reading pane's header: headline, outlet, byline, date and link, each editable.
+
+What is shown is what is stored: the header follows the workspace's open article and
+its committed edits. "Edit details" (or a double click) opens :class:`ArticleDetailsDialog`;
+the change is one step of the undo stack.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.safe_text import open_web_link, plain_label
+from ui.workspace import Workspace
+from workbench.errors import ValidationError
+from workbench.models import Article
+from workbench.store import header_value
+from workbench.textsafety import http_url
+
+FIELD_LABELS = {
+    "title": "Headline",
+    "source": "Outlet",
+    "author": "Byline",
+    "published": "Published",
+    "url": "Link",
+}
+"""The header's fields (:data:`workbench.models.ARTICLE_FIELDS`) as the dialog names them."""
+
+
+def long_date(value: str) -> str:
+    """An ISO date as people write it ("5 March 2024"); the text itself if it is none."""
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        return value
+    return f"{day.day} {day:%B %Y}"
+
+
+class ArticleHeader(QWidget):
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("article_header")
+        self.workspace = workspace
+        self.headline = plain_label(parent=self)
+        self.headline.setObjectName("headline")
+        self.headline.setWordWrap(True)
+        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.headline.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.headline.setFont(font)
+        self.details = plain_label(parent=self)
+        self.details.setObjectName("article_details")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.link = QLabel(self)
+        self.link.setObjectName("article_link")
+        self.link.setTextFormat(Qt.TextFormat.RichText)  # built from escaped text only
+        self.link.setOpenExternalLinks(False)
+        self.link.linkActivated.connect(open_web_link)
+        self.edit_button = QToolButton(self)
+        self.edit_button.setObjectName("edit_article_details")
+        self.edit_button.setText("Edit details…")
+        self.edit_button.setToolTip("Change the headline, outlet, byline, date or link")
+        self.edit_button.setAutoRaise(True)
+        self.edit_button.clicked.connect(self.edit)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.headline, 1)
+        top.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 8)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.details)
+        layout.addWidget(self.link)
+        self.setStyleSheet(
+            "#article_header { border-bottom: 1px solid palette(mid); }"
+            " #article_details { color: palette(dark); }"
+        )
+        workspace.article_opened.connect(self.show_article)
+        workspace.article_updated.connect(self.show_article)
+        self.show_article(None)
+
+    def show_article(self, article: Article | None) -> None:
+        self.setVisible(article is not None)
+        if article is None:
+            return
+        self.headline.setText(article.title or "Untitled")
+        byline = f"By {article.author}" if article.author else ""
+        published = long_date(article.published) if article.published else "date unknown"
+        self.details.setText(" · ".join(p for p in (article.source, byline, published) if p))
+        target = http_url(article.url) if article.url else ""
+        if target:
+            self.link.setText(f'<a href="{html.escape(target)}">{html.escape(article.url)}</a>')
+            self.link.setToolTip("Open in the browser")
+        else:
+            self.link.setText(html.escape(article.url))  # not a web link: shown, not linked
+            self.link.setToolTip("")
+        self.link.setVisible(bool(article.url))
+
+    def edit(self) -> None:
+        article = self.workspace.article
+        if article is None:
+            return
+        fields = ArticleDetailsDialog.ask(self, article)
+        if fields is not None:
+            self.workspace.edit_article(**fields)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.edit()
+
+
+class ArticleDetailsDialog(QDialog):
+    """Ask for an article's header; refuses a link that is not http(s) and a bad date."""
+
+    def __init__(self, article: Article, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Article details")
+        self.setMinimumWidth(520)
+        self.edits: dict[str, QLineEdit] = {}
+        form = QFormLayout()
+        for name, label in FIELD_LABELS.items():
+            edit = QLineEdit(getattr(article, name) or "", self)
+            edit.setObjectName(f"article_{name}")
+            self.edits[name] = edit
+            form.addRow(label, edit)
+        self.edits["published"].setPlaceholderText("YYYY-MM-DD (empty: unknown)")
+        self.edits["url"].setPlaceholderText("https://…")
+        self.problem = plain_label(parent=self)
+        self.problem.setObjectName("problem")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        self._original = {name: getattr(article, name) or "" for name in FIELD_LABELS}
+
+    def changed(self) -> dict[str, str]:
+        """The fields whose text differs from the article's."""
+        return {
+            name: edit.text()
+            for name, edit in self.edits.items()
+            if edit.text().strip() != self._original[name].strip()
+        }
+
+    def accept(self) -> None:
+        for name, value in self.changed().items():
+            try:
+                header_value(name, value)
+            except ValidationError as exc:
+                self.problem.setText(str(exc))
+                self.problem.show()
+                self.edits[name].setFocus()
+                return
+        super().accept()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, article: Article) -> dict[str, str] | None:
+        """The fields changed, or None if cancelled (or nothing changed)."""
+        dialog = cls(article, parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.changed() or None
