@@ -1,28 +1,43 @@
 """Reading archives of past fact-checks, and importing them into the store.
 
-Three formats are read, each into :class:`~workbench.models.ArchiveRecord` values:
+Four formats are read, each into :class:`~workbench.models.ArchiveRecord` values:
 
 - **JSON Lines** (``.jsonl``, ``.ndjson``): one object per line with ``text``
   (required) and optionally ``id``, ``title``, ``verdict``, ``url``, ``date``,
-  ``speaker``, ``source``. A line may also hold a schema.org ``ClaimReview``.
+  ``speaker``, ``source``. A line may also hold a schema.org ``ClaimReview`` or a
+  Fact Check Tools API response.
 - **CSV** (``.csv``, ``.tsv``): a header row with the same names, UTF-8 with or
   without a byte-order mark.
 - **schema.org ClaimReview JSON-LD** (``.json``): a single object, an array, an
   ``@graph`` or a ``DataFeed`` whose ``dataFeedElement`` holds the reviews.
+- **Google Fact Check Tools API responses** (``.json``): ``{"claims": [...],
+  "nextPageToken": ...}`` as ``claims:search`` returns it, or several such pages in an
+  array or one after the other (``cat page*.json``). Each claim gives one record per
+  review in its ``claimReview`` list: the claim's ``text``, ``claimant`` and
+  ``claimDate`` with the review's ``url`` (its id), ``title``, ``textualRating``,
+  ``reviewDate`` and publisher (``languageCode`` is not kept).
+
+JSON documents are told apart by their content, not their name. A rating given only as
+a number on a scale becomes a verdict through
+:func:`~workbench.past_checks.scale_verdict`; a review whose publisher has no name is
+credited to the host of its URL (``politifact.com``).
 
 A malformed record is skipped and reported with its line (or, in a ``.json``
-document, its position); a file that cannot be read at all, or holds no valid
-record, raises :class:`~workbench.errors.ImportFormatError`. This module parses;
+document, its position; a Fact Check API claim counts as one record); a file that
+cannot be read at all, or holds no valid record, raises
+:class:`~workbench.errors.ImportFormatError`. This module parses;
 :meth:`workbench.store.Store.import_archive_records` stores, in short transactions
 (a few hundred records each) so that the user's edits are not held up meanwhile.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import logging
+import math
 import re
 import stat
 from collections.abc import Callable, Iterator
@@ -30,11 +45,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from workbench.errors import ImportFormatError
 from workbench.models import ArchiveRecord
-from workbench.past_checks import record_key
-from workbench.textsafety import has_lone_surrogate
+from workbench.past_checks import record_key, scale_verdict
+from workbench.textsafety import has_lone_surrogate, http_url
 
 if TYPE_CHECKING:
     from workbench.store import Store
@@ -50,6 +66,7 @@ JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson", ".jsonlines"})
 CSV_SUFFIXES = frozenset({".csv", ".tsv"})
 TOO_DEEP = "nested too deeply"
 INVALID_UNICODE = "holds text that is not valid Unicode (a lone surrogate)"
+LONG_NUMBER = "holds a number too long to read"
 
 ProgressCallback = Callable[[int, int], None]
 """``progress(done, total)``: called now and then during a long operation."""
@@ -63,12 +80,14 @@ class ArchiveFile:
 
     ``skipped`` lists ``(position, reason)`` for each malformed record; the position
     is a line number for JSON Lines and CSV, a record number (``unit == "record"``)
-    for a JSON document.
+    for a JSON document. In a Fact Check API response a record is a claim, counted
+    across pages; in JSON Lines the reason names the claim of its line
+    (``claim 2: no 'text'``). One claim may be skipped once for each bad review.
     """
 
     records: tuple[ArchiveRecord, ...]
     skipped: tuple[tuple[int, str], ...]
-    format: str  # "jsonl", "csv" or "claimreview"
+    format: str  # "jsonl", "csv", "claimreview" or "factcheck-api"
     unit: str = "line"
 
 
@@ -115,7 +134,8 @@ class ArchiveImportReport:
 
 
 def read_archive(path: str | Path) -> ArchiveFile:
-    """Read an archive file of past fact-checks (JSON Lines, CSV or ClaimReview JSON-LD).
+    """Read an archive file of past fact-checks (JSON Lines, CSV, ClaimReview JSON-LD or
+    Fact Check Tools API responses).
 
     Raises:
         ImportFormatError: the file is missing, not text, not in a known format, or
@@ -169,7 +189,8 @@ def parse_archive(text: str, *, name: str = "archive", suffix: str = "") -> Arch
         result = _parse_csv(text, name, delimiter=",")
     else:
         raise ImportFormatError(
-            f"{name}: unknown archive format {suffix!r} (use .jsonl, .csv or ClaimReview .json)"
+            f"{name}: unknown archive format {suffix!r}"
+            " (use .jsonl, .csv, or .json for ClaimReview or Fact Check API responses)"
         )
     if not result.records:
         reasons = "; ".join(f"{result.unit} {n}: {why}" for n, why in result.skipped[:3])
@@ -204,73 +225,150 @@ def _parse_jsonl(text: str, name: str) -> ArchiveFile:
         except RecursionError:
             skipped.append((number, TOO_DEEP))
             continue
+        except ValueError:  # an integer of more than 4,300 digits
+            skipped.append((number, LONG_NUMBER))
+            continue
         parsed_any = True
-        try:
-            records.extend(_records_from_json(obj, line=number))
-        except _BadRecord as exc:
-            skipped.append((number, str(exc)))
-        except RecursionError:
-            skipped.append((number, TOO_DEEP))
+        if _is_api_page(obj):
+            for index, claim in enumerate(obj["claims"], start=1):
+                prefix = f"claim {index}: "
+                _read_item(claim, number, records, skipped, api=True, prefix=prefix)
+        else:
+            _read_item(obj, number, records, skipped, api=_is_api_claim(obj))
     if not parsed_any:
         raise ImportFormatError(f"{name} is not JSON Lines (no line is a JSON object)")
     return ArchiveFile(tuple(records), tuple(skipped), "jsonl")
 
 
-# -- JSON documents (ClaimReview JSON-LD, or a plain array of records) -------------------------
+def _read_item(
+    obj: Any,
+    number: int,
+    records: list[ArchiveRecord],
+    skipped: list[tuple[int, str]],
+    *,
+    api: bool,
+    prefix: str = "",
+) -> None:
+    """Add the records of one JSON item to ``records``, or why it is skipped to ``skipped``.
+
+    ``api`` says the item is a claim of a Fact Check API response.
+    """
+    try:
+        if api:
+            found, bad_reviews = _records_from_api_claim(obj, line=number)
+            records.extend(found)
+            skipped.extend((number, prefix + why) for why in bad_reviews)
+        else:
+            records.extend(_records_from_json(obj, line=number))
+    except _BadRecord as exc:
+        skipped.append((number, prefix + str(exc)))
+    except RecursionError:
+        skipped.append((number, prefix + TOO_DEEP))
+
+
+# -- JSON documents (ClaimReview JSON-LD, Fact Check API responses, arrays of records) ------
 
 
 def _parse_json_document(text: str, name: str) -> ArchiveFile:
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        # A JSON Lines file saved as .json: every line an object.
-        first = text.lstrip().splitlines()[0] if text.strip() else ""
-        if first.startswith("{") and _is_json(first):
-            return _parse_jsonl(text, name)
-        raise ImportFormatError(
-            f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
+        values = _json_values(text, name)
     except RecursionError:
         raise ImportFormatError(f"{name} is not an archive of claims: JSON {TOO_DEEP}") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise ImportFormatError(f"{name} {LONG_NUMBER}") from None
+    if values is None:
+        return _parse_jsonl(text, name)
+    if len(values) == 1:
+        doc = values[0]
+    else:  # several documents: read as one array (arrays among them joined)
+        doc = [item for value in values for item in (value if isinstance(value, list) else [value])]
     items = _json_items(doc)
     if items is None:
         raise ImportFormatError(
-            f"{name} is JSON but not a ClaimReview document, an array or a DataFeed of claims"
+            f"{name} is JSON but not a ClaimReview document, a Fact Check API response,"
+            " an array or a DataFeed of claims"
         )
     records: list[ArchiveRecord] = []
     skipped: list[tuple[int, str]] = []
-    for number, item in enumerate(items, start=1):
+    for number, (item, api) in enumerate(items, start=1):
+        _read_item(item, number, records, skipped, api=api)
+    shape = "factcheck-api" if any(api for _, api in items) else "claimreview"
+    return ArchiveFile(tuple(records), tuple(skipped), shape, unit="record")
+
+
+def _invalid_json(name: str, exc: json.JSONDecodeError) -> str:
+    return f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+
+
+_JSON_VALUE = re.compile(r"[^ \t\n\r]")
+
+
+def _json_values(text: str, name: str) -> list[Any] | None:
+    """The JSON document of a text, or the documents when it holds several one after the
+    other (API pages joined with ``cat page*.json``); None for JSON Lines saved as .json.
+
+    Raises:
+        ImportFormatError: the text is not valid JSON.
+        RecursionError, ValueError: as :func:`json.loads` does.
+    """
+    try:
+        return [json.loads(text)]
+    except json.JSONDecodeError as exc:
+        first = text.lstrip().splitlines()[0] if text.strip() else ""
+        if first.startswith("{") and _is_json(first):
+            return None  # every line an object, it seems: read line by line
+        if exc.msg != "Extra data":
+            raise ImportFormatError(_invalid_json(name, exc)) from None
+    decoder = json.JSONDecoder()
+    values: list[Any] = []
+    start = _JSON_VALUE.search(text)
+    while start is not None:
         try:
-            records.extend(_records_from_json(item, line=number))
-        except _BadRecord as exc:
-            skipped.append((number, str(exc)))
-        except RecursionError:
-            skipped.append((number, TOO_DEEP))
-    return ArchiveFile(tuple(records), tuple(skipped), "claimreview", unit="record")
+            value, end = decoder.raw_decode(text, start.start())
+        except json.JSONDecodeError as exc:
+            raise ImportFormatError(_invalid_json(name, exc)) from None
+        values.append(value)
+        start = _JSON_VALUE.search(text, end)
+    return values
 
 
 def _is_json(line: str) -> bool:
     try:
         json.loads(line)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
         return False
     return True
 
 
-def _json_items(doc: Any) -> list[Any] | None:
-    """The list of review-like items in a JSON document, or None if it has none."""
+def _json_items(doc: Any) -> list[tuple[Any, bool]] | None:
+    """The review-like items of a JSON document, or None if it has none.
+
+    Each item comes with whether it is a claim of a Fact Check API response: the
+    pages of responses are opened, and their claims are the items.
+    """
     if isinstance(doc, list):
-        return doc
+        return [item for value in doc for item in _page_items(value)]
     if not isinstance(doc, dict):
         return None
     if isinstance(doc.get("@graph"), list):
-        return list(doc["@graph"])
+        return [(item, _is_api_claim(item)) for item in doc["@graph"]]
     if "dataFeedElement" in doc:
         elements = doc["dataFeedElement"]
-        return list(elements) if isinstance(elements, list) else [elements]
-    if _types(doc) & {"ClaimReview", "DataFeedItem"} or "claimReviewed" in doc or "text" in doc:
-        return [doc]
+        elements = elements if isinstance(elements, list) else [elements]
+        return [(item, False) for item in elements]
+    if (
+        _types(doc) & {"ClaimReview", "DataFeedItem"}
+        or {"claimReviewed", "text", "claimReview", "claims", "nextPageToken"} & doc.keys()
+    ):
+        return _page_items(doc)
     return None
+
+
+def _page_items(value: Any) -> list[tuple[Any, bool]]:
+    """The claims of a Fact Check API response page; any other value stands for itself."""
+    if _is_api_page(value):
+        return [(claim, True) for claim in value["claims"]]
+    return [(value, _is_api_claim(value))]
 
 
 def _types(obj: dict[str, Any]) -> set[str]:
@@ -291,6 +389,8 @@ def _records_from_json(obj: Any, *, line: int) -> Iterator[ArchiveRecord]:
         for item in items:
             yield from _records_from_json(item, line=line)
         return
+    if ("claims" in obj or "nextPageToken" in obj) and "text" not in obj:
+        raise _BadRecord("a Fact Check API response without a list of 'claims'")
     if "claimReviewed" in obj or "ClaimReview" in _types(obj):
         yield _record_from_claimreview(obj, line=line)
     else:
@@ -299,11 +399,7 @@ def _records_from_json(obj: Any, *, line: int) -> Iterator[ArchiveRecord]:
 
 def _record_from_claimreview(obj: dict[str, Any], *, line: int) -> ArchiveRecord:
     rating = obj.get("reviewRating")
-    verdict = ""
-    if isinstance(rating, dict):
-        verdict = _text(rating.get("alternateName")) or _text(rating.get("name"))
-        if not verdict and rating.get("ratingValue") is not None:
-            verdict = _text(rating.get("ratingValue"))
+    verdict = _rating_verdict(rating) if isinstance(rating, dict) else ""
     item = obj.get("itemReviewed")
     speaker = ""
     claim_date = ""
@@ -318,9 +414,69 @@ def _record_from_claimreview(obj: dict[str, Any], *, line: int) -> ArchiveRecord
         "url": obj.get("url"),
         "date": obj.get("datePublished") or claim_date,
         "speaker": speaker,
-        "source": _name(obj.get("author")) or _name(obj.get("publisher")),
+        "source": (
+            _name(obj.get("author"))
+            or _name(obj.get("publisher"))
+            or publisher_from_url(_text(obj.get("url")))
+        ),
     }
     return _record_from_fields(fields, line=line)
+
+
+def _rating_verdict(rating: dict[str, Any]) -> str:
+    """The verdict of a schema.org ``Rating``: its words, else its number read on its scale.
+
+    A number with neither ``bestRating`` nor ``worstRating`` is kept as it is (it
+    maps to no status): a scale the publisher did not give is not guessed. With one
+    of them, the other takes schema.org's default (best 5, worst 1).
+    """
+    words = (
+        _text(rating.get("alternateName"))
+        or _text(rating.get("name"))
+        or _text(rating.get("textualRating"))  # the Fact Check API's spelling
+    )
+    if words or rating.get("ratingValue") is None:
+        return words
+    value = _number(rating["ratingValue"])
+    best, worst = rating.get("bestRating"), rating.get("worstRating")
+    if value is not None and (best is not None or worst is not None):
+        best_value = _number(best) if best is not None else 5.0
+        worst_value = _number(worst) if worst is not None else 1.0
+        if best_value is not None and worst_value is not None:
+            on_scale = scale_verdict(value, best=best_value, worst=worst_value)
+            if on_scale is not None:
+                return on_scale
+    return _text(rating["ratingValue"])
+
+
+def _number(value: Any) -> float | None:
+    """A finite number from a JSON number or a numeric string, else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def publisher_from_url(url: str) -> str:
+    """Who published a review that names no publisher: its URL's host, readably.
+
+    ``https://www.politifact.com/factchecks/...`` gives ``politifact.com`` (``www.``
+    dropped, IDNA shown as Unicode); anything but an http(s) URL with a host gives "".
+    """
+    if not http_url(url):
+        return ""
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
+    host = host.removeprefix("www.").rstrip(".")
+    if "xn--" in host:
+        with contextlib.suppress(UnicodeError):
+            host = host.encode("ascii").decode("idna")
+    return host
 
 
 def _name(value: Any) -> str:
@@ -329,6 +485,76 @@ def _name(value: Any) -> str:
     if isinstance(value, dict):
         return _text(value.get("name"))
     return _text(value)
+
+
+# -- Google Fact Check Tools API ---------------------------------------------------------
+
+
+def _is_api_page(obj: Any) -> bool:
+    """A ``claims:search`` response: ``{"claims": [...], "nextPageToken": ...}``."""
+    return isinstance(obj, dict) and isinstance(obj.get("claims"), list)
+
+
+def _is_api_claim(obj: Any) -> bool:
+    """One claim of a response (``claimReview``; a schema.org ClaimReview has ``claimReviewed``)."""
+    return isinstance(obj, dict) and "claimReview" in obj and "claimReviewed" not in obj
+
+
+def _records_from_api_claim(claim: Any, *, line: int) -> tuple[list[ArchiveRecord], list[str]]:
+    """One record per review of a Fact Check API claim, and why any review was skipped.
+
+    Raises:
+        _BadRecord: the claim itself is unusable (no text, no review): it is skipped
+            once, not once for each of its reviews.
+    """
+    if not isinstance(claim, dict):
+        raise _BadRecord("not a JSON object")
+    _claim_text(claim.get("text"))
+    reviews = claim.get("claimReview")
+    if isinstance(reviews, dict):
+        reviews = [reviews]
+    if reviews is None or reviews == []:
+        raise _BadRecord("no review in 'claimReview'")
+    if not isinstance(reviews, list):
+        raise _BadRecord("'claimReview' is not a list of reviews")
+    records: list[ArchiveRecord] = []
+    skipped: list[str] = []
+    for index, review in enumerate(reviews, start=1):
+        where = f"review {index}: " if len(reviews) > 1 else ""
+        if not isinstance(review, dict):
+            skipped.append(f"{where}not a JSON object")
+            continue
+        try:
+            records.append(_record_from_api_review(claim, review, line=line))
+        except _BadRecord as exc:
+            skipped.append(f"{where}{exc}")
+    return records, skipped
+
+
+def _record_from_api_review(
+    claim: dict[str, Any], review: dict[str, Any], *, line: int
+) -> ArchiveRecord:
+    url = _text(review.get("url"))
+    verdict = _text(review.get("textualRating"))
+    if not verdict:
+        rating = review.get("reviewRating", review.get("rating"))
+        verdict = _rating_verdict(rating) if isinstance(rating, dict) else ""
+    publisher = review.get("publisher")
+    if isinstance(publisher, dict):
+        source = _text(publisher.get("name")) or _text(publisher.get("site"))
+    else:
+        source = _text(publisher)
+    fields = {
+        "text": claim.get("text"),
+        "id": url,
+        "title": review.get("title"),
+        "verdict": verdict,
+        "url": url,
+        "date": _text(review.get("reviewDate")) or _text(claim.get("claimDate")),
+        "speaker": _name(claim.get("claimant")),
+        "source": source or publisher_from_url(url),
+    }
+    return _record_from_fields(fields, line=line)
 
 
 # -- CSV ----------------------------------------------------------------------------------
@@ -388,8 +614,8 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def _record_from_fields(obj: dict[str, Any], *, line: int) -> ArchiveRecord:
-    raw_text = obj.get("text")
+def _claim_text(raw_text: Any) -> str:
+    """The text of a past claim, whitespace collapsed; a :class:`_BadRecord` if unusable."""
     if raw_text is None:
         raise _BadRecord("no 'text'")
     if not isinstance(raw_text, str):
@@ -399,8 +625,15 @@ def _record_from_fields(obj: dict[str, Any], *, line: int) -> ArchiveRecord:
         raise _BadRecord("empty 'text'")
     if len(text) > MAX_TEXT_CHARS:
         raise _BadRecord(f"'text' is longer than {MAX_TEXT_CHARS:,} characters")
+    if has_lone_surrogate(text):
+        raise _BadRecord(INVALID_UNICODE)
+    return text
+
+
+def _record_from_fields(obj: dict[str, Any], *, line: int) -> ArchiveRecord:
+    text = _claim_text(obj.get("text"))
     fields = {key: _text(obj.get(key)) for key in FIELDS if key != "text"}
-    if any(has_lone_surrogate(value) for value in (text, *fields.values())):
+    if any(has_lone_surrogate(value) for value in fields.values()):
         # JSON may spell one ("\\ud800"); SQLite cannot store it, so skip the record.
         raise _BadRecord(INVALID_UNICODE)
     return ArchiveRecord(

@@ -7,6 +7,7 @@ both when it stores records and applies a past verdict, so neither imports the o
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 
 from workbench.models import Status
@@ -57,3 +58,39 @@ def verdict_to_status(verdict: str) -> Status | None:
     if _VERIFIED.search(v):
         return Status.VERIFIED
     return None
+
+
+_SCALE_VERDICTS = (
+    (0.1, "mixed"),
+    (0.3, "mostly {side}"),
+    (math.inf, "{side}"),
+)
+
+
+def scale_verdict(value: float, *, best: float, worst: float) -> str | None:
+    """A verdict for a rating given only as a number on a scale, or None if it is off the scale.
+
+    The value is placed on 0..1 (``worst`` is 0, ``best`` is 1) and read in five bands,
+    the ones Google's ClaimReview guide gives for a 1-to-5 scale (1 false, 2 mostly
+    false, 3 half true, 4 mostly true, 5 true): below 0.2 ``false``, from 0.2 to under
+    0.4 ``mostly false`` (both DISPUTED), from 0.4 to 0.6 ``mixed`` (UNVERIFIABLE), over
+    0.6 to 0.8 ``mostly true``, over 0.8 ``true`` (both VERIFIED, through
+    :func:`verdict_to_status`). A value on a cut point goes to the band nearer the
+    middle, so a scale and its mirror image read alike. The number follows in
+    brackets, as published: ``mostly false (2 on a scale of 1 to 5)``.
+
+    ``best`` may be below ``worst`` (a scale where less is truer); equal bounds, a value
+    outside them or a number that is not finite (or a scale too wide to compute on) give
+    None.
+    """
+    if not all(math.isfinite(x) for x in (value, best, worst)) or best == worst:
+        return None
+    if not min(best, worst) <= value <= max(best, worst):
+        return None
+    # How far from the middle, -0.5 (worst) to 0.5 (best); exactly antisymmetric.
+    offset = ((value - worst) - (best - value)) / (2 * (best - worst))
+    if math.isnan(offset):
+        return None
+    side = "true" if offset > 0 else "false"
+    label = next(text for bound, text in _SCALE_VERDICTS if abs(offset) <= bound)
+    return f"{label.format(side=side)} ({value:g} on a scale of {worst:g} to {best:g})"
