@@ -263,7 +263,8 @@ def move_claim(claim_id: int, start: int, end: int, description: str = "") -> Op
 
 
 def apply_past_verdict(claim_id: int, archive_id: int) -> Operation:
-    """Copy a past check's verdict and link onto a claim; undo takes both back at once."""
+    """Copy a past check's verdict and link onto a claim, with a note naming it; undo takes
+    all of it back at once."""
 
     def apply(store: Store) -> Change:
         with store.transaction():
@@ -271,32 +272,8 @@ def apply_past_verdict(claim_id: int, archive_id: int) -> Operation:
             after = store.apply_past_verdict(claim_id, archive_id)
         old = {e.id for e in before.evidence}
         added = [item for item in after.evidence if item.id not in old]
-        return Change(
-            "Apply past verdict",
-            after.article_id,
-            claim_id,
-            after,
-            False,
-            _unapply(claim_id, archive_id, before.status, added),
-        )
-
-    return apply
-
-
-def _unapply(claim_id: int, archive_id: int, status: Status, added: list[Evidence]) -> Operation:
-    def apply(store: Store) -> Change:
-        with store.transaction():
-            for item in added:
-                store.remove_evidence(item.id)
-            after = store.update_claim(claim_id, status=status)
-        return Change(
-            "Apply past verdict",
-            after.article_id,
-            claim_id,
-            after,
-            False,
-            apply_past_verdict(claim_id, archive_id),
-        )
+        undo = _put_back(before, remove=added)
+        return Change("Apply past verdict", after.article_id, claim_id, after, False, undo)
 
     return apply
 

@@ -275,17 +275,23 @@ def test_apply_past_verdict_and_undo(store: Store, claim_id: int, tmp_path: Path
     store.update_claim(claim_id, note="my note")
     before = store.claim(claim_id)
     after = store.apply_past_verdict(claim_id, past.id)
-    assert after.status is Status.VERIFIED and after.note == "my note"
+    assert after.status is Status.VERIFIED
+    # The note names the past check: who rated it, how, when, and where to read it.
+    assert after.note == (
+        "my note\n\nChecked before by checks: rated “true” on 2024-11-01"
+        " (https://example.org/a1)."
+    )
     assert [e.url for e in after.evidence] == ["https://example.org/a1"]
     provenance = [h for h in store.history(claim_id) if h.field == "applied_from"]
     assert provenance[-1].new == "checks:a1"
     assert store.archive_count("own") == 1
-    # The documented undo recipe restores the claim and takes it out of the archive.
+    # Removing the links it added and putting back status and note undoes it all, and
+    # takes the claim out of the archive.
     old_ids = {e.id for e in before.evidence}
     for item in after.evidence:
         if item.id not in old_ids:
             store.remove_evidence(item.id)
-    undone = store.update_claim(claim_id, status=before.status)
+    undone = store.update_claim(claim_id, status=before.status, note=before.note)
     assert (undone.status, undone.evidence, undone.note) == (Status.UNCHECKED, (), "my note")
     assert store.archive_count("own") == 0
 

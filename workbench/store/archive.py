@@ -108,6 +108,18 @@ def fts_or_query(terms: Iterable[str]) -> str:
     return " OR ".join(_fts_quote(t) for t in dict.fromkeys(terms) if t)
 
 
+def past_check_note(past: ArchiveClaim) -> str:
+    """The note's line naming a past check applied to a claim: rating, outlet, date, link."""
+    if past.source == OWN_SOURCE:
+        who = "Checked before in this workbench"
+    else:
+        who = f"Checked before by {past.publisher or past.source}"
+    rating = f": rated “{past.verdict}”" if past.verdict else ""
+    when = f" on {past.date[:10]}" if past.date else ""
+    link = f" ({past.url})" if past.url else ""
+    return f"{who}{rating}{when}{link}."
+
+
 class ArchiveMixin(StoreBase):
     """The archive of past checks."""
 
@@ -355,20 +367,13 @@ class ArchiveMixin(StoreBase):
         The status is ``status`` or the past verdict mapped by
         :func:`workbench.past_checks.verdict_to_status`. The past check's link (and, for
         one of your own earlier verdicts, that claim's evidence) is added as evidence
-        unless the claim has it already. The note is left unchanged. The history gets
-        the status change, each link, and an ``applied_from`` row whose ``new`` is
-        ``"<source>:<external id>"``. All in one transaction.
+        unless the claim has it already. The note gets a paragraph naming the past check
+        (:func:`past_check_note`: its rating, outlet, date and link). The history gets
+        the status change, the note, each link, and an ``applied_from`` row whose ``new``
+        is ``"<source>:<external id>"``. All in one transaction.
 
-        Undo with existing methods, in this order::
-
-            before = store.claim(claim_id)
-            after = store.apply_past_verdict(claim_id, archive_id)
-            ...
-            old_ids = {e.id for e in before.evidence}
-            for item in after.evidence:
-                if item.id not in old_ids:
-                    store.remove_evidence(item.id)
-            store.update_claim(claim_id, status=before.status)
+        Undo by removing the links it added and giving the claim back its status and
+        note (``workbench.operations.apply_past_verdict`` does).
 
         Raises:
             NotFoundError: no such claim or past check.
@@ -403,6 +408,10 @@ class ArchiveMixin(StoreBase):
                 links.append((url, title))
         provenance = f"{past.source}:{past.external_id}"
         note = f"verdict {past.verdict!r} applied from past check {provenance}"
+        naming = past_check_note(past)
+        claim_note = current.note
+        if naming not in claim_note:
+            claim_note = f"{claim_note.rstrip()}\n\n{naming}" if claim_note.strip() else naming
         now = _now()
         with self._write() as conn:
             if new_status is not current.status:
@@ -411,6 +420,9 @@ class ArchiveMixin(StoreBase):
                     (new_status.value, now, claim_id),
                 )
                 self._record(conn, current, "status", current.status.value, new_status.value, now)
+            if claim_note != current.note:
+                conn.execute("UPDATE claims SET note = ? WHERE id = ?", (claim_note, claim_id))
+                self._record(conn, current, "note", current.note, claim_note, now)
             for url, title in links:
                 conn.execute(
                     "INSERT INTO evidence (claim_id, url, title, note, added_at)"
