@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QListView,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -33,6 +35,7 @@ from ui.past_checks import PastChecksView
 from ui.safe_text import open_web_link, plain_label
 from ui.status_style import LABELS, SHORTCUT_KEYS, status_icon
 from ui.workspace import Workspace
+from workbench.history import describe
 from workbench.models import Claim, ClaimType, Evidence, Status
 from workbench.textsafety import http_url
 
@@ -46,6 +49,7 @@ class ClaimPanel(QWidget):
     """List of claims above the editor for the selected one."""
 
     error_occurred = Signal(str)
+    editing_left = Signal()  # Esc in the note or claimant: focus goes back to the article
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +91,10 @@ class ClaimPanel(QWidget):
         self.claim_text = plain_label(parent=self.editor)
         self.claim_text.setObjectName("claim_text")
         self.claim_text.setWordWrap(True)
+        # Set apart by a rule, not by quotation marks: a claim is often a quote already.
+        self.claim_text.setStyleSheet(
+            "#claim_text { border-left: 3px solid palette(highlight); padding-left: 6px; }"
+        )
         self.claim_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reasons = plain_label(parent=self.editor)
         self.reasons.setWordWrap(True)
@@ -121,6 +129,9 @@ class ClaimPanel(QWidget):
         self._note_timer.setInterval(NOTE_SAVE_DELAY_MS)
         self._note_timer.timeout.connect(self.save_note)
         self.note.textChanged.connect(self._on_note_text_changed)
+        self.note.textChanged.connect(self._fit_note)
+        self.note.installEventFilter(self)
+        self.claimant.installEventFilter(self)
 
         self.evidence_model = EvidenceListModel(self)
         self.evidence_list = QListView(self.editor)
@@ -164,13 +175,19 @@ class ClaimPanel(QWidget):
         editor_layout.addWidget(self.claim_text)
         editor_layout.addWidget(self.reasons)
         editor_layout.addLayout(status_row)
-        editor_layout.addLayout(form, 1)
+        editor_layout.addLayout(form)
+        editor_layout.addStretch(1)  # empty editors stay small: the list gets the room
 
         self.past_checks = PastChecksView(workspace, self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("claim_tabs")
         self.tabs.addTab(self.editor, "Verdict")
         self.tabs.addTab(self.past_checks, "Past checks")
+        self.history = QListWidget(self)
+        self.history.setObjectName("claim_history")
+        self.history.setWordWrap(True)
+        self.history.setAlternatingRowColors(True)
+        self.tabs.addTab(self.history, "History")
 
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.setObjectName("claim_splitter")
@@ -186,8 +203,9 @@ class ClaimPanel(QWidget):
         list_layout.addWidget(self.claim_list, 1)
         self.splitter.addWidget(list_box)
         self.splitter.addWidget(self.tabs)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([600, 400])  # the claims first; the editor needs less when empty
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -199,6 +217,56 @@ class ClaimPanel(QWidget):
         workspace.claim_selected.connect(self._on_workspace_claim_selected)
         workspace.matches_changed.connect(self._on_workspace_matches_changed)
         self._show_claim(None)
+
+    # -- sizes and keys -----------------------------------------------------------------
+
+    def _fit_note(self) -> None:
+        """The note editor is as tall as its text (3 to 12 lines), then scrolls."""
+        lines = self.note.document().size().height()  # in lines for a plain text edit
+        line = self.note.fontMetrics().lineSpacing()
+        frame = 2 * self.note.frameWidth() + 8
+        self.note.setFixedHeight(int(max(3, min(12, lines + 1)) * line + frame))
+
+    def _fit_evidence(self) -> None:
+        """No empty box for links: the list shows only when there are some, as tall as them."""
+        rows = self.evidence_model.rowCount()
+        self.evidence_list.setVisible(rows > 0)
+        if rows:
+            height = sum(self.evidence_list.sizeHintForRow(r) for r in range(min(rows, 5)))
+            self.evidence_list.setFixedHeight(height + 2 * self.evidence_list.frameWidth() + 6)
+        self.edit_evidence_button.setVisible(rows > 0)
+        self.remove_evidence_button.setVisible(rows > 0)
+        self.open_evidence_button.setVisible(rows > 0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        escape = (
+            watched in (self.note, self.claimant)
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+        )
+        if escape and event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()  # Esc is ours here, whatever else it is bound to
+            return True
+        if escape and event.type() == QEvent.Type.KeyPress:
+            if watched is self.note:
+                self.save_note()
+            else:
+                self._save_claimant()
+            self.editing_left.emit()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _show_history(self, claim: Claim | None) -> None:
+        self.history.clear()
+        if claim is None:
+            return
+        entries = self.workspace.store.history(claim.id)
+        for entry in reversed(entries):  # newest first
+            when = entry.changed_at[:16].replace("T", " ")
+            item = QListWidgetItem(f"{describe(entry)}\n{when} · {entry.changed_by}")
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            self.history.addItem(item)
+        self.tabs.setTabText(2, f"History ({len(entries)})" if entries else "History")
 
     # -- requests from the user -------------------------------------------------------
 
@@ -380,8 +448,12 @@ class ClaimPanel(QWidget):
             self.note.document().setModified(False)
             self.claimant.clear()
             self.evidence_model.set_items([])
+            self._fit_evidence()
+            self._fit_note()
+            self._show_history(None)
+            self.tabs.setTabText(2, "History")
             return
-        self.claim_text.setText(f"“{claim.text}”")
+        self.claim_text.setText(claim.text)
         self.reasons.setText(claim_summary(claim, self.workspace.priorities).replace("\n", " · "))
         self.status_buttons[claim.status].setChecked(True)
         typing = keep_note and (self.note.hasFocus() or self._note_timer.isActive())
@@ -404,3 +476,6 @@ class ClaimPanel(QWidget):
         if changed or not self.claimant.hasFocus():
             self.claimant.setText(claim.claimant)
         self.evidence_model.set_items(claim.evidence)
+        self._fit_evidence()
+        self._fit_note()
+        self._show_history(claim)

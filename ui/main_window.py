@@ -345,6 +345,7 @@ class MainWindow(QMainWindow):
         self.undo_delete_action.setEnabled(False)
         self.workspace.deleted_changed.connect(self._on_workspace_deleted_changed)
         self.library.delete_requested.connect(self.ask_delete_article)
+        self.claim_panel.editing_left.connect(self.article_view.setFocus)
 
         claim_menu = bar.addMenu("&Claim")
         self._action(claim_menu, "&Next claim", lambda: self.workspace.select_next(1), "J")

@@ -1,0 +1,88 @@
+"""The claim panel in a working session: Esc, room for the list, history, the claim text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from tests.ui.test_main_window import close_window, make_window, seed, wait_saved
+from ui.main_window import MainWindow
+from workbench.models import Status
+
+
+@pytest.fixture
+def window(qtbot: QtBot, db_path: Path, errors: list[str]) -> Iterator[MainWindow]:
+    seed(db_path)
+    win = make_window(qtbot, db_path)
+    qtbot.waitUntil(lambda: win.workspace.article is not None)
+    win.workspace.select_claim(win.workspace.claims[0].id)
+    yield win
+    close_window(win)
+
+
+def test_escape_leaves_the_note_and_keys_work_again(qtbot: QtBot, window: MainWindow) -> None:
+    panel = window.claim_panel
+    window.article_view.setFocus()
+    qtbot.keyClick(window.article_view, "e")
+    qtbot.waitUntil(panel.note.hasFocus)
+    qtbot.keyClicks(panel.note, "j1 typed")  # shortcuts are text while in the note
+    qtbot.keyClick(panel.note, Qt.Key.Key_Escape)
+    wait_saved(qtbot, window)
+    assert window.article_view.hasFocus()
+    claim = window.workspace.claims[0]
+    assert claim.note == "j1 typed" and claim.status is Status.UNCHECKED
+    qtbot.keyClick(window.article_view, "2")  # back in the article: keys are shortcuts
+    wait_saved(qtbot, window)
+    assert window.workspace.claims[0].status is Status.DISPUTED
+
+
+def test_escape_leaves_the_claimant_field_saving_it(qtbot: QtBot, window: MainWindow) -> None:
+    panel = window.claim_panel
+    panel.claimant.setFocus()
+    qtbot.keyClicks(panel.claimant, "The minister")
+    qtbot.keyClick(panel.claimant, Qt.Key.Key_Escape)
+    wait_saved(qtbot, window)
+    assert window.article_view.hasFocus()
+    assert window.workspace.claims[0].claimant == "The minister"
+
+
+def test_claim_text_is_not_wrapped_in_extra_quotes(qtbot: QtBot, window: MainWindow) -> None:
+    text = window.claim_panel.claim_text.text()
+    assert text == window.workspace.claims[0].text
+    assert not text.startswith("“")
+
+
+def test_empty_editors_leave_the_room_to_the_claim_list(qtbot: QtBot, window: MainWindow) -> None:
+    panel = window.claim_panel
+    assert not panel.evidence_list.isVisibleTo(panel)  # no links: no empty box
+    assert not panel.remove_evidence_button.isVisibleTo(panel)
+    empty_height = panel.note.height()
+    assert empty_height < 5 * panel.note.fontMetrics().lineSpacing() + 20
+    panel.note.setPlainText("\n".join(f"line {i}" for i in range(8)))
+    assert panel.note.height() > empty_height  # grows with its text
+    window.workspace.add_evidence(window.workspace.claims[0].id, "https://example.org/e")
+    wait_saved(qtbot, window)
+    assert panel.evidence_list.isVisibleTo(panel) and panel.remove_evidence_button.isVisibleTo(
+        panel
+    )
+    list_box, tabs = panel.splitter.sizes()
+    assert list_box >= tabs  # the list of claims gets at least half the height
+
+
+def test_history_tab_lists_changes_newest_first(qtbot: QtBot, window: MainWindow) -> None:
+    panel = window.claim_panel
+    claim_id = window.workspace.claims[0].id
+    window.workspace.set_status(claim_id, Status.DISPUTED)
+    wait_saved(qtbot, window)
+    window.workspace.add_evidence(claim_id, "https://example.org/proof")
+    wait_saved(qtbot, window)
+    rows = [panel.history.item(i).text() for i in range(panel.history.count())]
+    assert rows[0].startswith("evidence added: https://example.org/proof")
+    assert rows[1].startswith("status: unchecked → disputed")
+    assert panel.tabs.tabText(2) == "History (2)"
+    window.workspace.select_claim(window.workspace.claims[1].id)
+    assert panel.history.count() == 0 and panel.tabs.tabText(2) == "History"
