@@ -28,6 +28,8 @@ def describe(entry: HistoryEntry) -> str:
             if old and new:
                 return f"evidence link changed: {old} → {new}"
             return f"evidence added: {new}" if new else f"evidence removed: {old}"
+        case "tag":
+            return f"tag added: {new}" if new else f"tag removed: {old}"
         case "claim":
             return "claim added" if new else "claim removed"
         case "span":

@@ -140,7 +140,16 @@ class Article:
     origin: str = ""
     archived_at: str | None = None
     """When the fact-checker archived it (out of the library's list, kept whole)."""
+    tags: tuple[str, ...] = ()
+    """The fact-checker's labels, in alphabetical order."""
 
+
+LIBRARY_STATES = {
+    "unchecked": "With unchecked claims",
+    "urgent": "With unchecked high-priority claims",
+    "checked": "Fully checked",
+}
+"""The library's filters by progress (``Store.articles(state=...)``)."""
 
 ARTICLE_FIELDS = ("title", "source", "author", "url", "published")
 """An article's header, the fields the fact-checker can edit: headline, outlet, byline,
@@ -176,6 +185,8 @@ class Claim:
     type: ClaimType | None = None
     """The primary type the detector gave; None for a claim the fact-checker added, or
     one stored before claims had types."""
+    tags: tuple[str, ...] = ()
+    """The fact-checker's labels, in alphabetical order."""
 
 
 @dataclass(frozen=True, slots=True)

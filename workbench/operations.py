@@ -34,9 +34,12 @@ __all__ = [
     "remove_claim",
     "remove_evidence",
     "run",
+    "set_article_tags",
     "set_claimant",
     "set_note",
     "set_status",
+    "set_statuses",
+    "tag_claims",
 ]
 
 
@@ -89,6 +92,81 @@ def _update(description: str, claim_id: int, **fields: str | Status) -> Operatio
 
 def set_status(claim_id: int, status: Status) -> Operation:
     return _update(f"Mark claim {status.value}", claim_id, status=status)
+
+
+def set_statuses(claim_ids: Sequence[int], status: Status) -> Operation:
+    """Give several claims one status (a bulk action); undo gives each its own back."""
+
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            before = [store.claim(claim_id) for claim_id in claim_ids]
+            for claim in before:
+                if claim.status is not status:
+                    store.update_claim(claim.id, status=status)
+        undo = _each_status({c.id: c.status for c in before})
+        return _bulk_change(f"Mark {len(before)} claims {status.value}", before, undo)
+
+    return apply
+
+
+def _each_status(statuses: dict[int, Status]) -> Operation:
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            before = [store.claim(claim_id) for claim_id in statuses]
+            for claim_id, status in statuses.items():
+                store.update_claim(claim_id, status=status)
+        undo = _each_status({c.id: c.status for c in before})
+        return _bulk_change(f"Change the status of {len(before)} claims", before, undo)
+
+    return apply
+
+
+def _bulk_change(description: str, claims: Sequence[Claim], undo: Operation) -> Change:
+    """A change to several claims of one article: the list is read again (``structural``)."""
+    first = claims[0] if claims else None
+    article_id = first.article_id if first is not None else 0
+    return Change(description, article_id, first.id if first else 0, None, True, undo)
+
+
+def tag_claims(
+    claim_ids: Sequence[int], *, add: Sequence[str] = (), remove: Sequence[str] = ()
+) -> Operation:
+    """Add and remove tags on one claim or several; undo gives each its tags back."""
+
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            before = {claim.id: claim.tags for claim in map(store.claim, claim_ids)}
+            after = store.tag_claims(claim_ids, add=add, remove=remove)
+        return _tags_change(after, _restore_tags(before))
+
+    return apply
+
+
+def _restore_tags(tags: dict[int, tuple[str, ...]]) -> Operation:
+    """Give each claim exactly the tags ``tags`` lists for it."""
+
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            before = {claim.id: claim.tags for claim in map(store.claim, tags)}
+            for claim_id, wanted in tags.items():
+                have = {t.casefold() for t in before[claim_id]}
+                keep = {t.casefold() for t in wanted}
+                store.tag_claims(
+                    [claim_id],
+                    add=[t for t in wanted if t.casefold() not in have],
+                    remove=[t for t in before[claim_id] if t.casefold() not in keep],
+                )
+            after = [store.claim(claim_id) for claim_id in tags]
+        return _tags_change(after, _restore_tags(before))
+
+    return apply
+
+
+def _tags_change(claims: Sequence[Claim], undo: Operation) -> Change:
+    if len(claims) == 1:
+        claim = claims[0]
+        return Change("Change tags", claim.article_id, claim.id, claim, False, undo)
+    return _bulk_change(f"Tag {len(claims)} claims", claims, undo)
 
 
 def set_note(claim_id: int, note: str) -> Operation:
@@ -292,6 +370,20 @@ def edit_article(article_id: int, **fields: str | None) -> Operation:
             after = store.update_article(article_id, **fields)
         undo = edit_article(article_id, **{name: getattr(before, name) for name in fields})
         return _article_change("Edit article details", after, undo)
+
+    return apply
+
+
+def set_article_tags(article_id: int, tags: Sequence[str]) -> Operation:
+    """Give the article exactly these tags; undo gives it back the ones it had."""
+
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            before = store.article(article_id)
+            after = store.set_article_tags(article_id, tags)
+        return _article_change(
+            "Change article tags", after, set_article_tags(article_id, before.tags)
+        )
 
     return apply
 

@@ -74,3 +74,28 @@ def test_delete_needs_yes(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run("article", "delete", "1", "--db", db, "--yes")
     assert code == 0 and out.startswith("deleted article 1 and its 1 claim:")
     assert run("show", "1", "--db", db)[0] == 2
+
+
+def test_tags_on_articles_and_claims_and_the_filters(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run("article", "tag", "1", "--db", db, "--add", "Korea", "--add", "war")
+    assert (code, out) == (0, "article 1 tags: Korea, war\n")
+    assert run("article", "tag", "1", "--db", db, "--remove", "WAR")[1] == "article 1 tags: Korea\n"
+    code, out = run("claim", "tag", "1", "--db", db, "--add", "troops")
+    assert (code, out) == (0, "claim 1 tags: troops\n")
+    assert shown(db)["tags"] == ["Korea"]
+    claim = json.loads(run("show", "1", "--db", db, "--json")[1])["claims"][0]
+    assert claim["tags"] == ["troops"]
+    assert [
+        a["id"] for a in json.loads(run("articles", "--db", db, "--json", "--tag", "troops")[1])
+    ] == [1]
+    assert json.loads(run("articles", "--db", db, "--json", "--tag", "other")[1]) == []
+    assert [
+        a["id"]
+        for a in json.loads(run("articles", "--db", db, "--json", "--state", "unchecked")[1])
+    ] == [1]
+    assert json.loads(run("articles", "--db", db, "--json", "--state", "checked")[1]) == []
+    assert run("claim", "tag", "1", "--db", db, "--add", "a,b")[0] == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert run("claim", "tag", "1", "--db", db)[0] == 2

@@ -236,3 +236,79 @@ def test_delete_article_and_undo_restore_everything(store: Store) -> None:
     assert redo.article is not None and redo.article.id == article_id
     operations.run(store, redo.undo)
     assert store.articles(archived=None) == []
+
+
+def test_tags_on_claims_in_bulk_with_an_exact_undo(store: Store) -> None:
+    first, second = (c.id for c in store.claims(store.articles()[0].id))
+    operations.run(store, operations.tag_claims([first], add=["Energy"]))
+    change = operations.run(
+        store, operations.tag_claims([first, second], add=["election 2024", "energy"])
+    )
+    assert change.structural  # several claims: the list is read again
+    assert store.claim(first).tags == ("election 2024", "Energy")  # "energy" is "Energy"
+    assert store.claim(second).tags == ("election 2024", "Energy")  # spelt as in use
+    assert store.tags() == ["election 2024", "Energy"]
+    redo = operations.run(store, change.undo)
+    assert (store.claim(first).tags, store.claim(second).tags) == (("Energy",), ())
+    operations.run(store, redo.undo)
+    assert store.claim(second).tags == ("election 2024", "Energy")
+    removed = operations.run(store, operations.tag_claims([first], remove=["ENERGY"]))
+    assert removed.claim is not None and removed.claim.tags == ("election 2024",)
+    history = [h for h in store.history(first) if h.field == "tag"]
+    assert [(h.old, h.new) for h in history][-1] == ("ENERGY", None)
+
+
+@pytest.mark.parametrize("tag", ["", "  ", "a,b", "x" * 41, "bell\x07"])
+def test_bad_tags_are_refused(store: Store, tag: str) -> None:
+    with pytest.raises(ValidationError):
+        operations.run(store, operations.tag_claims([_first(store)], add=["ok", tag]))
+    assert store.claim(_first(store)).tags == ()
+
+
+def test_removed_claim_comes_back_with_its_tags(store: Store) -> None:
+    claim_id = _first(store)
+    operations.run(store, operations.tag_claims([claim_id], add=["health"]))
+    change = operations.run(store, operations.remove_claim(claim_id))
+    operations.run(store, change.undo)
+    assert store.claim(claim_id).tags == ("health",)
+
+
+def test_bulk_status_and_its_undo(store: Store) -> None:
+    first, second = (c.id for c in store.claims(store.articles()[0].id))
+    operations.run(store, operations.set_status(first, Status.VERIFIED))
+    change = operations.run(store, operations.set_statuses([first, second], Status.DISPUTED))
+    assert [c.status for c in store.claims(1)] == [Status.DISPUTED, Status.DISPUTED]
+    operations.run(store, change.undo)
+    assert [c.status for c in store.claims(1)] == [Status.VERIFIED, Status.UNCHECKED]
+
+
+def test_library_filters_by_tag_and_progress(store: Store) -> None:
+    article_id = store.articles()[0].id
+    other = store.add_article(ArticleDraft("Another text here."), []).article.id
+    operations.run(store, operations.set_article_tags(other, ["Budget", "budget", " week 1 "]))
+    assert store.article(other).tags == ("Budget", "week 1")
+    first = store.claims(article_id)[0].id
+    operations.run(store, operations.tag_claims([first], add=["health"]))
+    assert [a.id for a in store.articles(tag="health")] == [article_id]  # by a claim's tag
+    assert [a.id for a in store.articles(tag="BUDGET")] == [other]
+    assert {a.id for a in store.articles(state="unchecked")} == {article_id}
+    assert [a.id for a in store.articles(state="urgent", high=0.85)] == [article_id]
+    assert store.articles(state="urgent", high=0.95) == []
+    for claim in store.claims(article_id):
+        operations.run(store, operations.set_status(claim.id, Status.VERIFIED))
+    assert [a.id for a in store.articles(state="checked")] == [article_id]
+    change = operations.run(store, operations.set_article_tags(other, []))
+    assert store.article(other).tags == ()
+    operations.run(store, change.undo)
+    assert store.article(other).tags == ("Budget", "week 1")
+
+
+def test_deleted_article_comes_back_with_its_tags(store: Store) -> None:
+    article_id = store.articles()[0].id
+    operations.run(store, operations.set_article_tags(article_id, ["energy"]))
+    operations.run(store, operations.tag_claims([_first(store)], add=["health"]))
+    change = operations.run(store, operations.delete_article(article_id))
+    assert store.tags() == []
+    operations.run(store, change.undo)
+    assert store.article(article_id).tags == ("energy",)
+    assert store.claim(_first(store)).tags == ("health",)

@@ -70,3 +70,16 @@ def cmd_article_delete(args: argparse.Namespace, out: TextIO) -> int:
         operations.run(store, operations.delete_article(article.id))
     out.write(f"deleted article {article.id} and its {claims}: {short(article.title)}\n")
     return EXIT_OK
+
+
+def cmd_article_tag(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench import operations
+
+    with open_store(args) as store:
+        article = store.article(args.article_id)
+        keep = [t for t in article.tags if t.casefold() not in {r.casefold() for r in args.remove}]
+        change = operations.run(store, operations.set_article_tags(article.id, [*keep, *args.add]))
+    assert change.article is not None
+    tags = ", ".join(change.article.tags) or "(none)"
+    out.write(f"article {article.id} tags: {tags}\n")
+    return EXIT_OK

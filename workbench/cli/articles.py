@@ -28,6 +28,8 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     from workbench.ingest import read_path
 
     draft = read_path(args.file)
+    for warning in draft.warnings:  # the article is still analysed; the user checks it
+        tell("warning", warning)
     with open_store(args) as store:
         result = analyze_article(store, draft, engine=engine_of(args))
         priorities = PriorityThresholds.load(store)
@@ -66,7 +68,14 @@ def _print_claims(claims: Sequence[Claim], priorities: PriorityThresholds, out: 
 
 def cmd_articles(args: argparse.Namespace, out: TextIO) -> int:
     with open_store(args) as store:
-        rows = store.articles(search=args.search or "", archived=args.archived)
+        high = PriorityThresholds.load(store).high
+        rows = store.articles(
+            search=args.search or "",
+            archived=args.archived,
+            tag=args.tag,
+            state=args.state,
+            high=high,
+        )
     if args.json:
         dump(
             [
@@ -78,6 +87,7 @@ def cmd_articles(args: argparse.Namespace, out: TextIO) -> int:
                     "imported_at": r.imported_at,
                     "claims": r.claim_count,
                     "checked": r.checked_count,
+                    "tags": list(r.tags),
                 }
                 for r in rows
             ],
@@ -101,6 +111,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         priorities = PriorityThresholds.load(store)
     if args.json:
         data = article_json(article) | {
+            "tags": list(article.tags),
             "url": article.url,
             "imported_at": article.imported_at,
             "origin": article.origin,
@@ -116,6 +127,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         ("author", article.author),
         ("published", article.published),
         ("url", article.url),
+        ("tags", ", ".join(article.tags)),
     ):
         if value:
             out.write(f"  {label}: {value}\n")
@@ -130,6 +142,8 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         out.write(textwrap.indent(textwrap.fill(claim.text, 88), "    ") + "\n")
         if claim.claimant:
             out.write(f"    claimant: {claim.claimant}\n")
+        if claim.tags:
+            out.write(f"    tags: {', '.join(claim.tags)}\n")
         if claim.note:
             out.write(f"    note: {claim.note}\n")
         for item in claim.evidence:

@@ -9,6 +9,7 @@ import argparse
 from typing import TextIO
 
 from workbench.cli.common import EXIT_OK, CliError, claim_json, dump, open_store, short
+from workbench.errors import ValidationError
 from workbench.priority import PriorityThresholds
 
 
@@ -62,4 +63,19 @@ def cmd_claim_remove(args: argparse.Namespace, out: TextIO) -> int:
         text = store.claim(args.claim_id).text
         operations.run(store, operations.remove_claim(args.claim_id))
     out.write(f"removed claim {args.claim_id}: {short(text)}\n")
+    return EXIT_OK
+
+
+def cmd_claim_tag(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench import operations
+
+    if not args.add and not args.remove:
+        raise ValidationError("nothing to change: give --add TAG or --remove TAG")
+    with open_store(args) as store:
+        operations.run(
+            store, operations.tag_claims(args.claim_ids, add=args.add, remove=args.remove)
+        )
+        claims = [store.claim(claim_id) for claim_id in args.claim_ids]
+    for claim in claims:
+        out.write(f"claim {claim.id} tags: {', '.join(claim.tags) or '(none)'}\n")
     return EXIT_OK

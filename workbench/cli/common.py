@@ -192,6 +192,7 @@ def claim_json(
     if full:
         data |= {
             "note": claim.note,
+            "tags": list(claim.tags),
             "origin": claim.origin.value,
             "created_at": claim.created_at,
             "updated_at": claim.updated_at,

@@ -14,14 +14,19 @@ from typing import Any
 from workbench import __version__
 from workbench.cli.app import cmd_gui
 from workbench.cli.archive import cmd_archive, cmd_embed, cmd_import, cmd_match
-from workbench.cli.article import cmd_article_archive, cmd_article_delete, cmd_article_edit
+from workbench.cli.article import (
+    cmd_article_archive,
+    cmd_article_delete,
+    cmd_article_edit,
+    cmd_article_tag,
+)
 from workbench.cli.articles import cmd_analyze, cmd_articles, cmd_score, cmd_show
-from workbench.cli.claims import cmd_claim_add, cmd_claim_remove, cmd_claim_set
+from workbench.cli.claims import cmd_claim_add, cmd_claim_remove, cmd_claim_set, cmd_claim_tag
 from workbench.cli.database import cmd_backup, cmd_backup_list, cmd_check, cmd_restore
 from workbench.cli.reports import cmd_export, cmd_settings, cmd_settings_set
 from workbench.cli.training import DEFAULT_CT24, cmd_train_checkworthiness
 from workbench.dbfile import default_db_path
-from workbench.models import Status
+from workbench.models import LIBRARY_STATES, Status
 from workbench.priority import PRIORITY_SETTINGS
 from workbench.reports.formats import FORMATS
 from workbench.reports.settings import REPORT_SETTINGS
@@ -78,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("articles", parents=[common, json_flag], help="list the stored articles")
     p.add_argument("--search", metavar="TEXT", help="only articles whose title or text has TEXT")
     p.add_argument("--archived", action="store_true", help="the archived articles instead")
+    p.add_argument("--tag", metavar="TAG", help="only articles with this tag (or a claim with it)")
+    p.add_argument(
+        "--state",
+        choices=list(LIBRARY_STATES),
+        help="only articles with unchecked claims, with unchecked high-priority ones, or done",
+    )
     p.set_defaults(handler=cmd_articles)
 
     p = sub.add_parser(
@@ -114,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("end", metavar="END", type=int)
     p.set_defaults(handler=cmd_claim_add)
 
+    p = claim_sub.add_parser("tag", parents=[common], help="add or remove tags on claims")
+    p.add_argument("claim_ids", metavar="CLAIM_ID", type=int, nargs="+")
+    p.add_argument("--add", metavar="TAG", action="append", default=[], help="add this tag")
+    p.add_argument("--remove", metavar="TAG", action="append", default=[], help="remove it")
+    p.set_defaults(handler=cmd_claim_tag)
+
     p = claim_sub.add_parser("remove", parents=[common], help="remove a wrongly detected claim")
     p.add_argument("claim_id", metavar="CLAIM_ID", type=int)
     p.set_defaults(handler=cmd_claim_remove)
@@ -136,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("article_id", metavar="ARTICLE_ID", type=int)
     p.add_argument("--restore", action="store_true", help="bring it back into the library")
     p.set_defaults(handler=cmd_article_archive)
+    p = article_sub.add_parser("tag", parents=[common], help="add or remove an article's tags")
+    p.add_argument("article_id", metavar="ARTICLE_ID", type=int)
+    p.add_argument("--add", metavar="TAG", action="append", default=[], help="add this tag")
+    p.add_argument("--remove", metavar="TAG", action="append", default=[], help="remove it")
+    p.set_defaults(handler=cmd_article_tag)
     p = article_sub.add_parser(
         "delete", parents=[common], help="delete an article with its claims and verdicts"
     )

@@ -18,6 +18,7 @@ from typing import Any
 from workbench.errors import NotFoundError, ValidationError
 from workbench.models import (
     ARTICLE_FIELDS,
+    LIBRARY_STATES,
     Article,
     ArticleDraft,
     Claim,
@@ -34,6 +35,7 @@ from workbench.store.rows import (
     _claim_from_row,
     _evidence_from_row,
     _now,
+    clean_tag,
     content_hash,
     parse_status,
     validate_url,
@@ -56,6 +58,9 @@ class ArticleSummary:
     archived_at: str | None
     claim_count: int
     checked_count: int
+    urgent_count: int = 0
+    """Unchecked claims of high priority (or added by hand)."""
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,8 @@ _ARTICLE_ROWS = (
     ("articles", "id = ?"),
     ("claims", "article_id = ?"),
     ("evidence", "claim_id IN (SELECT id FROM claims WHERE article_id = ?)"),
+    ("claim_tags", "claim_id IN (SELECT id FROM claims WHERE article_id = ?)"),
+    ("article_tags", "article_id = ?"),
     ("claim_feedback", "article_id = ?"),
 )
 """The tables an article's rows are in, parents first (the order to insert them back)."""
@@ -164,30 +171,61 @@ class ArticlesMixin(StoreBase):
         rows = self._read("SELECT * FROM articles WHERE id = ?", (article_id,))
         if not rows:
             raise NotFoundError(f"no article with id {article_id}")
-        return Article(**dict(rows[0]))  # the columns are the fields
+        tags = self._tags_for("article", [article_id]).get(article_id, ())
+        return Article(**dict(rows[0]), tags=tags)  # the columns are the other fields
 
-    def articles(self, *, search: str = "", archived: bool | None = False) -> list[ArticleSummary]:
+    def articles(
+        self,
+        *,
+        search: str = "",
+        archived: bool | None = False,
+        tag: str | None = None,
+        state: str | None = None,
+        high: float = 0.9,
+    ) -> list[ArticleSummary]:
         """The library, newest first; ``search`` filters on title, source and text.
 
-        ``archived``: False, the articles in the library; True, the archived ones; None, all.
+        ``archived``: False, the articles in the library; True, the archived ones; None,
+        all. ``tag``: only articles with this tag, on the article or one of its claims.
+        ``state``: one of :data:`LIBRARY_STATES` ("unchecked": some claim has no verdict
+        yet; "urgent": some unchecked claim is high priority, a score of ``high`` or
+        more, or was added by hand; "checked": every claim has a verdict).
         """
-        conditions, params = [], []
+        conditions, params, having = [], [], ""
         if archived is not None:
             conditions.append(f"a.archived_at IS {'NOT ' if archived else ''}NULL")
         if search.strip():
             conditions.append("(a.title LIKE ? OR a.source LIKE ? OR a.text LIKE ?)")
             like = f"%{search.strip()}%"
-            params = [like, like, like]
+            params += [like, like, like]
+        if tag:
+            conditions.append(
+                "(a.id IN (SELECT article_id FROM article_tags WHERE tag = ?) OR a.id IN"
+                " (SELECT c2.article_id FROM claim_tags t JOIN claims c2 ON c2.id = t.claim_id"
+                " WHERE t.tag = ?))"
+            )
+            params += [tag, tag]
+        if state is not None and state not in LIBRARY_STATES:
+            raise ValueError(f"unknown library state {state!r}")
+        if state == "unchecked":
+            having = "HAVING checked_count < claim_count"
+        elif state == "checked":
+            having = "HAVING checked_count = claim_count AND claim_count > 0"
+        elif state == "urgent":
+            having = "HAVING urgent_count > 0"
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = self._read(
             "SELECT a.id, a.title, a.source, a.published, a.imported_at, a.archived_at,"
             " COUNT(c.id) AS claim_count,"
-            " COALESCE(SUM(c.status != 'unchecked'), 0) AS checked_count"
+            " COALESCE(SUM(c.status != 'unchecked'), 0) AS checked_count,"
+            " COALESCE(SUM(c.status = 'unchecked' AND (c.origin = 'user' OR c.score >= ?)), 0)"
+            " AS urgent_count"
             f" FROM articles a LEFT JOIN claims c ON c.article_id = a.id {where}"
-            " GROUP BY a.id ORDER BY a.imported_at DESC, a.id DESC",
-            params,
+            f" GROUP BY a.id {having} ORDER BY a.imported_at DESC, a.id DESC",
+            [high, *params],
         )
-        return [ArticleSummary(**dict(r)) for r in rows]
+        tags = self._tags_for("article", [r["id"] for r in rows])
+        return [ArticleSummary(**dict(r), tags=tags.get(r["id"], ())) for r in rows]
 
     def update_article(self, article_id: int, **fields: str | None) -> Article:
         """Change an article's header (:data:`~workbench.models.ARTICLE_FIELDS`).
@@ -261,14 +299,82 @@ class ArticlesMixin(StoreBase):
         rows = self._read(
             'SELECT * FROM claims WHERE article_id = ? ORDER BY start, "end"', (article_id,)
         )
-        evidence = self._evidence_for([r["id"] for r in rows])
-        return [_claim_from_row(r, evidence.get(r["id"], ())) for r in rows]
+        ids = [r["id"] for r in rows]
+        evidence, tags = self._evidence_for(ids), self._tags_for("claim", ids)
+        return [_claim_from_row(r, evidence.get(r["id"], ()), tags.get(r["id"], ())) for r in rows]
 
     def claim(self, claim_id: int) -> Claim:
         rows = self._read("SELECT * FROM claims WHERE id = ?", (claim_id,))
         if not rows:
             raise NotFoundError(f"no claim with id {claim_id}")
-        return _claim_from_row(rows[0], self._evidence_for([claim_id]).get(claim_id, ()))
+        evidence = self._evidence_for([claim_id]).get(claim_id, ())
+        return _claim_from_row(
+            rows[0], evidence, self._tags_for("claim", [claim_id]).get(claim_id, ())
+        )
+
+    def _tags_for(self, kind: str, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """The tags of each of ``ids`` (``kind`` "claim" or "article"), alphabetical."""
+        if not ids:
+            return {}
+        found: dict[int, list[str]] = {}
+        sql = f"SELECT {kind}_id AS id, tag FROM {kind}_tags WHERE {kind}_id IN ({{marks}})"
+        for r in self._read_in(sql + " ORDER BY tag COLLATE NOCASE", ids):
+            found.setdefault(r["id"], []).append(r["tag"])
+        return {k: tuple(v) for k, v in found.items()}
+
+    def tags(self) -> list[str]:
+        """Every tag in use on an article or a claim, alphabetical (for completion, filters)."""
+        rows = self._read(
+            "SELECT tag FROM article_tags UNION SELECT tag FROM claim_tags"
+            " ORDER BY 1 COLLATE NOCASE"
+        )
+        return [str(r["tag"]) for r in rows]
+
+    def _spelt(self, tags: Sequence[str]) -> list[str]:
+        """``tags`` cleaned, each spelt as the same tag already in use, if it is."""
+        cleaned = [clean_tag(t) for t in tags]
+        existing = {t.casefold(): t for t in self.tags()} if cleaned else {}
+        return [existing.get(t.casefold(), t) for t in cleaned]
+
+    def tag_claims(
+        self, claim_ids: Sequence[int], *, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> list[Claim]:
+        """Add and remove tags on several claims at once (one write); each in its history."""
+        added, removed = self._spelt(add), [clean_tag(t) for t in remove]
+        claims = [self.claim(claim_id) for claim_id in claim_ids]
+        now = _now()
+        with self._write() as conn:
+            for claim in claims:
+                have = {t.casefold() for t in claim.tags}
+                for tag in removed:
+                    if tag.casefold() in have:
+                        conn.execute(
+                            "DELETE FROM claim_tags WHERE claim_id = ? AND tag = ?", (claim.id, tag)
+                        )
+                        have.discard(tag.casefold())
+                        self._record(conn, claim, "tag", tag, None, now)
+                for tag in added:
+                    if tag.casefold() not in have:
+                        conn.execute(
+                            "INSERT INTO claim_tags (claim_id, tag) VALUES (?, ?)", (claim.id, tag)
+                        )
+                        have.add(tag.casefold())
+                        self._record(conn, claim, "tag", None, tag, now)
+        return [self.claim(claim.id) for claim in claims]
+
+    def set_article_tags(self, article_id: int, tags: Sequence[str]) -> Article:
+        """Give an article exactly these tags."""
+        cleaned: dict[str, str] = {}
+        for tag in self._spelt(tags):
+            cleaned.setdefault(tag.casefold(), tag)  # the first spelling given
+        self.article(article_id)
+        with self._write() as conn:
+            conn.execute("DELETE FROM article_tags WHERE article_id = ?", (article_id,))
+            conn.executemany(
+                "INSERT INTO article_tags (article_id, tag) VALUES (?, ?)",
+                [(article_id, tag) for tag in cleaned.values()],
+            )
+        return self.article(article_id)
 
     def _evidence_for(self, claim_ids: Sequence[int]) -> dict[int, tuple[Evidence, ...]]:
         if not claim_ids:
@@ -421,6 +527,10 @@ class ArticlesMixin(StoreBase):
                 "INSERT INTO evidence (id, claim_id, url, title, note, added_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [(e.id, claim.id, e.url, e.title, e.note, e.added_at) for e in claim.evidence],
+            )
+            conn.executemany(
+                "INSERT INTO claim_tags (claim_id, tag) VALUES (?, ?)",
+                [(claim.id, tag) for tag in claim.tags],
             )
             # Undoing a removal undoes its feedback too: a detector claim is no longer a
             # negative example, a fact-checker's own claim is a positive one again.

@@ -86,7 +86,27 @@ def _reasons(value: str) -> tuple[str, ...]:
     return tuple(str(x) for x in found) if isinstance(found, list) else ()
 
 
-def _claim_from_row(r: sqlite3.Row, evidence: tuple[Evidence, ...]) -> Claim:
+TAG_MAX_LENGTH = 40
+
+
+def clean_tag(tag: str) -> str:
+    """A label as stored: one line, spaces folded, at most 40 characters, no commas."""
+    text = " ".join(tag.split())
+    if not text:
+        raise ValidationError("a tag cannot be empty")
+    if "," in text or len(text) > TAG_MAX_LENGTH:
+        raise ValidationError(
+            f"a tag is one short label (at most {TAG_MAX_LENGTH} characters, no commas):"
+            f" {text[:60]!r}"
+        )
+    if any(not ch.isprintable() for ch in text):
+        raise ValidationError(f"a tag cannot hold control characters: {text[:60]!r}")
+    return text
+
+
+def _claim_from_row(
+    r: sqlite3.Row, evidence: tuple[Evidence, ...], tags: tuple[str, ...] = ()
+) -> Claim:
     return Claim(
         id=r["id"],
         article_id=r["article_id"],
@@ -103,6 +123,7 @@ def _claim_from_row(r: sqlite3.Row, evidence: tuple[Evidence, ...]) -> Claim:
         updated_at=r["updated_at"],
         evidence=evidence,
         type=_claim_type(r["type"]),
+        tags=tags,
     )
 
 

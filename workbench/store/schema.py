@@ -199,3 +199,25 @@ def _m0006_article_archived(db: Database) -> None:
     # When the fact-checker archived the article (out of the library's list, kept whole);
     # NULL while it is in the library.
     db.execute("ALTER TABLE articles ADD COLUMN archived_at TEXT")
+
+
+@migrations(name="0007_tags")
+def _m0007_tags(db: Database) -> None:
+    # The fact-checker's own labels on articles and claims ("election", "health", "for
+    # Friday"), one row per label; the same label in another case is the same label.
+    db.executescript(
+        """
+        CREATE TABLE article_tags (
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL COLLATE NOCASE,
+            PRIMARY KEY (article_id, tag)
+        ) WITHOUT ROWID;
+        CREATE INDEX article_tags_by_tag ON article_tags(tag);
+        CREATE TABLE claim_tags (
+            claim_id INTEGER NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL COLLATE NOCASE,
+            PRIMARY KEY (claim_id, tag)
+        ) WITHOUT ROWID;
+        CREATE INDEX claim_tags_by_tag ON claim_tags(tag);
+        """
+    )
