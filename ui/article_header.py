@@ -28,7 +28,7 @@ from ui.safe_text import open_web_link, plain_label
 from ui.workspace import Workspace
 from workbench.errors import ValidationError
 from workbench.models import Article
-from workbench.store import header_value
+from workbench.store import clean_tag, header_value
 from workbench.textsafety import http_url
 
 FIELD_LABELS = {
@@ -103,7 +103,8 @@ class ArticleHeader(QWidget):
         self.headline.setText(article.title or "Untitled")
         byline = f"By {article.author}" if article.author else ""
         published = long_date(article.published) if article.published else "date unknown"
-        self.details.setText(" · ".join(p for p in (article.source, byline, published) if p))
+        tags = f"tags: {', '.join(article.tags)}" if article.tags else ""
+        self.details.setText(" · ".join(p for p in (article.source, byline, published, tags) if p))
         target = http_url(article.url) if article.url else ""
         if target:
             self.link.setText(f'<a href="{html.escape(target)}">{html.escape(article.url)}</a>')
@@ -117,9 +118,11 @@ class ArticleHeader(QWidget):
         article = self.workspace.article
         if article is None:
             return
-        fields = ArticleDetailsDialog.ask(self, article)
-        if fields is not None:
+        answer = ArticleDetailsDialog.ask(self, article)
+        if answer is not None:
+            fields, tags = answer
             self.workspace.edit_article(**fields)
+            self.workspace.set_article_tags(tags)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.edit()
@@ -139,6 +142,10 @@ class ArticleDetailsDialog(QDialog):
             edit.setObjectName(f"article_{name}")
             self.edits[name] = edit
             form.addRow(label, edit)
+        self.tags = QLineEdit(", ".join(article.tags), self)
+        self.tags.setObjectName("article_tags")
+        self.tags.setPlaceholderText("Labels, separated by commas")
+        form.addRow("Tags", self.tags)
         self.edits["published"].setPlaceholderText("YYYY-MM-DD (empty: unknown)")
         self.edits["url"].setPlaceholderText("https://…")
         self.problem = plain_label(parent=self)
@@ -164,21 +171,35 @@ class ArticleDetailsDialog(QDialog):
             if edit.text().strip() != self._original[name].strip()
         }
 
+    def tag_list(self) -> list[str]:
+        return [t.strip() for t in self.tags.text().split(",") if t.strip()]
+
     def accept(self) -> None:
         for name, value in self.changed().items():
             try:
                 header_value(name, value)
             except ValidationError as exc:
-                self.problem.setText(str(exc))
-                self.problem.show()
-                self.edits[name].setFocus()
+                self._refuse(str(exc), self.edits[name])
                 return
+        try:
+            for tag in self.tag_list():
+                clean_tag(tag)
+        except ValidationError as exc:
+            self._refuse(str(exc), self.tags)
+            return
         super().accept()
 
+    def _refuse(self, problem: str, edit: QLineEdit) -> None:
+        self.problem.setText(problem)
+        self.problem.show()
+        edit.setFocus()
+
     @classmethod
-    def ask(cls, parent: QWidget | None, article: Article) -> dict[str, str] | None:
-        """The fields changed, or None if cancelled (or nothing changed)."""
+    def ask(
+        cls, parent: QWidget | None, article: Article
+    ) -> tuple[dict[str, str], list[str]] | None:
+        """The header fields changed and the tags, or None if cancelled."""
         dialog = cls(article, parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
-        return dialog.changed() or None
+        return dialog.changed(), dialog.tag_list()

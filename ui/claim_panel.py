@@ -6,25 +6,41 @@ every change is saved as it is made and can be undone.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPoint,
+    QStringListModel,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QCompleter,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLineEdit,
     QListView,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +56,9 @@ from workbench.models import Claim, ClaimType, Evidence, Status
 from workbench.textsafety import http_url
 
 log = logging.getLogger("ui.claim_panel")
+
+SAVED_FILTERS_KEY = "ui.saved_claim_filters"
+"""The setting that holds the claim list's named filters (JSON: name → filter state)."""
 
 NOTE_SAVE_DELAY_MS = 400
 """Typing pauses this long before the note is saved (and always on leaving the claim)."""
@@ -86,6 +105,25 @@ class ClaimPanel(QWidget):
         self.claim_list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.claim_list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.claim_list.selectionModel().currentChanged.connect(self._on_claim_list_current)
+        self.claim_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.claim_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.claim_list.customContextMenuRequested.connect(self._show_list_menu)
+        self.filter_text = QLineEdit(self)
+        self.filter_text.setObjectName("claim_filter_text")
+        self.filter_text.setPlaceholderText("Filter claims: words of the text, claimant, note")
+        self.filter_text.setClearButtonEnabled(True)
+        self.filter_text.textChanged.connect(self._on_filter_text_changed)
+        self.filter_text.installEventFilter(self)
+        self.tag_combo = QComboBox(self)
+        self.tag_combo.setObjectName("claim_tag_filter")
+        self.tag_combo.setToolTip("Only claims with one tag")
+        self.tag_combo.currentIndexChanged.connect(self._on_tag_filter_changed)
+        self.saved_filters = QToolButton(self)
+        self.saved_filters.setObjectName("saved_filters")
+        self.saved_filters.setText("Saved filters")
+        self.saved_filters.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.saved_filters.setMenu(QMenu(self.saved_filters))
+        self.saved_filters.menu().aboutToShow.connect(self._fill_saved_filters_menu)
 
         self.editor = QWidget(self)
         self.claim_text = plain_label(parent=self.editor)
@@ -118,6 +156,13 @@ class ClaimPanel(QWidget):
         self.claimant = QLineEdit(self.editor)
         self.claimant.setPlaceholderText("Who made the claim")
         self.claimant.editingFinished.connect(self._save_claimant)
+        self.tags = QLineEdit(self.editor)
+        self.tags.setObjectName("claim_tags")
+        self.tags.setPlaceholderText("Labels, separated by commas")
+        self.tags.editingFinished.connect(self._save_tags)
+        self.tag_completer = QCompleter([], self.tags)
+        self.tag_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.tags.setCompleter(self.tag_completer)
         self.note = QPlainTextEdit(self.editor)
         self.note.setObjectName("note_editor")
         self.note.setPlaceholderText(
@@ -132,6 +177,7 @@ class ClaimPanel(QWidget):
         self.note.textChanged.connect(self._fit_note)
         self.note.installEventFilter(self)
         self.claimant.installEventFilter(self)
+        self.tags.installEventFilter(self)
 
         self.evidence_model = EvidenceListModel(self)
         self.evidence_list = QListView(self.editor)
@@ -164,6 +210,7 @@ class ClaimPanel(QWidget):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Claimant", self.claimant)
+        form.addRow("Tags", self.tags)
         form.addRow("Note", self.note)
         evidence_box = QVBoxLayout()
         evidence_box.addWidget(self.evidence_list)
@@ -200,6 +247,11 @@ class ClaimPanel(QWidget):
         list_controls.addWidget(self.type_combo, 1)
         list_controls.addWidget(self.by_priority)
         list_layout.addLayout(list_controls)
+        filter_controls = QHBoxLayout()
+        filter_controls.addWidget(self.filter_text, 2)
+        filter_controls.addWidget(self.tag_combo, 1)
+        filter_controls.addWidget(self.saved_filters)
+        list_layout.addLayout(filter_controls)
         list_layout.addWidget(self.claim_list, 1)
         self.splitter.addWidget(list_box)
         self.splitter.addWidget(self.tabs)
@@ -240,7 +292,7 @@ class ClaimPanel(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         escape = (
-            watched in (self.note, self.claimant)
+            watched in (self.note, self.claimant, self.tags, self.filter_text)
             and isinstance(event, QKeyEvent)
             and event.key() == Qt.Key.Key_Escape
         )
@@ -250,8 +302,10 @@ class ClaimPanel(QWidget):
         if escape and event.type() == QEvent.Type.KeyPress:
             if watched is self.note:
                 self.save_note()
-            else:
+            elif watched is self.claimant:
                 self._save_claimant()
+            elif watched is self.tags:
+                self._save_tags()
             self.editing_left.emit()
             return True
         return super().eventFilter(watched, event)
@@ -292,6 +346,19 @@ class ClaimPanel(QWidget):
     def _request_status(self, status: Status) -> None:
         if self._shown_claim_id is not None:
             self.workspace.set_status(self._shown_claim_id, status)
+
+    def _save_tags(self) -> None:
+        claim = self.workspace.claim(self._shown_claim_id) if self._shown_claim_id else None
+        if claim is None:
+            return
+        wanted = [t.strip() for t in self.tags.text().split(",") if t.strip()]
+        have = {t.casefold() for t in claim.tags}
+        keep = {t.casefold() for t in wanted}
+        self.workspace.tag_claims(
+            [claim.id],
+            add=[t for t in wanted if t.casefold() not in have],
+            remove=[t for t in claim.tags if t.casefold() not in keep],
+        )
 
     def _save_claimant(self) -> None:
         if self._shown_claim_id is not None:
@@ -356,6 +423,7 @@ class ClaimPanel(QWidget):
     # -- following the workspace ------------------------------------------------------
 
     def _on_workspace_article_opened(self) -> None:
+        self._refresh_tags()
         self._note_timer.stop()
         self._shown_claim_id = None
         self.claim_model.set_thresholds(self.workspace.priorities)
@@ -363,11 +431,13 @@ class ClaimPanel(QWidget):
         self._show_claim(None)
 
     def _on_workspace_claims_changed(self) -> None:
+        self._refresh_tags()
         self.claim_model.set_items(self.workspace.claims)
         self._show_claim(self.workspace.selected_claim)
         self._select_row_of(self.workspace.selected_claim_id)
 
     def _on_workspace_claim_updated(self, claim: Claim) -> None:
+        self._refresh_tags()
         row = self.claim_model.row_of(claim.id)
         if row >= 0:
             self.claim_model.replace_item(row, claim)
@@ -416,6 +486,138 @@ class ClaimPanel(QWidget):
         self.claim_filter.set_claim_type(None if value is None else ClaimType(value))
         self._select_row_of(self.workspace.selected_claim_id)
 
+    def _on_filter_text_changed(self, text: str) -> None:
+        self.claim_filter.set_text(text)
+        self._select_row_of(self.workspace.selected_claim_id)
+
+    def _on_tag_filter_changed(self) -> None:
+        value = self.tag_combo.currentData()
+        self.claim_filter.set_tag(str(value) if value else None)
+        self._select_row_of(self.workspace.selected_claim_id)
+
+    def _refresh_tags(self) -> None:
+        """The tags in use, for the filter and the editor's completion."""
+        tags = self.workspace.store.tags()
+        self.tag_completer.setModel(QStringListModel(tags, self.tag_completer))
+        current = self.tag_combo.currentData()
+        self.tag_combo.blockSignals(True)
+        self.tag_combo.clear()
+        self.tag_combo.addItem("All tags", None)
+        for tag in tags:
+            self.tag_combo.addItem(tag, tag)
+        at = self.tag_combo.findData(current) if current else 0
+        self.tag_combo.setCurrentIndex(max(0, at))
+        self.tag_combo.blockSignals(False)
+        if current and at < 0:
+            self._on_tag_filter_changed()  # the tag is gone: show every claim again
+
+    # -- saved filters ------------------------------------------------------------------
+
+    def saved_filter_names(self) -> list[str]:
+        return sorted(self._saved_filters(), key=str.casefold)
+
+    def _saved_filters(self) -> dict[str, dict[str, object]]:
+        raw = self.workspace.store.setting(SAVED_FILTERS_KEY) or "{}"
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return {}
+        return (
+            {str(k): v for k, v in value.items() if isinstance(v, dict)}
+            if isinstance(value, dict)
+            else {}
+        )
+
+    def save_filter(self, name: str) -> None:
+        """Keep the list's current filter under ``name`` (replacing one of that name)."""
+        name = " ".join(name.split())
+        if not name:
+            return
+        filters = self._saved_filters()
+        filters[name] = self.claim_filter.state()
+        self.workspace.remember(SAVED_FILTERS_KEY, json.dumps(filters, sort_keys=True))
+
+    def apply_filter(self, name: str) -> None:
+        state = self._saved_filters().get(name)
+        if state is None:
+            return
+        self.show_combo.setCurrentIndex(max(0, self.show_combo.findData(state.get("show"))))
+        self.type_combo.setCurrentIndex(max(0, self.type_combo.findData(state.get("type"))))
+        tag = state.get("tag")
+        self.tag_combo.setCurrentIndex(max(0, self.tag_combo.findData(tag) if tag else 0))
+        if tag and self.tag_combo.findData(tag) < 0:  # spelt otherwise now: match any case
+            match = next(
+                (
+                    i
+                    for i in range(self.tag_combo.count())
+                    if str(self.tag_combo.itemData(i) or "").casefold() == tag
+                ),
+                0,
+            )
+            self.tag_combo.setCurrentIndex(match)  # fmt: skip
+        self.filter_text.setText(str(state.get("text") or ""))
+        self.by_priority.setChecked(bool(state.get("by_priority")))
+
+    def delete_filter(self, name: str) -> None:
+        filters = self._saved_filters()
+        if filters.pop(name, None) is not None:
+            self.workspace.remember(SAVED_FILTERS_KEY, json.dumps(filters, sort_keys=True))
+
+    def _fill_saved_filters_menu(self) -> None:
+        menu = self.saved_filters.menu()
+        menu.clear()
+        names = self.saved_filter_names()
+        for name in names:
+            menu.addAction(name.replace("&", "&&"), functools.partial(self.apply_filter, name))
+        if names:
+            menu.addSeparator()
+        menu.addAction("Save the current filter as…", self._ask_save_filter)
+        if names:
+            delete = menu.addMenu("Delete a saved filter")
+            for name in names:
+                delete.addAction(
+                    name.replace("&", "&&"), functools.partial(self.delete_filter, name)
+                )
+
+    def _ask_save_filter(self) -> None:
+        name, ok = QInputDialog.getText(self, "Save filter", "Name of this filter:")
+        if ok:
+            self.save_filter(name)
+
+    # -- bulk actions on the selected claims ------------------------------------------
+
+    def selected_claim_ids(self) -> list[int]:
+        """The claims selected in the list, in the list's order."""
+        rows = sorted(index.row() for index in self.claim_list.selectionModel().selectedRows())
+        items = [self.claim_filter.index(row, 0).data(ItemRole) for row in rows]
+        return [item.id for item in items if isinstance(item, Claim)]
+
+    def _show_list_menu(self, position: QPoint) -> None:
+        ids = self.selected_claim_ids()
+        if not ids:
+            return
+        menu = QMenu(self)
+        count = "this claim" if len(ids) == 1 else f"the {len(ids)} selected claims"
+        for status in (Status.VERIFIED, Status.DISPUTED, Status.UNVERIFIABLE, Status.UNCHECKED):
+            mark = functools.partial(self.workspace.set_statuses, ids, status)
+            menu.addAction(status_icon(status), f"Mark {count} {LABELS[status].lower()}", mark)
+        menu.addSeparator()
+        menu.addAction(f"Add a tag to {count}…", lambda: self._ask_tag(ids))
+        tags = sorted({t for i in ids if (c := self.workspace.claim(i)) for t in c.tags})
+        if tags:
+            remove = menu.addMenu(f"Remove a tag from {count}")
+            for tag in tags:
+                untag = functools.partial(self.workspace.tag_claims, ids, remove=[tag])
+                remove.addAction(tag.replace("&", "&&"), untag)
+        menu.exec(self.claim_list.viewport().mapToGlobal(position))
+
+    def _ask_tag(self, ids: list[int]) -> None:
+        tag, ok = QInputDialog.getItem(
+            self, "Add a tag", "Tag:", self.workspace.store.tags(), editable=True
+        )
+        if ok and tag.strip():
+            self.workspace.tag_claims(ids, add=[tag])
+
     def _on_by_priority_toggled(self, checked: bool) -> None:
         self.claim_filter.set_by_priority(checked)
         self._select_row_of(self.workspace.selected_claim_id)
@@ -447,6 +649,7 @@ class ClaimPanel(QWidget):
             self.note.blockSignals(False)
             self.note.document().setModified(False)
             self.claimant.clear()
+            self.tags.clear()
             self.evidence_model.set_items([])
             self._fit_evidence()
             self._fit_note()
@@ -475,6 +678,8 @@ class ClaimPanel(QWidget):
             self.note.document().setModified(False)
         if changed or not self.claimant.hasFocus():
             self.claimant.setText(claim.claimant)
+        if changed or not self.tags.hasFocus():
+            self.tags.setText(", ".join(claim.tags))
         self.evidence_model.set_items(claim.evidence)
         self._fit_evidence()
         self._fit_note()

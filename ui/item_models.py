@@ -74,7 +74,8 @@ class ArticleListModel(_ListModel[ArticleSummary]):
         if role == Qt.ItemDataRole.DisplayRole:
             date = item.published or f"imported {item.imported_at[:10]}"
             archived = "archived" if item.archived_at else ""
-            details = " · ".join(p for p in (item.source, date, archived) if p)
+            tags = f"tags: {', '.join(item.tags)}" if item.tags else ""
+            details = " · ".join(p for p in (item.source, date, archived, tags) if p)
             progress = f"{item.checked_count}/{item.claim_count} checked"
             return f"{item.title or 'Untitled'}\n{details} · {progress}"
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -109,7 +110,8 @@ class ClaimListModel(_ListModel[Claim]):
         if role == Qt.ItemDataRole.DisplayRole:
             seen = f" · ◆ checked before: {self._seen[item.id]}" if item.id in self._seen else ""
             status = f"{GLYPHS[item.status]} {LABELS[item.status]}"
-            return f"{item.text}\n{status} · {self.thresholds.of(item).label}{seen}"
+            tags = f" · tags: {', '.join(item.tags)}" if item.tags else ""
+            return f"{item.text}\n{status} · {self.thresholds.of(item).label}{tags}{seen}"
         if role == Qt.ItemDataRole.DecorationRole:
             return status_icon(item.status)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -150,6 +152,28 @@ class ClaimFilter(QSortFilterProxyModel):
         self.showing = "all"
         self.claim_type: ClaimType | None = None
         self.by_priority = False
+        self.tag: str | None = None
+        self.words: list[str] = []
+
+    def set_tag(self, tag: str | None) -> None:
+        """Only claims with this tag (None: with any tags or none)."""
+        self.tag = tag.casefold() if tag else None
+        self.invalidate()
+
+    def set_text(self, text: str) -> None:
+        """Only claims whose text, claimant, note or tags hold every word of ``text``."""
+        self.words = text.casefold().split()
+        self.invalidate()
+
+    def state(self) -> dict[str, object]:
+        """The filter as a saved filter keeps it."""
+        return {
+            "show": self.showing,
+            "type": self.claim_type.value if self.claim_type is not None else None,
+            "tag": self.tag,
+            "text": " ".join(self.words),
+            "by_priority": self.by_priority,
+        }
 
     def set_show(self, show: str) -> None:
         if show not in self.SHOW:
@@ -179,6 +203,12 @@ class ClaimFilter(QSortFilterProxyModel):
         claim = self.claims.item(source_row)
         if self.claim_type is not None and claim.type is not self.claim_type:
             return False
+        if self.tag is not None and self.tag not in {t.casefold() for t in claim.tags}:
+            return False
+        if self.words:
+            haystack = " ".join((claim.text, claim.claimant, claim.note, *claim.tags)).casefold()
+            if not all(word in haystack for word in self.words):
+                return False
         if (
             self.showing in ("unchecked", "urgent_unchecked")
             and claim.status is not Status.UNCHECKED

@@ -18,10 +18,20 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QCheckBox, QLineEdit, QListView, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.item_models import ArticleListModel, ItemRole
 from ui.workspace import Workspace
+from workbench.models import LIBRARY_STATES
 from workbench.store import ArticleSummary
 
 SEARCH_DELAY_MS = 200
@@ -58,12 +68,27 @@ class LibraryPanel(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_menu)
         self.view.installEventFilter(self)  # Delete here deletes the article, not a claim
+        self.tag_combo = QComboBox(self)
+        self.tag_combo.setObjectName("library_tag_filter")
+        self.tag_combo.setToolTip("Only articles with this tag (on the article or a claim)")
+        self.tag_combo.currentIndexChanged.connect(self.refresh)
+        self.state_combo = QComboBox(self)
+        self.state_combo.setObjectName("library_state_filter")
+        self.state_combo.setToolTip("Only articles at this stage of checking")
+        self.state_combo.addItem("Any progress", None)
+        for key, label in LIBRARY_STATES.items():
+            self.state_combo.addItem(label, key)
+        self.state_combo.currentIndexChanged.connect(self.refresh)
         self.show_archived = QCheckBox("Show archived articles", self)
         self.show_archived.setObjectName("show_archived")
         self.show_archived.toggled.connect(self.refresh)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
+        filters = QHBoxLayout()
+        filters.addWidget(self.tag_combo, 1)
+        filters.addWidget(self.state_combo, 1)
+        layout.addLayout(filters)
         layout.addWidget(self.view)
         layout.addWidget(self.show_archived)
         workspace.library_changed.connect(self.refresh)
@@ -78,12 +103,29 @@ class LibraryPanel(QWidget):
         archived = self.show_archived.isChecked()
         self._refreshing = True
         try:
-            self.model.set_items(
-                self.workspace.store.articles(search=self.search.text(), archived=archived)
+            self._refresh_tags()
+            tag, state = self.tag_combo.currentData(), self.state_combo.currentData()
+            articles = self.workspace.store.articles(
+                search=self.search.text(),
+                archived=archived,
+                tag=str(tag) if tag else None,
+                state=str(state) if state else None,
+                high=self.workspace.priorities.high,
             )
+            self.model.set_items(articles)
             self._select_open_article()
         finally:
             self._refreshing = False
+
+    def _refresh_tags(self) -> None:
+        current = self.tag_combo.currentData()
+        self.tag_combo.blockSignals(True)
+        self.tag_combo.clear()
+        self.tag_combo.addItem("All tags", None)
+        for tag in self.workspace.store.tags():
+            self.tag_combo.addItem(tag, tag)
+        self.tag_combo.setCurrentIndex(max(0, self.tag_combo.findData(current)) if current else 0)
+        self.tag_combo.blockSignals(False)
 
     def _open_first_match(self) -> None:
         self._search_timer.stop()

@@ -235,6 +235,25 @@ class Workspace(QObject):
 
         self._push(fit, description)
 
+    def set_statuses(self, claim_ids: list[int], status: Status) -> None:
+        """One status for several claims (a bulk action): one undo step."""
+        ids = [i for i in claim_ids if self.claim(i) is not None]
+        if ids:
+            self._push(operations.set_statuses(ids, status), f"Mark {len(ids)} claims")
+
+    def tag_claims(
+        self, claim_ids: list[int], add: list[str] | None = None, remove: list[str] | None = None
+    ) -> None:
+        """Add and remove tags on one claim or several: one undo step."""
+        ids = [i for i in claim_ids if self.claim(i) is not None]
+        if ids and (add or remove):
+            operation = operations.tag_claims(ids, add=add or [], remove=remove or [])
+            self._push(operation, "Change tags")
+
+    def set_article_tags(self, tags: list[str]) -> None:
+        if self.article is not None and list(self.article.tags) != tags:
+            self._push(operations.set_article_tags(self.article.id, tags), "Change article tags")
+
     def edit_article(self, **fields: str) -> None:
         """Change the open article's header (headline, outlet, byline, link, date)."""
         if self.article is not None and fields:

@@ -59,15 +59,19 @@ def test_edit_details_is_saved_and_undone(
     monkeypatch.setattr(
         ArticleDetailsDialog,
         "ask",
-        classmethod(lambda cls, parent, article: {"title": "Troops sent", "source": "Ledger"}),
+        classmethod(
+            lambda cls, parent, article: ({"title": "Troops sent", "source": "Ledger"}, ["war"])
+        ),
     )
     window.header.edit_button.click()
     wait_saved(qtbot, window)
     with Store(db_path) as store:
         assert (store.article(1).title, store.article(1).source) == ("Troops sent", "Ledger")
     assert window.header.headline.text() == "Troops sent"
+    assert window.header.details.text().endswith("tags: war")
     assert "Troops sent" in window.library.model.index(0, 0).data()
-    window.workspace.undo_stack.undo()
+    window.workspace.undo_stack.undo()  # the tags
+    window.workspace.undo_stack.undo()  # the header
     wait_saved(qtbot, window)
     assert window.header.headline.text() == "Troops"
     with Store(db_path) as store:
@@ -87,9 +91,14 @@ def test_details_dialog_refuses_bad_links_and_dates(qtbot: QtBot, window: MainWi
     dialog.accept()
     assert "not a date" in dialog.problem.text()
     dialog.edits["published"].setText("2024-02-29")
+    dialog.tags.setText("fine, " + "x" * 41)
+    dialog.accept()
+    assert "at most 40 characters" in dialog.problem.text()
+    dialog.tags.setText("fine, good ")
     dialog.accept()
     assert dialog.result() == dialog.DialogCode.Accepted
     assert dialog.changed() == {"url": "https://ok.example/", "published": "2024-02-29"}
+    assert dialog.tag_list() == ["fine", "good"]
 
 
 def test_archive_moves_the_article_out_of_the_list(qtbot: QtBot, window: MainWindow) -> None:

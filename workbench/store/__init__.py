@@ -48,7 +48,7 @@ from workbench.store.batches import ARCHIVE_BATCH, BATCH_PAUSE_S, BREATHER_EVERY
 from workbench.store.db import USER_ENV_VAR, StoreBase
 from workbench.store.embeddings import EmbeddingsMixin, EmbeddingState
 from workbench.store.evidence import NOTE_COALESCE_S, EvidenceMixin
-from workbench.store.rows import OWN_SOURCE, content_hash, parse_status, validate_url
+from workbench.store.rows import OWN_SOURCE, clean_tag, content_hash, parse_status, validate_url
 from workbench.store.settings import SettingsMixin
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "ImportResult",
     "Store",
     "StoreBase",
+    "clean_tag",
     "content_hash",
     "fts_or_query",
     "header_value",
