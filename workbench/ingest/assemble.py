@@ -19,6 +19,10 @@ from workbench.models import MAX_ARTICLE_CHARS, ArticleDraft
 MAX_TITLE_CHARS = 150
 """A first paragraph longer than this is text, not a headline."""
 FALLBACK_TITLE_CHARS = 80
+SHORT_READING_SHARE = 0.2
+"""An article with less than this share of its input's words is read with a warning."""
+SHORT_READING_MIN_LOST = 300
+"""... unless fewer words than this were left out: a brief on a page of links is fine."""
 
 _MONTHS = {
     name: number
@@ -49,9 +53,19 @@ _DATELINE = re.compile(
     re.IGNORECASE,
 )
 # A full stop after a word of three or more letters, then more text: two sentences,
-# so not a headline ("... committee Thursday. (Yonhap)"). "N. Korea", "Mr. Kim" pass.
-_SECOND_SENTENCE = re.compile(r"\w{3,}[.!?][\"'”’]*\s+\S")
+# so not a headline ("... committee Thursday. (Yonhap)"). "N. Korea", "Mr. Kim" pass,
+# as do the abbreviations of titles, months and US states that headlines use.
+_SECOND_SENTENCE = re.compile(r"(\w{3,})([.!?])[\"'”’]*\s+\S")
+_ABBREVIATION_WORDS = """
+    Adm Ald Assn Atty Ave Blvd Bros Capt Cmdr Col Corp Cpl Dept Dist Gen Gov Hon Hwy Inc Lieut
+    Ltd Maj Mme Mlle Mrs Messrs Pres Prof Rep Rev Sen Sgt Supt Univ
+    Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
+    Ala Ariz Ark Calif Colo Conn Del Fla Ill Ind Kan Mass Mich Minn Miss Mont Neb Nev Okla Ore
+    Penn Tenn Tex Wash Wis Wyo etc approx
+"""
+_ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])[\"'”’]*(?:\s|$)")
+_LIST_NUMBER = re.compile(r"^\(?\d{1,3}[.)]\s+(?=\S)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +93,7 @@ def assemble_draft(
     url: str = "",
     published: str | None = None,
     title_from_body: bool = True,
+    input_words: int | None = None,
 ) -> ArticleDraft:
     """Strip page furniture, settle title and dateline, and join the paragraphs.
 
@@ -92,6 +107,9 @@ def assemble_draft(
         published: ISO 8601 date or datetime from metadata.
         title_from_body: Without ``title``, take a headline-like first paragraph as
             the title (and out of the body).
+        input_words: The words a reader saw (a web page's visible text), to warn when
+            the article kept is a small part of them; by default the words of
+            ``paragraphs``, which page furniture may have taken.
 
     Raises:
         IngestError: No article text is left, or too much (:data:`MAX_ARTICLE_CHARS`).
@@ -114,6 +132,10 @@ def assemble_draft(
     if not text:
         raise info.error("has no article text")
     check_length(text, info=info)
+    on_page = input_words is not None
+    if input_words is None:
+        input_words = sum(count_words(p) for p in paragraphs)
+    warning = short_reading_warning(count_words(text), input_words, on_page=on_page)
     return ArticleDraft(
         text=text,
         title=title or fallback_title(info, body),
@@ -122,6 +144,27 @@ def assemble_draft(
         url=url.strip(),
         published=published,
         origin=info.origin,
+        warnings=(warning,) if warning else (),
+    )
+
+
+def count_words(text: str) -> int:
+    """Words as a reader counts them: runs without spaces that hold a letter or digit."""
+    return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
+
+
+def short_reading_warning(kept: int, seen: int, *, on_page: bool = False) -> str | None:
+    """The warning for an article of ``kept`` words read from ``seen``, or None if it is fine.
+
+    An extraction that keeps a sliver of a long input (an opinion column reduced to its
+    photo caption) is still imported, but the user is told to compare it with the original.
+    """
+    if seen - kept < SHORT_READING_MIN_LOST or kept >= SHORT_READING_SHARE * seen:
+        return None
+    where = "on the page" if on_page else "in the input"
+    return (
+        f"Only {kept:,} of about {_about(seen):,} words {where} were kept as the article: "
+        "check the text against the original."
     )
 
 
@@ -142,9 +185,28 @@ def looks_like_title(paragraph: str) -> bool:
     text = paragraph.strip()
     if not text or len(text) > MAX_TITLE_CHARS or "\n" in text:
         return False
-    if text[0].islower() or text.endswith((".", ",", ";", ":")):
+    if text.endswith((".", ",", ";", ":")):
         return False
-    return _SECOND_SENTENCE.search(text) is None
+    first_word = text.split(" ", 1)[0]
+    if text[0].islower() and first_word.islower():  # "iPhone sales fall" is a headline
+        return False
+    return not _has_second_sentence(text)
+
+
+def _has_second_sentence(text: str) -> bool:
+    """A sentence ends inside ``text``: "... Thursday. (Yonhap)", "Where? Nobody knows!".
+
+    "Gov. Newsom signs bill" and "Recession? Not yet, says bank" are headlines; a
+    question inside counts only when the text ends like a sentence too.
+    """
+    ends_like_sentence = text.rstrip("\"'”’)").endswith((".", "!", "?", "…"))
+    for match in _SECOND_SENTENCE.finditer(text):
+        word, mark = match.groups()
+        if mark == "." and word not in _ABBREVIATIONS:
+            return True
+        if mark != "." and ends_like_sentence:
+            return True
+    return False
 
 
 def fallback_title(info: InputInfo, body: Sequence[str]) -> str:
@@ -154,7 +216,7 @@ def fallback_title(info: InputInfo, body: Sequence[str]) -> str:
         return stem
     if not body:
         return ""
-    first = body[0]
+    first = _LIST_NUMBER.sub("", body[0])  # "1. Publish the contracts." is no title "1."
     match = _FIRST_SENTENCE.match(first)
     sentence = match.group(1) if match else first
     if len(sentence) <= FALLBACK_TITLE_CHARS:
@@ -177,6 +239,14 @@ def _dateline(paragraph: str) -> str | None:
         return dt.date(year, month, day).isoformat() if month else None
     except ValueError:
         return None
+
+
+def _about(count: int) -> int:
+    """``count`` to two significant digits, as a person says "about 1,900"."""
+    if count < 100:
+        return count
+    step = int(10 ** (len(str(count)) - 2))
+    return round(count / step) * step
 
 
 def _same_text(a: str, b: str) -> bool:

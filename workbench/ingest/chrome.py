@@ -46,13 +46,26 @@ _TAIL_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _RESERVED = re.compile(r"all rights reserved", re.IGNORECASE)
+# Copyright notices are furniture wherever a layout puts them (under the article, above
+# an author's bio, in a sidebar that ends up in the text). Only a notice counts: "©" or
+# "Copyright 2024" first, or "All rights reserved" last; "Copyright law changed in
+# 2019" and "(c) the third option" are article text.
+_COPYRIGHT_FIRST = re.compile(
+    r"(?:©|\(c\)\s*(?:19|20)\d\d|copyright\s*(?:©|\(c\)|(?:19|20)\d\d))", re.IGNORECASE
+)
+_RESERVED_LAST = re.compile(r"all rights reserved[\s.]*$", re.IGNORECASE)
+_COPYRIGHT_YEAR = re.compile(r"©\s*(?:19|20)\d\d")
+_MAX_COPYRIGHT_LINE = 200
+_MAX_BARE_COPYRIGHT = 100
+"""Longest line with "© 2024" inside that is taken for a notice without more evidence."""
 _EDGE_PUNCTUATION = " \t:|›»>•·-–—"
 
 
 def strip_page_chrome(paragraphs: Sequence[str]) -> list[str]:
     """Drop web-page furniture from ``paragraphs``.
 
-    Standalone furniture lines ("Advertisement", "Share", "Tweet") go wherever they are.
+    Standalone furniture lines ("Advertisement", "Share", "Tweet") and copyright notices
+    ("© 2024 Example Media. All rights reserved") go wherever they are.
     At the end, a section heading such as "MOST POPULAR" or "Related articles" goes
     together with the short headline-like lines after it, as do trailing lines such as
     "Sign up for our newsletter" or "© 2024 The Herald". The first paragraph is never
@@ -74,7 +87,22 @@ def _bare(paragraph: str) -> str:
 
 
 def _is_standalone_chrome(paragraph: str) -> bool:
-    return _STANDALONE.fullmatch(_bare(paragraph)) is not None
+    return _STANDALONE.fullmatch(_bare(paragraph)) is not None or _is_copyright(paragraph)
+
+
+def _is_copyright(paragraph: str) -> bool:
+    """A copyright notice: "© 2024 Example Media", "Copyright 2024 ... All rights reserved"."""
+    text = _bare(paragraph)
+    if len(text) > _MAX_COPYRIGHT_LINE:
+        return False
+    if _COPYRIGHT_FIRST.match(text) or _RESERVED_LAST.search(text):
+        return True
+    # "The Daily Ledger © 2024": a short line, not a sentence
+    return (
+        len(text) <= _MAX_BARE_COPYRIGHT
+        and _COPYRIGHT_YEAR.search(text) is not None
+        and not ends_sentence(text)
+    )
 
 
 def _is_section_heading(paragraph: str) -> bool:

@@ -13,12 +13,15 @@ justext, htmldate, courlan and lxml's HTML cleaner (0.2 s), which a .txt, a
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import logging
 import re
+from collections.abc import Iterable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from workbench.ingest.assemble import InputInfo, assemble_draft
+from workbench.ingest.assemble import InputInfo, assemble_draft, count_words
 from workbench.ingest.decode import BINARY_PROBLEM, decode_text, looks_binary
 from workbench.ingest.normalize import clean_line, split_paragraphs
 from workbench.models import ArticleDraft
@@ -46,7 +49,9 @@ _FRAGMENT_START = re.compile(
 )
 _CLOSING_TAG = re.compile(r"</[a-zA-Z][a-zA-Z0-9]*\s*>")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_LIST_MARKER = re.compile(r"^(?:[-*•]|\d{1,3}[.)])\s+")
+_BULLET = re.compile(r"^(?:[-*•]\s+)+")
+"""trafilatura's "- " before a list item, and bullets typed into the text."""
+_NUMBERED = re.compile(r"^\(?\d{1,3}[.)]\s")
 _TABLE_RULE = re.compile(r"^[\s|:-]+$")
 # Elements whose text is never the article, for the fallback extraction.
 _NOT_ARTICLE = (
@@ -65,6 +70,29 @@ _NOT_ARTICLE = (
     "select",
 )
 _BLOCK_XPATH = "//h1|//h2|//h3|//h4|//h5|//h6|//p|//li|//blockquote|//pre|//td|//th"
+# Text a reader of the page does not see as its body, for the page's word count.
+_NOT_BODY = tuple(tag for tag in _NOT_ARTICLE if tag != "form")  # ASP.NET wraps it all
+_HIDDEN_XPATH = (
+    "//*[@hidden or @aria-hidden='true'"
+    " or contains(translate(@style, ' ', ''), 'display:none')"
+    " or contains(@class, 'comment') or contains(@id, 'comment')]"
+)
+
+# Site names around a <title>: "Budget passes – The Daily Ledger", "Site | Headline".
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|–—·•»:]|--?)\s+")
+_DOMAIN = re.compile(r"(?:www\.)?(?:[a-z0-9-]+\.)+[a-z]{2,}", re.IGNORECASE)
+_SITE_WORDS = """
+    of the and & for on at de del della des di du la le les el y und der die das
+"""
+_NAME_CONNECTORS = frozenset(_SITE_WORDS.split())
+"""Lower-case words a site's name may hold ("Voice of America", "Corriere della Sera")."""
+_HOST_WORDS = "www m amp mobile news blog blogs edition en home web co com org net"
+_GENERIC_HOST_LABELS = frozenset(_HOST_WORDS.split())
+"""Labels of a host name that say nothing about the site ("www", "news")."""
+_MAX_SITE_NAME_CHARS = 60
+_MAX_SITE_NAME_WORDS = 5
+_MIN_HEADLINE_WORDS = 2
+"""A shorter rest is half a headline: "Biden - Trump Debate" keeps its dash."""
 
 
 def looks_like_html(text: str, *, strict: bool = False) -> bool:
@@ -112,26 +140,232 @@ def read_html(html: str, *, info: InputInfo) -> ArticleDraft:
         if precise and not _flattened(str(precise.get("text") or "")):
             extracted, text = precise, str(precise.get("text") or "")
     meta = {key: str(extracted.get(key) or "") for key in _META_FIELDS} if extracted else {}
-    paragraphs = _clean_lines(text)
+    page = _page_facts(html)
+    paragraphs = _clean_lines(text, page.numbered)
     if not paragraphs or _flattened(text):
         log.debug("%s: trafilatura found no paragraphs; reading them from the HTML", info.label)
         found, fallback_meta = _fallback(html, info)
         if found and (not paragraphs or len(found) > 1):
             paragraphs = found
         meta = {key: meta.get(key) or fallback_meta[key] for key in _META_FIELDS}
+    url = meta["url"] or page.url
+    host = str(extracted.get("hostname") or "") if extracted else ""
+    title, site = settle_title(
+        meta["title"],
+        page,
+        site_names=[meta["sitename"], *page.site_names],
+        host=host or urlsplit(url).hostname or "",
+    )
+    source = meta["sitename"]
+    if site and (not source or _DOMAIN.fullmatch(source)):
+        source = site  # "The Daily Ledger" rather than nothing, or its host name
     return assemble_draft(
         paragraphs,
         info=info,
-        title=meta["title"],
+        title=title,
         author=meta["author"],
-        source=meta["sitename"],
+        source=source,
         url=meta["url"],
         published=meta["date"] or None,
         title_from_body=False,
+        input_words=page.words,
     )
 
 
 _META_FIELDS = ("title", "author", "date", "sitename", "url")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PageFacts:
+    """What the page itself says about its title, its site and its size."""
+
+    title: str = ""
+    """The ``<title>`` element as written, site name and all."""
+    h1s: tuple[str, ...] = ()
+    meta_titles: tuple[str, ...] = ()
+    """og:title and twitter:title."""
+    site_names: tuple[str, ...] = ()
+    """og:site_name and application-name."""
+    url: str = ""
+    numbered: dict[str, int] = dataclasses.field(default_factory=dict)
+    """The items of the page's numbered lists (``<ol>``), by text: the numbers shown."""
+    words: int | None = None
+    """Words of the visible body text (no scripts, navigation, header, footer, asides
+    or comments); None when lxml cannot parse the page."""
+
+
+def settle_title(
+    found: str, page: PageFacts, *, site_names: Sequence[str] = (), host: str = ""
+) -> tuple[str, str]:
+    """The headline without the site's name around it, and that name (or "").
+
+    ``found`` is trafilatura's title. It splits a ``<title>`` at its last spaced dash
+    whatever the parts ("Biden - Trump debate: ..." becomes "Biden"), so a title taken
+    from there is split again here, from the element as written. A trailing segment is
+    taken for the site's name when the site's known names or its host confirm it, when
+    the page's headline (h1, og:title) is the rest, or when it is short and shaped like a
+    name and the rest is a whole headline; a leading one only when confirmed.
+    """
+    found = clean_line(found)
+    in_h1 = any(_same(found, h1) for h1 in page.h1s)
+    own = in_h1 or any(_same(found, meta) for meta in page.meta_titles)
+    title = page.title if page.title and not own and found in page.title else found
+    names = [n for n in site_names if n]
+    headlines = [h for h in (*page.h1s, *page.meta_titles) if not _same(h, title)]
+    title, site = _split_site_name(title, names=names, host=host, headlines=headlines, strict=in_h1)
+    if not site and page.title and not _same(page.title, title):
+        # The headline came from the page ("Budget passes"); the <title> may name the
+        # site after it ("Budget passes - The Daily Ledger").
+        _, site = _split_site_name(
+            page.title, names=names, host=host, headlines=[title, *headlines], strict=False
+        )
+    return title, site
+
+
+def _split_site_name(
+    title: str, *, names: Sequence[str], host: str, headlines: Sequence[str], strict: bool
+) -> tuple[str, str]:
+    """``title`` without a site name (and sections) after it, or a known one before it."""
+    site = ""
+    stripped = False
+    while (parts := _split_last(title)) is not None:
+        head, separator, tail = parts
+        known = _known_site_name(tail, names, host)
+        extra = any(_same(head, headline) for headline in headlines)
+        if stripped:  # "Headline | Politics" after "| The Daily Ledger"
+            if not (extra or (separator == "|" and _name_shaped(tail))):
+                break
+        elif not (known or extra or (not strict and _plausible_site_name(head, separator, tail))):
+            break
+        if not stripped and (known or _name_shaped(tail)):
+            site = tail
+        title, stripped = head, True
+    if not stripped and (match := _TITLE_SEPARATOR.search(title)) is not None:
+        head, rest = title[: match.start()].strip(), title[match.end() :].strip()
+        if _known_site_name(head, names, host) and len(rest.split()) >= 2:
+            title, site = rest, head
+    return title, site
+
+
+def _split_last(title: str) -> tuple[str, str, str] | None:
+    """Head, separator and tail around the last separator, or None."""
+    matches = list(_TITLE_SEPARATOR.finditer(title))
+    if not matches:
+        return None
+    last = matches[-1]
+    head, tail = title[: last.start()].strip(), title[last.end() :].strip()
+    if not head or not tail:
+        return None
+    return head, last.group().strip(), tail
+
+
+def _plausible_site_name(head: str, separator: str, tail: str) -> bool:
+    """Without confirmation: a short name after a whole headline.
+
+    After a Title Case headline, a capitalised tail may be the headline's second half
+    ("Trump Wins - Biden Concedes"): it is taken only when it is one word, starts with
+    "The" or holds an acronym ("NBC News").
+    """
+    if not _name_shaped(tail):
+        return False
+    if len(head.split()) < (2 if separator == "|" else _MIN_HEADLINE_WORDS):
+        return False
+    if separator == "|":
+        return True
+    words = tail.split()
+    return (
+        not _title_case(head)
+        or len(words) == 1
+        or words[0].casefold() == "the"
+        or any(len(word) > 1 and word.isupper() for word in words)
+    )
+
+
+def _name_shaped(segment: str) -> bool:
+    """A few capitalised words ("The Daily Ledger", "BBC News") or a domain name."""
+    if _DOMAIN.fullmatch(segment):
+        return True
+    words = segment.split()
+    if not 1 <= len(words) <= _MAX_SITE_NAME_WORDS or len(segment) > _MAX_SITE_NAME_CHARS:
+        return False
+    if segment.endswith((".", "!", "?", ",", ";", ":")) or words[0][0].islower():
+        return False
+    return any(ch.isalpha() for ch in segment) and all(
+        not word[0].isalpha() or word[0].isupper() or word.casefold() in _NAME_CONNECTORS
+        for word in words
+    )
+
+
+def _title_case(text: str) -> bool:
+    long_words = [w for w in text.split() if len(w) >= 4 and w[0].isalpha()]
+    return len(long_words) >= 2 and sum(w[0].isupper() for w in long_words) >= 0.8 * len(long_words)
+
+
+def _known_site_name(segment: str, names: Iterable[str], host: str) -> bool:
+    """``segment`` is the site's name as its metadata or its host gives it, or a domain."""
+    if _DOMAIN.fullmatch(segment):
+        return True
+    key = _name_key(segment)
+    if len(key) < 3 or len(segment) > _MAX_SITE_NAME_CHARS:
+        return False
+    keys = {key, _name_key(segment, keep_the=True)}
+    if any(_same_key(keys, _name_key(name)) for name in names):
+        return True
+    labels = host.casefold().split(".")[:-1]  # without the top-level domain
+    return any(_same_key(keys, label) for label in labels if label not in _GENERIC_HOST_LABELS)
+
+
+def _same_key(keys: set[str], other: str) -> bool:
+    """One name is the other, or starts it: "BBC News" and "bbc", "Daily Ledger" and ..."""
+    if len(other) < 3:
+        return False
+    return any(key == other or key.startswith(other) or other.startswith(key) for key in keys)
+
+
+def _name_key(name: str, *, keep_the: bool = False) -> str:
+    """Letters and digits only, lower case, without a leading "The"."""
+    words = name.casefold().split()
+    if words and words[0] == "the" and not keep_the:
+        words = words[1:]
+    return "".join(ch for ch in "".join(words) if ch.isalnum())
+
+
+def _same(a: str, b: str) -> bool:
+    return bool(a) and " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def _page_facts(html: str) -> PageFacts:
+    """Title, headlines, site names and visible words, from the page as lxml reads it."""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
+    except (etree.ParserError, ValueError):
+        return PageFacts()
+    h1s = [clean_line(h1.text_content()) for h1 in root.iter("h1")]
+    facts = PageFacts(
+        title=_first_text(root, "//head/title", "//title"),
+        h1s=tuple(h1 for h1 in h1s if h1),
+        meta_titles=_all_texts(
+            root, "//meta[@property='og:title']/@content", "//meta[@name='twitter:title']/@content"
+        ),
+        site_names=_all_texts(
+            root,
+            "//meta[@property='og:site_name']/@content",
+            "//meta[@name='application-name']/@content",
+        ),
+        url=_first_text(
+            root, "//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"
+        ),
+        numbered=_numbered_items(root),
+    )
+    etree.strip_elements(root, "head", *_NOT_BODY, with_tail=False)
+    hidden = root.xpath(_HIDDEN_XPATH)
+    for element in hidden if isinstance(hidden, list) else ():
+        if isinstance(element, lxml.html.HtmlElement) and element.getparent() is not None:
+            element.drop_tree()
+    return dataclasses.replace(facts, words=count_words(" ".join(root.itertext())))
 
 
 def _trafilatura() -> ModuleType:
@@ -180,18 +414,62 @@ def _flattened(text: str) -> bool:
     return len(text) > _FLATTENED_CHARS and "\n" not in text
 
 
-def _clean_lines(text: str) -> list[str]:
-    """trafilatura's lines are elements: strip list markers and Markdown table rules."""
+def _clean_lines(text: str, numbered: dict[str, int]) -> list[str]:
+    """trafilatura's lines are elements: strip bullets and Markdown table rules.
+
+    trafilatura writes every list item as "- item" (or, in its baseline extraction, as
+    the bare text); an item of a numbered list (``numbered``: its text and number)
+    reads "2. item" instead. Numbers that are in the text itself stay.
+    """
     paragraphs: list[str] = []
     for line in split_paragraphs(text, line_breaks="lines"):
         if line.startswith("|"):
             if _TABLE_RULE.match(line):
                 continue
             line = " | ".join(cell.strip() for cell in line.strip("| ").split("|"))
-        line = _LIST_MARKER.sub("", line)
+        line = _BULLET.sub("", line)
+        number = numbered.get(line)
+        if number is not None:
+            line = f"{number}. {line}"
         if line:
             paragraphs.append(line)
     return paragraphs
+
+
+def _numbered_items(root: lxml.html.HtmlElement) -> dict[str, int]:
+    """The items of the numbered lists, by text: the number a browser shows before each.
+
+    trafilatura keeps neither ``start`` nor ``value``, so the numbers come from the page.
+    Items whose text starts with a number of its own are left out: they need no other.
+    """
+    numbers: dict[str, int] = {}
+    for ordered in root.iter("ol"):
+        number = _attribute_number(ordered, "start", 1) - 1
+        for item in ordered:
+            if item.tag != "li":
+                continue
+            number = _attribute_number(item, "value", number + 1)
+            text = _own_text(item)
+            if text and not _NUMBERED.match(text):
+                numbers.setdefault(text, number)
+    return numbers
+
+
+def _attribute_number(element: lxml.html.HtmlElement, name: str, default: int) -> int:
+    try:
+        return int(element.get(name) or default)
+    except ValueError:  # not a number, or thousands of digits
+        return default
+
+
+def _own_text(item: lxml.html.HtmlElement) -> str:
+    """An item's text without the lists nested in it (they are items of their own)."""
+    parts = [item.text or ""]
+    for child in item:
+        if child.tag not in ("ol", "ul"):
+            parts.append(child.text_content())
+        parts.append(child.tail or "")
+    return clean_line("".join(parts))
 
 
 def _fallback(html: str, info: InputInfo) -> tuple[list[str], dict[str, str]]:
@@ -213,14 +491,25 @@ def _fallback(html: str, info: InputInfo) -> tuple[list[str], dict[str, str]]:
     etree.strip_elements(root, *_NOT_ARTICLE, with_tail=False)
     blocks = root.xpath(_BLOCK_XPATH)
     if isinstance(blocks, list) and blocks:
+        numbered = _numbered_items(root)
         texts = [
-            clean_line(block.text_content())
+            _block_text(block, numbered)
             for block in blocks
             if isinstance(block, lxml.html.HtmlElement) and not _has_block_ancestor(block)
         ]
     else:
         texts = split_paragraphs(root.text_content(), line_breaks="lines")
     return [t for t in texts if t], meta
+
+
+def _block_text(block: lxml.html.HtmlElement, numbered: dict[str, int]) -> str:
+    """A block's text; an item of a numbered list starts with its number."""
+    text = clean_line(block.text_content())
+    parent = block.getparent()
+    if block.tag != "li" or parent is None or parent.tag != "ol" or not text:
+        return text
+    number = numbered.get(_own_text(block))
+    return f"{number}. {text}" if number is not None else text
 
 
 def _has_block_ancestor(element: lxml.html.HtmlElement) -> bool:
@@ -231,8 +520,14 @@ def _has_block_ancestor(element: lxml.html.HtmlElement) -> bool:
 
 
 def _first_text(root: lxml.html.HtmlElement, *xpaths: str) -> str:
+    return next(iter(_all_texts(root, *xpaths)), "")
+
+
+def _all_texts(root: lxml.html.HtmlElement, *xpaths: str) -> tuple[str, ...]:
+    """The non-empty texts the ``xpaths`` find, in order, each once."""
     import lxml.html
 
+    texts: dict[str, None] = {}
     for xpath in xpaths:
         found = root.xpath(xpath)
         if not isinstance(found, list):
@@ -240,8 +535,8 @@ def _first_text(root: lxml.html.HtmlElement, *xpaths: str) -> str:
         for item in found:
             text = item.text_content() if isinstance(item, lxml.html.HtmlElement) else str(item)
             if text.strip():
-                return clean_line(text)
-    return ""
+                texts.setdefault(clean_line(text), None)
+    return tuple(texts)
 
 
 def _usable_encoding(name: str) -> str | None:
