@@ -211,6 +211,7 @@ class MainWindow(QMainWindow):
         self.opener.started.connect(self._on_opener_started)
         self.opener.article_ready.connect(self._on_opener_article_ready)
         self.opener.failed.connect(self._on_opener_failed)
+        self.opener.warned.connect(self._on_opener_warned)
         self.opener.busy_changed.connect(self._on_opener_busy_changed)
         self.opener.model_problem.connect(self._on_model_problem)
         self._restore_geometry()
@@ -646,13 +647,17 @@ class MainWindow(QMainWindow):
         self._clear_opener_message()
         self.library.refresh()
         self.workspace.open_article(article_id)
-        if self.workspace.claims:
+        # The most urgent claim first, not a caption that happens to come first.
+        if self.workspace.claims and not self.workspace.select_next_unchecked():
             self.workspace.select_claim(self.workspace.claims[0].id)
 
     def _on_opener_busy_changed(self, busy: bool) -> None:
         self.busy.setVisible(busy)
         if not busy:
             self._clear_opener_message()
+
+    def _on_opener_warned(self, what: str, message: str) -> None:
+        Messages.warning(self, f"Check the text of {what}", message)
 
     def _on_opener_failed(self, what: str, message: str) -> None:
         self._clear_opener_message()

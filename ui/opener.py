@@ -26,13 +26,18 @@ from workbench.store import Store
 log = logging.getLogger("ui.opener")
 
 
-def _store_draft(db_path: Path, make_draft: Callable[[], ArticleDraft], engine: Engine) -> int:
-    """Read, detect and store one article on this thread's own connection."""
+def _store_draft(
+    db_path: Path, make_draft: Callable[[], ArticleDraft], engine: Engine
+) -> tuple[int, tuple[str, ...]]:
+    """Read, detect and store one article on this thread's own connection.
+
+    Returns its id and the reader's warnings (e.g. far less text kept than the page had).
+    """
     from workbench.analysis import analyze_article
 
     draft = make_draft()
     with Store(db_path, check=False) as store:
-        return analyze_article(store, draft, engine=engine).article.id
+        return analyze_article(store, draft, engine=engine).article.id, draft.warnings
 
 
 def _read_path(path: str) -> ArticleDraft:
@@ -53,6 +58,7 @@ class ArticleOpener(QObject):
     started = Signal(str)  # a description: "Analysing report.pdf (2 of 3)"
     article_ready = Signal(int)  # the stored article to show
     failed = Signal(str, str)  # what, why
+    warned = Signal(str, str)  # what, the reader's warnings (one a line): stored, but check it
     busy_changed = Signal(bool)
     model_problem = Signal(str)  # the check-worthiness model did not load: why
 
@@ -115,14 +121,20 @@ class ArticleOpener(QObject):
         self.runner.shutdown()
 
     def _analyse(self, make_draft: Callable[[], ArticleDraft], description: str, what: str) -> None:
-        def work(context: JobContext) -> int:
+        def work(context: JobContext) -> tuple[int, tuple[str, ...]]:
             return _store_draft(self.db_path, make_draft, self.engine)
+
+        def done(result: tuple[int, tuple[str, ...]]) -> None:
+            article_id, warnings = result
+            self.article_ready.emit(article_id)
+            if warnings:
+                self.warned.emit(what, "\n".join(warnings))
 
         self.started.emit(description)
         self.runner.submit(
             work,
             group="open",
             latest_only=True,  # a newer request supersedes this one's display
-            done=self.article_ready.emit,
+            done=done,
             failed=lambda message: self.failed.emit(what, message),
         )

@@ -210,3 +210,20 @@ def test_after_removing_a_claim_the_next_one_is_selected(qtbot: QtBot, window: M
     window.workspace.remove_claim(third)  # the last: the one before it is selected
     wait_saved(qtbot, window)
     assert window.workspace.selected_claim_id == first
+
+
+def test_a_page_read_short_opens_with_a_visible_warning(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.core.test_ingest_html import COLUMN_PAGE
+
+    notices: list[tuple[str, str]] = []
+    monkeypatch.setattr(Messages, "warning", classmethod(lambda c, p, t, m: notices.append((t, m))))
+    page = tmp_path / "column.html"
+    page.write_text(COLUMN_PAGE, encoding="utf-8")
+    window.open_files([str(page)])
+    qtbot.waitUntil(lambda: bool(notices), timeout=60_000)
+    title, message = notices[0]
+    assert title == "Check the text of column.html"
+    assert message.startswith("Only ") and "check the text against the original" in message
+    assert window.workspace.article is not None and window.workspace.article.id == 2
