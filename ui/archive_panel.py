@@ -1,4 +1,6 @@
-"""Search the whole archive of past checks (FTS5), as the fact-checker types."""
+"""Search the whole archive of past checks (FTS5), as the fact-checker types; how many
+there are, by collection, and how many are ready for matching by meaning (kept current
+while the embedder works through them)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from workbench.models import ArchiveClaim
 
 SEARCH_DELAY_MS = 200
 RESULTS = 100
+COUNTS_DELAY_MS = 1000
+"""At most one recount per this while the embedder reports progress (a recount reads the
+archive's size by collection: a moment on a million past checks)."""
 
 
 class ArchivePanel(QWidget):
@@ -28,8 +33,15 @@ class ArchivePanel(QWidget):
         self._timer.setInterval(SEARCH_DELAY_MS)
         self._timer.timeout.connect(self._refresh_if_open)
         self.search.textChanged.connect(self._timer.start)
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(COUNTS_DELAY_MS)
+        self._counts_timer.timeout.connect(self._refresh_counts_if_shown)
         self.summary = plain_label(parent=self)
+        self.summary.setObjectName("archive_summary")
         self.summary.setWordWrap(True)
+        self._listed = "newest first"
+        """What the list holds since the last search, for the summary."""
         self.model = ArchiveListModel(self)
         self.view = QListView(self)
         self.view.setObjectName("archive_list")
@@ -58,10 +70,31 @@ class ArchivePanel(QWidget):
         if self.isVisible():  # a hidden tab is refreshed when it is shown
             self._timer.start()
 
+    def show_embedding_progress(self, done: int, total: int) -> None:
+        """The embedder stored another batch: recount soon (at most once a second), if shown.
+
+        Connected to :attr:`ui.archive_work.ArchiveEmbedder.progressed`; the counts are
+        read from the database, so they are right whatever the run's own numbers say.
+        """
+        if not self._counts_timer.isActive():
+            self._counts_timer.start()
+
+    def _refresh_counts_if_shown(self) -> None:
+        if self.isVisible():  # a hidden tab recounts when it is shown (refresh)
+            self.refresh_counts()
+
     def refresh(self) -> None:
-        store = self.workspace.store
-        results = store.archive_search(self.search.text(), limit=RESULTS)
+        """Search again and recount."""
+        query = self.search.text()
+        results = self.workspace.store.archive_search(query, limit=RESULTS)
         self.model.set_items(results)
+        self._listed = f"{len(results)} shown" if query.strip() else "newest first"
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        """The summary line: past checks by collection, how many are ready for matching
+        by meaning, and what the list shows. The list itself is left as it is."""
+        store = self.workspace.store
         sources = store.archive_sources()
         total = sum(s.count for s in sources)
         if not total:
@@ -69,10 +102,15 @@ class ArchivePanel(QWidget):
                 "The archive is empty. Import published fact-checks with "
                 "File > Import archive; your own verdicts join it as you work."
             )
+            return
+        names = ", ".join(f"{s.name} ({s.count:,})" for s in sources)
+        embedded = min(store.embedding_state().rows, total)
+        if embedded >= total:
+            meaning = "All are ready for matching by meaning"
         else:
-            names = ", ".join(f"{s.name} ({s.count:,})" for s in sources)
-            shown = f"{len(results)} shown" if self.search.text().strip() else "newest first"
-            self.summary.setText(f"{total:,} past checks: {names}. {shown}.")
+            verb = "is" if embedded == 1 else "are"
+            meaning = f"{embedded:,} of them {verb} ready for matching by meaning"
+        self.summary.setText(f"{total:,} past checks: {names}. {meaning}. {self._listed}.")
 
     def _open(self, index: QModelIndex) -> None:
         item = index.data(ItemRole) if index.isValid() else None

@@ -8,7 +8,6 @@ the change is one step of the undo stack.
 from __future__ import annotations
 
 import html
-from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QMouseEvent
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ui.safe_text import open_web_link, plain_label
 from ui.workspace import Workspace
+from workbench.display import display_date
 from workbench.errors import ValidationError
 from workbench.models import Article
 from workbench.store import clean_tag, header_value
@@ -39,15 +39,6 @@ FIELD_LABELS = {
     "url": "Link",
 }
 """The header's fields (:data:`workbench.models.ARTICLE_FIELDS`) as the dialog names them."""
-
-
-def long_date(value: str) -> str:
-    """An ISO date as people write it ("5 March 2024"); the text itself if it is none."""
-    try:
-        day = date.fromisoformat(value[:10])
-    except ValueError:
-        return value
-    return f"{day.day} {day:%B %Y}"
 
 
 class ArticleHeader(QWidget):
@@ -102,7 +93,7 @@ class ArticleHeader(QWidget):
             return
         self.headline.setText(article.title or "Untitled")
         byline = f"By {article.author}" if article.author else ""
-        published = long_date(article.published) if article.published else "date unknown"
+        published = display_date(article.published, short=False) or "date unknown"
         tags = f"tags: {', '.join(article.tags)}" if article.tags else ""
         self.details.setText(" · ".join(p for p in (article.source, byline, published, tags) if p))
         target = http_url(article.url) if article.url else ""

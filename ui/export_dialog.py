@@ -1,14 +1,16 @@
-"""File > Export: choose a format and a destination, export in the background."""
+"""File > Export: choose a format and a destination, export in the background, and
+open the file when asked (saying so when it cannot be opened)."""
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -109,6 +111,34 @@ class ExportDialog(QDialog):
             dialog.all_articles.isChecked(),
             dialog.open_after.isChecked(),
         )
+
+
+def finish_export(
+    result: ExportResult,
+    *,
+    open_after: bool,
+    open_url: Callable[[QUrl], bool] | None = None,
+) -> str:
+    """Open the exported file if asked; returns the status-bar line that says how it went.
+
+    ``QDesktopServices.openUrl`` (the default ``open_url``) says only whether it worked,
+    so a failure is explained by what is likely: the file is gone, or nothing on this
+    computer is set to open that kind of file.
+    """
+    done = f"Exported {result.claims} claims to {result.path}"
+    if not open_after:
+        return done
+    opener = open_url or QDesktopServices.openUrl
+    if opener(QUrl.fromLocalFile(str(result.path))):
+        return done
+    log.warning("could not open the exported file %s", result.path)
+    if not result.path.is_file():
+        why = "the file is no longer there"
+    elif suffix := result.path.suffix.lower():
+        why = f"no application is set to open {suffix} files"
+    else:
+        why = "no application is set to open it"
+    return f"{done}, but it could not be opened: {why}."
 
 
 EXPORT_GRACE_S = 3.0

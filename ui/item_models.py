@@ -16,6 +16,7 @@ from PySide6.QtCore import (
 
 from ui.safe_text import tooltip
 from ui.status_style import GLYPHS, LABELS, status_icon
+from workbench.display import display_date, speaker_name
 from workbench.models import ArchiveClaim, Claim, ClaimType, Evidence, Match, Status
 from workbench.priority import Priority, PriorityThresholds
 from workbench.store import ArticleSummary
@@ -252,7 +253,7 @@ class MatchListModel(_ListModel[Match]):
                     f"{item.score:.2f} {item.strength.value}",
                     (past.verdict or "no verdict").upper(),
                     past.publisher or past.source,
-                    past.date[:10],
+                    display_date(past.date),
                 )
                 if p
             )
@@ -273,9 +274,10 @@ class ArchiveListModel(_ListModel[ArchiveClaim]):
         if role == Qt.ItemDataRole.DisplayRole:
             source = "your verdict" if item.source == "own" else (item.publisher or item.source)
             details = " · ".join(
-                p for p in ((item.verdict or "").upper(), source, item.date[:10]) if p
+                p for p in ((item.verdict or "").upper(), source, display_date(item.date)) if p
             )
             return f"{item.text}\n{details}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip("\n".join(p for p in (item.title, item.speaker, item.url) if p))
+            speaker = speaker_name(item.speaker)
+            return tooltip("\n".join(p for p in (item.title, speaker, item.url) if p))
         return None

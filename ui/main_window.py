@@ -19,13 +19,11 @@ from PySide6.QtCore import (
     QSettings,
     Qt,
     QTimer,
-    QUrl,
     Signal,
 )
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
@@ -51,7 +49,7 @@ from ui.article_view import ArticleView
 from ui.claim_panel import ClaimPanel
 from ui.database_dialogs import RestoreDialog
 from ui.dialogs import Messages, ShortcutsDialog, menu_text
-from ui.export_dialog import ExportDialog, ReportExporter
+from ui.export_dialog import ExportDialog, ReportExporter, finish_export
 from ui.jobs import JobContext, JobRunner
 from ui.library_panel import LibraryPanel
 from ui.opener import ArticleOpener
@@ -121,6 +119,7 @@ class MainWindow(QMainWindow):
         self.import_progress: QProgressDialog | None = None
         self.embedder = ArchiveEmbedder(store.path, self, engine=self.engine)
         self.embedder.progressed.connect(self._on_embedder_progressed)
+        self.embedder.progressed.connect(self.archive.show_embedding_progress)
         self.embedder.finished.connect(self._on_embedder_finished)
         self.embedder.failed.connect(self._on_embedder_failed)
         self.restore_requested: Path | None = None
@@ -582,9 +581,7 @@ class MainWindow(QMainWindow):
         )
 
     def _on_exporter_finished(self, result: ExportResult, open_after: bool) -> None:
-        self.statusBar().showMessage(f"Exported {result.claims} claims to {result.path}", 15_000)
-        if open_after:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(result.path)))
+        self.statusBar().showMessage(finish_export(result, open_after=open_after), 15_000)
 
     # -- getting articles in ------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Past checks similar to the selected claim: score, verdict, source and date; why they
 match (shared words, numbers and names marked side by side, differing figures flagged);
-and one action to apply a past verdict."""
+and one action to apply a past verdict. Dates read as dates and speakers stored as
+slugs as names (:mod:`workbench.display`)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 from ui.item_models import ItemRole, MatchListModel
 from ui.safe_text import open_web_link, plain_label
 from ui.workspace import Workspace
+from workbench.display import display_date, speaker_name
 from workbench.models import Claim, Match
 from workbench.textsafety import http_url
 
@@ -75,7 +77,7 @@ def explanation_html(claim: Claim, match: Match) -> str:
     if terms:
         rows.append(f"<p>Shared: {terms}</p>")
     verdict = html.escape((past.verdict or "no verdict").upper())  # upper first: &amp; stays
-    details = (past.publisher or past.source, past.speaker, past.date)
+    details = (past.publisher or past.source, speaker_name(past.speaker), display_date(past.date))
     who = html.escape(" · ".join(p for p in details if p))
     rows.append(f"<p><b>{verdict}</b> · {who}</p>")
     return "".join(rows)

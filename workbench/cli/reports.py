@@ -8,7 +8,12 @@ from typing import TextIO
 from workbench.cli.common import EXIT_OK, CliError, dump, open_store
 from workbench.priority import PRIORITY_SETTINGS, check_priority_setting
 from workbench.reports.formats import FORMATS, check_article_count, format_for_path, get_format
-from workbench.reports.settings import REPORT_SETTINGS, check_setting
+from workbench.reports.settings import (
+    REPORT_SETTINGS,
+    SETTING_CHECKER_NAME,
+    check_setting,
+    checker_name,
+)
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
@@ -49,6 +54,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_settings(args: argparse.Namespace, out: TextIO) -> int:
     with open_store(args) as store:
         values = store.settings()
+        user = store.user
     if args.json:
         dump(values, out)
         return EXIT_OK
@@ -56,6 +62,8 @@ def cmd_settings(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"{key} = {value}\n")
     for key, meaning in {**REPORT_SETTINGS, **PRIORITY_SETTINGS}.items():
         if not values.get(key):
+            if key == SETTING_CHECKER_NAME:
+                meaning += f"; reports now say {checker_name(values, user)!r}"
             out.write(f"# {key} is not set: {meaning}\n")
     return EXIT_OK
 

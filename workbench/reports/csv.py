@@ -31,10 +31,11 @@ COLUMNS = (
     "type",
     "priority",
 )
-"""The header row. ``evidence_urls`` holds one URL per line of the cell; ``type`` is the
-claim's type (``quantity`` ..., empty when it has none), ``priority`` its priority
-(``high``, ``added by you`` ...). Columns are only ever added at the end, so a
-spreadsheet that reads them by position keeps working."""
+"""The header row. ``score`` is the detector's, empty for a claim added by hand (the
+detector never scored it); ``evidence_urls`` holds one URL per line of the cell;
+``type`` is the claim's type (``quantity`` ..., empty when it has none), ``priority``
+its priority (``high``, ``added by you`` ...). Columns are only ever added at the end,
+so a spreadsheet that reads them by position keeps working."""
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
 """First characters that make a spreadsheet treat a cell as a formula (and their
@@ -60,6 +61,7 @@ def write_csv(reports: Sequence[Report]) -> bytes:
     for report in reports:
         article = report.article
         for number, claim in enumerate(report.claims, start=1):
+            score = report.detector_score(claim)
             texts = {
                 "article_title": article.title,
                 "article_url": article.url,
@@ -78,7 +80,7 @@ def write_csv(reports: Sequence[Report]) -> bytes:
                 "claim_number": number,
                 "start": claim.start,
                 "end": claim.end,
-                "score": round(claim.score, 4),
+                "score": "" if score is None else round(score, 4),
             }
             writer.writerow(
                 numbers[c] if c in numbers else neutralise_cell(texts[c]) for c in COLUMNS

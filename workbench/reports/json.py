@@ -17,7 +17,9 @@ both; a version 1 document, which has neither, is still read: its claims get no 
 and the priority the default thresholds give.
 
 ``summary`` and ``totals`` are derived from the claims (for a desk's tally without a
-script); :func:`read_report_json` checks they agree with them.
+script); :func:`read_report_json` checks they agree with them. ``checked_by`` names
+people as the other formats do (the ``report.checker_name`` setting, or the account's
+full name, for whoever exported it).
 """
 
 from __future__ import annotations

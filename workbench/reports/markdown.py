@@ -145,11 +145,11 @@ def render_markdown(report: Report) -> str:
                     line += f" ({escape_markdown(item.note)})"
                 out.append(line)
             out.append("")
-        out += [
-            f"*Detector score {claim.score:.2f} · claim id {claim.id} · "
-            f"last changed {_date(claim.updated_at)}*",
-            "",
-        ]
+        score = report.detector_score(claim)
+        provenance = (
+            "Last changed" if score is None else f"Detector score {score:.2f} · last changed"
+        )
+        out += [f"*{provenance} {_date(claim.updated_at)}*", ""]
     return "\n".join(out)
 
 

@@ -4,6 +4,9 @@ A :class:`Report` is read from the store once (article, claims with evidence, wh
 checked them, the organisation settings, each claim's priority under the store's
 ``priority.*`` settings) and is then plain data: the writers never touch the
 database, so a worker thread can build a report and write it anywhere.
+
+What a reader sees never includes the database's ids (a claim is known by its number
+in the report) nor a detector score for a claim the fact-checker added by hand.
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from workbench.display import day_month_year, parse_iso
 from workbench.errors import ValidationError
-from workbench.models import Article, Claim, Status
+from workbench.models import Article, Claim, ClaimOrigin, Status
 from workbench.priority import Priority, PriorityThresholds
 from workbench.reports.settings import (
     SETTING_ORGANISATION,
     SETTING_ORGANISATION_URL,
     SETTING_REVIEW_URL_TEMPLATE,
+    checker_name,
 )
 from workbench.store import Store
 
@@ -65,7 +70,12 @@ class Organisation:
 
 @dataclass(frozen=True, slots=True)
 class Checker:
-    """Someone who changed the article's claims, and when they last did."""
+    """Someone who changed the article's claims, and when they last did.
+
+    ``name`` is as reports show it: for the user who builds the report, the
+    ``report.checker_name`` setting or their account's full name; for anyone else,
+    the name their changes were recorded under.
+    """
 
     name: str
     last_change: str
@@ -102,6 +112,12 @@ class Report:
         """The claim's priority; one the report does not record gets the default thresholds."""
         recorded = self.priorities.get(claim.id)
         return recorded if recorded is not None else PriorityThresholds().of(claim)
+
+    @staticmethod
+    def detector_score(claim: Claim) -> float | None:
+        """The detector's score to show for a claim; None for one added by hand, which
+        the detector never scored (the store gives it 1.0 only to sort it first)."""
+        return None if claim.origin is ClaimOrigin.USER else claim.score
 
     def kind(self, claim: Claim) -> str:
         """The claim's type and priority in words: "Quantity or statistic · High priority".
@@ -172,15 +188,18 @@ class Report:
 
 
 def human_date(value: str | None) -> str:
-    """``2024-11-28`` -> ``28 November 2024``; a time is kept (with UTC when given)."""
+    """``2024-11-28`` -> ``28 November 2024``; a time is kept (with UTC when given).
+
+    Month names are English whatever the locale (the app's process has the user's).
+    Text that is not an ISO date is returned as it is.
+    """
     if not value:
         return ""
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
+    when = parse_iso(value)
+    if when is None:
         return value
-    day = f"{when.day} {when:%B %Y}"
-    if len(value) <= 10:
+    day = day_month_year(when)
+    if not isinstance(when, datetime):
         return day
     zone = " UTC" if when.utcoffset() is not None and not when.utcoffset() else ""
     return f"{day}, {when:%H:%M}{zone}"
@@ -199,14 +218,33 @@ def build_report(store: Store, article_id: int, *, generated_at: str | None = No
     article = store.article(article_id)
     claims = tuple(store.claims(article_id))
     thresholds = PriorityThresholds.load(store)
+    settings = store.settings(prefix="report.")
+    checkers = named_checkers(
+        store.checkers(article_id), user=store.user, name=checker_name(settings, store.user)
+    )
     return Report(
         article=article,
         claims=claims,
-        checkers=tuple(Checker(name, when) for name, when in store.checkers(article_id)),
+        checkers=checkers,
         generated_at=generated_at or utc_now(),
-        organisation=Organisation.from_settings(store.settings(prefix="report.")),
+        organisation=Organisation.from_settings(settings),
         priorities={claim.id: thresholds.of(claim) for claim in claims},
     )
+
+
+def named_checkers(
+    recorded: Sequence[tuple[str, str]], *, user: str, name: str
+) -> tuple[Checker, ...]:
+    """The checkers as reports name them: ``user``'s changes under ``name``.
+
+    ``recorded`` is the store's ``(recorded name, last change)`` pairs, in order of
+    first change; two that end up with the same name become one, with the later time.
+    """
+    last: dict[str, str] = {}
+    for recorded_name, when in recorded:
+        shown = name if recorded_name == user else recorded_name
+        last[shown] = max(last.get(shown, when), when)
+    return tuple(Checker(shown, when) for shown, when in last.items())
 
 
 def build_reports(
