@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from workbench.errors import ImportFormatError
+from workbench.ingest.normalize import fold_ligatures
 from workbench.models import ArchiveRecord
 from workbench.past_checks import record_key, scale_verdict
 from workbench.textsafety import has_lone_surrogate, http_url
@@ -609,9 +610,10 @@ def _parse_csv(text: str, name: str, *, delimiter: str) -> ArchiveFile:
 
 
 def _text(value: Any) -> str:
+    """A field's text on one line, ligatures spelt out (so "oﬃce" is found as "office")."""
     if value is None or isinstance(value, (dict, list, bool)):
         return ""
-    return " ".join(str(value).split())
+    return " ".join(fold_ligatures(str(value)).split())
 
 
 def _claim_text(raw_text: Any) -> str:

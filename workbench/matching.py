@@ -35,6 +35,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from workbench.engine import Engine
+from workbench.ingest.normalize import fold_ligatures
 from workbench.models import ArchiveClaim, Conflict, Match, MatchStrength, SharedTerm
 from workbench.store import ArchiveCandidate, Store, fts_or_query
 
@@ -128,7 +129,7 @@ def normalize_query(text: str) -> str:
             pieces.append(text[last:start])
             last = end
     pieces.append(text[last:])
-    cleaned = _fold(unicodedata.normalize("NFC", " ".join(pieces)))
+    cleaned = _fold(fold_ligatures(unicodedata.normalize("NFC", " ".join(pieces))))
     cleaned = _TAG.sub(lambda m: " ".join(_CAMEL.findall(m[2])) or m[2], cleaned)
     return " ".join(cleaned.split())
 
@@ -232,7 +233,7 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
             else [(0, surface)]
         )
         for offset, part in parts:
-            lower = part.lower()
+            lower = fold_ligatures(part.lower())  # the key; offsets stay the text's
             at = start + offset
             is_name = part[:1].isupper() and (
                 prefix in "@#"
@@ -466,7 +467,7 @@ def _fts_terms(query: _Query) -> list[str]:
         if t.kind == "number":
             words.setdefault(re.sub(r"[^\w.]", "", t.key).strip("."), None)
         else:
-            words.setdefault(t.surface.lower().replace("'", ""), None)
+            words.setdefault(fold_ligatures(t.surface.lower()).replace("'", ""), None)
     terms = [w for w in words if w]
     return terms[:MAX_QUERY_TERMS]
 

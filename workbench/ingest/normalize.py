@@ -1,8 +1,9 @@
 """Text normalisation shared by every reader: whitespace, invisible characters and paragraphs.
 
 Readers hand over raw text (or lines); this module decides what a paragraph is, so an
-article looks the same whichever format it came from: Unicode NFC, one space between
-words, paragraphs separated by exactly one blank line, typographic quotes untouched.
+article looks the same whichever format it came from: Unicode NFC, typographic
+ligatures spelled out, one space between words, paragraphs separated by exactly one
+blank line, typographic quotes untouched.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ _ODD_SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _INVISIBLE = re.compile(r"[\u200b\u2060\ufeff\u00ad]")
 # Control characters other than newline; the form feed and vertical tab become breaks.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# The Latin ligatures U+FB00-U+FB06 (ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ), which PDF text layers keep, as the
+# letters NFKC gives them. Only these: NFKC on the whole text would also turn "m²" into
+# "m2", "½" into "1⁄2" and full-width forms into ASCII.
+_LIGATURES = str.maketrans(
+    {chr(code): unicodedata.normalize("NFKC", chr(code)) for code in range(0xFB00, 0xFB07)}
+)
 _SPACE_RUN = re.compile(r" {2,}")
 _BLANK_RUN = re.compile(r"\n{2,}")
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
@@ -41,8 +48,18 @@ _LIST_ITEM = re.compile(r"^(?:[-*+•–]|\d{1,3}[.)])\s")
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 
 
+def fold_ligatures(text: str) -> str:
+    """Spell out the typographic ligatures ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ, so that "oﬃce" is found as "office".
+
+    Every other character is left as it is (no NFKC: "²", "½" and full-width forms stay).
+    """
+    return text.translate(_LIGATURES)
+
+
 def normalize_whitespace(text: str) -> str:
     """Return ``text`` in NFC with LF line ends, single spaces and no invisible characters.
+
+    Typographic ligatures are spelled out (:func:`fold_ligatures`).
 
     Lines are stripped at both ends and blank lines are kept (as empty lines), so the
     paragraph structure survives for :func:`split_paragraphs`.
@@ -51,7 +68,7 @@ def normalize_whitespace(text: str) -> str:
     text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = text.replace("\f", "\n\n").replace("\v", "\n")
     text = text.replace("\u00ad\n", "")  # a soft hyphen at a line end joins the halves
-    text = unicodedata.normalize("NFC", text)
+    text = fold_ligatures(unicodedata.normalize("NFC", text))
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub("", text)
     text = _ODD_SPACES.sub(" ", text)
