@@ -210,9 +210,13 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
     """The words and numbers of ``text`` with offsets, outside the ``skip`` spans.
 
     ``@handles`` and ``#HashTags`` are split at case changes into several tokens.
-    A capitalised word that does not start a sentence (or an acronym) is a name.
+    A capitalised word that does not start a sentence (or an acronym) is a name; in
+    text written in capitals ("WIND TURBINES CAUSE CANCER") case says nothing, so no
+    word is a name.
     """
     folded = _fold(text)
+    letters = [ch for ch in folded if ch.isalpha()]
+    shouting = len(letters) > 3 and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
     tokens: list[Token] = []
     skip_iter = iter(sorted(skip))
     current = next(skip_iter, None)
@@ -229,14 +233,14 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
         prefix = folded[start - 1] if start else ""
         parts = (
             [(p.start(), p[0]) for p in _CAMEL.finditer(surface)]
-            if prefix in "@#"
+            if prefix and prefix in "@#"
             else [(0, surface)]
         )
         for offset, part in parts:
             lower = fold_ligatures(part.lower())  # the key; offsets stay the text's
             at = start + offset
-            is_name = part[:1].isupper() and (
-                prefix in "@#"
+            is_name = (not shouting and part[:1].isupper()) and (
+                (prefix and prefix in "@#")
                 or (part.isupper() and len(part) > 1)
                 or not _SENTENCE_END.search(folded[max(0, at - 3) : at])
             )

@@ -194,3 +194,10 @@ def test_cancelled_matching_stops_in_every_phase(store: Store) -> None:
     # The first claim's candidates were fetched, but scoring is a phase too: it stops.
     assert found[0] == []
     assert match_claims(store, texts, cancel=lambda: True, semantic=False) == [[], [], []]
+
+
+def test_first_word_is_not_split_like_a_hashtag() -> None:
+    # The text's first word has no character before it: it is no #hashtag to split.
+    assert [t.surface for t in tokenize("McDonald raised prices")][:1] == ["McDonald"]
+    assert [t.surface for t in tokenize("Économie en berne")][:1] == ["Économie"]
+    assert [t.surface for t in tokenize("#McDonald raised prices")][:2] == ["Mc", "Donald"]
