@@ -11,7 +11,6 @@ import io
 import re
 import zipfile
 from pathlib import Path
-from types import SimpleNamespace
 
 import docx
 import pytest
@@ -170,14 +169,14 @@ def varied_paragraphs(size: int) -> bytes:
 
 @pytest.fixture
 def never_parsed(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Records any call to python-docx's parser, which must not run on refused files."""
+    """Records any opening of the package's XML, which must not happen on refused files."""
     calls: list[object] = []
 
     def spy(*args: object, **_: object) -> None:
         calls.append(args)
-        raise AssertionError("python-docx was asked to open the file")
+        raise AssertionError("the .docx package was opened")
 
-    monkeypatch.setattr(docx_reader, "docx", SimpleNamespace(Document=spy))
+    monkeypatch.setattr(docx_reader, "_Package", spy)
     return calls
 
 

@@ -113,7 +113,7 @@ def _read_data(data: bytes, info: InputInfo, *, extension: str = "") -> ArticleD
     # A .pdf or .docx is read as one, and its reader refuses it if it is not one;
     # a .txt or an unnamed input that is really a PDF or a Word file is read as such.
     binary = declared if declared in (Format.PDF, Format.DOCX) else _sniff_binary(data, info)
-    # The PDF and Word readers' libraries (pypdf and cryptography, python-docx) are
+    # The PDF and Word readers' libraries (pypdf and cryptography, lxml) are
     # imported with the first such file, not with the app.
     if binary is Format.PDF:
         from workbench.ingest.pdf import read_pdf

@@ -1,9 +1,19 @@
-"""Word documents (.docx): paragraphs and tables in document order, core properties as metadata.
+"""Word documents (.docx): the body's text in document order, core properties as metadata.
 
-A .docx is a zip archive, so it is measured before python-docx opens it: a small file
-that expands to gigabytes (a zip bomb) is refused instead of filling the memory, and so
-is one whose XML alone is more than an article's, since python-docx parses all of it
-into a tree at once and then walks it paragraph by paragraph in Python.
+A .docx is a zip archive, so it is measured before anything in it is parsed: a small
+file that expands to gigabytes (a zip bomb) is refused instead of filling the memory,
+and so is one whose XML alone is more than an article's.
+
+The body is read from its XML rather than through python-docx, which sees only the
+paragraphs and tables at the top of the body and of each table cell, and cannot open
+Strict Open XML files at all. The walk takes the text Word shows: tables inside table
+cells, content controls (around paragraphs, rows, cells or words; a drop-down list gives
+its chosen value), text boxes (once, though Word stores each in two forms), tracked
+insertions, hyperlinks and field results. It leaves out what Word does not show, or
+shows only as a copy: deleted text, the old place of moved text, field codes, the cells
+covered by a merged cell, a content control's placeholder prompt, and a table of
+contents. Transitional and Strict documents differ only in their namespaces and
+relationship types, and both are read.
 """
 
 from __future__ import annotations
@@ -11,13 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import posixpath
 import zipfile
 from collections.abc import Iterator
+from urllib.parse import unquote
 
-import docx
-from docx.document import Document as DocxDocument
-from docx.table import Table
-from docx.text.paragraph import Paragraph
 from lxml import etree  # type: ignore[import-untyped]  # lxml ships no type hints
 
 from workbench.errors import IngestError
@@ -32,18 +40,16 @@ MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_XML_BYTES = 16 * 1024 * 1024
 """Total size of the XML parts (body, styles, headers, relationships ...), expanded.
 
-python-docx parses them all before anything is read: 10 to 30 bytes of memory per byte
-of XML, the most for a body of tiny elements (420 MB and 1.5 s for 16 MB of empty
-paragraphs, until :data:`MAX_PARAGRAPHS` refuses it). Word's markup adds a few bytes
-per character of text, so an article of
+A parsed part takes 10 to 30 bytes of memory per byte of XML, the most for a body of
+tiny elements. Word's markup adds a few bytes per character of text, so an article of
 :data:`~workbench.ingest.assemble.MAX_ARTICLE_CHARS` fits even heavily formatted, and a
 news article's body is well under 1 MB. 192 MB of repetitive XML, inside the
-compression ratio, ran for more than 15 minutes in 1.5 GB.
+compression ratio, once ran for more than 15 minutes in 1.5 GB.
 """
 MAX_PARAGRAPHS = 50_000
-"""Paragraphs in the body, table cells included: python-docx reads each one's text in
-about 50 µs, so this bounds the walk to a few seconds. A million-character article at a
-paragraph per short line has some 25,000; a news article, a few hundred.
+"""Paragraphs in the body, table cells and text boxes included; bounds the walk. A
+million-character article at a paragraph per short line has some 25,000; a news
+article, a few hundred.
 """
 MAX_COMPRESSION_RATIO = 100
 """Word's XML compresses about 10:1; zip bombs reach 1000:1."""
@@ -58,9 +64,55 @@ _MAX_CONTENT_TYPES_BYTES = 1024 * 1024
 # and its "author" and "created" date say nothing about the article.
 _TEMPLATE_AUTHOR = "python-docx"
 _TEMPLATE_CREATED = dt.datetime(2013, 12, 23, 23, 15, tzinfo=dt.UTC)
-_TITLE_STYLES = ("Title", "Heading 1")
+_TITLE_STYLES = ("title", "heading 1")
+"""Paragraph styles whose text may be the title, by their names in styles.xml ("Title",
+"heading 1"), compared without case."""
 
 NOT_DOCX = "is not a valid .docx file"
+
+_W_NAMESPACES = (
+    "http://schemas.openxmlformats.org/wordprocessingml/2006/main",  # Transitional
+    "http://purl.oclc.org/ooxml/wordprocessingml/main",  # Strict
+)
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_ALTERNATE_CONTENT = _MC + "AlternateContent"
+_BRANCHES = (_MC + "Choice", _MC + "Fallback")
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_DCTERMS = "{http://purl.org/dc/terms/}"
+
+
+def _w(name: str) -> tuple[str, ...]:
+    """The tags of the WordprocessingML element ``name``, Transitional and Strict."""
+    return tuple(f"{{{namespace}}}{name}" for namespace in _W_NAMESPACES)
+
+
+_TEXT = _w("t")
+_PARAGRAPH = _w("p")
+_CONTENT_CONTROL = _w("sdt")
+# What a run's other pieces read as; anything not named here (pictures, field codes,
+# deleted text, symbols of a picture font, footnote marks) adds nothing.
+_INLINE_TEXT = {
+    **dict.fromkeys(_w("tab") + _w("ptab"), "\t"),
+    **dict.fromkeys(_w("br") + _w("cr"), "\n"),
+    **dict.fromkeys(_w("noBreakHyphen"), "-"),
+}
+_STRUCTURE = {
+    **dict.fromkeys(_PARAGRAPH, "p"),
+    **dict.fromkeys(_w("tbl"), "tbl"),
+    **dict.fromkeys(_w("tr"), "tr"),
+    **dict.fromkeys(_w("tc"), "tc"),
+    **dict.fromkeys(_w("txbxContent"), "box"),
+}
+"""The elements the body is made of; everything else is a wrapper around them, or hidden."""
+_HIDDEN = frozenset(_w("del") + _w("moveFrom") + _w("tblGrid"))
+"""Content Word does not show: tracked deletions, the old place of moved text (its new
+place is ``w:moveTo``). Property elements (``w:pPr``, ``w:sectPr``, ``w:sdtPr`` with a
+drop-down's list of choices ...) are hidden too, by :data:`_PROPERTY_SUFFIXES`."""
+_PROPERTY_SUFFIXES = ("Pr", "PrEx", "PrChange")
+_MERGE_CONTINUED = _w("vMerge") + _w("hMerge")
+_OFF = ("0", "false", "off")
+_TABLE_OF_CONTENTS = "table of contents"
 
 
 def read_docx(data: bytes, *, info: InputInfo) -> ArticleDraft:
@@ -71,34 +123,33 @@ def read_docx(data: bytes, *, info: InputInfo) -> ArticleDraft:
     """
     check_archive(data, info=info)
     try:
-        document = docx.Document(io.BytesIO(data))
-        paragraph_count = int(document.element.body.xpath("count(.//w:p)"))
-        if paragraph_count > MAX_PARAGRAPHS:
-            raise info.error(
-                f"has {paragraph_count:,} paragraphs; at most {MAX_PARAGRAPHS:,} can be read"
-            )
-        blocks = list(_blocks(document))
-        # Only the first block's style is needed; python-docx takes a millisecond to
-        # look one up, so looking up every paragraph's took minutes on long bodies.
-        first = blocks[0][1] if blocks else None
-        first_style = (first.style.name if first.style is not None else "") if first else ""
-        properties = document.core_properties
-        title = clean_line(properties.title or "")
-        author = clean_line(properties.author or "")
-        created = properties.created
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            package = _Package(archive, info=info)
+            document_name, body = package.main_body()
+            paragraph_count = sum(1 for _ in body.iter(*_PARAGRAPH))
+            if paragraph_count > MAX_PARAGRAPHS:
+                raise info.error(
+                    f"has {paragraph_count:,} paragraphs; at most {MAX_PARAGRAPHS:,} can be read"
+                )
+            blocks = list(_blocks(body))
+            title, author, created = package.core_properties()
+            if not title and blocks:
+                first_text, first_paragraph = blocks[0]
+                # Only the first paragraph's style counts, so styles.xml (often 300 KB)
+                # is parsed only when there is no title in the properties.
+                style_id = _style_id(first_paragraph) if first_paragraph is not None else ""
+                style = package.style_name(document_name, style_id) if style_id else ""
+                if style.casefold() in _TITLE_STYLES and looks_like_title(first_text):
+                    title = first_text
     except IngestError:
         raise
-    except Exception as exc:  # python-docx and lxml raise many kinds on a damaged file
+    except Exception as exc:  # zipfile and lxml raise many kinds on a damaged file
         raise info.error(NOT_DOCX) from exc
     if author == _TEMPLATE_AUTHOR:
         author = ""
     published = None
-    if isinstance(created, dt.datetime) and created.replace(tzinfo=dt.UTC) != _TEMPLATE_CREATED:
+    if created is not None and created != _TEMPLATE_CREATED:
         published = created.date().isoformat()
-    if not title and blocks:
-        first_text = blocks[0][0]
-        if first_style in _TITLE_STYLES and looks_like_title(first_text):
-            title = first_text
     return assemble_draft(
         [text for text, _ in blocks], info=info, title=title, author=author, published=published
     )
@@ -140,22 +191,20 @@ def check_archive(data: bytes, *, info: InputInfo) -> None:
 
 
 def _xml_members(archive: zipfile.ZipFile, *, info: InputInfo) -> list[zipfile.ZipInfo]:
-    """The members python-docx may parse: every XML part, and any without a content type.
+    """The members that are XML: every part typed as XML, and any without a content type.
 
-    The content types, not the names, say which parts are XML, as they do for
-    python-docx: a body stored as ``word/media/image1.png`` is still parsed.
+    The content types, not the names, say which parts are XML: a body stored as
+    ``word/media/image1.png`` is still XML.
     """
     listing = archive.getinfo(_CONTENT_TYPES)
     if listing.file_size > _MAX_CONTENT_TYPES_BYTES:
         raise info.error(f"{NOT_DOCX} (its list of content types is too large)")
-    root = etree.fromstring(
-        archive.read(listing), parser=etree.XMLParser(resolve_entities=False, no_network=True)
-    )
+    root = _parse_xml(archive.read(listing))
     defaults: dict[str, str] = {}
     overrides: dict[str, str] = {}
     for entry in root:
         if not isinstance(entry.tag, str):
-            continue  # a comment or processing instruction
+            continue  # an entity reference
         kind = etree.QName(entry).localname
         content_type = entry.get("ContentType", "").lower()
         if kind == "Default":
@@ -171,28 +220,322 @@ def _xml_members(archive: zipfile.ZipFile, *, info: InputInfo) -> list[zipfile.Z
     return found
 
 
-def _blocks(document: DocxDocument) -> Iterator[tuple[str, Paragraph | None]]:
-    """Each non-empty paragraph line and table row, in reading order, with its paragraph."""
-    for item in document.iter_inner_content():
-        if isinstance(item, Paragraph):
-            for line in split_paragraphs(item.text, line_breaks="lines"):
-                yield line, item
-        elif isinstance(item, Table):
-            for row in _table_rows(item):
-                yield row, None
+def _parse_xml(data: bytes) -> etree._Element:
+    """Parse a part without fetching or expanding anything: no DTD, entities or network.
+
+    Word never writes a document type declaration, so a part that has one is refused
+    rather than parsed around. Without ``huge_tree``, libxml2 also refuses nesting
+    deeper than 256 elements and text nodes over 10 MB.
+
+    Raises:
+        ValueError: The part declares a document type.
+        lxml.etree.XMLSyntaxError: The part is not well-formed XML.
+    """
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    root = etree.fromstring(data, parser=parser)
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise ValueError("a document type declaration in an Office part")
+    return root
 
 
-def _table_rows(table: Table) -> Iterator[str]:
-    """Each row as one paragraph, cells joined with " | "; merged cells only once."""
-    for row in table.rows:
-        seen: list[object] = []  # lxml elements, kept alive so identity holds
-        cells: list[str] = []
-        for cell in row.cells:
-            if any(cell._tc is element for element in seen):
+class _Package:
+    """The parts of a Word package the reader needs, found through their relationships.
+
+    Each part is parsed at most once, and the parts parsed are counted against
+    :data:`MAX_XML_BYTES` whatever their content types say.
+    """
+
+    def __init__(self, archive: zipfile.ZipFile, *, info: InputInfo) -> None:
+        self._archive = archive
+        self._info = info
+        # Part names are case-insensitive (Open Packaging Conventions).
+        self._members = {member.filename.lower(): member for member in archive.infolist()}
+        self._parsed: dict[str, etree._Element] = {}
+        self._parsed_bytes = 0
+
+    def main_body(self) -> tuple[str, etree._Element]:
+        """The main document part's name and its ``w:body``.
+
+        Raises:
+            IngestError: The package's main part is missing or is not a Word document
+                (a workbook, a presentation).
+        """
+        name = self._related("", "officeDocument") or "word/document.xml"
+        document = self._part(name)
+        if document is None or not _is_w(document, "document"):
+            raise self._info.error(NOT_DOCX)
+        body = next((child for child in document if _is_w(child, "body")), None)
+        return name, document if body is None else body
+
+    def core_properties(self) -> tuple[str, str, dt.datetime | None]:
+        """Title, author and creation time (in UTC) from the core properties part."""
+        name = self._related("", "core-properties")
+        properties = self._part(name) if name else None
+        if properties is None:
+            return "", "", None
+        title = clean_line(properties.findtext(_DC + "title") or "")
+        author = clean_line(properties.findtext(_DC + "creator") or "")
+        return title, author, _w3cdtf(properties.findtext(_DCTERMS + "created") or "")
+
+    def style_name(self, document_name: str, style_id: str) -> str:
+        """The name of the paragraph style whose id is ``style_id`` ("heading 1"), or ""."""
+        name = self._related(document_name, "styles")
+        styles = self._part(name) if name else None
+        if styles is None:
+            return ""
+        for style in styles:
+            if (
+                _is_w(style, "style")
+                and _w_attribute(style, "type") == "paragraph"
+                and _w_attribute(style, "styleId") == style_id
+            ):
+                names = [child for child in style if _is_w(child, "name")]
+                return _w_attribute(names[0], "val") if names else ""
+        return ""
+
+    def _related(self, source: str, kind: str) -> str:
+        """The part that ``source`` ("" for the package) relates to as ``kind``, or "".
+
+        ``kind`` is the last segment of the relationship type: all that Transitional
+        (``http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles``)
+        and Strict (``http://purl.oclc.org/ooxml/officeDocument/relationships/styles``)
+        have in common.
+        """
+        folder, _, base = source.rpartition("/")
+        relationships = self._part(posixpath.join(folder, "_rels", base + ".rels"))
+        if relationships is None:
+            return ""
+        for relationship in relationships.iter(_RELATIONSHIP):
+            if relationship.get("TargetMode", "Internal") != "Internal":
                 continue
-            seen.append(cell._tc)
-            text = clean_line(cell.text)
-            if text:
-                cells.append(text)
-        if cells:
-            yield " | ".join(cells)
+            if relationship.get("Type", "").rpartition("/")[2].lower() != kind.lower():
+                continue
+            target = posixpath.join("/", folder, unquote(relationship.get("Target", "")))
+            return posixpath.normpath(target).lstrip("/")
+        return ""
+
+    def _part(self, name: str) -> etree._Element | None:
+        """The parsed part ``name``, or None when the package has no such part."""
+        key = name.lower()
+        if key in self._parsed:
+            return self._parsed[key]
+        member = self._members.get(key)
+        if member is None:
+            return None
+        self._parsed_bytes += member.file_size
+        if self._parsed_bytes > MAX_XML_BYTES:
+            raise self._info.error(
+                f"holds too much XML; at most {MAX_XML_BYTES // 2**20} MB can be read"
+            )
+        self._parsed[key] = root = _parse_xml(self._archive.read(member))
+        return root
+
+
+def _w3cdtf(text: str) -> dt.datetime | None:
+    """A core property's date and time (``2024-03-15T09:30:00Z``) in UTC, or None.
+
+    A bare year, or year and month, gives None rather than a day the author never gave.
+    """
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.replace(tzinfo=dt.UTC)
+
+
+# -- the body ---------------------------------------------------------------------------
+
+_Block = tuple[str, "etree._Element | None"]
+"""A paragraph's line of text and its ``w:p``; a table row's text and None."""
+
+
+def _blocks(container: etree._Element) -> Iterator[_Block]:
+    """Each non-empty paragraph line and table row inside ``container``, in reading order."""
+    for element, kind in _structure(container):
+        yield from _element_blocks(element, kind)
+
+
+def _element_blocks(element: etree._Element, kind: str) -> Iterator[_Block]:
+    """The lines of one paragraph, the rows of one table, or the blocks of anything else.
+
+    A paragraph's text boxes are read after its own lines, each line a paragraph.
+    """
+    if kind == "p":
+        parts: list[str] = []
+        boxes: list[tuple[etree._Element, str]] = []
+        _inline_text(element, parts, boxes)
+        for line in split_paragraphs("".join(parts), line_breaks="lines"):
+            yield line, element
+        for box, box_kind in boxes:
+            yield from _element_blocks(box, box_kind)
+    elif kind == "tbl":
+        for row in _table_rows(element):
+            yield row, None
+    else:  # a text box, or a row or cell out of place: its text all the same
+        yield from _blocks(element)
+
+
+def _structure(container: etree._Element) -> Iterator[tuple[etree._Element, str]]:
+    """The paragraphs, tables, rows, cells and text boxes just inside ``container``.
+
+    Wrappers are looked through: content controls, custom XML, tracked insertions, the
+    shown branch of alternate content. Hidden content is passed over.
+    """
+    for child in container:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue  # an entity reference
+        kind = _STRUCTURE.get(tag)
+        if kind is not None:
+            yield child, kind
+        elif tag == _ALTERNATE_CONTENT:
+            branch = _shown_branch(child)
+            if branch is not None:
+                yield from _structure(branch)
+        elif not _is_hidden(child):
+            yield from _structure(child)
+
+
+def _inline_text(
+    element: etree._Element, parts: list[str], boxes: list[tuple[etree._Element, str]]
+) -> None:
+    """Append the text inside paragraph ``element`` to ``parts``, and its text boxes to ``boxes``.
+
+    Runs are looked for through any wrapper (hyperlinks, fields, content controls,
+    smart tags, tracked insertions, drawings); a text box's paragraphs are not part of
+    the paragraph that anchors it, so they go to ``boxes`` to be read on their own.
+    """
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue  # an entity reference
+        if tag in _TEXT:
+            parts.append(child.text or "")
+            continue
+        piece = _INLINE_TEXT.get(tag)
+        if piece is not None:
+            parts.append(piece)
+            continue
+        kind = _STRUCTURE.get(tag)
+        if kind is not None:  # a text box (or, out of place, a paragraph or table)
+            boxes.append((child, kind))
+        elif tag == _ALTERNATE_CONTENT:
+            branch = _shown_branch(child)
+            if branch is not None:
+                _inline_text(branch, parts, boxes)
+        elif not _is_hidden(child):
+            _inline_text(child, parts, boxes)
+
+
+def _shown_branch(alternate: etree._Element) -> etree._Element | None:
+    """The one branch of ``mc:AlternateContent`` to read: the first that holds text.
+
+    Word writes a text box twice, as a drawing (``mc:Choice``) and as VML for older
+    readers (``mc:Fallback``); reading both would repeat it.
+    """
+    for branch in alternate:
+        if branch.tag in _BRANCHES and next(branch.iter(*_TEXT), None) is not None:
+            return branch
+    return None
+
+
+def _is_hidden(element: etree._Element) -> bool:
+    """Whether Word shows nothing of ``element``'s content as text.
+
+    Property elements, deleted and moved-away text, a content control showing its
+    placeholder prompt ("Click or tap here to enter text."), and a table of contents,
+    which only repeats the headings.
+    """
+    tag = element.tag
+    if tag in _HIDDEN:
+        return True
+    namespace, _, name = tag[1:].partition("}")
+    if namespace not in _W_NAMESPACES:
+        return False
+    if name.endswith(_PROPERTY_SUFFIXES):
+        return True
+    if tag in _CONTENT_CONTROL:
+        properties = next((child for child in element if _is_w(child, "sdtPr")), None)
+        if properties is not None:
+            for setting in properties.iter(*_w("showingPlcHdr"), *_w("docPartGallery")):
+                if _is_w(setting, "showingPlcHdr"):
+                    if _w_attribute(setting, "val").lower() not in _OFF:
+                        return True
+                elif _w_attribute(setting, "val").casefold() == _TABLE_OF_CONTENTS:
+                    return True
+    return False
+
+
+def _table_rows(table: etree._Element) -> Iterator[str]:
+    """A table's rows, each as one paragraph with its cells' text joined by " | ".
+
+    A row with a table inside one of its cells, or with text in one cell only, is page
+    layout rather than data: its cells' paragraphs and rows are read one by one, so a
+    procedure laid out as tables inside tables keeps its steps apart. A merged cell is
+    one ``w:tc`` and is read once; the cells it covers below (``w:vMerge``) or, in old
+    documents, beside it (``w:hMerge``) are not shown, so they add nothing.
+    """
+    for row, kind in _structure(table):
+        if kind != "tr":  # a paragraph or table out of place
+            yield from (text for text, _ in _element_blocks(row, kind))
+            continue
+        cells = [
+            list(_element_blocks(cell, cell_kind))
+            for cell, cell_kind in _structure(row)
+            if not (cell_kind == "tc" and _is_covered(cell))
+        ]
+        filled = [blocks for blocks in cells if blocks]
+        nested = any(paragraph is None for blocks in filled for _, paragraph in blocks)
+        if len(filled) > 1 and not nested:
+            yield " | ".join(" ".join(text for text, _ in blocks) for blocks in filled)
+        else:
+            for blocks in filled:
+                yield from (text for text, _ in blocks)
+
+
+def _is_covered(cell: etree._Element) -> bool:
+    """Whether ``cell`` continues a merged cell above or to its left."""
+    for properties in cell:
+        if _is_w(properties, "tcPr"):
+            for merge in properties:
+                if merge.tag in _MERGE_CONTINUED:
+                    return _w_attribute(merge, "val") in ("", "continue")
+    return False
+
+
+def _style_id(paragraph: etree._Element) -> str:
+    """The id of ``paragraph``'s style (``w:pPr/w:pStyle``), or "" for the default."""
+    for properties in paragraph:
+        if _is_w(properties, "pPr"):
+            for style in properties:
+                if _is_w(style, "pStyle"):
+                    return _w_attribute(style, "val")
+    return ""
+
+
+def _is_w(element: etree._Element, name: str) -> bool:
+    """Whether ``element`` is the WordprocessingML element ``name``, in either namespace."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return False
+    namespace, _, local = tag[1:].partition("}")
+    return local == name and namespace in _W_NAMESPACES
+
+
+def _w_attribute(element: etree._Element, name: str) -> str:
+    """The WordprocessingML attribute ``name`` of ``element`` (``w:val``), or ""."""
+    for namespace in _W_NAMESPACES:
+        value = element.get(f"{{{namespace}}}{name}")
+        if value is not None:
+            return str(value)
+    return ""
