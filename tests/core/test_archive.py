@@ -278,8 +278,7 @@ def test_apply_past_verdict_and_undo(store: Store, claim_id: int, tmp_path: Path
     assert after.status is Status.VERIFIED
     # The note names the past check: who rated it, how, when, and where to read it.
     assert after.note == (
-        "my note\n\nChecked before by checks: rated “true” on 2024-11-01"
-        " (https://example.org/a1)."
+        "my note\n\nChecked before by checks: rated “true” on 2024-11-01 (https://example.org/a1)."
     )
     assert [e.url for e in after.evidence] == ["https://example.org/a1"]
     provenance = [h for h in store.history(claim_id) if h.field == "applied_from"]
