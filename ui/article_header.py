@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -18,12 +18,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.safe_text import open_web_link, plain_label
+from ui.safe_text import open_web_link, plain_label, tooltip
 from ui.workspace import Workspace
 from workbench.display import display_date
 from workbench.errors import ValidationError
@@ -58,10 +59,8 @@ class ArticleHeader(QWidget):
         self.details.setObjectName("article_details")
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.link = QLabel(self)
+        self.link = _LinkLabel(self)
         self.link.setObjectName("article_link")
-        self.link.setTextFormat(Qt.TextFormat.RichText)  # built from escaped text only
-        self.link.setOpenExternalLinks(False)
         self.link.linkActivated.connect(open_web_link)
         self.edit_button = QToolButton(self)
         self.edit_button.setObjectName("edit_article_details")
@@ -96,13 +95,7 @@ class ArticleHeader(QWidget):
         published = display_date(article.published, short=False) or "date unknown"
         tags = f"tags: {', '.join(article.tags)}" if article.tags else ""
         self.details.setText(" · ".join(p for p in (article.source, byline, published, tags) if p))
-        target = http_url(article.url) if article.url else ""
-        if target:
-            self.link.setText(f'<a href="{html.escape(target)}">{html.escape(article.url)}</a>')
-            self.link.setToolTip("Open in the browser")
-        else:
-            self.link.setText(html.escape(article.url))  # not a web link: shown, not linked
-            self.link.setToolTip("")
+        self.link.set_url(article.url)
         self.link.setVisible(bool(article.url))
 
     def edit(self) -> None:
@@ -117,6 +110,39 @@ class ArticleHeader(QWidget):
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.edit()
+
+
+class _LinkLabel(QLabel):
+    """The article's link, elided to the label's width (a URL has no spaces to wrap at).
+
+    Only an http(s) URL is a link, to its encoded form; anything else is shown, escaped.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.RichText)  # built from escaped text only
+        self.setOpenExternalLinks(False)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.url = ""
+
+    def set_url(self, url: str) -> None:
+        self.url = url
+        self.setToolTip(tooltip(url))
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        shown = self.fontMetrics().elidedText(
+            self.url, Qt.TextElideMode.ElideMiddle, max(80, self.width() - 4)
+        )
+        target = http_url(self.url) if self.url else ""
+        if target:
+            self.setText(f'<a href="{html.escape(target)}">{html.escape(shown)}</a>')
+        else:
+            self.setText(html.escape(shown))  # not a web link: shown, not linked
 
 
 class ArticleDetailsDialog(QDialog):

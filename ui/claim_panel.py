@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLineEdit,
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QToolButton,
@@ -228,7 +230,13 @@ class ClaimPanel(QWidget):
         self.past_checks = PastChecksView(workspace, self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("claim_tabs")
-        self.tabs.addTab(self.editor, "Verdict")
+        # A short panel scrolls the editor rather than squeezing its fields into each other.
+        editor_scroll = QScrollArea(self)
+        editor_scroll.setObjectName("verdict_scroll")
+        editor_scroll.setWidgetResizable(True)
+        editor_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        editor_scroll.setWidget(self.editor)
+        self.tabs.addTab(editor_scroll, "Verdict")
         self.tabs.addTab(self.past_checks, "Past checks")
         self.history = QListWidget(self)
         self.history.setObjectName("claim_history")
@@ -284,8 +292,15 @@ class ClaimPanel(QWidget):
         rows = self.evidence_model.rowCount()
         self.evidence_list.setVisible(rows > 0)
         if rows:
-            height = sum(self.evidence_list.sizeHintForRow(r) for r in range(min(rows, 5)))
-            self.evidence_list.setFixedHeight(height + 2 * self.evidence_list.frameWidth() + 6)
+            # Lines of text, not sizeHintForRow: before the list is laid out its rows
+            # report one line each.
+            line = self.evidence_list.fontMetrics().lineSpacing()
+            lines = sum(
+                str(self.evidence_model.index(r, 0).data() or "").count("\n") + 1
+                for r in range(min(rows, 4))
+            )
+            padding = 2 * self.evidence_list.frameWidth() + 4 * min(rows, 4) + 4
+            self.evidence_list.setFixedHeight(lines * line + padding)
         self.edit_evidence_button.setVisible(rows > 0)
         self.remove_evidence_button.setVisible(rows > 0)
         self.open_evidence_button.setVisible(rows > 0)
