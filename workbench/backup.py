@@ -9,6 +9,9 @@ Reasons: ``manual`` (``workbench backup``, the app's menu) are never deleted;
 ``auto`` (made when a store is opened and the newest backup is over a day old) keep
 the 10 newest; ``pre-migration`` (made before the schema is upgraded) the 5 newest.
 A restore keeps the file it replaces beside the database (:func:`restore_backup`).
+The evidence vault's files go into one ``backups/vault`` that every backup shares (a
+file is named by its hash and never changes, so each is copied once), and a restore
+puts back any the database's vault lacks.
 This module speaks no SQL: :mod:`workbench.dbfile` copies and checks the files.
 """
 
@@ -40,10 +43,13 @@ from workbench.errors import (
     DiskFullError,
     StoreError,
 )
+from workbench.vault import mirror, vault_dir
 
 log = logging.getLogger("workbench.backup")
 
 BACKUP_DIR_NAME = "backups"
+BACKUP_VAULT_NAME = "vault"
+"""The backups' copy of the evidence vault, inside the backups folder."""
 MANUAL = "manual"
 AUTO = "auto"
 PRE_MIGRATION = "pre-migration"
@@ -152,6 +158,7 @@ def create_backup(
     finally:
         partial.unlink(missing_ok=True)
     log.info("backed up %s to %s", db_path, target)
+    _back_up_vault(db_path, folder)
     rotate_backups(db_path)
     created = datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC)
     return Backup(target, created, target.stat().st_size, reason)
@@ -296,8 +303,27 @@ def restore_backup(
         incoming.unlink(missing_ok=True)
         raise
     _drop_index(db_path)
-    log.info("restored %s from %s (previous file kept as %s)", db_path, backup_path, kept)
+    restored = mirror(backup_path.parent / BACKUP_VAULT_NAME, vault_dir(db_path))
+    log.info(
+        "restored %s from %s (previous file kept as %s; %d vault files put back)",
+        db_path, backup_path, kept, restored,
+    )  # fmt: skip
     return RestoreResult(db_path, backup_path, kept)
+
+
+def _back_up_vault(db_path: Path, folder: Path) -> None:
+    """Copy the evidence vault's new files into the backups' own vault (shared by every
+    backup: files are named by their hash and never change)."""
+    try:
+        copied = mirror(vault_dir(db_path), folder / BACKUP_VAULT_NAME)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DiskFullError(
+                f"the disk holding {folder} is full: the vault is not backed up"
+            ) from exc
+        raise BackupError(f"the evidence vault was not backed up: {exc.strerror or exc}") from exc
+    if copied:
+        log.info("backed up %d new vault files", copied)
 
 
 def _drop_index(db_path: Path) -> None:

@@ -157,13 +157,53 @@ link and publication date (ISO 8601)."""
 
 
 @dataclass(frozen=True, slots=True)
+class VaultFile:
+    """A document kept in the evidence vault (:mod:`workbench.vault`), named by its hash."""
+
+    sha256: str
+    size: int
+    media_type: str
+    original_name: str
+    """The file's name when it was added."""
+    source_url: str
+    """Where it came from on the web, if known ("" otherwise)."""
+    captured_at: str
+    """When it was added to the vault (UTC, ISO 8601)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A passage quoted from a document, and where it is, so it can be found again.
+
+    ``start``/``end`` are character offsets into the document's text as the app's
+    readers give it; ``page`` is 1-based for a PDF (None otherwise or if unknown);
+    ``before``/``after`` are a little of the text around it, to find it again if the
+    document is read differently one day.
+    """
+
+    text: str
+    start: int | None = None
+    end: int | None = None
+    page: int | None = None
+    before: str = ""
+    after: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
+    """A piece of evidence for a claim: a link, or a file in the vault; maybe a quote.
+
+    ``url`` is the link (for a file, the address it came from, or "").
+    """
+
     id: int
     claim_id: int
     url: str
     title: str
     note: str
     added_at: str
+    file: VaultFile | None = None
+    quote: Quote | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from workbench.models import Article, Claim, Evidence, Status
+from workbench.models import Article, Claim, Evidence, Status, VaultFile
 from workbench.store import DeletedArticle, Store
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Operation",
     "add_claim",
     "add_evidence",
+    "add_file_evidence",
     "apply_past_verdict",
     "archive_article",
     "delete_article",
@@ -236,6 +238,49 @@ def add_evidence(claim_id: int, url: str, *, title: str = "", note: str = "") ->
         with store.transaction():
             item = store.add_evidence(claim_id, url, title=title, note=note)
             return _evidence_change(store, "Add evidence link", item, _remove_evidence(item))
+
+    return apply
+
+
+def add_file_evidence(
+    claim_id: int,
+    path: str | Path,
+    *,
+    quote: str = "",
+    title: str = "",
+    source_url: str = "",
+    note: str = "",
+) -> Operation:
+    """A file as evidence: copied into the vault (by its SHA-256), maybe with a quote.
+
+    ``quote`` must be a passage of the document (whatever its spacing or case); it is
+    kept with its offsets, its PDF page and its context. Undo removes the evidence; the
+    vault keeps the file (``workbench vault prune`` drops files nothing uses).
+    """
+
+    def apply(store: Store) -> Change:
+        from workbench import quotes, vault
+
+        stored = vault.store_file(store.path, path)
+        found = None
+        if quote.strip():
+            name = Path(path).name
+            file = VaultFile(stored.sha256, stored.size, stored.media_type, name, "", "")
+            text = quotes.document_text(store.path, file)
+            pdf = stored.media_type == "application/pdf"
+            pages = quotes.pdf_pages(stored.path.read_bytes()) if pdf else None
+            found = quotes.make_quote(text, quote, pages=pages)
+        with store.transaction():
+            item = store.add_file_evidence(
+                claim_id,
+                stored,
+                original_name=Path(path).name,
+                source_url=source_url,
+                title=title,
+                note=note,
+                quote=found,
+            )
+            return _evidence_change(store, "Add evidence file", item, _remove_evidence(item))
 
     return apply
 

@@ -294,10 +294,9 @@ def test_a_really_full_disk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
             claim = DetectedClaim(0, len(TEXT), TEXT, 0.9, ("number",))
             store.add_article(ArticleDraft(TEXT, title="Troops"), [claim])
         filler = disk / "filler"
-        with filler.open("wb") as handle, pytest.raises(OSError):
+        with filler.open("wb", buffering=0) as handle, pytest.raises(OSError):
             while True:
                 handle.write(b"\0" * 65536)
-                handle.flush()
         capsys.readouterr()
         for argv in (["claim", "set", "1", "--note", "y" * 100_000], ["backup"]):
             code, _ = run(*argv, "--db", str(db))
@@ -343,8 +342,9 @@ def test_a_damaged_database_is_one_line_and_left_untouched(
     snapshot(claim_db)  # everything in the main file
     data = bytearray(claim_db.read_bytes())
     if damage == "pages":
-        for offset in range(2 * 4096 + 200, len(data), 4096):  # every page after the schema
-            data[offset : offset + 64] = bytes(range(64))
+        for page in range(2 * 4096, len(data), 4096):  # every page after the first two
+            for offset in range(page + 200, page + 4096 - 64, 900):  # wherever its cells are
+                data[offset : offset + 64] = bytes(range(64))
     else:  # bytes that are not UTF-8 in a table's name: SQLite quotes it in its message
         at = data.index(b"tablesettingssettings", 100)  # the sqlite_master row of "settings"
         data[at + 5 : at + 8] = b"\xf9\xf9\xf9"

@@ -15,28 +15,34 @@ from workbench.priority import PriorityThresholds
 
 def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
     evidence = [(url, title) for url, title in (args.evidence or [])]
-    if args.status is None and args.note is None and args.claimant is None and not evidence:
-        raise CliError("nothing to change: give --status, --note, --claimant or --evidence")
+    files = list(args.evidence_file or [])
+    nothing = args.status is None and args.note is None and args.claimant is None
+    if nothing and not evidence and not files:
+        raise CliError(
+            "nothing to change: give --status, --note, --claimant, --evidence or --evidence-file"
+        )
+    if args.quote and len(files) != 1:
+        raise CliError("--quote needs exactly one --evidence-file: the document it quotes")
     from workbench import operations
 
-    with open_store(args) as store:
-        change = operations.run(
-            store,
-            operations.record_verdict(
-                args.claim_id,
-                status=args.status,
-                note=args.note,
-                claimant=args.claimant,
-                evidence=evidence,
-            ),
-        )
+    with open_store(args) as store, store.transaction():  # all of it, or none of it
+        for path in files:
+            operations.add_file_evidence(args.claim_id, path, quote=args.quote or "")(store)
+        change = operations.record_verdict(
+            args.claim_id,
+            status=args.status,
+            note=args.note,
+            claimant=args.claimant,
+            evidence=evidence,
+        )(store)
         claim = change.claim
         assert claim is not None  # a verdict never removes its claim
         priorities = PriorityThresholds.load(store)
     if args.json:
         dump(claim_json(claim, priorities, full=True), out)
     else:
-        extra = f", {len(claim.evidence)} evidence links" if claim.evidence else ""
+        count = len(claim.evidence)
+        extra = f", {count} piece{'s' if count != 1 else ''} of evidence" if count else ""
         out.write(f"claim {claim.id}: {claim.status.value}{extra}\n")
     return EXIT_OK
 

@@ -7,6 +7,7 @@ which :func:`workbench.cli.main` prints as one ``workbench: error: ...`` line wi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import sys
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from workbench.dbfile import default_db_path
 from workbench.errors import WorkbenchError
-from workbench.models import Article, Claim
+from workbench.models import Article, Claim, Evidence
 from workbench.priority import PriorityThresholds
 from workbench.textsafety import for_terminal, has_lone_surrogate, one_line
 
@@ -173,6 +174,22 @@ def article_json(article: Article) -> dict[str, Any]:
     }
 
 
+def evidence_json(item: Evidence) -> dict[str, Any]:
+    """A piece of evidence in the CLI's JSON: the link, and its vault file and quote if any."""
+    data: dict[str, Any] = {
+        "id": item.id,
+        "url": item.url,
+        "title": item.title,
+        "note": item.note,
+        "added_at": item.added_at,
+    }
+    if item.file is not None:
+        data["file"] = dataclasses.asdict(item.file)
+    if item.quote is not None:
+        data["quote"] = dataclasses.asdict(item.quote)
+    return data
+
+
 def claim_json(
     claim: Claim, priorities: PriorityThresholds, *, full: bool = False
 ) -> dict[str, Any]:
@@ -196,9 +213,6 @@ def claim_json(
             "origin": claim.origin.value,
             "created_at": claim.created_at,
             "updated_at": claim.updated_at,
-            "evidence": [
-                {"id": e.id, "url": e.url, "title": e.title, "note": e.note, "added_at": e.added_at}
-                for e in claim.evidence
-            ],
+            "evidence": [evidence_json(e) for e in claim.evidence],
         }
     return data

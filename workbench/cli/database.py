@@ -1,11 +1,12 @@
-"""The database file: ``backup`` (and ``backup list``), ``restore`` and ``check``."""
+"""The database file: ``backup`` (and ``backup list``), ``restore``, ``check``, ``vault prune``."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TextIO
 
-from workbench.cli.common import EXIT_OK, CliError, db_path, dump
+from workbench.cli.common import EXIT_OK, CliError, db_path, dump, open_store
 from workbench.errors import DatabaseDamagedError
 
 
@@ -76,5 +77,42 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     version = result.schema_version or 0
     if version > SCHEMA_VERSION:
         raise CliError(f"{path} is sound but from a newer version (schema {version})")
+    # A database of an older schema has no vault yet (and opening it would migrate it).
+    files, problems = _check_vault(path) if version == SCHEMA_VERSION else (0, [])
+    if problems:
+        more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+        listed = "; ".join(problems[:3]) + more
+        raise CliError(f"the evidence vault has {len(problems)} problem(s): {listed}")
     out.write(f"ok: {path} ({_size(result.size)}, schema {version}, integrity check passed)\n")
+    if files:
+        out.write(f"ok: the evidence vault's {files} file(s) match their SHA-256\n")
+    return EXIT_OK
+
+
+def _check_vault(path: Path) -> tuple[int, list[str]]:
+    """How many files the vault should hold, and what is wrong with any of them."""
+    from workbench.store import Store
+    from workbench.vault import check_file
+
+    with Store(path, check=False) as store:
+        files = store.vault_files()
+    problems = [
+        f"{file.original_name}: {problem}"
+        for file, _ in files
+        if (problem := check_file(path, file.sha256, file.size)) is not None
+    ]
+    return len(files), problems
+
+
+def cmd_vault_prune(args: argparse.Namespace, out: TextIO) -> int:
+    """Delete the vault's files that no evidence uses any more."""
+    from workbench.vault import file_path
+
+    with open_store(args) as store:
+        unused = store.forget_unused_vault_files()
+        for file in unused:
+            target = file_path(store.path, file.sha256)
+            target.unlink(missing_ok=True)
+    freed = sum(f.size for f in unused)
+    out.write(f"removed {len(unused)} unused file(s) from the vault ({_size(freed)})\n")
     return EXIT_OK

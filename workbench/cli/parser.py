@@ -22,7 +22,13 @@ from workbench.cli.article import (
 )
 from workbench.cli.articles import cmd_analyze, cmd_articles, cmd_score, cmd_show
 from workbench.cli.claims import cmd_claim_add, cmd_claim_remove, cmd_claim_set, cmd_claim_tag
-from workbench.cli.database import cmd_backup, cmd_backup_list, cmd_check, cmd_restore
+from workbench.cli.database import (
+    cmd_backup,
+    cmd_backup_list,
+    cmd_check,
+    cmd_restore,
+    cmd_vault_prune,
+)
 from workbench.cli.reports import cmd_export, cmd_settings, cmd_settings_set
 from workbench.cli.training import DEFAULT_CT24, cmd_train_checkworthiness
 from workbench.dbfile import default_db_path
@@ -114,6 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TITLE",
         action=_EvidenceAction,
         help="title of the --evidence link just before it",
+    )
+    p.add_argument(
+        "--evidence-file",
+        metavar="PATH",
+        action="append",
+        help="a document or image kept as evidence in the vault beside the database",
+    )
+    p.add_argument(
+        "--quote", metavar="TEXT", help="the passage of the --evidence-file that is the evidence"
     )
     p.set_defaults(handler=cmd_claim_set)
 
@@ -313,8 +328,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_restore)
 
     p = sub.add_parser(
-        "check", parents=[common], help="check the database for damage (exit 2 if damaged)"
+        "check",
+        parents=[common],
+        help="check the database and the evidence vault's files (exit 2 if damaged)",
     )
     p.set_defaults(handler=cmd_check)
+
+    vault = sub.add_parser("vault", help="the evidence vault beside the database")
+    vault_sub = vault.add_subparsers(dest="vault_command", metavar="ACTION", required=True)
+    p = vault_sub.add_parser("prune", parents=[common], help="delete files no evidence uses")
+    p.set_defaults(handler=cmd_vault_prune)
 
     return parser

@@ -30,6 +30,7 @@ from workbench.models import (
 )
 from workbench.store.db import StoreBase
 from workbench.store.rows import (
+    EVIDENCE_COLUMNS,
     OWN_SOURCE,
     _check_span,
     _claim_from_row,
@@ -37,6 +38,7 @@ from workbench.store.rows import (
     _now,
     clean_tag,
     content_hash,
+    evidence_values,
     parse_status,
     validate_url,
 )
@@ -381,8 +383,10 @@ class ArticlesMixin(StoreBase):
             return {}
         found: dict[int, list[Evidence]] = {}
         sql = "SELECT * FROM evidence WHERE claim_id IN ({marks}) ORDER BY id"
-        for r in self._read_in(sql, claim_ids):
-            found.setdefault(r["claim_id"], []).append(_evidence_from_row(r))
+        rows = self._read_in(sql, claim_ids)
+        files = self._vault_files_for([r["file_sha256"] for r in rows if r["file_sha256"]])
+        for r in rows:
+            found.setdefault(r["claim_id"], []).append(_evidence_from_row(r, files))
         return {k: tuple(v) for k, v in found.items()}
 
     def update_claim(
@@ -524,9 +528,8 @@ class ArticlesMixin(StoreBase):
                  claim.origin.value, claim.created_at, now),
             )  # fmt: skip
             conn.executemany(
-                "INSERT INTO evidence (id, claim_id, url, title, note, added_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [(e.id, claim.id, e.url, e.title, e.note, e.added_at) for e in claim.evidence],
+                f"INSERT INTO evidence ({EVIDENCE_COLUMNS}) VALUES ({', '.join('?' * 13)})",
+                [evidence_values(e) for e in claim.evidence],
             )
             conn.executemany(
                 "INSERT INTO claim_tags (claim_id, tag) VALUES (?, ?)",

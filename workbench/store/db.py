@@ -39,7 +39,7 @@ from workbench.errors import (
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-    from workbench.models import Claim
+    from workbench.models import Claim, VaultFile
 
 log = logging.getLogger("workbench.store")
 
@@ -90,6 +90,10 @@ class StoreBase:
         def _sync_own_archive(  # ArchiveMixin
             self, conn: sqlite3.Connection, claim_id: int, now: str
         ) -> None: ...
+
+        def _vault_files_for(  # EvidenceMixin
+            self, hashes: Sequence[str]
+        ) -> dict[str, VaultFile]: ...
 
     def __init__(
         self,

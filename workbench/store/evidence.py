@@ -8,12 +8,24 @@ outlives the claim: it says who checked what, and when.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from workbench.errors import NotFoundError
-from workbench.models import Claim, Evidence, HistoryEntry
+from workbench.models import Claim, Evidence, HistoryEntry, Quote, VaultFile
 from workbench.store.db import StoreBase
-from workbench.store.rows import _evidence_from_row, _now, validate_url
+from workbench.store.rows import (
+    EVIDENCE_COLUMNS,
+    _evidence_from_row,
+    _now,
+    _vault_file_from_row,
+    evidence_values,
+    validate_url,
+)
+
+if TYPE_CHECKING:
+    from workbench.vault import StoredFile
 
 NOTE_COALESCE_S = 60.0
 """Note saves by one user within this many seconds form one history entry."""
@@ -24,6 +36,13 @@ def _seconds_between(earlier: str, later: str) -> float:
         return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
     except ValueError:
         return float("inf")
+
+
+def _described(item: Evidence) -> str:
+    """How the history names a piece of evidence: its link, or its file."""
+    if item.file is not None:
+        return f"file {item.file.original_name} ({item.file.sha256[:12]})"
+    return item.url
 
 
 class EvidenceMixin(StoreBase):
@@ -46,11 +65,84 @@ class EvidenceMixin(StoreBase):
             evidence_id = int(cur.lastrowid or 0)
         return self.evidence(evidence_id)
 
+    def add_file_evidence(
+        self,
+        claim_id: int,
+        stored: StoredFile,
+        *,
+        original_name: str,
+        source_url: str = "",
+        title: str = "",
+        note: str = "",
+        quote: Quote | None = None,
+    ) -> Evidence:
+        """Attach a file already copied into the vault (:func:`workbench.vault.store_file`).
+
+        The vault row is written once per file (the first capture is kept); ``source_url``
+        is where the file came from (http(s) or empty), ``quote`` a passage of it.
+        """
+        source_url = validate_url(source_url, what="a file's address") if source_url else ""
+        if quote is not None and not quote.text.strip():
+            quote = None
+        current = self.claim(claim_id)
+        now = _now()
+        name = " ".join(original_name.split())[:255]
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO vault_files (sha256, size, media_type, original_name, source_url,"
+                " captured_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+                (stored.sha256, stored.size, stored.media_type, name, source_url, now),
+            )
+            item = Evidence(
+                0, claim_id, source_url, title.strip() or name, note, now,
+                VaultFile(stored.sha256, stored.size, stored.media_type, name, source_url, now),
+                quote,
+            )  # fmt: skip
+            values = evidence_values(item)[1:]
+            cur = conn.execute(
+                f"INSERT INTO evidence ({EVIDENCE_COLUMNS.removeprefix('id, ')})"
+                f" VALUES ({', '.join('?' * len(values))})",
+                values,
+            )
+            conn.execute("UPDATE claims SET updated_at = ? WHERE id = ?", (now, claim_id))
+            self._record(
+                conn, current, "evidence", None, f"file {name} ({stored.sha256[:12]})", now
+            )
+            self._sync_own_archive(conn, claim_id, now)
+            evidence_id = int(cur.lastrowid or 0)
+        return self.evidence(evidence_id)
+
     def evidence(self, evidence_id: int) -> Evidence:
         rows = self._read("SELECT * FROM evidence WHERE id = ?", (evidence_id,))
         if not rows:
-            raise NotFoundError(f"no evidence link with id {evidence_id}")
-        return _evidence_from_row(rows[0])
+            raise NotFoundError(f"no evidence with id {evidence_id}")
+        sha = rows[0]["file_sha256"]
+        return _evidence_from_row(rows[0], self._vault_files_for([sha] if sha else []))
+
+    def _vault_files_for(self, hashes: Sequence[str]) -> dict[str, VaultFile]:
+        if not hashes:
+            return {}
+        sql = "SELECT * FROM vault_files WHERE sha256 IN ({marks})"
+        return {r["sha256"]: _vault_file_from_row(r) for r in self._read_in(sql, list(set(hashes)))}
+
+    def vault_files(self) -> list[tuple[VaultFile, int]]:
+        """Every file the vault should hold, with how many pieces of evidence use it."""
+        rows = self._read(
+            "SELECT v.*, (SELECT COUNT(*) FROM evidence e WHERE e.file_sha256 = v.sha256)"
+            " AS uses FROM vault_files v ORDER BY v.captured_at, v.sha256"
+        )
+        return [(_vault_file_from_row(r), int(r["uses"])) for r in rows]
+
+    def forget_unused_vault_files(self) -> list[VaultFile]:
+        """Drop the records of vault files no evidence uses; returns them (to delete)."""
+        unused = [f for f, uses in self.vault_files() if uses == 0]
+        with self._write() as conn:
+            conn.executemany(
+                "DELETE FROM vault_files WHERE sha256 = ? AND NOT EXISTS"
+                " (SELECT 1 FROM evidence WHERE file_sha256 = vault_files.sha256)",
+                [(f.sha256,) for f in unused],
+            )
+        return unused
 
     def update_evidence(
         self,
@@ -60,9 +152,12 @@ class EvidenceMixin(StoreBase):
         title: str | None = None,
         note: str | None = None,
     ) -> Evidence:
-        """Edit an evidence link's URL, title or note."""
+        """Edit an evidence link's URL, title or note (a file's address may be emptied)."""
         item = self.evidence(evidence_id)
-        new_url = validate_url(url) if url is not None else item.url
+        if url is not None and not url.strip() and item.file is not None:
+            new_url = ""
+        else:
+            new_url = validate_url(url) if url is not None else item.url
         new_title = title.strip() if title is not None else item.title
         new_note = note if note is not None else item.note
         if (new_url, new_title, new_note) == (item.url, item.title, item.note):
@@ -84,15 +179,15 @@ class EvidenceMixin(StoreBase):
         """Put back a removed evidence link with its original id (undo of a removal)."""
         current = self.claim(item.claim_id)
         now = _now()
+        if item.url or item.file is None:
+            validate_url(item.url)
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO evidence (id, claim_id, url, title, note, added_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (item.id, item.claim_id, validate_url(item.url), item.title, item.note,
-                 item.added_at),
-            )  # fmt: skip
+                f"INSERT INTO evidence ({EVIDENCE_COLUMNS}) VALUES ({', '.join('?' * 13)})",
+                evidence_values(item),
+            )
             conn.execute("UPDATE claims SET updated_at = ? WHERE id = ?", (now, item.claim_id))
-            self._record(conn, current, "evidence", None, item.url, now)
+            self._record(conn, current, "evidence", None, _described(item), now)
             self._sync_own_archive(conn, item.claim_id, now)
         return self.evidence(item.id)
 
@@ -103,7 +198,7 @@ class EvidenceMixin(StoreBase):
         with self._write() as conn:
             conn.execute("DELETE FROM evidence WHERE id = ?", (evidence_id,))
             conn.execute("UPDATE claims SET updated_at = ? WHERE id = ?", (now, item.claim_id))
-            self._record(conn, current, "evidence", item.url, None, now)
+            self._record(conn, current, "evidence", _described(item), None, now)
             self._sync_own_archive(conn, item.claim_id, now)
         return item
 

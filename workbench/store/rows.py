@@ -12,11 +12,21 @@ import hashlib
 import json
 import logging
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import fields
 from datetime import UTC, datetime
 
 from workbench.errors import ValidationError
-from workbench.models import ArchiveClaim, Claim, ClaimOrigin, ClaimType, Evidence, Status
+from workbench.models import (
+    ArchiveClaim,
+    Claim,
+    ClaimOrigin,
+    ClaimType,
+    Evidence,
+    Quote,
+    Status,
+    VaultFile,
+)
 
 log = logging.getLogger("workbench.store")
 
@@ -136,8 +146,55 @@ def _claim_type(value: str | None) -> ClaimType | None:
         return None
 
 
-def _evidence_from_row(r: sqlite3.Row) -> Evidence:
-    return Evidence(**dict(r))  # the columns are the fields
+def _evidence_from_row(r: sqlite3.Row, files: Mapping[str, VaultFile] | None = None) -> Evidence:
+    """An evidence row, with its vault file (from ``files``, by hash) and its quote."""
+    sha = r["file_sha256"]
+    quote = None
+    if r["quote_text"]:
+        quote = Quote(
+            r["quote_text"],
+            start=r["quote_start"],
+            end=r["quote_end"],
+            page=r["quote_page"],
+            before=r["quote_before"],
+            after=r["quote_after"],
+        )
+    return Evidence(
+        id=r["id"],
+        claim_id=r["claim_id"],
+        url=r["url"],
+        title=r["title"],
+        note=r["note"],
+        added_at=r["added_at"],
+        file=(files or {}).get(sha) if sha else None,
+        quote=quote,
+    )
+
+
+def _vault_file_from_row(r: sqlite3.Row) -> VaultFile:
+    return VaultFile(
+        r["sha256"], r["size"], r["media_type"], r["original_name"], r["source_url"],
+        r["captured_at"],
+    )  # fmt: skip
+
+
+EVIDENCE_COLUMNS = (
+    "id, claim_id, url, title, note, added_at, file_sha256, quote_text, quote_start,"
+    " quote_end, quote_page, quote_before, quote_after"
+)
+"""Every column of an evidence row, in the order :func:`evidence_values` gives them."""
+
+
+def evidence_values(item: Evidence) -> tuple[object, ...]:
+    """The row of ``item`` (:data:`EVIDENCE_COLUMNS`), to put a removed piece back."""
+    quote = item.quote
+    return (
+        item.id, item.claim_id, item.url, item.title, item.note, item.added_at,
+        item.file.sha256 if item.file is not None else None,
+        quote.text if quote else "", quote.start if quote else None,
+        quote.end if quote else None, quote.page if quote else None,
+        quote.before if quote else "", quote.after if quote else "",
+    )  # fmt: skip
 
 
 def _archive_claim_from_row(r: sqlite3.Row) -> ArchiveClaim:

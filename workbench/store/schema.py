@@ -221,3 +221,111 @@ def _m0007_tags(db: Database) -> None:
         CREATE INDEX claim_tags_by_tag ON claim_tags(tag);
         """
     )
+
+
+@migrations(name="0008_evidence_vault")
+def _m0008_evidence_vault(db: Database) -> None:
+    # Evidence can be a file kept in the vault beside the database (workbench.vault),
+    # named by its SHA-256, and can quote a passage with where it is. A vault row stays
+    # after the evidence that used it is removed (an undo may want it back); the file
+    # goes only with `workbench vault prune`.
+    db.executescript(
+        """
+        CREATE TABLE vault_files (
+            sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+            size INTEGER NOT NULL CHECK (size > 0),
+            media_type TEXT NOT NULL,
+            original_name TEXT NOT NULL DEFAULT '',
+            source_url TEXT NOT NULL DEFAULT '',
+            captured_at TEXT NOT NULL
+        );
+        ALTER TABLE evidence ADD COLUMN file_sha256 TEXT REFERENCES vault_files(sha256);
+        ALTER TABLE evidence ADD COLUMN quote_text TEXT NOT NULL DEFAULT '';
+        ALTER TABLE evidence ADD COLUMN quote_start INTEGER;
+        ALTER TABLE evidence ADD COLUMN quote_end INTEGER;
+        ALTER TABLE evidence ADD COLUMN quote_page INTEGER;
+        ALTER TABLE evidence ADD COLUMN quote_before TEXT NOT NULL DEFAULT '';
+        ALTER TABLE evidence ADD COLUMN quote_after TEXT NOT NULL DEFAULT '';
+        CREATE INDEX evidence_by_file ON evidence(file_sha256);
+        """
+    )
+
+
+@migrations(name="0009_evidence_library")
+def _m0009_evidence_library(db: Database) -> None:
+    # The evidence library (workbench.evidence_library): folders of documents the
+    # fact-checker trusts, each document read and cut into passages, the passages
+    # indexed for full-text search and embedded for semantic search. A document is
+    # remembered with its size, modification time and SHA-256, so that indexing again
+    # skips it while it is unchanged; one that cannot be read keeps its one-line error
+    # (and no passages) until it changes. As with the archive (0005), a new passage is
+    # added to library_fts by the code that inserts it, one statement per batch; a
+    # deleted one leaves it by trigger. Passage vectors and their state mirror the
+    # archive's (0003), for workbench.semantic.EmbeddingIndex.
+    db.executescript(
+        """
+        CREATE TABLE library_folders (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            added_at TEXT NOT NULL,
+            indexed_at TEXT
+        );
+        CREATE TABLE library_documents (
+            id INTEGER PRIMARY KEY,
+            folder_id INTEGER NOT NULL REFERENCES library_folders(id) ON DELETE CASCADE,
+            path TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            passages INTEGER NOT NULL DEFAULT 0,
+            indexed_at TEXT NOT NULL,
+            error TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX library_documents_by_folder ON library_documents(folder_id);
+        CREATE TABLE library_passages (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES library_documents(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            page INTEGER,
+            text TEXT NOT NULL,
+            CHECK (start >= 0 AND "end" > start)
+        );
+        CREATE INDEX library_passages_by_document ON library_passages(document_id, start);
+        CREATE VIRTUAL TABLE library_fts USING fts5(
+            text, content='library_passages', content_rowid='id',
+            tokenize='porter unicode61'
+        );
+        CREATE VIRTUAL TABLE library_vocab USING fts5vocab(library_fts, row);
+        CREATE TRIGGER library_passages_ad AFTER DELETE ON library_passages BEGIN
+            INSERT INTO library_fts(library_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER library_passages_au AFTER UPDATE OF text ON library_passages
+        WHEN old.text IS NOT new.text BEGIN
+            INSERT INTO library_fts(library_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO library_fts(rowid, text) VALUES (new.id, new.text);
+            DELETE FROM library_embeddings WHERE passage_id = old.id;
+        END;
+        CREATE TABLE library_embeddings (
+            passage_id INTEGER PRIMARY KEY REFERENCES library_passages(id) ON DELETE CASCADE,
+            vector BLOB NOT NULL
+        );
+        CREATE TABLE library_embedding_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            model TEXT NOT NULL DEFAULT '',
+            rows INTEGER NOT NULL DEFAULT 0,
+            changes INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO library_embedding_state (id) VALUES (1);
+        CREATE TRIGGER library_embeddings_ai AFTER INSERT ON library_embeddings BEGIN
+            UPDATE library_embedding_state SET rows = rows + 1;
+        END;
+        CREATE TRIGGER library_embeddings_au AFTER UPDATE ON library_embeddings BEGIN
+            UPDATE library_embedding_state SET changes = changes + 1;
+        END;
+        CREATE TRIGGER library_embeddings_ad AFTER DELETE ON library_embeddings BEGIN
+            UPDATE library_embedding_state SET rows = rows - 1, changes = changes + 1;
+        END;
+        """
+    )

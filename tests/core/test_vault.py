@@ -1,0 +1,248 @@
+"""The evidence vault: files kept by their hash, quotes found again, checks, backups."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.core.cli_runner import run
+from tests.core.test_ingest import make_pdf, text_page
+from workbench import operations, quotes, vault
+from workbench.backup import create_backup, restore_backup
+from workbench.errors import ValidationError
+from workbench.models import ArticleDraft, DetectedClaim, Quote
+from workbench.store import Store
+
+TEXT = "The ministry said 12,000 troops were sent. Officials disagreed."
+REPORT = (
+    "Annual report of the ministry.\n\n"
+    "In October, 10,000 troops were sent to the border, the report says.\n\n"
+    "Spending rose by 4 percent."
+)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "vault.db"
+    with Store(path) as store:
+        store.add_article(
+            ArticleDraft(TEXT, title="Troops"), [DetectedClaim(0, 42, TEXT[:42], 0.9)]
+        )
+    return path
+
+
+@pytest.fixture
+def report(tmp_path: Path) -> Path:
+    path = tmp_path / "ministry report.txt"
+    path.write_text(REPORT, encoding="utf-8")
+    return path
+
+
+def vault_files(db: Path) -> list[Path]:
+    return sorted(p for p in vault.vault_dir(db).rglob("*") if p.is_file())
+
+
+def test_a_file_is_kept_once_by_its_hash_and_read_only(
+    db: Path, report: Path, tmp_path: Path
+) -> None:
+    first = vault.store_file(db, report)
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes(report.read_bytes())
+    second = vault.store_file(db, copy)
+    assert first.sha256 == second.sha256 and vault_files(db) == [first.path]
+    assert first.path.name == first.sha256 and first.path.parent.name == first.sha256[:2]
+    assert not first.path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    assert (first.size, first.media_type) == (len(REPORT.encode()), "text/plain")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.pdf", b"", "is empty"),
+        ("program.pdf", b"MZ\x90\x00 not a pdf", "is not a pdf file"),
+        ("tool.exe", b"MZ\x90\x00", "the vault takes"),
+        ("notes.txt", b"text\x00\x01\x02 with NULs", "is not a text file"),
+        ("photo.png", b"GIF89a....", "is not a png file"),
+    ],
+)
+def test_bad_files_are_refused_and_nothing_is_stored(
+    db: Path, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValidationError, match=message) as error:
+        vault.store_file(db, path)
+    assert "\n" not in str(error.value)
+    assert vault_files(db) == []
+
+
+def test_missing_folder_and_oversized_files_are_refused(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ValidationError):
+        vault.store_file(db, tmp_path / "nothing.pdf")
+    with pytest.raises(ValidationError, match="not a file"):
+        vault.store_file(db, tmp_path)
+    big = tmp_path / "big.txt"
+    big.write_text("x" * 5000)
+    monkeypatch.setattr(vault, "MAX_VAULT_FILE_BYTES", 4000)
+    with pytest.raises(ValidationError, match="at most"):
+        vault.store_file(db, big)
+    assert vault_files(db) == []
+
+
+def test_file_evidence_with_a_quote_and_its_undo(db: Path, report: Path) -> None:
+    with Store(db) as store:
+        claim_id = store.claims(1)[0].id
+        change = operations.run(
+            store,
+            operations.add_file_evidence(
+                claim_id, report, quote="10,000   troops were sent  to the border"
+            ),
+        )
+        (item,) = store.claim(claim_id).evidence
+        assert item.file is not None and item.file.original_name == "ministry report.txt"
+        assert item.quote is not None
+        assert item.quote.text == "10,000 troops were sent to the border"
+        text = quotes.document_text(db, item.file)
+        assert text[item.quote.start : item.quote.end] == item.quote.text
+        assert item.quote.before.endswith("In October, ") and item.quote.after.startswith(", the")
+        history = [h.new for h in store.history(claim_id) if h.field == "evidence"]
+        assert history == [f"file ministry report.txt ({item.file.sha256[:12]})"]
+        redo = operations.run(store, change.undo)
+        assert store.claim(claim_id).evidence == ()
+        assert vault_files(db) == [vault.file_path(db, item.file.sha256)]  # the file stays
+        operations.run(store, redo.undo)
+        assert store.claim(claim_id).evidence == (item,)
+
+
+def test_a_quote_not_in_the_document_is_refused(db: Path, report: Path) -> None:
+    with Store(db) as store:
+        claim_id = store.claims(1)[0].id
+        with pytest.raises(ValidationError, match="not in the document"):
+            operations.run(
+                store, operations.add_file_evidence(claim_id, report, quote="20,000 troops")
+            )
+        assert store.claim(claim_id).evidence == ()
+
+
+def test_a_pdf_quote_knows_its_page(db: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "budget.pdf"
+    pdf.write_bytes(
+        make_pdf(
+            [
+                text_page([(700, "Budget review 2024"), (680, "The first page says little.")]),
+                text_page([(700, "Health spending rose by 4 percent in 2024.")]),
+            ]
+        )
+    )
+    with Store(db) as store:
+        claim_id = store.claims(1)[0].id
+        operations.run(
+            store, operations.add_file_evidence(claim_id, pdf, quote="rose by 4 percent")
+        )
+        (item,) = store.claim(claim_id).evidence
+    assert item.quote is not None and item.quote.page == 2
+    assert item.file is not None and item.file.media_type == "application/pdf"
+
+
+def test_quotes_are_found_again_after_the_document_is_read_differently() -> None:
+    quote = quotes.make_quote(REPORT, "10,000 troops were sent")
+    assert quotes.locate(REPORT, quote) == (quote.start, quote.end)
+    shifted = "A new preface.\n\n" + REPORT
+    start, end = quotes.locate(shifted, quote) or (0, 0)
+    assert shifted[start:end] == "10,000 troops were sent"
+    respaced = REPORT.replace("10,000 troops were", "10,000\ntroops  were")
+    start, end = quotes.locate(respaced, quote) or (0, 0)
+    assert " ".join(respaced[start:end].split()) == "10,000 troops were sent"
+    twice = REPORT + "\n\nAgain: 10,000 troops were sent, it says."
+    moved = Quote(quote.text, start=None, end=None, before=quote.before, after=quote.after)
+    assert quotes.locate(twice, moved) == (quote.start, quote.end)  # its context decides
+    assert quotes.locate("nothing like it", quote) is None
+
+
+def test_check_reports_an_altered_or_missing_file(
+    db: Path, report: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run("claim", "set", "1", "--db", str(db), "--evidence-file", str(report),
+                    "--quote", "Spending rose by 4 percent", "--status", "disputed")  # fmt: skip
+    assert (code, out) == (0, "claim 1: disputed, 1 piece of evidence\n")
+    code, out = run("check", "--db", str(db))
+    assert code == 0 and "vault's 1 file(s) match their SHA-256" in out
+    (path,) = vault_files(db)
+    os.chmod(path, 0o644)
+    path.write_bytes(path.read_bytes().replace(b"4 percent", b"9 percent"))
+    assert run("check", "--db", str(db))[0] == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ministry report.txt" in err and "altered" in err
+    with Store(db) as store:
+        (item,) = store.claim(1).evidence
+        assert item.file is not None
+        with pytest.raises(ValidationError, match="altered"):
+            quotes.document_text(db, item.file)  # never silently used
+    path.unlink()
+    assert run("check", "--db", str(db))[0] == 2
+    assert "missing" in capsys.readouterr().err
+
+
+def test_cli_file_evidence_is_in_show_json_and_bad_files_change_nothing(
+    db: Path, report: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = run("show", "1", "--db", str(db), "--json")[1]
+    bad = tmp_path / "x.exe"
+    bad.write_bytes(b"MZ")
+    code, _ = run("claim", "set", "1", "--db", str(db), "--status", "verified",
+                  "--evidence-file", str(bad))  # fmt: skip
+    assert code == 2 and capsys.readouterr().err.count("\n") == 1
+    code, _ = run("claim", "set", "1", "--db", str(db), "--status", "verified",
+                  "--evidence-file", str(report), "--quote", "not there at all")  # fmt: skip
+    assert code == 2
+    assert run("show", "1", "--db", str(db), "--json")[1] == before  # the status too
+    assert run("claim", "set", "1", "--db", str(db), "--evidence-file", str(report))[0] == 0
+    (evidence,) = json.loads(run("show", "1", "--db", str(db), "--json")[1])["claims"][0][
+        "evidence"
+    ]
+    assert evidence["file"]["original_name"] == "ministry report.txt"
+    assert evidence["file"]["sha256"] == vault_files(db)[0].name and "quote" not in evidence
+
+
+def test_prune_removes_only_unused_files(db: Path, report: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.txt"
+    other.write_text("Another document entirely.")
+    with Store(db) as store:
+        claim_id = store.claims(1)[0].id
+        operations.run(store, operations.add_file_evidence(claim_id, report))
+        change = operations.run(store, operations.add_file_evidence(claim_id, other))
+        operations.run(store, change.undo)
+    assert len(vault_files(db)) == 2
+    code, out = run("vault", "prune", "--db", str(db))
+    assert code == 0 and out.startswith("removed 1 unused file(s)")
+    with Store(db) as store:
+        (item,) = store.claim(claim_id).evidence
+    assert item.file is not None and vault_files(db) == [vault.file_path(db, item.file.sha256)]
+
+
+def test_backups_keep_the_vault_and_a_restore_puts_it_back(db: Path, report: Path) -> None:
+    with Store(db) as store:
+        operations.run(store, operations.add_file_evidence(store.claims(1)[0].id, report))
+    backup = create_backup(db)
+    (kept,) = vault_files(db)
+    os.chmod(kept, 0o644)
+    kept.unlink()
+    restore_backup(db, backup.path)
+    assert [p.name for p in vault_files(db)] == [kept.name]
+    assert vault.check_file(db, kept.name, len(REPORT.encode())) is None
+
+
+def test_deleted_article_comes_back_with_its_file_evidence(db: Path, report: Path) -> None:
+    with Store(db) as store:
+        claim_id = store.claims(1)[0].id
+        operations.run(store, operations.add_file_evidence(claim_id, report, quote="Spending rose"))
+        before = store.claim(claim_id)
+        change = operations.run(store, operations.delete_article(1))
+        operations.run(store, change.undo)
+        assert store.claim(claim_id) == before

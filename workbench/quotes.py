@@ -1,0 +1,144 @@
+"""Quoting a document kept as evidence: its text, the passage, where it is, finding it again.
+
+A vaulted document is read with the app's own readers (a saved page, a PDF, a .docx, a
+text or CSV file; an .mhtml page through its HTML part), so a quote's offsets are into
+the text the app shows. A :class:`~workbench.models.Quote` keeps the passage, its
+offsets, its PDF page and a little text on either side; :func:`locate` finds it again
+in a text read later, by offsets, by the passage itself, by its context, or by its
+words whatever the spacing and case.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import re
+from pathlib import Path
+
+from workbench.errors import IngestError, ValidationError
+from workbench.models import Quote, VaultFile
+from workbench.vault import open_verified
+
+CONTEXT_CHARS = 60
+"""How much text on either side of a quote is kept to find it again."""
+
+_READABLE = {
+    "text/html": ".html",
+    "multipart/related": ".html",
+    "application/pdf": ".pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "text/plain": ".txt",
+    "text/markdown": ".md",
+    "text/csv": ".txt",
+}
+
+
+def has_text(file: VaultFile) -> bool:
+    """Whether the document has text to quote (images do not)."""
+    return file.media_type in _READABLE
+
+
+def document_text(db_path: str | Path, file: VaultFile) -> str:
+    """The text of a vaulted document as the app's readers give it.
+
+    Raises:
+        ValidationError: the vault's file is missing or altered, or it has no text.
+        IngestError: the document cannot be read.
+    """
+    data = open_verified(db_path, file.sha256, file.size)
+    extension = _READABLE.get(file.media_type)
+    if extension is None:
+        raise ValidationError(f"{file.original_name} is an image: it has no text to quote")
+    if file.media_type == "multipart/related":
+        data = _mhtml_page(data, file.original_name)
+    from workbench.ingest import read_bytes
+
+    return read_bytes(data, name=f"{Path(file.original_name).stem}{extension}").text
+
+
+def _mhtml_page(data: bytes, name: str) -> bytes:
+    """The HTML part of a saved web archive (.mhtml): the page itself."""
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes) and payload.strip():
+                return payload
+    raise IngestError(f"{name} holds no web page")
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """Each page's text of a PDF, as pypdf extracts it (to say which page a quote is on)."""
+    from pypdf import PdfReader
+
+    try:
+        return [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
+    except Exception:
+        return []
+
+
+def make_quote(text: str, passage: str, *, pages: list[str] | None = None) -> Quote:
+    """The quote of ``passage`` in the document ``text``, with where it is.
+
+    Raises:
+        ValidationError: the passage is not in the document (whatever its spacing or case).
+    """
+    passage = " ".join(passage.split())
+    if not passage:
+        raise ValidationError("the quote is empty")
+    span = _find(text, passage)
+    if span is None:
+        raise ValidationError(f"the quote is not in the document: {passage[:80]!r}")
+    start, end = span
+    return Quote(
+        text[start:end],
+        start=start,
+        end=end,
+        page=_page_of(pages or [], text[start:end]),
+        before=text[max(0, start - CONTEXT_CHARS) : start],
+        after=text[end : end + CONTEXT_CHARS],
+    )
+
+
+def locate(text: str, quote: Quote) -> tuple[int, int] | None:
+    """Where ``quote`` is in ``text`` (a document read again), or None if it is not there.
+
+    Its offsets if they still hold its words; else the occurrence with its context, or
+    nearest its old place; else its words whatever the spacing and case.
+    """
+    if (
+        quote.start is not None
+        and quote.end is not None
+        and text[quote.start : quote.end] == quote.text
+    ):
+        return quote.start, quote.end
+    found = [m.start() for m in re.finditer(re.escape(quote.text), text)] if quote.text else []
+    if found:
+        with_context = [
+            at
+            for at in found
+            if text[max(0, at - len(quote.before)) : at].endswith(quote.before[-20:])
+            and text[at + len(quote.text) :].startswith(quote.after[:20])
+        ]
+        at = (with_context or sorted(found, key=lambda a: abs(a - (quote.start or 0))))[0]
+        return at, at + len(quote.text)
+    return _find(text, quote.text)
+
+
+def _find(text: str, passage: str) -> tuple[int, int] | None:
+    """The first place ``passage``'s words occur in order, any spacing, any case."""
+    words = passage.split()
+    if not words:
+        return None
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    match = re.search(pattern, text) or re.search(pattern, text, re.IGNORECASE)
+    return (match.start(), match.end()) if match else None
+
+
+def _page_of(pages: list[str], passage: str) -> int | None:
+    """The 1-based page whose text holds ``passage`` (by its words), if any does."""
+    for number, page in enumerate(pages, 1):
+        if _find(page, passage) is not None:
+            return number
+    return None
