@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import (
     QEvent,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
+    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -48,6 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.dialogs import EvidenceDialog
+from ui.document_view import DocumentDialog
 from ui.item_models import ClaimFilter, ClaimListModel, EvidenceListModel, ItemRole, claim_summary
 from ui.past_checks import PastChecksView
 from ui.safe_text import open_web_link, plain_label
@@ -61,6 +64,11 @@ log = logging.getLogger("ui.claim_panel")
 
 SAVED_FILTERS_KEY = "ui.saved_claim_filters"
 """The setting that holds the claim list's named filters (JSON: name → filter state)."""
+
+VAULT_FILTER = (
+    "Documents and images (*.pdf *.docx *.html *.htm *.mhtml *.mht *.txt *.md *.csv *.png"
+    " *.jpg *.jpeg *.gif *.webp);;All files (*)"
+)
 
 NOTE_SAVE_DELAY_MS = 400
 """Typing pauses this long before the note is saved (and always on leaving the claim)."""
@@ -192,6 +200,13 @@ class ClaimPanel(QWidget):
         self.add_evidence_button = QPushButton("Add link…", self.editor)
         self.add_evidence_button.setToolTip("Add an evidence link (L); or drop a URL on the panel")
         self.add_evidence_button.clicked.connect(self.request_add_evidence)
+        self.add_file_button = QPushButton("Add file…", self.editor)
+        self.add_file_button.setObjectName("add_evidence_file")
+        self.add_file_button.setToolTip(
+            "Keep a document or image as evidence in the vault (PDF, .docx, saved page, text,"
+            " CSV, image); or drop the file on the panel"
+        )
+        self.add_file_button.clicked.connect(self.request_add_file)
         self.edit_evidence_button = QPushButton("Edit…", self.editor)
         self.edit_evidence_button.clicked.connect(self._edit_current_evidence)
         self.remove_evidence_button = QPushButton("Remove", self.editor)
@@ -202,6 +217,7 @@ class ClaimPanel(QWidget):
         evidence_buttons = QHBoxLayout()
         for button in (
             self.add_evidence_button,
+            self.add_file_button,
             self.edit_evidence_button,
             self.remove_evidence_button,
             self.open_evidence_button,
@@ -302,6 +318,7 @@ class ClaimPanel(QWidget):
             padding = 2 * self.evidence_list.frameWidth() + 4 * min(rows, 4) + 4
             self.evidence_list.setFixedHeight(lines * line + padding)
         self.edit_evidence_button.setVisible(rows > 0)
+        self.add_file_button.setVisible(True)
         self.remove_evidence_button.setVisible(rows > 0)
         self.open_evidence_button.setVisible(rows > 0)
 
@@ -400,12 +417,29 @@ class ClaimPanel(QWidget):
     def _open_current_evidence(self) -> None:
         item = self._current_evidence()
         if item is not None:
-            self._open_url(item.url)
+            self.open_evidence(item)
 
     def _on_evidence_double_clicked(self, index: QModelIndex) -> None:
         item = index.data(ItemRole)
         if isinstance(item, Evidence):
+            self.open_evidence(item)
+
+    def open_evidence(self, item: Evidence) -> None:
+        """A vaulted document in the app (no network); a link in the browser."""
+        if item.file is not None:
+            DocumentDialog(self.workspace, item, self).open()
+        else:
             self._open_url(item.url)
+
+    def request_add_file(self) -> None:
+        claim_id = self._shown_claim_id
+        if claim_id is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Keep a file as evidence", str(Path.home()), VAULT_FILTER
+        )
+        if path:
+            self.workspace.add_file_evidence(claim_id, path)
 
     def _open_url(self, url: str) -> None:
         if not open_web_link(url):
@@ -414,18 +448,32 @@ class ClaimPanel(QWidget):
     # -- drops: a link dropped on the panel becomes evidence -------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._shown_claim_id is not None and self._dropped_url(event) is not None:
+        dropped = self._dropped_files(event) or self._dropped_url(event)
+        if self._shown_claim_id is not None and dropped:
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        url = self._dropped_url(event)
-        if url is not None and self._shown_claim_id is not None:
-            event.acceptProposedAction()
-            self.workspace.add_evidence(self._shown_claim_id, url)
-        else:
+        """A link becomes an evidence link; a file, a document kept in the vault."""
+        claim_id = self._shown_claim_id
+        files = self._dropped_files(event)
+        url = None if files else self._dropped_url(event)
+        if claim_id is None or not (files or url):
             event.ignore()
+            return
+        event.acceptProposedAction()
+        for path in files:
+            self.workspace.add_file_evidence(claim_id, path)
+        if url is not None:
+            self.workspace.add_evidence(claim_id, url)
+
+    @staticmethod
+    def _dropped_files(event: QDragEnterEvent | QDropEvent) -> list[str]:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return []
+        return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
 
     @staticmethod
     def _dropped_url(event: QDragEnterEvent | QDropEvent) -> str | None:

@@ -230,14 +230,29 @@ class ClaimFilter(QSortFilterProxyModel):
 
 
 class EvidenceListModel(_ListModel[Evidence]):
-    """A claim's evidence links: title (or URL) with the URL beneath."""
+    """A claim's evidence: a link's title (or URL) with the URL beneath; a vaulted file's
+    title with its name, page and quote."""
 
     def _data(self, item: Evidence, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
+            if item.file is not None:
+                page = f", page {item.quote.page}" if item.quote and item.quote.page else ""
+                lines = [
+                    item.title or item.file.original_name,
+                    f"File: {item.file.original_name}{page}",
+                ]
+                if item.quote is not None:
+                    lines.append(f"“{item.quote.text[:160]}”")
+                return "\n".join(lines)
             first = item.title or item.url
             return f"{first}\n{item.url}" if item.title else first
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip("\n".join(p for p in (item.url, item.note) if p))
+            kept = (
+                f"Kept in the evidence vault; SHA-256 {item.file.sha256}. Double-click to open."
+                if item.file is not None
+                else ""
+            )
+            return tooltip("\n".join(p for p in (item.url, kept, item.note) if p))
         return None
 
 

@@ -194,6 +194,14 @@ class Workspace(QObject):
         operation = operations.add_evidence(claim_id, url, title=title, note=note)
         self._push(operation, "Add evidence link")
 
+    def add_file_evidence(self, claim_id: int, path: str, quote: str = "") -> None:
+        """A file as evidence, copied into the vault on the writer thread (one undo step)."""
+        operation = operations.add_file_evidence(claim_id, path, quote=quote)
+        self._push(operation, "Add evidence file")
+
+    def quote_evidence(self, evidence_id: int, passage: str) -> None:
+        self._push(operations.quote_evidence(evidence_id, passage), "Quote a passage")
+
     def edit_evidence(self, item: Evidence, url: str, title: str, note: str) -> None:
         operation = operations.edit_evidence(item.id, url=url, title=title, note=note)
         self._push(operation, "Edit evidence link")

@@ -28,6 +28,8 @@ def describe(entry: HistoryEntry) -> str:
             if old and new:
                 return f"evidence link changed: {old} → {new}"
             return f"evidence added: {new}" if new else f"evidence removed: {old}"
+        case "quote":
+            return f"quote: “{_short(new)}”" if new else "quote removed"
         case "tag":
             return f"tag added: {new}" if new else f"tag removed: {old}"
         case "claim":

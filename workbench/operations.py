@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench import vault
+from workbench.errors import ValidationError
 from workbench.models import Article, Claim, Evidence, Status, VaultFile
 from workbench.store import DeletedArticle, Store
 
@@ -32,6 +34,7 @@ __all__ = [
     "edit_article",
     "edit_evidence",
     "move_claim",
+    "quote_evidence",
     "record_verdict",
     "remove_claim",
     "remove_evidence",
@@ -259,7 +262,7 @@ def add_file_evidence(
     """
 
     def apply(store: Store) -> Change:
-        from workbench import quotes, vault
+        from workbench import quotes
 
         stored = vault.store_file(store.path, path)
         found = None
@@ -281,6 +284,38 @@ def add_file_evidence(
                 quote=found,
             )
             return _evidence_change(store, "Add evidence file", item, _remove_evidence(item))
+
+    return apply
+
+
+def quote_evidence(evidence_id: int, passage: str) -> Operation:
+    """Quote a passage of a vaulted document (empty: no quote); undo puts the old one back."""
+
+    def apply(store: Store) -> Change:
+        from workbench import quotes
+
+        item = store.evidence(evidence_id)
+        found = None
+        if passage.strip():
+            if item.file is None:
+                raise ValidationError("only a document kept in the vault can be quoted")
+            text = quotes.document_text(store.path, item.file)
+            pdf = item.file.media_type == "application/pdf"
+            data = vault.open_verified(store.path, item.file.sha256, item.file.size) if pdf else b""
+            found = quotes.make_quote(text, passage, pages=quotes.pdf_pages(data) if pdf else None)
+        with store.transaction():
+            after = store.set_evidence_quote(evidence_id, found)
+            return _evidence_change(store, "Quote a passage", after, _requote(item))
+
+    return apply
+
+
+def _requote(item: Evidence) -> Operation:
+    def apply(store: Store) -> Change:
+        with store.transaction():
+            before = store.evidence(item.id)
+            after = store.set_evidence_quote(item.id, item.quote)
+            return _evidence_change(store, "Quote a passage", after, _requote(before))
 
     return apply
 

@@ -7,6 +7,7 @@ outlives the claim: it says who checked what, and when.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
@@ -110,6 +111,23 @@ class EvidenceMixin(StoreBase):
             )
             self._sync_own_archive(conn, claim_id, now)
             evidence_id = int(cur.lastrowid or 0)
+        return self.evidence(evidence_id)
+
+    def set_evidence_quote(self, evidence_id: int, quote: Quote | None) -> Evidence:
+        """Give a piece of evidence its quoted passage (None: no quote)."""
+        item = self.evidence(evidence_id)
+        current = self.claim(item.claim_id)
+        now = _now()
+        values = evidence_values(dataclasses.replace(item, quote=quote))[7:]
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE evidence SET quote_text = ?, quote_start = ?, quote_end = ?,"
+                " quote_page = ?, quote_before = ?, quote_after = ? WHERE id = ?",
+                (*values, evidence_id),
+            )
+            conn.execute("UPDATE claims SET updated_at = ? WHERE id = ?", (now, item.claim_id))
+            old = item.quote.text if item.quote else None
+            self._record(conn, current, "quote", old, quote.text if quote else None, now)
         return self.evidence(evidence_id)
 
     def evidence(self, evidence_id: int) -> Evidence:

@@ -1,0 +1,131 @@
+"""Documents kept as evidence in the app: drop, open without network, quote, altered files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, Qt, QUrl
+from PySide6.QtGui import QColor, QDropEvent, QImage, QTextCursor
+from pytestqt.qtbot import QtBot
+
+from tests.ui.test_main_window import close_window, make_window, seed, wait_saved
+from ui.document_view import DocumentDialog
+from ui.main_window import MainWindow
+from workbench import vault
+
+REPORT = (
+    "Annual report of the ministry.\n\n"
+    "In October, 10,000 troops were sent to the border, the report says.\n\n"
+    "Spending rose by 4 percent. <script>alert(1)</script>"
+)
+
+
+@pytest.fixture
+def window(qtbot: QtBot, db_path: Path, errors: list[str]) -> Iterator[MainWindow]:
+    seed(db_path)
+    win = make_window(qtbot, db_path)
+    qtbot.waitUntil(lambda: win.workspace.article is not None)
+    win.workspace.select_claim(win.workspace.claims[0].id)
+    yield win
+    close_window(win)
+
+
+@pytest.fixture
+def report(tmp_path: Path) -> Path:
+    path = tmp_path / "ministry.txt"
+    path.write_text(REPORT, encoding="utf-8")
+    return path
+
+
+def drop(panel: object, path: Path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(
+        panel.rect().center().toPointF(),  # type: ignore[attr-defined]
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    panel.dropEvent(event)  # type: ignore[attr-defined]
+
+
+def test_a_dropped_file_is_kept_opened_and_quoted(
+    qtbot: QtBot, window: MainWindow, report: Path
+) -> None:
+    panel = window.claim_panel
+    drop(panel, report)
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: panel.evidence_model.rowCount() == 1)
+    item = panel.evidence_model.item(0)
+    assert item.file is not None and item.quote is None
+    assert "File: ministry.txt" in panel.evidence_model.index(0, 0).data()
+    dialog = DocumentDialog(window.workspace, item, window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: bool(dialog.text.toPlainText()))
+    text = dialog.text.toPlainText()
+    assert "<script>alert(1)</script>" in text  # shown as text, never run
+    cursor = dialog.text.textCursor()
+    start = text.index("10,000 troops")
+    cursor.setPosition(start)
+    cursor.setPosition(start + len("10,000 troops were sent"), QTextCursor.MoveMode.KeepAnchor)
+    dialog.text.setTextCursor(cursor)
+    dialog.quote_selection()
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: panel.evidence_model.item(0).quote is not None)
+    quoted = panel.evidence_model.item(0)
+    assert quoted.quote is not None and quoted.quote.text == "10,000 troops were sent"
+    assert "“10,000 troops were sent”" in panel.evidence_model.index(0, 0).data()
+    again = DocumentDialog(window.workspace, quoted, window)
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.quoted_span() is not None)
+    assert again.quoted_span() == (start, start + len("10,000 troops were sent"))
+    window.workspace.undo_stack.undo()  # the quote
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: panel.evidence_model.item(0).quote is None)
+
+
+def test_an_altered_file_is_not_shown(qtbot: QtBot, window: MainWindow, report: Path) -> None:
+    panel = window.claim_panel
+    window.workspace.add_file_evidence(window.workspace.claims[0].id, str(report))
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: panel.evidence_model.rowCount() == 1)
+    item = panel.evidence_model.item(0)
+    assert item.file is not None
+    path = vault.file_path(window.workspace.store.path, item.file.sha256)
+    os.chmod(path, 0o644)
+    path.write_text(REPORT.replace("10,000", "90,000"), encoding="utf-8")
+    dialog = DocumentDialog(window.workspace, item, window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: "cannot be shown" in dialog.status.text())
+    assert "altered" in dialog.status.text() and dialog.text.toPlainText() == ""
+
+
+def test_an_image_is_shown_from_the_vault(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    image = QImage(40, 20, QImage.Format.Format_RGB32)
+    image.fill(QColor("red"))
+    path = tmp_path / "chart.png"
+    assert image.save(str(path))
+    window.workspace.add_file_evidence(window.workspace.claims[0].id, str(path))
+    wait_saved(qtbot, window)
+    panel = window.claim_panel
+    qtbot.waitUntil(lambda: panel.evidence_model.rowCount() == 1)
+    dialog = DocumentDialog(window.workspace, panel.evidence_model.item(0), window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: "matches its hash" in dialog.status.text())
+    assert dialog.image.pixmap().width() == 40
+
+
+def test_a_refused_file_says_why_and_adds_nothing(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, errors: list[str]
+) -> None:
+    bad = tmp_path / "program.pdf"
+    bad.write_bytes(b"MZ\x90\x00 not a pdf")
+    drop(window.claim_panel, bad)
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: bool(errors))
+    assert "is not a pdf file" in errors[0]
+    assert window.claim_panel.evidence_model.rowCount() == 0
