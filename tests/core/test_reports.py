@@ -450,7 +450,7 @@ def test_ordinary_cells_are_left_alone(safe: str) -> None:
 def test_json_round_trips_into_the_report_model(report: Report) -> None:
     data = render_reports([report], "json")
     document = json.loads(data)
-    assert document["schema_version"] == 2
+    assert document["schema_version"] == 3
     assert document["totals"]["by_status"]["verified"] == 1
     assert read_report_json(data) == [report]
 
@@ -458,7 +458,7 @@ def test_json_round_trips_into_the_report_model(report: Report) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.update(schema_version=3), "newer workbench"),
+        (lambda d: d.update(schema_version=4), "newer workbench"),
         (lambda d: d["reports"][0]["claims"][0].pop("priority"), "'priority' is a required"),
         (lambda d: d["reports"][0]["claims"][0].update(type="rumour"), "reports/0/claims/0"),
         (lambda d: d.update(schema_version=1), r"reports/0/claims/\d"),  # v1 has no type
@@ -637,11 +637,11 @@ def test_markdown_shows_type_and_priority(typed_report: Report) -> None:
 
 
 def test_csv_appends_type_and_priority_columns(typed_report: Report) -> None:
-    assert COLUMNS[:-2] == (
+    assert COLUMNS[:14] == (
         "article_id", "article_title", "article_url", "claim_id", "claim_number", "claim_text",
         "start", "end", "score", "status", "note", "claimant", "evidence_urls", "updated_at",
     )  # fmt: skip
-    assert COLUMNS[-2:] == ("type", "priority")
+    assert COLUMNS[14:16] == ("type", "priority")
     rows = read_csv(render_reports([typed_report], "csv"))
     assert [(r["type"], r["priority"]) for r in rows] == [
         ("quantity", "high"),
@@ -709,7 +709,7 @@ def test_several_articles_in_csv_and_json(store: Store, article_id: int) -> None
 
 
 def test_formats_and_extensions() -> None:
-    assert list(FORMATS) == ["html", "pdf", "md", "csv", "json", "claimreview"]
+    assert list(FORMATS) == ["html", "pdf", "md", "csv", "json", "claimreview", "bundle"]
     assert format_for_path("x/report.PDF") is FORMATS["pdf"]
     assert format_for_path("r.htm") is FORMATS["html"]
     assert format_for_path("r.txt") is None

@@ -47,6 +47,9 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     what = f"{result.articles} article{'s' if result.articles != 1 else ''}, {result.claims} claims"
     if spec.name == "claimreview":
         what = f"{result.items} ClaimReview objects for the checked claims of {result.claims}"
+    elif spec.name == "bundle":
+        files = f"{result.files} vaulted file{'s' if result.files != 1 else ''}"
+        what = f"{result.claims} claims, {files} checked against their SHA-256"
     out.write(f"wrote {result.path} ({spec.name}: {what})\n")
     return EXIT_OK
 

@@ -2,8 +2,10 @@
 
 Formats (:data:`FORMATS`): ``html`` (self-contained page), ``pdf`` (through the
 renderer the desktop app installs), ``md`` (Markdown), ``csv`` (one row per claim),
-``json`` (everything, re-readable with :func:`read_report_json`) and ``claimreview``
-(schema.org ClaimReview JSON-LD). ``csv`` and ``json`` take several articles.
+``json`` (everything, re-readable with :func:`read_report_json`), ``claimreview``
+(schema.org ClaimReview JSON-LD) and ``bundle`` (a zip: the HTML report, every vaulted
+document its evidence quotes, and a manifest of their SHA-256 hashes). ``csv`` and
+``json`` take several articles.
 
 Typical use (a worker thread with its own :class:`~workbench.store.Store`)::
 
@@ -22,6 +24,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from workbench.reports.bundle import render_bundle, write_bundle
     from workbench.reports.claimreview import ClaimReviewError, claim_reviews
     from workbench.reports.export import (
         ExportResult,
@@ -43,6 +46,8 @@ if TYPE_CHECKING:
     from workbench.reports.settings import REPORT_SETTINGS, check_setting
 
 _SUBMODULE = {
+    "render_bundle": "bundle",
+    "write_bundle": "bundle",
     "ClaimReviewError": "claimreview",
     "claim_reviews": "claimreview",
     "ExportResult": "export",
@@ -89,8 +94,10 @@ __all__ = [
     "get_format",
     "load_pdf_renderer",
     "read_report_json",
+    "render_bundle",
     "render_reports",
     "write_atomically",
+    "write_bundle",
 ]
 
 

@@ -13,10 +13,12 @@ unchecked     (no ClaimReview)
 
 "Unverifiable" says nothing about truth, so it gets no number rather than a
 misleading middle value. The claim's note, when there is one, becomes the rating's
-``ratingExplanation``. URLs are given in :func:`~workbench.reports.model.http_url`'s
-encoded form (the one every report links to), and left out when not http(s). The
-output is validated against ``resources/schemas/claimreview.schema.json`` before it
-is written.
+``ratingExplanation``. Each piece of evidence the fact-checker quoted from a web
+address becomes a ``citation`` (a ``CreativeWork`` with its ``url`` and, when it has a
+title, ``name``); evidence without a quote, or whose address is not http(s), is not
+cited. URLs are given in :func:`~workbench.reports.model.http_url`'s encoded form (the
+one every report links to), and left out when not http(s). The output is validated
+against ``resources/schemas/claimreview.schema.json`` before it is written.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from resources import resource_path
 from workbench.errors import WorkbenchError
-from workbench.models import Status
+from workbench.models import Claim, Status
 from workbench.reports.model import Report
 from workbench.reports.settings import SETTING_ORGANISATION
 from workbench.textsafety import http_url
@@ -63,6 +65,25 @@ def _date(value: str | None) -> str | None:
     if value and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
         return value[:10]
     return None
+
+
+def citations(claim: Claim) -> list[dict[str, Any]]:
+    """The claim's quoted evidence with an http(s) address, as schema.org ``citation``s.
+
+    One per address (the first title given for it), in the order of the evidence.
+    """
+    cited: dict[str, dict[str, Any]] = {}
+    for item in claim.evidence:
+        if item.quote is None or not item.quote.text.strip():
+            continue
+        url = http_url(item.url)
+        if not url or url in cited:
+            continue
+        work: dict[str, Any] = {"@type": "CreativeWork", "url": url}
+        if name := _one_line(item.title):
+            work["name"] = name
+        cited[url] = work
+    return list(cited.values())
 
 
 def claim_reviews(report: Report) -> list[dict[str, Any]]:
@@ -116,6 +137,8 @@ def claim_reviews(report: Report) -> list[dict[str, Any]]:
         }
         if review_url := http_url(organisation.review_url(article.id, claim.id) or ""):
             review["url"] = review_url
+        if cited := citations(claim):
+            review["citation"] = cited
         reviews.append(review)
     return reviews
 

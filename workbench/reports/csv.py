@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from workbench.models import Evidence
 from workbench.reports.model import Report
 
 COLUMNS = (
@@ -30,12 +31,19 @@ COLUMNS = (
     "updated_at",
     "type",
     "priority",
+    "evidence_files",
+    "evidence_sha256",
+    "evidence_quotes",
 )
 """The header row. ``score`` is the detector's, empty for a claim added by hand (the
 detector never scored it); ``evidence_urls`` holds one URL per line of the cell;
 ``type`` is the claim's type (``quantity`` ..., empty when it has none), ``priority``
-its priority (``high``, ``added by you`` ...). Columns are only ever added at the end,
-so a spreadsheet that reads them by position keeps working."""
+its priority (``high``, ``added by you`` ...). ``evidence_files``, ``evidence_sha256`` and
+``evidence_quotes`` give each piece of evidence's vaulted file (its original name and
+SHA-256) and quote (on one line), one line per piece of evidence in the order of
+``evidence_urls`` (an empty line for one without), or an empty cell when no piece has
+any. Columns are only ever added at the end, so a spreadsheet that reads them by
+position keeps working."""
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
 """First characters that make a spreadsheet treat a cell as a formula (and their
@@ -51,6 +59,25 @@ def neutralise_cell(value: str) -> str:
     if value[:1] in FORMULA_TRIGGERS or (stripped and stripped[0] in FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def _evidence_lines(evidence: Sequence[Evidence], value: Callable[[Evidence], str]) -> str:
+    """One line per piece of evidence (line breaks inside a value become spaces), or ""
+    when no piece has a value."""
+    values = [" ".join(value(item).split()) for item in evidence]
+    return "\n".join(values) if any(values) else ""
+
+
+def _file_name(item: Evidence) -> str:
+    return item.file.original_name if item.file is not None else ""
+
+
+def _file_hash(item: Evidence) -> str:
+    return item.file.sha256 if item.file is not None else ""
+
+
+def _quote_text(item: Evidence) -> str:
+    return item.quote.text if item.quote is not None else ""
 
 
 def write_csv(reports: Sequence[Report]) -> bytes:
@@ -73,6 +100,9 @@ def write_csv(reports: Sequence[Report]) -> bytes:
                 "updated_at": claim.updated_at,
                 "type": claim.type.value if claim.type is not None else "",
                 "priority": report.priority(claim).value,
+                "evidence_files": _evidence_lines(claim.evidence, _file_name),
+                "evidence_sha256": _evidence_lines(claim.evidence, _file_hash),
+                "evidence_quotes": _evidence_lines(claim.evidence, _quote_text),
             }
             numbers = {
                 "article_id": article.id,

@@ -7,7 +7,9 @@ The desktop app's File > Export and ``workbench export`` both come through here:
 
 A failed export never leaves a half-written file: everything is rendered in memory
 first, then written to a temporary file beside the destination and renamed over it
-(:func:`write_atomically`, which also says what a destination may be).
+(:func:`write_atomically`, which also says what a destination may be). The evidence
+bundle, which can hold large documents, is streamed into that temporary file instead
+(:func:`write_atomically_with`); a document that fails its hash check stops it there.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TypeVar
 
+from workbench.reports.bundle import render_bundle, write_bundle
 from workbench.reports.claimreview import claim_reviews, write_claimreview
 from workbench.reports.csv import write_csv
 from workbench.reports.formats import ExportError, ReportFormat, check_article_count, get_format
@@ -33,12 +37,18 @@ from workbench.store import Store
 
 log = logging.getLogger("workbench.reports")
 
+T = TypeVar("T")
+
 _TEMP_ATTEMPTS = 100
 """Random temporary names tried before giving up (each collision is a 1 in 2**64 chance)."""
 
 
 def render_reports(
-    reports: Sequence[Report], fmt: str, *, pdf_renderer: PdfRenderer | None = None
+    reports: Sequence[Report],
+    fmt: str,
+    *,
+    pdf_renderer: PdfRenderer | None = None,
+    db_path: str | Path | None = None,
 ) -> bytes:
     """The reports in format ``fmt``, as the bytes of the file.
 
@@ -46,9 +56,12 @@ def render_reports(
         reports: one report, or several for the formats that allow it (csv, json).
         fmt: a key of :data:`FORMATS`.
         pdf_renderer: for ``pdf``; default the one installed with the desktop app.
+        db_path: for ``bundle``: the database whose evidence vault holds the files
+            (``store.path``).
 
     Raises:
-        ExportError: unknown format, no report, or several for a one-article format.
+        ExportError: unknown format, no report, or several for a one-article format;
+            a bundle without ``db_path``, or with a vaulted file missing or altered.
         ClaimReviewError: ClaimReview without the organisation setting.
         PluginError: PDF without an installed renderer.
     """
@@ -61,8 +74,15 @@ def render_reports(
         "csv": lambda: write_csv(reports),
         "json": lambda: write_json(reports),
         "claimreview": lambda: write_claimreview(reports[0]),
+        "bundle": lambda: render_bundle(reports[0], db_path=_vault_of(db_path)),
     }
     return writers[spec.name]()
+
+
+def _vault_of(db_path: str | Path | None) -> str | Path:
+    if db_path is None:
+        raise ExportError("the evidence bundle needs the database whose vault holds the files")
+    return db_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +97,8 @@ class ExportResult:
     """Claims written (for claimreview: ClaimReview objects, one per checked claim)."""
     size: int
     """Bytes written."""
+    files: int = 0
+    """Vaulted documents written (the evidence bundle; 0 for the other formats)."""
 
 
 def export_reports(
@@ -96,21 +118,30 @@ def export_reports(
         destination: the file to write: replaced if it exists, keeping its
             permissions; a symbolic link is replaced, not followed; a folder, pipe,
             device or socket is refused.
-        fmt: a key of :data:`FORMATS`.
+        fmt: a key of :data:`FORMATS`; ``bundle`` takes the vaulted files from the
+            vault beside ``store``'s database.
         pdf_renderer: for ``pdf``; default the one installed with the desktop app.
         generated_at: the report time (ISO 8601); default now.
 
     Raises:
         WorkbenchError: any known problem (unknown id, format, settings, an
-            unwritable destination); the destination is then left as it was.
+            unwritable destination, a vaulted file missing or altered); the
+            destination is then left as it was.
     """
     spec = get_format(fmt)
     check_article_count(spec, len(set(article_ids)))
     reports = build_reports(store, article_ids, generated_at=generated_at)
-    data = render_reports(reports, spec.name, pdf_renderer=pdf_renderer)
     path = Path(destination)
-    write_atomically(path, data)
     claims = sum(len(r.claims) for r in reports)
+    if spec.name == "bundle":
+        files = write_atomically_with(
+            path, lambda out: write_bundle(reports[0], out, db_path=store.path)
+        )
+        size = path.stat().st_size
+        log.info("exported an evidence bundle to %s (%d files, %d bytes)", path, files, size)
+        return ExportResult(path, spec, len(reports), claims, claims, size, files=files)
+    data = render_reports(reports, spec.name, pdf_renderer=pdf_renderer)
+    write_atomically(path, data)
     items = len(claim_reviews(reports[0])) if spec.name == "claimreview" else claims
     log.info("exported %d article(s) as %s to %s (%d bytes)", len(reports), fmt, path, len(data))
     return ExportResult(path, spec, len(reports), claims, items, len(data))
@@ -139,6 +170,21 @@ def write_atomically(path: str | Path, data: bytes) -> None:
         ExportError: ``path`` is not a regular file or a link, the folder is missing
             or not writable, or the disk is full.
     """
+    write_atomically_with(path, lambda fh: fh.write(data))
+
+
+def write_atomically_with(path: str | Path, write: Callable[[IO[bytes]], T]) -> T:
+    """Like :func:`write_atomically`, with the bytes written by ``write`` (streamed).
+
+    ``write`` gets the temporary file (binary, seekable), and what it returns is
+    returned; if it raises, the temporary file is removed and ``path`` left as it
+    was. An ``OSError`` it raises is taken for a problem writing ``path`` (a full
+    disk): one about its own input must be turned into a
+    :class:`~workbench.errors.WorkbenchError` first.
+
+    Raises:
+        ExportError: as :func:`write_atomically`.
+    """
     path = Path(path)
     mode = _mode_to_keep(path)
     fd, temp = _create_temp(path, mode)
@@ -146,7 +192,7 @@ def write_atomically(path: str | Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             if mode is not None:
                 _set_mode(fh.fileno(), temp, mode)
-            fh.write(data)
+            result = write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(temp, path)
@@ -156,6 +202,7 @@ def write_atomically(path: str | Path, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
+    return result
 
 
 _KINDS = (

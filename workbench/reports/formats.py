@@ -21,7 +21,7 @@ class ReportFormat:
     """An export format, as a file dialog and the command line need it."""
 
     name: str
-    """The ``--format`` value: html, pdf, md, csv, json or claimreview."""
+    """The ``--format`` value: html, pdf, md, csv, json, claimreview or bundle."""
     label: str
     """For a file dialog's filter list, e.g. "PDF document"."""
     extension: str
@@ -48,6 +48,14 @@ FORMATS: Mapping[str, ReportFormat] = {
         ReportFormat("json", "JSON, everything", ".json", "application/json", False, True),
         ReportFormat(
             "claimreview", "ClaimReview JSON-LD", ".jsonld", "application/ld+json", False, False
+        ),
+        ReportFormat(
+            "bundle",
+            "Evidence bundle: report, quoted files and their hashes",
+            ".zip",
+            "application/zip",
+            True,
+            False,
         ),
     )
 }

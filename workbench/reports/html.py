@@ -12,6 +12,7 @@ Jinja2 is imported with the first report rendered, not with this module.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
@@ -23,7 +24,10 @@ from workbench.reports.model import (
     STATUS_LABELS,
     STATUS_ORDER,
     Report,
+    evidence_name,
     human_date,
+    quote_location,
+    short_hash,
 )
 from workbench.textsafety import http_url
 
@@ -54,6 +58,9 @@ def environment() -> jinja2.Environment:
         "LABELS": STATUS_LABELS,
         "GLYPHS": STATUS_GLYPHS,
         "version": __version__,
+        "evidence_name": evidence_name,
+        "quote_location": quote_location,
+        "short_hash": short_hash,
     }
     return env
 
@@ -63,8 +70,18 @@ def nl2br(value: str) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in value.split("\n"))
 
 
-def render_html(report: Report, *, pdf: bool = False) -> str:
-    """The report as an HTML page (``pdf=True``: the variant for the PDF renderer)."""
+def render_html(
+    report: Report, *, pdf: bool = False, vault_links: Mapping[str, str] | None = None
+) -> str:
+    """The report as an HTML page (``pdf=True``: the variant for the PDF renderer).
+
+    ``vault_links`` maps a vaulted file's SHA-256 to the relative address of its copy
+    beside the page (the evidence bundle's ``files/...``), percent-encoded; without it,
+    files are named but not linked. The PDF variant never takes them: a PDF links to
+    http(s) addresses only.
+    """
+    if pdf and vault_links:
+        raise ValueError("the PDF variant links to http(s) addresses only")
     template = environment().get_template(TEMPLATE)
     return template.render(
         report=report,
@@ -72,6 +89,8 @@ def render_html(report: Report, *, pdf: bool = False) -> str:
         organisation=report.organisation,
         paragraphs=report.paragraphs(),
         pdf=pdf,
+        vault_links=vault_links or {},
+        bundle=vault_links is not None,
     )
 
 

@@ -1,20 +1,28 @@
 """The JSON export: everything in the reports, with a ``schema_version``, re-readable.
 
-Layout (``schema_version`` 2, described by ``resources/schemas/report.schema.json``)::
+Layout (``schema_version`` 3, described by ``resources/schemas/report.schema.json``)::
 
-    {"schema_version": 2, "generator": "...", "generated_at": "...",
+    {"schema_version": 3, "generator": "...", "generated_at": "...",
      "organisation": {"name", "url", "review_url_template"},
      "totals": {"articles": n, "claims": n, "checked": n, "by_status": {status: n}},
      "reports": [{"article": {...every Article field...},
                   "summary": {"claims", "checked", "by_status", "checked_by", "last_checked_at"},
                   "claims": [{...every Claim field..., "priority": "...",
-                              "evidence": [{...}]}]}]}
+                              "evidence": [{"id", "url", "title", "note", "added_at",
+                                            "file": {...} | null, "quote": {...} | null}]}]}]}
 
 A claim's ``type`` is its :class:`~workbench.models.ClaimType` value or null, its
 ``priority`` the :class:`~workbench.priority.Priority` value ("high", "added by you" ...)
 under the priority settings of the workbench that wrote the report. Version 2 added
 both; a version 1 document, which has neither, is still read: its claims get no type
 and the priority the default thresholds give.
+
+Version 3 added each piece of evidence's ``file`` (a document kept in the evidence
+vault: ``sha256``, ``size``, ``media_type``, ``original_name``, ``source_url``,
+``captured_at``) and ``quote`` (``text``, ``start``/``end``: character offsets into the
+document's text as the workbench reads it, ``page``: 1-based or null, ``before``/``after``:
+a little text on either side), each null when there is none. Versions 1 and 2 have
+neither field; their evidence is read as links without a quote.
 
 ``summary`` and ``totals`` are derived from the claims (for a desk's tally without a
 script); :func:`read_report_json` checks they agree with them. ``checked_by`` names
@@ -32,14 +40,23 @@ from typing import TYPE_CHECKING, Any
 from resources import resource_path
 from workbench import __version__
 from workbench.errors import WorkbenchError
-from workbench.models import Article, Claim, ClaimOrigin, ClaimType, Evidence, Status
+from workbench.models import (
+    Article,
+    Claim,
+    ClaimOrigin,
+    ClaimType,
+    Evidence,
+    Quote,
+    Status,
+    VaultFile,
+)
 from workbench.priority import Priority
 from workbench.reports.model import STATUS_ORDER, Checker, Organisation, Report, utc_now
 
 if TYPE_CHECKING:  # imported when first needed: it costs 50 ms at start-up
     import jsonschema
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump when a field is added, changes meaning or is removed (the schema allows no
 unknown fields); readers refuse newer versions and read every older one."""
 SCHEMA_FILE = ("schemas", "report.schema.json")
@@ -56,6 +73,28 @@ def _by_status(claims: Sequence[Claim]) -> dict[str, int]:
     return counts
 
 
+def _file_dict(file: VaultFile) -> dict[str, Any]:
+    return {
+        "sha256": file.sha256,
+        "size": file.size,
+        "media_type": file.media_type,
+        "original_name": file.original_name,
+        "source_url": file.source_url,
+        "captured_at": file.captured_at,
+    }
+
+
+def _quote_dict(quote: Quote) -> dict[str, Any]:
+    return {
+        "text": quote.text,
+        "start": quote.start,
+        "end": quote.end,
+        "page": quote.page,
+        "before": quote.before,
+        "after": quote.after,
+    }
+
+
 def _evidence_dict(item: Evidence) -> dict[str, Any]:
     return {
         "id": item.id,
@@ -63,6 +102,8 @@ def _evidence_dict(item: Evidence) -> dict[str, Any]:
         "title": item.title,
         "note": item.note,
         "added_at": item.added_at,
+        "file": _file_dict(item.file) if item.file is not None else None,
+        "quote": _quote_dict(item.quote) if item.quote is not None else None,
     }
 
 
@@ -162,9 +203,10 @@ def _validator() -> jsonschema.protocols.Validator:
 def read_report_json(data: str | bytes) -> list[Report]:
     """Parse a JSON export back into :class:`Report` objects, strictly.
 
-    The document must have ``schema_version`` 1 or 2 and match the JSON Schema (no
-    missing or unknown fields: version 2 claims have ``type`` and ``priority``), and
-    its summaries must agree with its claims.
+    The document must have ``schema_version`` 1, 2 or 3 and match the JSON Schema (no
+    missing or unknown fields: version 2 and 3 claims have ``type`` and ``priority``,
+    version 3 evidence has ``file`` and ``quote``), and its summaries must agree with
+    its claims.
 
     Raises:
         ReportFormatError: not JSON, a newer or unknown ``schema_version``, a field
@@ -240,6 +282,22 @@ def _claim_from(data: dict[str, Any], article: Article) -> Claim:
         origin=ClaimOrigin(data["origin"]),
         created_at=data["created_at"],
         updated_at=data["updated_at"],
-        evidence=tuple(Evidence(claim_id=data["id"], **e) for e in data["evidence"]),
+        evidence=tuple(_evidence_from(e, data["id"]) for e in data["evidence"]),
         type=ClaimType(data["type"]) if data.get("type") is not None else None,
     )
+
+
+def _evidence_from(data: dict[str, Any], claim_id: int) -> Evidence:
+    file = VaultFile(**data["file"]) if data.get("file") is not None else None
+    quote = Quote(**data["quote"]) if data.get("quote") is not None else None
+    if (
+        quote is not None
+        and quote.start is not None
+        and quote.end is not None
+        and quote.end < quote.start
+    ):
+        raise ReportFormatError(
+            f"invalid JSON report: a quote of claim {claim_id} ends before it starts"
+        )
+    fields = {k: v for k, v in data.items() if k not in ("file", "quote")}
+    return Evidence(claim_id=claim_id, **fields, file=file, quote=quote)

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import re
 
+from workbench.models import Evidence
 from workbench.reports.model import (
     STATUS_GLYPHS,
     STATUS_LABELS,
     STATUS_ORDER,
     Report,
     Segment,
+    evidence_name,
     human_date,
+    quote_location,
+    short_hash,
 )
 from workbench.textsafety import http_url
 
@@ -64,6 +68,40 @@ def _link(text: str, url: str) -> str:
 def _date(value: str | None) -> str:
     """A timestamp for reading, escaped: one read back from a JSON file may be any text."""
     return escape_markdown(human_date(value))
+
+
+def _evidence(number: int, item: Evidence) -> list[str]:
+    """A numbered list item for a piece of evidence: its name and link, then where the
+    quote is, its vaulted file and when it was captured, then the quote itself.
+
+    The quote is a block quote inside the list item, last: a line after it would be
+    taken into it (CommonMark's lazy continuation).
+    """
+    name = evidence_name(item)
+    line = f"{number}. {_link(name, item.url)}"
+    if item.url and name != item.url:
+        line += f" — {_link(item.url, item.url)}"
+    if item.note:
+        line += f" ({escape_markdown(item.note)})"
+    indent = " " * (len(str(number)) + 2)
+    meta = []
+    if where := quote_location(item.quote):
+        meta.append(where.capitalize())
+    if item.file is not None:
+        file_name = escape_markdown(" ".join(item.file.original_name.split()))
+        meta.append(
+            f"File {file_name}, kept in the evidence vault, "
+            f"SHA-256 {escape_markdown(short_hash(item.file.sha256))}"
+        )
+        meta.append(f"captured {_date(item.file.captured_at)}")
+    else:
+        meta.append(f"added {_date(item.added_at)}")
+    details = " · ".join(meta)
+    lines = [f"{line}\\", indent + details[:1].upper() + details[1:]]
+    if item.quote is not None and item.quote.text.strip():
+        quoted = escape_markdown(item.quote.text).replace("\n", f"\n{indent}> ")
+        lines.append(f"{indent}> “{quoted}”")
+    return lines
 
 
 def _segment(seg: Segment) -> str:
@@ -138,12 +176,7 @@ def render_markdown(report: Report) -> str:
         if claim.evidence:
             out += ["**Evidence:**", ""]
             for i, item in enumerate(claim.evidence, start=1):
-                line = f"{i}. {_link(item.title, item.url)}"
-                if item.title:
-                    line += f" — {_link(item.url, item.url)}"
-                if item.note:
-                    line += f" ({escape_markdown(item.note)})"
-                out.append(line)
+                out += _evidence(i, item)
             out.append("")
         score = report.detector_score(claim)
         provenance = (

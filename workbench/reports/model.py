@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from workbench.display import day_month_year, parse_iso
 from workbench.errors import ValidationError
-from workbench.models import Article, Claim, ClaimOrigin, Status
+from workbench.models import Article, Claim, ClaimOrigin, Evidence, Quote, Status
 from workbench.priority import Priority, PriorityThresholds
 from workbench.reports.settings import (
     SETTING_ORGANISATION,
@@ -203,6 +203,31 @@ def human_date(value: str | None) -> str:
         return day
     zone = " UTC" if when.utcoffset() is not None and not when.utcoffset() else ""
     return f"{day}, {when:%H:%M}{zone}"
+
+
+def evidence_name(item: Evidence) -> str:
+    """What a report calls a piece of evidence: its title, else its file's name, else its URL."""
+    if item.title.strip():
+        return item.title
+    if item.file is not None and item.file.original_name.strip():
+        return item.file.original_name
+    return item.url
+
+
+def short_hash(sha256: str) -> str:
+    """A file's SHA-256 as a reader sees it: the first 12 hex digits and an ellipsis."""
+    return f"{sha256[:12]}…"
+
+
+def quote_location(quote: Quote | None) -> str:
+    """Where a quote is, for a reader: "page 4" when the page is known, else "".
+
+    Character offsets are for finding the passage again, not for reading: they are
+    in the JSON report and the bundle's manifest, never in the text of a report.
+    """
+    if quote is None or quote.page is None:
+        return ""
+    return f"page {quote.page}"
 
 
 def utc_now() -> str:
