@@ -1,10 +1,11 @@
 """The process's heavy resources, each built once on first use and kept by one object.
 
-The language pipeline, the check-worthiness model, the sentence encoder, the archive's
-vector indexes (one per database file), the thread that searches them and the feedback
-adjuster take a second or hundreds of megabytes each to build. An :class:`Engine` holds
-them: the command line builds one per run, the app one per process, and both pass it
-down (``match_claims(..., engine=engine)``, ``analyze_article(..., engine=engine)``).
+The language pipeline, the check-worthiness model, the sentence encoder, the vector
+indexes of the archive and of the evidence library (one each per database file), the
+thread that searches them and the feedback adjuster take a second or hundreds of
+megabytes each to build. An :class:`Engine` holds them: the command line builds one
+per run, the app one per process, and both pass it down (``match_claims(...,
+engine=engine)``, ``analyze_article(..., engine=engine)``).
 A caller that passes none gets :meth:`Engine.default`. A test builds its own, with a
 rules-only pipeline or a given encoder, instead of patching module globals.
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from workbench.nlp import ModelLoader, ModelStatus
     from workbench.nlp.encoder import CheckworthinessModel, SentenceEncoder
     from workbench.nlp.feedback import FeedbackAdjuster
-    from workbench.semantic import EmbeddingIndex, SemanticStatus
+    from workbench.semantic import EmbeddingIndex, SemanticStatus, VectorSource
     from workbench.store import Store
 
     LoadedModel: TypeAlias = tuple[CheckworthinessModel | None, ModelStatus]
@@ -71,7 +72,8 @@ class Engine:
         self._model: LoadedModel | None = None
         self._encoder: tuple[SentenceEncoder | None, ModelStatus] | None = None
         self._feedback: FeedbackAdjuster | None = None
-        self._indexes: dict[Path, tuple[tuple[int, int], EmbeddingIndex]] = {}
+        self._indexes: dict[tuple[Path, str], tuple[tuple[int, int], EmbeddingIndex]] = {}
+        """Vector indexes by database file and kind (archive, library), with the file's identity."""
         self._search_thread: ThreadPoolExecutor | None = None
         self._closed = False
         # One lock per resource: loading the pipeline does not hold up the encoder.
@@ -159,24 +161,43 @@ class Engine:
             workbench.nlp.encoder.ModelLoadError: the sentence encoder cannot load.
         """
         from workbench.dbfile import index_folder
+
+        return self._index(store, "archive", index_folder(store.path.resolve()), store)
+
+    def library_index_for(self, store: Store) -> EmbeddingIndex:
+        """The index of the evidence library's passage vectors in ``store``, refreshed.
+
+        Like :meth:`index_for`, one per database file, kept in ``library/`` inside the
+        archive index's folder (so that a restore drops both).
+
+        Raises:
+            workbench.nlp.encoder.ModelLoadError: the sentence encoder cannot load.
+        """
+        from workbench.dbfile import index_folder
+
+        folder = index_folder(store.path.resolve()) / "library"
+        return self._index(store, "library", folder, store.library_vectors())
+
+    def _index(self, store: Store, kind: str, folder: Path, source: VectorSource) -> EmbeddingIndex:
         from workbench.nlp.encoder import ModelLoadError
         from workbench.semantic import EmbeddingIndex, encoder_id
 
         encoder, status = self._load_encoder()
         if encoder is None:
             raise ModelLoadError(status.message)
-        key = store.path.resolve()
+        path = store.path.resolve()
         try:
-            info = key.stat()
+            info = path.stat()
             identity = (info.st_dev, info.st_ino)
         except OSError:
             identity = (0, 0)
+        key = (path, kind)
         with self._indexes_lock:
             known, index = self._indexes.get(key, ((0, 0), None))
             if index is None or known != identity or index.dimensions != encoder.dimensions:
-                index = EmbeddingIndex(encoder.dimensions, folder=index_folder(key))
+                index = EmbeddingIndex(encoder.dimensions, folder=folder)
                 self._indexes[key] = (identity, index)
-        index.refresh(store, encoder_id(encoder))
+        index.refresh(source, encoder_id(encoder))
         return index
 
     def search_thread(self) -> ThreadPoolExecutor:

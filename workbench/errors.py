@@ -78,3 +78,35 @@ class ImportFormatError(WorkbenchError):
 
 class CancelledError(WorkbenchError):
     """The user stopped a long operation; what its finished batches stored is kept."""
+
+
+class TeamError(WorkbenchError):
+    """The team server could not be used. Nothing local is lost: the outbox keeps its verdicts."""
+
+
+class TeamNotConnectedError(TeamError):
+    """This database has no team connection (``workbench team connect``)."""
+
+
+class TeamConfigError(TeamError):
+    """A team connection string is not valid, or holds a password that must not be stored."""
+
+
+class TeamUnreachableError(TeamError):
+    """No team server answered (down, no network, wrong host): trying later may work."""
+
+
+class TeamAuthError(TeamError):
+    """The team server refused the login (wrong or missing password, unknown user)."""
+
+
+class TeamSchemaError(TeamError):
+    """The server has no team archive yet, or a newer one than this version knows."""
+
+
+class TeamPermissionError(TeamError):
+    """The login may not do that on the team server (a reader publishing, say)."""
+
+
+class TeamConnectionLostError(TeamError):
+    """The connection broke in the middle of an exchange; the next sync completes it."""

@@ -314,7 +314,7 @@ class IndexFolder:
         Raises:
             OSError: the folder or its lock file cannot be created (read-only disk).
         """
-        self.path.mkdir(exist_ok=True)
+        self.path.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             deadline = time.monotonic() + wait

@@ -25,7 +25,7 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -485,15 +485,45 @@ def _search_terms(store: Store, query: _Query, budget: int = POSTINGS_BUDGET) ->
     terms = _fts_terms(query)
     if not terms:
         return []
-    counts = store.archive_term_counts(terms)
+    return rarest_terms(terms, store.archive_term_counts(terms), budget)
+
+
+def rarest_terms(terms: Sequence[str], counts: Mapping[str, int], budget: int) -> list[str]:
+    """The ``terms`` worth searching, rarest first: those found in at most ``budget``
+    rows together (``counts``: rows per term), and at least :data:`MIN_SEARCH_TERMS`."""
     kept: list[str] = []
     postings = 0
-    for term in sorted((t for t in terms if counts[t] > 0), key=lambda t: counts[t]):
+    for term in sorted((t for t in terms if counts.get(t, 0) > 0), key=lambda t: counts[t]):
         if len(kept) >= MIN_SEARCH_TERMS and postings + counts[term] > budget:
             break
         kept.append(term)
         postings += counts[term]
     return kept
+
+
+@dataclass(frozen=True, slots=True)
+class QueryTerms:
+    """A claim prepared for searching as matching prepares it, for other searches (the
+    evidence library, :mod:`workbench.evidence_library`).
+
+    ``normalized`` is what the sentence encoder embeds; ``tokens`` (offsets into the
+    claim's own text) are what :func:`shared_terms` and :func:`find_conflicts` compare;
+    ``keys`` the content words' keys; ``search`` the words for a full-text search.
+    """
+
+    text: str
+    normalized: str
+    tokens: tuple[Token, ...]
+    keys: frozenset[str]
+    search: tuple[str, ...]
+
+
+def query_terms(text: str) -> QueryTerms:
+    """``text`` (a claim, a pasted tweet) prepared for a search: see :class:`QueryTerms`."""
+    query = _prepare_query(text)
+    return QueryTerms(
+        text, query.normalized, tuple(query.tokens), query.keys, tuple(_fts_terms(query))
+    )
 
 
 def _candidates(

@@ -39,10 +39,10 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -60,6 +60,7 @@ __all__ = [
     "EmbedReport",
     "EmbeddingIndex",
     "SemanticStatus",
+    "VectorSource",
     "decode_vectors",
     "embed_archive",
     "encode_vectors",
@@ -302,6 +303,27 @@ def semantic_status(store: Store, encoder: SentenceEncoder | None = None) -> Sem
 # -- the index ----------------------------------------------------------------------------
 
 
+class VectorSource(Protocol):
+    """Where an :class:`EmbeddingIndex` reads its vectors and their state.
+
+    A :class:`~workbench.store.Store` is the archive's; the evidence library's passage
+    vectors come through :meth:`~workbench.store.Store.library_vectors`, under the same
+    names (the archive's index came first).
+    """
+
+    path: Path
+
+    def embedding_state(self) -> EmbeddingState: ...
+
+    def archive_embeddings(
+        self, *, after_id: int = 0, limit: int = 50_000
+    ) -> list[tuple[int, bytes]]: ...
+
+    def archive_embeddings_by_id(self, ids: Iterable[int]) -> dict[int, bytes]: ...
+
+    def archive_ids_by_source(self, *, after_id: int = 0) -> dict[str, list[int]]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class _Segment:
     """A run of the index's rows, by ascending archive id, in memory or mapped from files.
@@ -368,7 +390,7 @@ class EmbeddingIndex:
         """True when every vector of the index is mapped from its folder."""
         return all(s.token is not None for s in self._segments) and self._kept is not None
 
-    def refresh(self, store: Store, model: str) -> None:
+    def refresh(self, store: VectorSource, model: str) -> None:
         """Bring the index in step with ``store``: new vectors only, unless some changed.
 
         A new index first maps the files kept in its folder, if they reflect this
@@ -433,7 +455,7 @@ class EmbeddingIndex:
 
     # -- reading the database
 
-    def _catch_up(self, store: Store) -> bool:
+    def _catch_up(self, store: VectorSource) -> bool:
         """Read the vectors stored after the last one held; False if that cannot be enough.
 
         It is not when vectors were replaced or removed meanwhile, or one was added with
@@ -451,7 +473,7 @@ class EmbeddingIndex:
                 return False
         return False
 
-    def _read_rows(self, store: Store, *, after: int) -> list[_Segment]:
+    def _read_rows(self, store: VectorSource, *, after: int) -> list[_Segment]:
         """The stored vectors with ids above ``after``, not yet projected.
 
         One part per :data:`LOAD_CHUNK` rows read, never joined into one array: a million
@@ -477,7 +499,7 @@ class EmbeddingIndex:
                 part.sources[where[part.ids[where] == mine]] = code
         return parts
 
-    def _rebuild(self, store: Store, model: str, database: int) -> None:
+    def _rebuild(self, store: VectorSource, model: str, database: int) -> None:
         """Read every vector again, and keep the result in the folder.
 
         The folder's writer lock is taken first: if another process is building the same
@@ -512,7 +534,7 @@ class EmbeddingIndex:
             self._read_all(store, model, database)
             self._settle(locked=locked)
 
-    def _read_all(self, store: Store, model: str, database: int) -> None:
+    def _read_all(self, store: VectorSource, model: str, database: int) -> None:
         for _ in range(3):
             state = store.embedding_state()
             self._clear(model, state.changes, database)
@@ -524,7 +546,7 @@ class EmbeddingIndex:
 
     # -- the files kept in the folder
 
-    def _open_kept(self, store: Store, state: EmbeddingState) -> None:
+    def _open_kept(self, store: VectorSource, state: EmbeddingState) -> None:
         """Map the index kept in the folder, if it is this database's, in step and sound."""
         if self.folder is None:
             return
@@ -610,7 +632,7 @@ class EmbeddingIndex:
             token=token,
         )
 
-    def _differs_from(self, store: Store) -> str | None:
+    def _differs_from(self, store: VectorSource) -> str | None:
         """Compare a sample of the mapped vectors with the database's, byte for byte.
 
         Catches an index that does not belong to this database although the counts

@@ -31,9 +31,10 @@ HEAVY = (
     "cryptography",
     "jinja2",
     "sqlite_utils",
+    "psycopg",
 )
 """What ``--help`` must not import: the NLP pipeline, the encoder, the readers, the
-report templates and the store (sqlite-utils imports numpy)."""
+report templates, the store (sqlite-utils imports numpy) and the team server's driver."""
 
 COMMANDS = (
     [],
@@ -48,6 +49,11 @@ COMMANDS = (
     ["claim", "set"],
     ["settings", "set"],
     ["backup", "list"],
+    ["library", "add"],
+    ["library", "index"],
+    ["evidence"],
+    ["team", "sync"],
+    ["team", "connect"],
 )
 
 HELP_EVERY_COMMAND = r"""

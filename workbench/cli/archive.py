@@ -7,12 +7,12 @@ import json
 import logging
 import os
 import sys
-import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from workbench.cli.common import (
     EXIT_OK,
     CliError,
+    ProgressBar,
     dump,
     engine_of,
     open_store,
@@ -78,7 +78,7 @@ def _finish_embeddings(store: Store) -> int | None:
     except ModelLoadError as exc:
         tell("note", f"{exc}; matching stays lexical")
         return None
-    bar = _ProgressBar("embedding past checks", sys.stderr)
+    bar = ProgressBar("embedding past checks", sys.stderr)
     try:
         report = embed_archive(store, encoder, progress=bar)
     except KeyboardInterrupt:
@@ -89,39 +89,6 @@ def _finish_embeddings(store: Store) -> int | None:
     if report.embedded:
         log.info("embedded %d past checks at %.0f per second", report.embedded, report.rate)
     return report.embedded
-
-
-class _ProgressBar:
-    """A one-line progress bar on a terminal; silent when the stream is not one."""
-
-    WIDTH = 30
-
-    def __init__(self, label: str, stream: TextIO) -> None:
-        self.label = label
-        self.stream = stream
-        self.shown = False
-        self.enabled = stream.isatty()
-        self.started = time.perf_counter()
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
-            return
-        share = min(done / total, 1.0)
-        filled = round(share * self.WIDTH)
-        elapsed = time.perf_counter() - self.started
-        rate = f"  {done / elapsed:,.0f}/s" if elapsed > 0.5 and done else ""
-        self.stream.write(
-            f"\r{self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}]"
-            f" {done:,}/{total:,}{rate}  "
-        )
-        self.stream.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
-            self.shown = False
 
 
 def cmd_match(args: argparse.Namespace, out: TextIO) -> int:

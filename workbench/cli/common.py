@@ -12,6 +12,7 @@ import io
 import json
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -147,6 +148,39 @@ class TerminalSafe(io.TextIOBase):
 
     def isatty(self) -> bool:
         return self._stream.isatty()
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal; silent when the stream is not one."""
+
+    WIDTH = 30
+
+    def __init__(self, label: str, stream: TextIO) -> None:
+        self.label = label
+        self.stream = stream
+        self.shown = False
+        self.enabled = stream.isatty()
+        self.started = time.perf_counter()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        share = min(done / total, 1.0)
+        filled = round(share * self.WIDTH)
+        elapsed = time.perf_counter() - self.started
+        rate = f"  {done / elapsed:,.0f}/s" if elapsed > 0.5 and done else ""
+        self.stream.write(
+            f"\r{self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}]"
+            f" {done:,}/{total:,}{rate}  "
+        )
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.shown = False
 
 
 def dump(data: Any, out: TextIO) -> None:

@@ -29,7 +29,15 @@ from workbench.cli.database import (
     cmd_restore,
     cmd_vault_prune,
 )
+from workbench.cli.library import (
+    cmd_evidence,
+    cmd_library_add,
+    cmd_library_index,
+    cmd_library_list,
+    cmd_library_remove,
+)
 from workbench.cli.reports import cmd_export, cmd_settings, cmd_settings_set
+from workbench.cli.team import cmd_team_connect, cmd_team_init, cmd_team_status, cmd_team_sync
 from workbench.cli.training import DEFAULT_CT24, cmd_train_checkworthiness
 from workbench.dbfile import default_db_path
 from workbench.models import LIBRARY_STATES, Status
@@ -333,6 +341,84 @@ def build_parser() -> argparse.ArgumentParser:
         help="check the database and the evidence vault's files (exit 2 if damaged)",
     )
     p.set_defaults(handler=cmd_check)
+
+    library = sub.add_parser(
+        "library", help="the evidence library: folders of documents you trust, searched offline"
+    )
+    library_sub = library.add_subparsers(dest="library_command", metavar="ACTION", required=True)
+    p = library_sub.add_parser(
+        "add",
+        parents=[common],
+        help="register a folder of documents (.txt .md .html .docx .pdf) and index it",
+    )
+    p.add_argument("folder", metavar="FOLDER")
+    p.add_argument(
+        "--no-index", action="store_true", help="only register it (`library index` reads it)"
+    )
+    p.set_defaults(handler=cmd_library_add)
+    p = library_sub.add_parser(
+        "list", parents=[common, json_flag], help="the folders, and the files that cannot be read"
+    )
+    p.set_defaults(handler=cmd_library_list)
+    p = library_sub.add_parser(
+        "remove", parents=[common], help="forget a folder (its files are not touched)"
+    )
+    p.add_argument("folder", metavar="FOLDER")
+    p.set_defaults(handler=cmd_library_remove)
+    p = library_sub.add_parser(
+        "index",
+        parents=[common, json_flag],
+        help="read new and changed documents now, forget deleted ones (progress on a terminal)",
+    )
+    p.set_defaults(handler=cmd_library_index)
+
+    p = sub.add_parser(
+        "evidence",
+        parents=[common, json_flag],
+        help="passages of the evidence library that may support or refute a claim",
+    )
+    p.add_argument("claim_id", metavar="CLAIM_ID", type=int)
+    p.add_argument("--top", metavar="K", type=int, default=10, help="suggestions (10)")
+    p.set_defaults(handler=cmd_evidence)
+
+    team = sub.add_parser(
+        "team",
+        help="share verdicts with a desk through a PostgreSQL server (works offline)",
+        description="Share verdicts with your desk through a PostgreSQL server. The"
+        " password is never stored or shown: libpq takes it from PGPASSWORD or ~/.pgpass.",
+    )
+    team_sub = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
+    p = team_sub.add_parser(
+        "init",
+        parents=[common],
+        help="create or migrate the team archive on a server, with its roles (administrator)",
+    )
+    p.add_argument("dsn", metavar="DSN", help="e.g. 'host=db.example.org dbname=desk user=admin'")
+    p.set_defaults(handler=cmd_team_init)
+    p = team_sub.add_parser(
+        "connect", parents=[common], help="connect this database to a team archive"
+    )
+    p.add_argument(
+        "dsn", metavar="DSN", help="e.g. 'host=db.example.org dbname=desk user=ana' (no password)"
+    )
+    p.add_argument("--name", metavar="NAME", help="your name as the team sees it")
+    p.set_defaults(handler=cmd_team_connect)
+    p = team_sub.add_parser(
+        "status",
+        parents=[common, json_flag],
+        help="what waits to be published, what was last received, whether the server answers",
+    )
+    p.add_argument("--offline", action="store_true", help="do not try the server")
+    p.set_defaults(handler=cmd_team_status)
+    p = team_sub.add_parser(
+        "sync", parents=[common, json_flag], help="publish your verdicts, receive the team's"
+    )
+    p.add_argument(
+        "--no-embed",
+        action="store_true",
+        help="skip computing embeddings of the received verdicts (`workbench embed` does it)",
+    )
+    p.set_defaults(handler=cmd_team_sync)
 
     vault = sub.add_parser("vault", help="the evidence vault beside the database")
     vault_sub = vault.add_subparsers(dest="vault_command", metavar="ACTION", required=True)

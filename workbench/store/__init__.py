@@ -20,6 +20,9 @@ written by a newer version of the app is refused rather than misread.
 - :mod:`~workbench.store.batches`: how long writes (imports, embeddings) are cut into
   short transactions;
 - :mod:`~workbench.store.embeddings`: stored sentence vectors of past checks;
+- :mod:`~workbench.store.library`: the evidence library's folders, documents, passages
+  and passage vectors;
+- :mod:`~workbench.store.outbox`: the team archive's outbox and the verdicts received;
 - :mod:`~workbench.store.settings`: settings.
 
 Import everything from ``workbench.store`` itself; the modules are how it is arranged.
@@ -48,7 +51,31 @@ from workbench.store.batches import ARCHIVE_BATCH, BATCH_PAUSE_S, BREATHER_EVERY
 from workbench.store.db import USER_ENV_VAR, StoreBase
 from workbench.store.embeddings import EmbeddingsMixin, EmbeddingState
 from workbench.store.evidence import NOTE_COALESCE_S, EvidenceMixin
-from workbench.store.rows import OWN_SOURCE, clean_tag, content_hash, parse_status, validate_url
+from workbench.store.library import (
+    LIBRARY_SOURCE,
+    DocumentPassages,
+    LibraryDocument,
+    LibraryFolder,
+    LibraryMixin,
+    LibraryPassage,
+    LibraryVectors,
+    PassageCandidate,
+)
+from workbench.store.outbox import (
+    OutboxChange,
+    OutboxState,
+    ReceiveResult,
+    TeamMixin,
+    TeamVerdict,
+)
+from workbench.store.rows import (
+    OWN_SOURCE,
+    TEAM_SOURCE,
+    clean_tag,
+    content_hash,
+    parse_status,
+    validate_url,
+)
 from workbench.store.settings import SettingsMixin
 
 __all__ = [
@@ -57,8 +84,10 @@ __all__ = [
     "BATCH_PAUSE_S",
     "BREATHER_EVERY_S",
     "BREATHER_S",
+    "LIBRARY_SOURCE",
     "NOTE_COALESCE_S",
     "OWN_SOURCE",
+    "TEAM_SOURCE",
     "TERM_CACHE_SIZE",
     "USER_CLAIM_REASON",
     "USER_ENV_VAR",
@@ -67,10 +96,20 @@ __all__ = [
     "ArchiveSource",
     "ArticleSummary",
     "DeletedArticle",
+    "DocumentPassages",
     "EmbeddingState",
     "ImportResult",
+    "LibraryDocument",
+    "LibraryFolder",
+    "LibraryPassage",
+    "LibraryVectors",
+    "OutboxChange",
+    "OutboxState",
+    "PassageCandidate",
+    "ReceiveResult",
     "Store",
     "StoreBase",
+    "TeamVerdict",
     "clean_tag",
     "content_hash",
     "fts_or_query",
@@ -81,7 +120,15 @@ __all__ = [
 ]
 
 
-class Store(ArticlesMixin, EvidenceMixin, ArchiveMixin, EmbeddingsMixin, SettingsMixin):
+class Store(
+    ArticlesMixin,
+    EvidenceMixin,
+    ArchiveMixin,
+    EmbeddingsMixin,
+    LibraryMixin,
+    TeamMixin,
+    SettingsMixin,
+):
     """A fact-checker's database of articles, claims, verdicts and evidence.
 
     Open one ``Store`` per thread: a connection is never shared across threads.

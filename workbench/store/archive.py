@@ -26,6 +26,7 @@ from workbench.store.rows import (
     _OWN_COLUMNS,
     _OWN_SELECT,
     OWN_SOURCE,
+    TEAM_SOURCE,
     _archive_claim_from_row,
     _now,
     parse_status,
@@ -149,6 +150,8 @@ class ArchiveMixin(StoreBase):
             raise ValidationError("an archive collection needs a source name")
         if name == OWN_SOURCE:
             raise ValidationError(f"the source name {OWN_SOURCE!r} is kept for your own verdicts")
+        if name == TEAM_SOURCE:
+            raise ValidationError(f"the source name {TEAM_SOURCE!r} is kept for team verdicts")
         rows = [
             (
                 r.external_id or record_key(r.text, r.title),
@@ -298,6 +301,8 @@ class ArchiveMixin(StoreBase):
         """Forget an imported collection; returns how many past checks were removed."""
         if source == OWN_SOURCE:
             raise ValidationError("your own verdicts leave the archive when you clear them")
+        if source == TEAM_SOURCE:
+            raise ValidationError("your team's verdicts come from the team server (workbench team)")
         with self._write() as conn:
             removed = conn.execute("DELETE FROM archive_claims WHERE source = ?", (source,))
         return max(removed.rowcount, 0)
@@ -398,6 +403,8 @@ class ArchiveMixin(StoreBase):
                 "SELECT url, title FROM evidence WHERE claim_id = ? ORDER BY id", (past.claim_id,)
             )
             candidates += [(r["url"], r["title"]) for r in rows]
+        elif past.source == TEAM_SOURCE:
+            candidates += self._team_evidence(past.external_id)
         for url, title in candidates:
             try:
                 url = validate_url(url)

@@ -91,6 +91,10 @@ class StoreBase:
             self, conn: sqlite3.Connection, claim_id: int, now: str
         ) -> None: ...
 
+        def _stems(self, words: Sequence[str]) -> dict[str, str]: ...  # ArchiveMixin
+
+        def _team_evidence(self, claim_uid: str) -> list[tuple[str, str]]: ...  # TeamMixin
+
         def _vault_files_for(  # EvidenceMixin
             self, hashes: Sequence[str]
         ) -> dict[str, VaultFile]: ...
@@ -106,6 +110,7 @@ class StoreBase:
         self.path = Path(path).expanduser()
         self.user = user or _current_user()
         self._term_counts: dict[str, int] = {}  # see ArchiveMixin.archive_term_counts
+        self._library_term_counts: dict[str, int] = {}  # LibraryMixin.library_term_counts
         self._write_depth = 0
         """How many writes are open inside one another (see :meth:`transaction`)."""
         self.backup_problem: str | None = None

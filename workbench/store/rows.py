@@ -32,6 +32,8 @@ log = logging.getLogger("workbench.store")
 
 OWN_SOURCE = "own"
 """The archive source of the fact-checker's own verdicts."""
+TEAM_SOURCE = "team"
+"""The archive source of the verdicts of the other members of a team (:mod:`workbench.team`)."""
 
 # The archive row that mirrors a claim with a verdict (see ``Store._sync_own_archive``):
 # parameters are (date, imported_at); the caller adds the WHERE clause.
@@ -44,6 +46,14 @@ _OWN_SELECT = (
     " COALESCE((SELECT e.url FROM evidence e WHERE e.claim_id = c.id ORDER BY e.id LIMIT 1), ''),"
     " ?, c.claimant, '', c.id, ? FROM claims c JOIN articles a ON a.id = c.article_id"
 )
+
+UUID_SQL = (
+    "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' ||"
+    " substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (random() & 3), 1) ||"
+    " substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))"
+)
+"""SQL of a random (version 4) UUID, made afresh for each row it is evaluated for: the id
+of a change published to the team and a claim's identity there (migration 0010)."""
 
 
 def content_hash(text: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from workbench.store.rows import _OWN_COLUMNS, _OWN_SELECT, _now
+from workbench.store.rows import _OWN_COLUMNS, _OWN_SELECT, UUID_SQL, _now
 
 migrations = Migrations("workbench")
 
@@ -259,8 +259,9 @@ def _m0009_evidence_library(db: Database) -> None:
     # remembered with its size, modification time and SHA-256, so that indexing again
     # skips it while it is unchanged; one that cannot be read keeps its one-line error
     # (and no passages) until it changes. As with the archive (0005), a new passage is
-    # added to library_fts by the code that inserts it, one statement per batch; a
-    # deleted one leaves it by trigger. Passage vectors and their state mirror the
+    # added to library_fts by the code that inserts it, one statement per batch (passage
+    # ids only grow, so the batch's are those above the last given); a deleted one
+    # leaves it by trigger. Passage vectors and their state mirror the
     # archive's (0003), for workbench.semantic.EmbeddingIndex.
     db.executescript(
         """
@@ -284,7 +285,7 @@ def _m0009_evidence_library(db: Database) -> None:
         );
         CREATE INDEX library_documents_by_folder ON library_documents(folder_id);
         CREATE TABLE library_passages (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             document_id INTEGER NOT NULL REFERENCES library_documents(id) ON DELETE CASCADE,
             start INTEGER NOT NULL,
             "end" INTEGER NOT NULL,
@@ -326,6 +327,125 @@ def _m0009_evidence_library(db: Database) -> None:
         END;
         CREATE TRIGGER library_embeddings_ad AFTER DELETE ON library_embeddings BEGIN
             UPDATE library_embedding_state SET rows = rows - 1, changes = changes + 1;
+        END;
+        """
+    )
+
+
+_TEAM_CONNECTED = "EXISTS (SELECT 1 FROM settings WHERE key = 'team.dsn')"
+_TEAM_NOW = "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')"
+
+
+def _team_snapshot(claim_id: str) -> str:
+    """Trigger statements that queue the current verdict of claim ``claim_id`` for the team.
+
+    The claim gets its team identity if it has none; its pending change, if any, is
+    replaced (DELETE then INSERT, never ``OR REPLACE``, whose policy an outer
+    statement's ``OR IGNORE`` would override).
+    """
+    return f"""
+            INSERT INTO team_claims (claim_id, uid) SELECT {claim_id}, {UUID_SQL}
+                WHERE NOT EXISTS (SELECT 1 FROM team_claims WHERE claim_id = {claim_id});
+            DELETE FROM team_outbox WHERE claim_uid =
+                (SELECT uid FROM team_claims WHERE claim_id = {claim_id});
+            INSERT INTO team_outbox (change_id, claim_uid, claim_id, claim_text, status, note,
+                claimant, evidence, article_title, article_url, changed_at)
+                SELECT {UUID_SQL}, claim_uid, claim_id, claim_text, status, note, claimant,
+                    evidence, article_title, article_url, {_TEAM_NOW}
+                FROM team_verdict_now WHERE claim_id = {claim_id};"""
+
+
+@migrations(name="0010_team_outbox")
+def _m0010_team_outbox(db: Database) -> None:
+    # The team archive (workbench.team): once this database is connected to a team
+    # (the setting team.dsn), every change to a verdict (status, note, claimant, the
+    # claim's text, an evidence link) is queued in team_outbox by these triggers, in
+    # the transaction of the change itself, so no code path can forget it and a crash
+    # cannot separate them. The outbox holds one row per claim, its latest state: a
+    # newer change replaces the pending one, with a new change id (a change already
+    # sent keeps its id, so sending it again adds nothing). A claim's identity on the
+    # team is a UUID (team_claims), made when it is first published: claim ids can be
+    # reused after a deletion. A claim that goes back to unchecked, or is removed with
+    # its verdict, is queued as unchecked: the team withdraws it. Verdicts received
+    # from the other members are past checks of the source "team"; team_received keeps
+    # what the archive row has no room for (who, their login, every evidence link).
+    db.executescript(
+        f"""
+        CREATE TABLE team_claims (
+            claim_id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE team_outbox (
+            id INTEGER PRIMARY KEY,
+            change_id TEXT NOT NULL UNIQUE,
+            claim_uid TEXT NOT NULL UNIQUE,
+            claim_id INTEGER NOT NULL,
+            claim_text TEXT NOT NULL,
+            status TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            claimant TEXT NOT NULL DEFAULT '',
+            evidence TEXT NOT NULL DEFAULT '[]',
+            article_title TEXT NOT NULL DEFAULT '',
+            article_url TEXT NOT NULL DEFAULT '',
+            changed_at TEXT NOT NULL
+        );
+        CREATE TABLE team_received (
+            claim_uid TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            change_id TEXT NOT NULL,
+            checker_name TEXT NOT NULL,
+            login TEXT NOT NULL,
+            status TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            evidence TEXT NOT NULL DEFAULT '[]',
+            article_title TEXT NOT NULL DEFAULT '',
+            article_url TEXT NOT NULL DEFAULT '',
+            changed_at TEXT NOT NULL
+        );
+        CREATE VIEW team_verdict_now AS
+            SELECT t.uid AS claim_uid, c.id AS claim_id, c.text AS claim_text, c.status,
+                c.note, c.claimant,
+                (SELECT json_group_array(json_object('url', e.url, 'title', e.title))
+                    FROM evidence e WHERE e.claim_id = c.id AND e.url != '') AS evidence,
+                a.title AS article_title, a.url AS article_url
+            FROM claims c JOIN articles a ON a.id = c.article_id
+                JOIN team_claims t ON t.claim_id = c.id;
+        CREATE TRIGGER team_claims_au AFTER UPDATE OF status, note, claimant, text ON claims
+        WHEN (old.status != 'unchecked' OR new.status != 'unchecked')
+            AND (old.status IS NOT new.status OR old.note IS NOT new.note
+                 OR old.claimant IS NOT new.claimant OR old.text IS NOT new.text)
+            AND {_TEAM_CONNECTED}
+        BEGIN{_team_snapshot("new.id")}
+        END;
+        CREATE TRIGGER team_claims_ai AFTER INSERT ON claims
+        WHEN new.status != 'unchecked' AND {_TEAM_CONNECTED}
+        BEGIN{_team_snapshot("new.id")}
+        END;
+        CREATE TRIGGER team_claims_ad AFTER DELETE ON claims BEGIN
+            DELETE FROM team_outbox WHERE claim_uid =
+                (SELECT uid FROM team_claims WHERE claim_id = old.id)
+                AND old.status != 'unchecked' AND {_TEAM_CONNECTED};
+            INSERT INTO team_outbox (change_id, claim_uid, claim_id, claim_text, status,
+                changed_at)
+                SELECT {UUID_SQL}, uid, old.id, old.text, 'unchecked', {_TEAM_NOW}
+                FROM team_claims WHERE claim_id = old.id
+                    AND old.status != 'unchecked' AND {_TEAM_CONNECTED};
+            DELETE FROM team_claims WHERE claim_id = old.id;
+        END;
+        CREATE TRIGGER team_evidence_ai AFTER INSERT ON evidence
+        WHEN new.url != '' AND {_TEAM_CONNECTED} AND EXISTS
+            (SELECT 1 FROM claims WHERE id = new.claim_id AND status != 'unchecked')
+        BEGIN{_team_snapshot("new.claim_id")}
+        END;
+        CREATE TRIGGER team_evidence_ad AFTER DELETE ON evidence
+        WHEN old.url != '' AND {_TEAM_CONNECTED} AND EXISTS
+            (SELECT 1 FROM claims WHERE id = old.claim_id AND status != 'unchecked')
+        BEGIN{_team_snapshot("old.claim_id")}
+        END;
+        CREATE TRIGGER team_evidence_au AFTER UPDATE OF url, title ON evidence
+        WHEN (old.url IS NOT new.url OR old.title IS NOT new.title) AND {_TEAM_CONNECTED}
+            AND EXISTS (SELECT 1 FROM claims WHERE id = new.claim_id AND status != 'unchecked')
+        BEGIN{_team_snapshot("new.claim_id")}
         END;
         """
     )

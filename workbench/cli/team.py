@@ -1,0 +1,121 @@
+"""The team archive: ``team init``, ``team connect``, ``team status``, ``team sync``.
+
+psycopg loads inside the handlers (:mod:`workbench.team`), so ``workbench --help``
+does not import it. Known problems (server down, password refused, newer team
+schema, connection lost) print one line and exit 2; the outbox keeps every verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from workbench.cli.common import EXIT_OK, dump, open_store, tell
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def cmd_team_init(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.team import init_team
+
+    report = init_team(args.dsn)
+    if report.roles_created:
+        out.write(f"created the roles {', '.join(report.roles_created)}\n")
+    if report.before == report.after:
+        out.write(f"the team archive on {report.server} is up to date (schema {report.after})\n")
+    elif report.before == 0:
+        out.write(f"created the team archive on {report.server} (schema {report.after})\n")
+    else:
+        out.write(
+            f"migrated the team archive on {report.server}"
+            f" from schema {report.before} to {report.after}\n"
+        )
+    return EXIT_OK
+
+
+def cmd_team_connect(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.team import join_team
+
+    with open_store(args) as store:
+        report = join_team(store, args.dsn, name=args.name)
+    out.write(
+        f"connected this database to the team at {report.server}"
+        f" as {report.name} (login {report.login})\n"
+    )
+    if report.queued:
+        out.write(f"{_plural(report.queued, 'verdict')} queued to publish at the next sync\n")
+    if report.problem:
+        tell("warning", f"{report.problem}; your verdicts wait in the outbox meanwhile")
+    return EXIT_OK
+
+
+def cmd_team_status(args: argparse.Namespace, out: TextIO) -> int:
+    import dataclasses
+
+    from workbench.team import team_status
+
+    with open_store(args) as store:
+        status = team_status(store, probe=not args.offline)
+    if args.json:
+        dump(dataclasses.asdict(status), out)
+        return EXIT_OK
+    if not status.connected:
+        out.write("not connected to a team (workbench team connect DSN --name NAME)\n")
+        return EXIT_OK
+    out.write(f"team server: {status.server} as {status.name} (login {status.login})\n")
+    if status.reachable is None:
+        out.write("server: not asked (--offline)\n")
+    elif status.problem:
+        out.write(f"server: {status.problem}\n")
+    else:
+        out.write(f"server: reachable, team schema {status.server_schema}\n")
+    waiting = _plural(status.pending, "verdict")
+    since = f" (oldest change {status.oldest_pending})" if status.oldest_pending else ""
+    out.write(f"outbox: {waiting} waiting to be published{since}\n")
+    out.write(f"last published: {status.last_sent_at or 'never'}\n")
+    received = status.last_received_at or "never"
+    out.write(f"last received: {received} (server sequence {status.last_seq})\n")
+    return EXIT_OK
+
+
+def cmd_team_sync(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.team import sync
+
+    with open_store(args) as store:
+        report = sync(store)
+        embedded = None
+        if report.received.added + report.received.replaced and not args.no_embed:
+            from workbench.cli.archive import _finish_embeddings
+
+            embedded = _finish_embeddings(store)
+    received = report.received
+    if args.json:
+        dump(
+            {
+                "server": report.server,
+                "sent": report.sent,
+                "received": {
+                    "added": received.added,
+                    "replaced": received.replaced,
+                    "withdrawn": received.withdrawn,
+                },
+                "pending": report.pending,
+                "last_seq": report.last_seq,
+                "restarted": report.restarted,
+                "embedded": embedded,
+            },
+            out,
+        )
+        return EXIT_OK
+    if report.restarted:
+        tell("note", f"the team archive at {report.server} is a new one: receiving it anew")
+    out.write(
+        f"published {_plural(report.sent, 'verdict change')}; received"
+        f" {received.added:,} new, {received.replaced:,} updated,"
+        f" {received.withdrawn:,} withdrawn (server sequence {report.last_seq})\n"
+    )
+    if report.pending:
+        out.write(f"{_plural(report.pending, 'verdict')} still waiting in the outbox\n")
+    return EXIT_OK

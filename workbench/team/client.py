@@ -1,0 +1,535 @@
+"""Talking to the team server: joining, publishing the outbox, receiving the others' verdicts.
+
+Every exchange is safe to cut at any point. Publishing sends the outbox in batches, a
+server transaction each (``ON CONFLICT (change_id) DO NOTHING``), and takes a batch
+out of the outbox only after the server has committed it: a cut before the commit
+leaves the batch to send again, a cut after it sends it again for nothing. Receiving
+stores each batch with the sequence number it reached in one local transaction. So a
+failed :func:`sync` loses nothing, and the next one completes.
+
+Problems become one-line :class:`~workbench.errors.TeamError` subclasses naming the
+server as ``HOST:PORT/DBNAME`` and the login, never the password
+(:mod:`workbench.team.dsn`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.types.json import Jsonb
+
+from workbench.errors import (
+    TeamAuthError,
+    TeamConfigError,
+    TeamConnectionLostError,
+    TeamError,
+    TeamNotConnectedError,
+    TeamPermissionError,
+    TeamSchemaError,
+    TeamUnreachableError,
+    ValidationError,
+)
+from workbench.store.outbox import (
+    TEAM_DATABASE_ID,
+    TEAM_DSN,
+    TEAM_LAST_RECEIVED_AT,
+    TEAM_LAST_SENT_AT,
+    TEAM_NAME,
+    OutboxChange,
+    ReceiveResult,
+    TeamVerdict,
+)
+from workbench.store.rows import validate_url
+from workbench.team.dsn import (
+    has_password,
+    login_of,
+    parse_dsn,
+    server_label,
+    storable_dsn,
+)
+from workbench.team.schema import (
+    CHECKER_ROLE,
+    READER_ROLE,
+    SCHEMA,
+    InitReport,
+    check_schema,
+    ensure_roles,
+    migrate,
+)
+
+if TYPE_CHECKING:
+    from workbench.store import Store
+
+log = logging.getLogger("workbench.team")
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+CONNECT_TIMEOUT_S = 10
+"""How long a sync waits for the server to answer a connection."""
+STATUS_TIMEOUT_S = 3
+"""How long ``team status`` (and the app's probe) waits: it must answer quickly."""
+PUSH_BATCH = 200
+"""Changes sent per server transaction."""
+PULL_BATCH = 1000
+"""Verdicts received per local transaction."""
+
+
+# -- the connection ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TeamLink:
+    """This database's team connection, as stored (no password)."""
+
+    dsn: str
+    name: str
+    database_id: str
+
+    @property
+    def server(self) -> str:
+        return server_label(parse_dsn(self.dsn))
+
+    @property
+    def login(self) -> str:
+        return login_of(parse_dsn(self.dsn))
+
+
+def team_link(store: Store) -> TeamLink:
+    """The stored team connection.
+
+    Raises:
+        TeamNotConnectedError: this database has none.
+        TeamConfigError: the stored one holds a password (set by hand): refused, unused.
+    """
+    values = store.settings(prefix="team.")
+    dsn = values.get(TEAM_DSN)
+    if not dsn:
+        raise TeamNotConnectedError(
+            "this database is not connected to a team; run: workbench team connect DSN --name NAME"
+        )
+    if has_password(parse_dsn(dsn)):
+        raise TeamConfigError(
+            "the stored team connection holds a password, which is never used from there:"
+            " run workbench team connect again with a connection string without it"
+        )
+    return TeamLink(dsn, values.get(TEAM_NAME, ""), values.get(TEAM_DATABASE_ID, ""))
+
+
+@contextlib.contextmanager
+def open_connection(dsn: str, *, timeout: float = CONNECT_TIMEOUT_S) -> Iterator[Connection]:
+    """A connection to the team server (autocommit; transactions are explicit), closed after.
+
+    Raises:
+        TeamUnreachableError, TeamAuthError, TeamConfigError: see :func:`connect_error`.
+    """
+    parts = parse_dsn(dsn)
+    try:
+        conn = psycopg.connect(
+            dsn,
+            autocommit=True,
+            connect_timeout=max(2, round(timeout)),
+            application_name="workbench",
+            # A network cut shows as an error within half a minute, not a hang.
+            keepalives=1,
+            keepalives_idle=10,
+            keepalives_interval=5,
+            keepalives_count=3,
+        )
+    except psycopg.Error as exc:
+        raise connect_error(exc, parts) from exc
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def connect_error(exc: psycopg.Error, parts: dict[str, str]) -> TeamError:
+    """The one-line error for a failed connection, from libpq's message (no password in it)."""
+    server, login = server_label(parts), login_of(parts)
+    text = str(exc).lower()
+    if "password authentication failed" in text or "authentication failed" in text:
+        return TeamAuthError(f"the team server at {server} refused the password for {login}")
+    if "no password supplied" in text:
+        return TeamAuthError(
+            f"the team server at {server} needs a password for {login}:"
+            " give it in PGPASSWORD or ~/.pgpass"
+        )
+    if "role" in text and "does not exist" in text:
+        return TeamAuthError(f"the team server at {server} has no login {login}")
+    if "database" in text and "does not exist" in text:
+        return TeamConfigError(f"the team server at {server} has no such database")
+    if "pg_hba.conf" in text:
+        return TeamAuthError(
+            f"the team server at {server} does not let {login} connect from here (pg_hba.conf)"
+        )
+    return TeamUnreachableError(f"the team server at {server} is unreachable ({_reason(text)})")
+
+
+def _reason(text: str) -> str:
+    for needle, reason in (
+        ("timeout", "no answer in time"),
+        ("connection refused", "connection refused"),
+        ("no such file or directory", "no server on that socket"),
+        ("could not translate host name", "unknown host name"),
+        ("name or service not known", "unknown host name"),
+        ("network is unreachable", "no network"),
+        ("no route to host", "no route to the host"),
+        ("starting up", "the server is starting up"),
+        ("shutting down", "the server is shutting down"),
+        ("too many", "the server has too many connections"),
+    ):
+        if needle in text:
+            return reason
+    return "it did not answer"
+
+
+PUBLISHING = "publishing verdicts"
+
+
+def exchange_error(exc: psycopg.Error, link: TeamLink, *, doing: str, pending: int) -> TeamError:
+    """The one-line error for an exchange that failed after connecting."""
+    server, login = link.server, link.login
+    waiting = f"{pending} verdict{'s' if pending != 1 else ''} wait{'s' if pending == 1 else ''}"
+    if isinstance(exc, pg_errors.InsufficientPrivilege):
+        if doing == PUBLISHING:
+            what = f"publish verdicts (that needs the role {CHECKER_ROLE})"
+        else:
+            what = f"read the team archive (that needs the role {CHECKER_ROLE} or {READER_ROLE})"
+        return TeamPermissionError(
+            f"the team server at {server} does not let {login} {what}; {waiting} in the outbox"
+        )
+    if isinstance(exc, pg_errors.UndefinedTable | pg_errors.InvalidSchemaName):
+        return TeamSchemaError(
+            f"the team server at {server} has no team archive any more; {waiting} in the outbox"
+        )
+    if isinstance(exc, pg_errors.QueryCanceled):
+        return TeamConnectionLostError(
+            f"the team server at {server} did not answer in time while {doing};"
+            f" nothing is lost, {waiting} in the outbox for the next sync"
+        )
+    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return TeamConnectionLostError(
+            f"the connection to the team server at {server} was lost while {doing};"
+            f" nothing is lost, {waiting} in the outbox for the next sync"
+        )
+    primary = exc.diag.message_primary or type(exc).__name__
+    return TeamError(f"the team server at {server} refused {doing}: {primary}")
+
+
+# -- joining and setting up -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class JoinReport:
+    """What ``team connect`` stored, the verdicts it queued, and the server's answer, if any."""
+
+    server: str
+    login: str
+    name: str
+    queued: int
+    problem: str | None
+
+
+def join_team(
+    store: Store, dsn: str, *, name: str | None = None, timeout: float = STATUS_TIMEOUT_S
+) -> JoinReport:
+    """Connect this database to a team: store ``dsn`` (no password) and ``name``.
+
+    Works offline: the connection is stored whether or not the server answers (the
+    report says), and from then on every verdict change is queued for it. The
+    verdicts already recorded are queued too, so the team gets them at the next sync.
+
+    Raises:
+        TeamConfigError: ``dsn`` is not valid or holds a password (nothing stored).
+        ValidationError: no name given, none stored.
+    """
+    stored = storable_dsn(dsn)
+    parts = parse_dsn(stored)
+    settings = store.settings(prefix="team.")
+    display = " ".join((name or settings.get(TEAM_NAME) or "").split())
+    if not display:
+        raise ValidationError("give your name as the team will see it: --name 'Ana Lima'")
+    previous = settings.get(TEAM_DSN)
+    new_server = previous is None or server_label(parse_dsn(previous)) != server_label(parts)
+    database_id = settings.get(TEAM_DATABASE_ID) or str(uuid.uuid4())
+    queued = store.team_connect(
+        stored, name=display, database_id=database_id, new_server=new_server
+    )
+    problem = None
+    try:
+        with open_connection(stored, timeout=timeout) as conn:
+            check_schema(conn, server_label(parts))
+    except TeamError as exc:
+        problem = str(exc)
+    log.info("connected to the team at %s as %s", server_label(parts), login_of(parts))
+    return JoinReport(server_label(parts), login_of(parts), display, queued, problem)
+
+
+def init_team(dsn: str, *, timeout: float = CONNECT_TIMEOUT_S) -> InitReport:
+    """Create or migrate the team archive on a server, with its roles (the administrator's step).
+
+    ``dsn`` logs in as the database's owner or a superuser; it is not stored (a
+    password in it is used once, and never shown).
+
+    Raises:
+        TeamSchemaError: the server's team schema is newer than this version's.
+        TeamPermissionError: the login may not create the schema or the roles.
+    """
+    parts = parse_dsn(dsn)
+    server, login = server_label(parts), login_of(parts)
+    with open_connection(dsn, timeout=timeout) as conn:
+        try:
+            created = ensure_roles(conn)
+            before, after = migrate(conn, server)
+        except pg_errors.InsufficientPrivilege as exc:
+            raise TeamPermissionError(
+                f"{login} may not set up the team archive on {server}: run team init as the"
+                " database's owner with CREATEROLE, or as a superuser"
+                f" ({exc.diag.message_primary})"
+            ) from exc
+        except psycopg.Error as exc:
+            raise TeamError(
+                f"setting up the team archive on {server} failed:"
+                f" {exc.diag.message_primary or type(exc).__name__}"
+            ) from exc
+    return InitReport(server, before, after, created)
+
+
+# -- publishing and receiving ---------------------------------------------------------
+
+_INSERT = f"""
+    INSERT INTO {SCHEMA}.verdicts (change_id, claim_uid, origin, claim_text, status, note,
+        claimant, evidence, checker_name, article_title, article_url, changed_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (change_id) DO NOTHING
+"""
+_SELECT = f"""
+    SELECT seq, change_id::text, claim_uid::text, origin::text, claim_text, status, note,
+        claimant, evidence, checker_name, login::text, article_title, article_url, changed_at
+    FROM {SCHEMA}.verdicts WHERE seq > %s ORDER BY seq LIMIT %s
+"""
+
+
+def _when(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.now(UTC)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _row(change: OutboxChange, link: TeamLink) -> tuple[Any, ...]:
+    return (
+        uuid.UUID(change.change_id), uuid.UUID(change.claim_uid), uuid.UUID(link.database_id),
+        change.claim_text, change.status, change.note, change.claimant,
+        Jsonb([{"url": url, "title": title} for url, title in change.evidence]),
+        link.name, change.article_title, change.article_url, _when(change.changed_at),
+    )  # fmt: skip
+
+
+def push(
+    store: Store,
+    conn: Connection,
+    link: TeamLink,
+    *,
+    batch: int = PUSH_BATCH,
+    cancelled: Callable[[], bool] | None = None,
+    after_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Send the outbox, a batch per server transaction; returns how many changes were sent.
+
+    A batch leaves the outbox only once the server has committed it. ``after_batch``
+    is called with the running count after each one (tests cut the connection there).
+    """
+    sent = 0
+    while not (cancelled is not None and cancelled()):
+        changes = store.team_outbox(limit=batch)
+        if not changes:
+            break
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(_INSERT, [_row(c, link) for c in changes])
+        store.team_outbox_sent([c.change_id for c in changes])
+        sent += len(changes)
+        if after_batch is not None:
+            after_batch(sent)
+    return sent
+
+
+def _links(value: object) -> tuple[tuple[str, str], ...]:
+    """Evidence links as received: http(s) ones only, each ``(url, title)``."""
+    links = []
+    for item in value if isinstance(value, list) else []:
+        if not isinstance(item, dict):
+            continue
+        try:
+            url = validate_url(str(item.get("url", "")))
+        except ValidationError:
+            continue
+        links.append((url, str(item.get("title", ""))))
+    return tuple(links)
+
+
+def _verdict(row: tuple[Any, ...]) -> TeamVerdict:
+    changed: datetime = row[13]
+    return TeamVerdict(
+        int(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7], _links(row[8]),
+        row[9], row[10], row[11], row[12], changed.astimezone(UTC).isoformat(timespec="seconds"),
+    )  # fmt: skip
+
+
+def pull(
+    store: Store,
+    conn: Connection,
+    link: TeamLink,
+    *,
+    batch: int = PULL_BATCH,
+    cancelled: Callable[[], bool] | None = None,
+) -> ReceiveResult:
+    """Receive the verdicts published since the last one received, a batch per transaction.
+
+    This database's own verdicts come back too: they are skipped (they are in the
+    archive as your own) but counted as read.
+    """
+    total = ReceiveResult()
+    last = store.team_last_seq()
+    while not (cancelled is not None and cancelled()):
+        rows = conn.execute(_SELECT, (last, batch)).fetchall()
+        if not rows:
+            break
+        verdicts = [_verdict(r) for r in rows if r[3] != link.database_id]
+        last = int(rows[-1][0])
+        total += store.team_receive(verdicts, through_seq=last)
+        if len(rows) < batch:
+            break
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What a sync did: changes sent, verdicts received, what still waits."""
+
+    server: str
+    sent: int
+    received: ReceiveResult
+    pending: int
+    last_seq: int
+    restarted: bool = False
+    """The server holds a new team archive: what came from the old one was dropped."""
+
+
+def sync(
+    store: Store,
+    *,
+    cancelled: Callable[[], bool] | None = None,
+    timeout: float = CONNECT_TIMEOUT_S,
+    push_batch: int = PUSH_BATCH,
+    pull_batch: int = PULL_BATCH,
+    after_push_batch: Callable[[int], None] | None = None,
+) -> SyncReport:
+    """Publish the outbox, then receive the team's new verdicts (the app's background job).
+
+    ``cancelled()`` is asked between batches; what is done by then is kept.
+
+    Raises:
+        TeamError: a one-line reason (server down, password refused, newer schema,
+            connection lost, not allowed to publish). Nothing is lost; the next sync
+            completes. A login that may not publish still receives before the error.
+    """
+    link = team_link(store)
+    server = link.server
+    with open_connection(link.dsn, timeout=timeout) as conn:
+        doing = "reading the team archive"
+        try:
+            check_schema(conn, server)
+            row = conn.execute(f"SELECT id::text FROM {SCHEMA}.archive").fetchone()
+            restarted = store.team_use_archive(str(row[0])) if row else False
+            refused: psycopg.Error | None = None
+            doing = PUBLISHING
+            try:
+                sent = push(
+                    store, conn, link, batch=push_batch, cancelled=cancelled,
+                    after_batch=after_push_batch,
+                )  # fmt: skip
+            except pg_errors.InsufficientPrivilege as exc:
+                refused, sent = exc, 0
+            doing = "receiving verdicts"
+            received = pull(store, conn, link, batch=pull_batch, cancelled=cancelled)
+        except psycopg.Error as exc:
+            pending = store.team_outbox_state().pending
+            raise exchange_error(exc, link, doing=doing, pending=pending) from exc
+    pending = store.team_outbox_state().pending
+    if refused is not None:
+        raise exchange_error(refused, link, doing=PUBLISHING, pending=pending)
+    log.info("team sync with %s: %d sent, %s", server, sent, received)
+    return SyncReport(server, sent, received, pending, store.team_last_seq(), restarted)
+
+
+# -- status ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TeamStatus:
+    """What ``team status`` says: the connection, the outbox, the last exchange, the server."""
+
+    connected: bool
+    server: str | None = None
+    login: str | None = None
+    name: str | None = None
+    pending: int = 0
+    oldest_pending: str | None = None
+    last_seq: int = 0
+    last_received_at: str | None = None
+    last_sent_at: str | None = None
+    reachable: bool | None = None
+    """None when not asked (not connected, or ``probe=False``)."""
+    problem: str | None = None
+    server_schema: int | None = None
+
+
+def team_status(
+    store: Store, *, probe: bool = True, timeout: float = STATUS_TIMEOUT_S
+) -> TeamStatus:
+    """The team connection's state; with ``probe``, whether the server answers in ``timeout``."""
+    outbox = store.team_outbox_state()
+    try:
+        link = team_link(store)
+    except TeamNotConnectedError:
+        return TeamStatus(False, pending=outbox.pending, oldest_pending=outbox.oldest)
+    settings = store.settings(prefix="team.")
+    reachable: bool | None = None
+    problem: str | None = None
+    version: int | None = None
+    if probe:
+        try:
+            with open_connection(link.dsn, timeout=timeout) as conn:
+                try:
+                    version = check_schema(conn, link.server)
+                except psycopg.Error as exc:
+                    raise exchange_error(exc, link, doing="reading", pending=0) from exc
+            reachable = True
+        except TeamUnreachableError as exc:
+            reachable, problem = False, str(exc)
+        except TeamError as exc:
+            reachable, problem = True, str(exc)
+    return TeamStatus(
+        True,
+        server=link.server,
+        login=link.login,
+        name=link.name,
+        pending=outbox.pending,
+        oldest_pending=outbox.oldest,
+        last_seq=store.team_last_seq(),
+        last_received_at=settings.get(TEAM_LAST_RECEIVED_AT),
+        last_sent_at=settings.get(TEAM_LAST_SENT_AT),
+        reachable=reachable,
+        problem=problem,
+        server_schema=version,
+    )

@@ -1,0 +1,229 @@
+"""The team archive's schema on the PostgreSQL server, as numbered migrations.
+
+Everything lives in the schema ``workbench_team``: ``team_migrations`` records each
+migration applied (its number, name and when), and a server whose highest number is
+above :data:`TEAM_SCHEMA_VERSION` is refused rather than misread, as locally. A
+schema change is a new migration at the end of :data:`MIGRATIONS`, never an edit of
+one that has shipped. Each runs in its own transaction, under an advisory lock, so
+two administrators running ``workbench team init`` at once cannot apply one twice.
+
+``archive`` names the archive (a UUID made with it). ``verdicts`` holds every
+published change (history is never overwritten): a change id (UUID, unique, so a
+retried push adds nothing), the claim's team identity, the database it came from,
+the verdict and what backs it, who published it (the login, set by the server from
+``current_user``) and ``seq``, the server's order. Readers
+fetch ``seq > last seen``; for that to miss nothing, rows must become visible in
+``seq`` order, so a trigger takes a transaction-wide advisory lock before it draws a
+number: publishers queue for a moment, and a number is never committed after a
+higher one.
+
+Permissions are PostgreSQL's: two group roles, :data:`CHECKER_ROLE` (read, publish,
+correct its own) and :data:`READER_ROLE` (read), and row-level security on
+``verdicts`` that ties writing to ``login = current_user``. Logins are granted one of
+the roles by the administrator (see the README, "Team archive").
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from workbench.errors import TeamSchemaError
+
+log = logging.getLogger("workbench.team")
+
+SCHEMA = "workbench_team"
+CHECKER_ROLE = "workbench_checker"
+READER_ROLE = "workbench_reader"
+ROLES = (CHECKER_ROLE, READER_ROLE)
+
+MIGRATION_LOCK = 0x776B_7465_616D_0001
+"""Advisory lock key held while migrating (``wkteam`` and 1)."""
+PUBLISH_LOCK = 0x776B_7465_616D_0002
+"""Advisory lock key that orders publishing (see the module's docstring)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TeamMigration:
+    version: int
+    name: str
+    sql: str
+
+
+MIGRATIONS: tuple[TeamMigration, ...] = (
+    TeamMigration(
+        1,
+        "verdicts",
+        f"""
+        -- Which team archive this is: a client that finds another id here (the archive
+        -- was made anew) forgets what it received and publishes its verdicts again.
+        CREATE TABLE {SCHEMA}.archive (
+            only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+            id uuid NOT NULL DEFAULT gen_random_uuid(),
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        INSERT INTO {SCHEMA}.archive DEFAULT VALUES;
+
+        CREATE TABLE {SCHEMA}.verdicts (
+            seq BIGSERIAL PRIMARY KEY,
+            change_id uuid NOT NULL UNIQUE,
+            claim_uid uuid NOT NULL,
+            origin uuid NOT NULL,
+            claim_text text NOT NULL,
+            status text NOT NULL
+                CHECK (status IN ('unchecked', 'verified', 'disputed', 'unverifiable')),
+            note text NOT NULL DEFAULT '',
+            claimant text NOT NULL DEFAULT '',
+            evidence jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(evidence) = 'array'),
+            checker_name text NOT NULL,
+            login name NOT NULL DEFAULT current_user,
+            article_title text NOT NULL DEFAULT '',
+            article_url text NOT NULL DEFAULT '',
+            changed_at timestamptz NOT NULL,
+            published_at timestamptz NOT NULL DEFAULT now(),
+            search tsvector GENERATED ALWAYS AS (
+                to_tsvector('english'::regconfig, claim_text || ' ' || article_title)
+            ) STORED
+        );
+        CREATE INDEX verdicts_by_claim ON {SCHEMA}.verdicts (claim_uid, seq);
+        CREATE INDEX verdicts_search ON {SCHEMA}.verdicts USING gin (search);
+
+        -- Who published and when are the server's word; seq is drawn under the lock.
+        CREATE FUNCTION {SCHEMA}.verdicts_stamp() RETURNS trigger
+        LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            PERFORM pg_advisory_xact_lock({PUBLISH_LOCK});
+            NEW.seq := nextval('{SCHEMA}.verdicts_seq_seq');
+            NEW.published_at := now();
+            IF TG_OP = 'INSERT' THEN
+                NEW.login := current_user;
+            ELSE
+                NEW.login := OLD.login;
+                NEW.change_id := OLD.change_id;
+            END IF;
+            RETURN NEW;
+        END
+        $$;
+        CREATE TRIGGER verdicts_stamp BEFORE INSERT OR UPDATE ON {SCHEMA}.verdicts
+            FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.verdicts_stamp();
+
+        ALTER TABLE {SCHEMA}.verdicts ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY verdicts_read ON {SCHEMA}.verdicts FOR SELECT
+            TO {CHECKER_ROLE}, {READER_ROLE} USING (true);
+        CREATE POLICY verdicts_publish ON {SCHEMA}.verdicts FOR INSERT
+            TO {CHECKER_ROLE} WITH CHECK (login = current_user);
+        CREATE POLICY verdicts_correct ON {SCHEMA}.verdicts FOR UPDATE
+            TO {CHECKER_ROLE} USING (login = current_user) WITH CHECK (login = current_user);
+        """,
+    ),
+)
+TEAM_SCHEMA_VERSION = MIGRATIONS[-1].version
+"""The team schema this version writes and reads."""
+
+_GRANTS = f"""
+    GRANT USAGE ON SCHEMA {SCHEMA} TO {CHECKER_ROLE}, {READER_ROLE};
+    GRANT SELECT ON {SCHEMA}.team_migrations, {SCHEMA}.archive, {SCHEMA}.verdicts
+        TO {CHECKER_ROLE}, {READER_ROLE};
+    GRANT INSERT, UPDATE ON {SCHEMA}.verdicts TO {CHECKER_ROLE};
+    GRANT USAGE ON SEQUENCE {SCHEMA}.verdicts_seq_seq TO {CHECKER_ROLE};
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class InitReport:
+    """What ``team init`` did: the schema version before and after, the roles it created."""
+
+    server: str
+    before: int
+    after: int
+    roles_created: tuple[str, ...]
+
+
+def schema_version(conn: psycopg.Connection[tuple[object, ...]]) -> int | None:
+    """The server's team schema version, or None when it has no team archive."""
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{SCHEMA}.team_migrations",))
+    if not _scalar(row.fetchone()):
+        return None
+    found = conn.execute(f"SELECT COALESCE(MAX(version), 0) FROM {SCHEMA}.team_migrations")
+    return int(str(_scalar(found.fetchone()) or 0))
+
+
+def _scalar(row: tuple[object, ...] | None) -> object:
+    return row[0] if row else None
+
+
+def newer_message(server: str, version: int) -> str:
+    return (
+        f"the team server at {server} has team schema {version}, newer than this version of"
+        f" the workbench knows ({TEAM_SCHEMA_VERSION}); please upgrade the workbench"
+    )
+
+
+def check_schema(conn: psycopg.Connection[tuple[object, ...]], server: str) -> int:
+    """The server's team schema version, if this version can use it.
+
+    Raises:
+        TeamSchemaError: no team archive there yet, or a newer one.
+    """
+    version = schema_version(conn)
+    if not version:
+        raise TeamSchemaError(
+            f"the team server at {server} has no team archive yet; its administrator"
+            " creates it with: workbench team init DSN"
+        )
+    if version > TEAM_SCHEMA_VERSION:
+        raise TeamSchemaError(newer_message(server, version))
+    return version
+
+
+def ensure_roles(conn: psycopg.Connection[tuple[object, ...]]) -> tuple[str, ...]:
+    """Create the group roles that are missing (they hold no login); returns those created."""
+    created = []
+    for role in ROLES:
+        with conn.transaction():
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            if exists:
+                continue
+            conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+            created.append(role)
+            log.info("created the role %s", role)
+    return tuple(created)
+
+
+def migrate(conn: psycopg.Connection[tuple[object, ...]], server: str) -> tuple[int, int]:
+    """Apply the migrations the server lacks, each in its own transaction.
+
+    ``conn`` is in autocommit mode. Returns the version before and after.
+
+    Raises:
+        TeamSchemaError: the server's team schema is newer than this version's.
+    """
+    before: int | None = None
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {SCHEMA}.team_migrations ("
+            " version integer PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        before = schema_version(conn) or 0
+    if before > TEAM_SCHEMA_VERSION:
+        raise TeamSchemaError(newer_message(server, before))
+    for migration in MIGRATIONS:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            if (schema_version(conn) or 0) >= migration.version:
+                continue  # another administrator applied it meanwhile
+            log.info("team schema: applying %d %s", migration.version, migration.name)
+            conn.execute(migration.sql)
+            conn.execute(
+                f"INSERT INTO {SCHEMA}.team_migrations (version, name) VALUES (%s, %s)",
+                (migration.version, migration.name),
+            )
+    with conn.transaction():
+        conn.execute(_GRANTS)
+    return before, TEAM_SCHEMA_VERSION
