@@ -10,6 +10,7 @@ import functools
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QEvent,
@@ -51,6 +52,7 @@ from PySide6.QtWidgets import (
 
 from ui.dialogs import EvidenceDialog
 from ui.document_view import DocumentDialog
+from ui.evidence_view import EvidenceView
 from ui.item_models import ClaimFilter, ClaimListModel, EvidenceListModel, ItemRole, claim_summary
 from ui.past_checks import PastChecksView
 from ui.safe_text import open_web_link, plain_label
@@ -59,6 +61,9 @@ from ui.workspace import Workspace
 from workbench.history import describe
 from workbench.models import Claim, ClaimType, Evidence, Status
 from workbench.textsafety import http_url
+
+if TYPE_CHECKING:
+    from workbench.evidence_library import EvidenceSuggestion
 
 log = logging.getLogger("ui.claim_panel")
 
@@ -247,13 +252,16 @@ class ClaimPanel(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("claim_tabs")
         # A short panel scrolls the editor rather than squeezing its fields into each other.
-        editor_scroll = QScrollArea(self)
+        editor_scroll = self.editor_scroll = QScrollArea(self)
         editor_scroll.setObjectName("verdict_scroll")
         editor_scroll.setWidgetResizable(True)
         editor_scroll.setFrameShape(QFrame.Shape.NoFrame)
         editor_scroll.setWidget(self.editor)
         self.tabs.addTab(editor_scroll, "Verdict")
         self.tabs.addTab(self.past_checks, "Past checks")
+        self.evidence_view = EvidenceView(workspace, self)
+        self.evidence_view.cite_requested.connect(self._cite)
+        self.tabs.addTab(self.evidence_view, "Evidence")
         self.history = QListWidget(self)
         self.history.setObjectName("claim_history")
         self.history.setWordWrap(True)
@@ -302,6 +310,9 @@ class ClaimPanel(QWidget):
         line = self.note.fontMetrics().lineSpacing()
         frame = 2 * self.note.frameWidth() + 8
         self.note.setFixedHeight(int(max(3, min(12, lines + 1)) * line + frame))
+
+    def _reveal_evidence(self) -> None:
+        self.editor_scroll.ensureWidgetVisible(self.evidence_list)
 
     def _fit_evidence(self) -> None:
         """No empty box for links: the list shows only when there are some, as tall as them."""
@@ -352,7 +363,9 @@ class ClaimPanel(QWidget):
             item = QListWidgetItem(f"{describe(entry)}\n{when} · {entry.changed_by}")
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             self.history.addItem(item)
-        self.tabs.setTabText(2, f"History ({len(entries)})" if entries else "History")
+        self.tabs.setTabText(
+            self.tabs.indexOf(self.history), f"History ({len(entries)})" if entries else "History"
+        )
 
     # -- requests from the user -------------------------------------------------------
 
@@ -430,6 +443,17 @@ class ClaimPanel(QWidget):
             DocumentDialog(self.workspace, item, self).open()
         else:
             self._open_url(item.url)
+
+    def _cite(self, suggestion: EvidenceSuggestion) -> None:
+        """A passage of the library becomes evidence: its document kept in the vault, the
+        passage its quote (found again in the document as read now)."""
+        claim_id = self._shown_claim_id
+        if claim_id is not None:
+            document = suggestion.document
+            self.workspace.add_file_evidence(
+                claim_id, document.path, quote=suggestion.text, title=document.title
+            )
+            self.tabs.setCurrentIndex(0)
 
     def request_add_file(self) -> None:
         claim_id = self._shown_claim_id
@@ -717,7 +741,7 @@ class ClaimPanel(QWidget):
             self._fit_evidence()
             self._fit_note()
             self._show_history(None)
-            self.tabs.setTabText(2, "History")
+            self.tabs.setTabText(self.tabs.indexOf(self.history), "History")
             return
         self.claim_text.setText(claim.text)
         self.reasons.setText(claim_summary(claim, self.workspace.priorities).replace("\n", " · "))
@@ -743,7 +767,13 @@ class ClaimPanel(QWidget):
             self.claimant.setText(claim.claimant)
         if changed or not self.tags.hasFocus():
             self.tags.setText(", ".join(claim.tags))
+        added = not changed and len(claim.evidence) > self.evidence_model.rowCount()
         self.evidence_model.set_items(claim.evidence)
         self._fit_evidence()
         self._fit_note()
         self._show_history(claim)
+        if added:  # cited, dropped or added: show it, however small the panel
+            last = self.evidence_model.index(self.evidence_model.rowCount() - 1, 0)
+            self.evidence_list.scrollTo(last)
+            # Once the editor is laid out again at its new height.
+            QTimer.singleShot(0, self, self._reveal_evidence)

@@ -154,7 +154,8 @@ class _HtmlDelegate(QStyledItemDelegate):
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        width = self._view.viewport().width()
+        # The view's spacing is around each item: no wider, or a scroll bar appears.
+        width = self._view.viewport().width() - 2 * self._view.spacing()
         document = self._document(index, width)
         return QSize(width, int(document.size().height()) + 2)
 
@@ -179,6 +180,7 @@ class EvidenceView(QWidget):
         self.list.setModel(self.model)
         self.list.setItemDelegate(_HtmlDelegate(self.list))
         self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setUniformItemSizes(False)
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setSpacing(2)

@@ -49,6 +49,7 @@ from ui.article_view import ArticleView
 from ui.claim_panel import ClaimPanel
 from ui.database_dialogs import RestoreDialog
 from ui.dialogs import Messages, ShortcutsDialog, menu_text
+from ui.evidence_view import LibraryIndexer
 from ui.export_dialog import ExportDialog, ReportExporter, finish_export
 from ui.jobs import JobContext, JobRunner
 from ui.library_panel import LibraryPanel
@@ -65,6 +66,7 @@ from workbench.store import Store
 
 if TYPE_CHECKING:
     from workbench.archive import ArchiveImportReport
+    from workbench.evidence_library import LibraryIndexReport
     from workbench.reports import ExportResult
     from workbench.semantic import EmbedReport
 
@@ -126,6 +128,12 @@ class MainWindow(QMainWindow):
         self._opener_message = ""
         """The last "Analysing ..." line the opener put in the status bar."""
         self.maintenance = JobRunner("maintenance", self)
+        self.indexer = LibraryIndexer(store.path, self, engine=self.engine)
+        self.indexer.progressed.connect(self._on_indexer_progressed)
+        self.indexer.finished.connect(self._on_indexer_finished)
+        self.indexer.failed.connect(
+            lambda message: Messages.error(self, "Evidence library", message)
+        )
         self.exporter = ReportExporter(store.path, self)
         self.exporter.finished.connect(self._on_exporter_finished)
         self.exporter.failed.connect(
@@ -261,6 +269,7 @@ class MainWindow(QMainWindow):
         self.back_up_if_due()
         self.opener.warm_up()
         self.embedder.start()  # past checks imported or verdicts given since the last run
+        self.indexer.index()  # documents changed in the registered folders since the last run
         if files:
             self.open_files(files)
         elif not articles:
@@ -314,6 +323,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Open the &sample article", self.opener.open_sample)
         file_menu.addSeparator()
         self._action(file_menu, "&Import archive of past checks…", self._ask_import_archive)
+        self._action(file_menu, "Evidence &library: register a folder…", self._ask_library_folder)
+        self._action(file_menu, "Evidence library: &update the index", self.indexer.index)
         self._action(file_menu, "&Export report…", self.ask_export, "Ctrl+E")
         file_menu.addSeparator()
         self._action(file_menu, "&Back up now", self.back_up_now)
@@ -346,6 +357,7 @@ class MainWindow(QMainWindow):
         self.workspace.deleted_changed.connect(self._on_workspace_deleted_changed)
         self.library.delete_requested.connect(self.ask_delete_article)
         self.claim_panel.editing_left.connect(self.article_view.setFocus)
+        self.claim_panel.evidence_view.register_requested.connect(self.indexer.add_folder)
 
         claim_menu = bar.addMenu("&Claim")
         self._action(claim_menu, "&Next claim", lambda: self.workspace.select_next(1), "J")
@@ -431,6 +443,21 @@ class MainWindow(QMainWindow):
     def _on_side_tab_changed(self) -> None:
         if self.side_tabs.currentWidget() is self.archive:
             self.archive.refresh()
+
+    # -- the evidence library ----------------------------------------------------------
+
+    def _ask_library_folder(self) -> None:
+        folder = self.claim_panel.evidence_view.ask_folder(self)
+        if folder:
+            self.indexer.add_folder(folder)
+
+    def _on_indexer_progressed(self, stage: str, done: int, total: int) -> None:
+        self.statusBar().showMessage(f"Evidence library: {stage} {done:,} of {total:,}")
+
+    def _on_indexer_finished(self, report: LibraryIndexReport) -> None:
+        if report.folders:  # no word about a library nobody set up
+            self.statusBar().showMessage(f"Evidence library: {report.summary()}.", 15_000)
+        self.claim_panel.evidence_view.refresh()
 
     # -- the archive of past checks ------------------------------------------------------
 
@@ -701,6 +728,8 @@ class MainWindow(QMainWindow):
             self.exporter.runner,
             self.workspace.matcher.runner,
             self.maintenance,
+            self.indexer.runner,
+            self.claim_panel.evidence_view.runner,
         ]
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -715,6 +744,8 @@ class MainWindow(QMainWindow):
         self.exporter.shutdown()
         self.workspace.matcher.shutdown()
         self.maintenance.shutdown()
+        self.indexer.shutdown()
+        self.claim_panel.evidence_view.shutdown()
         self.writer.close()
         super().closeEvent(event)
 

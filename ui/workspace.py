@@ -194,9 +194,9 @@ class Workspace(QObject):
         operation = operations.add_evidence(claim_id, url, title=title, note=note)
         self._push(operation, "Add evidence link")
 
-    def add_file_evidence(self, claim_id: int, path: str, quote: str = "") -> None:
+    def add_file_evidence(self, claim_id: int, path: str, quote: str = "", title: str = "") -> None:
         """A file as evidence, copied into the vault on the writer thread (one undo step)."""
-        operation = operations.add_file_evidence(claim_id, path, quote=quote)
+        operation = operations.add_file_evidence(claim_id, path, quote=quote, title=title)
         self._push(operation, "Add evidence file")
 
     def quote_evidence(self, evidence_id: int, passage: str) -> None:

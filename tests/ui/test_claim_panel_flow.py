@@ -83,6 +83,33 @@ def test_history_tab_lists_changes_newest_first(qtbot: QtBot, window: MainWindow
     rows = [panel.history.item(i).text() for i in range(panel.history.count())]
     assert rows[0].startswith("evidence added: https://example.org/proof")
     assert rows[1].startswith("status: unchecked → disputed")
-    assert panel.tabs.tabText(2) == "History (2)"
+    history_tab = panel.tabs.indexOf(panel.history)
+    assert panel.tabs.tabText(history_tab) == "History (2)"
     window.workspace.select_claim(window.workspace.claims[1].id)
-    assert panel.history.count() == 0 and panel.tabs.tabText(2) == "History"
+    assert panel.history.count() == 0 and panel.tabs.tabText(history_tab) == "History"
+
+
+def test_a_library_passage_is_cited_with_one_key(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    """Register a folder, open the Evidence tab, press Enter: the passage becomes evidence
+    with its quote, its document kept in the vault."""
+    folder = tmp_path / "trusted"
+    folder.mkdir()
+    passage = "Intelligence services counted some 12,000 North Korean troops sent to Russia."
+    (folder / "briefing.txt").write_text(f"Briefing\n\n{passage}\n", encoding="utf-8")
+    with qtbot.waitSignal(window.indexer.finished, timeout=60_000):
+        window.indexer.add_folder(str(folder))
+    assert "1 read" in window.statusBar().currentMessage()
+    panel = window.claim_panel
+    panel.tabs.setCurrentWidget(panel.evidence_view)
+    view = panel.evidence_view
+    qtbot.waitUntil(lambda: view.model.rowCount() >= 1)
+    view.list.setFocus()
+    view.list.setCurrentIndex(view.model.index(0, 0))
+    qtbot.keyClick(view.list, Qt.Key.Key_Return)
+    wait_saved(qtbot, window)
+    [evidence] = window.workspace.claims[0].evidence
+    assert evidence.file is not None and evidence.file.original_name == "briefing.txt"
+    assert evidence.quote is not None and evidence.quote.text == passage
+    assert panel.tabs.currentIndex() == 0  # back on the verdict, the evidence in view
