@@ -92,14 +92,12 @@ def suggestion_html(suggestion: EvidenceSuggestion) -> str:
     ).replace("\n", "<br>")
     rows = [
         f"<b>{html.escape(suggestion.title or Path(suggestion.path).stem)}</b>",
-        f"<br><span style='color:gray'>{html.escape(' · '.join(where))}</span>",
+        f"<br><span class='where'>{html.escape(' · '.join(where))}</span>",
         f"<br>{passage}",
     ]
     if suggestion.conflicts:
         differences = "; ".join(html.escape(str(c)) for c in suggestion.conflicts)
-        rows.append(
-            f"<br><span style='color:#c0392b'>⚠ A figure or date differs: {differences}</span>"
-        )
+        rows.append(f"<br><span class='warning'>⚠ A figure or date differs: {differences}</span>")
     return "".join(rows)
 
 
@@ -126,9 +124,13 @@ class _HtmlDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._view = view
 
-    def _document(self, index: Index, width: int) -> QTextDocument:
+    def _document(self, index: Index, width: int, *, selected: bool = False) -> QTextDocument:
         document = QTextDocument()
         document.setDocumentMargin(4)
+        # Grey and red are unreadable on the selection's colour: there, the text's own.
+        document.setDefaultStyleSheet(
+            "" if selected else ".where { color: gray } .warning { color: #c0392b }"
+        )
         document.setHtml(str(index.data(HtmlRole) or ""))
         document.setTextWidth(max(width, 50))
         return document
@@ -141,9 +143,10 @@ class _HtmlDelegate(QStyledItemDelegate):
         style = widget.style() if widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
         rect = item.rect
-        document = self._document(index, rect.width())
+        selected = bool(item.state & QStyle.StateFlag.State_Selected)
+        document = self._document(index, rect.width(), selected=selected)
         context = QAbstractTextDocumentLayout.PaintContext()
-        if item.state & QStyle.StateFlag.State_Selected:
+        if selected:
             palette = item.palette
             context.palette.setColor(
                 QPalette.ColorRole.Text, palette.color(QPalette.ColorRole.HighlightedText)
