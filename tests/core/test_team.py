@@ -9,6 +9,7 @@ member's would from ``~/.pgpass``.
 from __future__ import annotations
 
 import dataclasses
+import io
 import itertools
 import sqlite3
 import threading
@@ -16,8 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import keyring
 import psycopg
 import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+from keyring.errors import PasswordDeleteError
 
 from tests.core.cli_runner import run
 from tests.core.team_server import TeamServer, find_pg_bin, running_server
@@ -32,6 +37,7 @@ from workbench.errors import (
 )
 from workbench.models import ArticleDraft, DetectedClaim, Status
 from workbench.store import TEAM_SOURCE, Store
+from workbench.team.passwords import NO_KEYRING, SERVICE
 
 if TYPE_CHECKING:
     from workbench.team import SyncReport
@@ -89,6 +95,35 @@ def team(pg: TeamServer) -> Iterator[str]:
     pg.start_if_stopped()
     with psycopg.connect(pg.dsn(), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+class MemoryKeyring(KeyringBackend):
+    """A system keyring in a dict: the tests never touch the machine's own."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.entries.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    before = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(before)
 
 
 @pytest.fixture(autouse=True)
@@ -708,3 +743,64 @@ def test_receiving_the_same_batch_twice_changes_nothing(tmp_path: Path) -> None:
         with sqlite3.connect(store.path) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             conn.execute("INSERT INTO archive_fts(archive_fts) VALUES ('integrity-check')")
+
+
+# -- the keyring and leaving ------------------------------------------------------------
+
+
+def test_a_password_kept_in_the_keyring_is_used_and_forgotten_on_leaving(
+    desk: Desk,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    store = desk.member("ana")
+    first, _, _ = article(store)
+    store.update_claim(first, status="verified")
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))  # no ~/.pgpass from here on
+    with pytest.raises(TeamAuthError):
+        sync(store)
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORDS["ana"] + "\n"))
+    code, out = run("team", "password", "--stdin", "--db", str(store.path))
+    entry = f"ana@{desk.pg.socket_dir}:54329/{desk.team}"
+    assert code == 0 and out == f"saved the password for {entry} in the system keyring\n"
+    assert memory_keyring.entries == {(SERVICE, entry): PASSWORDS["ana"]}
+    assert sync(store).sent == 1
+    store.update_claim(first, note="checked twice")
+    code, _ = run("team", "disconnect", "--db", str(store.path))
+    assert code == 2 and "1 verdict change still wait" in capsys.readouterr().err
+    assert len(outbox(store)) == 1 and store.setting("team.dsn")
+    code, out = run("team", "disconnect", "--force", "--db", str(store.path))
+    assert code == 0 and "1 verdict change left unpublished" in out
+    assert "password saved in the system keyring is forgotten" in out
+    assert memory_keyring.entries == {} and outbox(store) == []
+    store.update_claim(first, status="disputed")  # not queued any more
+    assert outbox(store) == []
+    assert PASSWORDS["ana"] not in out + capsys.readouterr().err
+
+
+def test_received_verdicts_stay_after_leaving(desk: Desk) -> None:
+    ana, ben = desk.member("ana"), desk.member("ben")
+    a1, _, _ = article(ana)
+    ana.update_claim(a1, status="verified")
+    sync(ana)
+    sync(ben)
+    assert SENTENCES[0] in team_past_checks(ben)
+    code, _ = run("team", "disconnect", "--db", str(ben.path))
+    assert code == 0
+    assert SENTENCES[0] in team_past_checks(ben)
+    code, out = run("team", "status", "--db", str(ben.path))
+    assert code == 0 and out.startswith("not connected to a team")
+
+
+def test_no_keyring_is_a_one_line_error(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = desk.member("ana")
+    keyring.set_keyring(fail.Keyring())
+    monkeypatch.setattr("sys.stdin", io.StringIO("secret\n"))
+    code, _ = run("team", "password", "--stdin", "--db", str(store.path))
+    assert code == 2
+    assert capsys.readouterr().err == f"workbench: error: {NO_KEYRING}\n"
+    assert sync(store).pending == 0  # reading a missing keyring is no error: ~/.pgpass serves

@@ -37,7 +37,14 @@ from workbench.cli.library import (
     cmd_library_remove,
 )
 from workbench.cli.reports import cmd_export, cmd_settings, cmd_settings_set
-from workbench.cli.team import cmd_team_connect, cmd_team_init, cmd_team_status, cmd_team_sync
+from workbench.cli.team import (
+    cmd_team_connect,
+    cmd_team_disconnect,
+    cmd_team_init,
+    cmd_team_password,
+    cmd_team_status,
+    cmd_team_sync,
+)
 from workbench.cli.training import DEFAULT_CT24, cmd_train_checkworthiness
 from workbench.dbfile import default_db_path
 from workbench.models import LIBRARY_STATES, Status
@@ -385,7 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
         "team",
         help="share verdicts with a desk through a PostgreSQL server (works offline)",
         description="Share verdicts with your desk through a PostgreSQL server. The"
-        " password is never stored or shown: libpq takes it from PGPASSWORD or ~/.pgpass.",
+        " password is never stored in the database or shown: it comes from PGPASSWORD, the"
+        " system keyring (team password) or ~/.pgpass.",
     )
     team_sub = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
     p = team_sub.add_parser(
@@ -419,6 +427,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip computing embeddings of the received verdicts (`workbench embed` does it)",
     )
     p.set_defaults(handler=cmd_team_sync)
+    p = team_sub.add_parser(
+        "password",
+        parents=[common],
+        help="keep your team password in the system keyring (asked without echo)",
+    )
+    p.add_argument("--stdin", action="store_true", help="read it from standard input")
+    p.set_defaults(handler=cmd_team_password)
+    p = team_sub.add_parser(
+        "disconnect",
+        parents=[common],
+        help="stop sharing with the team (received verdicts stay; the saved password goes)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="even with verdict changes not yet published"
+    )
+    p.set_defaults(handler=cmd_team_disconnect)
 
     vault = sub.add_parser("vault", help="the evidence vault beside the database")
     vault_sub = vault.add_subparsers(dest="vault_command", metavar="ACTION", required=True)

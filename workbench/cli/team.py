@@ -119,3 +119,34 @@ def cmd_team_sync(args: argparse.Namespace, out: TextIO) -> int:
     if report.pending:
         out.write(f"{_plural(report.pending, 'verdict')} still waiting in the outbox\n")
     return EXIT_OK
+
+
+def cmd_team_disconnect(args: argparse.Namespace, out: TextIO) -> int:
+    from workbench.team import leave_team
+
+    with open_store(args) as store:
+        report = leave_team(store, force=args.force)
+    out.write(f"disconnected this database from the team at {report.server}\n")
+    if report.dropped:
+        out.write(f"{_plural(report.dropped, 'verdict change')} left unpublished\n")
+    if report.password_forgotten:
+        out.write("the password saved in the system keyring is forgotten\n")
+    return EXIT_OK
+
+
+def cmd_team_password(args: argparse.Namespace, out: TextIO) -> int:
+    """Save the login's password in the system keyring: asked without echo on a
+    terminal, or one line read from standard input with --stdin (for scripts)."""
+    import getpass
+    import sys
+
+    from workbench.team import remember_password
+
+    with open_store(args) as store:
+        if args.stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = getpass.getpass("Team password (not shown): ")
+        entry = remember_password(store, password)
+    out.write(f"saved the password for {entry} in the system keyring\n")
+    return EXIT_OK

@@ -317,6 +317,31 @@ class TeamMixin(StoreBase):
         )
         self._term_counts.clear()
 
+    def team_disconnect(self, *, drop_pending: bool = False) -> int:
+        """Stop sharing with the team: the connection is forgotten, no change is queued.
+
+        The team's verdicts received so far stay in the archive of past checks (a later
+        ``team connect`` receives them anew); the name and the database's id stay, so
+        connecting again is the same member. Changes not yet published are refused
+        unless ``drop_pending`` (the verdicts stay here, they are only not published).
+        Returns how many waiting changes were dropped.
+
+        Raises:
+            ValidationError: changes wait and ``drop_pending`` is not given (nothing
+                changed).
+        """
+        with self._write() as conn:
+            waiting = int(conn.execute("SELECT COUNT(*) FROM team_outbox").fetchone()[0])
+            if waiting and not drop_pending:
+                raise ValidationError(
+                    f"{waiting:,} verdict change{'' if waiting == 1 else 's'} still wait to be"
+                    " published: run workbench team sync first, or disconnect with --force"
+                    " to leave them unpublished (nothing was changed)"
+                )
+            conn.execute("DELETE FROM team_outbox")
+            conn.execute("DELETE FROM settings WHERE key = ?", (TEAM_DSN,))
+        return waiting
+
     def team_connect(self, dsn: str, *, name: str, database_id: str, new_server: bool) -> int:
         """Store the team connection (``dsn`` without a password) and queue existing verdicts.
 

@@ -9,7 +9,8 @@ archive of past checks as the source ``"team"``, by the server's sequence number
 - :mod:`~workbench.team.dsn`: connection strings, never a stored or shown password;
 - :mod:`~workbench.team.schema`: the server's schema as numbered migrations, the roles
   and row-level security;
-- :mod:`~workbench.team.client`: connecting, publishing, receiving, status.
+- :mod:`~workbench.team.passwords`: a login's password in the system keyring;
+- :mod:`~workbench.team.client`: connecting, publishing, receiving, status, leaving.
 
 psycopg loads with this package: only the ``team`` commands and the app's sync import it.
 """
@@ -18,14 +19,17 @@ from __future__ import annotations
 
 from workbench.team.client import (
     JoinReport,
+    LeaveReport,
     SyncReport,
     TeamLink,
     TeamStatus,
     init_team,
     join_team,
+    leave_team,
     open_connection,
     pull,
     push,
+    remember_password,
     sync,
     team_link,
     team_status,
@@ -45,14 +49,17 @@ __all__ = [
     "TEAM_SCHEMA_VERSION",
     "InitReport",
     "JoinReport",
+    "LeaveReport",
     "SyncReport",
     "TeamLink",
     "TeamStatus",
     "init_team",
     "join_team",
+    "leave_team",
     "open_connection",
     "pull",
     "push",
+    "remember_password",
     "sync",
     "team_link",
     "team_status",

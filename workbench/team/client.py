@@ -55,6 +55,12 @@ from workbench.team.dsn import (
     server_label,
     storable_dsn,
 )
+from workbench.team.passwords import (
+    forget_password,
+    keyring_account,
+    save_password,
+    saved_password,
+)
 from workbench.team.schema import (
     CHECKER_ROLE,
     READER_ROLE,
@@ -127,10 +133,15 @@ def team_link(store: Store) -> TeamLink:
 def open_connection(dsn: str, *, timeout: float = CONNECT_TIMEOUT_S) -> Iterator[Connection]:
     """A connection to the team server (autocommit; transactions are explicit), closed after.
 
+    The password: ``PGPASSWORD``, else the system keyring
+    (:mod:`~workbench.team.passwords`), else libpq's ``~/.pgpass``.
+
     Raises:
         TeamUnreachableError, TeamAuthError, TeamConfigError: see :func:`connect_error`.
     """
     parts = parse_dsn(dsn)
+    saved = None if has_password(parts) else saved_password(parts)
+    extra: dict[str, Any] = {"password": saved} if saved else {}
     try:
         conn = psycopg.connect(
             dsn,
@@ -142,6 +153,7 @@ def open_connection(dsn: str, *, timeout: float = CONNECT_TIMEOUT_S) -> Iterator
             keepalives_idle=10,
             keepalives_interval=5,
             keepalives_count=3,
+            **extra,
         )
     except psycopg.Error as exc:
         raise connect_error(exc, parts) from exc
@@ -533,3 +545,46 @@ def team_status(
         problem=problem,
         server_schema=version,
     )
+
+
+# -- leaving, and the password ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveReport:
+    server: str
+    dropped: int
+    """Changes that were waiting and will not be published."""
+    password_forgotten: bool
+
+
+def leave_team(store: Store, *, force: bool = False) -> LeaveReport:
+    """Disconnect this database from its team (and forget the login's saved password).
+
+    Raises:
+        TeamNotConnectedError: not connected.
+        ValidationError: changes still wait to be published and not ``force``.
+    """
+    values = store.settings(prefix="team.")
+    dsn = values.get(TEAM_DSN)
+    if not dsn:
+        raise TeamNotConnectedError("this database is not connected to a team")
+    parts = parse_dsn(dsn)
+    dropped = store.team_disconnect(drop_pending=force)
+    forgotten = forget_password(parts)
+    log.info("left the team at %s (%d unpublished changes dropped)", server_label(parts), dropped)
+    return LeaveReport(server_label(parts), dropped, forgotten)
+
+
+def remember_password(store: Store, password: str) -> str:
+    """Save the password of this database's team login in the system keyring.
+
+    Returns the keyring entry's name (``LOGIN@SERVER``), for the message.
+
+    Raises:
+        TeamNotConnectedError: not connected (the login and server are not known).
+        TeamConfigError: no keyring, or it refused; nothing saved.
+    """
+    parts = parse_dsn(team_link(store).dsn)
+    save_password(parts, password)
+    return keyring_account(parts)
