@@ -57,6 +57,7 @@ from ui.opener import ArticleOpener
 from ui.safe_text import plain_label
 from ui.status_style import LABELS, SHORTCUT_KEYS
 from ui.store_writer import StoreWriter
+from ui.team_sync import TeamSync
 from ui.workspace import LAST_ARTICLE_KEY, LAST_CLAIM_KEY, Workspace
 from workbench.backup import Backup, backup_if_stale, create_backup, list_backups
 from workbench.engine import Engine
@@ -198,6 +199,12 @@ class MainWindow(QMainWindow):
         matcher = self.workspace.matcher
         matcher.progressed.connect(self._on_matcher_progressed)
         matcher.busy_changed.connect(self._on_matcher_busy_changed)
+        self.team = TeamSync(store.path, store, self)
+        self.team.received.connect(self._on_team_received)
+        self.team.problem.connect(
+            lambda message: self.statusBar().showMessage(f"Team: {message}.", 15_000)
+        )
+        self.statusBar().addPermanentWidget(self.team.label)
         self.statusBar().addPermanentWidget(self.match_progress)
         self.statusBar().addPermanentWidget(self.embed_progress)
         self.statusBar().addPermanentWidget(self.busy)
@@ -270,6 +277,7 @@ class MainWindow(QMainWindow):
         self.opener.warm_up()
         self.embedder.start()  # past checks imported or verdicts given since the last run
         self.indexer.index()  # documents changed in the registered folders since the last run
+        self.team.start()  # publish and receive in the background, if on a team
         if files:
             self.open_files(files)
         elif not articles:
@@ -326,6 +334,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Evidence &library: register a folder…", self._ask_library_folder)
         self._action(file_menu, "Evidence library: &update the index", self.indexer.index)
         self._action(file_menu, "&Export report…", self.ask_export, "Ctrl+E")
+        self._action(file_menu, "S&ync with the team now", self._sync_team_now)
         file_menu.addSeparator()
         self._action(file_menu, "&Back up now", self.back_up_now)
         self._action(file_menu, "Restore a bac&kup…", self.ask_restore)
@@ -458,6 +467,28 @@ class MainWindow(QMainWindow):
         if report.folders:  # no word about a library nobody set up
             self.statusBar().showMessage(f"Evidence library: {report.summary()}.", 15_000)
         self.claim_panel.evidence_view.refresh()
+
+    # -- the team archive -------------------------------------------------------------
+
+    def _sync_team_now(self) -> None:
+        if self.team.connected:
+            self.team.sync_now()
+        else:
+            self.statusBar().showMessage(
+                "This database is not on a team: connect it with"
+                " workbench team connect DSN --name NAME.",
+                10_000,
+            )
+
+    def _on_team_received(self, count: int) -> None:
+        """The team's verdicts arrived: the archive, matching and embeddings catch up."""
+        self.statusBar().showMessage(
+            f"Team: {count:,} verdict{'' if count == 1 else 's'} received.", 10_000
+        )
+        self.archive.refresh()
+        self.claim_panel.past_checks.refresh_sources()
+        self.workspace.rematch()
+        self.embedder.start()
 
     # -- the archive of past checks ------------------------------------------------------
 
@@ -730,6 +761,7 @@ class MainWindow(QMainWindow):
             self.maintenance,
             self.indexer.runner,
             self.claim_panel.evidence_view.runner,
+            self.team.runner,
         ]
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -746,6 +778,7 @@ class MainWindow(QMainWindow):
         self.maintenance.shutdown()
         self.indexer.shutdown()
         self.claim_panel.evidence_view.shutdown()
+        self.team.shutdown()
         self.writer.close()
         super().closeEvent(event)
 
