@@ -1,0 +1,45 @@
+"""`pip install .` gives a working workbench: every package the code imports is declared."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+LOCAL = {"workbench", "ui", "tests", "resources", "__future__"}
+
+
+def _imported_top_level_modules() -> set[str]:
+    files = [REPO / "main.py", *(REPO / "workbench").rglob("*.py"), *(REPO / "ui").rglob("*.py")]
+    found: set[str] = set()
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return {m for m in found if m not in sys.stdlib_module_names and m not in LOCAL}
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_imported_package_is_a_declared_dependency() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]
+    declared = {
+        _normal(re.split(r"[^A-Za-z0-9._-]", dependency, maxsplit=1)[0])
+        for dependency in project["dependencies"]
+    }
+    distributions = importlib.metadata.packages_distributions()
+    missing = {}
+    for module in sorted(_imported_top_level_modules()):
+        providers = {_normal(d) for d in distributions.get(module, [])}
+        assert providers, f"{module} is imported but no installed distribution provides it"
+        if not providers & declared:
+            missing[module] = sorted(providers)
+    assert missing == {}, f"imported but not declared in pyproject.toml: {missing}"
