@@ -665,20 +665,64 @@ def match_claims(
         semantic=semantic,
     )
     for query, cands in found:
-        scored = []
-        for c, signals in cands:
-            score = fuse(signals, SEMANTIC_WEIGHTS if "cosine" in signals else WEIGHTS)
-            if score < min_score:
-                continue
-            key = score
-            if prefer_recent:
-                key = score * (1 - RECENCY_SHARE + RECENCY_SHARE * _recency(c.claim.date, today))
-            scored.append((key, score, c, signals))
-        scored.sort(key=lambda item: (-item[0], item[2].rank))
         results.append(
-            [_match(query, c, score, signals) for _, score, c, signals in scored[:top_k]]
+            _ranked(
+                query,
+                cands,
+                top_k=top_k,
+                prefer_recent=prefer_recent,
+                min_score=min_score,
+                today=today,
+            )
         )
     return results
+
+
+def score_candidates(
+    text: str,
+    candidates: Sequence[tuple[ArchiveCandidate, int]],
+    *,
+    cosines: Mapping[int, float] | None = None,
+    top_k: int = 5,
+    prefer_recent: bool = False,
+    min_score: float = 0.0,
+) -> list[Match]:
+    """Re-rank candidates found elsewhere exactly as :func:`match_claims` re-ranks its own.
+
+    For searches whose candidates do not come from the local archive (the team
+    server's, :mod:`workbench.team.search`). Each candidate comes with its rank in the
+    first-stage order (0 for the best BM25); ``cosines`` holds the embedding cosine of
+    the candidates that have one (by ``claim.id``), which adds the semantic signals.
+    """
+    query = _prepare_query(text)
+    cands = [_candidate(hit, rank) for hit, rank in candidates]
+    return _ranked(
+        query, _with_signals(query, cands, cosines or {}), top_k=top_k,
+        prefer_recent=prefer_recent, min_score=min_score, today=datetime.now(UTC).date(),
+    )  # fmt: skip
+
+
+def _ranked(
+    query: _Query,
+    cands: Sequence[tuple[_Candidate, dict[str, float]]],
+    *,
+    top_k: int,
+    prefer_recent: bool,
+    min_score: float,
+    today: date,
+) -> list[Match]:
+    """One query's candidates fused, ordered and explained: the best ``top_k``."""
+    scored = []
+    for c, signals in cands:
+        score = fuse(signals, SEMANTIC_WEIGHTS if "cosine" in signals else WEIGHTS)
+        if score < min_score:
+            continue
+        key = score
+        if prefer_recent:
+            key = score * (1 - RECENCY_SHARE + RECENCY_SHARE * _recency(c.claim.date, today))
+        scored.append((key, score, c, signals))
+    scored.sort(key=lambda item: (-item[0], item[2].rank))
+    return [_match(query, c, score, signals) for _, score, c, signals in scored[:top_k]]
 
 
 def candidate_signals(
@@ -735,16 +779,23 @@ def _candidate_signals(
         if space is not None:
             cands, cosines = space.extend(i, cands)
         cands = [c for c in cands if c.claim.id not in excluded]
-        pool = _pool(query, cands)
-        with_signals = []
-        for c in cands:
-            signals = _signals(c, pool)
-            cosine = cosines.get(c.claim.id)
-            if cosine is not None:
-                signals.update({n: fn(cosine) for n, fn in SEMANTIC_SIGNALS.items()})
-            with_signals.append((c, signals))
-        out.append((query, with_signals))
+        out.append((query, _with_signals(query, cands, cosines)))
     return out
+
+
+def _with_signals(
+    query: _Query, cands: Sequence[_Candidate], cosines: Mapping[int, float]
+) -> list[tuple[_Candidate, dict[str, float]]]:
+    """Each candidate with its signals; those with a cosine get the semantic ones too."""
+    pool = _pool(query, cands)
+    with_signals = []
+    for c in cands:
+        signals = _signals(c, pool)
+        cosine = cosines.get(c.claim.id)
+        if cosine is not None:
+            signals.update({n: fn(cosine) for n, fn in SEMANTIC_SIGNALS.items()})
+        with_signals.append((c, signals))
+    return with_signals
 
 
 @dataclass(slots=True)
