@@ -150,3 +150,23 @@ def cmd_team_password(args: argparse.Namespace, out: TextIO) -> int:
         entry = remember_password(store, password)
     out.write(f"saved the password for {entry} in the system keyring\n")
     return EXIT_OK
+
+
+def cmd_team_import(args: argparse.Namespace, out: TextIO) -> int:
+    """``team import FILE``: load an archive of past checks onto the team server."""
+    from workbench.cli.common import CliError, engine_of
+    from workbench.team import team_link
+    from workbench.team.archive import import_to_team
+
+    dsn = args.dsn
+    if dsn is None:
+        with open_store(args) as store:
+            dsn = team_link(store).dsn
+    encoder = None
+    if args.embed:
+        encoder = engine_of(args).encoder()
+        if encoder is None:
+            raise CliError(f"--embed: {engine_of(args).encoder_status().message}")
+    report = import_to_team(dsn, args.file, source=args.source, encoder=encoder)
+    out.write(report.summary() + "\n")
+    return EXIT_OK

@@ -53,6 +53,29 @@ class TeamMigration:
     sql: str
 
 
+def _count_words(changed: str) -> str:
+    """One statement adding a statement's changed rows, ``(before, after)`` tsvectors from
+    ``changed``, to the word statistics of migration 2."""
+    return f"""
+        WITH changed AS ({changed}),
+        counted AS (
+            INSERT INTO {SCHEMA}.past_check_terms (lexeme, docs)
+            SELECT lexeme, SUM(d) FROM (
+                SELECT u.lexeme, -1 AS d FROM changed c, unnest(c.before) u
+                UNION ALL
+                SELECT u.lexeme, 1 AS d FROM changed c, unnest(c.after) u
+            ) delta
+            GROUP BY lexeme HAVING SUM(d) <> 0 ORDER BY lexeme
+            ON CONFLICT (lexeme) DO UPDATE SET docs = past_check_terms.docs + excluded.docs
+            RETURNING 1
+        )
+        UPDATE {SCHEMA}.past_check_totals SET
+            docs = docs + (SELECT COUNT(after) - COUNT(before) FROM changed),
+            tokens = tokens + (SELECT COALESCE(SUM({SCHEMA}.tsvector_tokens(after)), 0)
+                - COALESCE(SUM({SCHEMA}.tsvector_tokens(before)), 0) FROM changed);
+    """
+
+
 MIGRATIONS: tuple[TeamMigration, ...] = (
     TeamMigration(
         1,
@@ -117,6 +140,153 @@ MIGRATIONS: tuple[TeamMigration, ...] = (
             TO {CHECKER_ROLE} WITH CHECK (login = current_user);
         CREATE POLICY verdicts_correct ON {SCHEMA}.verdicts FOR UPDATE
             TO {CHECKER_ROLE} USING (login = current_user) WITH CHECK (login = current_user);
+        """,
+    ),
+    TeamMigration(
+        2,
+        "past checks for search",
+        f"""
+        -- Trigram similarity needs pg_trgm (PostgreSQL's contrib, trusted since 13: the
+        -- database's owner may create it). Say so in one line when it is missing.
+        DO $check$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm') THEN
+                RAISE EXCEPTION 'the server lacks the pg_trgm extension, which searching'
+                    ' the team archive needs (Debian: apt-get install postgresql-contrib)';
+            END IF;
+        END
+        $check$;
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
+        -- The archive of past checks the whole desk searches: imported archives (by the
+        -- administrator, workbench team import) and the team's published verdicts (fed
+        -- in by a trigger on verdicts, source 'team'). One table, so one index and one
+        -- set of word statistics serve both.
+        CREATE TABLE {SCHEMA}.past_checks (
+            id BIGSERIAL PRIMARY KEY,
+            source text NOT NULL CHECK (source <> ''),
+            external_id text NOT NULL,
+            text text NOT NULL,
+            title text NOT NULL DEFAULT '',
+            verdict text NOT NULL DEFAULT '',
+            url text NOT NULL DEFAULT '',
+            date text NOT NULL DEFAULT '',
+            speaker text NOT NULL DEFAULT '',
+            publisher text NOT NULL DEFAULT '',
+            -- The local vector format (int8 codes after a float32 scale), and its encoder.
+            embedding bytea,
+            embedding_model text,
+            imported_at timestamptz NOT NULL DEFAULT now(),
+            imported_by name NOT NULL DEFAULT current_user,
+            search tsvector GENERATED ALWAYS AS (
+                setweight(to_tsvector('english'::regconfig, text), 'A')
+                || setweight(to_tsvector('english'::regconfig, title), 'B')
+            ) STORED,
+            UNIQUE (source, external_id)
+        );
+        CREATE INDEX past_checks_search ON {SCHEMA}.past_checks USING gin (search);
+
+        -- Word statistics for BM25 (what FTS5 computes locally): in how many past checks
+        -- each lexeme occurs, and how many checks and words there are. Kept exact by
+        -- statement triggers, which see each statement's rows at once.
+        CREATE TABLE {SCHEMA}.past_check_terms (
+            lexeme text PRIMARY KEY,
+            docs bigint NOT NULL
+        );
+        -- A claim's word the archive does not hold (a misspelling) is searched as the
+        -- known words nearest by trigrams: on the vocabulary, not on a million texts,
+        -- whose trigram posting lists take far too long to read for every claim.
+        CREATE INDEX past_check_terms_trigrams ON {SCHEMA}.past_check_terms
+            USING gin (lexeme gin_trgm_ops);
+        CREATE TABLE {SCHEMA}.past_check_totals (
+            only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+            docs bigint NOT NULL DEFAULT 0,
+            tokens bigint NOT NULL DEFAULT 0
+        );
+        INSERT INTO {SCHEMA}.past_check_totals DEFAULT VALUES;
+
+        CREATE FUNCTION {SCHEMA}.tsvector_tokens(tsvector) RETURNS integer
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        AS $$ SELECT COALESCE(SUM(cardinality(positions)), 0)::integer FROM unnest($1) $$;
+
+        -- Each branch lists the statement's changed rows as (words before, words after),
+        -- and adds the difference; an update that keeps the words (an embedding added)
+        -- changes nothing. Lexemes in order, so two writers lock them in the same order.
+        CREATE FUNCTION {SCHEMA}.past_checks_count() RETURNS trigger
+        LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                {_count_words("SELECT NULL::tsvector AS before, n.search AS after FROM new_rows n")}
+            ELSIF TG_OP = 'UPDATE' THEN
+                {
+            _count_words(
+                "SELECT o.search AS before, n.search AS after FROM old_rows o"
+                " JOIN new_rows n USING (id) WHERE o.search IS DISTINCT FROM n.search"
+            )
+        }
+            ELSE
+                {_count_words("SELECT o.search AS before, NULL::tsvector AS after FROM old_rows o")}
+            END IF;
+            RETURN NULL;
+        END
+        $$;
+        CREATE TRIGGER past_checks_count_insert AFTER INSERT ON {SCHEMA}.past_checks
+            REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.past_checks_count();
+        CREATE TRIGGER past_checks_count_update AFTER UPDATE ON {SCHEMA}.past_checks
+            REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.past_checks_count();
+        CREATE TRIGGER past_checks_count_delete AFTER DELETE ON {SCHEMA}.past_checks
+            REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.past_checks_count();
+
+        -- A published verdict is a past check of the source 'team' (the claim's team
+        -- identity its id), as each member receives it: the latest verdict on a claim
+        -- replaces the earlier one, unchecked withdraws it. Publishers hold the publish
+        -- lock, so this runs in seq order. SECURITY DEFINER: checkers publish, but only
+        -- the administrator writes past checks.
+        CREATE FUNCTION {SCHEMA}.verdicts_to_past_checks() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            IF NEW.status = 'unchecked' THEN
+                DELETE FROM {SCHEMA}.past_checks
+                WHERE source = 'team' AND external_id = NEW.claim_uid::text;
+            ELSE
+                INSERT INTO {SCHEMA}.past_checks AS p (source, external_id, text, title,
+                    verdict, url, date, speaker, publisher)
+                VALUES ('team', NEW.claim_uid::text, NEW.claim_text, NEW.article_title,
+                    NEW.status, COALESCE(NEW.evidence -> 0 ->> 'url', ''),
+                    to_char(NEW.changed_at AT TIME ZONE 'UTC',
+                            'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+                    NEW.claimant, NEW.checker_name)
+                ON CONFLICT (source, external_id) DO UPDATE SET
+                    text = excluded.text, title = excluded.title, verdict = excluded.verdict,
+                    url = excluded.url, date = excluded.date, speaker = excluded.speaker,
+                    publisher = excluded.publisher, imported_at = now(),
+                    embedding = CASE WHEN p.text = excluded.text THEN p.embedding END,
+                    embedding_model = CASE WHEN p.text = excluded.text
+                        THEN p.embedding_model END;
+            END IF;
+            RETURN NULL;
+        END
+        $$;
+        CREATE TRIGGER verdicts_to_past_checks AFTER INSERT OR UPDATE ON {SCHEMA}.verdicts
+            FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.verdicts_to_past_checks();
+
+        -- The verdicts published before this migration, as members hold them.
+        INSERT INTO {SCHEMA}.past_checks (source, external_id, text, title, verdict, url,
+            date, speaker, publisher)
+        SELECT 'team', claim_uid::text, claim_text, article_title, status,
+            COALESCE(evidence -> 0 ->> 'url', ''),
+            to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+            claimant, checker_name
+        FROM (SELECT DISTINCT ON (claim_uid) * FROM {SCHEMA}.verdicts
+              ORDER BY claim_uid, seq DESC) latest
+        WHERE status <> 'unchecked';
+
+        -- Everyone on the desk searches; only the administrator (the owner) loads archives.
+        GRANT SELECT ON {SCHEMA}.past_checks, {SCHEMA}.past_check_terms,
+            {SCHEMA}.past_check_totals TO {CHECKER_ROLE}, {READER_ROLE};
         """,
     ),
 )
