@@ -100,15 +100,18 @@ def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError("--top must be at least 1")
     queries = read_id_text_lines(args.queries) if args.queries else [(None, args.text)]
     with open_store(args) as store:
-        _note_lexical_matching(args, store)
-        results = match_claims(
-            store,
-            [text for _, text in queries],
-            top_k=args.top,
-            source=args.source,
-            prefer_recent=args.prefer_recent,
-            engine=engine_of(args),
-        )
+        if args.team:
+            results = _match_on_team_server(args, store, [text for _, text in queries])
+        else:
+            _note_lexical_matching(args, store)
+            results = match_claims(
+                store,
+                [text for _, text in queries],
+                top_k=args.top,
+                source=args.source,
+                prefer_recent=args.prefer_recent,
+                engine=engine_of(args),
+            )
     for (query_id, text), matches in zip(queries, results, strict=True):
         if args.json:
             line = {
@@ -133,6 +136,23 @@ def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
             if past.url:
                 out.write(f"     {past.url}\n")
     return EXIT_OK
+
+
+def _match_on_team_server(
+    args: argparse.Namespace, store: Store, texts: list[str]
+) -> list[list[Match]]:
+    """``match --team``: search the team archive on the server (no local archive read)."""
+    from workbench.team import team_link
+    from workbench.team.search import search_team
+
+    return search_team(
+        team_link(store),
+        texts,
+        top_k=args.top,
+        source=args.source,
+        prefer_recent=args.prefer_recent,
+        encoder=engine_of(args).encoder(),
+    )
 
 
 def _note_lexical_matching(args: argparse.Namespace, store: Store) -> None:

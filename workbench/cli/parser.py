@@ -40,6 +40,7 @@ from workbench.cli.reports import cmd_export, cmd_settings, cmd_settings_set
 from workbench.cli.team import (
     cmd_team_connect,
     cmd_team_disconnect,
+    cmd_team_import,
     cmd_team_init,
     cmd_team_password,
     cmd_team_status,
@@ -272,6 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--explain", action="store_true", help="with --json: shared words, conflicts, signals"
     )
+    p.add_argument(
+        "--team",
+        action="store_true",
+        help="search the team archive on the server instead of this database's",
+    )
     p.set_defaults(handler=cmd_match)
 
     p = sub.add_parser(
@@ -427,6 +433,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip computing embeddings of the received verdicts (`workbench embed` does it)",
     )
     p.set_defaults(handler=cmd_team_sync)
+    p = team_sub.add_parser(
+        "import",
+        parents=[common],
+        help="load an archive of past checks onto the team server (administrator)",
+    )
+    p.add_argument("file", metavar="FILE", help="JSON Lines, CSV or ClaimReview JSON")
+    p.add_argument("--source", metavar="NAME", help="collection name (default: file name)")
+    p.add_argument(
+        "--dsn",
+        metavar="DSN",
+        help="the administrator's connection (default: this database's team connection)",
+    )
+    p.add_argument(
+        "--embed",
+        action="store_true",
+        help="store each past check's embedding too, for semantic scoring (slower)",
+    )
+    p.set_defaults(handler=cmd_team_import)
     p = team_sub.add_parser(
         "password",
         parents=[common],
