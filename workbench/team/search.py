@@ -117,7 +117,8 @@ totals AS (
     FROM {SCHEMA}.past_check_totals
 ),
 chosen AS (
-    SELECT r.lexeme, GREATEST(ln((t.n - r.docs + 0.5) / (r.docs + 0.5)), 1e-6) AS idf
+    SELECT r.lexeme,
+        GREATEST(ln((t.n - r.docs + 0.5::float8) / (r.docs + 0.5::float8)), 1e-6::float8) AS idf
     FROM ranked r, totals t
     WHERE r.n <= %(min_terms)s OR r.running <= %(budget)s
 ),
@@ -140,13 +141,13 @@ sized AS (
 ),
 scored AS (
     SELECT x.id, SUM(
-        c.idf * x.freq * 2.2
-        / (x.freq + 1.2 * (0.25 + 0.75 * x.dl / (SELECT avgdl FROM totals)))
+        c.idf * x.freq * 2.2::float8
+        / (x.freq + 1.2::float8 * (0.25::float8 + 0.75::float8 * x.dl / (SELECT avgdl FROM totals)))
     ) AS bm25
     FROM (
         SELECT h.id, h.dl, u.lexeme,
-            cardinality(array_positions(u.weights, 'A'))
-                + 0.5 * cardinality(array_positions(u.weights, 'B')) AS freq
+            cardinality(array_positions(u.weights, 'A'))::float8
+                + 0.5::float8 * cardinality(array_positions(u.weights, 'B')) AS freq
         FROM sized h, unnest(h.search) u
     ) x
     JOIN chosen c USING (lexeme)
