@@ -762,6 +762,7 @@ class MainWindow(QMainWindow):
             self.indexer.runner,
             self.claim_panel.evidence_view.runner,
             self.team.runner,
+            self.claim_panel.past_checks.runner,
         ]
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -779,6 +780,7 @@ class MainWindow(QMainWindow):
         self.indexer.shutdown()
         self.claim_panel.evidence_view.shutdown()
         self.team.shutdown()
+        self.claim_panel.past_checks.shutdown()
         self.writer.close()
         super().closeEvent(event)
 

@@ -1,12 +1,17 @@
 """Past checks similar to the selected claim: score, verdict, source and date; why they
 match (shared words, numbers and names marked side by side, differing figures flagged);
 and one action to apply a past verdict. Dates read as dates and speakers stored as
-slugs as names (:mod:`workbench.display`)."""
+slugs as names (:mod:`workbench.display`).
+
+On a team, the collection menu also offers the team server: the selected claim is then
+searched in the archive on the server (:func:`workbench.team.search.search_team`), in a
+job off the UI thread, and its results are kept per claim until the options change."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QShowEvent
@@ -23,13 +28,22 @@ from PySide6.QtWidgets import (
 )
 
 from ui.item_models import ItemRole, MatchListModel
+from ui.jobs import JobContext, JobRunner
 from ui.safe_text import open_web_link, plain_label
 from ui.workspace import Workspace
 from workbench.display import display_date, speaker_name
+from workbench.engine import Engine
 from workbench.models import Claim, Match
+from workbench.store import Store
+from workbench.store.outbox import TEAM_DSN
 from workbench.textsafety import http_url
 
 Span = tuple[int, int]
+
+ON_SERVER = "\x00team-server"
+"""The collection menu's entry for searching the team server (no collection has this name)."""
+SERVER_MATCHES = 10
+"""Past checks asked of the team server for a claim."""
 
 
 def marked_html(text: str, shared: Iterable[Span], differing: Iterable[Span]) -> str:
@@ -135,6 +149,9 @@ class PastChecksView(QWidget):
         workspace.claim_selected.connect(self.refresh)
         workspace.matcher.busy_changed.connect(self._on_matcher_busy)
         workspace.matcher.mode_changed.connect(self.refresh)
+        self.runner = JobRunner("team-search", self)
+        self._server_results: dict[tuple[int, str], list[Match] | str] = {}
+        """Per claim (id and text): the server's matches, or why it could not be searched."""
         self.refresh_sources()
         self.refresh()
 
@@ -150,16 +167,34 @@ class PastChecksView(QWidget):
         for source in self.workspace.store.archive_sources():
             label = "Your own verdicts" if source.name == "own" else source.name
             self.source.addItem(f"{label} ({source.count:,})", source.name)
+        if self.workspace.store.setting(TEAM_DSN):
+            self.source.addItem("The team archive, searched on the server", ON_SERVER)
         self.source.setCurrentIndex(max(0, self.source.findData(current)))
 
+    @property
+    def on_server(self) -> bool:
+        """Whether the claims are searched on the team server rather than in the database."""
+        return bool(self.source.currentData() == ON_SERVER)
+
     def _on_options_changed(self) -> None:
+        self._server_results.clear()
+        if self.on_server:
+            self.refresh()
+            return
         source = self.source.currentData()
         self.workspace.set_match_options(
             source=source if isinstance(source, str) else None,
             prefer_recent=self.recent.isChecked(),
         )
+        self.refresh()
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
 
     def refresh(self) -> None:
+        if self.on_server:
+            self._refresh_from_server()
+            return
         claim = self.workspace.selected_claim
         matches = self.workspace.matches_for(claim.id) if claim else []
         # Matches arrive a slice of claims at a time: when this claim's are unchanged,
@@ -186,6 +221,76 @@ class PastChecksView(QWidget):
             self.explanation.clear()
         self._update_buttons()
 
+    def _refresh_from_server(self) -> None:
+        claim = self.workspace.selected_claim
+        if claim is None:
+            self._show([], "Select a claim to search the team server for similar past checks.")
+            return
+        key = (claim.id, claim.text)
+        found = self._server_results.get(key)
+        if found is None:
+            self._show([], "Searching the team archive on the server…")
+            self._search_server(claim)
+        elif isinstance(found, str):
+            self._show([], f"The team server could not be searched: {found}.")
+        elif not found:
+            self._show([], "No similar past check in the team archive on the server.")
+        else:
+            n = len(found)
+            self._show(
+                found,
+                "1 similar past check on the team server."
+                if n == 1
+                else f"{n} similar past checks on the team server, best first.",
+            )
+
+    def _show(self, matches: list[Match], text: str) -> None:
+        if matches != self.model.items:
+            self.model.set_items(matches)
+            if matches:
+                self.list.setCurrentIndex(self.model.index(0, 0))
+            else:
+                self.explanation.clear()
+        self.status.setText(text)
+        self._update_buttons()
+
+    def _search_server(self, claim: Claim) -> None:
+        key = (claim.id, claim.text)
+        db_path: Path = self.workspace.store.path
+        engine: Engine = self.workspace.engine
+        recent = self.recent.isChecked()
+
+        def search(context: JobContext) -> tuple[tuple[int, str], list[Match]]:
+            from workbench.team import team_link
+            from workbench.team.search import search_team
+
+            with Store(db_path, check=False) as store:
+                link = team_link(store)
+                own = store.team_claim_uid(claim.id)
+            [matches] = search_team(
+                link,
+                [claim.text],
+                top_k=SERVER_MATCHES,
+                prefer_recent=recent,
+                exclude_team_claims=[own] if own else (),
+                encoder=engine.encoder(),
+            )
+            return key, matches
+
+        def failed(message: str) -> None:
+            self._server_results[key] = message
+            self.refresh()
+
+        self.runner.submit(
+            search, group="search", supersede=True, latest_only=True,
+            done=self._on_server_results, failed=failed,
+        )  # fmt: skip
+
+    def _on_server_results(self, result: tuple[tuple[int, str], list[Match]]) -> None:
+        key, matches = result
+        self._server_results[key] = matches
+        self.refresh()
+
     def current_match(self) -> Match | None:
         index = self.list.currentIndex()
         item = index.data(ItemRole) if index.isValid() else None
@@ -194,7 +299,7 @@ class PastChecksView(QWidget):
     def apply_selected(self) -> None:
         match, claim = self.current_match(), self.workspace.selected_claim
         if match is not None and claim is not None:
-            self.workspace.apply_past_verdict(claim.id, match)
+            self.workspace.apply_past_verdict(claim.id, match, on_server=self.on_server)
 
     def _on_list_current(self, current: QModelIndex) -> None:
         match, claim = self.current_match(), self.workspace.selected_claim
@@ -213,6 +318,8 @@ class PastChecksView(QWidget):
             open_web_link(item.archive.url)
 
     def _on_matcher_busy(self, busy: bool) -> None:
+        if self.on_server:
+            return
         if busy and self.workspace.selected_claim is not None and not self.model.rowCount():
             self.status.setText("Looking for past checks…")
         elif not busy:

@@ -222,11 +222,13 @@ class Workspace(QObject):
         if claim is not None and (claim.start, claim.end) != (start, end):
             self._push(operations.move_claim(claim_id, start, end), "Change claim boundaries")
 
-    def apply_past_verdict(self, claim_id: int, match: Match) -> None:
-        """Copy a past check's verdict and link onto a claim (undoable, in one step)."""
+    def apply_past_verdict(self, claim_id: int, match: Match, *, on_server: bool = False) -> None:
+        """Copy a past check's verdict and link onto a claim (undoable, in one step).
+        ``on_server``: the match was found on the team server, not in the database."""
         if self.claim(claim_id) is not None:
             verdict = match.archive.verdict or "verdict"
-            operation = operations.apply_past_verdict(claim_id, match.archive.id)
+            past = match.archive if on_server else None
+            operation = operations.apply_past_verdict(claim_id, match.archive.id, past=past)
             self._push(operation, f"Apply past verdict ({verdict})")
 
     def fit_claim_to_sentences(self, claim_id: int) -> None:

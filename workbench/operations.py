@@ -19,7 +19,7 @@ from pathlib import Path
 
 from workbench import vault
 from workbench.errors import ValidationError
-from workbench.models import Article, Claim, Evidence, Status, VaultFile
+from workbench.models import ArchiveClaim, Article, Claim, Evidence, Status, VaultFile
 from workbench.store import DeletedArticle, Store
 
 __all__ = [
@@ -420,14 +420,16 @@ def move_claim(claim_id: int, start: int, end: int, description: str = "") -> Op
     return apply
 
 
-def apply_past_verdict(claim_id: int, archive_id: int) -> Operation:
+def apply_past_verdict(
+    claim_id: int, archive_id: int, *, past: ArchiveClaim | None = None
+) -> Operation:
     """Copy a past check's verdict and link onto a claim, with a note naming it; undo takes
-    all of it back at once."""
+    all of it back at once. ``past``: one found on the team server, not in the database."""
 
     def apply(store: Store) -> Change:
         with store.transaction():
             before = store.claim(claim_id)
-            after = store.apply_past_verdict(claim_id, archive_id)
+            after = store.apply_past_verdict(claim_id, archive_id, past=past)
         old = {e.id for e in before.evidence}
         added = [item for item in after.evidence if item.id not in old]
         undo = _put_back(before, remove=added)

@@ -365,7 +365,12 @@ class ArchiveMixin(StoreBase):
             raise store_error(self.path, exc) from exc
 
     def apply_past_verdict(
-        self, claim_id: int, archive_id: int, *, status: Status | str | None = None
+        self,
+        claim_id: int,
+        archive_id: int,
+        *,
+        status: Status | str | None = None,
+        past: ArchiveClaim | None = None,
     ) -> Claim:
         """Give a claim the verdict of a past check: status, evidence, and where it came from.
 
@@ -375,7 +380,9 @@ class ArchiveMixin(StoreBase):
         unless the claim has it already. The note gets a paragraph naming the past check
         (:func:`past_check_note`: its rating, outlet, date and link). The history gets
         the status change, the note, each link, and an ``applied_from`` row whose ``new``
-        is ``"<source>:<external id>"``. All in one transaction.
+        is ``"<source>:<external id>"``. All in one transaction. ``past`` is a past check
+        that is not in this database (found on the team server); ``archive_id`` is then
+        not read.
 
         Undo by removing the links it added and giving the claim back its status and
         note (``workbench.operations.apply_past_verdict`` does).
@@ -386,7 +393,8 @@ class ArchiveMixin(StoreBase):
                 or the past check is this claim's own verdict.
         """
         current = self.claim(claim_id)
-        past = self.archive_claim(archive_id)
+        if past is None:
+            past = self.archive_claim(archive_id)
         if past.claim_id == claim_id and past.source == OWN_SOURCE:
             raise ValidationError("that past check is this claim's own verdict")
         new_status = parse_status(status) if status is not None else verdict_to_status(past.verdict)

@@ -256,6 +256,11 @@ class TeamMixin(StoreBase):
             self._term_counts.clear()
         return ReceiveResult(added, replaced, withdrawn)
 
+    def team_claim_uid(self, claim_id: int) -> str | None:
+        """The claim's identity on the team (None until one of its verdicts was queued)."""
+        rows = self._read("SELECT uid FROM team_claims WHERE claim_id = ?", (claim_id,))
+        return str(rows[0]["uid"]) if rows else None
+
     def team_last_seq(self) -> int:
         rows = self._read("SELECT value FROM settings WHERE key = ?", (TEAM_LAST_SEQ,))
         try:
