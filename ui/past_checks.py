@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.archive_work import TOP_MATCHES
 from ui.item_models import ItemRole, MatchListModel
 from ui.jobs import JobContext, JobRunner
 from ui.safe_text import open_web_link, plain_label
@@ -42,8 +43,6 @@ Span = tuple[int, int]
 
 ON_SERVER = "\x00team-server"
 """The collection menu's entry for searching the team server (no collection has this name)."""
-SERVER_MATCHES = 10
-"""Past checks asked of the team server for a claim."""
 
 
 def marked_html(text: str, shared: Iterable[Span], differing: Iterable[Span]) -> str:
@@ -261,6 +260,7 @@ class PastChecksView(QWidget):
         recent = self.recent.isChecked()
 
         def search(context: JobContext) -> tuple[tuple[int, str], list[Match]]:
+            from workbench.matching import POSSIBLE_MATCH
             from workbench.team import team_link
             from workbench.team.search import search_team
 
@@ -270,7 +270,8 @@ class PastChecksView(QWidget):
             [matches] = search_team(
                 link,
                 [claim.text],
-                top_k=SERVER_MATCHES,
+                top_k=TOP_MATCHES,
+                min_score=POSSIBLE_MATCH,  # as the local matching shows
                 prefer_recent=recent,
                 exclude_team_claims=[own] if own else (),
                 encoder=engine.encoder(),
