@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.model / "model.onnx").exists():
         print(f"no model in {args.model}; skipping")
         return 0
-    model = CheckworthinessModel(args.model, threads=1)
+    model = CheckworthinessModel(args.model, threads=1, workers=1)  # "on one thread"
     print(f"model threshold {model.threshold} (dev)")
     if args.data.exists():
         rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines()]

@@ -77,6 +77,28 @@ def test_checkworthiness_keeps_input_order_across_batches(model: Checkworthiness
 
 
 @needs_model
+def test_batches_run_at_once_score_exactly_as_one_after_another() -> None:
+    """Running batches on several threads is only about speed: the same batches are
+    formed whatever the number of workers, so every probability is the same, in input
+    order."""
+    sentence = "The minister said that unemployment fell by 3.5% in 2019 while prices rose"
+    texts = [sentence[: 12 + 5 * (i % 13)] + f" ({i})." for i in range(150)]
+    texts += [CLAIM, NON_CLAIM, "Why?"]
+    serial, parallel = CheckworthinessModel(workers=1), CheckworthinessModel(workers=3)
+    for batch in (texts, texts[::-1], texts[:40], [CLAIM]):
+        assert parallel.probabilities(batch) == serial.probabilities(batch)
+    scores = parallel.probabilities(texts)
+    assert scores[-3] > parallel.threshold > scores[-2]  # still in input order
+
+
+def test_the_model_uses_one_worker_per_core_by_default() -> None:
+    from workbench.nlp.encoder import MAX_WORKERS, default_workers, physical_cores
+
+    assert physical_cores() >= 1
+    assert default_workers() == min(physical_cores(), MAX_WORKERS)
+
+
+@needs_model
 def test_detector_names_the_model_and_the_rules_in_its_reasons() -> None:
     assert Engine().model_status().available
     nlp = build_pipeline()

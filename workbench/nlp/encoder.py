@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,10 +47,12 @@ __all__ = [
     "OnnxTextModel",
     "SentenceEncoder",
     "checkworthiness_dir",
+    "default_workers",
     "encode_texts",
     "length_batches",
     "load_checkworthiness",
     "load_tokenizer",
+    "physical_cores",
     "user_checkworthiness_dir",
     "user_models_dir",
 ]
@@ -96,8 +100,44 @@ job on the second core, two spinning threads ran the Wikinews sentences in 1.8 t
 the wall time of two that sleep, and no faster when the machine was idle.
 """
 
+MAX_WORKERS = 4
+"""At most this many batches run at once by default (:func:`default_workers`).
+
+An article of a few hundred sentences makes 5-20 batches; more workers than that
+would mostly wait.
+"""
+
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
+Feeds = dict[str, IntArray]
+
+
+def physical_cores() -> int:
+    """The CPU cores this process may run on, each counted once however many threads it has.
+
+    The int8 matrix products keep a core's vector units busy, so a second hardware
+    thread on the same core adds little. Where the topology cannot be read (not
+    Linux), the logical CPU count.
+    """
+    try:
+        cpus = os.sched_getaffinity(0)
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+    cores: set[tuple[str, str]] = set()
+    for cpu in cpus:
+        topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+        try:
+            package = (topology / "physical_package_id").read_text().strip()
+            core = (topology / "core_id").read_text().strip()
+        except OSError:
+            return max(1, len(cpus))
+        cores.add((package, core))
+    return max(1, len(cores))
+
+
+def default_workers() -> int:
+    """Batches the check-worthiness model runs at once: one per physical core, at most 4."""
+    return max(1, min(physical_cores(), MAX_WORKERS))
 
 
 class ModelLoadError(WorkbenchError):
@@ -131,15 +171,22 @@ class OnnxTextModel:
 
     Args:
         directory: The model's folder.
-        threads: onnxruntime intra-op threads (1 keeps the UI's other core free).
+        threads: onnxruntime intra-op threads of each run: each matrix product is split
+            between them.
+        workers: Batches run at once, each on its own thread (onnxruntime releases the
+            GIL). With one intra-op thread per run this uses the cores better than
+            splitting every operation: the runs never wait for each other, and a
+            batch's output is the same whichever thread runs it. ``threads * workers``
+            cores are used at most; the default, 1 and 1, keeps the UI's other core free.
 
     Raises:
         ModelLoadError: A file is missing or unreadable, or onnxruntime refuses the model.
     """
 
-    def __init__(self, directory: Path, *, threads: int = 1) -> None:
+    def __init__(self, directory: Path, *, threads: int = 1, workers: int = 1) -> None:
         started = time.perf_counter()
         self.directory = Path(directory)
+        self.workers = max(1, workers)
         try:
             self.config: dict[str, Any] = json.loads(
                 (self.directory / "config.json").read_text(encoding="utf-8")
@@ -187,7 +234,9 @@ class OnnxTextModel:
         """The model's output row for each text, in input order.
 
         Texts are tokenised in chunks of similar character length and run in batches
-        of (nearly) equal token length (see :data:`MAX_PADDING`).
+        of (nearly) equal token length (see :data:`MAX_PADDING`), :attr:`workers`
+        batches at once. The batches do not depend on :attr:`workers`, so neither do
+        the outputs.
 
         An int8 model (dynamically quantised) quantises its activations over the whole
         batch, so a text's output depends a little on the texts batched beside it and
@@ -204,18 +253,36 @@ class OnnxTextModel:
             chunk = np.array(order[start : start + TOKENISE_CHUNK], dtype=np.int64)
             ids, mask = encode_texts(self.tokenizer, [items[i] for i in chunk])
             lengths = mask.sum(axis=1)
-            for batch in length_batches(lengths, size=BATCH_SIZE, max_padding=MAX_PADDING):
+            batches = length_batches(lengths, size=BATCH_SIZE, max_padding=MAX_PADDING)
+            feeds: list[Feeds] = []
+            for batch in batches:
                 width = int(lengths[batch].max())
-                feeds = {"input_ids": ids[batch, :width], "attention_mask": mask[batch, :width]}
-                (output,) = self.session.run(
-                    [self.output_name], {k: v for k, v in feeds.items() if k in self.input_names}
-                )
+                inputs = {"input_ids": ids[batch, :width], "attention_mask": mask[batch, :width]}
+                feeds.append({k: v for k, v in inputs.items() if k in self.input_names})
                 positions.append(chunk[batch])
-                rows.append(np.asarray(output, dtype=np.float32))
+            rows.extend(self._run_batches(feeds))
         result = np.concatenate(rows)
         unsorted = np.empty_like(result)
         unsorted[np.concatenate(positions)] = result
         return unsorted
+
+    def _run_one(self, feeds: Feeds) -> FloatArray:
+        (output,) = self.session.run([self.output_name], feeds)
+        return np.asarray(output, dtype=np.float32)
+
+    def _run_batches(self, feeds: Sequence[Feeds]) -> list[FloatArray]:
+        """The output of each batch, in order: :attr:`workers` of them at once.
+
+        The longest batches start first (they come last in ``feeds``), so no core is
+        left with a long one at the end while the other has nothing to do. The threads
+        last one call: nothing is left running between analyses.
+        """
+        workers = min(self.workers, len(feeds))
+        if workers <= 1:
+            return [self._run_one(f) for f in feeds]
+        with ThreadPoolExecutor(workers, thread_name_prefix="workbench-onnx") as pool:
+            longest_first = list(pool.map(self._run_one, reversed(feeds)))
+        return longest_first[::-1]
 
 
 def length_batches(lengths: IntArray, *, size: int, max_padding: int) -> list[IntArray]:
@@ -242,10 +309,23 @@ class CheckworthinessModel(OnnxTextModel):
     Its instances are :data:`workbench.nlp.detector.ProbabilityModel` callables.
     ``threshold`` is the probability at which the model alone calls a sentence
     check-worthy (chosen on the dev split); the detector has its own threshold.
+
+    By default it runs one batch per physical core (:func:`default_workers`): it is
+    most of the claim detector's time, and an analysis is short, so it may take the
+    machine for that long. Its threads do not spin while waiting, and the UI's
+    thread, which needs little CPU, still gets its turn.
     """
 
-    def __init__(self, directory: Path = CHECKWORTHINESS_DIR, *, threads: int = 1) -> None:
-        super().__init__(directory, threads=threads)
+    def __init__(
+        self,
+        directory: Path = CHECKWORTHINESS_DIR,
+        *,
+        threads: int = 1,
+        workers: int | None = None,
+    ) -> None:
+        super().__init__(
+            directory, threads=threads, workers=default_workers() if workers is None else workers
+        )
         self.threshold = float(self.config.get("threshold", 0.5))
 
     def probabilities(self, texts: Sequence[str]) -> list[float]:
