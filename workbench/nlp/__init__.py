@@ -175,10 +175,10 @@ def model_wanted() -> bool:
 
     With it, the claim detector scores CT24 dev_test at F1 0.893 against 0.706 for the
     rules alone, and leaves out more low-value sentences of news articles; it costs
-    speed: on one AMD EPYC core, about 6,500 words/s of new articles (7,800 when many
-    go through :func:`detect_claims_many` together) against 50,000 for the rules alone,
-    after a load 0.2-0.3 s longer. Sentences already scored cost no model time again
-    (``benchmarks/analysis_throughput.py``).
+    speed: on two AMD EPYC cores, about 9,800 words/s of new articles (11,300 when many
+    go through :func:`detect_claims_many` together; 6,400 and 7,200 on one core)
+    against 31,000 for the rules alone, after a load 0.1 s longer. Sentences already
+    scored cost no model time again (``benchmarks/analysis_throughput.py``).
     """
     return os.environ.get(MODEL_ENV_VAR, "1").strip() not in ("0", "false", "no", "off")
 

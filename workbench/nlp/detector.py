@@ -16,7 +16,8 @@ sentences are check-worthy, which is what lets it grade priority.
 The model is most of the detector's time, so it runs as little as it can:
 
 * once per batch: all the sentences of an article (of every article of a batch, in
-  ``nlp.pipe``) go to the model in one call, which batches them by token length;
+  ``nlp.pipe``) go to the model in one call, which batches them by token length and
+  runs the batches on every core (``CheckworthinessModel.workers``);
 * once per sentence: probabilities are kept in a bounded LRU cache keyed by the
   sentence with its whitespace collapsed (:class:`ProbabilityCache`), so analysing an
   article again, or a sentence that recurs, costs no model time;
