@@ -79,9 +79,11 @@ NO_CLAIM = "Select a claim to see passages from your evidence library."
 LEXICAL = "Passages are found by their words until the library's embeddings are computed."
 
 
-def suggestion_html(suggestion: EvidenceSuggestion) -> str:
-    """One suggestion as HTML: every piece of text escaped; the only tags are ours."""
-    where = [Path(suggestion.path).name]
+def suggestion_html(suggestion: EvidenceSuggestion, *, cited: bool = False) -> str:
+    """One suggestion as HTML: every piece of text escaped; the only tags are ours.
+    ``cited``: the claim has this passage as evidence already."""
+    where = ["✓ cited"] if cited else []
+    where.append(Path(suggestion.path).name)
     if suggestion.page:
         where.append(f"page {suggestion.page}")
     where.append(f"score {suggestion.score:.2f}")
@@ -104,6 +106,15 @@ def suggestion_html(suggestion: EvidenceSuggestion) -> str:
 class SuggestionListModel(_ListModel["EvidenceSuggestion"]):
     """The suggestions for the selected claim, best first."""
 
+    cited: frozenset[str] = frozenset()
+    """The passages the claim quotes already (their text)."""
+
+    def set_cited(self, quotes: frozenset[str]) -> None:
+        if quotes != self.cited:
+            self.cited = quotes
+            if self.rowCount():
+                self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 0))
+
     def _data(self, item: EvidenceSuggestion, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             conflict = (
@@ -111,7 +122,7 @@ class SuggestionListModel(_ListModel["EvidenceSuggestion"]):
             )
             return f"{item.title}\n{item.text}{conflict}"
         if role == HtmlRole:
-            return suggestion_html(item)
+            return suggestion_html(item, cited=item.text in self.cited)
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip(item.path)
         return None
@@ -309,11 +320,17 @@ class EvidenceView(QWidget):
         self, key: tuple[int, str] | None, suggestions: list[EvidenceSuggestion], text: str
     ) -> None:
         self._shown = key
+        self._mark_cited()
         self.model.set_items(suggestions)
         self.status.setText(text)
         if suggestions:
             self.list.setCurrentIndex(self.model.index(0, 0))
         self._update_buttons()
+
+    def _mark_cited(self) -> None:
+        claim = self.workspace.selected_claim
+        evidence = claim.evidence if claim is not None else ()
+        self.model.set_cited(frozenset(e.quote.text for e in evidence if e.quote is not None))
 
     def _update_buttons(self) -> None:
         self.cite_button.setEnabled(self.current_suggestion() is not None)
@@ -325,6 +342,7 @@ class EvidenceView(QWidget):
 
     def _on_workspace_claim_updated(self, claim: Claim) -> None:
         if claim.id == self.workspace.selected_claim_id:
+            self._mark_cited()
             self._update()  # its text may have changed (extended to sentences)
 
     def _on_workspace_article_opened(self, article: object) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_main_window import close_window, make_window, seed, wait_saved
+from ui.evidence_view import HtmlRole
 from ui.main_window import MainWindow
 from workbench.models import Status
 
@@ -113,3 +114,4 @@ def test_a_library_passage_is_cited_with_one_key(
     assert evidence.file is not None and evidence.file.original_name == "briefing.txt"
     assert evidence.quote is not None and evidence.quote.text == passage
     assert panel.tabs.currentIndex() == 0  # back on the verdict, the evidence in view
+    assert "✓ cited" in str(view.model.index(0, 0).data(HtmlRole))
