@@ -694,6 +694,14 @@ def parse_date(value: str) -> str:
 # -- import -------------------------------------------------------------------------------
 
 
+def source_name(path: str | Path, source: str | None) -> str:
+    """The collection a file's past checks go into: ``source``, or the file's stem."""
+    if source is None:
+        # A file name's undecodable bytes (lone surrogates here) cannot be stored.
+        source = Path(path).stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return source.strip()
+
+
 def import_archive(
     store: Store,
     path: str | Path,
@@ -719,10 +727,7 @@ def import_archive(
         ValidationError: ``source`` is empty or ``"own"`` (reserved for the user's verdicts).
     """
     path = Path(path)
-    if source is None:
-        # A file name's undecodable bytes (lone surrogates here) cannot be stored.
-        source = path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    name = source.strip()
+    name = source_name(path, source)
     parsed = read_archive(path)
     result = store.import_archive_records(
         parsed.records, source=name, progress=progress, cancel=cancel

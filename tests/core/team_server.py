@@ -16,9 +16,10 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ADMIN = "team_admin"
 """The cluster's superuser, trusted on the socket (the administrator of the tests)."""
@@ -138,3 +139,51 @@ def running_server(bin_dir: Path) -> Iterator[TeamServer]:
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def create_logins(server: TeamServer, passwords: dict[str, str]) -> None:
+    """Login roles with these passwords (granted no team role yet)."""
+    import psycopg
+
+    with psycopg.connect(server.dsn(), autocommit=True) as conn:
+        for login, password in passwords.items():
+            conn.execute(f"CREATE ROLE {login} LOGIN PASSWORD '{password}'")
+
+
+@contextlib.contextmanager
+def team_database(
+    server: TeamServer, name: str, *, checkers: Sequence[str] = (), readers: Sequence[str] = ()
+) -> Iterator[str]:
+    """A new database with the team archive made by ``team init`` and the members granted
+    their roles; dropped on the way out (the server restarted first if a test stopped it)."""
+    import psycopg
+
+    from workbench.team import init_team
+
+    with psycopg.connect(server.dsn(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    init_team(server.dsn(name))
+    with psycopg.connect(server.dsn(), autocommit=True) as conn:
+        if checkers:
+            conn.execute(f"GRANT workbench_checker TO {', '.join(checkers)}")
+        if readers:
+            conn.execute(f"GRANT workbench_reader TO {', '.join(readers)}")
+    try:
+        yield name
+    finally:
+        server.start_if_stopped()
+        with psycopg.connect(server.dsn(), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def use_password_file(root: Path, passwords: dict[str, str], env: Any) -> None:
+    """Members' passwords in a password file, as in ~/.pgpass; none in the environment.
+
+    ``env`` is pytest's ``monkeypatch``.
+    """
+    passfile = root / "pgpass"
+    passfile.write_text("".join(f"*:*:*:{u}:{p}\n" for u, p in passwords.items()))
+    passfile.chmod(0o600)
+    env.setenv("PGPASSFILE", str(passfile))
+    for name in ("PGPASSWORD", "PGHOST", "PGUSER", "PGDATABASE", "PGPORT", "PGSERVICE"):
+        env.delenv(name, raising=False)

@@ -25,7 +25,14 @@ from keyring.backends import fail
 from keyring.errors import PasswordDeleteError
 
 from tests.core.cli_runner import run
-from tests.core.team_server import TeamServer, find_pg_bin, running_server
+from tests.core.team_server import (
+    TeamServer,
+    create_logins,
+    find_pg_bin,
+    running_server,
+    team_database,
+    use_password_file,
+)
 from workbench.errors import (
     TeamAuthError,
     TeamConfigError,
@@ -70,9 +77,7 @@ SENTENCES = (
 def pg() -> Iterator[TeamServer]:
     assert PG_BIN is not None
     with running_server(PG_BIN) as server:
-        with psycopg.connect(server.dsn(), autocommit=True) as conn:
-            for login, password in PASSWORDS.items():
-                conn.execute(f"CREATE ROLE {login} LOGIN PASSWORD '{password}'")
+        create_logins(server, PASSWORDS)
         yield server
 
 
@@ -82,19 +87,8 @@ _numbers = itertools.count(1)
 @pytest.fixture
 def team(pg: TeamServer) -> Iterator[str]:
     """A new database with the team archive made by ``team init``, and the members granted."""
-    from workbench.team import init_team
-
-    name = f"desk{next(_numbers)}"
-    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    init_team(pg.dsn(name))
-    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
-        conn.execute(f"GRANT workbench_checker TO {', '.join(CHECKERS)}")
-        conn.execute(f"GRANT workbench_reader TO {', '.join(READERS)}")
-    yield name
-    pg.start_if_stopped()
-    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    with team_database(pg, f"desk{next(_numbers)}", checkers=CHECKERS, readers=READERS) as name:
+        yield name
 
 
 class MemoryKeyring(KeyringBackend):
@@ -129,12 +123,7 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 @pytest.fixture(autouse=True)
 def _passwords(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Members' passwords in a password file, as in ~/.pgpass; none in the environment."""
-    passfile = tmp_path / "pgpass"
-    passfile.write_text("".join(f"*:*:*:{u}:{p}\n" for u, p in PASSWORDS.items()))
-    passfile.chmod(0o600)
-    monkeypatch.setenv("PGPASSFILE", str(passfile))
-    for name in ("PGPASSWORD", "PGHOST", "PGUSER", "PGDATABASE", "PGPORT", "PGSERVICE"):
-        monkeypatch.delenv(name, raising=False)
+    use_password_file(tmp_path, PASSWORDS, monkeypatch)
 
 
 class Desk:

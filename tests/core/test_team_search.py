@@ -20,7 +20,14 @@ import pytest
 from keyring.backends import fail
 
 from tests.core.cli_runner import run
-from tests.core.team_server import TeamServer, find_pg_bin, running_server
+from tests.core.team_server import (
+    TeamServer,
+    create_logins,
+    find_pg_bin,
+    running_server,
+    team_database,
+    use_password_file,
+)
 from workbench.errors import TeamAuthError, TeamPermissionError, TeamUnreachableError
 from workbench.store import Store
 
@@ -56,39 +63,21 @@ _numbers = itertools.count(1)
 def pg() -> Iterator[TeamServer]:
     assert PG_BIN is not None
     with running_server(PG_BIN) as server:
-        with psycopg.connect(server.dsn(), autocommit=True) as conn:
-            for login, password in PASSWORDS.items():
-                conn.execute(f"CREATE ROLE {login} LOGIN PASSWORD '{password}'")
+        create_logins(server, PASSWORDS)
         yield server
 
 
 @pytest.fixture
 def team(pg: TeamServer) -> Iterator[str]:
     """A new database with the team archive, ana a checker and rita a reader."""
-    from workbench.team import init_team
-
-    name = f"search{next(_numbers)}"
-    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    init_team(pg.dsn(name))
-    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
-        conn.execute("GRANT workbench_checker TO ana")
-        conn.execute("GRANT workbench_reader TO rita")
-    yield name
-    pg.start_if_stopped()
-    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    with team_database(pg, f"search{next(_numbers)}", checkers=["ana"], readers=["rita"]) as name:
+        yield name
 
 
 @pytest.fixture(autouse=True)
 def _passwords(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Passwords in a password file, as in ~/.pgpass; no keyring, none in the environment."""
-    passfile = tmp_path / "pgpass"
-    passfile.write_text("".join(f"*:*:*:{u}:{p}\n" for u, p in PASSWORDS.items()))
-    passfile.chmod(0o600)
-    monkeypatch.setenv("PGPASSFILE", str(passfile))
-    for name in ("PGPASSWORD", "PGHOST", "PGUSER", "PGDATABASE", "PGPORT", "PGSERVICE"):
-        monkeypatch.delenv(name, raising=False)
+    use_password_file(tmp_path, PASSWORDS, monkeypatch)
     before = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     yield

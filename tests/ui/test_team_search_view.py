@@ -10,12 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
-import psycopg
 import pytest
 from keyring.backends import fail
 from pytestqt.qtbot import QtBot
 
-from tests.core.team_server import TeamServer, find_pg_bin, running_server
+from tests.core.team_server import (
+    TeamServer,
+    create_logins,
+    find_pg_bin,
+    running_server,
+    team_database,
+    use_password_file,
+)
 from tests.ui.test_main_window import close_window, make_window, seed
 from ui.main_window import MainWindow
 from ui.past_checks import ON_SERVER
@@ -37,30 +43,22 @@ PAST_CHECKS = [
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TeamServer, str]]:
     """A server with the team archive and the past checks loaded by the administrator."""
-    from workbench.team import init_team
     from workbench.team.archive import import_to_team
 
     assert PG_BIN is not None
     with running_server(PG_BIN) as pg:
-        with psycopg.connect(pg.dsn(), autocommit=True) as conn:
-            conn.execute(f"CREATE ROLE ana LOGIN PASSWORD '{PASSWORD}'")
-            conn.execute("CREATE DATABASE desk")
-        init_team(pg.dsn("desk"))
-        with psycopg.connect(pg.dsn(), autocommit=True) as conn:
-            conn.execute("GRANT workbench_checker TO ana")
-        archive = tmp_path_factory.mktemp("archive") / "checks.jsonl"
-        archive.write_text("".join(json.dumps(r) + "\n" for r in PAST_CHECKS), encoding="utf-8")
-        import_to_team(pg.dsn("desk"), archive, source="politifact")
-        yield pg, pg.dsn("desk", "ana")
+        create_logins(pg, {"ana": PASSWORD})
+        with team_database(pg, "desk", checkers=["ana"]):
+            archive = tmp_path_factory.mktemp("archive") / "checks.jsonl"
+            lines = "".join(json.dumps(r) + "\n" for r in PAST_CHECKS)
+            archive.write_text(lines, encoding="utf-8")
+            import_to_team(pg.dsn("desk"), archive, source="politifact")
+            yield pg, pg.dsn("desk", "ana")
 
 
 @pytest.fixture(autouse=True)
 def _password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    passfile = tmp_path / "pgpass"
-    passfile.write_text(f"*:*:*:ana:{PASSWORD}\n")
-    passfile.chmod(0o600)
-    monkeypatch.setenv("PGPASSFILE", str(passfile))
-    monkeypatch.delenv("PGPASSWORD", raising=False)
+    use_password_file(tmp_path, {"ana": PASSWORD}, monkeypatch)
     before = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())  # never the machine's own
     yield

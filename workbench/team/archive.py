@@ -119,15 +119,16 @@ class TeamImportReport:
         )
 
 
-def source_name(path: str | Path, source: str | None) -> str:
-    """The collection name of a file's past checks: ``source``, or the file's stem.
+def team_source_name(path: str | Path, source: str | None) -> str:
+    """The collection name of a file's past checks on the server
+    (:func:`workbench.archive.source_name`), checked.
 
     Raises:
         ValidationError: empty, or one of :data:`RESERVED_SOURCES`.
     """
-    if source is None:
-        source = Path(path).stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    name = source.strip()
+    from workbench.archive import source_name
+
+    name = source_name(path, source)
     if not name:
         raise ValidationError("an archive collection needs a source name")
     if name in RESERVED_SOURCES:
@@ -160,7 +161,7 @@ def import_to_team(
     """
     from workbench.archive import read_archive
 
-    name = source_name(path, source)
+    name = team_source_name(path, source)
     parsed = read_archive(path)
     parts = parse_dsn(dsn)
     server = server_label(parts)
