@@ -18,6 +18,9 @@ import logging
 import os
 from collections.abc import Mapping
 
+import keyring
+from keyring.errors import KeyringError, NoKeyringError
+
 from workbench.errors import TeamConfigError
 from workbench.team.dsn import login_of, server_label
 
@@ -43,13 +46,9 @@ def saved_password(parts: Mapping[str, str]) -> str | None:
     if os.environ.get("PGPASSWORD"):
         return None  # the environment wins, as it does for libpq
     try:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            return keyring.get_password(SERVICE, keyring_account(parts))
-        except KeyringError as exc:
-            log.debug("no password from the keyring: %s", type(exc).__name__)
+        return keyring.get_password(SERVICE, keyring_account(parts))
+    except KeyringError as exc:
+        log.debug("no password from the keyring: %s", type(exc).__name__)
     except Exception as exc:  # a backend's own failure (D-Bus gone, a locked wallet)
         log.warning("the system keyring could not be read: %s", type(exc).__name__)
     return None
@@ -65,39 +64,22 @@ def save_password(parts: Mapping[str, str], password: str) -> None:
     if not password:
         raise TeamConfigError("the password is empty: nothing was saved")
     try:
-        import keyring
-        from keyring.errors import KeyringError, NoKeyringError
-
-        try:
-            keyring.set_password(SERVICE, keyring_account(parts), password)
-        except NoKeyringError:
-            raise TeamConfigError(NO_KEYRING) from None
-        except KeyringError as exc:
-            raise TeamConfigError(
-                f"the system keyring refused the password ({type(exc).__name__}):"
-                " give it in PGPASSWORD or ~/.pgpass"
-            ) from None
-    except TeamConfigError:
-        raise
-    except Exception as exc:
+        keyring.set_password(SERVICE, keyring_account(parts), password)
+    except NoKeyringError:
+        raise TeamConfigError(NO_KEYRING) from None
+    except Exception as exc:  # the keyring refused, or its backend failed
         raise TeamConfigError(
-            f"the system keyring failed ({type(exc).__name__}): give the password in"
-            " PGPASSWORD or ~/.pgpass"
+            f"the system keyring could not keep the password ({type(exc).__name__}):"
+            " give it in PGPASSWORD or ~/.pgpass"
         ) from None
 
 
 def forget_password(parts: Mapping[str, str]) -> bool:
     """Remove the saved password; False when there was none (or no keyring)."""
     try:
-        import keyring
-        from keyring.errors import KeyringError, PasswordDeleteError
-
-        try:
-            keyring.delete_password(SERVICE, keyring_account(parts))
-        except PasswordDeleteError:
-            return False
-        except KeyringError:
-            return False
+        keyring.delete_password(SERVICE, keyring_account(parts))
+    except KeyringError:  # none saved (PasswordDeleteError), or no keyring
+        return False
     except Exception as exc:
         log.warning("the system keyring could not be changed: %s", type(exc).__name__)
         return False
