@@ -73,3 +73,37 @@ def test_reopening_a_database_loads_neither_sqlite_utils_nor_numpy(tmp_path: Pat
     )  # fmt: skip
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found == {"visible": True, "heavy": []}
+
+
+COUNT_SOURCE_READS = r"""
+import inspect, json, os, sys
+from pathlib import Path
+
+read = []
+getsource = inspect.getsource
+
+def counting(target):
+    read.append(getattr(target, "__name__", "?"))
+    return getsource(target)
+
+inspect.getsource = counting
+from ui.app import create_application, open_store_interactively
+from ui.main_window import MainWindow
+
+app = create_application()
+window = MainWindow(open_store_interactively(Path(sys.argv[1])))
+window.show()
+app.processEvents()
+print(json.dumps(sorted({n for n in read if n.split(".")[0] in ("ui", "workbench", "resources")})))
+os._exit(0)
+"""
+
+
+def test_pyside_reads_the_source_of_none_of_our_modules(tmp_path: Path) -> None:
+    """PySide6's import hook would read each module's source; ``declare_modules`` spares it."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", COUNT_SOURCE_READS, str(tmp_path / "w.db")],
+        capture_output=True, text=True, env=env, timeout=120, check=True,
+    )  # fmt: skip
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
