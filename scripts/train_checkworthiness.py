@@ -66,6 +66,7 @@ from torch import nn
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))  # also when imported as a module (the tests)
 
 from reported_speech import retold  # noqa: E402  (this folder)
 
@@ -80,6 +81,10 @@ from workbench.nlp.encoder import (  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "checkworthy" / "ct24_en.jsonl"
 DEFAULT_SPEED_DATA = REPO.parent / "shared" / "data" / "articles" / "wikinews_gum.jsonl"
+DEFAULT_NEWS = REPO.parent / "shared" / "data" / "articles" / "wikinews_claims.jsonl"
+NEWS_LABELS = {"C": 1, "N": 0}
+"""News units that teach: C (must be flagged) and N (must not). L units (either way) are
+left out: they are labelled so that nothing is learnt from them."""
 BASE_SAFETENSORS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 """The expected digest of all-MiniLM-L6-v2's ``model.safetensors`` (the Hugging Face Hub file).
 
@@ -229,6 +234,40 @@ def read_splits(path: Path, limit: int | None) -> dict[str, tuple[list[str], lis
     if missing:
         raise TrainingError(f"{path} has no {' or '.join(missing)} rows")
     return splits
+
+
+def read_news(path: Path, hold_out: set[str]) -> tuple[list[str], list[int], list[str]]:
+    """The C and N units of labelled news articles, except those of ``hold_out`` articles.
+
+    Returns the texts, their labels and the ids of the articles they come from.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise TrainingError(f"cannot read the news units {path}: {error.strerror}") from None
+    texts: list[str] = []
+    labels: list[int] = []
+    used: list[str] = []
+    seen: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            article = json.loads(line)
+            seen.add(str(article["id"]))
+            if str(article["id"]) in hold_out:
+                continue
+            used.append(str(article["id"]))
+            for unit in article["units"]:
+                if unit["label"] in NEWS_LABELS:
+                    texts.append(" ".join(str(unit["text"]).split()))
+                    labels.append(NEWS_LABELS[unit["label"]])
+        except (ValueError, KeyError, TypeError):
+            raise TrainingError(f"{path}, line {number}: not a labelled article") from None
+    unknown = sorted(hold_out - seen)
+    if unknown:
+        raise TrainingError(f"--news-hold-out names no article of {path}: {', '.join(unknown)}")
+    return texts, labels, used
 
 
 # -- the fact-checker's corrections --------------------------------------------------------
@@ -649,7 +688,7 @@ signal `model`, together with its rule signals.
   (CC BY 4.0), as distributed in CLEF CheckThat! 2024 Task 1 English: the train split
   ({n_train} sentences from US presidential debates, {pos_rate:.0%} check-worthy).
   Sentences of ClaimBuster's 2.5NCS file overlap with these splits; it was not used.
-  {retold_text}
+  {retold_text}{news_text}
 - **Training:** `scripts/train_checkworthiness.py` (seed {seed}): {epochs} epoch(s),
   batch {batch_size}, AdamW lr {lr}, linear warm-up and decay, unweighted binary
   cross-entropy (so the probability stays calibrated to the debate base rate),
@@ -851,6 +890,7 @@ def model_card(
             if training.get("retold_sentences")
             else ""
         ),
+        news_text=_news_text(training),
         pos_rate=training["positive_rate"],
         seed=training["seed"],
         epochs=training["epochs"],
@@ -868,6 +908,31 @@ def model_card(
         trials_table=trials_table(),
         speed_section=speed_section,
     )
+
+
+def _news_text(training: dict[str, Any]) -> str:
+    """The model card's words on news units learnt from, and on continued training."""
+    parts = []
+    if training.get("continued_from_sha256"):
+        parts.append(
+            f"\n  Continued from a float model of the recipe above (SHA-256 "
+            f"`{training['continued_from_sha256'][:16]}...`), replaying "
+            f"{training['replayed_sentences']:,} of its train and retold sentences."
+        )
+    if training.get("news_units"):
+        held_out = training.get("news_held_out") or []
+        parts.append(
+            f"\n  News: the {training['news_units']:,} C and N units "
+            f"({training['news_claims']:,} C) of {training['news_articles']} labelled Wikinews "
+            f"articles (`../shared/data/articles/wikinews_claims.jsonl`; the articles CC BY 2.5, "
+            f"Wikinews), each counted {training['news_repeat']} times; L units "
+            "(either way) are left out. `benchmarks/news_units.py` therefore scores this model "
+            "on its own training data: the news figures that count are the cross-validated "
+            "ones of `scripts/news_crossval.py`, where each article is scored by a model "
+            "trained without it."
+            + (f" Held out here: {len(held_out)} articles." if held_out else "")
+        )
+    return "".join(parts)
 
 
 # -- main ------------------------------------------------------------------------------------
@@ -911,6 +976,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="skip training: re-export, quantise and evaluate this float ONNX (--save-float)",
     )
     parser.add_argument(
+        "--news",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"labelled news units to train on too (C and N; e.g. {DEFAULT_NEWS.name})",
+    )
+    parser.add_argument(
+        "--news-hold-out",
+        type=lambda value: [part for part in value.split(",") if part],
+        default=[],
+        metavar="IDS",
+        help="comma-separated ids of news articles to leave out (cross-validation)",
+    )
+    parser.add_argument("--news-repeat", type=int, default=2, help="count each news unit N times")
+    parser.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="continue training from this float ONNX (--save-float) instead of the base",
+    )
+    parser.add_argument(
+        "--replay",
+        type=int,
+        default=4000,
+        help="with --init: how many train (and retold) sentences to train on again (4000)",
+    )
+    parser.add_argument(
         "--speed-data",
         type=Path,
         default=DEFAULT_SPEED_DATA,
@@ -940,6 +1033,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--force", action="store_true", help="with --feedback: install anyway")
     args = parser.parse_args(argv)
+    if args.from_float is not None and args.init is not None:
+        parser.error("--from-float and --init do not go together (one trains, one does not)")
     if args.from_float is not None and args.feedback is not None:
         parser.error("--from-float and --feedback do not go together (one trains, one does not)")
     if args.out is None:
@@ -977,6 +1072,30 @@ def run(args: argparse.Namespace) -> int:
         )
     train_texts += retold_texts
     train_labels += retold_labels
+    init_sha: str | None = None
+    if args.init is not None:
+        # Continued training: a replay sample of what the model learnt from keeps it
+        # from forgetting the debates while it learns the news units.
+        chosen = random.Random(args.seed).sample(
+            range(len(train_texts)), min(args.replay, len(train_texts))
+        )
+        train_texts = [train_texts[i] for i in chosen]
+        train_labels = [train_labels[i] for i in chosen]
+        init_sha = sha256(args.init)
+        print(f"continuing from {args.init.name}; replaying {len(chosen)} of its sentences")
+    news_texts: list[str] = []
+    news_labels: list[int] = []
+    news_articles: list[str] = []
+    if args.news is not None:
+        news_texts, news_labels, news_articles = read_news(args.news, set(args.news_hold_out))
+        print(
+            f"news units: {len(news_texts)} C and N units ({sum(news_labels)} C) of "
+            f"{len(news_articles)} articles, each counted {args.news_repeat}x; "
+            f"held out: {len(args.news_hold_out)} articles",
+            flush=True,
+        )
+        train_texts += news_texts * args.news_repeat
+        train_labels += news_labels * args.news_repeat
     feedback: Feedback | None = None
     repeats = 0
     if args.feedback is not None:
@@ -1006,7 +1125,11 @@ def run(args: argparse.Namespace) -> int:
         from_float_sha = sha256(args.from_float)
     else:
         print(f"train {len(train_texts)} sentences, {sum(train_labels)} positive", flush=True)
-        model = Classifier(load_encoder(base, args.layers))
+        model = (
+            classifier_from_onnx(args.init, base)
+            if args.init is not None
+            else Classifier(load_encoder(base, args.layers))
+        )
         seconds = train(
             model,
             tokenizer,
@@ -1096,6 +1219,13 @@ def run(args: argparse.Namespace) -> int:
                 "seed": args.seed,
                 "seconds": round(seconds) if seconds is not None else None,
                 "limit": args.limit,
+                "continued_from_sha256": init_sha,
+                "replayed_sentences": args.replay if init_sha else None,
+                "news_units": len(news_texts),
+                "news_claims": sum(news_labels),
+                "news_articles": len(news_articles),
+                "news_held_out": sorted(args.news_hold_out),
+                "news_repeat": args.news_repeat if news_texts else None,
             },
             "export": {
                 "attention": "eager",

@@ -221,6 +221,34 @@ def test_feedback_is_cleaned_weighted_and_never_written_over_the_bundled_model(
 
 
 @needs_train_group
+def test_news_units_teach_c_and_n_and_held_out_articles_stay_out(
+    tmp_path: Path, training_script: ModuleType
+) -> None:
+    script = training_script
+    news = tmp_path / "news.jsonl"
+    articles = [
+        {"id": "a", "units": [
+            {"text": "Exports  fell 5% in May.", "label": "C"},
+            {"text": "What a lovely day.", "label": "N"},
+            {"text": "Monday, May 4", "label": "L"},
+        ]},
+        {"id": "b", "units": [{"text": "Held out.", "label": "C"}]},
+    ]  # fmt: skip
+    news.write_text("\n".join(json.dumps(a) for a in articles) + "\n", encoding="utf-8")
+    texts, labels, used = script.read_news(news, {"b"})
+    assert (texts, labels, used) == (
+        ["Exports fell 5% in May.", "What a lovely day."],
+        [1, 0],
+        ["a"],
+    )
+    with pytest.raises(script.TrainingError, match="names no article"):
+        script.read_news(news, {"zzz"})
+    with pytest.raises(SystemExit):
+        script.parse_args(["--from-float", "f.onnx", "--init", "g.onnx"])
+    assert script.parse_args(["--news-hold-out", "a,b"]).news_hold_out == ["a", "b"]
+
+
+@needs_train_group
 @needs_bundled_model
 def test_training_with_feedback_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
     db = db_with_corrections(tmp_path / "corrections.db")
