@@ -26,7 +26,7 @@ and the model's log-odds (L2 strength by the same cross-validation), both on dev
 the hand-set signals (page chrome, headings, captions, quotations, fragments,
 exclamations: absent from debates) kept at their weights.
 
-Usage: python scripts/fit_detector_calibration.py [--data PATH] [--miss-cost 7] [--compare]
+Usage: python scripts/fit_detector_calibration.py [--data PATH] [--miss-cost 4] [--compare]
        [--model DIR]
 """
 
@@ -339,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--miss-cost",
         type=float,
-        default=7.0,
+        default=4.0,
         help="how many needless looks a missed claim is worth (threshold 1 / (1 + this))",
     )
     parser.add_argument("--rules-only", action="store_true", help="skip the model (no onnxruntime)")

@@ -381,7 +381,7 @@ def test_rules_that_fire_on_any_news_sentence_do_not_saturate_the_score() -> Non
     for p in (0.02, 0.5, 0.98):
         detector.probability_model = lambda texts, p=p: [p] * len(texts)
         [(scores[p], _)] = score_sentences([sentence], nlp=nlp)
-    assert scores[0.02] < 0.5 and CLAIM_THRESHOLD < scores[0.5] < 0.99 <= scores[0.98]
+    assert scores[0.02] < 0.5 and CLAIM_THRESHOLD < scores[0.5] < 0.95 <= scores[0.98]
 
 
 CLEAR_CLAIMS = [
