@@ -20,13 +20,13 @@ from workbench.store import Store
 BIKES = "The city council will spend $40 million on new bike lanes next year, the mayor said."
 BIKES_AGAIN = "The town council will spend $40 million on new bike lanes next year, the mayor said."
 JOBS = "Unemployment fell to 3.9 percent in March, according to the labour ministry."
-PARADE = "Residents gathered in the square to watch the parade."
-PARADE_AGAIN = "Residents gathered in the main square to watch the parade."
+MOOD = "The atmosphere in the square felt warm and cheerful."
+MOOD_AGAIN = "The atmosphere in the main square felt warm and cheerful."
 FESTIVAL = "The festival opened on a sunny afternoon."
 BOATS = "Crowds lined the river to watch the boats go by."
 
-ARTICLE_A = f"{BIKES} {FESTIVAL} {PARADE}"
-ARTICLE_B = f"{BIKES_AGAIN} {JOBS} {PARADE_AGAIN} {BOATS}"
+ARTICLE_A = f"{BIKES} {FESTIVAL} {MOOD}"
+ARTICLE_B = f"{BIKES_AGAIN} {JOBS} {MOOD_AGAIN} {BOATS}"
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +93,13 @@ def test_the_same_sentence_removed_scores_below_the_threshold(
 def test_a_sentence_like_one_the_user_added_becomes_a_claim_with_the_reason(
     store: Store, nlp: Language, adjuster: FeedbackAdjuster
 ) -> None:
-    assert PARADE_AGAIN not in by_text(detect_claims(ARTICLE_B, nlp=nlp))
+    assert MOOD_AGAIN not in by_text(detect_claims(ARTICLE_B, nlp=nlp))
     stored = analyze_article(store, ArticleDraft(ARTICLE_A, title="A"), nlp=nlp, feedback=adjuster)
-    start = ARTICLE_A.index(PARADE)
-    store.add_claim(stored.article.id, start, start + len(PARADE))
+    start = ARTICLE_A.index(MOOD)
+    store.add_claim(stored.article.id, start, start + len(MOOD))
 
     after = analyse(store, ARTICLE_B, nlp, adjuster)
-    claim = after[PARADE_AGAIN]
+    claim = after[MOOD_AGAIN]
     assert claim.score >= CLAIM_THRESHOLD
     assert any(r.startswith("you added a similar claim (") for r in claim.reasons)
     assert BOATS not in after
@@ -158,12 +158,12 @@ def test_vectors_of_the_corrections_are_computed_once_until_they_change(
     counting = Counting()
     adjuster = FeedbackAdjuster(encoder=lambda: counting)
     score = ClaimScore(0.5, ())
-    adjuster.update([(BIKES, 0), (PARADE, 1)])
+    adjuster.update([(BIKES, 0), (MOOD, 1)])
     adjuster.adjust([JOBS, BOATS], [score, score])
-    adjuster.update([(BIKES, 0), (PARADE, 1)])
+    adjuster.update([(BIKES, 0), (MOOD, 1)])
     adjuster.adjust([JOBS], [score])
     assert calls == [2, 2, 1]  # corrections once, then each article's sentences in one batch
-    adjuster.update([(BIKES, 0), (PARADE, 1), (FESTIVAL, 0)])
+    adjuster.update([(BIKES, 0), (MOOD, 1), (FESTIVAL, 0)])
     adjuster.adjust([JOBS], [score])
     assert calls[3:] == [3, 1]
 

@@ -317,15 +317,14 @@ def test_quote_with_checkable_content_is_flagged(nlp: Language) -> None:
     assert "named entity: Russia, United Nations" in reasons
 
 
-def test_date_in_the_attribution_makes_a_quote_checkable(nlp: Language) -> None:
-    value, reasons = score(
-        nlp,
-        "“Depending on the degree of involvement of the North Korean military, we will not "
-        "rule out providing weapons,” the South Korean president said in a Nov. 7 press "
-        "conference.",
-    )
-    assert value >= CLAIM_THRESHOLD
+def test_a_date_in_the_attribution_counts_for_the_quote(nlp: Language) -> None:
+    """When and where it was said can be checked: the date raises the score of a bare quote."""
+    quote = "“Depending on the degree of involvement of the North Korean military, we will not "
+    quote += "rule out providing weapons,” the South Korean president said"
+    dated, reasons = score(nlp, f"{quote} in a Nov. 7 press conference.")
+    undated, _ = score(nlp, f"{quote}.")
     assert "date: Nov. 7" in reasons
+    assert dated > undated
 
 
 def test_reported_question_is_not_a_question(nlp: Language) -> None:
@@ -534,7 +533,6 @@ def sample_claims(nlp: Language) -> tuple[str, list[DetectedClaim]]:
         "some 12,000 troops",
         "70 lawmakers of the Democratic Party of Korea introduced a resolution",
         "said in a Nov. 24 interview",
-        "said in a Nov. 7 press conference",
         "The Democratic Party earlier threatened to impeach",
         "The United Nations has already characterized it as such",
         "Kim said South Korea was “responding in solidarity",
