@@ -201,6 +201,9 @@ def test_straight_quotes_of_several_paragraphs(nlp: Language) -> None:
     [
         ("North Korea sent some 12,000 troops to Russia.", False, ClaimType.QUANTITY),
         ("Unemployment fell to 3.5% in May.", False, ClaimType.QUANTITY),
+        ("Rents are twice as high as a decade ago.", False, ClaimType.QUANTITY),
+        ("Half of the households have no car.", False, ClaimType.QUANTITY),
+        ("The boat was turned around twice off Malaysia on Friday.", False, ClaimType.EVENT),
         ("The flooding was caused by heavy rain.", False, ClaimType.CAUSE),
         ("Hospitals closed because the power failed.", False, ClaimType.CAUSE),
         ("South Korea is the largest donor in Asia.", False, ClaimType.COMPARISON),

@@ -35,11 +35,13 @@ _QUANTITY_SIGNALS = ("money", "percentage", "number")
 
 _MAGNITUDE = re.compile(
     r"\b(?:hundreds|thousands|millions|billions|trillions|dozens|hundred|thousand|million|"
-    r"billion|trillion|dozen|twice|thrice|half|quarter|doubled|tripled|halved)\b",
+    r"billion|trillion|dozen|doubled|tripled|halved"
+    r"|(?:twice|thrice)\s+(?:as|the|that|what)|half\s+(?:of|the|as)|quarters?\s+of)\b",
     re.IGNORECASE,
 )
-"""Amounts written in words: "thousands of", "doubled". Small number words ("two
-countries") are left to the other types: they rarely are what a claim is about."""
+"""Amounts written in words: "thousands of", "doubled", "twice as many", "half of". Small
+number words ("two countries") are left to the other types: they rarely are what a claim
+is about; nor is "twice" alone ("the boat was turned around twice")."""
 
 _LAW = re.compile(
     r"\b(?:(?i:laws?|lawful|unlawful(?:ly)?|legislation|legislative|legal(?:ly)?|"
