@@ -697,7 +697,7 @@ signal `model`, together with its rule signals.
   dev only; see below).
 - **Licence and attribution:** the weights derive from all-MiniLM-L6-v2 (Apache License
   2.0) and were fine-tuned on the ClaimBuster dataset (CC BY 4.0): pass both on, with
-  the attribution "ClaimBuster dataset, Arslan, Hassan, Li and Tremayne, 2020".
+  the attribution "ClaimBuster dataset, Arslan, Hassan, Li and Tremayne, 2020".{news_licence}
 - **File:** `model.onnx`, {variant}, opset 17, {size_mb:.1f} MB; run with onnxruntime and
   the `tokenizers` library (`workbench/nlp/encoder.py`), no torch needed. {export_note}
 
@@ -891,6 +891,12 @@ def model_card(
             else ""
         ),
         news_text=_news_text(training),
+        news_licence=(
+            "\n  It also learnt from units of Wikinews articles (CC BY 2.5): credit "
+            '"Wikinews contributors".'
+            if training.get("news_units")
+            else ""
+        ),
         pos_rate=training["positive_rate"],
         seed=training["seed"],
         epochs=training["epochs"],

@@ -275,6 +275,9 @@ def test_training_with_feedback_end_to_end_on_a_tiny_slice(tmp_path: Path) -> No
 @needs_train_group
 def test_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
     data = tiny_ct24(tmp_path / "tiny.jsonl")
+    news = tmp_path / "news.jsonl"
+    units = [{"text": "Exports fell 5% in May.", "label": "C"}, {"text": "Lovely.", "label": "N"}]
+    news.write_text(json.dumps({"id": "a", "units": units}) + "\n", encoding="utf-8")
     out = tmp_path / "model"
     result = subprocess.run(
         [
@@ -282,6 +285,7 @@ def test_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None
             str(REPO / "scripts" / "train_checkworthiness.py"),
             *("--data", str(data), "--out", str(out), "--epochs", "1", "--batch-size", "8"),
             *("--max-length", "24", "--limit", "16", "--threads", "1", "--log-every", "1"),
+            *("--news", str(news)),
         ],
         capture_output=True,
         text=True,
@@ -290,7 +294,9 @@ def test_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr[-2000:]
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert {"dev", "dev_test"} <= set(config["metrics"]["float32"])
-    assert "ClaimBuster" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "ClaimBuster" in card and "Wikinews contributors" in card
+    assert config["training"]["news_units"] == 2
     claim = "The unemployment rate fell to 3.5% in 2019."
     non_claim = "Thank you all for coming tonight."
     assert len(CheckworthinessModel(out).probabilities([claim, non_claim])) == 2
