@@ -187,3 +187,19 @@ def use_password_file(root: Path, passwords: dict[str, str], env: Any) -> None:
     env.setenv("PGPASSFILE", str(passfile))
     for name in ("PGPASSWORD", "PGHOST", "PGUSER", "PGDATABASE", "PGPORT", "PGSERVICE"):
         env.delenv(name, raising=False)
+
+
+@contextlib.contextmanager
+def keyring_in_use(ring: Any = None) -> Iterator[Any]:
+    """The process's keyring is ``ring`` for the block (by default none that works), never the
+    machine's own; the one before comes back after."""
+    import keyring
+    from keyring.backends import fail
+
+    ring = fail.Keyring() if ring is None else ring
+    before = keyring.get_keyring()
+    keyring.set_keyring(ring)
+    try:
+        yield ring
+    finally:
+        keyring.set_keyring(before)

@@ -29,6 +29,7 @@ from tests.core.team_server import (
     TeamServer,
     create_logins,
     find_pg_bin,
+    keyring_in_use,
     running_server,
     team_database,
     use_password_file,
@@ -113,11 +114,8 @@ class MemoryKeyring(KeyringBackend):
 
 @pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[MemoryKeyring]:
-    before = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(before)
+    with keyring_in_use(MemoryKeyring()) as ring:
+        yield ring
 
 
 @pytest.fixture(autouse=True)

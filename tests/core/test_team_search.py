@@ -14,16 +14,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import keyring
 import psycopg
 import pytest
-from keyring.backends import fail
 
 from tests.core.cli_runner import run
 from tests.core.team_server import (
     TeamServer,
     create_logins,
     find_pg_bin,
+    keyring_in_use,
     running_server,
     team_database,
     use_password_file,
@@ -78,10 +77,8 @@ def team(pg: TeamServer) -> Iterator[str]:
 def _passwords(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Passwords in a password file, as in ~/.pgpass; no keyring, none in the environment."""
     use_password_file(tmp_path, PASSWORDS, monkeypatch)
-    before = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(before)
+    with keyring_in_use():
+        yield
 
 
 @pytest.fixture

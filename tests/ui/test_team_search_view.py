@@ -9,15 +9,14 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backends import fail
 from pytestqt.qtbot import QtBot
 
 from tests.core.team_server import (
     TeamServer,
     create_logins,
     find_pg_bin,
+    keyring_in_use,
     running_server,
     team_database,
     use_password_file,
@@ -59,10 +58,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TeamServe
 @pytest.fixture(autouse=True)
 def _password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     use_password_file(tmp_path, {"ana": PASSWORD}, monkeypatch)
-    before = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())  # never the machine's own
-    yield
-    keyring.set_keyring(before)
+    with keyring_in_use():  # none that works: never the machine's own
+        yield
 
 
 def open_on(qtbot: QtBot, db_path: Path, dsn: str) -> MainWindow:
