@@ -58,6 +58,8 @@ from workbench.priority import PriorityThresholds  # noqa: E402
 if TYPE_CHECKING:
     from spacy.language import Language
 
+    from workbench.nlp.encoder import CheckworthinessModel
+
 DATA = REPO.parent / "shared" / "data" / "articles"
 DEFAULT_ARTICLES = DATA / "wikinews_gum.jsonl"
 DEFAULT_LABELS = DATA / "wikinews_claims.jsonl"
@@ -320,15 +322,10 @@ def report(units: Sequence[Unit], *, errors: bool = False) -> None:
                 print(f"        why: {clip(u.why)}")
 
 
-def trained_on_news(folder: Path | None) -> int:
-    """How many labelled news articles the check-worthiness model in use learnt from."""
-    from workbench.nlp.encoder import checkworthiness_dir
-
-    try:
-        config = json.loads(((folder or checkworthiness_dir()) / "config.json").read_text("utf-8"))
-        return int(config.get("training", {}).get("news_articles") or 0)
-    except (OSError, ValueError, TypeError, AttributeError):
-        return 0
+def trained_on_news(model: CheckworthinessModel | None) -> int:
+    """How many labelled news articles ``model`` learnt from (its training record)."""
+    training = model.config.get("training") if model is not None else None
+    return int(training.get("news_articles") or 0) if isinstance(training, dict) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -353,20 +350,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit:
         labelled = labelled[: args.limit]
     started = time.perf_counter()
+    checkworthiness: CheckworthinessModel | None = None
     if args.rules_only:
         nlp = load_pipeline(use_model=False)
-    elif args.model is not None:
-        folder: Path = args.model
-        nlp = load_pipeline(use_model=True, model=lambda: load_checkworthiness_model(folder))
     else:
-        nlp = load_pipeline()
+        loaded = load_checkworthiness_model(args.model)  # the user's or the bundled one by default
+        checkworthiness = loaded[0]
+        nlp = load_pipeline(model=lambda: loaded)
     detector = claim_detector(nlp)
     loaded = time.perf_counter() - started
     model = "rules alone" if detector.probability_model is None else "rules + model"
     print(f"pipeline: {', '.join(nlp.pipe_names)} ({model}); threshold {detector.threshold}")
     if detector.model_problem:
         print(f"  {detector.model_problem}")
-    learnt = trained_on_news(args.model)
+    learnt = trained_on_news(checkworthiness)
     if detector.probability_model is not None and learnt:
         print(
             f"  note: this model learnt from the units of {learnt} of these articles, so the "
