@@ -23,8 +23,14 @@ from workbench.nlp import (
     load_pipeline,
     score_sentences,
 )
-from workbench.nlp.detector import SPANS_KEY, ClaimDetector, ProbabilityCache
-from workbench.nlp.signals import Calibration, Signal, combine
+from workbench.nlp.detector import SETTLING_SIGNALS, SPANS_KEY, ClaimDetector, ProbabilityCache
+from workbench.nlp.signals import (
+    Calibration,
+    Signal,
+    combine,
+    extract_signals,
+    page_signal_names,
+)
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SAMPLE = SHARED / "samples" / "korea-herald-ukraine-delegation.txt"
@@ -237,6 +243,20 @@ def test_the_model_runs_only_where_the_rules_do_not_settle_the_unit() -> None:
     assert all(
         any(r.startswith("model: ") for r in reasons) for _, reasons in scored[len(SETTLED) :]
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["Photo:", "(AP)", "SHARE", "By", "Kim", "said", "5", "?", ".", "", "\n"])
+        | st.text(max_size=12),
+        max_size=12,
+    ).map(" ".join)
+)
+def test_the_page_signals_are_those_the_rules_find(text: str) -> None:
+    # The detector starts the model early on units with none of them: they must agree.
+    found = {signal.name for signal in extract_signals(text)}
+    assert page_signal_names(text) == found & SETTLING_SIGNALS
 
 
 def test_many_articles_go_to_the_model_together_and_score_as_one_by_one() -> None:

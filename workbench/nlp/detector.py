@@ -18,6 +18,10 @@ The model is most of the detector's time, so it runs as little as it can:
 * once per batch: all the sentences of an article (of every article of a batch, in
   ``nlp.pipe``) go to the model in one call, which batches them by token length and
   runs the batches on every core (``CheckworthinessModel.workers``);
+* beside the rules: the call starts in the background before the rules read the
+  sentences, with every unit that has none of the settling signals (a cheap test,
+  :func:`~workbench.nlp.signals.page_signal_names`), so the rules' Python and the
+  model's native code run at the same time;
 * once per sentence: probabilities are kept in a bounded LRU cache keyed by the
   sentence with its whitespace collapsed (:class:`ProbabilityCache`), so analysing an
   article again, or a sentence that recurs, costs no model time;
@@ -37,6 +41,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
 
@@ -59,6 +64,7 @@ from workbench.nlp.signals import (
     extract_signals,
     logit,
     normalise,
+    page_signal_names,
 )
 
 log = logging.getLogger("workbench.nlp")
@@ -280,15 +286,31 @@ class ClaimDetector:
         With a model, every sentence the rules do not settle (:meth:`settles`) is
         weighed with its probability; the rest keep the rules' own score.
         """
-        found = [
-            extract_signals(text, entities=entities[index] if entities else ())
-            for index, text in enumerate(texts)
-        ]
+
+        def signals_of_all() -> list[list[Signal]]:
+            return [
+                extract_signals(text, entities=entities[index] if entities else ())
+                for index, text in enumerate(texts)
+            ]
+
         if self.probability_model is None:
-            return [self._combine(signals) for signals in found]
-        scores: list[ClaimScore | None] = [self.settles(signals) for signals in found]
-        asked = [i for i, score in enumerate(scores) if score is None]
-        for index, p in zip(asked, self.probabilities([texts[i] for i in asked]), strict=True):
+            return [self._combine(signals) for signals in signals_of_all()]
+        # Units with no settling signal surely go to the model: it starts on them in the
+        # background while the rules read every unit (the model releases the GIL).
+        surely = [i for i, text in enumerate(texts) if not page_signal_names(text)]
+        with ThreadPoolExecutor(1, thread_name_prefix="workbench-detector") as pool:
+            early = pool.submit(self.probabilities, [texts[i] for i in surely])
+            found = signals_of_all()
+            probabilities = dict(zip(surely, early.result(), strict=True))
+        scores: list[ClaimScore | None] = [
+            None if index in probabilities else self.settles(signals)
+            for index, signals in enumerate(found)
+        ]
+        late = [i for i, score in enumerate(scores) if score is None and i not in probabilities]
+        if late:
+            asked = self.probabilities([texts[i] for i in late])
+            probabilities.update(zip(late, asked, strict=True))
+        for index, p in probabilities.items():
             signals = [*found[index], Signal("model", logit(p), f"model: {p:.2f}")]
             scores[index] = self._combine(signals, with_model=True)
         return cast(list[ClaimScore], scores)  # every None was filled in above
