@@ -300,3 +300,50 @@ def test_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None
     claim = "The unemployment rate fell to 3.5% in 2019."
     non_claim = "Thank you all for coming tonight."
     assert len(CheckworthinessModel(out).probabilities([claim, non_claim])) == 2
+
+
+@needs_train_group
+@needs_bundled_model
+def test_a_student_is_distilled_with_fewer_layers_from_a_float_teacher(tmp_path: Path) -> None:
+    data = tiny_ct24(tmp_path / "tiny.jsonl")
+    teacher = tmp_path / "teacher.onnx"
+    common = ("--data", str(data), "--limit", "16", "--threads", "1", "--log-every", "1")
+    trained = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "train_checkworthiness.py"),
+            *("--out", str(tmp_path / "teacher"), "--epochs", "1", "--batch-size", "8"),
+            *("--layers", "2", "--save-float", str(teacher), *common),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    news = tmp_path / "news.jsonl"
+    article = "Exports fell 5% in May, the ministry said. It was a lovely spring. Prices rose."
+    news.write_text(json.dumps({"text": article}) + "\n", encoding="utf-8")
+    student = tmp_path / "student.onnx"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "distill_checkworthiness.py"),
+            *("--teacher", str(teacher), "--out", str(student), "--layers", "1"),
+            *("--news-source", str(news), "--batch-size", "8", *common),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "student: layers [1] of 2" in result.stdout
+    assert "2 news sentences" in result.stdout  # "Prices rose." is too short to teach
+    # The student is what --init and --from-float read: one layer now.
+    spec = importlib.util.spec_from_file_location(
+        "distill_checkworthiness", REPO / "scripts" / "distill_checkworthiness.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    classifier = module.tc.classifier_from_onnx(student, module.tc.base_model_dir())
+    assert len(classifier.pool.encoder.encoder.layer) == 1
