@@ -19,6 +19,7 @@ from workbench.dbfile import default_db_path
 from workbench.engine import Engine
 from workbench.errors import DatabaseUnusableError, WorkbenchError
 from workbench.store import Store
+from workbench.store.batches import SWITCH_INTERVAL_S
 
 # isort: split
 _LOADED_BEFORE_QT = frozenset(sys.modules)
@@ -157,6 +158,7 @@ def run(files: Sequence[str], db_path: Path | None = None) -> int:
     app = create_application()
     engine = Engine()  # the pipeline, models and indexes, for every window of the process
     sys.excepthook = _excepthook
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # edits and the UI get the lock back sooner
     path = db_path or default_db_path()
     pending = list(files)
     while True:

@@ -18,6 +18,7 @@ from ui.jobs import JobContext, JobRunner
 from workbench.engine import Engine
 from workbench.models import Claim, Match
 from workbench.store import Store
+from workbench.store.batches import WaitingEdits
 
 log = logging.getLogger("ui.archive_work")
 
@@ -167,10 +168,19 @@ class _ArchiveJob(QObject):
     finished = Signal(object)  # the run's report
     failed = Signal(str)
 
-    def __init__(self, db_path: Path, name: str, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        name: str,
+        parent: QObject | None = None,
+        *,
+        edits: WaitingEdits | None = None,
+    ) -> None:
+        """``edits``: the app's writer's, so that the run's batches give way to them."""
         super().__init__(parent)
         self.db_path = db_path
         self.name = name
+        self.edits = edits
         self.runner = JobRunner(name, self)
         self._stop = threading.Event()
 
@@ -190,7 +200,7 @@ class _ArchiveJob(QObject):
         self._stop = stop = threading.Event()
 
         def run(context: JobContext) -> object:
-            with Store(self.db_path, check=False) as store:
+            with Store(self.db_path, check=False, gives_way_to=self.edits) as store:
                 return work(store, context.progress, lambda: stop.is_set() or context.cancelled())
 
         self.runner.submit(
@@ -206,8 +216,10 @@ class ArchiveImporter(_ArchiveJob):
     """Imports an archive file with progress, batch by batch; cancelling keeps the batches
     stored and the report says how many records were not reached."""
 
-    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
-        super().__init__(db_path, "archive-import", parent)
+    def __init__(
+        self, db_path: Path, parent: QObject | None = None, *, edits: WaitingEdits | None = None
+    ) -> None:
+        super().__init__(db_path, "archive-import", parent, edits=edits)
 
     def start(self, path: str) -> None:
         def work(store: Store, progress: _Progress, cancel: Callable[[], bool]) -> object:
@@ -227,9 +239,14 @@ class ArchiveEmbedder(_ArchiveJob):
     """
 
     def __init__(
-        self, db_path: Path, parent: QObject | None = None, *, engine: Engine | None = None
+        self,
+        db_path: Path,
+        parent: QObject | None = None,
+        *,
+        engine: Engine | None = None,
+        edits: WaitingEdits | None = None,
     ) -> None:
-        super().__init__(db_path, "embedding", parent)
+        super().__init__(db_path, "embedding", parent, edits=edits)
         self.engine = engine or Engine.default()
 
     def start(self) -> None:

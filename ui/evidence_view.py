@@ -51,6 +51,7 @@ from ui.workspace import Workspace
 from workbench.engine import Engine
 from workbench.models import Claim
 from workbench.store import Store
+from workbench.store.batches import WaitingEdits
 
 if TYPE_CHECKING:
     # Imported where they are used: the library's search loads numpy and rapidfuzz,
@@ -396,11 +397,18 @@ class LibraryIndexer(QObject):
     busy_changed = Signal(bool)
 
     def __init__(
-        self, db_path: Path, parent: QObject | None = None, *, engine: Engine | None = None
+        self,
+        db_path: Path,
+        parent: QObject | None = None,
+        *,
+        engine: Engine | None = None,
+        edits: WaitingEdits | None = None,
     ) -> None:
+        """``edits``: the app's writer's, so that the run's batches give way to them."""
         super().__init__(parent)
         self.db_path = db_path
         self.engine = engine or Engine.default()
+        self.edits = edits
         self.runner = JobRunner("library-index", self)
         self.runner.busy_changed.connect(self.busy_changed)
         self._stop = threading.Event()
@@ -454,7 +462,7 @@ class LibraryIndexer(QObject):
     ) -> None:
         if not self.running:
             self._stop = threading.Event()
-        stop, engine, db_path = self._stop, self.engine, self.db_path
+        stop, engine, db_path, edits = self._stop, self.engine, self.db_path, self.edits
 
         def run(context: JobContext) -> LibraryIndexReport | None:
             from workbench.evidence_library import index_library
@@ -465,7 +473,7 @@ class LibraryIndexer(QObject):
             def progress(stage: str, done: int, total: int) -> None:
                 context.partial(("progress", stage, done, total))
 
-            with Store(db_path, check=False) as store:
+            with Store(db_path, check=False, gives_way_to=edits) as store:
                 if forget is not None:
                     context.partial(forget(store, cancelled))
                     return None

@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.settings = QSettings()
         self.writer = StoreWriter(store.path, self)
+        edits = self.writer.edits  # the workers' long writes give way to the writer's
         self.engine = engine or Engine.default()
         self.workspace = Workspace(store, self.writer, self, engine=self.engine)
         self.opener = ArticleOpener(store.path, self, engine=self.engine)
@@ -115,12 +116,12 @@ class MainWindow(QMainWindow):
         self.side_tabs.addTab(self.library, "Articles")
         self.side_tabs.addTab(self.archive, "Archive")
         self.side_tabs.currentChanged.connect(self._on_side_tab_changed)
-        self.importer = ArchiveImporter(store.path, self)
+        self.importer = ArchiveImporter(store.path, self, edits=edits)
         self.importer.progressed.connect(self._on_importer_progressed)
         self.importer.finished.connect(self._on_importer_finished)
         self.importer.failed.connect(self._on_importer_failed)
         self.import_progress: QProgressDialog | None = None
-        self.embedder = ArchiveEmbedder(store.path, self, engine=self.engine)
+        self.embedder = ArchiveEmbedder(store.path, self, engine=self.engine, edits=edits)
         self.embedder.progressed.connect(self._on_embedder_progressed)
         self.embedder.progressed.connect(self.archive.show_embedding_progress)
         self.embedder.finished.connect(self._on_embedder_finished)
@@ -129,7 +130,7 @@ class MainWindow(QMainWindow):
         self._opener_message = ""
         """The last "Analysing ..." line the opener put in the status bar."""
         self.maintenance = JobRunner("maintenance", self)
-        self.indexer = LibraryIndexer(store.path, self, engine=self.engine)
+        self.indexer = LibraryIndexer(store.path, self, engine=self.engine, edits=edits)
         self.indexer.progressed.connect(self._on_indexer_progressed)
         self.indexer.finished.connect(self._on_indexer_finished)
         self.indexer.failed.connect(

@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 
 from workbench.store import Store
+from workbench.store.batches import WaitingEdits
 
 log = logging.getLogger("ui.store_writer")
 
@@ -35,9 +36,14 @@ class StoreWriter(QObject):
     busy_changed = Signal(bool)
     _done = Signal(int, object, object)  # request id, result, exception or None
 
-    def __init__(self, db_path: Path, parent: QObject | None = None) -> None:
+    def __init__(
+        self, db_path: Path, parent: QObject | None = None, *, edits: WaitingEdits | None = None
+    ) -> None:
+        """``edits`` counts each write from its submission to its end, so that the
+        process's long batched writes give way to it (see :class:`WaitingEdits`)."""
         super().__init__(parent)
         self._db_path = db_path
+        self.edits = edits or WaitingEdits()
         self._store: Store | None = None  # used only on the writer thread
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[DoneFn | None, ErrorFn | None]] = {}
@@ -57,6 +63,7 @@ class StoreWriter(QObject):
             raise RuntimeError("the store writer is closed")
         request_id = next(self._ids)
         self._pending[request_id] = (on_done, on_error)
+        self.edits.arrived()
         if len(self._pending) == 1:
             self.busy_changed.emit(True)
         self._executor.submit(self._run, request_id, fn)
@@ -78,9 +85,11 @@ class StoreWriter(QObject):
                 self._store = Store(self._db_path, check=False)
             result = fn(self._store)
         except Exception as exc:  # handed to the UI thread, which shows it
+            self.edits.left()
             log.debug("write %d failed", request_id, exc_info=True)
             self._done.emit(request_id, None, exc)
         else:
+            self.edits.left()
             self._done.emit(request_id, result, None)
 
     def _close_store(self) -> None:

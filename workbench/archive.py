@@ -51,6 +51,7 @@ from workbench.errors import ImportFormatError
 from workbench.ingest.normalize import fold_ligatures
 from workbench.models import ArchiveRecord
 from workbench.past_checks import record_key, scale_verdict
+from workbench.store.batches import let_go
 from workbench.textsafety import has_lone_surrogate, http_url
 
 if TYPE_CHECKING:
@@ -729,16 +730,23 @@ def import_archive(
     path = Path(path)
     name = source_name(path, source)
     parsed = read_archive(path)
-    result = store.import_archive_records(
-        parsed.records, source=name, progress=progress, cancel=cancel
-    )
+    records = list(parsed.records)
+    shape, skipped, unit = parsed.format, parsed.skipped, parsed.unit
+    del parsed  # so that let_go below frees the records
+    try:
+        result = store.import_archive_records(
+            records, source=name, progress=progress, cancel=cancel
+        )
+        read = len(records)
+    finally:
+        let_go(records)
     return ArchiveImportReport(
         source=name,
-        format=parsed.format,
-        read=len(parsed.records),
+        format=shape,
+        read=read,
         added=result.added,
         duplicates=result.skipped_duplicates,
-        skipped=parsed.skipped,
-        unit=parsed.unit,
+        skipped=skipped,
+        unit=unit,
         remaining=result.remaining,
     )

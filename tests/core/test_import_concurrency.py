@@ -118,6 +118,32 @@ def test_edits_on_another_connection_are_saved_while_an_import_runs(db: Path) ->
     assert fts_is_consistent(db)
 
 
+def test_an_import_cuts_its_batch_short_for_an_edit_of_its_own_process(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batches, "PIECE", 1)  # batches of two rows, written a row at a time
+    edits = batches.WaitingEdits()
+    edits.arrived()  # the app's writer has an edit queued as the import begins
+    seen: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append(done)
+        if done == 1:  # the first batch stopped after its first row and committed
+            with impatient_store(db) as editor:  # fails at once if the lock were held
+                editor.update_claim(1, note="Saved while the import gave way")
+            edits.left()
+
+    with Store(db, gives_way_to=edits) as importer:
+        result = importer.import_archive_records(records(6), source="big", progress=progress)
+    assert seen == [0, 1, 3, 5, 6]  # the rest of the cut batch came in the next one
+    assert (result.added, result.skipped_duplicates) == (6, 0)
+    with Store(db) as store:
+        assert store.claim(1).note == "Saved while the import gave way"
+        assert len(store.archive_search("past claim wages", limit=10)) == 6
+    assert fts_is_consistent(db)
+    assert not edits.waiting()
+
+
 def test_an_edit_gets_in_between_the_batches_of_stored_embeddings(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

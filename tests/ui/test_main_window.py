@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -707,3 +708,22 @@ def test_a_file_that_cannot_be_read_at_start_leaves_the_last_article_shown(
     assert "report.pdf" in errors[0] and "\n" not in errors[0]
     assert window.workspace.article is not None and window.workspace.claims
     close_window(window)
+
+
+def test_the_workers_long_writes_give_way_to_the_writers_edits(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    edits = window.writer.edits
+    assert window.importer.edits is edits
+    assert window.embedder.edits is edits
+    assert window.indexer.edits is edits
+    gate = threading.Event()
+    window.writer.submit(lambda store: gate.wait(10))
+    assert edits.waiting()  # counted from the moment it is queued, before it runs
+    gate.set()
+    qtbot.waitUntil(lambda: window.writer.pending == 0)
+    assert not edits.waiting()
+    failed: list[Exception] = []
+    window.writer.submit(lambda store: 1 / 0, on_error=failed.append)
+    qtbot.waitUntil(lambda: bool(failed))
+    assert not edits.waiting()  # a failed edit leaves the count too

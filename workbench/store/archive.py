@@ -20,7 +20,7 @@ from workbench.dbfile import store_error
 from workbench.errors import DiskFullError, NotFoundError, ValidationError, WorkbenchError
 from workbench.models import ArchiveClaim, ArchiveRecord, Claim, Status
 from workbench.past_checks import record_key, verdict_to_status
-from workbench.store.batches import _checkpoints_in_pauses, _paced_batches
+from workbench.store.batches import PacedBatches, _checkpoints_in_pauses, let_go
 from workbench.store.db import StoreBase
 from workbench.store.rows import (
     _OWN_COLUMNS,
@@ -174,20 +174,24 @@ class ArchiveMixin(StoreBase):
             progress(0, total)
         try:
             with _checkpoints_in_pauses(self.conn) as checkpoint:
-                for batch in _paced_batches(rows, meanwhile=checkpoint):
+                batches = PacedBatches(rows, meanwhile=checkpoint, edits=self.gives_way_to)
+                for batch in batches:
                     if cancel is not None and cancel():
                         break
+                    stored = 0
                     with self._write() as conn:
-                        last_id = _last_archive_id(conn)
-                        cur = conn.executemany(
-                            "INSERT OR IGNORE INTO archive_claims (external_id, source, text,"
-                            " title, verdict, url, date, speaker, publisher, imported_at)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            batch,
-                        )
-                        _index_archive_rows_after(conn, last_id)
-                    done += len(batch)
-                    added += max(cur.rowcount, 0)
+                        for piece in batches.pieces(batch):
+                            last_id = _last_archive_id(conn)
+                            cur = conn.executemany(
+                                "INSERT OR IGNORE INTO archive_claims (external_id, source,"
+                                " text, title, verdict, url, date, speaker, publisher,"
+                                " imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                piece,
+                            )
+                            stored += max(cur.rowcount, 0)
+                            _index_archive_rows_after(conn, last_id)
+                    done += batches.written
+                    added += stored
                     if progress is not None:
                         progress(done, total)
         except WorkbenchError as exc:
@@ -196,6 +200,7 @@ class ArchiveMixin(StoreBase):
             raise self._import_stopped(exc, done=done, added=added, total=total) from exc
         finally:
             self._term_counts.clear()
+            let_go(rows)
         if done < total:
             log.info("archive %r: cancelled after %d of %d, %d added", name, done, total, added)
         else:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from workbench.models import Claim, VaultFile
+    from workbench.store.batches import WaitingEdits
 
 log = logging.getLogger("workbench.store")
 
@@ -106,8 +107,12 @@ class StoreBase:
         user: str | None = None,
         auto_backup: bool = False,
         check: bool = True,
+        gives_way_to: WaitingEdits | None = None,
     ) -> None:
         self.path = Path(path).expanduser()
+        self.gives_way_to = gives_way_to
+        """The edits of this process that long batched writes on this connection give way
+        to (:class:`~workbench.store.batches.WaitingEdits`): the app's workers' stores."""
         self.user = user or _current_user()
         self._term_counts: dict[str, int] = {}  # see ArchiveMixin.archive_term_counts
         self._library_term_counts: dict[str, int] = {}  # LibraryMixin.library_term_counts

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from workbench.models import ArchiveClaim
-from workbench.store.batches import ARCHIVE_BATCH, _paced_batches, _Pacer
+from workbench.store.batches import ARCHIVE_BATCH, PacedBatches, _Pacer
 from workbench.store.db import StoreBase
 from workbench.store.rows import _archive_claim_from_row
 
@@ -59,28 +59,30 @@ class EmbeddingsMixin(StoreBase):
     def save_archive_embeddings(self, model: str, rows: Sequence[tuple[int, str, bytes]]) -> int:
         """Store vectors ``(archive id, text embedded, vector)`` made by encoder ``model``.
 
-        :data:`ARCHIVE_BATCH` rows per transaction, so that the user's edits get in
-        between (see :func:`_paced_batches`). A vector whose past check has left the
+        In short transactions, so that the user's edits get in between (see
+        :class:`~workbench.store.batches.PacedBatches`). A vector whose past check has left the
         archive or whose text has changed since it was read is dropped; if the stored
         vectors came from another encoder, they are all removed first. Returns how
         many were stored.
         """
         self._drop_other_encoders_vectors(model)
         stored = 0
-        for batch in _paced_batches(rows):
+        batches = PacedBatches(rows, edits=self.gives_way_to)
+        for batch in batches:
             with self._write() as conn:
                 if self._embedding_model(conn) != model:
                     # Another encoder's run slipped in between two batches: this one wins.
                     conn.execute("DELETE FROM archive_embeddings")
                     conn.execute("UPDATE embedding_state SET model = ?", (model,))
-                for archive_id, text, vector in batch:
-                    cur = conn.execute(
-                        "INSERT INTO archive_embeddings (archive_id, vector)"
-                        " SELECT id, ? FROM archive_claims WHERE id = ? AND text = ?"
-                        " ON CONFLICT (archive_id) DO UPDATE SET vector = excluded.vector",
-                        (vector, archive_id, text),
-                    )
-                    stored += max(cur.rowcount, 0)
+                for piece in batches.pieces(batch):
+                    for archive_id, text, vector in piece:
+                        cur = conn.execute(
+                            "INSERT INTO archive_embeddings (archive_id, vector)"
+                            " SELECT id, ? FROM archive_claims WHERE id = ? AND text = ?"
+                            " ON CONFLICT (archive_id) DO UPDATE SET vector = excluded.vector",
+                            (vector, archive_id, text),
+                        )
+                        stored += max(cur.rowcount, 0)
         return stored
 
     def _drop_other_encoders_vectors(self, model: str) -> None:
@@ -90,7 +92,7 @@ class EmbeddingsMixin(StoreBase):
         one records the new encoder, so no vector of the old one is ever counted as
         made by the new one.
         """
-        pacer = _Pacer()
+        pacer = _Pacer(edits=self.gives_way_to)
         while True:
             with self._write() as conn:
                 if self._embedding_model(conn) == model:

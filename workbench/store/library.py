@@ -319,7 +319,7 @@ class LibraryMixin(StoreBase):
         A few documents per transaction, with a pause between; ``cancel()`` is asked
         between them. Returns how many were removed.
         """
-        pacer = _Pacer()
+        pacer = _Pacer(edits=self.gives_way_to)
         removed = 0
         step = max(1, ARCHIVE_BATCH // 10)
         for at in range(0, len(ids), step):
