@@ -80,17 +80,18 @@ class StoreWriter(QObject):
 
     def _run(self, request_id: int, fn: WriteFn) -> None:
         """On the writer thread."""
+        result: Any = None
+        error: Exception | None = None
         try:
             if self._store is None:
                 self._store = Store(self._db_path, check=False)
             result = fn(self._store)
         except Exception as exc:  # handed to the UI thread, which shows it
-            self.edits.left()
             log.debug("write %d failed", request_id, exc_info=True)
-            self._done.emit(request_id, None, exc)
-        else:
-            self.edits.left()
-            self._done.emit(request_id, result, None)
+            error = exc
+        finally:
+            self.edits.left()  # before the UI hears of it: its count is exact by then
+        self._done.emit(request_id, result, error)
 
     def _close_store(self) -> None:
         if self._store is not None:
