@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import math
 import random
 import sys
 import time
@@ -43,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import train_checkworthiness as tc
 from reported_speech import retold
 
-from workbench.nlp.encoder import CHECKWORTHINESS_DIR, encode_texts, load_tokenizer
+from workbench.nlp.encoder import CHECKWORTHINESS_DIR, load_tokenizer
 
 DEFAULT_NEWS_SOURCE = (
     tc.REPO.parent
@@ -118,57 +117,6 @@ def teacher_logits(teacher_file: Path, texts: list[str]) -> np.ndarray:
     return np.clip(logits, -LOGIT_LIMIT, LOGIT_LIMIT).astype(np.float32)
 
 
-def distil(
-    student: tc.Classifier,
-    tokenizer: object,
-    texts: list[str],
-    targets: np.ndarray,
-    *,
-    epochs: int,
-    batch_size: int,
-    lr: float,
-    seed: int,
-    log_every: int,
-) -> float:
-    """Train ``student`` in place to give ``targets`` (logits); returns the seconds taken."""
-    generator = torch.Generator().manual_seed(seed)
-    steps = epochs * math.ceil(len(texts) / batch_size)
-    optimiser = torch.optim.AdamW(student.parameters(), lr=lr, weight_decay=0.01)
-    warmup = max(1, steps // 10)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup + 1)))
-    )
-    loss_fn = nn.MSELoss()
-    started = time.perf_counter()
-    step = 0
-    running = 0.0
-    for epoch in range(epochs):
-        student.train()
-        order = torch.randperm(len(texts), generator=generator).tolist()
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            ids, mask = encode_texts(tokenizer, [texts[i] for i in batch])  # type: ignore[arg-type]
-            loss = loss_fn(
-                student(torch.tensor(ids), torch.tensor(mask)), torch.from_numpy(targets[batch])
-            )
-            optimiser.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(student.parameters(), 1.0)
-            optimiser.step()
-            schedule.step()
-            step += 1
-            running += loss.item()
-            if step % log_every == 0:
-                elapsed = time.perf_counter() - started
-                print(
-                    f"epoch {epoch + 1} step {step}/{steps} mse {running / log_every:.4f} "
-                    f"({elapsed:.0f} s, about {elapsed / step * (steps - step):.0f} s left)",
-                    flush=True,
-                )
-                running = 0.0
-    return time.perf_counter() - started
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--teacher", type=Path, required=True, help="float ONNX (--save-float)")
@@ -214,16 +162,17 @@ def run(args: argparse.Namespace) -> int:
     student = student_of(teacher, layers)
     print(f"student: layers {layers} of {total}", flush=True)
     tokenizer = load_tokenizer(base / "tokenizer.json", max_length=64)
-    seconds = distil(
+    seconds = tc.train(
         student,
         tokenizer,
         transfer,
-        targets,
+        targets.tolist(),
         epochs=args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
         seed=args.seed,
         log_every=args.log_every,
+        loss_fn=nn.MSELoss(),
     )
     print(f"distilled in {seconds:.0f} s", flush=True)
     for name in tc.EVAL_SPLITS:

@@ -365,15 +365,21 @@ def train(
     model: Classifier,
     tokenizer: Any,
     texts: list[str],
-    labels: list[int],
+    labels: Sequence[float],
     *,
     epochs: int,
     batch_size: int,
     lr: float,
     seed: int,
     log_every: int,
+    loss_fn: nn.Module | None = None,
 ) -> float:
-    """Fine-tune in place; returns the seconds it took."""
+    """Fine-tune in place; returns the seconds it took.
+
+    ``loss_fn`` compares the model's logits with ``labels``: binary cross-entropy on
+    0/1 labels by default (``distill_checkworthiness.py`` gives a teacher's logits and
+    the mean squared error).
+    """
     generator = torch.Generator().manual_seed(seed)
     steps = epochs * math.ceil(len(texts) / batch_size)
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
@@ -381,7 +387,7 @@ def train(
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup + 1)))
     )
-    loss_fn = nn.BCEWithLogitsLoss()
+    loss_fn = loss_fn or nn.BCEWithLogitsLoss()
     started = time.perf_counter()
     step = 0
     for epoch in range(epochs):

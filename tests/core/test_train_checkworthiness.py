@@ -89,6 +89,16 @@ def tiny_ct24(path: Path) -> Path:
     return path
 
 
+def run_script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``scripts/<name>`` run with ``args`` in a new interpreter (it needs the train group)."""
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / name), *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
 @pytest.fixture
 def training_script(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """``scripts/train_checkworthiness.py`` imported as a module (it needs the train group)."""
@@ -279,17 +289,11 @@ def test_training_script_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None
     units = [{"text": "Exports fell 5% in May.", "label": "C"}, {"text": "Lovely.", "label": "N"}]
     news.write_text(json.dumps({"id": "a", "units": units}) + "\n", encoding="utf-8")
     out = tmp_path / "model"
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "scripts" / "train_checkworthiness.py"),
-            *("--data", str(data), "--out", str(out), "--epochs", "1", "--batch-size", "8"),
-            *("--max-length", "24", "--limit", "16", "--threads", "1", "--log-every", "1"),
-            *("--news", str(news)),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_script(
+        "train_checkworthiness.py",
+        *("--data", str(data), "--out", str(out), "--epochs", "1", "--batch-size", "8"),
+        *("--max-length", "24", "--limit", "16", "--threads", "1", "--log-every", "1"),
+        *("--news", str(news)),
     )
     assert result.returncode == 0, result.stderr[-2000:]
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
@@ -308,32 +312,20 @@ def test_a_student_is_distilled_with_fewer_layers_from_a_float_teacher(tmp_path:
     data = tiny_ct24(tmp_path / "tiny.jsonl")
     teacher = tmp_path / "teacher.onnx"
     common = ("--data", str(data), "--limit", "16", "--threads", "1", "--log-every", "1")
-    trained = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "scripts" / "train_checkworthiness.py"),
-            *("--out", str(tmp_path / "teacher"), "--epochs", "1", "--batch-size", "8"),
-            *("--layers", "2", "--save-float", str(teacher), *common),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
+    trained = run_script(
+        "train_checkworthiness.py",
+        *("--out", str(tmp_path / "teacher"), "--epochs", "1", "--batch-size", "8"),
+        *("--layers", "2", "--save-float", str(teacher), *common),
     )
     assert trained.returncode == 0, trained.stderr[-2000:]
     news = tmp_path / "news.jsonl"
     article = "Exports fell 5% in May, the ministry said. It was a lovely spring. Prices rose."
     news.write_text(json.dumps({"text": article}) + "\n", encoding="utf-8")
     student = tmp_path / "student.onnx"
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "scripts" / "distill_checkworthiness.py"),
-            *("--teacher", str(teacher), "--out", str(student), "--layers", "1"),
-            *("--news-source", str(news), "--batch-size", "8", *common),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
+    result = run_script(
+        "distill_checkworthiness.py",
+        *("--teacher", str(teacher), "--out", str(student), "--layers", "1"),
+        *("--news-source", str(news), "--batch-size", "8", *common),
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "student: layers [1] of 2" in result.stdout
