@@ -227,6 +227,12 @@ def test_claim_type(sentence: str, quoted: bool, claim_type: ClaimType) -> None:
 
 def test_type_reason_names_the_type_and_its_cue() -> None:
     assert classify("Prices rose 5% last year.").reason == "type: quantity or statistic (5%)"
+    assert (
+        classify("Kim met Umerov on Wednesday in Seoul.").reason == "type: event (met, Wednesday)"
+    )
+    # No action verb: the name alone is not shown as if it were the event.
+    reported = "“did not receive any proposals” about buying the Cheongung system, it emerged."
+    assert classify(reported).reason == "type: event"
     assert classify("Hospitals closed because the power failed.").reason == (
         "type: cause and effect (because)"
     )

@@ -142,8 +142,17 @@ def classify(text: str, *, quoted: bool = False) -> ClaimTyping:
     if quoted or "quotation" in names:
         return ClaimTyping(ClaimType.QUOTE)
     if names.intersection(_EVENT_SIGNALS) and names.intersection(_SETTING_SIGNALS):
-        setting = next(_detail(found, name) for name in _SETTING_SIGNALS if name in names)
         action = _detail(found, "event")
+        # A name is a cue only beside an action: "event (Cheongung)" would read as if the
+        # name were the event.
+        setting = next(
+            (
+                _detail(found, name)
+                for name in _SETTING_SIGNALS
+                if name in names and (action or name != "named_entity")
+            ),
+            "",
+        )
         return ClaimTyping(ClaimType.EVENT, ", ".join(cue for cue in (action, setting) if cue))
     return ClaimTyping(ClaimType.OTHER)
 
