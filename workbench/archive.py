@@ -52,7 +52,7 @@ from workbench.ingest.normalize import fold_ligatures
 from workbench.models import ArchiveRecord
 from workbench.past_checks import record_key, scale_verdict
 from workbench.store.batches import let_go
-from workbench.textsafety import has_lone_surrogate, http_url
+from workbench.textsafety import has_lone_surrogate, http_url, json_lines
 
 if TYPE_CHECKING:
     from workbench.store import Store
@@ -216,7 +216,7 @@ def _parse_jsonl(text: str, name: str) -> ArchiveFile:
     records: list[ArchiveRecord] = []
     skipped: list[tuple[int, str]] = []
     parsed_any = False
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(json_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -316,7 +316,7 @@ def _json_values(text: str, name: str) -> list[Any] | None:
     try:
         return [json.loads(text)]
     except json.JSONDecodeError as exc:
-        first = text.lstrip().splitlines()[0] if text.strip() else ""
+        first = json_lines(text.lstrip())[0] if text.strip() else ""
         if first.startswith("{") and _is_json(first):
             return None  # every line an object, it seems: read line by line
         if exc.msg != "Extra data":

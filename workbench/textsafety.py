@@ -115,3 +115,17 @@ def _idna(host: str) -> str:
     except UnicodeError:
         return host
     return name if _IDNA_RESULT.fullmatch(name) else host
+
+
+def json_lines(text: str) -> list[str]:
+    """The lines of a JSON Lines text: :meth:`str.splitlines` without U+0085, U+2028, U+2029.
+
+    Those three may stand unescaped inside a JSON string (pasted web text has U+2028),
+    so splitting at them read a record holding one as two invalid lines, and skipped
+    it. Every other break ``splitlines`` knows (``"\\n"``, ``"\\r\\n"``, a lone ``"\\r"``,
+    ``"\\v"`` ...) is a control character that JSON never leaves unescaped in a string.
+    """
+    return _JSON_LINE_BREAK.split(text)
+
+
+_JSON_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e]")

@@ -61,6 +61,24 @@ def test_malformed_jsonl_lines_are_skipped_with_line_numbers(tmp_path: Path) -> 
     assert "JSON" in parsed.skipped[0][1] and "text" in parsed.skipped[1][1]
 
 
+def test_a_line_separator_inside_a_jsonl_record_does_not_split_it(tmp_path: Path) -> None:
+    # JSON leaves U+2028, U+2029 and U+0085 unescaped in strings (pasted web text has
+    # them); str.splitlines() would cut such a record in two and skip both halves.
+    pasted = {"id": "p1", "text": "The minister said\u2028that 5% of jobs\u0085went\u2029abroad."}
+    path = tmp_path / "checks.jsonl"
+    path.write_text(
+        json.dumps(pasted, ensure_ascii=False) + "\r\n{not json\r" + json.dumps(RECORDS[0]),
+        encoding="utf-8",
+    )
+    parsed = read_archive(path)
+    assert [r.external_id for r in parsed.records] == ["p1", "a1"]
+    assert (
+        parsed.records[0].text.startswith("The minister said")
+        and "abroad" in parsed.records[0].text
+    )
+    assert [n for n, _ in parsed.skipped] == [2]  # line numbers still count every line
+
+
 def test_csv_with_bom_and_header(tmp_path: Path) -> None:
     path = tmp_path / "checks.csv"
     path.write_bytes(

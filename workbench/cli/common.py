@@ -20,7 +20,7 @@ from workbench.dbfile import default_db_path
 from workbench.errors import WorkbenchError
 from workbench.models import Article, Claim, Evidence
 from workbench.priority import PriorityThresholds
-from workbench.textsafety import for_terminal, has_lone_surrogate, one_line
+from workbench.textsafety import for_terminal, has_lone_surrogate, json_lines, one_line
 
 if TYPE_CHECKING:
     from workbench.engine import Engine
@@ -98,7 +98,7 @@ def read_id_text_lines(name: str, what: str = "queries") -> list[tuple[Any, str]
         raise CliError(f"cannot read the {what} file {name}: {exc}") from exc
     if len(text) > MAX_LINES_CHARS:
         raise CliError(f"the {what} file {name} is over {MAX_LINES_CHARS // 2**20} M characters")
-    lines = text.splitlines()
+    lines = json_lines(text)
     queries: list[tuple[Any, str]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
