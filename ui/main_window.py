@@ -73,7 +73,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ui.main_window")
 
-ARCHIVE_FILTER = "Past fact-checks (*.jsonl *.json *.csv);;All files (*)"
+ARCHIVE_FILTER = "Past fact-checks (*.jsonl *.json *.csv *.tsv *.txt);;All files (*)"
 OPEN_FILTER = "Articles (*.txt *.md *.markdown *.html *.htm *.docx *.pdf);;All files (*)"
 MAX_RECENT = 10
 WELCOME = (

@@ -32,6 +32,7 @@ cannot be read at all, or holds no valid record, raises
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
@@ -162,15 +163,28 @@ def read_archive(path: str | Path) -> ArchiveFile:
         raise ImportFormatError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if len(raw) > MAX_ARCHIVE_BYTES:
         raise ImportFormatError(f"{path} is too large to be an archive (over 2 GiB)")
-    if b"\x00" in raw[:4096]:
+    encoding = next((name for bom, name in _UNICODE_BOMS if raw.startswith(bom)), None)
+    if encoding is None and b"\x00" in raw[:4096]:
         raise ImportFormatError(f"{path.name} is a binary file, not an archive of claims")
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(encoding or "utf-8-sig").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         raise ImportFormatError(
-            f"{path.name} is not UTF-8 text (byte {exc.start:,} cannot be decoded)"
+            f"{path.name} is not {(encoding or 'UTF-8').upper()} text (byte {exc.start:,}"
+            " cannot be decoded); save it as UTF-8"
         ) from None
     return parse_archive(text, name=path.name, suffix=path.suffix.lower())
+
+
+_UNICODE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+"""Byte-order marks of the Unicode encodings other than UTF-8 that an archive may come
+in: "Unicode text" from a spreadsheet is UTF-16 with a BOM. Without a BOM, an archive
+must be UTF-8: a guessed legacy encoding could store past checks with wrong letters."""
 
 
 def parse_archive(text: str, *, name: str = "archive", suffix: str = "") -> ArchiveFile:
@@ -188,7 +202,11 @@ def parse_archive(text: str, *, name: str = "archive", suffix: str = "") -> Arch
     elif text.lstrip()[:1] in ("{", "["):
         result = _parse_json_document(text, name)
     elif suffix in ("", ".txt"):
-        result = _parse_csv(text, name, delimiter=",")
+        # A spreadsheet's "Unicode text" or "Text (tab-delimited)" export is a .txt of
+        # tab-separated columns.
+        header = text.lstrip().partition("\n")[0]
+        tabbed = "\t" in header and "," not in header
+        result = _parse_csv(text, name, delimiter="\t" if tabbed else ",")
     else:
         raise ImportFormatError(
             f"{name}: unknown archive format {suffix!r}"

@@ -79,6 +79,17 @@ def test_a_line_separator_inside_a_jsonl_record_does_not_split_it(tmp_path: Path
     assert [n for n, _ in parsed.skipped] == [2]  # line numbers still count every line
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_a_spreadsheets_unicode_text_export_is_read(tmp_path: Path, encoding: str) -> None:
+    # Excel's "Unicode text": UTF-16 with a byte-order mark, columns separated by tabs.
+    table = "id\ttext\tverdict\r\nx1\tExports fell 5%, the ministry said.\tfalse\r\n"
+    path = tmp_path / "checks.txt"
+    path.write_bytes("\ufeff".encode(encoding) + table.encode(encoding))
+    (record,) = read_archive(path).records
+    assert (record.external_id, record.verdict) == ("x1", "false")
+    assert record.text == "Exports fell 5%, the ministry said."
+
+
 def test_csv_with_bom_and_header(tmp_path: Path) -> None:
     path = tmp_path / "checks.csv"
     path.write_bytes(
@@ -147,7 +158,8 @@ def test_claimreview_documents(tmp_path: Path, shape: str) -> None:
         ("bad.json", b'{"@type": "ClaimReview", ', "not valid JSON"),
         ("other.json", b'{"hello": 1}', "not a ClaimReview"),
         ("binary.jsonl", b"\x00\x01\x02garbage", "binary"),
-        ("latin.csv", "text\ncaf\xe9\n".encode("latin-1"), "not UTF-8"),
+        ("latin.csv", "text\ncaf\xe9\n".encode("latin-1"), "not UTF-8 text .* save it as UTF-8"),
+        ("cut.csv", b"\xff\xfet\x00e\x00x", "not UTF-16 text"),
         ("none.jsonl", b'{"id": 1}\n{"id": 2}\n', "no valid claim"),
         ("plain.jsonl", b"hello\nworld\n", "not JSON Lines"),
         ("table.xlsx", b"PK\x03\x04", "unknown archive format"),
