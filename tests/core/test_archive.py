@@ -7,12 +7,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbench.archive import import_archive, parse_date, read_archive
 from workbench.errors import ImportFormatError, ValidationError
 from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Status
 from workbench.past_checks import verdict_to_status
 from workbench.store import Store, batches
+from workbench.textsafety import json_lines
 
 from .test_store import snapshot
 
@@ -77,6 +80,20 @@ def test_a_line_separator_inside_a_jsonl_record_does_not_split_it(tmp_path: Path
         and "abroad" in parsed.records[0].text
     )
     assert [n for n, _ in parsed.skipped] == [2]  # line numbers still count every line
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "{}", " ", "\n", "\r", "\r\n", "\v", "\x1e", "\u2028", "\x85"]))
+)
+def test_json_lines_break_where_splitlines_does_but_inside_json_strings(parts: list[str]) -> None:
+    text = "".join(parts)
+    lines = json_lines(text)
+    if lines[-1] == "":
+        lines.pop()  # splitlines() gives no empty line after a final break
+    kept = {"\u2028": "L", "\x85": "N"}  # JSON strings may hold these: no break there
+    masked = text.translate(str.maketrans(kept))
+    assert [line.translate(str.maketrans(kept)) for line in lines] == masked.splitlines()
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
