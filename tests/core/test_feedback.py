@@ -151,9 +151,9 @@ def test_vectors_of_the_corrections_are_computed_once_until_they_change(
     calls: list[int] = []
 
     class Counting:
-        def embed(self, texts: Sequence[str]) -> FloatMatrix:
+        def embed(self, texts: Sequence[str], *, workers: int | None = None) -> FloatMatrix:
             calls.append(len(texts))
-            return encoder.embed(texts)
+            return encoder.embed(texts, workers=workers)
 
     counting = Counting()
     adjuster = FeedbackAdjuster(encoder=lambda: counting)

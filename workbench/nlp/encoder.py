@@ -230,13 +230,13 @@ class OnnxTextModel:
             disabled_optimizers=list(DISABLED_OPTIMIZERS),
         )
 
-    def run(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    def run(self, texts: Sequence[str], *, workers: int | None = None) -> npt.NDArray[np.float32]:
         """The model's output row for each text, in input order.
 
         Texts are tokenised in chunks of similar character length and run in batches
         of (nearly) equal token length (see :data:`MAX_PADDING`), :attr:`workers`
-        batches at once. The batches do not depend on :attr:`workers`, so neither do
-        the outputs.
+        batches at once (``workers`` for this call only). The batches do not depend on
+        the number of workers, so neither do the outputs.
 
         An int8 model (dynamically quantised) quantises its activations over the whole
         batch, so a text's output depends a little on the texts batched beside it and
@@ -260,7 +260,7 @@ class OnnxTextModel:
                 inputs = {"input_ids": ids[batch, :width], "attention_mask": mask[batch, :width]}
                 feeds.append({k: v for k, v in inputs.items() if k in self.input_names})
                 positions.append(chunk[batch])
-            rows.extend(self._run_batches(feeds))
+            rows.extend(self._run_batches(feeds, workers or self.workers))
         result = np.concatenate(rows)
         unsorted = np.empty_like(result)
         unsorted[np.concatenate(positions)] = result
@@ -270,14 +270,14 @@ class OnnxTextModel:
         (output,) = self.session.run([self.output_name], feeds)
         return np.asarray(output, dtype=np.float32)
 
-    def _run_batches(self, feeds: Sequence[Feeds]) -> list[FloatArray]:
+    def _run_batches(self, feeds: Sequence[Feeds], workers: int) -> list[FloatArray]:
         """The output of each batch, in order: :attr:`workers` of them at once.
 
         The longest batches start first (they come last in ``feeds``), so no core is
         left with a long one at the end while the other has nothing to do. The threads
         last one call: nothing is left running between analyses.
         """
-        workers = min(self.workers, len(feeds))
+        workers = min(workers, len(feeds))
         if workers <= 1:
             return [self._run_one(f) for f in feeds]
         with ThreadPoolExecutor(workers, thread_name_prefix="workbench-onnx") as pool:
@@ -343,11 +343,16 @@ class SentenceEncoder(OnnxTextModel):
         super().__init__(directory, threads=threads)
         self.dimensions = int(self.config.get("dimensions", 384))
 
-    def embed(self, texts: Sequence[str]) -> FloatArray:
-        """An (n, dimensions) float32 array of unit vectors; dot products are cosines."""
+    def embed(self, texts: Sequence[str], *, workers: int | None = None) -> FloatArray:
+        """An (n, dimensions) float32 array of unit vectors; dot products are cosines.
+
+        ``workers``: batches run at once for this call (see :meth:`run`); by default
+        the encoder's own, one, which leaves a core to the UI while the archive is
+        embedded in the background.
+        """
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        vectors = self.run(texts)
+        vectors = self.run(texts, workers=workers)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         unit: FloatArray = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
         return unit

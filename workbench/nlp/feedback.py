@@ -82,8 +82,9 @@ FloatMatrix = npt.NDArray[np.float32]
 class Embedder(Protocol):
     """What the adjuster needs of an encoder, such as :class:`SentenceEncoder`."""
 
-    def embed(self, texts: Sequence[str]) -> FloatMatrix:
-        """Unit vectors, one row per text: dot products are cosines."""
+    def embed(self, texts: Sequence[str], *, workers: int | None = None) -> FloatMatrix:
+        """Unit vectors, one row per text: dot products are cosines; ``workers`` batches
+        at once (None: the encoder's own number)."""
         ...
 
 
@@ -176,7 +177,11 @@ class FeedbackAdjuster:
             if self._vectors is None:
                 self._vectors = encoder.embed([c.text for c in corrections])
             vectors = self._vectors
-        sentences = encoder.embed([normalise(text) for text in texts])
+        from workbench.nlp.encoder import default_workers
+
+        # The article is being analysed: its sentences get every core, as the
+        # check-worthiness model's do (the encoder alone keeps one for the UI).
+        sentences = encoder.embed([normalise(text) for text in texts], workers=default_workers())
         result: FloatMatrix = np.clip(sentences @ vectors.T, 0.0, 1.0).astype(np.float32)
         return corrections, result
 
