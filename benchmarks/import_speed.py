@@ -9,7 +9,10 @@ fresh database made by the app's own schema, with the full-text triggers dropped
 scratch copy, then one FTS5 ``rebuild``, all in one transaction. Prints the median of
 each over ``--runs`` and their ratio.
 
-Usage: python benchmarks/import_speed.py [--records 100000] [--runs 3]
+``--app`` imports as the app does, in pieces of ``PIECE`` rows that give way to its
+edits (:class:`~workbench.store.batches.WaitingEdits`; none are made here).
+
+Usage: python benchmarks/import_speed.py [--records 100000] [--runs 3] [--app]
 """
 
 from __future__ import annotations
@@ -28,14 +31,15 @@ sys.path.insert(0, str(REPO))
 from benchmarks.matching_speed import LIAR, records  # noqa: E402
 from workbench.models import ArchiveRecord  # noqa: E402
 from workbench.store import Store  # noqa: E402
+from workbench.store.batches import WaitingEdits  # noqa: E402
 
 COLUMNS = "external_id, source, text, title, verdict, url, date, speaker, publisher, imported_at"
 FTS_TRIGGERS = ("archive_claims_ai", "archive_claims_ad", "archive_claims_au")
 
 
-def app_import(db: Path, batch: list[ArchiveRecord]) -> float:
-    """Seconds the app's import of ``batch`` into a fresh database takes."""
-    with Store(db, user="bench") as store:
+def app_import(db: Path, batch: list[ArchiveRecord], edits: WaitingEdits | None = None) -> float:
+    """Seconds the import of ``batch`` into a fresh database takes (``edits``: as in the app)."""
+    with Store(db, user="bench", gives_way_to=edits) as store:
         started = time.perf_counter()
         result = store.import_archive_records(batch, source="liar")
         elapsed = time.perf_counter() - started
@@ -73,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db-dir", help="where to put the databases (default: a temp folder)")
+    parser.add_argument(
+        "--app",
+        action="store_true",
+        help="import as the app does: in pieces that give way to its edits (none come here)",
+    )
     args = parser.parse_args(argv)
     if not LIAR.exists():
         print(f"no data at {LIAR}; skipping")
@@ -82,11 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(dir=args.db_dir) as tmp:
         for run in range(args.runs):
             batch = list(records(base, args.records, seed=run))
-            app_times.append(app_import(Path(tmp) / f"app-{run}.db", batch))
+            edits = WaitingEdits() if args.app else None
+            app_times.append(app_import(Path(tmp) / f"app-{run}.db", batch, edits))
             raw_times.append(raw_import(Path(tmp) / f"raw-{run}.db", batch))
     app, raw = statistics.median(app_times), statistics.median(raw_times)
     print(
-        f"import {args.records:,} records: median {app:.2f} s"
+        f"import {args.records:,} records ({'as the app' if args.app else 'as the CLI'}):"
+        f" median {app:.2f} s"
         f" (runs: {', '.join(f'{t:.2f}' for t in app_times)})"
     )
     print(

@@ -38,12 +38,14 @@ one (no pauses, measured). About 80 ms is some 6,000 rows of an import, and an e
 waits for one such transaction, not for the import. 0 keeps every transaction at
 :data:`ARCHIVE_BATCH` rows.
 """
-PIECE = 2_000
+PIECE = 3_000
 """Rows a batched write stores (and indexes) between two looks at the waiting edits
 (:meth:`PacedBatches.pieces`): an edit of the process waits for one piece at most.
-Writing 100,000 past checks took 1.22 s in pieces of 8,000 rows, 1.28 s of 2,000 and
-1.60 s of 500 (each piece is its own full-text index statement). A write given no
-:class:`WaitingEdits` (the CLI's) takes each batch in one piece."""
+Each piece is its own full-text index statement, so smaller pieces cost import speed:
+importing 100,000 past checks as the app does took 1.59 s in pieces of 2,000 rows,
+1.33 s of 3,000 and 1.28 s of 5,000 (the CLI's, in whole batches: 1.28 s), while the
+slowest edit during a 1,000,000-record import waited 59-65, 83 and 93 ms. A write
+given no :class:`WaitingEdits` (the CLI's) takes each batch in one piece."""
 MAX_BATCH = 50_000
 """The most rows one transaction of a batched write takes, whatever its rate."""
 GROWTH = 4
