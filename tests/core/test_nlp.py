@@ -308,6 +308,13 @@ def test_checkable_sentences_are_flagged_with_reasons(
         ("Share this article", "page chrome"),
         ("Read more: Ukraine asks Seoul for 2 air defense systems", "page chrome"),
         ("Image: Mathias Krumbholz.", "page chrome"),
+        ("(http://www.wikihow.com/wikiHow:Contributions-to-Charity).", "page chrome"),
+        ("https://example.org/report-2024.pdf https://example.org/data", "page chrome"),
+        (
+            "“Sensitive government document found on rainy Ottawa street” — CBC.ca, "
+            "August 15, 2008",
+            "page chrome",
+        ),
         ("Yes.", "too short"),
         ("Election Results", "heading or fragment"),
         ("“We will respond in every way that we find necessary,” Rudenko said.", "prediction"),
@@ -318,6 +325,15 @@ def test_non_claims_score_low(nlp: Language, sentence: str, reason: str) -> None
     value, reasons = score(nlp, sentence)
     assert value < CLAIM_THRESHOLD
     assert any(r.startswith(reason) for r in reasons), reasons
+
+
+def test_a_link_inside_a_sentence_is_not_page_chrome(nlp: Language) -> None:
+    value, reasons = score(
+        nlp,
+        "In December 2008, wikiHow had over 14 million unique visitors according to Google "
+        "Analytics (Full data: http://www.wikihow.com/wikiHow:Statistics).",
+    )
+    assert value >= CLAIM_THRESHOLD and "page chrome" not in reasons
 
 
 def test_reported_prediction_scores_low_but_shows_what_is_checkable(nlp: Language) -> None:
