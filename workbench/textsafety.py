@@ -9,6 +9,7 @@ draw an OSC 8 link whose target differs from its text).
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import quote, urlsplit
 
@@ -33,6 +34,19 @@ def for_terminal(text: str) -> str:
     text = _LINE_BREAKS.sub("\n", text)
     text = _TERMINAL_CONTROLS.sub("", text)
     return _SURROGATE.sub("\ufffd", text)
+
+
+_STRAY_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_controls(text: str) -> str:
+    """``text`` without the controls a terminal obeys, its line breaks left as they are.
+
+    For files that are often shown with ``cat`` (Markdown, CSV): ESC and the C1 controls
+    (escape sequences), and the bidirectional overrides and isolates, which reorder what
+    is shown (a file named ``"\u202egpj.pdf"`` shows as ``fdp.jpg``).
+    """
+    return _STRAY_CONTROLS.sub("", text)
 
 
 def one_line(text: str) -> str:
@@ -137,3 +151,20 @@ def json_lines(text: str) -> list[str]:
 
 _JSON_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e]")
 _RARE_BREAKS = "\v\f\x1c\x1d\x1e"
+
+
+_JSON_HAZARDS = re.compile("[<>&\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_json(value: object, *, indent: int | None = None) -> str:
+    """``value`` as JSON (non-ASCII kept) that is safe to embed and to print.
+
+    ``<``, ``>`` and ``&`` are written ``\\u003c``, ``\\u003e``, ``\\u0026``, so
+    the text cannot close the ``<script type="application/ld+json">`` a publisher pastes
+    ClaimReview into (``</script>``, ``<!--``); the C1 controls, U+2028 and U+2029
+    (line ends to JavaScript) and the bidirectional overrides are escaped as well, so a
+    terminal showing the file obeys none of them. Only strings can hold these
+    characters, so the JSON means exactly what :func:`json.dumps` would have written.
+    """
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _JSON_HAZARDS.sub(lambda m: f"\\u{ord(m[0]):04x}", text)

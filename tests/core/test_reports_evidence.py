@@ -44,7 +44,9 @@ from workbench.reports.bundle import (
     safe_file_name,
 )
 from workbench.reports.claimreview import validate_claim_reviews
+from workbench.reports.csv import neutralise_cell
 from workbench.reports.html import render_html
+from workbench.reports.markdown import escape_markdown
 from workbench.store import Store
 from workbench.textsafety import http_url
 from workbench.vault import file_path, store_file
@@ -311,11 +313,11 @@ def test_csv_appends_files_and_quotes_one_line_per_piece_of_evidence(
     first, second = csv.DictReader(io.StringIO(data, newline=""))
     pdf, _ = files
     assert first["evidence_urls"].split("\n") == [SOURCE_URL, "https://un.example/r"]
-    assert first["evidence_files"].split("\n") == [NAME, ""]
+    assert first["evidence_files"].split("\n") == [NAME.replace("\u202e", ""), ""]  # no RLO
     assert first["evidence_sha256"].split("\n") == [pdf.sha256, ""]
     assert first["evidence_quotes"].startswith("'=SUM(A1)")  # a formula, neutralised
     assert first["evidence_quotes"].split("\n") == ["'" + " ".join(QUOTE.split()), ""]
-    assert second["evidence_files"].split("\n") == ["notes.txt", NAME]
+    assert second["evidence_files"].split("\n") == ["notes.txt", NAME.replace("\u202e", "")]
     assert second["evidence_quotes"].split("\n") == ["Unemployment: 4.1 %", ""]
 
 
@@ -390,6 +392,30 @@ def test_claimreview_cites_quoted_http_evidence_only(report: Report) -> None:
     assert all("citation" not in r for r in claim_reviews(unchanged))
 
 
+@pytest.mark.parametrize("fmt", ["claimreview", "json"])
+def test_json_exports_cannot_close_the_script_element_they_are_pasted_into(
+    report: Report, fmt: str
+) -> None:
+    """ClaimReview goes into a publisher's ``<script type="application/ld+json">``."""
+    hostile = "</script><script>alert(2)</script><!-- \u2028\x9b2J\u202e & more"
+    first = replace(report.claims[0], note=hostile, text=f"{report.claims[0].text} {hostile}")
+    changed = replace(report, claims=(first, *report.claims[1:]))
+    output = render_reports([changed], fmt).decode("utf-8")
+    assert not re.search("[<>&\u2028\x9b\u202e]", output)
+    kept = json.dumps(json.loads(output), ensure_ascii=False)  # the same data, escaped
+    assert "</script><script>alert(2)</script><!--" in kept
+
+
+def test_markdown_and_csv_keep_template_syntax_and_terminal_controls_inert() -> None:
+    text = "{{ 7*7 }} {% include x %} \x1b]0;title\x07 \x9b2J \u202eevil"
+    markdown = escape_markdown(text)
+    assert "{{" not in markdown and "{%" not in markdown and "\\{\\{ 7" in markdown
+    assert not re.search("[\x1b\x07\x9b\u202e]", markdown)
+    assert neutralise_cell("\x07=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert neutralise_cell("\r\x1b=1") == "'\r=1"
+    assert not re.search("[\x1b\x07\x9b\u202e]", neutralise_cell(text))
+
+
 def test_the_schema_refuses_a_citation_that_is_not_http(report: Report) -> None:
     reviews = claim_reviews(report)
     reviews[0]["citation"][0]["url"] = "javascript:alert(1)"
@@ -446,6 +472,30 @@ def test_bundle_report_links_each_file_to_its_copy(report: Report, store: Store)
         assert unquote(href) in names
     assert "manifest.json" in "".join(parsed.text)  # the page says what it is part of
     assert {f["path"] for f in manifest["files"]} <= names
+
+
+def test_a_saved_web_page_is_bundled_as_text_with_its_bytes_unchanged(
+    report: Report, store: Store, tmp_path: Path
+) -> None:
+    """Opened from the report or the unpacked folder, it must not run its scripts."""
+    page = b'<html><script>alert(document.cookie)</script><img src="http://t.example/p.gif">'
+    saved = vaulted(store, tmp_path, "page.html", page, "https://news.example/a")
+    assert saved.media_type == "text/html"
+    first = report.claims[0]
+    cited = Evidence(31, first.id, "", "", "", CAPTURED, saved, Quote("alert"))
+    changed = replace(report, claims=(replace(first, evidence=(cited,)), *report.claims[1:]))
+    archive = bundle_of(changed, store)
+    entry = f"files/{saved.sha256}/page.html.txt"
+    assert entry in archive.namelist()
+    assert not [n for n in archive.namelist() if n.endswith((".html", ".htm", ".mhtml"))
+                and n != "report.html"]  # fmt: skip
+    assert archive.read(entry) == page
+    hrefs = parse(archive.read("report.html").decode("utf-8")).hrefs
+    assert entry in {unquote(h) for h in hrefs}
+    listed = json.loads(archive.read("manifest.json"))["files"]
+    assert any(f["path"] == entry and f["media_type"] == "text/html" for f in listed)
+    mhtml = replace(saved, media_type="multipart/related", original_name="page.mhtml")
+    assert entry_name(mhtml).endswith("/page.mhtml.txt")
 
 
 def test_bundle_entry_names_are_safe_whatever_the_original_name(

@@ -7,7 +7,8 @@ A zip a reader can keep and check years later, without the workbench::
                             and quotes cite it, and the report's own SHA-256
     report.html             the HTML report; a vaulted document's name links to its copy
     files/<sha256>/<name>   each document, under its original name made safe
-                            (``files/<sha256><ext>`` when nothing of the name is usable)
+                            (``files/<sha256><ext>`` when nothing of the name is usable);
+                            a saved web page as text: ``page.html.txt``
 
 Every document is checked against the hash the database recorded
 (:func:`workbench.vault.check_file`) before anything is written, and hashed again as it
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 import unicodedata
 import zipfile
@@ -38,7 +38,7 @@ from workbench.models import VaultFile
 from workbench.reports.formats import ExportError
 from workbench.reports.html import render_html
 from workbench.reports.model import Report
-from workbench.textsafety import one_line
+from workbench.textsafety import one_line, safe_json
 from workbench.vault import MEDIA_TYPES, check_file, file_path
 
 BUNDLE_VERSION = 1
@@ -46,6 +46,14 @@ BUNDLE_VERSION = 1
 MANIFEST_ENTRY = "manifest.json"
 REPORT_ENTRY = "report.html"
 FILES_FOLDER = "files"
+
+PAGE_TYPES = frozenset({"text/html", "multipart/related"})
+"""Saved web pages: a browser opening one runs its scripts and fetches its images."""
+INERT_SUFFIX = ".txt"
+"""Added to a saved web page's name in the bundle (``page.html.txt``): clicked in the
+report or unpacked and double-clicked, it opens as text, so the captured site's
+scripts never run on the reader's machine and its trackers never learn who looks. The
+bytes, and so the SHA-256, are the vault's; renaming the file shows the page."""
 
 MAX_NAME_BYTES = 120
 """The longest file name (UTF-8 bytes) kept inside ``files/<sha256>/``: well within what
@@ -100,12 +108,17 @@ def safe_file_name(original_name: str, media_type: str) -> str:
 
 
 def entry_name(file: VaultFile) -> str:
-    """Where the bundle keeps a vaulted file: ``files/<sha256>/<safe original name>``."""
+    """Where the bundle keeps a vaulted file: ``files/<sha256>/<safe original name>``.
+
+    A saved web page also gets :data:`INERT_SUFFIX` (:data:`PAGE_TYPES`).
+    """
     name = safe_file_name(file.original_name, file.media_type)
     if not name:
         extensions = _extensions(file.media_type)
-        return f"{FILES_FOLDER}/{file.sha256}{extensions[0] if extensions else '.bin'}"
-    return f"{FILES_FOLDER}/{file.sha256}/{name}"
+        entry = f"{FILES_FOLDER}/{file.sha256}{extensions[0] if extensions else '.bin'}"
+    else:
+        entry = f"{FILES_FOLDER}/{file.sha256}/{name}"
+    return entry + INERT_SUFFIX if file.media_type in PAGE_TYPES else entry
 
 
 def check_entry_name(name: str) -> None:
@@ -210,7 +223,9 @@ def manifest(report: Report, files: list[BundledFile], report_html: bytes) -> di
             "An evidence bundle: report.html is the verification report, files/ holds every "
             "document its evidence quotes, as kept in the fact-checker's evidence vault. "
             "Each file's SHA-256 below identifies it: compute it again (sha256sum, "
-            "certutil -hashfile FILE SHA256, shasum -a 256) to check the file is the one quoted."
+            "certutil -hashfile FILE SHA256, shasum -a 256) to check the file is the one quoted. "
+            "Saved web pages end in .txt so that opening one never runs its scripts: "
+            "remove the .txt to see the page, preferably with the network off."
         ),
         "article": {
             "title": article.title,
@@ -311,7 +326,7 @@ def write_bundle(report: Report, out: IO[bytes], *, db_path: str | Path) -> int:
     meta = manifest(report, files, html)
     when = _zip_time(report.generated_at)
     with zipfile.ZipFile(out, "w", allowZip64=True) as archive:
-        text = json.dumps(meta, ensure_ascii=False, indent=2) + "\n"
+        text = safe_json(meta, indent=2) + "\n"
         archive.writestr(_entry(MANIFEST_ENTRY, when), text.encode("utf-8"))
         archive.writestr(_entry(REPORT_ENTRY, when), html)
         for item in files:

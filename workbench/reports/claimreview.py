@@ -33,7 +33,7 @@ from workbench.errors import WorkbenchError
 from workbench.models import Claim, Status
 from workbench.reports.model import Report
 from workbench.reports.settings import SETTING_ORGANISATION
-from workbench.textsafety import http_url
+from workbench.textsafety import http_url, safe_json
 
 if TYPE_CHECKING:  # imported when first needed: it costs 50 ms at start-up
     import jsonschema
@@ -171,4 +171,4 @@ def write_claimreview(report: Report) -> bytes:
     """A JSON array of ClaimReview objects, validated (an empty array if none is checked)."""
     reviews = claim_reviews(report)
     validate_claim_reviews(reviews)
-    return (json.dumps(reviews, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (safe_json(reviews, indent=2) + "\n").encode("utf-8")

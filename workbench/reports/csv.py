@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from workbench.models import Evidence
 from workbench.reports.model import Report
+from workbench.textsafety import without_controls
 
 COLUMNS = (
     "article_id",
@@ -53,8 +54,11 @@ full-width forms, which some spreadsheets also accept)."""
 def neutralise_cell(value: str) -> str:
     """Prefix an apostrophe when a spreadsheet would run the cell as a formula.
 
-    Leading white space is looked through: some spreadsheets trim it first.
+    Leading white space is looked through: some spreadsheets trim it first. Control
+    characters a terminal obeys are dropped first (:func:`without_controls`): a CSV
+    file gets read with ``cat`` too.
     """
+    value = without_controls(value)
     stripped = value.lstrip(" \n")
     if value[:1] in FORMULA_TRIGGERS or (stripped and stripped[0] in FORMULA_TRIGGERS):
         return "'" + value

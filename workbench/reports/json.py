@@ -52,6 +52,7 @@ from workbench.models import (
 )
 from workbench.priority import Priority
 from workbench.reports.model import STATUS_ORDER, Checker, Organisation, Report, utc_now
+from workbench.textsafety import safe_json
 
 if TYPE_CHECKING:  # imported when first needed: it costs 50 ms at start-up
     import jsonschema
@@ -181,9 +182,8 @@ def document(reports: Sequence[Report]) -> dict[str, Any]:
 
 
 def write_json(reports: Sequence[Report]) -> bytes:
-    """The reports as a UTF-8 JSON document (indented, non-ASCII kept)."""
-    text = json.dumps(document(reports), ensure_ascii=False, indent=2)
-    return (text + "\n").encode("utf-8")
+    """The reports as a UTF-8 JSON document (indented, non-ASCII kept; see :func:`safe_json`)."""
+    return (safe_json(document(reports), indent=2) + "\n").encode("utf-8")
 
 
 # -- reading back ---------------------------------------------------------------------

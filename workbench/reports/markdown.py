@@ -21,9 +21,10 @@ from workbench.reports.model import (
     quote_location,
     short_hash,
 )
-from workbench.textsafety import http_url
+from workbench.textsafety import http_url, without_controls
 
-_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
+_INLINE = re.compile(r"([\\`*_\[\]<>&|~{}])")
+_TEMPLATE_TAG = re.compile(r"\{([%#])")
 _LINE_START = re.compile(r"^([#+=>-])")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])")
 
@@ -40,10 +41,16 @@ def escape_markdown(text: str) -> str:
     U+2028, U+2029 ...: what :meth:`str.splitlines` splits on): CommonMark ends a
     line at a lone ``\\r`` too, so splitting on ``\\n`` only would leave a ``#`` after
     it unescaped, at the start of a line, where it makes a heading.
+
+    Braces are escaped too, and ``%`` or ``#`` right after one: a CMS that runs the page
+    through a template engine (Liquid, Jinja, Hugo shortcodes) would run ``{{ ... }}``,
+    ``{% ... %}`` or ``{{% ... %}}``. Control characters a terminal obeys are dropped
+    (:func:`without_controls`): reports get read with ``cat``.
     """
     lines = []
     for raw in text.splitlines():
-        line = _INLINE.sub(r"\\\1", raw.strip())
+        line = _INLINE.sub(r"\\\1", without_controls(raw).strip())
+        line = _TEMPLATE_TAG.sub(r"{\\\1", line)
         line = _LINE_START.sub(r"\\\1", line)
         line = _ORDERED.sub(r"\1\\\2", line)
         lines.append(line)
