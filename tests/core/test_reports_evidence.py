@@ -70,6 +70,8 @@ QUOTE = (
 )
 NAME = 'Troops <b>report</b> & "annex"\u202egpj.pdf'
 """An original file name with markup, quotes and a right-to-left override."""
+SHOWN_NAME = NAME.replace("\u202e", "")
+"""How reports show it: the override, which would make it read "fdp.jpg", dropped."""
 
 
 def detected(sentence: str) -> DetectedClaim:
@@ -143,7 +145,7 @@ def test_html_shows_each_quote_with_its_page_source_and_capture_time(
     for offsets in ("characters", "120–180", "120-180", "120 to 180"):
         assert offsets not in text  # character offsets are not for readers
     assert f"kept in the evidence vault, SHA-256 {pdf_file.sha256[:12]}…" in text
-    assert f"File {NAME}, kept" in text
+    assert f"File {SHOWN_NAME}, kept" in text
     assert f"File notes.txt, kept in the evidence vault, SHA-256 {text_file.sha256[:12]}…" in text
     assert f"Captured {CAPTURED_SHOWN}" in text
     assert f"Added {CAPTURED_SHOWN}" in text  # the plain link: when it was added
@@ -161,7 +163,7 @@ def test_html_escapes_hostile_quotes_titles_and_file_names(report: Report, pdf: 
     shown = "".join(parsed.text)
     for line in QUOTE.split("\n"):
         assert line in shown  # shown as typed, every character of it
-    assert TITLE in shown and NAME in shown
+    assert TITLE in shown and SHOWN_NAME in shown
     assert "&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert html.count("<blockquote") == html.count("</blockquote>")  # none closed early
@@ -313,11 +315,11 @@ def test_csv_appends_files_and_quotes_one_line_per_piece_of_evidence(
     first, second = csv.DictReader(io.StringIO(data, newline=""))
     pdf, _ = files
     assert first["evidence_urls"].split("\n") == [SOURCE_URL, "https://un.example/r"]
-    assert first["evidence_files"].split("\n") == [NAME.replace("\u202e", ""), ""]  # no RLO
+    assert first["evidence_files"].split("\n") == [SHOWN_NAME, ""]
     assert first["evidence_sha256"].split("\n") == [pdf.sha256, ""]
     assert first["evidence_quotes"].startswith("'=SUM(A1)")  # a formula, neutralised
     assert first["evidence_quotes"].split("\n") == ["'" + " ".join(QUOTE.split()), ""]
-    assert second["evidence_files"].split("\n") == ["notes.txt", NAME.replace("\u202e", "")]
+    assert second["evidence_files"].split("\n") == ["notes.txt", SHOWN_NAME]
     assert second["evidence_quotes"].split("\n") == ["Unemployment: 4.1 %", ""]
 
 

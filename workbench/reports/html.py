@@ -29,7 +29,7 @@ from workbench.reports.model import (
     quote_location,
     short_hash,
 )
-from workbench.textsafety import http_url
+from workbench.textsafety import http_url, without_controls
 
 if TYPE_CHECKING:
     import jinja2
@@ -45,6 +45,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(resource_path("templates")),
         autoescape=True,
+        finalize=_shown,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -63,6 +64,20 @@ def environment() -> jinja2.Environment:
         "short_hash": short_hash,
     }
     return env
+
+
+def _shown(value: object) -> object:
+    """Every value a template prints, without the controls that change what is shown.
+
+    Bidirectional overrides reorder a name on the page (``"\u202egpj.pdf"`` reads as
+    ``fdp.jpg``); escape sequences are only noise in a page, and danger in a terminal.
+    Markup stays markup: dropping characters from it cannot make a tag.
+    """
+    if isinstance(value, Markup):
+        return Markup(without_controls(str(value)))
+    if isinstance(value, str):
+        return without_controls(value)
+    return value
 
 
 def nl2br(value: str) -> Markup:
