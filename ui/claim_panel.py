@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -53,6 +52,7 @@ from PySide6.QtWidgets import (
 from ui.dialogs import EvidenceDialog
 from ui.document_view import DocumentDialog
 from ui.evidence_view import EvidenceView
+from ui.file_dialogs import open_file_name
 from ui.item_models import ClaimFilter, ClaimListModel, EvidenceListModel, ItemRole, claim_summary
 from ui.past_checks import PastChecksView
 from ui.safe_text import open_web_link, plain_label
@@ -459,9 +459,7 @@ class ClaimPanel(QWidget):
         claim_id = self._shown_claim_id
         if claim_id is None:
             return
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Keep a file as evidence", str(Path.home()), VAULT_FILTER
-        )
+        path = open_file_name(self, "Keep a file as evidence", str(Path.home()), VAULT_FILTER)
         if path:
             self.workspace.add_file_evidence(claim_id, path)
 

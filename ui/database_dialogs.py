@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.file_dialogs import save_file_name
 from workbench.backup import Backup
 
 DB_FILTER = "Workbench databases (*.db *.sqlite *.sqlite3);;All files (*)"
@@ -86,12 +86,8 @@ class DatabaseProblemDialog(QDialog):
             self.accept()
 
     def _open_other(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self,
-            "Open or create a database",
-            str(Path.home()),
-            DB_FILTER,
-            options=QFileDialog.Option.DontConfirmOverwrite,
+        path = save_file_name(
+            self, "Open or create a database", str(Path.home()), DB_FILTER, confirm=False
         )
         if path:
             self.choice = ("open", Path(path))

@@ -32,7 +32,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QHBoxLayout,
     QListView,
     QPushButton,
@@ -43,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.file_dialogs import existing_folder
 from ui.item_models import _ListModel
 from ui.jobs import JobContext, JobRunner
 from ui.past_checks import marked_html
@@ -254,7 +254,7 @@ class EvidenceView(QWidget):
     @staticmethod
     def ask_folder(parent: QWidget) -> str:
         """The folder the user picks ("" if none); tests replace it."""
-        return QFileDialog.getExistingDirectory(parent, "Register a folder of trusted documents")
+        return existing_folder(parent, "Register a folder of trusted documents")
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.file_dialogs import save_file_name
 from ui.jobs import JobContext, JobRunner
 from workbench.reports.formats import FORMATS
 from workbench.store import Store
@@ -91,9 +91,7 @@ class ExportDialog(QDialog):
 
     def _browse(self) -> None:
         spec = FORMATS[self.chosen_format()]
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export as", self.path.text(), spec.dialog_filter
-        )
+        path = save_file_name(self, "Export as", self.path.text(), spec.dialog_filter)
         if path:
             self.path.setText(path)
 

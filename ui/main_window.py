@@ -30,7 +30,6 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -51,6 +50,7 @@ from ui.database_dialogs import RestoreDialog
 from ui.dialogs import Messages, ShortcutsDialog, menu_text
 from ui.evidence_view import LibraryIndexer
 from ui.export_dialog import ExportDialog, ReportExporter, finish_export
+from ui.file_dialogs import open_file_name, open_file_names
 from ui.jobs import JobContext, JobRunner
 from ui.library_panel import LibraryPanel
 from ui.opener import ArticleOpener
@@ -495,9 +495,7 @@ class MainWindow(QMainWindow):
 
     def _ask_import_archive(self) -> None:
         start = str(self.settings.value("ui/last_archive_folder", str(Path.home())))
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Import past fact-checks", start, ARCHIVE_FILTER
-        )
+        path = open_file_name(self, "Import past fact-checks", start, ARCHIVE_FILTER)
         if path:
             self.settings.setValue("ui/last_archive_folder", str(Path(path).parent))
             self.import_archive(path)
@@ -646,7 +644,7 @@ class MainWindow(QMainWindow):
 
     def _ask_open(self) -> None:
         start = str(self.settings.value("ui/last_folder", str(Path.home())))
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open articles", start, OPEN_FILTER)
+        paths = open_file_names(self, "Open articles", start, OPEN_FILTER)
         if paths:
             self.settings.setValue("ui/last_folder", str(Path(paths[0]).parent))
             self.open_files(paths)

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from workbench.dbfile import is_held_database_file
 from workbench.errors import ImportFormatError
 from workbench.ingest.normalize import fold_ligatures
 from workbench.models import ArchiveRecord
@@ -154,6 +155,8 @@ def read_archive(path: str | Path) -> ArchiveFile:
     if not (stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
         # A device (/dev/zero, /dev/urandom) never ends; a pipe (<(zcat x.gz)) does.
         raise ImportFormatError(f"{path} is a device, not an archive file")
+    if is_held_database_file(info):
+        raise ImportFormatError(f"{path} is the workbench's own database, not an archive")
     if info.st_size > MAX_ARCHIVE_BYTES:
         raise ImportFormatError(f"{path} is too large to be an archive ({info.st_size:,} bytes)")
     try:

@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,52 @@ def default_db_path() -> Path:
 
 
 INDEX_SUFFIX = ".index"
+
+
+_HELD: dict[str, int] = {}
+"""The databases this process has open (resolved path -> open stores): see
+:func:`is_held_database_file`. Per process, like the locks it is about."""
+_HELD_LOCK = threading.Lock()
+_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def hold(path: Path) -> None:
+    """A store of this process opened the database at ``path``."""
+    with _HELD_LOCK:
+        key = str(path.resolve())
+        _HELD[key] = _HELD.get(key, 0) + 1
+
+
+def let_go(path: Path) -> None:
+    """A store of this process closed the database at ``path``."""
+    with _HELD_LOCK:
+        key = str(path.resolve())
+        if _HELD.get(key, 0) > 1:
+            _HELD[key] -= 1
+        else:
+            _HELD.pop(key, None)
+
+
+def is_held_database_file(status: os.stat_result) -> bool:
+    """Whether the file ``status`` describes is a database this process has open, or its
+    log, index or journal, told by device and inode (links and other names included).
+
+    Such a file must never be read as an article, evidence or an archive: SQLite's
+    locks are POSIX locks, which belong to the process and are all dropped when it
+    closes *any* descriptor of the locked file. Another program would then take the
+    database for unused and delete the log the app is writing to.
+    """
+    with _HELD_LOCK:
+        held = list(_HELD)
+    for database in held:
+        for suffix in _COMPANIONS:
+            try:
+                other = os.stat(database + suffix)
+            except OSError:
+                continue
+            if (other.st_dev, other.st_ino) == (status.st_dev, status.st_ino):
+                return True
+    return False
 
 
 def index_folder(db_path: str | Path) -> Path:
@@ -203,9 +250,16 @@ def check_database(path: str | Path, *, thorough: bool = True) -> DatabaseCheck:
     if path.is_dir():
         raise StoreError(f"{path} is a folder, not a database file")
     try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            magic = fh.read(len(SQLITE_MAGIC))
+        status = path.stat()
+        size = status.st_size
+        # One this process has open is SQLite; reading its header here would drop the
+        # process's locks on it (see is_held_database_file): SQLite's checks below do.
+        held = is_held_database_file(status)
+        if held:
+            magic = SQLITE_MAGIC
+        else:
+            with path.open("rb") as fh:
+                magic = fh.read(len(SQLITE_MAGIC))
     except FileNotFoundError:
         raise StoreError(f"there is no database at {path}") from None
     except OSError as exc:
@@ -214,7 +268,7 @@ def check_database(path: str | Path, *, thorough: bool = True) -> DatabaseCheck:
         raise ForeignDatabaseError(
             f"{path} is not a workbench database (not an SQLite file)", path=path
         )
-    problem = _header_problem(path) if size else "it is empty"
+    problem = None if held else _header_problem(path) if size else "it is empty"
     if problem is not None:
         return DatabaseCheck(path, False, (problem,), None, size, thorough)
     conn: sqlite3.Connection | None = None

@@ -22,6 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.dbfile import is_held_database_file
 from workbench.errors import DiskFullError, ValidationError
 
 VAULT_SUFFIX = ".vault"
@@ -126,6 +127,8 @@ def store_file(db_path: str | Path, source: str | Path) -> StoredFile:
         raise ValidationError(f"{source}: {exc.strerror or 'cannot be read'}") from None
     if not stat.S_ISREG(info.st_mode):
         raise ValidationError(f"{source} is not a file")
+    if is_held_database_file(info):
+        raise ValidationError(f"{name} is the workbench's own database, not evidence")
     if info.st_size == 0:
         raise ValidationError(f"{name} is empty")
     if info.st_size > MAX_VAULT_FILE_BYTES:

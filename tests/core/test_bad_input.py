@@ -23,8 +23,14 @@ from tests.core.cli_runner import run
 from workbench.archive import INVALID_UNICODE, TOO_DEEP, read_archive
 from workbench.backup import create_backup, list_backups, verify_backup
 from workbench.cli import main
-from workbench.dbfile import store_error
-from workbench.errors import DiskFullError, ImportFormatError, StoreError, ValidationError
+from workbench.dbfile import check_database, store_error
+from workbench.errors import (
+    DiskFullError,
+    ImportFormatError,
+    IngestError,
+    StoreError,
+    ValidationError,
+)
 from workbench.models import ArticleDraft, DetectedClaim
 from workbench.store import Store
 from workbench.textsafety import for_terminal, has_lone_surrogate, one_line
@@ -403,3 +409,43 @@ def test_json_on_a_terminal_loses_what_json_does_not_escape(tmp_path: Path, db: 
     assert "troops" in terminal.getvalue()
     assert not any(ch in terminal.getvalue() for ch in "\x9b\u202e")
     assert "\x9b" in run(*argv)[1]  # a pipe gets the exact text
+
+
+# -- the database's own files -------------------------------------------------------------
+
+
+def test_the_open_database_is_never_read_as_an_article_evidence_or_archive(
+    claim_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reading it would drop the process's SQLite locks (POSIX locks go with any close)."""
+    from workbench.ingest import read_path
+    from workbench.vault import store_file
+
+    with Store(claim_db) as store:
+        store.set_setting("report.organisation", "Desk")  # the log is there
+        link = claim_db.with_name("innocent.txt")
+        os.link(claim_db.with_name(f"{claim_db.name}-wal"), link)  # another name, same file
+        for own in (claim_db, Path(f"{claim_db}-wal"), Path(f"{claim_db}-shm"), link):
+            with pytest.raises(IngestError, match="the workbench's own database"):
+                read_path(own)
+            with pytest.raises(ValidationError, match="the workbench's own database"):
+                store_file(claim_db, own)
+            with pytest.raises(ImportFormatError, match="the workbench's own database"):
+                read_archive(own)
+        assert check_database(claim_db, thorough=False).ok  # checked by SQLite alone
+        code = "import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute('select 1').close()"
+        subprocess.run([sys.executable, "-c", code, str(claim_db)], check=True)
+        assert Path(f"{claim_db}-wal").exists()  # nobody took the database for unused
+    link.unlink()
+    before = snapshot(claim_db)
+    for argv in (
+        ["analyze", str(claim_db)],
+        ["claim", "set", "1", "--evidence-file", str(claim_db)],
+        ["import", str(claim_db)],
+    ):
+        code, _ = run(*argv, "--db", str(claim_db))  # read before or after it opens the db
+        assert code == 2 and one_error(capsys)
+    assert snapshot(claim_db) == before
+    with pytest.raises(IngestError) as refused:  # closed, it is any binary file again
+        read_path(claim_db)
+    assert "own database" not in str(refused.value)

@@ -14,6 +14,7 @@ import sys
 from enum import StrEnum
 from pathlib import Path
 
+from workbench.dbfile import is_held_database_file
 from workbench.errors import IngestError
 from workbench.ingest.assemble import InputInfo, check_length
 from workbench.ingest.decode import decode_text
@@ -174,6 +175,8 @@ def _read_file(path: Path, info: InputInfo) -> bytes:
         raise info.error("is a directory, not a file")
     if not stat.S_ISREG(status.st_mode):
         raise info.error("is not a regular file")
+    if is_held_database_file(status):
+        raise info.error("is the workbench's own database, not an article")
     if status.st_size > MAX_FILE_BYTES:
         raise info.error(f"is too large ({_megabytes(status.st_size)}; the limit is {_limit()})")
     if status.st_size == 0:

@@ -25,6 +25,8 @@ from workbench.dbfile import (
     SCHEMA_VERSION,
     check_database,
     damaged_message,
+    hold,
+    let_go,
     newer_message,
     store_error,
 )
@@ -143,6 +145,8 @@ class StoreBase:
             if conn is not None:
                 conn.close()
             raise
+        hold(self.path)
+        self._open = True
         if auto_backup and existed:
             self._auto_backup()
 
@@ -161,6 +165,9 @@ class StoreBase:
 
     def close(self) -> None:
         self.conn.close()
+        if self._open:
+            self._open = False
+            let_go(self.path)
 
     def __enter__(self) -> Self:
         return self
