@@ -608,3 +608,47 @@ def test_sample_article_units_and_trailer(
     assert not any("Ukraine. “I’m" in claim.text for claim in claims)
     with_trailer = text + "\n\nMOST POPULAR"
     assert not any("MOST POPULAR" in c.text for c in detect_claims(with_trailer, nlp=nlp))
+
+
+# -- inputs that were quadratic -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1," * 20_000, "1." * 50_000, "$1," * 20_000, "(" * 40_000, "ab" * 100_000],
+    ids=["numbers", "points", "amounts", "brackets", "one-word"],
+)
+def test_a_unit_of_thousands_of_numbers_or_brackets_is_read(nlp: Language, text: str) -> None:
+    """Each took from half a minute to many minutes (regular expressions and spaCy's suffix
+    search that backtracked over the whole unit at every position): no claim in them."""
+    assert detect_claims(text, nlp=nlp) == []
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 10)), max_size=12), st.data())
+def test_merged_spans_answer_as_a_list_of_spans_would(
+    spans: list[tuple[int, int]], data: st.DataObject
+) -> None:
+    from workbench.nlp.signals import _Spans
+
+    merged, plain = _Spans(), []
+    for start, length in spans:
+        merged.add(start, start + length)
+        plain.append((start, start + length))
+        position = data.draw(st.integers(0, 55))
+        assert (position in merged) == any(a <= position < b for a, b in plain)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“Quote,” he said (in 2024).",
+        "$3.5bn, 12km² and 40mph; rock'n'roll's.",
+        "https://example.com/a/" + "x" * 300 + ".html).",
+        "(((" * 50 + "word" + ")))" * 50,
+        "U.S.-led talks... ended?!",
+    ],
+)
+def test_the_bounded_suffix_search_splits_words_as_spacy_does(nlp: Language, text: str) -> None:
+    plain = spacy.blank("en").tokenizer
+    assert [t.text for t in nlp.tokenizer(text)] == [t.text for t in plain(text)]

@@ -11,6 +11,7 @@ entity labels they are merged in through ``entities``.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -125,13 +126,13 @@ _NUMBER_WORD = re.compile(
     re.IGNORECASE,
 )
 _PERCENT = re.compile(
-    r"\d(?:[\d.,]*\d)?\s?(?:%|percent\b|per\s?cent\b|percentage points?\b)"
+    r"\d(?:[\d.,]{0,40}\d)?\s?(?:%|percent\b|per\s?cent\b|percentage points?\b)"
     r"|\b(?:\w+)\s+(?:percent|per\s?cent)\b",
     re.IGNORECASE,
 )
 _MONEY = re.compile(
-    r"(?:US\$|A\$|C\$|HK\$|NZ\$|[$€£¥₩₹])\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|[mbk]n?)\b)?"
-    r"|\b\d[\d,.]*(?:\s?(?:million|billion|trillion))?\s?(?:dollars|euros|pounds sterling|"
+    r"(?:US\$|A\$|C\$|HK\$|NZ\$|[$€£¥₩₹])\s?\d[\d,.]{0,40}(?:\s?(?:million|billion|trillion|[mbk]n?)\b)?"
+    r"|\b\d[\d,.]{0,40}(?:\s?(?:million|billion|trillion))?\s?(?:dollars|euros|pounds sterling|"
     r"pounds|yen|won|yuan|rupees|francs|rubles|roubles|cents|bucks|USD|EUR|GBP)\b"
     r"|\b(?:million|billion|trillion|thousands of|millions of|billions of)\s+(?:dollars|euros|"
     r"pounds|yen|won|yuan)\b",
@@ -410,15 +411,15 @@ def extract_signals(text: str, *, entities: Sequence[tuple[str, str]] = ()) -> l
     # conference"); the speaker's name and verb do not.
     factual = content if not tail else f"{content} {tail}"
 
-    covered: list[tuple[int, int]] = []
+    covered = _Spans()
 
     def found(pattern: re.Pattern[str], labels: frozenset[str]) -> list[str]:
         """Matches not inside an earlier, more specific match; then the NER entities."""
         texts: list[str] = []
         for m in pattern.finditer(factual):
-            if not any(start <= m.start() < end for start, end in covered):
+            if m.start() not in covered:
                 texts.append(m[0])
-                covered.append(m.span())
+                covered.add(*m.span())
         return texts + [t for label, t in entities if label in labels]
 
     for name, pattern, labels, label in _QUANTITY_PATTERNS:
@@ -481,6 +482,28 @@ def extract_signals(text: str, *, entities: Sequence[tuple[str, str]] = ()) -> l
         else:
             add(Signal("heading", 1.0, "heading or fragment"))
     return signals
+
+
+class _Spans:
+    """Character spans (start inclusive, end exclusive), kept merged and sorted, so that
+    asking whether a position is in one takes a binary search: a unit with thousands of
+    numbers ("1,1,1,...") took seconds when each match was compared with every span."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def __contains__(self, position: int) -> bool:
+        i = bisect.bisect_right(self._starts, position) - 1
+        return i >= 0 and position < self._ends[i]
+
+    def add(self, start: int, end: int) -> None:
+        first = bisect.bisect_left(self._ends, start)  # the spans it touches or overlaps
+        last = bisect.bisect_right(self._starts, end)
+        if first < last:
+            start, end = min(start, self._starts[first]), max(end, self._ends[last - 1])
+        self._starts[first:last] = [start]
+        self._ends[first:last] = [end]
 
 
 def _is_chrome(stripped: str, word_count: int) -> bool:
