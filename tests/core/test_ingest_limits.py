@@ -302,3 +302,21 @@ def test_pdf_understating_its_pages_is_still_refused(
     monkeypatch.setattr(pdf_reader, "MAX_PAGES", 1)
     assert refusal(two_pages("1"), "short.pdf") == "short.pdf has 2 pages; at most 1 can be read"
     assert flattened
+
+
+def test_a_pdf_stops_being_read_once_it_holds_more_text_than_an_article(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pypdf takes seconds per million characters: a small file can make many millions."""
+    monkeypatch.setattr(pdf_reader, "MAX_ARTICLE_CHARS", 300)
+    monkeypatch.setattr(pdf_reader, "FURNITURE_ALLOWANCE", 100)
+    read: list[int] = []
+    page_lines = pdf_reader._page_lines
+    monkeypatch.setattr(
+        pdf_reader, "_page_lines", lambda page, budget: read.append(1) or page_lines(page, budget)
+    )
+    pdf = make_pdf([text_page([*PDF_LINES]) for _ in range(20)])  # some 330 characters a page
+    assert refusal(pdf, "many.pdf") == (
+        "many.pdf is too long (over 400 characters of text; an article has at most 300)"
+    )
+    assert len(read) == 2  # not the other 18 pages

@@ -36,7 +36,7 @@ from workbench.ingest.normalize import (
     join_lines,
     unwrap_lines,
 )
-from workbench.models import ArticleDraft
+from workbench.models import MAX_ARTICLE_CHARS, ArticleDraft
 
 log = logging.getLogger("workbench.ingest")
 
@@ -162,9 +162,15 @@ def read_pdf(data: bytes, *, info: InputInfo) -> ArticleDraft:
     if count > MAX_PAGES:
         raise _too_long(count, info)
     pages: list[list[_Line]] = []
+    budget = _TextBudget(MAX_ARTICLE_CHARS + FURNITURE_ALLOWANCE)
     for number in range(count):
         try:
-            pages.append(_page_lines(reader.pages[number]))
+            pages.append(_page_lines(reader.pages[number], budget))
+        except _TooMuchText:
+            raise info.error(
+                f"is too long (over {budget.limit:,} characters of text; "
+                f"an article has at most {MAX_ARTICLE_CHARS:,})"
+            ) from None
         except DependencyError as exc:  # AES-128 streams: the password check needs no AES
             raise info.error(NEEDS_CRYPTOGRAPHY) from exc
         except Exception as exc:  # a damaged content stream or font
@@ -221,11 +227,39 @@ def _too_long(count: int, info: InputInfo) -> IngestError:
     return info.error(f"has {count:,} pages; at most {MAX_PAGES:,} can be read")
 
 
-def _page_lines(page: Any) -> list[_Line]:
+FURNITURE_ALLOWANCE = 200_000
+"""Characters of running heads, page numbers and the like a PDF may have beyond the
+longest article, before it is refused as too long (see :class:`_TextBudget`)."""
+
+
+class _TooMuchText(Exception):
+    """The pages read so far hold more text than :class:`_TextBudget` allows."""
+
+
+class _TextBudget:
+    """The text all pages may give together, counted as pypdf finds it.
+
+    pypdf takes seconds per million characters, and a small file can make many millions
+    (a 22 kB page drawing one line a thousand times gave 6.4 million characters in 29
+    seconds): reading stops as soon as the budget is spent, not after the last page.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def spend(self, characters: int) -> None:
+        self.left -= characters
+        if self.left < 0:
+            raise _TooMuchText
+
+
+def _page_lines(page: Any, budget: _TextBudget) -> list[_Line]:
     """The page's lines in content order, each with the height of its baseline."""
     fragments: list[tuple[str, float]] = []
 
     def visit(text: str, cm: Sequence[float], tm: Sequence[float], *_: object) -> None:
+        budget.spend(len(text))
         fragments.append((text, cm[1] * tm[4] + cm[3] * tm[5] + cm[5]))
 
     page.extract_text(visitor_text=visit)
