@@ -310,11 +310,14 @@ def test_a_pdf_stops_being_read_once_it_holds_more_text_than_an_article(
     """pypdf takes seconds per million characters: a small file can make many millions."""
     monkeypatch.setattr(pdf_reader, "MAX_ARTICLE_CHARS", 300)
     monkeypatch.setattr(pdf_reader, "FURNITURE_ALLOWANCE", 100)
-    read: list[int] = []
+    read: list[object] = []
     page_lines = pdf_reader._page_lines
-    monkeypatch.setattr(
-        pdf_reader, "_page_lines", lambda page, budget: read.append(1) or page_lines(page, budget)
-    )
+
+    def counted(page: object, budget: pdf_reader._TextBudget) -> object:
+        read.append(page)
+        return page_lines(page, budget)
+
+    monkeypatch.setattr(pdf_reader, "_page_lines", counted)
     pdf = make_pdf([text_page([*PDF_LINES]) for _ in range(20)])  # some 330 characters a page
     assert refusal(pdf, "many.pdf") == (
         "many.pdf is too long (over 400 characters of text; an article has at most 300)"
