@@ -215,7 +215,13 @@ def _read_only_uri(path: Path) -> str:
 
 
 def _header_problem(path: Path) -> str | None:
-    """What the 100-byte header shows wrong (bad page size, truncated file), if anything."""
+    """What the 100-byte header shows wrong (bad page size, truncated file), if anything.
+
+    A file shorter than its header says is not truncated while a ``-wal`` holds pages:
+    a checkpoint that wrote page 1 but could not grow the file (a full disk, a crash)
+    leaves the missing pages in the log, where SQLite reads them. SQLite's own check
+    decides then.
+    """
     size = path.stat().st_size
     with path.open("rb") as fh:
         header = fh.read(100)
@@ -229,9 +235,20 @@ def _header_problem(path: Path) -> str | None:
         return f"it is truncated ({size:,} bytes is not a whole number of pages)"
     pages = int.from_bytes(header[28:32], "big")
     valid = header[24:28] == header[92:96]
-    if valid and pages and size < pages * page_size:
+    if valid and pages and size < pages * page_size and not _has_log(path):
         return f"it is truncated: {size // page_size:,} of its {pages:,} pages are left"
     return None
+
+
+def _has_log(path: Path) -> bool:
+    """Whether a ``-wal`` with at least one frame lies beside the database."""
+    try:
+        return Path(f"{path}-wal").stat().st_size > _WAL_HEADER_BYTES
+    except OSError:
+        return False
+
+
+_WAL_HEADER_BYTES = 32
 
 
 def check_database(path: str | Path, *, thorough: bool = True) -> DatabaseCheck:

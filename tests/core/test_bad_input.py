@@ -449,3 +449,39 @@ def test_the_open_database_is_never_read_as_an_article_evidence_or_archive(
     with pytest.raises(IngestError) as refused:  # closed, it is any binary file again
         read_path(claim_db)
     assert "own database" not in str(refused.value)
+
+
+def test_a_checkpoint_cut_short_by_a_full_disk_is_not_damage(tmp_path: Path) -> None:
+    """Page 1 written, the file not grown: the missing pages are still in the log.
+
+    The audit's disk-full import left such a file, and every command then called it
+    damaged ("truncated: 62 of its 87 pages are left") and pointed to a backup.
+    """
+    with Store(tmp_path / "live.db", user="tester") as store:
+        store.add_article(ArticleDraft(TEXT, title="Troops"), [])
+    writer = sqlite3.connect(tmp_path / "live.db")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")  # the new pages stay in the log
+    writer.execute("CREATE TABLE filler (x BLOB)")
+    writer.executemany("INSERT INTO filler VALUES (randomblob(3000))", [()] * 40)
+    writer.commit()
+    page_size = writer.execute("PRAGMA page_size").fetchone()[0]
+    pages = writer.execute("PRAGMA page_count").fetchone()[0]
+    path = tmp_path / "cut.db"  # a copy of the database and its log, as they are now
+    path.write_bytes((tmp_path / "live.db").read_bytes())
+    log = Path(f"{tmp_path / 'live.db'}-wal").read_bytes()
+    Path(f"{path}-wal").write_bytes(log)
+    writer.close()
+    frame = 24 + page_size
+    copies_of_page_one = [
+        log[at + 24 : at + frame]
+        for at in range(32, len(log) - frame + 1, frame)
+        if int.from_bytes(log[at : at + 4], "big") == 1
+    ]
+    with path.open("r+b") as main:  # the checkpoint wrote the newest page 1, no further
+        main.write(copies_of_page_one[-1])
+    assert path.stat().st_size < pages * page_size  # shorter than its header says
+
+    result = check_database(path, thorough=True)
+    assert result.ok, result.problems
+    with Store(path) as reopened:
+        assert [a.title for a in reopened.articles()] == ["Troops"]
