@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from workbench import __version__
 from workbench.cli.app import cmd_gui
@@ -52,6 +52,36 @@ from workbench.models import LIBRARY_STATES, Status
 from workbench.priority import PRIORITY_SETTINGS
 from workbench.reports.formats import FORMATS
 from workbench.reports.settings import REPORT_SETTINGS
+from workbench.textsafety import one_line
+
+_SQLITE_MAX = 2**63 - 1
+"""The largest integer SQLite stores: an id past it is no id at all."""
+
+
+def whole_number(text: str) -> int:
+    """An id or offset: a whole number SQLite can store (else argparse's one-line error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not -_SQLITE_MAX - 1 <= value <= _SQLITE_MAX:
+        raise argparse.ArgumentTypeError(f"no such id or offset: {text[:40]}")
+    return value
+
+
+def count(text: str) -> int:
+    """How many results to list: a whole number, at least 1."""
+    value = whole_number(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose errors are one line (the usage is in ``--help``)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
 
 
 class _EvidenceAction(argparse.Action):
@@ -76,17 +106,17 @@ class _EvidenceAction(argparse.Action):
 
 def build_parser() -> argparse.ArgumentParser:
     """Every command, in the order ``workbench --help`` lists them (which mixes the groups)."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--db",
         metavar="PATH",
         default=argparse.SUPPRESS,
         help=f"the database file (default: ${'{'}WORKBENCH_DB{'}'} or {default_db_path()})",
     )
-    json_flag = argparse.ArgumentParser(add_help=False)
+    json_flag = _Parser(add_help=False)
     json_flag.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="workbench",
         description="Find check-worthy claims in articles and record verdicts, offline.",
         parents=[common],
@@ -116,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "show", parents=[common, json_flag], help="one article with its claims and verdicts"
     )
-    p.add_argument("article_id", metavar="ARTICLE_ID", type=int)
+    p.add_argument("article_id", metavar="ARTICLE_ID", type=whole_number)
     p.set_defaults(handler=cmd_show)
 
     claim = sub.add_parser("claim", help="record verdicts and correct the detector")
@@ -124,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = claim_sub.add_parser(
         "set", parents=[common, json_flag], help="record a claim's status, note and evidence"
     )
-    p.add_argument("claim_id", metavar="CLAIM_ID", type=int)
+    p.add_argument("claim_id", metavar="CLAIM_ID", type=whole_number)
     p.add_argument("--status", choices=[s.value for s in Status])
     p.add_argument("--note", metavar="TEXT")
     p.add_argument("--claimant", metavar="NAME", help="who made the claim")
@@ -151,19 +181,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = claim_sub.add_parser(
         "add", parents=[common, json_flag], help="add a claim from character offsets"
     )
-    p.add_argument("article_id", metavar="ARTICLE_ID", type=int)
-    p.add_argument("start", metavar="START", type=int)
-    p.add_argument("end", metavar="END", type=int)
+    p.add_argument("article_id", metavar="ARTICLE_ID", type=whole_number)
+    p.add_argument("start", metavar="START", type=whole_number)
+    p.add_argument("end", metavar="END", type=whole_number)
     p.set_defaults(handler=cmd_claim_add)
 
     p = claim_sub.add_parser("tag", parents=[common], help="add or remove tags on claims")
-    p.add_argument("claim_ids", metavar="CLAIM_ID", type=int, nargs="+")
+    p.add_argument("claim_ids", metavar="CLAIM_ID", type=whole_number, nargs="+")
     p.add_argument("--add", metavar="TAG", action="append", default=[], help="add this tag")
     p.add_argument("--remove", metavar="TAG", action="append", default=[], help="remove it")
     p.set_defaults(handler=cmd_claim_tag)
 
     p = claim_sub.add_parser("remove", parents=[common], help="remove a wrongly detected claim")
-    p.add_argument("claim_id", metavar="CLAIM_ID", type=int)
+    p.add_argument("claim_id", metavar="CLAIM_ID", type=whole_number)
     p.set_defaults(handler=cmd_claim_remove)
 
     article = sub.add_parser("article", help="edit an article's details, archive or delete it")
@@ -171,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = article_sub.add_parser(
         "edit", parents=[common, json_flag], help="change the headline, outlet, byline, link, date"
     )
-    p.add_argument("article_id", metavar="ARTICLE_ID", type=int)
+    p.add_argument("article_id", metavar="ARTICLE_ID", type=whole_number)
     p.add_argument("--title", metavar="TEXT", help="the headline")
     p.add_argument("--outlet", metavar="NAME", help="who published it")
     p.add_argument("--byline", metavar="NAMES", help="who wrote it")
@@ -181,18 +211,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = article_sub.add_parser(
         "archive", parents=[common], help="move an article out of the library's list (kept whole)"
     )
-    p.add_argument("article_id", metavar="ARTICLE_ID", type=int)
+    p.add_argument("article_id", metavar="ARTICLE_ID", type=whole_number)
     p.add_argument("--restore", action="store_true", help="bring it back into the library")
     p.set_defaults(handler=cmd_article_archive)
     p = article_sub.add_parser("tag", parents=[common], help="add or remove an article's tags")
-    p.add_argument("article_id", metavar="ARTICLE_ID", type=int)
+    p.add_argument("article_id", metavar="ARTICLE_ID", type=whole_number)
     p.add_argument("--add", metavar="TAG", action="append", default=[], help="add this tag")
     p.add_argument("--remove", metavar="TAG", action="append", default=[], help="remove it")
     p.set_defaults(handler=cmd_article_tag)
     p = article_sub.add_parser(
         "delete", parents=[common], help="delete an article with its claims and verdicts"
     )
-    p.add_argument("article_id", metavar="ARTICLE_ID", type=int)
+    p.add_argument("article_id", metavar="ARTICLE_ID", type=whole_number)
     p.add_argument("--yes", action="store_true", help="really delete (there is no undo here)")
     p.set_defaults(handler=cmd_article_delete)
 
@@ -207,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write an article's verification report. csv and json take several "
         "articles (or --all) for a desk's tally; the other formats one.",
     )
-    p.add_argument("article_ids", metavar="ARTICLE_ID", type=int, nargs="*")
+    p.add_argument("article_ids", metavar="ARTICLE_ID", type=whole_number, nargs="*")
     p.add_argument("--all", action="store_true", help="every stored article (csv, json)")
     p.add_argument(
         "-f", "--format", choices=list(FORMATS), help="default: from the extension of OUT"
@@ -267,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help='JSON Lines of {"id", "text"} claims (- for stdin); with --json, one line each',
     )
-    p.add_argument("--top", metavar="K", type=int, default=5, help="matches per claim (5)")
+    p.add_argument("--top", metavar="K", type=whole_number, default=5, help="matches per claim (5)")
     p.add_argument("--source", metavar="NAME", help="only past checks from this collection")
     p.add_argument("--prefer-recent", action="store_true", help="newer checks first")
     p.add_argument(
@@ -325,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--search", metavar="TEXT", help="past claims with all these words")
     p.add_argument("--source", metavar="NAME", help="only this collection")
-    p.add_argument("--limit", metavar="N", type=int, default=20)
+    p.add_argument("--limit", metavar="N", type=count, default=20)
     p.set_defaults(handler=cmd_archive)
 
     p = sub.add_parser(
@@ -390,8 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common, json_flag],
         help="passages of the evidence library that may support or refute a claim",
     )
-    p.add_argument("claim_id", metavar="CLAIM_ID", type=int)
-    p.add_argument("--top", metavar="K", type=int, default=10, help="suggestions (10)")
+    p.add_argument("claim_id", metavar="CLAIM_ID", type=whole_number)
+    p.add_argument("--top", metavar="K", type=whole_number, default=10, help="suggestions (10)")
     p.set_defaults(handler=cmd_evidence)
 
     team = sub.add_parser(
