@@ -23,6 +23,7 @@ from workbench.cli.common import (
     DEBUG_ENV_VAR,
     EXIT_ERROR,
     EXIT_OK,
+    Output,
     TerminalSafe,
     refuse_undecodable_arguments,
     tell,
@@ -49,7 +50,7 @@ def main(
     parser = build_parser()
     args = parser.parse_args(argv)
     args.db = getattr(args, "db", None)
-    stream = out or sys.stdout
+    stream = cast(TextIO, Output(out or sys.stdout))
     # Text for people always loses its control characters; JSON and exported reports
     # keep their exact text for a pipe or a file, but not on a terminal.
     exact = getattr(args, "json", False) or getattr(args, "exact_output", False)
@@ -59,6 +60,7 @@ def main(
     try:
         refuse_undecodable_arguments(args)
         code: int = args.handler(args, stream)
+        stream.flush()  # a file or pipe gets its last block now, where a failure is caught
         return code
     except WorkbenchError as exc:
         tell("error", str(exc))

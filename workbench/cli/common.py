@@ -150,6 +150,42 @@ class TerminalSafe(io.TextIOBase):
         return self._stream.isatty()
 
 
+class Output(io.TextIOBase):
+    """The command's standard output: a failure to write it is the user's problem to know
+    about ("cannot write the output: No space left on device", exit 2), not a bug.
+
+    A pipe whose reader went away (``| head``) still raises :class:`BrokenPipeError`.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write the output: {exc.strerror or exc}") from exc
+        return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write the output: {exc.strerror or exc}") from exc
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+
+class OutputError(WorkbenchError):
+    """Standard output cannot be written (a full disk, a closed file)."""
+
+
 class ProgressBar:
     """A one-line progress bar on a terminal; silent when the stream is not one."""
 
