@@ -485,3 +485,41 @@ def test_a_checkpoint_cut_short_by_a_full_disk_is_not_damage(tmp_path: Path) -> 
     assert result.ok, result.problems
     with Store(path) as reopened:
         assert [a.title for a in reopened.articles()] == ["Troops"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["show", "99999999999999999999"], "no such id or offset: 99999999999999999999"),
+        (["claim", "set", "9223372036854775808", "--status", "verified"], "no such id"),
+        (["export", "1" + "0" * 30, "-f", "md", "-o", "-"], "no such id"),
+        (["archive", "--search", "troops", "--limit", "0"], "must be at least 1, not 0"),
+        (["show", "one"], "not a whole number: 'one'"),
+        (["show", "--bogus", "1"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_argument_errors_are_one_line_and_exit_2(
+    claim_db: Path, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An id past SQLite's integers crashed as "this is a bug" (OverflowError), exit 1."""
+    with pytest.raises(SystemExit) as ended:  # argparse's way out, as the console script's
+        main([*argv, "--db", str(claim_db)])
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and err.startswith("workbench"), err
+
+
+class _FullDisk(io.StringIO):
+    def write(self, text: str) -> int:
+        raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    "argv", [["articles"], ["show", "1"], ["export", "1", "-f", "md", "-o", "-"]]
+)
+def test_output_that_cannot_be_written_is_a_one_line_error(
+    claim_db: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``> /dev/full`` was reported as a bug (exit 1)."""
+    assert main([*argv, "--db", str(claim_db)], out=_FullDisk()) == 2
+    assert "cannot write the output: No space left on device" in one_error(capsys)
