@@ -253,6 +253,13 @@ def test_connect_refuses_a_password_and_never_shows_it(
     code, _ = run("team", "connect", f"host='unclosed password={secret}", "--db", db)
     err = capsys.readouterr().err
     assert code == 2 and secret not in err and "not valid" in err
+    # A host name no lookup can encode (a label over 63 characters) was saved, and every
+    # team command after it crashed with a UnicodeError.
+    code, _ = run("team", "connect", f"host={'a' * 64}.example.org dbname=d user=ana",
+                  "--name", "Ana", "--db", db)  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "host name is not valid" in err and err.count("\n") == 1
+    assert store.settings(prefix="team.") == {}
 
 
 def test_connect_works_offline_and_queues_the_verdicts_already_recorded(

@@ -157,6 +157,10 @@ def open_connection(dsn: str, *, timeout: float = CONNECT_TIMEOUT_S) -> Iterator
         )
     except psycopg.Error as exc:
         raise connect_error(exc, parts) from exc
+    except UnicodeError as exc:  # a host name the name lookup cannot encode
+        raise TeamConfigError(
+            f"the team server's host name is not valid: {server_label(parts)}"
+        ) from exc
     try:
         yield conn
     finally:

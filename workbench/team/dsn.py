@@ -37,7 +37,16 @@ def parse_dsn(dsn: str) -> dict[str, str]:
             "the team server's connection string is not valid: give"
             " 'host=HOST dbname=NAME user=LOGIN' or postgresql://LOGIN@HOST/NAME"
         ) from None
-    return {key: str(value) for key, value in parts.items() if value is not None}
+    found = {key: str(value) for key, value in parts.items() if value is not None}
+    for host in found.get("host", "").split(","):
+        if host and not host.startswith("/"):  # a folder is a Unix socket's
+            try:
+                host.encode("idna")  # what the name lookup does: labels of 1-63 characters
+            except UnicodeError:
+                raise TeamConfigError(
+                    f"the team server's host name is not valid: {host[:80]}"
+                ) from None
+    return found
 
 
 def has_password(parts: Mapping[str, str]) -> bool:
