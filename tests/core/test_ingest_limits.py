@@ -323,3 +323,19 @@ def test_a_pdf_stops_being_read_once_it_holds_more_text_than_an_article(
         "many.pdf is too long (over 400 characters of text; an article has at most 300)"
     )
     assert len(read) == 2  # not the other 18 pages
+
+
+def nested(levels: int) -> bytes:
+    sentence = "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday."
+    return (
+        f"<html><body>{'<div>' * levels}<p>{sentence}</p>{'</div>' * levels}</body></html>".encode()
+    )
+
+
+def test_a_page_nested_past_256_levels_is_read_and_past_2048_refused_as_such() -> None:
+    """libxml2 drops what lies below 256 levels unless told otherwise: such a page was
+    refused as having "no article text"."""
+    assert "12,000 troops" in read_bytes(nested(300), name="deep.html").text
+    assert refusal(nested(3000), "deeper.html") == (
+        "deeper.html nests its elements more than 2,048 levels deep, too deep to read"
+    )

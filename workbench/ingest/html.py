@@ -334,14 +334,38 @@ def _same(a: str, b: str) -> bool:
     return bool(a) and " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
+MAX_DEPTH = 2048
+"""How deeply a page's elements may nest (libxml2's limit with ``huge_tree``; 256 without,
+and real pages built of nested ``div`` go past 256)."""
+
+
+class _TooDeep(Exception):
+    """The page nests its elements deeper than :data:`MAX_DEPTH`: libxml2 stopped there."""
+
+
+def _parse(html: str) -> Any:
+    """The page as lxml reads it, every level of it up to :data:`MAX_DEPTH`.
+
+    Raises:
+        _TooDeep: it nests deeper, and what lies below was dropped.
+        lxml.etree.ParserError, ValueError: it is no HTML at all.
+    """
+    import lxml.html
+
+    parser = lxml.html.HTMLParser(huge_tree=True)  # no entities to expand in HTML
+    root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1), parser=parser)
+    if any("Excessive depth" in entry.message for entry in parser.error_log):
+        raise _TooDeep
+    return root
+
+
 def _page_facts(html: str) -> PageFacts:
     """Title, headlines, site names and visible words, from the page as lxml reads it."""
-    import lxml.html
     from lxml import etree
 
     try:
-        root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
-    except (etree.ParserError, ValueError):
+        root = _parse(html)
+    except (etree.ParserError, ValueError, _TooDeep):
         return PageFacts()
     h1s = [clean_line(h1.text_content()) for h1 in root.iter("h1")]
     facts = PageFacts(
@@ -479,7 +503,11 @@ def _fallback(html: str, info: InputInfo) -> tuple[list[str], dict[str, str]]:
 
     meta = dict.fromkeys(_META_FIELDS, "")
     try:
-        root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
+        root = _parse(html)
+    except _TooDeep:
+        raise info.error(
+            f"nests its elements more than {MAX_DEPTH:,} levels deep, too deep to read"
+        ) from None
     except (etree.ParserError, ValueError) as exc:
         raise info.error("has no article text") from exc
     meta["title"] = _first_text(root, "//meta[@property='og:title']/@content", "//title")
