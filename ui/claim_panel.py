@@ -91,6 +91,8 @@ class ClaimPanel(QWidget):
         self.setAcceptDrops(True)
         self.workspace = workspace
         self._shown_claim_id: int | None = None
+        self._following_workspace = False
+        """The list moves because a claim changed, not because the user moved in it."""
 
         self.claim_model = ClaimListModel(self)
         self.claim_filter = ClaimFilter(self.claim_model, self)
@@ -525,9 +527,35 @@ class ClaimPanel(QWidget):
         self._refresh_tags()
         row = self.claim_model.row_of(claim.id)
         if row >= 0:
-            self.claim_model.replace_item(row, claim)
+            shown = self.shown_claim_ids()
+            self._following_workspace = True  # the list's moves are not the user's
+            try:
+                self.claim_model.replace_item(row, claim)
+            finally:
+                self._following_workspace = False
+            self._keep_a_shown_claim_selected(shown)
         if claim.id == self._shown_claim_id:
             self._show_claim(claim, keep_note=True)
+
+    def shown_claim_ids(self) -> list[int]:
+        """The claims the list shows, in its order (filtered, and sorted if asked)."""
+        items = (self.claim_filter.index(row, 0).data(ItemRole)
+                 for row in range(self.claim_filter.rowCount()))  # fmt: skip
+        return [item.id for item in items if isinstance(item, Claim)]
+
+    def _keep_a_shown_claim_selected(self, before: list[int]) -> None:
+        """The selected claim just left the filtered list (marked verified while the list
+        shows unchecked ones): the claim below it in the list becomes the selected one,
+        as after a verdict in an unfiltered list the next claim is the one to look at."""
+        selected = self.workspace.selected_claim_id
+        now = self.shown_claim_ids()
+        if selected is None or selected in now or selected not in before:
+            self._select_row_of(selected)
+            return
+        at = before.index(selected)
+        after = [i for i in before[at + 1 :] if i in now]
+        earlier = [i for i in before[:at] if i in now]
+        self.workspace.select_claim(after[0] if after else earlier[-1] if earlier else None)
 
     def _on_workspace_claim_selected(self, claim_id: int | None) -> None:
         if self._note_timer.isActive():
@@ -552,6 +580,8 @@ class ClaimPanel(QWidget):
         self.tabs.setTabText(1, f"{badge}Past checks ({count})" if count else "Past checks")
 
     def _on_claim_list_current(self, current: QModelIndex) -> None:
+        if self._following_workspace:
+            return
         claim = current.data(ItemRole) if current.isValid() else None
         if isinstance(claim, Claim):
             self.workspace.select_claim(claim.id)

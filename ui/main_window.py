@@ -290,6 +290,10 @@ class MainWindow(QMainWindow):
             self._add_recent(str(Path(path).resolve()))
         self.opener.open_files(list(paths))
 
+    def _step_claims(self, step: int) -> None:
+        """The next or previous claim of the claim list, as it is filtered and sorted."""
+        self.workspace.select_next(step, self.claim_panel.shown_claim_ids())
+
     def _select_next_unchecked(self) -> None:
         if self.workspace.article is not None and not self.workspace.select_next_unchecked():
             self.statusBar().showMessage("Every claim of this article has a verdict.", 5000)
@@ -370,8 +374,8 @@ class MainWindow(QMainWindow):
         self.claim_panel.evidence_view.register_requested.connect(self.indexer.add_folder)
 
         claim_menu = bar.addMenu("&Claim")
-        self._action(claim_menu, "&Next claim", lambda: self.workspace.select_next(1), "J")
-        self._action(claim_menu, "&Previous claim", lambda: self.workspace.select_next(-1), "K")
+        self._action(claim_menu, "&Next claim", lambda: self._step_claims(1), "J")
+        self._action(claim_menu, "&Previous claim", lambda: self._step_claims(-1), "K")
         self._action(
             claim_menu, "Next &unchecked, most urgent first", self._select_next_unchecked, "N"
         )
@@ -380,7 +384,7 @@ class MainWindow(QMainWindow):
             shortcut = QAction(self.article_view)
             shortcut.setShortcut(QKeySequence(key))
             shortcut.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.triggered.connect(lambda _=False, s=step: self.workspace.select_next(s))
+            shortcut.triggered.connect(lambda _=False, s=step: self._step_claims(s))
             self.article_view.addAction(shortcut)
         self.shortcut_rows.append(("Arrow keys", "Next / previous claim (in the article)"))
         claim_menu.addSeparator()

@@ -11,7 +11,7 @@ panels hear about the result only once it is committed (``claim_updated``,
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -135,11 +135,12 @@ class Workspace(QObject):
         self.remember(LAST_CLAIM_KEY, "" if claim_id is None else str(claim_id))
         self.claim_selected.emit(claim_id)
 
-    def select_next(self, step: int = 1) -> None:
-        """Move the selection ``step`` claims on in reading order (J/K, arrows)."""
-        if not self.claims:
+    def select_next(self, step: int = 1, order: Sequence[int] | None = None) -> None:
+        """Move the selection ``step`` claims on (J/K, arrows): in ``order`` (the claim
+        list as filtered and sorted) if given, else in reading order."""
+        ids = list(order) if order is not None else [c.id for c in self.claims]
+        if not ids:
             return
-        ids = [c.id for c in self.claims]
         if self.selected_claim_id not in ids:
             target = 0 if step > 0 else len(ids) - 1
         else:

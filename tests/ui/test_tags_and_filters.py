@@ -123,3 +123,24 @@ def test_library_filters_by_tag_and_progress(
     library.state_combo.setCurrentIndex(library.state_combo.findData("unchecked"))
     assert [library.model.item(r).id for r in range(library.model.rowCount())] == [1]
     assert window.workspace.article is not None and window.workspace.article.id == 1
+
+
+def test_j_k_and_verdicts_stay_inside_the_filtered_list(qtbot: QtBot, window: MainWindow) -> None:
+    """With the list showing unchecked claims only, J skipped to hidden claims, and a
+    verdict moved the selection to the row above instead of the next claim."""
+    panel = window.claim_panel
+    first, second, third = window.workspace.claims
+    window.workspace.set_status(second.id, Status.DISPUTED)
+    wait_saved(qtbot, window)
+    panel.show_combo.setCurrentIndex(panel.show_combo.findData("unchecked"))
+    assert panel.shown_claim_ids() == [first.id, third.id]
+    window.workspace.select_claim(first.id)
+    window._step_claims(1)  # J
+    assert window.workspace.selected_claim_id == third.id  # not the hidden disputed one
+    window._step_claims(-1)  # K
+    assert window.workspace.selected_claim_id == first.id
+    window.workspace.set_status(first.id, Status.VERIFIED)  # it leaves the list
+    wait_saved(qtbot, window)
+    assert panel.shown_claim_ids() == [third.id]
+    assert window.workspace.selected_claim_id == third.id  # the next one, in view
+    assert panel.claim_list.currentIndex().row() == 0
