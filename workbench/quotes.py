@@ -54,7 +54,24 @@ def document_text(db_path: str | Path, file: VaultFile) -> str:
         data = _mhtml_page(data, file.original_name)
     from workbench.ingest import read_bytes
 
-    return read_bytes(data, name=f"{Path(file.original_name).stem}{extension}").text
+    draft = read_bytes(data, name=f"{Path(file.original_name).stem}{extension}")
+    return _with_title(draft.title, draft.text, data)
+
+
+def _with_title(title: str, text: str, data: bytes) -> str:
+    """``text`` with the document's first line back in front when the reader made it the
+    title: an article's headline is shown apart, but a document is read whole (a .txt's
+    first line was missing from the viewer, so it could be neither read nor quoted).
+
+    A title the file does not hold as a line of its own (made from its name, a page's
+    ``<title>``, a PDF's metadata) is left out.
+    """
+    title = " ".join(title.split())
+    if not title or text.startswith(title):
+        return text
+    lines = data.decode("utf-8", errors="ignore").splitlines()
+    held = any(" ".join(line.lstrip("# ").split()) == title for line in lines)
+    return f"{title}\n\n{text}" if held else text
 
 
 def _mhtml_page(data: bytes, name: str) -> bytes:

@@ -246,3 +246,31 @@ def test_deleted_article_comes_back_with_its_file_evidence(db: Path, report: Pat
         change = operations.run(store, operations.delete_article(1))
         operations.run(store, change.undo)
         assert store.claim(claim_id) == before
+
+
+def test_a_text_documents_first_line_is_read_and_quoted(db: Path, tmp_path: Path) -> None:
+    """The reader made it the title, and the viewer showed the rest: it could be neither
+    read nor quoted."""
+    brief = tmp_path / "brief.txt"
+    first = "Ministry of National Defense – press briefing transcript (excerpt), 28 November 2024"
+    brief.write_text(f"{first}\n\nThe minister said 12,000 troops were sent.\n", encoding="utf-8")
+    with Store(db) as store:
+        claim_id = store.claims(1)[0].id
+        operations.run(
+            store, operations.add_file_evidence(claim_id, brief, quote="press briefing transcript")
+        )
+        (item,) = store.claim(claim_id).evidence
+        assert item.file is not None
+        text = quotes.document_text(db, item.file)
+    assert text.startswith(f"{first}\n\nThe minister said")
+    named = tmp_path / "troops.txt"  # a title made of the file's name is no line of it
+    named.write_text("The minister said troops were sent. Officials agreed.\n", encoding="utf-8")
+    with Store(db) as store:
+        operations.run(store, operations.add_file_evidence(claim_id, named))
+        item = next(
+            e
+            for e in store.claim(claim_id).evidence
+            if e.file and e.file.original_name == "troops.txt"
+        )
+        assert item.file is not None
+        assert quotes.document_text(db, item.file).startswith("The minister said troops")
