@@ -140,6 +140,7 @@ class LibraryPanel(QWidget):
         article = self.workspace.article
         if isinstance(item, ArticleSummary) and (article is None or article.id != item.id):
             self.workspace.open_article(item.id)
+            self.workspace.select_first_to_check()
 
     def _on_workspace_article_opened(self) -> None:
         self._select_open_article()

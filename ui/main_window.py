@@ -705,9 +705,7 @@ class MainWindow(QMainWindow):
         self._clear_opener_message()
         self.library.refresh()
         self.workspace.open_article(article_id)
-        # The most urgent claim first, not a caption that happens to come first.
-        if self.workspace.claims and not self.workspace.select_next_unchecked():
-            self.workspace.select_claim(self.workspace.claims[0].id)
+        self.workspace.select_first_to_check()
 
     def _on_opener_busy_changed(self, busy: bool) -> None:
         self.busy.setVisible(busy)

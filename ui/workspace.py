@@ -154,6 +154,12 @@ class Workspace(QObject):
             self.select_claim(claim.id)
         return claim is not None
 
+    def select_first_to_check(self) -> None:
+        """Where work on an article starts: its most urgent unchecked claim, else its first
+        (not a caption that happens to come first)."""
+        if self.claims and not self.select_next_unchecked():
+            self.select_claim(self.claims[0].id)
+
     @property
     def selected_claim(self) -> Claim | None:
         return None if self.selected_claim_id is None else self.claim(self.selected_claim_id)

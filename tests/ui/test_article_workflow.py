@@ -156,6 +156,12 @@ def test_moving_the_library_highlight_opens_that_article(
     qtbot.keyClick(view, Qt.Key.Key_Down if other > first_row else Qt.Key.Key_Up)
     assert window.workspace.article is not None and window.workspace.article.id == second
     assert view.currentIndex().row() == other
+    qtbot.keyClick(view, Qt.Key.Key_Up if other > first_row else Qt.Key.Key_Down)
+    assert window.workspace.article is not None and window.workspace.article.id == 1
+    # Back on an article, work goes on at its most urgent unchecked claim, not nowhere.
+    assert window.workspace.selected_claim_id is not None
+    assert window.workspace.selected_claim is not None
+    assert window.workspace.selected_claim.status is Status.UNCHECKED
 
 
 def test_library_shows_publication_or_import_date(qtbot: QtBot, window: MainWindow) -> None:
