@@ -118,7 +118,10 @@ class ClaimPanel(QWidget):
         self.claim_list.setModel(self.claim_filter)
         self.claim_list.setWordWrap(True)
         self.claim_list.setAlternatingRowColors(True)
-        self.claim_list.setSpacing(2)
+        # No spacing between rows: with it, Qt wraps a row's text for its height and for
+        # painting at two widths, and a row whose text wrapped once more when painted
+        # lost its status line to an ellipsis ("... to Ukraine...."). The alternating
+        # colours keep rows apart.
         self.claim_list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.claim_list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.claim_list.selectionModel().currentChanged.connect(self._on_claim_list_current)
