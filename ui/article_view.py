@@ -34,6 +34,10 @@ READING_WIDTH_PX = 760
 """About 75 characters of body text: a comfortable line length."""
 
 
+BADGE_RADIUS = 5.0
+"""Half the width of the diamond that marks a claim checked before."""
+
+
 class OffsetMap:
     """Python string offsets (code points) to Qt document positions (UTF-16 units) and back.
 
@@ -204,18 +208,26 @@ class ArticleView(QTextEdit):
         """Claims badged as checked before (a strong match in the archive)."""
         return [c.id for c in self.workspace.claims if self.workspace.strong_match(c.id)]
 
+    def seen_badges(self) -> dict[int, QPointF]:
+        """Where each badge of a claim checked before goes, in viewport coordinates: in
+        the margin beside the claim's first line, even when the claim starts mid-line
+        (a badge placed before the claim's first word was drawn over the text)."""
+        visible = self.viewport().rect()
+        margin = self.document().documentMargin() - self.horizontalScrollBar().value()
+        badges: dict[int, QPointF] = {}
+        for claim_id in self.seen_claim_ids():
+            claim = self.workspace.claim(claim_id)
+            rects = self._claim_rects(claim) if claim is not None else []
+            if rects and visible.intersects(rects[0].toRect()):
+                badges[claim_id] = QPointF(margin - 12, rects[0].top() + rects[0].height() / 2)
+        return badges
+
     def _paint_seen_badges(self, painter: QPainter) -> None:
         """A diamond in the margin before each claim that has been checked before."""
         painter.setPen(QPen(QColor("#1b1b1b"), 1))
         painter.setBrush(QColor("#cc79a7"))  # Okabe-Ito reddish purple: no status uses it
-        visible = self.viewport().rect()
-        for claim_id in self.seen_claim_ids():
-            claim = self.workspace.claim(claim_id)
-            rects = self._claim_rects(claim) if claim is not None else []
-            if not rects or not visible.intersects(rects[0].toRect()):
-                continue
-            centre = rects[0].topLeft() + QPointF(-12, rects[0].height() / 2)
-            size = 5.0
+        size = BADGE_RADIUS
+        for centre in self.seen_badges().values():
             painter.drawPolygon(
                 [
                     centre + QPointF(0, -size),

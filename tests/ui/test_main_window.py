@@ -13,6 +13,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from ui.article_view import BADGE_RADIUS
 from ui.dialogs import EvidenceDialog, Messages
 from ui.main_window import READING_MIN_WIDTH, MainWindow
 from workbench.engine import Engine
@@ -727,3 +728,24 @@ def test_the_workers_long_writes_give_way_to_the_writers_edits(
     window.writer.submit(lambda store: 1 / 0, on_error=failed.append)
     qtbot.waitUntil(lambda: bool(failed))
     assert not edits.waiting()  # a failed edit leaves the count too
+
+
+def test_the_checked_before_badge_sits_in_the_margin_for_a_claim_that_starts_mid_line(
+    qtbot: QtBot, db_path: Path, errors: list[str]
+) -> None:
+    """Placed before the claim's first word, it was drawn over the text ("sai◆d.")."""
+    claim = "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday."
+    text = f"The minister spoke to reporters. {claim}"
+    with Store(db_path) as store:
+        found = DetectedClaim(text.index(claim), len(text), claim, 0.8, ("number",))
+        store.add_article(ArticleDraft(text, title="Troops"), [found])
+    seed_archive(db_path)
+    window = make_window(qtbot, db_path)
+    qtbot.waitUntil(lambda: bool(window.article_view.seen_claim_ids()))
+    view = window.article_view
+    [(claim_id, centre)] = view.seen_badges().items()
+    first_line = view._claim_rects(window.workspace.claim(claim_id))[0]  # type: ignore[arg-type]
+    assert first_line.left() > view.document().documentMargin() + 50  # mid-line
+    assert centre.x() + BADGE_RADIUS <= view.document().documentMargin()
+    assert first_line.top() <= centre.y() <= first_line.bottom()
+    close_window(window)
