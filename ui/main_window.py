@@ -27,10 +27,13 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
+    QKeyEvent,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QProgressBar,
@@ -88,6 +91,30 @@ READING_MIN_WIDTH = 360
 """The reading pane's narrowest width, in pixels: about six words of the article a line."""
 START_FALLBACK_MS = 500
 """When :meth:`MainWindow.start` goes on without waiting any longer for the first paint."""
+
+
+class _ShortcutsOverLineEdits(QObject):
+    """Lets the window's Ctrl shortcuts work while a one-line text field has the focus.
+
+    On X11 a ``QLineEdit`` claims Ctrl+E (end of line, as in Emacs) and a few others, so
+    File > Export (Ctrl+E) did nothing from the library's search field, with no word
+    said. The fields keep their editing keys (undo, copy, paste, select all).
+    """
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self._keys: list[QKeySequence] = []
+
+    def lines_give_way_to(self, keys: QKeySequence) -> None:
+        self._keys.append(keys)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() is QEvent.Type.ShortcutOverride and isinstance(watched, QLineEdit):
+            assert isinstance(event, QKeyEvent)
+            pressed = QKeySequence(event.keyCombination())
+            if any(pressed == keys for keys in self._keys):
+                return True  # not claimed by the field: the shortcut goes through
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -212,6 +239,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
 
         self.shortcut_rows: list[tuple[str, str]] = []
+        self._line_edit_shortcuts = _ShortcutsOverLineEdits(self)
+        app = QApplication.instance()
+        if app is not None:  # the filter is the window's child: it goes with the window
+            app.installEventFilter(self._line_edit_shortcuts)
         self._build_menus()
 
         self.workspace.article_opened.connect(self._on_workspace_article_opened)
@@ -311,6 +342,8 @@ class MainWindow(QMainWindow):
         if shortcut is not None:
             keys = QKeySequence(shortcut)
             action.setShortcut(keys)
+            if keys.toString(QKeySequence.SequenceFormat.PortableText).startswith("Ctrl+"):
+                self._line_edit_shortcuts.lines_give_way_to(keys)
             self.shortcut_rows.append(
                 (keys.toString(QKeySequence.SequenceFormat.NativeText), menu_text(text))
             )
