@@ -14,6 +14,7 @@ import itertools
 import sqlite3
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,7 @@ from workbench.errors import (
     TeamAuthError,
     TeamConfigError,
     TeamConnectionLostError,
+    TeamError,
     TeamPermissionError,
     TeamSchemaError,
     TeamUnreachableError,
@@ -798,3 +800,68 @@ def test_no_keyring_is_a_one_line_error(
     assert code == 2
     assert capsys.readouterr().err == f"workbench: error: {NO_KEYRING}\n"
     assert sync(store).pending == 0  # reading a missing keyring is no error: ~/.pgpass serves
+
+
+# -- a hostile server -------------------------------------------------------------------
+
+
+def test_malformed_or_huge_rows_from_the_server_neither_block_nor_flood_receiving(
+    desk: Desk,
+) -> None:
+    """Found by auditing against a hostile server: one row with a date past year 9999
+    stopped all receiving for good (DataError), a NULL text blamed the local database,
+    evidence nested 5,000 deep crashed as a bug, and a 10 MB note was kept whole."""
+    from workbench.team.client import RECEIVED_LIMITS
+
+    ana, ben = desk.member("ana"), desk.member("ben")
+    a1, a2, _ = article(ana)
+    ana.update_claim(a1, status="verified", note="x" * 50_000)
+    sync(ana)
+    with desk.admin() as conn:
+        conn.execute("ALTER TABLE workbench_team.verdicts ALTER claim_text DROP NOT NULL")
+        conn.execute("ALTER TABLE workbench_team.verdicts DISABLE TRIGGER USER")
+        insert = (
+            "INSERT INTO workbench_team.verdicts (change_id, claim_uid, origin, claim_text,"
+            " status, checker_name, changed_at, evidence) VALUES"
+            " (gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), %s, 'verified', 'E',"
+            " %s, %s::jsonb)"
+        )
+        conn.execute(insert, ("far future", "infinity", "[]"))
+        conn.execute(insert, (None, "2024-01-01", "[]"))
+        conn.execute(insert, ("deep links", "2024-01-01", "[" * 5000 + "]" * 5000))
+        conn.execute("ALTER TABLE workbench_team.verdicts ENABLE TRIGGER USER")
+    ana.update_claim(a2, status="disputed")
+    sync(ana)  # published after the bad rows
+
+    sync(ben)
+    received = team_past_checks(ben)
+    assert SENTENCES[1] in received  # the rows after the bad ones arrived
+    assert received["deep links"][2] == ""  # kept, without its unreadable links
+    assert "far future" not in received and len(received) == 3
+    [[longest]] = ben.conn.execute("SELECT max(length(note)) FROM team_received").fetchall()
+    assert longest == RECEIVED_LIMITS["note"]  # the 50,000-character note, cut
+
+
+def test_a_stalled_server_gives_an_error_not_a_sync_that_never_ends(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.team import client
+
+    ana = desk.member("ana")
+    monkeypatch.setattr(client, "STATEMENT_TIMEOUT_MS", 300)
+    with desk.admin() as locker:
+        locker.autocommit = False
+        locker.execute("LOCK TABLE workbench_team.verdicts IN ACCESS EXCLUSIVE MODE")
+        with pytest.raises(TeamError) as stalled:
+            sync(ana)
+        locker.rollback()
+    assert "\n" not in str(stalled.value)
+    sync(ana)  # once the server answers again
+
+
+def test_team_search_links_only_http_evidence(desk: Desk) -> None:
+    from workbench.team.search import _claim
+
+    row = (0.9, 0, 7, "x", "team", "A claim.", "", "false", "javascript:alert(1)", "", "", "",
+           datetime(2024, 1, 1, tzinfo=UTC))  # fmt: skip
+    assert _claim(row).url == ""

@@ -11,6 +11,7 @@ import argparse
 from typing import TextIO
 
 from workbench.cli.common import EXIT_OK, dump, open_store, tell
+from workbench.textsafety import one_line
 
 
 def _plural(n: int, word: str) -> str:
@@ -68,7 +69,7 @@ def cmd_team_status(args: argparse.Namespace, out: TextIO) -> int:
     if status.reachable is None:
         out.write("server: not asked (--offline)\n")
     elif status.problem:
-        out.write(f"server: {status.problem}\n")
+        out.write(f"server: {one_line(status.problem)}\n")  # the server's words: one line
     else:
         out.write(f"server: reachable, team schema {status.server_schema}\n")
     waiting = _plural(status.pending, "verdict")

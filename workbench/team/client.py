@@ -15,6 +15,7 @@ server as ``HOST:PORT/DBNAME`` and the login, never the password
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator
@@ -153,6 +154,9 @@ def open_connection(dsn: str, *, timeout: float = CONNECT_TIMEOUT_S) -> Iterator
             keepalives_idle=10,
             keepalives_interval=5,
             keepalives_count=3,
+            options=" ".join(
+                filter(None, (parts.get("options"), f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"))
+            ),
             **extra,
         )
     except psycopg.Error as exc:
@@ -327,9 +331,34 @@ _INSERT = f"""
     VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT (change_id) DO NOTHING
 """
+RECEIVED_LIMITS = {
+    "claim_text": 10_000,
+    "status": 40,
+    "note": 20_000,
+    "claimant": 500,
+    "checker_name": 200,
+    "article_title": 1_000,
+    "article_url": 4_000,
+}
+"""The most characters of each field a received verdict keeps (the server's rows are
+anyone's: a 100 MB note made one sync take 6 GB); longer ones are cut."""
+MAX_EVIDENCE_JSON = 200_000
+"""A verdict's evidence links as JSON, at most: more is received as no links."""
+STATEMENT_TIMEOUT_MS = 30_000
+"""The longest one statement of a sync may run on the server: a server that stalls (a
+table locked, a trigger that sleeps) gives an error, not a sync that never ends."""
+
 _SELECT = f"""
-    SELECT seq, change_id::text, claim_uid::text, origin::text, claim_text, status, note,
-        claimant, evidence, checker_name, login::text, article_title, article_url, changed_at
+    SELECT seq, change_id::text, claim_uid::text, origin::text,
+        left(claim_text, {RECEIVED_LIMITS["claim_text"]}),
+        left(status, {RECEIVED_LIMITS["status"]}),
+        left(note, {RECEIVED_LIMITS["note"]}), left(claimant, {RECEIVED_LIMITS["claimant"]}),
+        CASE WHEN octet_length(evidence::text) <= {MAX_EVIDENCE_JSON} THEN evidence::text END,
+        left(checker_name, {RECEIVED_LIMITS["checker_name"]}), login::text,
+        left(article_title, {RECEIVED_LIMITS["article_title"]}),
+        left(article_url, {RECEIVED_LIMITS["article_url"]}),
+        CASE WHEN changed_at BETWEEN '1900-01-01' AND '9000-01-01'
+            THEN to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"') END
     FROM {SCHEMA}.verdicts WHERE seq > %s ORDER BY seq LIMIT %s
 """
 
@@ -380,24 +409,39 @@ def push(
 
 
 def _links(value: object) -> tuple[tuple[str, str], ...]:
-    """Evidence links as received: http(s) ones only, each ``(url, title)``."""
+    """Evidence links as received (JSON text): http(s) ones only, each ``(url, title)``."""
+    try:
+        items = json.loads(value) if isinstance(value, str) else []
+    except (ValueError, RecursionError):  # damaged, or nested thousands deep
+        items = []
     links = []
-    for item in value if isinstance(value, list) else []:
+    for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
         try:
             url = validate_url(str(item.get("url", "")))
         except ValidationError:
             continue
-        links.append((url, str(item.get("title", ""))))
+        title = str(item.get("title", ""))[: RECEIVED_LIMITS["article_title"]]
+        links.append((url, title))
     return tuple(links)
 
 
-def _verdict(row: tuple[Any, ...]) -> TeamVerdict:
-    changed: datetime = row[13]
+def _verdict(row: tuple[Any, ...]) -> TeamVerdict | None:
+    """The verdict a row holds, or None for a row no checker could have published (no
+    claim text, status or time): skipped, so that it cannot stop the rows after it."""
+    texts = row[1:8] + row[9:13]
+    if (
+        not row[4]
+        or not row[5]
+        or not row[13]
+        or any(value is not None and not isinstance(value, str) for value in texts)
+    ):
+        return None
     return TeamVerdict(
-        int(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7], _links(row[8]),
-        row[9], row[10], row[11], row[12], changed.astimezone(UTC).isoformat(timespec="seconds"),
+        int(row[0]), row[1] or "", row[2] or "", row[3] or "", row[4], row[5], row[6] or "",
+        row[7] or "", _links(row[8]), row[9] or "", row[10] or "", row[11] or "",
+        row[12] or "", row[13],
     )  # fmt: skip
 
 
@@ -420,7 +464,12 @@ def pull(
         rows = conn.execute(_SELECT, (last, batch)).fetchall()
         if not rows:
             break
-        verdicts = [_verdict(r) for r in rows if r[3] != link.database_id]
+        read = [_verdict(r) for r in rows if r[3] != link.database_id]
+        verdicts = [v for v in read if v is not None]
+        if len(verdicts) < len(read):
+            log.warning(
+                "skipped %d malformed verdicts from the team server", len(read) - len(verdicts)
+            )
         last = int(rows[-1][0])
         total += store.team_receive(verdicts, through_seq=last)
         if len(rows) < batch:

@@ -318,7 +318,13 @@ def schema_version(conn: psycopg.Connection[tuple[object, ...]]) -> int | None:
     if not _scalar(row.fetchone()):
         return None
     found = conn.execute(f"SELECT COALESCE(MAX(version), 0) FROM {SCHEMA}.team_migrations")
-    return int(str(_scalar(found.fetchone()) or 0))
+    value = _scalar(found.fetchone()) or 0
+    try:
+        return int(str(value))
+    except ValueError:  # a server whose table was changed by hand ("1.5")
+        raise TeamSchemaError(
+            f"the team server's schema version is not a number: {str(value)[:40]}"
+        ) from None
 
 
 def _scalar(row: tuple[object, ...] | None) -> object:

@@ -53,6 +53,7 @@ from workbench.store import ArchiveCandidate
 from workbench.team.client import CONNECT_TIMEOUT_S, Connection, TeamLink, open_connection
 from workbench.team.dsn import login_of, parse_dsn, server_label
 from workbench.team.schema import SCHEMA, check_schema
+from workbench.textsafety import http_url
 
 if TYPE_CHECKING:
     from workbench.nlp.encoder import SentenceEncoder
@@ -332,7 +333,7 @@ def _claim(row: tuple[Any, ...]) -> ArchiveClaim:
         text=row[5],
         title=row[6],
         verdict=row[7],
-        url=row[8],
+        url=http_url(row[8] or ""),  # the server's: a link only if it is http(s)
         date=row[9],
         speaker=row[10],
         publisher=row[11],
