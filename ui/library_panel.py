@@ -68,6 +68,7 @@ class LibraryPanel(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_menu)
         self.view.installEventFilter(self)  # Delete here deletes the article, not a claim
+        self.search.installEventFilter(self)  # Esc clears the search, then leaves it
         self.tag_combo = QComboBox(self)
         self.tag_combo.setObjectName("library_tag_filter")
         self.tag_combo.setToolTip("Only articles with this tag (on the article or a claim)")
@@ -158,7 +159,21 @@ class LibraryPanel(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Delete in the list asks to delete the highlighted article (the window's Delete,
-        which removes a claim, does not fire here)."""
+        which removes a claim, does not fire here); Esc in the search clears it, and in
+        an empty search goes back to the list."""
+        if (
+            watched is self.search
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+        ):
+            if event.type() == QEvent.Type.KeyPress:
+                if self.search.text():
+                    self.search.clear()
+                else:
+                    self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            event.accept()
+            return True
         delete = (
             watched is self.view
             and isinstance(event, QKeyEvent)

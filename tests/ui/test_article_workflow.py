@@ -233,3 +233,13 @@ def test_a_page_read_short_opens_with_a_visible_warning(
     assert title == "Check the text of column.html"
     assert message.startswith("Only ") and "check the text against the original" in message
     assert window.workspace.article is not None and window.workspace.article.id == 2
+
+
+def test_escape_clears_the_library_search_then_leaves_it(qtbot: QtBot, window: MainWindow) -> None:
+    library = window.library
+    library.focus_search()
+    qtbot.keyClicks(library.search, "troops")
+    qtbot.keyClick(library.search, Qt.Key.Key_Escape)
+    assert library.search.text() == "" and library.search.hasFocus()
+    qtbot.keyClick(library.search, Qt.Key.Key_Escape)
+    assert library.view.hasFocus()
