@@ -329,12 +329,14 @@ class Workspace(QObject):
         *,
         structural: bool = False,
         note: tuple[int, str] | None = None,
+        undone: Callable[[], None] | None = None,
     ) -> None:
         """Run an edit on the writer; show its committed result, or its error.
 
         ``note`` is (claim id, text) when the edit writes a note: if it fails, the text is
         kept in :attr:`unsaved_notes` so what was typed is not lost; the next note of that
-        claim that is saved replaces it.
+        claim that is saved replaces it. ``undone`` is called (on this thread) when the
+        edit fails, after its error is shown.
         """
         article_id = self.article.id if self.article else None
 
@@ -347,6 +349,8 @@ class Workspace(QObject):
             if note is not None:
                 self.unsaved_notes[note[0]] = note[1]
             self._on_write_failed(exc)
+            if undone is not None:
+                undone()
 
         self.writer.submit(fn, written, failed)
 
@@ -393,28 +397,45 @@ class _OperationCommand(QUndoCommand):
     """One step of the undo stack: the next operation to apply, redo and undo in turn.
 
     ``_next`` is read and written only inside the write functions, which run in order
-    on the writer thread, so an undo never looks before its redo has finished. If an
-    operation fails, the step has nothing left to apply: undo and redo do nothing.
+    on the writer thread, so an undo never looks before its redo has finished.
+
+    An operation that fails (the database locked by another program) changed nothing
+    and stays the next one to apply, and the stack is put back where it was: the undo
+    the user is told to try again works (it used to be lost, and with it a removed
+    claim, for good).
     """
 
     def __init__(self, workspace: Workspace, text: str, operation: operations.Operation) -> None:
         super().__init__(text)
         self._workspace = workspace
-        self._next: operations.Operation | None = operation
+        self._next: operations.Operation = operation
+        self._quiet = False
+        """Moving the stack back after a failure: nothing is applied."""
 
-    def _step(self, store: Store) -> operations.Change | None:
-        operation, self._next = self._next, None
-        if operation is None:
-            return None
-        change = operation(store)
+    def _step(self, store: Store) -> operations.Change:
+        change = self._next(store)  # raises before anything changed, or changes it all
         self._next = change.undo
         return change
 
     def redo(self) -> None:
-        self._workspace.write(self._step)
+        if not self._quiet:
+            self._workspace.write(self._step, undone=lambda: self._take_back(redone=True))
 
     def undo(self) -> None:
-        self._workspace.write(self._step)
+        if not self._quiet:
+            self._workspace.write(self._step, undone=lambda: self._take_back(redone=False))
+
+    def _take_back(self, *, redone: bool) -> None:
+        """The step failed: move the stack back over this command, applying nothing."""
+        stack = self._workspace.undo_stack
+        at = stack.index()
+        if stack.command(at - 1 if redone else at) is not self:
+            return  # the stack moved on meanwhile (another undo queued behind this one)
+        self._quiet = True
+        try:
+            stack.setIndex(at - 1 if redone else at + 1)
+        finally:
+            self._quiet = False
 
 
 class _NoteCommand(QUndoCommand):

@@ -749,3 +749,35 @@ def test_the_checked_before_badge_sits_in_the_margin_for_a_claim_that_starts_mid
     assert centre.x() + BADGE_RADIUS <= view.document().documentMargin()
     assert first_line.top() <= centre.y() <= first_line.bottom()
     close_window(window)
+
+
+def test_an_undo_that_fails_on_a_locked_database_can_be_tried_again(
+    qtbot: QtBot, window: MainWindow, db_path: Path, errors: list[str]
+) -> None:
+    """The dialog says "try again", but the failed step had dropped its operation: the
+    next Ctrl+Z undid the step before instead, and a removed claim was lost for good."""
+    import sqlite3
+
+    workspace = window.workspace
+    first, second = workspace.claims[0].id, workspace.claims[1].id
+    workspace.set_status(second, Status.DISPUTED)
+    workspace.remove_claim(second)
+    wait_saved(qtbot, window)
+    assert workspace.claim(second) is None
+    locker = sqlite3.connect(db_path, isolation_level=None)
+    locker.execute("PRAGMA busy_timeout = 0")
+    locker.execute("BEGIN IMMEDIATE")  # another program is writing
+    try:
+        window.writer.submit(lambda s: s.db.conn.execute("PRAGMA busy_timeout = 100"))
+        workspace.undo_stack.undo()  # put the claim back: refused
+        qtbot.waitUntil(lambda: bool(errors))
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert "locked" in errors[0]
+    assert workspace.undo_stack.index() == 2  # back where it was: the removal still undoable
+    workspace.undo_stack.undo()  # tried again
+    wait_saved(qtbot, window)
+    restored = workspace.claim(second)
+    assert restored is not None and restored.status is Status.DISPUTED
+    assert workspace.claim(first) is not None and len(errors) == 1
