@@ -201,6 +201,7 @@ class ClaimPanel(QWidget):
 
         self.evidence_model = EvidenceListModel(self)
         self.evidence_list = QListView(self.editor)
+        self.evidence_list.installEventFilter(self)  # Delete removes the evidence selected
         self.evidence_list.setObjectName("evidence_list")
         self.evidence_list.setModel(self.evidence_model)
         self.evidence_list.setWordWrap(True)
@@ -339,6 +340,15 @@ class ClaimPanel(QWidget):
         self.open_evidence_button.setVisible(rows > 0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.evidence_list
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Delete
+            and not event.modifiers()
+        ):
+            self._remove_current_evidence()  # the link or file selected, not the claim
+            return True
         escape = (
             watched in (self.note, self.claimant, self.tags, self.filter_text)
             and isinstance(event, QKeyEvent)

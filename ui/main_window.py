@@ -93,27 +93,41 @@ START_FALLBACK_MS = 500
 """When :meth:`MainWindow.start` goes on without waiting any longer for the first paint."""
 
 
-class _ShortcutsOverLineEdits(QObject):
-    """Lets the window's Ctrl shortcuts work while a one-line text field has the focus.
+class _KeyRouting(QObject):
+    """Which keys reach the window's shortcuts, whatever widget has the focus.
 
-    On X11 a ``QLineEdit`` claims Ctrl+E (end of line, as in Emacs) and a few others, so
-    File > Export (Ctrl+E) did nothing from the library's search field, with no word
-    said. The fields keep their editing keys (undo, copy, paste, select all).
+    - The window's Ctrl shortcuts work while a one-line text field has the focus. On X11
+      a ``QLineEdit`` claims Ctrl+E (end of line, as in Emacs) and a few others, so File >
+      Export (Ctrl+E) did nothing from the library's search field, with no word said.
+      The fields keep their editing keys (undo, copy, paste, select all).
+    - Delete removes the selected claim only from the article or the claim list: pressed
+      in the evidence list, the history, a tab bar or a menu of filters it removed the
+      claim, note and evidence with it.
     """
 
-    def __init__(self, parent: QObject) -> None:
+    def __init__(self, parent: QObject, deleting_claims: Sequence[QWidget] = ()) -> None:
         super().__init__(parent)
         self._keys: list[QKeySequence] = []
+        self._deleting_claims = tuple(deleting_claims)
 
     def lines_give_way_to(self, keys: QKeySequence) -> None:
         self._keys.append(keys)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() is QEvent.Type.ShortcutOverride and isinstance(watched, QLineEdit):
-            assert isinstance(event, QKeyEvent)
-            pressed = QKeySequence(event.keyCombination())
-            if any(pressed == keys for keys in self._keys):
-                return True  # not claimed by the field: the shortcut goes through
+        if event.type() is not QEvent.Type.ShortcutOverride:
+            return False
+        assert isinstance(event, QKeyEvent)
+        pressed = QKeySequence(event.keyCombination())
+        if isinstance(watched, QLineEdit) and any(pressed == keys for keys in self._keys):
+            return True  # not claimed by the field: the shortcut goes through
+        if (
+            pressed == QKeySequence(Qt.Key.Key_Delete)
+            and isinstance(watched, QWidget)
+            and watched is QApplication.focusWidget()  # not again as it goes up the parents
+            and not any(w is watched or w.isAncestorOf(watched) for w in self._deleting_claims)
+        ):
+            event.accept()  # the widget's own Delete (or none), not "Remove claim"
+            return True
         return False
 
 
@@ -239,10 +253,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
 
         self.shortcut_rows: list[tuple[str, str]] = []
-        self._line_edit_shortcuts = _ShortcutsOverLineEdits(self)
+        self._key_routing = _KeyRouting(self, (self.article_view, self.claim_panel.claim_list))
         app = QApplication.instance()
         if app is not None:  # the filter is the window's child: it goes with the window
-            app.installEventFilter(self._line_edit_shortcuts)
+            app.installEventFilter(self._key_routing)
         self._build_menus()
 
         self.workspace.article_opened.connect(self._on_workspace_article_opened)
@@ -343,7 +357,7 @@ class MainWindow(QMainWindow):
             keys = QKeySequence(shortcut)
             action.setShortcut(keys)
             if keys.toString(QKeySequence.SequenceFormat.PortableText).startswith("Ctrl+"):
-                self._line_edit_shortcuts.lines_give_way_to(keys)
+                self._key_routing.lines_give_way_to(keys)
             self.shortcut_rows.append(
                 (keys.toString(QKeySequence.SequenceFormat.NativeText), menu_text(text))
             )

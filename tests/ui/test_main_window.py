@@ -781,3 +781,33 @@ def test_an_undo_that_fails_on_a_locked_database_can_be_tried_again(
     restored = workspace.claim(second)
     assert restored is not None and restored.status is Status.DISPUTED
     assert workspace.claim(first) is not None and len(errors) == 1
+
+
+def test_delete_removes_the_claim_only_from_the_article_or_the_list(
+    qtbot: QtBot, window: MainWindow, errors: list[str]
+) -> None:
+    """Pressed in the evidence list (or the history, a tab bar ...) Delete removed the
+    whole claim, note and evidence with it. There it removes the evidence selected."""
+    workspace, panel = window.workspace, window.claim_panel
+    first = workspace.claims[0].id
+    workspace.select_claim(first)
+    workspace.add_evidence(first, "https://stats.example.org/troops", "Register")
+    workspace.set_note(first, "Checked the register.")
+    wait_saved(qtbot, window)
+    panel.evidence_list.setCurrentIndex(panel.evidence_list.model().index(0, 0))
+    panel.evidence_list.setFocus()
+    qtbot.keyClick(panel.evidence_list, Qt.Key.Key_Delete)
+    wait_saved(qtbot, window)
+    claim = workspace.claim(first)
+    assert claim is not None and claim.evidence == () and claim.note == "Checked the register."
+    panel.tabs.setCurrentWidget(panel.history)
+    for widget in (panel.history, panel.tabs.tabBar()):
+        widget.setFocus()
+        assert QApplication.focusWidget() is widget
+        qtbot.keyClick(widget, Qt.Key.Key_Delete)
+        wait_saved(qtbot, window)
+        assert workspace.claim(first) is not None
+    window.article_view.setFocus()
+    qtbot.keyClick(window.article_view, Qt.Key.Key_Delete)
+    wait_saved(qtbot, window)
+    assert workspace.claim(first) is None and errors == []
