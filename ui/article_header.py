@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.safe_text import open_web_link, plain_label, tooltip
+from ui.safe_text import open_web_link, plain_label, shown_title, tooltip
 from ui.workspace import Workspace
 from workbench.display import display_date
 from workbench.errors import ValidationError
@@ -90,7 +90,7 @@ class ArticleHeader(QWidget):
         self.setVisible(article is not None)
         if article is None:
             return
-        self.headline.setText(article.title or "Untitled")
+        self.headline.setText(shown_title(article.title))
         byline = f"By {article.author}" if article.author else ""
         published = display_date(article.published, short=False) or "date unknown"
         tags = f"tags: {', '.join(article.tags)}" if article.tags else ""

@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from ui.safe_text import tooltip
+from ui.safe_text import shown_title, tooltip
 from ui.status_style import GLYPHS, LABELS, status_icon
 from workbench.display import display_date, speaker_name
 from workbench.models import ArchiveClaim, Claim, ClaimType, Evidence, Match, Status
@@ -78,7 +78,7 @@ class ArticleListModel(_ListModel[ArticleSummary]):
             tags = f"tags: {', '.join(item.tags)}" if item.tags else ""
             details = " · ".join(p for p in (item.source, date, archived, tags) if p)
             progress = f"{item.checked_count}/{item.claim_count} checked"
-            return f"{item.title or 'Untitled'}\n{details} · {progress}"
+            return f"{shown_title(item.title)}\n{details} · {progress}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip(item.title)
         return None

@@ -57,7 +57,7 @@ from ui.file_dialogs import open_file_name, open_file_names
 from ui.jobs import JobContext, JobRunner
 from ui.library_panel import LibraryPanel
 from ui.opener import ArticleOpener
-from ui.safe_text import plain_label
+from ui.safe_text import plain_label, shown_title
 from ui.status_style import LABELS, SHORTCUT_KEYS
 from ui.store_writer import StoreWriter
 from ui.team_sync import TeamSync
@@ -768,7 +768,7 @@ class MainWindow(QMainWindow):
 
     def _on_workspace_article_opened(self) -> None:
         article = self.workspace.article
-        title = article.title if article and article.title else "Untitled"
+        title = shown_title(article.title, 120) if article else ""
         self.setWindowTitle(
             f"{title} — Fact-Checking Workbench" if article else "Fact-Checking Workbench"
         )

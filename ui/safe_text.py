@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
-from workbench.textsafety import http_url
+from workbench.textsafety import http_url, without_controls
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -54,3 +54,17 @@ def open_web_link(url: str) -> bool:
         return False
     QDesktopServices.openUrl(QUrl(target, QUrl.ParsingMode.StrictMode))
     return True
+
+
+MAX_SHOWN_TITLE = 300
+"""The most characters of an article's title the app shows in one place."""
+
+
+def shown_title(title: str, limit: int = MAX_SHOWN_TITLE) -> str:
+    """An article's title as the app shows it: without the controls that reorder what
+    follows it (a title ending in U+202E made the library's "0/2 checked" read
+    backwards), cut to ``limit`` characters with "…"; "Untitled" when there is none."""
+    line = " ".join(without_controls(title).split())
+    if len(line) > limit:
+        line = line[: limit - 1].rstrip() + "…"
+    return line or "Untitled"

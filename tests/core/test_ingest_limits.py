@@ -339,3 +339,14 @@ def test_a_page_nested_past_256_levels_is_read_and_past_2048_refused_as_such() -
     assert refusal(nested(3000), "deeper.html") == (
         "deeper.html nests its elements more than 2,048 levels deep, too deep to read"
     )
+
+
+def test_titles_lose_reordering_controls_and_are_kept_to_a_sane_length() -> None:
+    """A file named with a right-to-left override made the app's own text read
+    backwards; a 500 KB Markdown heading froze the window."""
+    body = b"North Korea sent some 12,000 troops to Russia, the minister said on Wednesday.\n"
+    named = read_bytes(body, name="Minister\u202etroper\x1b[31m.txt")
+    assert "\u202e" not in named.title and "\x1b" not in named.title
+    heading = b"# " + b"Long " * 100_000 + b"\n\n" + body + body
+    title = read_bytes(heading, name="long.md").title
+    assert len(title) == assemble_module.MAX_STORED_TITLE_CHARS and title.endswith("…")

@@ -224,3 +224,20 @@ def test_import_progress_shows_the_file_name_as_text(
     assert len(labels) == 1
     assert name in displayed(labels[0].text(), labels[0].textFormat())
     qtbot.waitUntil(lambda: window.workspace.store.archive_count() == 2, timeout=10_000)
+
+
+def test_a_title_with_a_right_to_left_override_cannot_reverse_the_apps_own_text(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Stored before titles were cleaned on import (or typed with 'article edit')."""
+    db = tmp_path / "bidi.db"
+    with Store(db) as store:
+        store.add_article(
+            ArticleDraft("North Korea sent troops.", title="Minister\u202etroper"), []
+        )
+    window = make_window(qtbot, db)
+    qtbot.waitUntil(lambda: window.workspace.article is not None)
+    shown = window.library.model.index(0, 0).data()
+    assert "\u202e" not in shown and shown.startswith("Ministertroper\n")
+    assert "\u202e" not in window.windowTitle() and "\u202e" not in window.header.headline.text()
+    close_window(window)

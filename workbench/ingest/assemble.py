@@ -15,6 +15,7 @@ from workbench.errors import IngestError
 from workbench.ingest.chrome import strip_page_chrome
 from workbench.ingest.normalize import clean_line, join_paragraphs
 from workbench.models import MAX_ARTICLE_CHARS, ArticleDraft
+from workbench.textsafety import without_controls
 
 MAX_TITLE_CHARS = 150
 """A first paragraph longer than this is text, not a headline."""
@@ -138,14 +139,30 @@ def assemble_draft(
     warning = short_reading_warning(count_words(text), input_words, on_page=on_page)
     return ArticleDraft(
         text=text,
-        title=title or fallback_title(info, body),
-        source=clean_line(source),
-        author=clean_line(author),
+        title=_detail(title or fallback_title(info, body), MAX_STORED_TITLE_CHARS),
+        source=_detail(source, MAX_DETAIL_CHARS),
+        author=_detail(author, MAX_DETAIL_CHARS),
         url=url.strip(),
         published=published,
         origin=info.origin,
         warnings=(warning,) if warning else (),
     )
+
+
+MAX_STORED_TITLE_CHARS = 300
+"""The longest title kept (a 500 KB Markdown heading froze the window and squeezed the
+article to a line and a half); a longer one is cut, with "…"."""
+MAX_DETAIL_CHARS = 200
+"""The longest outlet name or byline kept."""
+
+
+def _detail(text: str, limit: int) -> str:
+    """A title, outlet or byline as stored: one line, at most ``limit`` characters, and
+    without the controls that reorder or hide what is shown (a file named
+    ``Minister\u202etroper.txt`` made the window title and the library's
+    "0/2 checked" read backwards)."""
+    line = clean_line(without_controls(text))
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def count_words(text: str) -> int:
