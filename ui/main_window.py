@@ -833,8 +833,13 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _clipboard_article(mime: QMimeData) -> str:
-    """Pasted HTML (a copied web page) is kept as HTML so the reader can clean it."""
+def _clipboard_article(mime: QMimeData | None) -> str:
+    """Pasted HTML (a copied web page) is kept as HTML so the reader can clean it.
+
+    Qt gives no data at all for an empty clipboard on some platforms (offscreen).
+    """
+    if mime is None:
+        return ""
     if mime.hasHtml() and mime.html().strip():
         return mime.html()
     return mime.text() if mime.hasText() else ""

@@ -811,3 +811,13 @@ def test_delete_removes_the_claim_only_from_the_article_or_the_list(
     qtbot.keyClick(window.article_view, Qt.Key.Key_Delete)
     wait_saved(qtbot, window)
     assert workspace.claim(first) is None and errors == []
+
+
+def test_pasting_an_empty_clipboard_says_so(
+    window: MainWindow, errors: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Qt may give no data at all for an empty clipboard: that raised AttributeError."""
+    clipboard = QApplication.clipboard()
+    monkeypatch.setattr(clipboard, "mimeData", lambda *_: None)
+    window.paste_article()
+    assert errors == ["The clipboard holds no text."]
