@@ -806,6 +806,7 @@ class MainWindow(QMainWindow):
             self.embedder.runner,
             self.exporter.runner,
             self.workspace.matcher.runner,
+            self.workspace.vault_copies,
             self.maintenance,
             self.indexer.runner,
             self.claim_panel.evidence_view.runner,

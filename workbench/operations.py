@@ -253,30 +253,34 @@ def add_file_evidence(
     title: str = "",
     source_url: str = "",
     note: str = "",
+    stored: vault.StoredFile | None = None,
 ) -> Operation:
     """A file as evidence: copied into the vault (by its SHA-256), maybe with a quote.
 
     ``quote`` must be a passage of the document (whatever its spacing or case); it is
     kept with its offsets, its PDF page and its context. Undo removes the evidence; the
     vault keeps the file (``workbench vault prune`` drops files nothing uses).
+    ``stored``: the file already copied into the vault (:func:`workbench.vault.store_file`,
+    which the app runs off the writer: a copy of hundreds of megabytes must not hold up
+    the edits queued behind it, nor Quit).
     """
 
     def apply(store: Store) -> Change:
         from workbench import quotes
 
-        stored = vault.store_file(store.path, path)
+        kept = stored if stored is not None else vault.store_file(store.path, path)
         found = None
         if quote.strip():
             name = Path(path).name
-            file = VaultFile(stored.sha256, stored.size, stored.media_type, name, "", "")
+            file = VaultFile(kept.sha256, kept.size, kept.media_type, name, "", "")
             text = quotes.document_text(store.path, file)
-            pdf = stored.media_type == "application/pdf"
-            pages = quotes.pdf_pages(stored.path.read_bytes()) if pdf else None
+            pdf = kept.media_type == "application/pdf"
+            pages = quotes.pdf_pages(kept.path.read_bytes()) if pdf else None
             found = quotes.make_quote(text, quote, pages=pages)
         with store.transaction():
             item = store.add_file_evidence(
                 claim_id,
-                stored,
+                kept,
                 original_name=Path(path).name,
                 source_url=source_url,
                 title=title,

@@ -19,6 +19,7 @@ import hashlib
 import os
 import stat
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +73,26 @@ def vault_dir(db_path: str | Path) -> Path:
     """The vault of the database at ``db_path``: ``<database file name>.vault`` beside it."""
     path = Path(db_path)
     return path.with_name(path.name + VAULT_SUFFIX)
+
+
+ABANDONED_COPY_AGE_S = 3600
+"""A copy into the vault still unfinished after this long was cut short (the app quit
+during it): :func:`remove_abandoned_copies` deletes it."""
+
+
+def remove_abandoned_copies(db_path: str | Path, *, now: float | None = None) -> int:
+    """Delete the temporary files of copies into the vault that never finished; their
+    number. A copy under way (younger than :data:`ABANDONED_COPY_AGE_S`) is left alone."""
+    cutoff = (time.time() if now is None else now) - ABANDONED_COPY_AGE_S
+    removed = 0
+    for folder, _, names in os.walk(vault_dir(db_path)):
+        for name in names:
+            path = Path(folder, name)
+            with contextlib.suppress(OSError):
+                if name.startswith(".incoming-") and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+    return removed
 
 
 def file_path(db_path: str | Path, sha256: str) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -224,6 +225,19 @@ def test_prune_removes_only_unused_files(db: Path, report: Path, tmp_path: Path)
     with Store(db) as store:
         (item,) = store.claim(claim_id).evidence
     assert item.file is not None and vault_files(db) == [vault.file_path(db, item.file.sha256)]
+
+
+def test_prune_removes_copies_cut_short_by_a_quit_but_not_one_under_way(db: Path) -> None:
+    folder = vault.vault_dir(db)
+    folder.mkdir(exist_ok=True)
+    old, fresh = folder / ".incoming-old", folder / ".incoming-fresh"
+    old.write_bytes(b"half a file")
+    fresh.write_bytes(b"being copied")
+    hours_ago = time.time() - 2 * vault.ABANDONED_COPY_AGE_S
+    os.utime(old, (hours_ago, hours_ago))
+    code, out = run("vault", "prune", "--db", str(db))
+    assert code == 0 and "removed 1 copy(ies) cut short by a quit" in out
+    assert not old.exists() and fresh.exists()
 
 
 def test_backups_keep_the_vault_and_a_restore_puts_it_back(db: Path, report: Path) -> None:

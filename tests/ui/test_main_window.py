@@ -71,7 +71,8 @@ def window(qtbot: QtBot, db_path: Path, errors: list[str]) -> Iterator[MainWindo
 
 
 def wait_saved(qtbot: QtBot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: window.writer.pending == 0)
+    """Every edit written (a file of evidence is first copied into the vault)."""
+    qtbot.waitUntil(lambda: not window.workspace.vault_copies.busy and window.writer.pending == 0)
 
 
 def key(qtbot: QtBot, window: MainWindow, keys: str) -> None:

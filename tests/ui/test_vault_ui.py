@@ -129,3 +129,38 @@ def test_a_refused_file_says_why_and_adds_nothing(
     qtbot.waitUntil(lambda: bool(errors))
     assert "is not a pdf file" in errors[0]
     assert window.claim_panel.evidence_model.rowCount() == 0
+
+
+def test_a_file_being_copied_into_the_vault_holds_up_no_edit(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy ran on the writer: ten files of 190 MB held every edit queued behind them,
+    and Quit, for 3.8 s. It now runs on its own thread; only the record is a write."""
+    import threading
+
+    from workbench.models import Status
+
+    release = threading.Event()
+    store_file = vault.store_file
+
+    def slow(db_path: Path, path: Path) -> vault.StoredFile:
+        release.wait(timeout=30)
+        return store_file(db_path, path)
+
+    monkeypatch.setattr(vault, "store_file", slow)
+    source = tmp_path / "register.txt"
+    source.write_text("Housing register: 4,000 new homes in 2023.\n", encoding="utf-8")
+    workspace = window.workspace
+    first, second = workspace.claims[0].id, workspace.claims[1].id
+    workspace.add_file_evidence(first, str(source))
+    workspace.set_status(second, Status.DISPUTED)  # queued after the file, written at once
+    qtbot.waitUntil(lambda: window.writer.pending == 0)
+    claim = workspace.claim(second)
+    assert claim is not None and claim.status is Status.DISPUTED
+    assert workspace.vault_copies.busy  # the copy still waits
+    release.set()
+    wait_saved(qtbot, window)
+    recorded = workspace.claim(first)
+    assert recorded is not None and [e.file.original_name for e in recorded.evidence if e.file] == [
+        "register.txt"
+    ]

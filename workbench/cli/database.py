@@ -106,13 +106,16 @@ def _check_vault(path: Path) -> tuple[int, list[str]]:
 
 def cmd_vault_prune(args: argparse.Namespace, out: TextIO) -> int:
     """Delete the vault's files that no evidence uses any more."""
-    from workbench.vault import file_path
+    from workbench.vault import file_path, remove_abandoned_copies
 
     with open_store(args) as store:
         unused = store.forget_unused_vault_files()
         for file in unused:
             target = file_path(store.path, file.sha256)
             target.unlink(missing_ok=True)
+        abandoned = remove_abandoned_copies(store.path)
     freed = sum(f.size for f in unused)
     out.write(f"removed {len(unused)} unused file(s) from the vault ({_size(freed)})\n")
+    if abandoned:
+        out.write(f"removed {abandoned} copy(ies) cut short by a quit\n")
     return EXIT_OK
