@@ -403,3 +403,19 @@ def test_terminal_output_loses_control_characters(folder: Path, tmp_path: Path) 
     claim_id = json.loads(out)["claims"][0]["id"]
     code, out = run("--db", db, "evidence", str(claim_id))
     assert code == 0 and "hospital beds" in out and "\u202e" not in out
+
+
+def test_a_file_name_with_a_line_break_stays_on_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name with a newline split the command's output, so a hostile name could forge a line."""
+    docs = tmp_path / "trusted"
+    docs.mkdir()
+    (docs / "evil\nforged line.pdf").write_bytes(b"not a pdf at all")
+    db = str(tmp_path / "wb.db")
+    code, out = run("library", "add", str(docs), "--db", db)
+    assert code == 0
+    code, out = run("library", "list", "--db", db)
+    assert code == 0
+    assert not any(line.startswith("forged line") for line in out.splitlines())
+    assert any("evil forged line.pdf" in line for line in out.splitlines())

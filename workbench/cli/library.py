@@ -17,6 +17,7 @@ from workbench.cli.common import (
     short,
     tell,
 )
+from workbench.textsafety import one_line
 
 if TYPE_CHECKING:
     from workbench.evidence_library import EvidenceSuggestion, LibraryIndexReport
@@ -33,9 +34,9 @@ def cmd_library_add(args: argparse.Namespace, out: TextIO) -> int:
 
     with open_store(args) as store:
         folder, replaced = add_folder(store, args.folder)
-        out.write(f"added {folder.path} to the evidence library\n")
+        out.write(f"added {one_line(folder.path)} to the evidence library\n")
         for path in replaced:
-            out.write(f"  it takes the place of {path}, which is inside it\n")
+            out.write(f"  it takes the place of {one_line(path)}, which is inside it\n")
         if not args.no_index:
             report = _index(args, store)
             out.write(report.summary() + "\n")
@@ -76,12 +77,12 @@ def cmd_library_list(args: argparse.Namespace, out: TextIO) -> int:
             when = f"indexed {f.indexed_at[:16].replace('T', ' ')}"
         bad = f", {f.errors:,} unreadable" if f.errors else ""
         out.write(
-            f"{f.path}\n  {f.documents:,} documents{bad}, {f.passages:,} passages"
+            f"{one_line(f.path)}\n  {f.documents:,} documents{bad}, {f.passages:,} passages"
             f" ({f.embedded:,} embedded); {when}\n"
         )
         for d in unreadable:
             if d.folder_id == f.id:
-                out.write(f"  cannot read {d.path}: {d.error}\n")
+                out.write(f"  cannot read {one_line(d.path)}: {one_line(d.error)}\n")
     return EXIT_OK
 
 
@@ -92,7 +93,7 @@ def cmd_library_remove(args: argparse.Namespace, out: TextIO) -> int:
         removed = remove_folder(store, args.folder)
     noun = "document" if removed == 1 else "documents"
     out.write(
-        f"removed {args.folder} from the evidence library ({removed:,} {noun} forgotten;"
+        f"removed {one_line(args.folder)} from the evidence library ({removed:,} {noun} forgotten;"
         " the files themselves are untouched)\n"
     )
     return EXIT_OK
@@ -196,7 +197,7 @@ def cmd_evidence(args: argparse.Namespace, out: TextIO) -> int:
     if not found and not status.empty:
         out.write("No passage of the evidence library matches this claim.\n")
     for n, s in enumerate(found, start=1):
-        where = s.path + (f", page {s.page}" if s.page else "")
+        where = one_line(s.path) + (f", page {s.page}" if s.page else "")
         out.write(f"{n}. {s.score:.2f}  {short(s.title, 70)}  ({where})\n")
         out.write(f"   {short(s.text, 300)}\n")
         if s.shared:
