@@ -277,6 +277,10 @@ def test_dates_and_verdicts() -> None:
     assert parse_date("26 May 2015") == "2015-05-26"
     assert parse_date("2020-01-02T10:00:00Z") == "2020-01-02"
     assert parse_date("sometime in spring") == "sometime in spring"
+    # A date no calendar has is kept as written, not turned into another one.
+    assert parse_date("99999-01-01") == "99999-01-01"
+    assert parse_date("-0001-01-01") == "-0001-01-01"
+    assert parse_date("2024-02-30") == "2024-02-30"
     assert verdict_to_status("pants-fire") is Status.DISPUTED
     assert verdict_to_status("Mostly True") is Status.VERIFIED
     assert verdict_to_status("half-true") is Status.UNVERIFIABLE
