@@ -361,6 +361,7 @@ def _parse(html: str) -> Any:
 
 def _page_facts(html: str) -> PageFacts:
     """Title, headlines, site names and visible words, from the page as lxml reads it."""
+    import lxml.html
     from lxml import etree
 
     try:
