@@ -29,6 +29,7 @@ finds the passage's topic; the full-text index has every word.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import itertools
 import logging
@@ -445,6 +446,30 @@ def _index_folder(
     return True
 
 
+def _read_regular_file(path: str) -> bytes:
+    """The bytes of the regular file at ``path`` (at most one more than the limit).
+
+    The scan saw a regular file, but by now it may be another thing: a file swapped for
+    a pipe while the library was indexed made the read wait for a writer for ever. The
+    file is opened without blocking and checked once open.
+
+    Raises:
+        OSError: it cannot be read, or it is no longer a regular file.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "it is no longer a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=True) as handle:
+            fd = -1
+            return handle.read(MAX_FILE_BYTES + 1)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
 def _read_document(item: _File, known_sha256: str) -> DocumentPassages | None:
     """A file read and cut into passages, or its one-line error; None if its bytes are
     ``known_sha256``'s. Never raises for the file."""
@@ -458,8 +483,7 @@ def _read_document(item: _File, known_sha256: str) -> DocumentPassages | None:
         limit = MAX_FILE_BYTES // 2**20
         return failed(f"{name} is too large ({item.size / 2**20:,.1f} MB; the limit is {limit} MB)")
     try:
-        with open(item.path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = _read_regular_file(item.path)
     except OSError as exc:
         return failed(f"{name} cannot be read ({exc.strerror or exc})")
     sha256 = hashlib.sha256(data).hexdigest()
@@ -470,7 +494,9 @@ def _read_document(item: _File, known_sha256: str) -> DocumentPassages | None:
     except IngestError as exc:
         return failed(str(exc), sha256)
     except Exception as exc:  # a reader's bug must not stop the library: logged, recorded
-        log.exception("library: reading %s failed", item.path)
+        # Its traceback only in the debug log: the command line shows warnings as one line.
+        log.warning("library: reading %s failed (%s)", item.path, type(exc).__name__)
+        log.debug("library: reading %s failed", item.path, exc_info=True)
         return failed(f"{name} could not be read (unexpected {type(exc).__name__})", sha256)
     text = draft.text
     spans = split_passages(text)

@@ -419,3 +419,18 @@ def test_a_file_name_with_a_line_break_stays_on_its_line(
     assert code == 0
     assert not any(line.startswith("forged line") for line in out.splitlines())
     assert any("evil forged line.pdf" in line for line in out.splitlines())
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_document_swapped_for_a_pipe_while_indexing_is_skipped_not_waited_for(
+    tmp_path: Path,
+) -> None:
+    """The scan saw a regular file; by the time it was read it was a pipe, and the
+    index waited for a writer for ever (found by an audit, replacing a file mid-index)."""
+    pipe = tmp_path / "swapped.txt"
+    os.mkfifo(pipe)
+    result = evidence_library._read_document(evidence_library._File(str(pipe), 10, 0), "")
+    assert (
+        result is not None
+        and result.error == "swapped.txt cannot be read (it is no longer a regular file)"
+    )
