@@ -131,3 +131,19 @@ def test_archive_lists_sources_and_searches(db: str, archive: Path) -> None:
     assert [c["id"] for c in json.loads(out)] == ["v1"]
     code, out = run("archive", "--db", db)
     assert "snopes" in out
+
+
+def test_match_prints_only_http_addresses(db: str, tmp_path: Path) -> None:
+    """An imported javascript: or data: address came out as the past check's link line."""
+    hostile = tmp_path / "hostile.jsonl"
+    records = [
+        {"id": "1", "text": "The unemployment rate fell to 3.5 percent in 2019.",
+         "verdict": "true", "url": "javascript:alert(1)"},
+        {"id": "2", "text": "The unemployment rate fell to 3.6 percent in 2019.",
+         "verdict": "false", "url": "https://checks.example/unemployment"},
+    ]  # fmt: skip
+    hostile.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    assert run("import", str(hostile), "--db", db, "--no-embed")[0] == 0
+    code, out = run("match", "The unemployment rate fell to 3.5 percent in 2019.", "--db", db)
+    assert code == 0 and "javascript:" not in out
+    assert "https://checks.example/unemployment" in out

@@ -21,6 +21,7 @@ from workbench.cli.common import (
     tell,
 )
 from workbench.models import Match
+from workbench.textsafety import http_url
 
 if TYPE_CHECKING:
     from workbench.store import Store
@@ -133,8 +134,8 @@ def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
                 out.write(f"     shared: {', '.join(s.text for s in m.shared[:12])}\n")
             if m.conflicts:
                 out.write(f"     differs: {'; '.join(c.description for c in m.conflicts)}\n")
-            if past.url:
-                out.write(f"     {past.url}\n")
+            if link := http_url(past.url):  # an imported javascript: address is no link
+                out.write(f"     {link}\n")
     return EXIT_OK
 
 
