@@ -434,3 +434,10 @@ def test_a_document_swapped_for_a_pipe_while_indexing_is_skipped_not_waited_for(
         result is not None
         and result.error == "swapped.txt cannot be read (it is no longer a regular file)"
     )
+
+
+@pytest.mark.parametrize("folder", ["/", "/proc", "/usr"])
+def test_the_whole_disk_or_the_systems_folders_are_refused(store: Store, folder: str) -> None:
+    with pytest.raises(ValidationError, match="the whole disk or the system's"):
+        add_folder(store, folder)
+    assert store.library_folders() == []
