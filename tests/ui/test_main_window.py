@@ -53,6 +53,9 @@ def make_window(
     qtbot.waitUntil(window.isActiveWindow)
     with qtbot.waitSignal(window.started):
         window.start(files or [])  # the window paints first, then reopens
+    # The day's first backup, started with the window, says so in the status bar: done
+    # before a test reads that bar (on a loaded machine it came last).
+    qtbot.waitUntil(lambda: not window.maintenance.busy, timeout=60_000)
     return window
 
 
