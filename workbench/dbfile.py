@@ -382,11 +382,21 @@ def verify_database(path: str | Path) -> int:
     conn = _open_read_only(path)
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        # The migrations it went through, as the store records them: a file that merely
+        # has a "claims" table and a version number (restored, it broke every command
+        # after it with "table claims already exists") has none.
+        applied = (
+            conn.execute(
+                "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = 'workbench'"
+            ).fetchone()[0]
+            if "_sqlite_migrations" in tables
+            else 0
+        )
     except sqlite3.Error as exc:
         raise DatabaseDamagedError(damaged_message(path, str(exc)), path=path) from exc
     finally:
         conn.close()
-    if version < 1 or "claims" not in tables:
+    if version < 1 or "claims" not in tables or applied < version:
         raise ForeignDatabaseError(
             f"{path} is an SQLite database, but not a workbench one", path=path
         )

@@ -258,3 +258,22 @@ def test_a_copy_abandoned_mid_way_is_removed_by_the_next_daily_backup(tmp_path: 
     assert not old.exists()
     assert fresh.exists()  # another process may be writing it right now
     assert other.exists()  # another database's
+
+
+def test_a_file_that_only_looks_like_a_backup_is_not_restored(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A table named claims and a version number passed the check; restored, every command
+    after it failed with "table claims already exists" (found by an audit)."""
+    fake = tmp_path / "fake.db"
+    conn = sqlite3.connect(fake)
+    conn.execute("CREATE TABLE claims (id INTEGER PRIMARY KEY, text TEXT)")
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    code, _ = run("restore", str(fake), "--db", str(db))
+    err = capsys.readouterr().err
+    assert code == 2 and "not a workbench one" in err and err.count("\n") == 1
+    assert db.read_bytes() == before
+    assert run("articles", "--db", str(db))[0] == 0
