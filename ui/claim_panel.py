@@ -540,13 +540,13 @@ class ClaimPanel(QWidget):
         self._refresh_tags()
         row = self.claim_model.row_of(claim.id)
         if row >= 0:
-            shown = self.shown_claim_ids()
+            neighbours = self._neighbours(claim.id)
             self._following_workspace = True  # the list's moves are not the user's
             try:
                 self.claim_model.replace_item(row, claim)
             finally:
                 self._following_workspace = False
-            self._keep_a_shown_claim_selected(shown)
+            self._keep_a_shown_claim_selected(claim.id, neighbours)
         if claim.id == self._shown_claim_id:
             self._show_claim(claim, keep_note=True)
 
@@ -556,19 +556,32 @@ class ClaimPanel(QWidget):
                  for row in range(self.claim_filter.rowCount()))  # fmt: skip
         return [item.id for item in items if isinstance(item, Claim)]
 
-    def _keep_a_shown_claim_selected(self, before: list[int]) -> None:
+    def _neighbours(self, claim_id: int) -> tuple[int | None, int | None]:
+        """The claims just below and above ``claim_id`` in the list, if it is selected
+        and shown (only then can a change move the selection)."""
+        row = self.claim_filter.row_of(claim_id)
+        if claim_id != self.workspace.selected_claim_id or row < 0:
+            return None, None
+
+        def at(r: int) -> int | None:
+            item = self.claim_filter.index(r, 0).data(ItemRole)
+            return item.id if isinstance(item, Claim) else None
+
+        return at(row + 1), at(row - 1) if row > 0 else None
+
+    def _keep_a_shown_claim_selected(
+        self, claim_id: int, neighbours: tuple[int | None, int | None]
+    ) -> None:
         """The selected claim just left the filtered list (marked verified while the list
-        shows unchecked ones): the claim below it in the list becomes the selected one,
-        as after a verdict in an unfiltered list the next claim is the one to look at."""
-        selected = self.workspace.selected_claim_id
-        now = self.shown_claim_ids()
-        if selected is None or selected in now or selected not in before:
-            self._select_row_of(selected)
+        shows unchecked ones): the claim below it becomes the selected one, as after a
+        verdict in an unfiltered list the next claim is the one to look at."""
+        if claim_id != self.workspace.selected_claim_id:
             return
-        at = before.index(selected)
-        after = [i for i in before[at + 1 :] if i in now]
-        earlier = [i for i in before[:at] if i in now]
-        self.workspace.select_claim(after[0] if after else earlier[-1] if earlier else None)
+        if self.claim_filter.row_of(claim_id) >= 0 or neighbours == (None, None):
+            self._select_row_of(claim_id)
+            return
+        below, above = neighbours
+        self.workspace.select_claim(below if below is not None else above)
 
     def _on_workspace_claim_selected(self, claim_id: int | None) -> None:
         if self._note_timer.isActive():

@@ -93,41 +93,27 @@ START_FALLBACK_MS = 500
 """When :meth:`MainWindow.start` goes on without waiting any longer for the first paint."""
 
 
-class _KeyRouting(QObject):
-    """Which keys reach the window's shortcuts, whatever widget has the focus.
+class _ShortcutsOverLineEdits(QObject):
+    """Lets the window's Ctrl shortcuts work while one of its one-line text fields has
+    the focus (installed on each of them).
 
-    - The window's Ctrl shortcuts work while a one-line text field has the focus. On X11
-      a ``QLineEdit`` claims Ctrl+E (end of line, as in Emacs) and a few others, so File >
-      Export (Ctrl+E) did nothing from the library's search field, with no word said.
-      The fields keep their editing keys (undo, copy, paste, select all).
-    - Delete removes the selected claim only from the article or the claim list: pressed
-      in the evidence list, the history, a tab bar or a menu of filters it removed the
-      claim, note and evidence with it.
+    On X11 a ``QLineEdit`` claims Ctrl+E (end of line, as in Emacs) and a few others, so
+    File > Export (Ctrl+E) did nothing from the library's search field, with no word
+    said. The fields keep their editing keys (undo, copy, paste, select all).
     """
 
-    def __init__(self, parent: QObject, deleting_claims: Sequence[QWidget] = ()) -> None:
+    def __init__(self, parent: QObject) -> None:
         super().__init__(parent)
         self._keys: list[QKeySequence] = []
-        self._deleting_claims = tuple(deleting_claims)
 
     def lines_give_way_to(self, keys: QKeySequence) -> None:
         self._keys.append(keys)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() is not QEvent.Type.ShortcutOverride:
-            return False
-        assert isinstance(event, QKeyEvent)
-        pressed = QKeySequence(event.keyCombination())
-        if isinstance(watched, QLineEdit) and any(pressed == keys for keys in self._keys):
-            return True  # not claimed by the field: the shortcut goes through
-        if (
-            pressed == QKeySequence(Qt.Key.Key_Delete)
-            and isinstance(watched, QWidget)
-            and watched is QApplication.focusWidget()  # not again as it goes up the parents
-            and not any(w is watched or w.isAncestorOf(watched) for w in self._deleting_claims)
-        ):
-            event.accept()  # the widget's own Delete (or none), not "Remove claim"
-            return True
+        if event.type() is QEvent.Type.ShortcutOverride:
+            assert isinstance(event, QKeyEvent)
+            pressed = QKeySequence(event.keyCombination())
+            return any(pressed == keys for keys in self._keys)  # then the shortcut goes
         return False
 
 
@@ -253,11 +239,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
 
         self.shortcut_rows: list[tuple[str, str]] = []
-        self._key_routing = _KeyRouting(self, (self.article_view, self.claim_panel.claim_list))
-        app = QApplication.instance()
-        if app is not None:  # the filter is the window's child: it goes with the window
-            app.installEventFilter(self._key_routing)
+        self._line_edit_shortcuts = _ShortcutsOverLineEdits(self)
         self._build_menus()
+        for edit in self.findChildren(QLineEdit):
+            edit.installEventFilter(self._line_edit_shortcuts)
 
         self.workspace.article_opened.connect(self._on_workspace_article_opened)
         self.workspace.claims_changed.connect(self._update_progress)
@@ -297,6 +282,27 @@ class MainWindow(QMainWindow):
         self._start_rest = functools.partial(self._reopen_and_open, tuple(files))
         self.installEventFilter(self)
         QTimer.singleShot(START_FALLBACK_MS, self._start_rest)
+
+    def event(self, event: QEvent) -> bool:
+        """Delete removes the selected claim only from the article or the claim list.
+
+        A key's shortcut override climbs from the focused widget to the window when no
+        widget claims the key; accepted here, the key goes to that widget instead of
+        "Remove claim". Pressed in the evidence list, the history, a tab bar or a menu
+        of filters, Delete removed the claim, note and evidence with it.
+        """
+        if (
+            event.type() is QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Delete
+            and not event.modifiers()
+        ):
+            focus = QApplication.focusWidget()
+            claims = (self.article_view, self.claim_panel.claim_list)
+            if focus is not None and not any(w is focus or w.isAncestorOf(focus) for w in claims):
+                event.accept()
+                return True
+        return super().event(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self and event.type() is QEvent.Type.Paint:
@@ -357,7 +363,7 @@ class MainWindow(QMainWindow):
             keys = QKeySequence(shortcut)
             action.setShortcut(keys)
             if keys.toString(QKeySequence.SequenceFormat.PortableText).startswith("Ctrl+"):
-                self._key_routing.lines_give_way_to(keys)
+                self._line_edit_shortcuts.lines_give_way_to(keys)
             self.shortcut_rows.append(
                 (keys.toString(QKeySequence.SequenceFormat.NativeText), menu_text(text))
             )
