@@ -59,9 +59,9 @@ class FileDialog(QFileDialog):
 
     def __init__(self, parent: QWidget | None, caption: str, folder: str, filters: str) -> None:
         super().__init__(parent, caption, folder, filters)
-        self._icons = NameOnlyIconProvider()
         if sys.platform != "win32":
             self.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+            self._icons = NameOnlyIconProvider()  # kept: the dialog does not own it
             self.setIconProvider(self._icons)
 
 

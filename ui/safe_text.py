@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
-from workbench.textsafety import http_url, without_controls
+from workbench.textsafety import clipped, http_url, without_controls
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -64,7 +64,4 @@ def shown_title(title: str, limit: int = MAX_SHOWN_TITLE) -> str:
     """An article's title as the app shows it: without the controls that reorder what
     follows it (a title ending in U+202E made the library's "0/2 checked" read
     backwards), cut to ``limit`` characters with "…"; "Untitled" when there is none."""
-    line = " ".join(without_controls(title).split())
-    if len(line) > limit:
-        line = line[: limit - 1].rstrip() + "…"
-    return line or "Untitled"
+    return clipped(" ".join(without_controls(title).split()), limit) or "Untitled"

@@ -240,15 +240,15 @@ def _header_problem(path: Path) -> str | None:
     return None
 
 
+_WAL_HEADER_BYTES = 32
+
+
 def _has_log(path: Path) -> bool:
     """Whether a ``-wal`` with at least one frame lies beside the database."""
     try:
         return Path(f"{path}-wal").stat().st_size > _WAL_HEADER_BYTES
     except OSError:
         return False
-
-
-_WAL_HEADER_BYTES = 32
 
 
 def check_database(path: str | Path, *, thorough: bool = True) -> DatabaseCheck:

@@ -468,17 +468,12 @@ def _read_regular_file(path: str) -> bytes:
         OSError: it cannot be read, or it is no longer a regular file.
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    try:
+    with os.fdopen(fd, "rb") as handle:  # closes the descriptor whatever happens
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, "it is no longer a regular file")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=True) as handle:
-            fd = -1
-            return handle.read(MAX_FILE_BYTES + 1)
-    finally:
-        if fd >= 0:
-            os.close(fd)
+        return handle.read(MAX_FILE_BYTES + 1)
 
 
 def _read_document(item: _File, known_sha256: str) -> DocumentPassages | None:

@@ -58,6 +58,10 @@ def document_text(db_path: str | Path, file: VaultFile) -> str:
     return _with_title(draft.title, draft.text, data)
 
 
+TITLE_SEARCH_BYTES = 65_536
+"""How much of a document's start is searched for the line the reader made its title."""
+
+
 def _with_title(title: str, text: str, data: bytes) -> str:
     """``text`` with the document's first line back in front when the reader made it the
     title: an article's headline is shown apart, but a document is read whole (a .txt's
@@ -69,7 +73,8 @@ def _with_title(title: str, text: str, data: bytes) -> str:
     title = " ".join(title.split())
     if not title or text.startswith(title):
         return text
-    lines = data.decode("utf-8", errors="ignore").splitlines()
+    # The reader takes a title from the first paragraphs: the file's start is enough.
+    lines = data[:TITLE_SEARCH_BYTES].decode("utf-8", errors="ignore").splitlines()
     held = any(" ".join(line.lstrip("# ").split()) == title for line in lines)
     return f"{title}\n\n{text}" if held else text
 

@@ -49,6 +49,11 @@ def without_controls(text: str) -> str:
     return _STRAY_CONTROLS.sub("", text)
 
 
+def clipped(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in "…" when it was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def one_line(text: str) -> str:
     """``text`` for a one-line message: controls removed, line breaks as spaces."""
     return " ".join(for_terminal(text).split("\n")).strip()

@@ -15,7 +15,7 @@ from workbench.errors import IngestError
 from workbench.ingest.chrome import strip_page_chrome
 from workbench.ingest.normalize import clean_line, join_paragraphs
 from workbench.models import MAX_ARTICLE_CHARS, ArticleDraft
-from workbench.textsafety import without_controls
+from workbench.textsafety import clipped, without_controls
 
 MAX_TITLE_CHARS = 150
 """A first paragraph longer than this is text, not a headline."""
@@ -161,8 +161,7 @@ def _detail(text: str, limit: int) -> str:
     without the controls that reorder or hide what is shown (a file named
     ``Minister\u202etroper.txt`` made the window title and the library's
     "0/2 checked" read backwards)."""
-    line = clean_line(without_controls(text))
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+    return clipped(clean_line(without_controls(text)), limit)
 
 
 def count_words(text: str) -> int:

@@ -106,8 +106,9 @@ class ReceiveResult:
         )
 
 
-def _links(value: str) -> EvidenceLinks:
-    """Stored evidence links (JSON ``[{"url", "title"}]``); damaged ones read as none."""
+def links_from_json(value: str | None) -> EvidenceLinks:
+    """Evidence links as JSON ``[{"url", "title"}]`` (stored, or received from the team
+    server); damaged ones, or ones nested too deep to read, read as none."""
     try:
         items = json.loads(value or "[]")
     except (ValueError, RecursionError):
@@ -136,7 +137,9 @@ class TeamMixin(StoreBase):
             " article_title, article_url, changed_at FROM team_outbox ORDER BY id LIMIT ?",
             (limit,),
         )
-        return [OutboxChange(**(dict(r) | {"evidence": _links(r["evidence"])})) for r in rows]
+        return [
+            OutboxChange(**(dict(r) | {"evidence": links_from_json(r["evidence"])})) for r in rows
+        ]
 
     def team_outbox_state(self) -> OutboxState:
         row = self._read("SELECT COUNT(*), MIN(changed_at) FROM team_outbox")[0]
@@ -280,13 +283,13 @@ class TeamMixin(StoreBase):
         r = rows[0]
         return TeamVerdict(
             r["seq"], r["change_id"], r["claim_uid"], "", r["text"], r["status"], r["note"],
-            r["speaker"], _links(r["evidence"]), r["checker_name"], r["login"],
+            r["speaker"], links_from_json(r["evidence"]), r["checker_name"], r["login"],
             r["article_title"], r["article_url"], r["changed_at"],
         )  # fmt: skip
 
     def _team_evidence(self, claim_uid: str) -> list[tuple[str, str]]:
         rows = self._read("SELECT evidence FROM team_received WHERE claim_uid = ?", (claim_uid,))
-        return list(_links(rows[0]["evidence"])) if rows else []
+        return list(links_from_json(rows[0]["evidence"])) if rows else []
 
     def team_use_archive(self, archive_id: str) -> bool:
         """Note which team archive the server holds; start afresh if it is another one.

@@ -15,7 +15,6 @@ server as ``HOST:PORT/DBNAME`` and the login, never the password
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator
@@ -47,6 +46,7 @@ from workbench.store.outbox import (
     OutboxChange,
     ReceiveResult,
     TeamVerdict,
+    links_from_json,
 )
 from workbench.store.rows import validate_url
 from workbench.team.dsn import (
@@ -408,22 +408,14 @@ def push(
     return sent
 
 
-def _links(value: object) -> tuple[tuple[str, str], ...]:
+def _links(value: str | None) -> tuple[tuple[str, str], ...]:
     """Evidence links as received (JSON text): http(s) ones only, each ``(url, title)``."""
-    try:
-        items = json.loads(value) if isinstance(value, str) else []
-    except (ValueError, RecursionError):  # damaged, or nested thousands deep
-        items = []
     links = []
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
-            continue
+    for url, title in links_from_json(value):
         try:
-            url = validate_url(str(item.get("url", "")))
+            links.append((validate_url(url), title[: RECEIVED_LIMITS["article_title"]]))
         except ValidationError:
             continue
-        title = str(item.get("title", ""))[: RECEIVED_LIMITS["article_title"]]
-        links.append((url, title))
     return tuple(links)
 
 
