@@ -117,6 +117,13 @@ class _ShortcutsOverLineEdits(QObject):
         return False
 
 
+def _stored_id(value: str | None) -> int | None:
+    """A row id kept as a setting, or None if it is not one (``"²"`` is a digit to Python)."""
+    if value and value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value)
+    return None
+
+
 class MainWindow(QMainWindow):
     started = Signal()
     """:meth:`start` is done: the last article reopened, the files given are opening."""
@@ -318,13 +325,12 @@ class MainWindow(QMainWindow):
         store = self.workspace.store
         articles = store.articles(archived=None)
         if articles:  # also behind files being opened: a file that fails leaves it shown
-            last = store.setting(LAST_ARTICLE_KEY)
+            last = _stored_id(store.setting(LAST_ARTICLE_KEY))
             ids = {a.id for a in articles}
-            article_id = int(last) if last and last.isdigit() and int(last) in ids else None
-            self.workspace.open_article(article_id or articles[0].id)
-            claim = store.setting(LAST_CLAIM_KEY)
-            if claim and claim.isdigit():
-                self.workspace.select_claim(int(claim))
+            self.workspace.open_article(last if last in ids else articles[0].id)
+            claim = _stored_id(store.setting(LAST_CLAIM_KEY))
+            if claim is not None:
+                self.workspace.select_claim(claim)
         self.back_up_if_due()
         self.opener.warm_up()
         self.embedder.start()  # past checks imported or verdicts given since the last run

@@ -120,6 +120,10 @@ def test_several_articles_and_all(db: str, tmp_path: Path) -> None:
         (["export", "1", "-f", "csv", "-o", "/nonexistent/dir/x.csv"], "cannot write"),
         (["settings", "set", "report.organisation_url", "ftp://x"], "must be an http or https"),
         (["settings", "set", "report.colour", "red"], "unknown report setting"),
+        # The app's own keys are checked where they are written (the app, `team connect`).
+        (["settings", "set", "team.dsn", "postgresql://" + "a" * 70], "unknown setting"),
+        (["settings", "set", "ui.last_claim", "²"], "unknown setting"),
+        (["settings", "set", "priority.hihg", "0.9"], "unknown setting"),
     ],
 )
 def test_problems_are_one_line_exit_2_and_write_nothing(

@@ -715,6 +715,23 @@ def test_a_file_that_cannot_be_read_at_start_leaves_the_last_article_shown(
     close_window(window)
 
 
+@pytest.mark.parametrize("stored", ["²", "9" * 30, "-1", "x"])
+def test_a_damaged_last_article_setting_opens_the_first_article(
+    qtbot: QtBot, db_path: Path, stored: str, errors: list[str]
+) -> None:
+    """``"²".isdigit()`` is true and ``int("²")`` fails; a huge id overflows SQLite."""
+    from ui.workspace import LAST_ARTICLE_KEY, LAST_CLAIM_KEY
+
+    seed(db_path)
+    with Store(db_path) as store:
+        store.set_setting(LAST_ARTICLE_KEY, stored)
+        store.set_setting(LAST_CLAIM_KEY, stored)
+    window = make_window(qtbot, db_path)
+    assert window.workspace.article is not None and window.workspace.claims
+    assert not errors
+    close_window(window)
+
+
 def test_the_workers_long_writes_give_way_to_the_writers_edits(
     window: MainWindow, qtbot: QtBot
 ) -> None:

@@ -75,6 +75,11 @@ def cmd_settings_set(args: argparse.Namespace, out: TextIO) -> int:
     key = args.key.strip()
     if not key:
         raise CliError("a setting needs a KEY")
+    known = {**REPORT_SETTINGS, **PRIORITY_SETTINGS}
+    if key not in known and not key.startswith("report."):  # report.*: check_setting says
+        # The app's own keys (ui.*, team.dsn) are written by the app and `team connect`,
+        # which check them; a typo here would otherwise be stored and never read.
+        raise CliError(f"unknown setting {key!r} (known: {', '.join(known)})")
     value = check_setting(key, args.value)
     with open_store(args) as store:
         value = check_priority_setting(key, value, store.settings(prefix="priority."))
