@@ -26,6 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -55,7 +56,7 @@ from ui.evidence_view import EvidenceView
 from ui.file_dialogs import open_file_name
 from ui.item_models import ClaimFilter, ClaimListModel, EvidenceListModel, ItemRole, claim_summary
 from ui.past_checks import PastChecksView
-from ui.safe_text import open_web_link, plain_label
+from ui.safe_text import open_web_link, plain_label, tooltip
 from ui.status_style import LABELS, SHORTCUT_KEYS, status_icon
 from ui.workspace import Workspace
 from workbench.history import describe
@@ -74,6 +75,10 @@ VAULT_FILTER = (
     "Documents and images (*.pdf *.docx *.html *.htm *.mhtml *.mht *.txt *.md *.csv *.png"
     " *.jpg *.jpeg *.gif *.webp);;All files (*)"
 )
+
+_TEXT_FIELDS = frozenset({"note", "quote"})
+"""History fields whose whole text before and after a change can be copied back."""
+_BEFORE_AFTER_ROLE = Qt.ItemDataRole.UserRole
 
 NOTE_SAVE_DELAY_MS = 400
 """Typing pauses this long before the note is saved (and always on leaving the claim)."""
@@ -272,6 +277,8 @@ class ClaimPanel(QWidget):
         self.history.setObjectName("claim_history")
         self.history.setWordWrap(True)
         self.history.setAlternatingRowColors(True)
+        self.history.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.history.customContextMenuRequested.connect(self._show_history_menu)
         self.tabs.addTab(self.history, "History")
 
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -377,10 +384,28 @@ class ClaimPanel(QWidget):
             when = entry.changed_at[:16].replace("T", " ")
             item = QListWidgetItem(f"{describe(entry)}\n{when} · {entry.changed_by}")
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            if entry.field in _TEXT_FIELDS:  # the line shows 60 characters; keep the rest
+                item.setData(_BEFORE_AFTER_ROLE, (entry.old or "", entry.new or ""))
+                item.setToolTip(
+                    tooltip(f"Before:\n{entry.old or '—'}\n\nAfter:\n{entry.new or '—'}")
+                )
             self.history.addItem(item)
         self.tabs.setTabText(
             self.tabs.indexOf(self.history), f"History ({len(entries)})" if entries else "History"
         )
+
+    def _show_history_menu(self, point: QPoint) -> None:
+        """Copy the whole text a note or quote had before or after a change (to restore it)."""
+        item = self.history.itemAt(point)
+        texts = item.data(_BEFORE_AFTER_ROLE) if item is not None else None
+        if not texts:
+            return
+        menu = QMenu(self)
+        for label, text in zip(("Copy the text before", "Copy the text after"), texts, strict=True):
+            action = menu.addAction(label)
+            action.setEnabled(bool(text))
+            action.triggered.connect(functools.partial(QApplication.clipboard().setText, text))
+        menu.exec(self.history.viewport().mapToGlobal(point))
 
     # -- requests from the user -------------------------------------------------------
 

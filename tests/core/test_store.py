@@ -287,6 +287,24 @@ def test_note_typed_in_several_saves_is_one_history_entry(store: Store, stored: 
     ]
 
 
+def test_a_note_cut_within_the_minute_keeps_the_text_before_the_cut(
+    store: Store, stored: int
+) -> None:
+    """Typing is one entry; a cleared note (or a paragraph pasted over) is another."""
+    claim = store.claims(stored)[0]
+    first = "Called the ministry twice; the spokesperson confirmed the figure of 4,500."
+    for note in ("Called", first, first + " Check"):
+        store.update_claim(claim.id, note=note)
+    store.update_claim(claim.id, note="")  # select all, Delete
+    store.update_claim(claim.id, note="T")
+    store.update_claim(claim.id, note="Typo")  # small edits coalesce again
+    store.update_claim(claim.id, note="Ty")
+    assert [(h.old, h.new) for h in store.history(claim.id)] == [
+        ("", first + " Check"),
+        (first + " Check", "Ty"),
+    ]
+
+
 def test_settings_persist(tmp_path: Path) -> None:
     with Store(tmp_path / "s.db") as store:
         assert store.setting("organisation") is None

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_main_window import close_window, make_window, seed, wait_saved
@@ -88,6 +89,36 @@ def test_history_tab_lists_changes_newest_first(qtbot: QtBot, window: MainWindow
     assert panel.tabs.tabText(history_tab) == "History (2)"
     window.workspace.select_claim(window.workspace.claims[1].id)
     assert panel.history.count() == 0 and panel.tabs.tabText(history_tab) == "History"
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # offscreen: the popup menu
+def test_a_cleared_note_can_be_copied_back_from_the_history(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """The history line shows 60 characters; the whole text before the change is kept."""
+    panel = window.claim_panel
+    claim_id = window.workspace.claims[0].id
+    note = "Called the ministry <b>twice</b>; " + "the spokesperson confirmed the figure. " * 5
+    window.workspace.set_note(claim_id, note)
+    wait_saved(qtbot, window)
+    window.workspace.set_note(claim_id, "")
+    wait_saved(qtbot, window)
+    cleared = panel.history.item(0)
+    assert cleared.text().startswith("note cleared")
+    assert "&lt;b&gt;twice" in cleared.toolTip()  # shown as text, not as bold
+
+    def copy_before() -> None:
+        menu = QApplication.activePopupWidget()
+        assert menu is not None
+        before, after = menu.actions()
+        assert not after.isEnabled()  # nothing after a clear
+        before.trigger()
+        menu.close()
+
+    QTimer.singleShot(0, copy_before)
+    point = panel.history.visualItemRect(cleared).center()
+    panel.history.customContextMenuRequested.emit(point)
+    assert QApplication.clipboard().text() == note
 
 
 def test_a_library_passage_is_cited_with_one_key(

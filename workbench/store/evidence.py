@@ -29,7 +29,21 @@ if TYPE_CHECKING:
     from workbench.vault import StoredFile
 
 NOTE_COALESCE_S = 60.0
-"""Note saves by one user within this many seconds form one history entry."""
+"""Note saves by one user within this many seconds form one history entry..."""
+NOTE_KEPT_CUT = 40
+"""...unless a save cuts more characters than this: the text before the cut is kept."""
+
+
+def _cut_length(before: str, after: str) -> int:
+    """How many characters of ``before`` are gone from ``after`` (deleted or replaced)."""
+    prefix = 0
+    limit = min(len(before), len(after))
+    while prefix < limit and before[prefix] == after[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and before[-1 - suffix] == after[-1 - suffix]:
+        suffix += 1
+    return len(before) - prefix - suffix
 
 
 def _seconds_between(earlier: str, later: str) -> float:
@@ -252,7 +266,11 @@ class EvidenceMixin(StoreBase):
         new: str | None,
         when: str,
     ) -> None:
-        """Add a history row; a note typed in several saves within a minute is one change."""
+        """Add a history row; a note typed in several saves within a minute is one change.
+
+        A save that cuts a passage (a cleared note, a paragraph deleted or pasted over)
+        starts a row of its own, so the history keeps the text as it was before the cut.
+        """
         if field == "note":
             last = conn.execute(
                 "SELECT id, field, new, changed_by, changed_at FROM claim_history"
@@ -265,6 +283,7 @@ class EvidenceMixin(StoreBase):
                 and last["new"] == old
                 and last["changed_by"] == self.user
                 and _seconds_between(last["changed_at"], when) < NOTE_COALESCE_S
+                and _cut_length(old or "", new or "") <= NOTE_KEPT_CUT
             ):
                 conn.execute(
                     "UPDATE claim_history SET new = ?, changed_at = ? WHERE id = ?",
