@@ -59,7 +59,8 @@ _HELD: dict[str, int] = {}
 """The databases this process has open (resolved path -> open stores): see
 :func:`is_held_database_file`. Per process, like the locks it is about."""
 _HELD_LOCK = threading.Lock()
-_COMPANIONS = ("", "-wal", "-shm", "-journal")
+DATABASE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+"""The database file and the files SQLite keeps beside it, as suffixes of its name."""
 
 
 def hold(path: Path) -> None:
@@ -91,7 +92,7 @@ def is_held_database_file(status: os.stat_result) -> bool:
     with _HELD_LOCK:
         held = list(_HELD)
     for database in held:
-        for suffix in _COMPANIONS:
+        for suffix in DATABASE_COMPANIONS:
             try:
                 other = os.stat(database + suffix)
             except OSError:

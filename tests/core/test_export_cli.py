@@ -144,6 +144,28 @@ def test_problems_are_one_line_exit_2_and_write_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
+@pytest.mark.parametrize(
+    "target", ["cli.db", "cli.db-wal", "cli.db-journal", "cli.db.vault/ab/c", "backups/x.db",
+               "cli.db.index/archive/m.npy", "link.db", "sub/../cli.db"],
+)  # fmt: skip
+@pytest.mark.parametrize("fmt", ["html", "bundle"])
+def test_export_never_replaces_the_databases_own_files(
+    db: str, tmp_path: Path, target: str, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Renamed over the open database, a report left the app writing to a deleted file."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "cli.db.vault" / "ab").mkdir(parents=True)
+    os.link(db, tmp_path / "link.db")  # the database under another name
+    before = Path(db).read_bytes()
+    code, _ = run("export", "1", "-f", fmt, "-o", str(tmp_path / target), "--db", db)
+    err = capsys.readouterr().err
+    assert code == 2 and "belongs to the workbench database cli.db" in err
+    assert err.count("\n") == 1
+    assert Path(db).read_bytes() == before
+    assert not (tmp_path / "cli.db.vault" / "ab" / "c").exists()
+    assert run("export", "1", "-f", fmt, "-o", str(tmp_path / "sub" / "r"), "--db", db)[0] == 0
+
+
 def refuse_to_replace(src: object, dst: object) -> None:
     raise AssertionError(f"{dst} was about to be replaced")
 

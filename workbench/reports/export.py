@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypeVar
 
+from workbench.backup import backup_dir
+from workbench.dbfile import DATABASE_COMPANIONS, index_folder, is_held_database_file
 from workbench.reports.bundle import render_bundle, write_bundle
 from workbench.reports.claimreview import claim_reviews, write_claimreview
 from workbench.reports.csv import write_csv
@@ -34,6 +36,7 @@ from workbench.reports.markdown import write_markdown
 from workbench.reports.model import Report, build_reports
 from workbench.reports.pdf import PdfRenderer, write_pdf
 from workbench.store import Store
+from workbench.vault import vault_dir
 
 log = logging.getLogger("workbench.reports")
 
@@ -130,8 +133,9 @@ def export_reports(
     """
     spec = get_format(fmt)
     check_article_count(spec, len(set(article_ids)))
-    reports = build_reports(store, article_ids, generated_at=generated_at)
     path = Path(destination)
+    _refuse_the_databases_files(path, store.path)
+    reports = build_reports(store, article_ids, generated_at=generated_at)
     claims = sum(len(r.claims) for r in reports)
     if spec.name == "bundle":
         files = write_atomically_with(
@@ -145,6 +149,37 @@ def export_reports(
     items = len(claim_reviews(reports[0])) if spec.name == "claimreview" else claims
     log.info("exported %d article(s) as %s to %s (%d bytes)", len(reports), fmt, path, len(data))
     return ExportResult(path, spec, len(reports), claims, items, len(data))
+
+
+def _refuse_the_databases_files(path: Path, db_path: Path) -> None:
+    """Refuse to export over the database, its log, or anything in its vault, backups or index.
+
+    A report renamed over the open database (or a hard link to it) leaves the app
+    writing to a deleted file: every edit after it is lost when the app closes. One
+    renamed over a vaulted document or a backup destroys the evidence it stands for.
+
+    Raises:
+        ExportError: ``path`` is one of those files, or in one of those folders.
+    """
+    db_path = db_path.expanduser().resolve()
+    try:
+        target = path.expanduser().parent.resolve() / path.name  # a link is replaced, not followed
+        status: os.stat_result | None = os.lstat(target)
+    except FileNotFoundError:
+        status = None
+    except (OSError, RuntimeError):
+        return  # a folder that cannot be read: writing there fails with its own words
+    companions = {db_path.with_name(db_path.name + suffix) for suffix in DATABASE_COMPANIONS}
+    folders = (vault_dir(db_path), backup_dir(db_path), index_folder(db_path))
+    if (
+        target in companions
+        or any(target.is_relative_to(folder.resolve()) for folder in folders)
+        or (status is not None and is_held_database_file(status))
+    ):
+        raise ExportError(
+            f"cannot write {path}: it belongs to the workbench database {db_path.name}"
+            " (its file, log, evidence vault, backups or index); choose another file"
+        )
 
 
 def write_atomically(path: str | Path, data: bytes) -> None:
