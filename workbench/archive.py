@@ -100,7 +100,7 @@ class ArchiveImportReport:
     """What importing an archive file did.
 
     ``remaining`` counts the records a cancelled import did not reach (0 when it ran
-    to the end); ``added`` and ``duplicates`` count the ones it did.
+    to the end); ``added``, ``updated`` and ``duplicates`` count the ones it did.
     """
 
     source: str
@@ -111,19 +111,23 @@ class ArchiveImportReport:
     skipped: tuple[tuple[int, str], ...]
     unit: str = "line"
     remaining: int = 0
+    updated: int = 0
 
     @property
     def cancelled(self) -> bool:
         return self.remaining > 0
 
     def summary(self) -> str:
-        """``imported 12,830 claims into 'x' (3 duplicates, 2 malformed: lines 17, 93)``.
+        """``imported 12,830 claims into 'x' (3 duplicates, 2 malformed: lines 17, 93)``,
+        with ``4 updated`` among the parts when stored records had changed.
 
         A cancelled import says so, and that what it stored is kept:
         ``cancelled after importing 500 claims into 'x' (0 duplicates); 12,336 records
         were not imported``.
         """
         parts = [f"{self.duplicates:,} duplicate{'s' if self.duplicates != 1 else ''}"]
+        if self.updated:
+            parts.insert(0, f"{self.updated:,} updated")
         if self.skipped:
             shown = ", ".join(str(n) for n, _ in self.skipped[:10])
             more = f" and {len(self.skipped) - 10:,} more" if len(self.skipped) > 10 else ""
@@ -736,8 +740,9 @@ def import_archive(
 
     This is the import the CLI, the app and the benchmarks share. ``source``
     defaults to the file's stem. Records already stored under the same source and
-    id are counted as duplicates, not added again, so re-importing a file adds
-    nothing, and after a cancelled or failed import adds just the rest.
+    id are not added again: re-importing a file adds nothing, after a cancelled or
+    failed import adds just the rest, and a newer export of the archive updates the
+    records that changed (a revised rating).
     ``progress(done, total)`` is called after each batch is stored; when ``cancel()``
     returns True the import stops before the next batch, keeps what it stored, and
     the report says so (``cancelled``, ``remaining``).
@@ -767,6 +772,7 @@ def import_archive(
         read=read,
         added=result.added,
         duplicates=result.skipped_duplicates,
+        updated=result.updated,
         skipped=skipped,
         unit=unit,
         remaining=result.remaining,

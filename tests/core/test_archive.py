@@ -208,6 +208,10 @@ def test_reimport_adds_nothing_twice(store: Store, tmp_path: Path) -> None:
     assert "0 claims" in again.summary() and "4 duplicates" in again.summary()
     other = import_archive(store, path, source="mirror")
     assert other.added == 4 and store.archive_count("mirror") == 4
+    revised = [{**RECORDS[0], "verdict": "half-true"}, *RECORDS[1:]]
+    newer = import_archive(store, write_jsonl(tmp_path / "checks.jsonl", revised))
+    assert (newer.added, newer.updated, newer.duplicates) == (0, 1, 2)
+    assert newer.summary() == "imported 0 claims into 'checks' (1 updated, 2 duplicates)"
 
 
 def test_summary_names_malformed_lines(store: Store, tmp_path: Path) -> None:

@@ -100,6 +100,34 @@ def test_duplicates_within_and_across_batches_are_neither_stored_nor_indexed_twi
     assert_consistent(path)
 
 
+def test_a_newer_export_updates_the_records_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A revised rating or text replaces the stored one; its index and vector follow."""
+    monkeypatch.setattr(batches, "BATCH_WORK_S", 0.0)
+    path = tmp_path / "wb.db"
+    with Store(path) as store:
+        store.import_archive_records(records(4), source="big")
+        ids = {c.external_id: c.id for c in store.archive_search("wages", limit=10)}
+        stored = store.save_archive_embeddings("m", [(ids["2"], records(4)[2].text, b"\0" * 8)])
+        assert stored == 1 and store.archive_embeddings_by_id([ids["2"]])
+        revised = records(4)
+        revised[1] = ArchiveRecord(revised[1].text, external_id="1", verdict="Pants on Fire")
+        older, newer = (
+            ArchiveRecord(f"Past claim 2 about {word} and taxes", external_id="2")
+            for word in ("salaries", "rents")
+        )
+        result = store.import_archive_records([*revised, older, newer], source="big")
+        assert (result.added, result.updated, result.skipped_duplicates) == (0, 2, 4)
+        assert store.archive_claim(ids["1"]).verdict == "Pants on Fire"
+        assert store.archive_claim(ids["2"]).text == newer.text  # the last of a repeated id
+        assert found(store, "rents") == {"2"} and "2" not in found(store, "wages")
+        assert not found(store, "salaries")
+        assert store.archive_embeddings_by_id([ids["2"]]) == {}  # embedded again later
+        assert store.archive_count() == 4
+    assert_consistent(path)
+
+
 def test_own_verdicts_enter_change_and_leave_the_index(tmp_path: Path) -> None:
     path = tmp_path / "wb.db"
     with Store(path) as store:

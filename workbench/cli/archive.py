@@ -42,6 +42,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
                 "format": report.format,
                 "read": report.read,
                 "added": report.added,
+                "updated": report.updated,
                 "duplicates": report.duplicates,
                 "malformed": [{report.unit: n, "reason": why} for n, why in report.skipped],
                 "embedded": embedded,

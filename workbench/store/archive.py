@@ -44,7 +44,8 @@ _WORD = re.compile(r"\w+")
 
 @dataclass(frozen=True, slots=True)
 class ArchiveImportResult:
-    """What an archive import stored: ``added`` new past checks, and duplicates left out.
+    """What an archive import stored: ``added`` new past checks, ``updated`` ones already
+    stored whose record had changed (a revised rating, say), and unchanged duplicates.
 
     ``remaining`` counts the records a cancelled import did not reach (0 when it ran
     to the end); what it had stored before it stopped is kept.
@@ -54,6 +55,7 @@ class ArchiveImportResult:
     added: int
     skipped_duplicates: int
     remaining: int = 0
+    updated: int = 0
 
     @property
     def cancelled(self) -> bool:
@@ -82,7 +84,7 @@ def _last_archive_id(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM archive_claims").fetchone()[0])
 
 
-def _index_archive_rows_after(conn: sqlite3.Connection, last_id: int) -> None:
+def _index_archive_rows_after(conn: sqlite3.Connection, last_id: int) -> int:
     """Add to the full-text index the past checks inserted since ``last_id`` was read.
 
     No trigger indexes a new row of ``archive_claims`` (one per row made writing an
@@ -91,13 +93,26 @@ def _index_archive_rows_after(conn: sqlite3.Connection, last_id: int) -> None:
     :func:`_last_archive_id` read before it: an ``INTEGER PRIMARY KEY`` without
     ``AUTOINCREMENT`` gives each new row one more than the highest id, and the write
     lock keeps other connections out in between. Updates and deletes are still
-    indexed by triggers.
+    indexed by triggers. Returns how many rows it indexed.
     """
-    conn.execute(
+    cur = conn.execute(
         "INSERT INTO archive_fts (rowid, text, title)"
         " SELECT id, text, title FROM archive_claims WHERE id > ?",
         (last_id,),
     )
+    return max(cur.rowcount, 0)
+
+
+_FIELDS = ("text", "title", "verdict", "url", "date", "speaker", "publisher")
+_UPSERT_ARCHIVE_ROW = (
+    "INSERT INTO archive_claims (external_id, source, text, title, verdict, url, date,"
+    " speaker, publisher, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (source, external_id) DO UPDATE SET "
+    + ", ".join(f"{f} = excluded.{f}" for f in (*_FIELDS, "imported_at"))
+    + " WHERE "
+    + " OR ".join(f"{f} IS NOT excluded.{f}" for f in _FIELDS)
+)
+"""Adds a past check, or replaces a stored one of the same id whose record changed."""
 
 
 def _fts_quote(term: str) -> str:
@@ -134,8 +149,11 @@ class ArchiveMixin(StoreBase):
     ) -> ArchiveImportResult:
         """Store past checks as collection ``source``, in short transactions.
 
-        A record whose ``(source, external_id)`` is already stored (or repeated in
-        ``records``) is counted in ``skipped_duplicates`` and not added again.
+        A record whose ``(source, external_id)`` is already stored replaces the stored
+        one if any of its fields differ (``updated``: the publisher revised a rating or
+        a text; the full-text index follows, and a changed text is embedded again), and
+        is otherwise counted in ``skipped_duplicates``. Of a record repeated in
+        ``records``, the last one counts; the others are duplicates.
         Each transaction (a batch) holds the write lock for about
         :data:`~workbench.store.batches.BATCH_WORK_S`; between them the lock is free,
         so the user's edits are not held up,
@@ -169,7 +187,14 @@ class ArchiveMixin(StoreBase):
             for r in records
             if r.text.strip()
         ]
-        total, done, added = len(rows), 0, 0
+        # The last of a repeated id, once: a row inserted and then updated before the
+        # full-text index has it would corrupt the index (its update trigger deletes
+        # from the index what it was never given).
+        latest = {row[0]: row for row in rows}
+        repeated = len(rows) - len(latest)
+        rows = list(latest.values())
+        del latest
+        total, done, added, updated = len(rows), 0, 0, 0
         if progress is not None:
             progress(0, total)
         try:
@@ -178,20 +203,17 @@ class ArchiveMixin(StoreBase):
                 for batch in batches:
                     if cancel is not None and cancel():
                         break
-                    stored = 0
+                    new = changed = 0
                     with self._write() as conn:
                         for piece in batches.pieces(batch):
                             last_id = _last_archive_id(conn)
-                            cur = conn.executemany(
-                                "INSERT OR IGNORE INTO archive_claims (external_id, source,"
-                                " text, title, verdict, url, date, speaker, publisher,"
-                                " imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                piece,
-                            )
-                            stored += max(cur.rowcount, 0)
-                            _index_archive_rows_after(conn, last_id)
+                            cur = conn.executemany(_UPSERT_ARCHIVE_ROW, piece)
+                            inserted = _index_archive_rows_after(conn, last_id)
+                            new += inserted
+                            changed += max(cur.rowcount, 0) - inserted
                     done += batches.written
-                    added += stored
+                    added += new
+                    updated += changed
                     if progress is not None:
                         progress(done, total)
         except WorkbenchError as exc:
@@ -204,8 +226,9 @@ class ArchiveMixin(StoreBase):
         if done < total:
             log.info("archive %r: cancelled after %d of %d, %d added", name, done, total, added)
         else:
-            log.info("archive %r: %d added, %d duplicates", name, added, total - added)
-        return ArchiveImportResult(name, added, done - added, remaining=total - done)
+            log.info("archive %r: %d added, %d updated", name, added, updated)
+        duplicates = repeated + done - added - updated
+        return ArchiveImportResult(name, added, duplicates, remaining=total - done, updated=updated)
 
     def _import_stopped(
         self, exc: WorkbenchError, *, done: int, added: int, total: int
