@@ -262,6 +262,32 @@ def test_deleted_article_comes_back_with_its_file_evidence(db: Path, report: Pat
         assert store.claim(claim_id) == before
 
 
+@pytest.mark.parametrize("removal", ["evidence", "claim", "article"])
+def test_an_undo_after_a_prune_puts_the_evidence_back(
+    db: Path, report: Path, removal: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Prune forgot the file's record, and the undo failed on its foreign key: an undone
+    article deletion lost the article, its claims and notes."""
+    with Store(db) as store:
+        claim_id = store.claims(1)[0].id
+        operations.run(store, operations.set_note(claim_id, "Called the ministry."))
+        operations.run(store, operations.add_file_evidence(claim_id, report))
+        before = store.claim(claim_id)
+        remove = {
+            "evidence": operations.remove_evidence(before.evidence[0].id),
+            "claim": operations.remove_claim(claim_id),
+            "article": operations.delete_article(1),
+        }[removal]
+        change = operations.run(store, remove)
+        code, out = run("vault", "prune", "--db", str(db))
+        assert code == 0 and out.startswith("removed 1 unused file(s)")
+        operations.run(store, change.undo)
+        assert store.claim(claim_id) == before
+    capsys.readouterr()
+    code, out = run("check", "--db", str(db))
+    assert code == 2 and "missing from the vault" in out + capsys.readouterr().err  # said
+
+
 def test_a_text_documents_first_line_is_read_and_quoted(db: Path, tmp_path: Path) -> None:
     """The reader made it the title, and the viewer showed the rest: it could be neither
     read nor quoted."""

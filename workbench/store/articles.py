@@ -29,6 +29,7 @@ from workbench.models import (
     Status,
 )
 from workbench.store.db import StoreBase
+from workbench.store.evidence import put_back_vault_records
 from workbench.store.rows import (
     EVIDENCE_COLUMNS,
     OWN_SOURCE,
@@ -76,6 +77,13 @@ class DeletedArticle:
 _ARTICLE_ROWS = (
     ("articles", "id = ?"),
     ("claims", "article_id = ?"),
+    # Not deleted with the article (files are shared), but `vault prune` may drop the
+    # records of the files it used before an undo puts its evidence back.
+    (
+        "vault_files",
+        "sha256 IN (SELECT file_sha256 FROM evidence"
+        " WHERE claim_id IN (SELECT id FROM claims WHERE article_id = ?))",
+    ),
     ("evidence", "claim_id IN (SELECT id FROM claims WHERE article_id = ?)"),
     ("claim_tags", "claim_id IN (SELECT id FROM claims WHERE article_id = ?)"),
     ("article_tags", "article_id = ?"),
@@ -287,8 +295,9 @@ class ArticlesMixin(StoreBase):
                 for row in deleted.rows[table]:
                     columns = ", ".join(f'"{name}"' for name in row)
                     marks = ", ".join("?" * len(row))
+                    verb = "INSERT OR IGNORE" if table == "vault_files" else "INSERT"
                     conn.execute(
-                        f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(row.values())
+                        f"{verb} INTO {table} ({columns}) VALUES ({marks})", tuple(row.values())
                     )
             for row in deleted.rows["claims"]:
                 self._sync_own_archive(conn, int(row["id"]), now)
@@ -527,6 +536,7 @@ class ArticlesMixin(StoreBase):
                  claim.type.value if claim.type is not None else None,
                  claim.origin.value, claim.created_at, now),
             )  # fmt: skip
+            put_back_vault_records(conn, [e.file for e in claim.evidence if e.file])
             conn.executemany(
                 f"INSERT INTO evidence ({EVIDENCE_COLUMNS}) VALUES ({', '.join('?' * 13)})",
                 [evidence_values(e) for e in claim.evidence],

@@ -34,6 +34,23 @@ NOTE_KEPT_CUT = 40
 """...unless a save cuts more characters than this: the text before the cut is kept."""
 
 
+def put_back_vault_records(conn: sqlite3.Connection, files: Sequence[VaultFile]) -> None:
+    """Record again the vault files of evidence being put back (an undo of a removal).
+
+    ``workbench vault prune`` forgets a file once no evidence uses it, even while the
+    app could still undo the removal: without its record the evidence could not come
+    back (and an undone article deletion would lose the article). If the file itself
+    is gone by then, the evidence is back all the same and ``workbench check`` names
+    the missing file.
+    """
+    conn.executemany(
+        "INSERT INTO vault_files (sha256, size, media_type, original_name, source_url,"
+        " captured_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+        [(f.sha256, f.size, f.media_type, f.original_name, f.source_url, f.captured_at)
+         for f in files],
+    )  # fmt: skip
+
+
 def _cut_length(before: str, after: str) -> int:
     """How many characters of ``before`` are gone from ``after`` (deleted or replaced)."""
     prefix = 0
@@ -214,6 +231,7 @@ class EvidenceMixin(StoreBase):
         if item.url or item.file is None:
             validate_url(item.url)
         with self._write() as conn:
+            put_back_vault_records(conn, [item.file] if item.file else [])
             conn.execute(
                 f"INSERT INTO evidence ({EVIDENCE_COLUMNS}) VALUES ({', '.join('?' * 13)})",
                 evidence_values(item),
