@@ -197,7 +197,10 @@ def store_file(db_path: str | Path, source: str | Path) -> StoredFile:
 
 def check_file(db_path: str | Path, sha256: str, size: int) -> str | None:
     """None if the vault's file is exactly the one recorded; else what is wrong with it."""
-    path = file_path(db_path, sha256)
+    try:
+        path = file_path(db_path, sha256)
+    except ValueError:  # a damaged or edited database
+        return "its recorded hash is not a SHA-256, so it cannot be checked"
     try:
         if path.stat().st_size != size:
             return f"{sha256[:12]}… has been altered (its size changed)"

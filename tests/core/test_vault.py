@@ -190,6 +190,68 @@ def test_check_reports_an_altered_or_missing_file(
     assert "missing" in capsys.readouterr().err
 
 
+def test_a_recorded_hash_that_is_not_one_is_reported_not_a_crash(
+    db: Path, report: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("claim", "set", "1", "--db", str(db), "--evidence-file", str(report))[0] == 0
+    with Store(db) as store:
+        conn = store.db.conn
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("UPDATE vault_files SET sha256 = upper(sha256)")
+        conn.execute("UPDATE evidence SET file_sha256 = upper(file_sha256)")
+        conn.execute(
+            "INSERT INTO vault_files VALUES (?, 1, 'text/plain', 'x', '', 'now')",
+            ("../" + "a" * 61,),
+        )
+        conn.commit()
+    capsys.readouterr()
+    assert run("check", "--db", str(db))[0] == 2
+    assert "not a SHA-256" in capsys.readouterr().err
+    assert run("vault", "prune", "--db", str(db))[0] == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "x: its recorded hash is not a SHA-256" in err
+    with Store(db) as store:
+        assert len(store.vault_files()) == 2  # neither record dropped
+
+
+def test_prune_forgets_only_the_files_it_could_delete(
+    db: Path, report: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store(db) as store:
+        change = operations.run(store, operations.add_file_evidence(1, report))
+        operations.run(store, change.undo)
+    (kept,) = vault_files(db)
+    os.chmod(kept, 0o644)
+    kept.unlink()
+    (kept / "inside").mkdir(parents=True)  # unlink fails (as in a read-only folder), even as root
+    assert run("vault", "prune", "--db", str(db))[0] == 2
+    assert "ministry report.txt: Is a directory" in capsys.readouterr().err
+    (kept / "inside").rmdir()
+    kept.rmdir()
+    with Store(db) as store:
+        assert len(store.vault_files()) == 1  # still recorded: a later prune removes it
+    assert run("vault", "prune", "--db", str(db))[1].startswith("removed 1 unused file(s)")
+    with Store(db) as store:
+        assert store.vault_files() == []
+
+
+def test_a_file_pruned_between_its_copy_and_its_record_is_not_recorded(
+    db: Path, report: Path
+) -> None:
+    """The copy found the file already there; prune then deleted it as unused."""
+    with Store(db) as store:
+        change = operations.run(store, operations.add_file_evidence(1, report))
+        operations.run(store, change.undo)
+        stored = vault.store_file(db, report)
+        assert run("vault", "prune", "--db", str(db))[0] == 0
+        with pytest.raises(ValidationError, match="removed in the meantime; add it again"):
+            store.add_file_evidence(1, stored, original_name=report.name)
+        assert store.claim(1).evidence == ()
+        operations.run(store, operations.add_file_evidence(1, report))  # again: copied anew
+        (item,) = store.claim(1).evidence
+    assert item.file is not None and vault.check_file(db, item.file.sha256, item.file.size) is None
+
+
 def test_cli_file_evidence_is_in_show_json_and_bad_files_change_nothing(
     db: Path, report: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from workbench.cli.common import EXIT_OK, CliError, db_path, dump, open_store
 from workbench.errors import DatabaseDamagedError
+from workbench.textsafety import one_line
+
+if TYPE_CHECKING:
+    from workbench.models import VaultFile
 
 
 def _size(size: int) -> str:
@@ -108,14 +112,28 @@ def cmd_vault_prune(args: argparse.Namespace, out: TextIO) -> int:
     """Delete the vault's files that no evidence uses any more."""
     from workbench.vault import file_path, remove_abandoned_copies
 
+    problems: list[str] = []
+
+    def remove(file: VaultFile) -> bool:
+        name = one_line(file.original_name) or file.sha256[:12]
+        try:
+            file_path(store.path, file.sha256).unlink(missing_ok=True)
+        except ValueError:
+            problems.append(f"{name}: its recorded hash is not a SHA-256")
+            return False
+        except OSError as exc:
+            problems.append(f"{name}: {exc.strerror or exc}")
+            return False
+        return True
+
     with open_store(args) as store:
-        unused = store.forget_unused_vault_files()
-        for file in unused:
-            target = file_path(store.path, file.sha256)
-            target.unlink(missing_ok=True)
+        unused = store.forget_unused_vault_files(remove)
         abandoned = remove_abandoned_copies(store.path)
     freed = sum(f.size for f in unused)
     out.write(f"removed {len(unused)} unused file(s) from the vault ({_size(freed)})\n")
     if abandoned:
         out.write(f"removed {abandoned} copy(ies) cut short by a quit\n")
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise CliError(f"could not remove {problems[0]}{more}")
     return EXIT_OK

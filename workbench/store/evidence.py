@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from workbench.errors import NotFoundError
+from workbench.errors import NotFoundError, ValidationError
 from workbench.models import Claim, Evidence, HistoryEntry, Quote, VaultFile
 from workbench.store.db import StoreBase
 from workbench.store.rows import (
@@ -24,6 +24,7 @@ from workbench.store.rows import (
     evidence_values,
     validate_url,
 )
+from workbench.vault import file_path
 
 if TYPE_CHECKING:
     from workbench.vault import StoredFile
@@ -120,6 +121,12 @@ class EvidenceMixin(StoreBase):
         now = _now()
         name = " ".join(original_name.split())[:255]
         with self._write() as conn:
+            if not file_path(self.path, stored.sha256).is_file():
+                # `vault prune` found the copy unused between the copy and now: it holds
+                # the same lock while it deletes files (forget_unused_vault_files).
+                raise ValidationError(
+                    f"the vault's copy of {name} was removed in the meantime; add it again"
+                )
             conn.execute(
                 "INSERT INTO vault_files (sha256, size, media_type, original_name, source_url,"
                 " captured_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
@@ -182,16 +189,24 @@ class EvidenceMixin(StoreBase):
         )
         return [(_vault_file_from_row(r), int(r["uses"])) for r in rows]
 
-    def forget_unused_vault_files(self) -> list[VaultFile]:
-        """Drop the records of vault files no evidence uses; returns them (to delete)."""
-        unused = [f for f, uses in self.vault_files() if uses == 0]
+    def forget_unused_vault_files(self, remove: Callable[[VaultFile], bool]) -> list[VaultFile]:
+        """Delete the vault files no evidence uses: ``remove`` deletes each one's file and
+        says whether it did, and only those records are dropped; returns them.
+
+        All under the write lock: no evidence can start using a file between the check
+        and its removal (:meth:`add_file_evidence` checks its file under the same lock).
+        """
         with self._write() as conn:
+            rows = conn.execute(
+                "SELECT * FROM vault_files v WHERE NOT EXISTS"
+                " (SELECT 1 FROM evidence e WHERE e.file_sha256 = v.sha256)"
+                " ORDER BY v.captured_at, v.sha256"
+            ).fetchall()
+            removed = [file for file in map(_vault_file_from_row, rows) if remove(file)]
             conn.executemany(
-                "DELETE FROM vault_files WHERE sha256 = ? AND NOT EXISTS"
-                " (SELECT 1 FROM evidence WHERE file_sha256 = vault_files.sha256)",
-                [(f.sha256,) for f in unused],
+                "DELETE FROM vault_files WHERE sha256 = ?", [(f.sha256,) for f in removed]
             )
-        return unused
+        return removed
 
     def update_evidence(
         self,
