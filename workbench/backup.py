@@ -303,7 +303,15 @@ def restore_backup(
         incoming.unlink(missing_ok=True)
         raise
     _drop_index(db_path)
-    restored = mirror(backup_path.parent / BACKUP_VAULT_NAME, vault_dir(db_path))
+    try:
+        restored = mirror(backup_path.parent / BACKUP_VAULT_NAME, vault_dir(db_path), repair=True)
+    except OSError as exc:
+        raise BackupError(
+            f"the database was restored from {backup_path.name}"
+            + (f" (the previous file is kept as {kept.name})" if kept else "")
+            + f", but the evidence files could not be put back: {exc.strerror or exc};"
+            " free the disk or fix the vault folder and restore again"
+        ) from exc
     log.info(
         "restored %s from %s (previous file kept as %s; %d vault files put back)",
         db_path, backup_path, kept, restored,

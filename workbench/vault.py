@@ -229,13 +229,26 @@ def open_verified(db_path: str | Path, sha256: str, size: int) -> bytes:
     return file_path(db_path, sha256).read_bytes()
 
 
-def mirror(source: Path, target: Path) -> int:
+def _altered(path: Path, sha256: str) -> bool:
+    """Whether the vault file at ``path`` no longer has the content its name says."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(2**20):
+                digest.update(chunk)
+    except OSError:
+        return True  # a folder or a file that cannot be read where the file should be
+    return digest.hexdigest() != sha256
+
+
+def mirror(source: Path, target: Path, *, repair: bool = False) -> int:
     """Copy into the vault folder ``target`` every file of ``source`` it lacks; return how many.
 
     Used by backups (the database's vault into the backups' shared vault) and restores
     (back). Files are named by their hash and never change, so a file already there is
-    the same file and is not copied again. A source file whose content no longer matches
-    its name is not copied (a backup never takes in an altered file).
+    the same file and is not copied again; with ``repair`` (a restore), one there is
+    checked and replaced if it was altered. A source file whose content no longer
+    matches its name is not copied (a backup never takes in an altered file).
     """
     copied = 0
     if not source.is_dir():
@@ -246,7 +259,9 @@ def mirror(source: Path, target: Path) -> int:
         for path in sorted(folder.iterdir()):
             name = path.name
             destination = target / folder.name / name
-            if len(name) != 64 or destination.exists() or not path.is_file():
+            if len(name) != 64 or not path.is_file():
+                continue
+            if destination.exists() and not (repair and _altered(destination, name)):
                 continue
             destination.parent.mkdir(parents=True, exist_ok=True)
             digest = hashlib.sha256()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from tests.core.cli_runner import run
 from tests.core.test_ingest import make_pdf, text_page
 from workbench import operations, quotes, vault
 from workbench.backup import create_backup, restore_backup
-from workbench.errors import ValidationError
+from workbench.errors import BackupError, ValidationError
 from workbench.models import ArticleDraft, DetectedClaim, Quote
 from workbench.store import Store
 
@@ -312,6 +313,23 @@ def test_backups_keep_the_vault_and_a_restore_puts_it_back(db: Path, report: Pat
     restore_backup(db, backup.path)
     assert [p.name for p in vault_files(db)] == [kept.name]
     assert vault.check_file(db, kept.name, len(REPORT.encode())) is None
+
+
+def test_a_restore_repairs_an_altered_copy_and_says_when_it_cannot_put_files_back(
+    db: Path, report: Path
+) -> None:
+    with Store(db) as store:
+        operations.run(store, operations.add_file_evidence(store.claims(1)[0].id, report))
+    backup = create_backup(db)
+    (kept,) = vault_files(db)
+    os.chmod(kept, 0o644)
+    kept.write_bytes(kept.read_bytes().replace(b"4 percent", b"9 percent"))  # tampered
+    restore_backup(db, backup.path)
+    assert vault.check_file(db, kept.name, len(REPORT.encode())) is None  # the good copy
+    shutil.rmtree(vault.vault_dir(db))
+    vault.vault_dir(db).write_text("not a folder")
+    with pytest.raises(BackupError, match=r"^the database was restored from .*, but the evid"):
+        restore_backup(db, backup.path)
 
 
 def test_deleted_article_comes_back_with_its_file_evidence(db: Path, report: Path) -> None:
