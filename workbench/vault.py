@@ -20,6 +20,7 @@ import os
 import stat
 import tempfile
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,16 +81,26 @@ ABANDONED_COPY_AGE_S = 3600
 during it): :func:`remove_abandoned_copies` deletes it."""
 
 
-def remove_abandoned_copies(db_path: str | Path, *, now: float | None = None) -> int:
-    """Delete the temporary files of copies into the vault that never finished; their
-    number. A copy under way (younger than :data:`ABANDONED_COPY_AGE_S`) is left alone."""
+def remove_abandoned_copies(
+    db_path: str | Path, recorded: Collection[str], *, now: float | None = None
+) -> int:
+    """Delete what copies into the vault left behind; their number.
+
+    That is the temporary files of copies that never finished (the app quit during
+    one), and copies no record in ``recorded`` (the hashes of the database's vault
+    files) names: the file evidence they were for was never recorded (the claim was
+    not found, the app quit in between). Anything younger than
+    :data:`ABANDONED_COPY_AGE_S` is left alone: it may be on its way to a record.
+    """
     cutoff = (time.time() if now is None else now) - ABANDONED_COPY_AGE_S
     removed = 0
     for folder, _, names in os.walk(vault_dir(db_path)):
         for name in names:
             path = Path(folder, name)
+            if not name.startswith(".incoming-") and (len(name) != 64 or name in recorded):
+                continue
             with contextlib.suppress(OSError):
-                if name.startswith(".incoming-") and path.stat().st_mtime < cutoff:
+                if path.stat().st_mtime < cutoff:
                     path.unlink()
                     removed += 1
     return removed

@@ -290,17 +290,28 @@ def test_prune_removes_only_unused_files(db: Path, report: Path, tmp_path: Path)
     assert item.file is not None and vault_files(db) == [vault.file_path(db, item.file.sha256)]
 
 
-def test_prune_removes_copies_cut_short_by_a_quit_but_not_one_under_way(db: Path) -> None:
+def test_prune_removes_copies_never_recorded_but_not_one_under_way(
+    db: Path, report: Path, tmp_path: Path
+) -> None:
+    """A quit during a copy, or an add that failed after it (no claim 999): the copy
+    stayed in the vault, and in every backup, though the user was told nothing was saved."""
     folder = vault.vault_dir(db)
     folder.mkdir(exist_ok=True)
     old, fresh = folder / ".incoming-old", folder / ".incoming-fresh"
     old.write_bytes(b"half a file")
     fresh.write_bytes(b"being copied")
+    assert run("claim", "set", "999", "--evidence-file", str(report), "--db", str(db))[0] == 2
+    (orphan,) = (p for p in vault_files(db) if not p.name.startswith("."))
+    other = tmp_path / "other.txt"
+    other.write_text("Evidence that is recorded.")
+    assert run("claim", "set", "1", "--evidence-file", str(other), "--db", str(db))[0] == 0
     hours_ago = time.time() - 2 * vault.ABANDONED_COPY_AGE_S
-    os.utime(old, (hours_ago, hours_ago))
+    for path in set(vault_files(db)) - {fresh}:
+        os.utime(path, (hours_ago, hours_ago))
     code, out = run("vault", "prune", "--db", str(db))
-    assert code == 0 and "removed 1 copy(ies) cut short by a quit" in out
-    assert not old.exists() and fresh.exists()
+    assert code == 0 and "removed 2 copy(ies) never recorded" in out
+    assert not old.exists() and not orphan.exists() and fresh.exists()
+    assert run("check", "--db", str(db))[0] == 0  # the recorded one stays
 
 
 def test_backups_keep_the_vault_and_a_restore_puts_it_back(db: Path, report: Path) -> None:

@@ -128,11 +128,12 @@ def cmd_vault_prune(args: argparse.Namespace, out: TextIO) -> int:
 
     with open_store(args) as store:
         unused = store.forget_unused_vault_files(remove)
-        abandoned = remove_abandoned_copies(store.path)
+        recorded = {file.sha256 for file, _ in store.vault_files()}
+        abandoned = remove_abandoned_copies(store.path, recorded)
     freed = sum(f.size for f in unused)
     out.write(f"removed {len(unused)} unused file(s) from the vault ({_size(freed)})\n")
     if abandoned:
-        out.write(f"removed {abandoned} copy(ies) cut short by a quit\n")
+        out.write(f"removed {abandoned} copy(ies) never recorded (a failed add, a quit)\n")
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise CliError(f"could not remove {problems[0]}{more}")
