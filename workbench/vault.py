@@ -189,9 +189,9 @@ def store_file(db_path: str | Path, source: str | Path) -> StoredFile:
                     out.flush()
                     os.fsync(out.fileno())
                 target = file_path(db_path, digest.hexdigest())
-                if target.exists():
+                if target.exists() and not _altered(target, digest.hexdigest()):
                     os.unlink(temporary)  # the same bytes are already kept
-                else:
+                else:  # new, or a kept copy that was altered: the good bytes replace it
                     target.parent.mkdir(exist_ok=True)
                     os.chmod(temporary, 0o444)
                     os.replace(temporary, target)
@@ -202,6 +202,10 @@ def store_file(db_path: str | Path, source: str | Path) -> StoredFile:
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             raise DiskFullError(f"the disk is full: {name} was not added to the vault") from None
+        if exc.filename is not None and Path(os.fsdecode(exc.filename)).is_relative_to(folder):
+            raise ValidationError(
+                f"cannot write to the evidence vault {folder}: {exc.strerror or exc}"
+            ) from None
         raise ValidationError(f"{name}: {exc.strerror or 'cannot be read'}") from None
     return StoredFile(digest.hexdigest(), size, kind, target)
 

@@ -122,6 +122,24 @@ def test_file_evidence_with_a_quote_and_its_undo(db: Path, report: Path) -> None
         assert store.claim(claim_id).evidence == (item,)
 
 
+def test_adding_the_original_again_repairs_an_altered_copy(db: Path, report: Path) -> None:
+    first = vault.store_file(db, report)
+    os.chmod(first.path, 0o644)
+    first.path.write_bytes(b"x" * len(REPORT))  # same size: only the hash tells
+    assert vault.check_file(db, first.sha256, first.size) is not None
+    again = vault.store_file(db, report)
+    assert again.path == first.path
+    assert vault.check_file(db, first.sha256, first.size) is None
+
+
+def test_a_vault_that_cannot_be_written_is_not_blamed_on_the_file(db: Path, report: Path) -> None:
+    vault.vault_dir(db).write_text("a file where the vault folder should be")
+    with pytest.raises(
+        ValidationError, match=r"^cannot write to the evidence vault .*vault\.db\.vault"
+    ):
+        vault.store_file(db, report)
+
+
 def test_a_quote_not_in_the_document_is_refused(db: Path, report: Path) -> None:
     with Store(db) as store:
         claim_id = store.claims(1)[0].id
