@@ -117,6 +117,14 @@ class _ShortcutsOverLineEdits(QObject):
         return False
 
 
+def _evidence_left_out(backup: Backup) -> str:
+    return (
+        f"The database was backed up to {backup.path.name}, but {backup.evidence_left_out}"
+        " evidence file(s) were not: their copies in the vault are altered or missing"
+        " (workbench check names them)."
+    )
+
+
 def _stored_id(value: str | None) -> int | None:
     """A row id kept as a setting, or None if it is not one (``"²"`` is a digit to Python)."""
     if value and value.isascii() and value.isdigit() and len(value) < 19:
@@ -651,8 +659,10 @@ class MainWindow(QMainWindow):
             return backup_if_stale(path)
 
         def done(backup: Backup | None) -> None:
+            if backup is not None and backup.evidence_left_out:
+                failed(_evidence_left_out(backup))
             # Routine news: never over a message that says something the user must know.
-            if backup is not None and not self.statusBar().currentMessage():
+            elif backup is not None and not self.statusBar().currentMessage():
                 self.statusBar().showMessage(f"Backed up the database to {backup.path.name}.", 5000)
 
         def failed(message: str) -> None:
@@ -662,9 +672,14 @@ class MainWindow(QMainWindow):
 
     def back_up_now(self) -> None:
         """A manual backup, made on the writer thread (SQLite's online backup API)."""
+        def done(backup: Backup) -> None:
+            self.statusBar().showMessage(f"Backed up to {backup.path}", 15_000)
+            if backup.evidence_left_out:
+                Messages.error(self, "Evidence not backed up", _evidence_left_out(backup))
+
         self.writer.submit(
             lambda store: create_backup(store.path, reason="manual"),
-            lambda backup: self.statusBar().showMessage(f"Backed up to {backup.path}", 15_000),
+            done,
             lambda exc: Messages.error(self, "Could not back up", str(exc)),
         )
 

@@ -24,6 +24,7 @@ import os
 import re
 import secrets
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +34,7 @@ from workbench.dbfile import (
     copy_database,
     fsync_dir,
     index_folder,
+    open_read_only,
     release_database,
     verify_database,
 )
@@ -69,6 +71,10 @@ class Backup:
     created: datetime
     size: int
     reason: str
+    evidence_left_out: int = 0
+    """Vault files the database records but the backups do not hold: their copy in the
+    vault is altered or missing (``workbench check`` names them). Only for a backup just
+    made; 0 in :func:`list_backups`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +165,30 @@ def create_backup(
         partial.unlink(missing_ok=True)
     log.info("backed up %s to %s", db_path, target)
     _back_up_vault(db_path, folder)
+    left_out = _vault_files_not_backed_up(target, folder)
     rotate_backups(db_path)
     created = datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC)
-    return Backup(target, created, target.stat().st_size, reason)
+    return Backup(target, created, target.stat().st_size, reason, left_out)
+
+
+def _vault_files_not_backed_up(backup: Path, folder: Path) -> int:
+    """How many of the vault files ``backup`` records the backups' vault lacks.
+
+    :func:`~workbench.vault.mirror` copies only files that still match their hash, so
+    an altered or missing copy is left out; the backup must say so rather than look
+    complete.
+    """
+    try:
+        conn = open_read_only(backup)
+        try:
+            hashes = [str(row[0]) for row in conn.execute("SELECT sha256 FROM vault_files")]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        log.warning("cannot list the vault files of %s: %s", backup, exc)
+        return 0
+    kept = folder / BACKUP_VAULT_NAME
+    return sum(1 for sha in hashes if not (kept / sha[:2] / sha).is_file())
 
 
 def _claim_name(partial: Path, folder: Path, stem: str, reason: str) -> Path:

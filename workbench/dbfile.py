@@ -322,7 +322,8 @@ def _lenient_text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def _open_read_only(path: Path) -> sqlite3.Connection:
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the database at ``path`` (never creates it)."""
     return sqlite3.connect(_read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
 
 
@@ -380,7 +381,7 @@ def verify_database(path: str | Path) -> int:
     version = result.schema_version or 0
     if version > SCHEMA_VERSION:
         raise NewerDatabaseError(newer_message(path, version), path=path)
-    conn = _open_read_only(path)
+    conn = open_read_only(path)
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         # The migrations it went through, as the store records them: a file that merely

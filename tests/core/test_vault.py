@@ -344,6 +344,24 @@ def test_backups_keep_the_vault_and_a_restore_puts_it_back(db: Path, report: Pat
     assert vault.check_file(db, kept.name, len(REPORT.encode())) is None
 
 
+def test_a_backup_says_which_evidence_it_could_not_keep(
+    db: Path, report: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An altered copy is never taken into the backups; the backup said nothing of it."""
+    with Store(db) as store:
+        operations.run(store, operations.add_file_evidence(store.claims(1)[0].id, report))
+    (kept,) = vault_files(db)
+    os.chmod(kept, 0o644)
+    kept.write_bytes(kept.read_bytes().replace(b"4 percent", b"9 percent"))
+    assert create_backup(db).evidence_left_out == 1
+    code, out = run("backup", "--db", str(db))
+    err = capsys.readouterr().err
+    assert code == 2 and out.startswith("backed up ") and err.count("\n") == 1
+    assert "1 evidence file(s) could not be backed up: altered or missing" in err
+    kept.write_text(REPORT, encoding="utf-8")
+    assert create_backup(db).evidence_left_out == 0
+
+
 def test_a_restore_repairs_an_altered_copy_and_says_when_it_cannot_put_files_back(
     db: Path, report: Path
 ) -> None:
