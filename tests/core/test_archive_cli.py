@@ -35,7 +35,8 @@ def test_import_reports_and_is_idempotent(db: str, archive: Path) -> None:
     code, out = run("import", str(archive), "--db", db, "--json", "--source", "S")
     assert code == 0
     data = json.loads(out)
-    assert data == {"source": "S", "format": "jsonl", "read": 3, "added": 3, "duplicates": 0,
+    assert data == {"source": "S", "format": "jsonl", "read": 3, "added": 3, "updated": 0,
+                    "duplicates": 0,
                     "malformed": [{"line": 4, "reason": "not valid JSON"}],
                     "embedded": 3}  # fmt: skip
     code, out = run("import", str(archive), "--db", db, "--json", "--source", "S")
