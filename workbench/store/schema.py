@@ -9,6 +9,9 @@ migration at the end, never an edit of one that has shipped.
 
 from __future__ import annotations
 
+import re
+import sqlite3
+
 from sqlite_utils import Database, Migrations
 
 from workbench.store.rows import _OWN_COLUMNS, _OWN_SELECT, UUID_SQL, _now
@@ -449,3 +452,81 @@ def _m0010_team_outbox(db: Database) -> None:
         END;
         """
     )
+
+
+_NEVER_REUSED = ("articles", "claims", "evidence", "claim_feedback")
+"""Tables whose ids must never be given again once their row is deleted (0011)."""
+
+
+@migrations(name="0011_ids_never_reused", transactional=False)
+def _m0011_ids_never_reused(db: Database) -> None:
+    # Without AUTOINCREMENT, SQLite gives a new row one more than the highest id left: a
+    # claim added after the newest one was removed took its id, and with it the removed
+    # claim's history; undoing the removal (or an article's deletion) then failed on
+    # the id for good. AUTOINCREMENT needs the tables rebuilt, with foreign keys off
+    # (dropping `articles` would otherwise delete every claim), which cannot be switched
+    # inside a transaction: hence its own, here.
+    conn = db.conn
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("PRAGMA legacy_alter_table = ON")  # the rename leaves views and triggers be
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for table in _NEVER_REUSED:
+                _rebuild_with_autoincrement(conn, table)
+            # Ids of claims and articles deleted before this migration live on in the
+            # history: they are not given again either.
+            for table, floor in (("claims", "claim_id"), ("articles", "article_id")):
+                (taken,) = conn.execute(
+                    f"SELECT MAX(COALESCE((SELECT MAX({floor}) FROM claim_history), 0),"
+                    f" COALESCE((SELECT MAX(id) FROM {table}), 0))"
+                ).fetchone()
+                # sqlite_sequence has no key on its name: update the row, or add it.
+                conn.execute("DELETE FROM sqlite_sequence WHERE name = ?", (table,))
+                conn.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, taken)
+                )
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise sqlite3.IntegrityError(f"foreign keys broken by the rebuild: {broken[:3]}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA legacy_alter_table = OFF")
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _rebuild_with_autoincrement(conn: sqlite3.Connection, table: str) -> None:
+    """``table`` made again from its own definition with ``AUTOINCREMENT`` on its id,
+    rows, indexes and triggers included (SQLite's procedure for schema changes ALTER
+    TABLE cannot make). Done already: nothing to do (the migration may run again after
+    a crash before it was recorded)."""
+    (sql,) = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).fetchone()
+    if "AUTOINCREMENT" in sql.upper():
+        return
+    staged = f"_{table}_rebuilt"
+    new, named = re.subn(rf'^CREATE TABLE "?{table}"?', f"CREATE TABLE {staged}", sql)
+    new, keyed = re.subn(r"\bid INTEGER PRIMARY KEY\b", "id INTEGER PRIMARY KEY AUTOINCREMENT", new)
+    if (named, keyed) != (1, 1):
+        raise sqlite3.DatabaseError(f"unexpected definition of {table}: {sql[:80]!r}")
+    kept = [
+        str(row[0])
+        for row in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger')"
+            " AND sql IS NOT NULL",
+            (table,),
+        )
+    ]
+    conn.execute(new)
+    conn.execute(f"INSERT INTO {staged} SELECT * FROM {table}")
+    conn.execute(f"DROP TABLE {table}")
+    conn.execute(f"ALTER TABLE {staged} RENAME TO {table}")
+    for statement in kept:
+        conn.execute(statement)
