@@ -256,6 +256,19 @@ def test_removed_claim_is_restored_exactly(store: Store, stored: int) -> None:
     assert (claim.text, 0) not in store.feedback()
 
 
+def test_a_removed_claim_is_not_put_back_over_one_added_since(
+    store: Store, stored: int, tmp_path: Path
+) -> None:
+    claim = store.claims(stored)[0]
+    store.remove_claim(claim.id)
+    with Store(store.path, user="bo") as other:  # the CLI, or a second window
+        other.add_claim(stored, 0, 11)
+    before = snapshot(store.path)
+    with pytest.raises(ValidationError, match="overlap claim"):
+        store.restore_claim(claim)
+    assert snapshot(store.path) == before
+
+
 def test_claim_span_can_be_extended_and_shrunk(store: Store, stored: int) -> None:
     claim = store.claims(stored)[1]
     shrunk = store.set_claim_span(claim.id, claim.start + 13, claim.end)

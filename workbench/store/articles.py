@@ -464,11 +464,7 @@ class ArticlesMixin(StoreBase):
         end -= len(segment) - len(segment.rstrip())
         if start >= end:
             raise ValidationError("the selected text is only white space")
-        for other in self.claims(article_id):
-            if start < other.end and other.start < end:
-                raise ValidationError(
-                    f"characters {start}-{end} overlap claim {other.id} ({other.start}-{other.end})"
-                )
+        self._refuse_overlap(article_id, start, end)
         text = article.text[start:end]
         claimant, claim_type = describe(article.text, start, end) if describe else ("", None)
         now = _now()
@@ -525,6 +521,7 @@ class ArticlesMixin(StoreBase):
         """Put back a removed claim exactly as it was, evidence included (undo of a removal)."""
         article = self.article(claim.article_id)
         _check_span(article.text, claim.start, claim.end)
+        self._refuse_overlap(claim.article_id, claim.start, claim.end)  # one added meanwhile
         now = _now()
         with self._write() as conn:
             conn.execute(
@@ -563,14 +560,21 @@ class ArticlesMixin(StoreBase):
             self._sync_own_archive(conn, claim.id, now)
         return self.claim(claim.id)
 
+    def _refuse_overlap(self, article_id: int, start: int, end: int, *, but: int = 0) -> None:
+        """Claims never overlap: raise ValidationError if ``start``-``end`` would overlap
+        one of the article's claims (other than claim ``but``)."""
+        for other in self.claims(article_id):
+            if other.id != but and start < other.end and other.start < end:
+                raise ValidationError(
+                    f"characters {start}-{end} overlap claim {other.id} ({other.start}-{other.end})"
+                )
+
     def set_claim_span(self, claim_id: int, start: int, end: int) -> Claim:
         """Move a claim's boundaries (extend or shrink it), keeping its verdict and evidence."""
         current = self.claim(claim_id)
         text = self.article(current.article_id).text
         _check_span(text, start, end)
-        for other in self.claims(current.article_id):
-            if other.id != claim_id and start < other.end and other.start < end:
-                raise ValidationError(f"the new span would overlap claim {other.id}")
+        self._refuse_overlap(current.article_id, start, end, but=claim_id)
         now = _now()
         with self._write() as conn:
             conn.execute(
