@@ -23,7 +23,7 @@ from ui.store_writer import StoreWriter
 from workbench import operations, vault
 from workbench.analysis import sentence_bounds
 from workbench.engine import Engine
-from workbench.errors import WorkbenchError
+from workbench.errors import ChangedSinceError, WorkbenchError
 from workbench.models import Article, Claim, Evidence, Match, MatchStrength, Status
 from workbench.priority import PriorityThresholds, next_unchecked
 from workbench.store import Store
@@ -348,14 +348,14 @@ class Workspace(QObject):
         *,
         structural: bool = False,
         note: tuple[int, str] | None = None,
-        undone: Callable[[], None] | None = None,
+        undone: Callable[[Exception], None] | None = None,
     ) -> None:
         """Run an edit on the writer; show its committed result, or its error.
 
         ``note`` is (claim id, text) when the edit writes a note: if it fails, the text is
         kept in :attr:`unsaved_notes` so what was typed is not lost; the next note of that
-        claim that is saved replaces it. ``undone`` is called (on this thread) when the
-        edit fails, after its error is shown.
+        claim that is saved replaces it. ``undone`` is called (on this thread) with the
+        error when the edit fails, after the error is shown.
         """
         article_id = self.article.id if self.article else None
 
@@ -369,7 +369,7 @@ class Workspace(QObject):
                 self.unsaved_notes[note[0]] = note[1]
             self._on_write_failed(exc)
             if undone is not None:
-                undone()
+                undone(exc)
 
         self.writer.submit(fn, written, failed)
 
@@ -412,7 +412,45 @@ class Workspace(QObject):
         self.reload()
 
 
-class _OperationCommand(QUndoCommand):
+class _RetryableCommand(QUndoCommand):
+    """A step of the undo stack whose write, if it fails, leaves the stack where it was.
+
+    Subclasses write through :meth:`_write`, and skip writing while :attr:`_quiet`.
+    """
+
+    def __init__(self, workspace: Workspace, text: str) -> None:
+        super().__init__(text)
+        self._workspace = workspace
+        self._quiet = False
+        """Moving the stack back after a failure: nothing is applied."""
+
+    def _write(self, fn: Callable[[Store], Any], *, redone: bool, **kwargs: Any) -> None:
+        self._workspace.write(fn, undone=lambda exc: self._take_back(exc, redone=redone), **kwargs)
+
+    def _take_back(self, exc: Exception, *, redone: bool) -> None:
+        """The step failed: move the stack back over this command, applying nothing.
+
+        Unless it failed because what it would change was changed since by someone
+        else: it can never apply then, and leaving it in place would hold every older
+        step behind it. It is dropped instead (obsolete: the stack deletes it the next
+        time it gets to it, without writing anything).
+        """
+        if isinstance(exc, ChangedSinceError):
+            self._quiet = True  # for good: redo and undo write nothing any more
+            self.setObsolete(True)
+            return
+        stack = self._workspace.undo_stack
+        at = stack.index()
+        if stack.command(at - 1 if redone else at) is not self:
+            return  # the stack moved on meanwhile (another undo queued behind this one)
+        self._quiet = True
+        try:
+            stack.setIndex(at - 1 if redone else at + 1)
+        finally:
+            self._quiet = False
+
+
+class _OperationCommand(_RetryableCommand):
     """One step of the undo stack: the next operation to apply, redo and undo in turn.
 
     ``_next`` is read and written only inside the write functions, which run in order
@@ -425,11 +463,8 @@ class _OperationCommand(QUndoCommand):
     """
 
     def __init__(self, workspace: Workspace, text: str, operation: operations.Operation) -> None:
-        super().__init__(text)
-        self._workspace = workspace
+        super().__init__(workspace, text)
         self._next: operations.Operation = operation
-        self._quiet = False
-        """Moving the stack back after a failure: nothing is applied."""
 
     def _step(self, store: Store) -> operations.Change:
         change = self._next(store)  # raises before anything changed, or changes it all
@@ -438,31 +473,23 @@ class _OperationCommand(QUndoCommand):
 
     def redo(self) -> None:
         if not self._quiet:
-            self._workspace.write(self._step, undone=lambda: self._take_back(redone=True))
+            self._write(self._step, redone=True)
 
     def undo(self) -> None:
         if not self._quiet:
-            self._workspace.write(self._step, undone=lambda: self._take_back(redone=False))
-
-    def _take_back(self, *, redone: bool) -> None:
-        """The step failed: move the stack back over this command, applying nothing."""
-        stack = self._workspace.undo_stack
-        at = stack.index()
-        if stack.command(at - 1 if redone else at) is not self:
-            return  # the stack moved on meanwhile (another undo queued behind this one)
-        self._quiet = True
-        try:
-            stack.setIndex(at - 1 if redone else at + 1)
-        finally:
-            self._quiet = False
+            self._write(self._step, redone=False)
 
 
-class _NoteCommand(QUndoCommand):
-    """Typing in the note editor: consecutive saves of one claim's note undo together."""
+class _NoteCommand(_RetryableCommand):
+    """Typing in the note editor: consecutive saves of one claim's note undo together.
+
+    A save that fails keeps its text in :attr:`Workspace.unsaved_notes`; an undo that
+    fails leaves the stack where it was, so that it can be tried again.
+    """
 
     def __init__(self, workspace: Workspace, claim_id: int, old: str, new: str) -> None:
-        super().__init__("Edit note")
-        self._workspace = workspace
+        super().__init__(workspace, "Edit note")
+        self._undone = False
         self.claim_id = claim_id
         self.old = old
         self.new = new
@@ -477,8 +504,15 @@ class _NoteCommand(QUndoCommand):
         return True
 
     def redo(self) -> None:
-        claim_id, note = self.claim_id, self.new
-        self._workspace.write(operations.set_note(claim_id, note), note=(claim_id, note))
+        if not self._quiet:
+            claim_id, note = self.claim_id, self.new
+            # Typed: saved as it is. Redone after an undo: only over the text it put back.
+            replacing = self.old if self._undone else None
+            operation = operations.set_note(claim_id, note, replacing=replacing)
+            self._write(operation, redone=True, note=(claim_id, note))
 
     def undo(self) -> None:
-        self._workspace.write(operations.set_note(self.claim_id, self.old))
+        if not self._quiet:
+            self._undone = True
+            operation = operations.set_note(self.claim_id, self.old, replacing=self.new)
+            self._write(operation, redone=False)

@@ -72,6 +72,11 @@ class ValidationError(WorkbenchError):
     """A value (status, URL, offsets) is not acceptable."""
 
 
+class ChangedSinceError(ValidationError):
+    """An undo or redo would overwrite what was changed since, by another program or
+    person (the CLI, a second window): nothing was changed."""
+
+
 class ImportFormatError(WorkbenchError):
     """An archive file could not be read as claims (not JSON Lines, CSV or ClaimReview)."""
 

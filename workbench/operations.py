@@ -13,12 +13,12 @@ The app's undo stack runs these on its writer thread; the CLI runs them directly
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from workbench import vault
-from workbench.errors import ValidationError
+from workbench.errors import ChangedSinceError, NotFoundError, ValidationError
 from workbench.models import ArchiveClaim, Article, Claim, Evidence, Status, VaultFile
 from workbench.store import DeletedArticle, Store
 
@@ -77,22 +77,52 @@ def run(store: Store, operation: Operation) -> Change:
         return operation(store)
 
 
-def _update(description: str, claim_id: int, **fields: str | Status) -> Operation:
+def _update(
+    description: str,
+    claim_id: int,
+    *,
+    expect: dict[str, object] | None = None,
+    **fields: str | Status,
+) -> Operation:
+    """Set a claim's ``fields``; as an undo or redo, only if each still holds what
+    ``expect`` says the step before wrote (else :class:`ChangedSinceError`)."""
+
     def apply(store: Store) -> Change:
         with store.transaction():
             before = store.claim(claim_id)
+            _refuse_if_changed(before, expect or {})
             after = store.update_claim(claim_id, **fields)  # type: ignore[arg-type]
         previous = {name: getattr(before, name) for name in fields}
+        written = {name: getattr(after, name) for name in fields}
         return Change(
             description,
             after.article_id,
             claim_id,
             after,
             False,
-            _update(description, claim_id, **previous),
+            _update(description, claim_id, expect=written, **previous),
         )
 
     return apply
+
+
+_FIELD_NAMES = {"status": "verdict", "note": "note", "claimant": "claimant"}
+
+
+def _refuse_if_changed(claim: Claim, expect: dict[str, object]) -> None:
+    """Raise :class:`ChangedSinceError` unless ``claim`` still holds the ``expect`` values.
+
+    An undo puts back what a field held before its step; if the field was changed since
+    by someone else (the CLI, a colleague's window), that would silently throw their
+    change away.
+    """
+    changed = [name for name, value in expect.items() if getattr(claim, name) != value]
+    if changed:
+        fields = " and ".join(_FIELD_NAMES.get(name, name) for name in changed)
+        raise ChangedSinceError(
+            f"not undone: the {fields} of this claim was changed since (by another window"
+            " or command); change it by hand if needed"
+        )
 
 
 def set_status(claim_id: int, status: Status) -> Operation:
@@ -108,22 +138,42 @@ def set_statuses(claim_ids: Sequence[int], status: Status) -> Operation:
             for claim in before:
                 if claim.status is not status:
                     store.update_claim(claim.id, status=status)
-        undo = _each_status({c.id: c.status for c in before})
+        undo = _each_status(
+            {c.id: c.status for c in before}, expect=dict.fromkeys(claim_ids, status)
+        )
         return _bulk_change(f"Mark {len(before)} claims {status.value}", before, undo)
 
     return apply
 
 
-def _each_status(statuses: dict[int, Status]) -> Operation:
+def _each_status(statuses: dict[int, Status], *, expect: dict[int, Status]) -> Operation:
+    """Give each claim its status back (the undo of a bulk action), leaving alone the
+    claims removed since and those whose status someone else changed since."""
+
     def apply(store: Store) -> Change:
         with store.transaction():
-            before = [store.claim(claim_id) for claim_id in statuses]
-            for claim_id, status in statuses.items():
-                store.update_claim(claim_id, status=status)
-        undo = _each_status({c.id: c.status for c in before})
+            before = [
+                claim
+                for claim in _existing(store, statuses)
+                if claim.status is expect.get(claim.id, claim.status)
+            ]
+            for claim in before:
+                store.update_claim(claim.id, status=statuses[claim.id])
+        undo = _each_status({c.id: c.status for c in before}, expect=statuses)
         return _bulk_change(f"Change the status of {len(before)} claims", before, undo)
 
     return apply
+
+
+def _existing(store: Store, claim_ids: Iterable[int]) -> list[Claim]:
+    """The claims of ``claim_ids`` still there (others may have been removed since)."""
+    found = []
+    for claim_id in claim_ids:
+        try:
+            found.append(store.claim(claim_id))
+        except NotFoundError:
+            continue
+    return found
 
 
 def _bulk_change(description: str, claims: Sequence[Claim], undo: Operation) -> Change:
@@ -136,33 +186,45 @@ def _bulk_change(description: str, claims: Sequence[Claim], undo: Operation) -> 
 def tag_claims(
     claim_ids: Sequence[int], *, add: Sequence[str] = (), remove: Sequence[str] = ()
 ) -> Operation:
-    """Add and remove tags on one claim or several; undo gives each its tags back."""
+    """Add and remove tags on one claim or several; undo takes back what this changed."""
 
     def apply(store: Store) -> Change:
         with store.transaction():
             before = {claim.id: claim.tags for claim in map(store.claim, claim_ids)}
             after = store.tag_claims(claim_ids, add=add, remove=remove)
-        return _tags_change(after, _restore_tags(before))
+        return _tags_change(after, _retag(_tag_deltas(before, after)))
 
     return apply
 
 
-def _restore_tags(tags: dict[int, tuple[str, ...]]) -> Operation:
-    """Give each claim exactly the tags ``tags`` lists for it."""
+_TagDeltas = dict[int, tuple[tuple[str, ...], tuple[str, ...]]]
+"""Per claim, the tags a step added and those it removed."""
+
+
+def _tag_deltas(before: dict[int, tuple[str, ...]], after: Sequence[Claim]) -> _TagDeltas:
+    deltas: _TagDeltas = {}
+    for claim in after:
+        had = {t.casefold() for t in before.get(claim.id, ())}
+        has = {t.casefold() for t in claim.tags}
+        added = tuple(t for t in claim.tags if t.casefold() not in had)
+        removed = tuple(t for t in before.get(claim.id, ()) if t.casefold() not in has)
+        deltas[claim.id] = (added, removed)
+    return deltas
+
+
+def _retag(deltas: _TagDeltas) -> Operation:
+    """Undo tag changes: remove the tags a step added and add back those it removed,
+    touching no other tag (a colleague's, added since), on the claims still there."""
 
     def apply(store: Store) -> Change:
         with store.transaction():
-            before = {claim.id: claim.tags for claim in map(store.claim, tags)}
-            for claim_id, wanted in tags.items():
-                have = {t.casefold() for t in before[claim_id]}
-                keep = {t.casefold() for t in wanted}
-                store.tag_claims(
-                    [claim_id],
-                    add=[t for t in wanted if t.casefold() not in have],
-                    remove=[t for t in before[claim_id] if t.casefold() not in keep],
-                )
-            after = [store.claim(claim_id) for claim_id in tags]
-        return _tags_change(after, _restore_tags(before))
+            claims = _existing(store, deltas)
+            before = {claim.id: claim.tags for claim in claims}
+            for claim in claims:
+                added, removed = deltas[claim.id]
+                store.tag_claims([claim.id], add=removed, remove=added)
+            after = [store.claim(claim.id) for claim in claims]
+        return _tags_change(after, _retag(_tag_deltas(before, after)))
 
     return apply
 
@@ -174,8 +236,10 @@ def _tags_change(claims: Sequence[Claim], undo: Operation) -> Change:
     return _bulk_change(f"Tag {len(claims)} claims", claims, undo)
 
 
-def set_note(claim_id: int, note: str) -> Operation:
-    return _update("Edit note", claim_id, note=note)
+def set_note(claim_id: int, note: str, *, replacing: str | None = None) -> Operation:
+    """Set a claim's note; with ``replacing``, only if it is still that text (an undo)."""
+    expect: dict[str, object] | None = None if replacing is None else {"note": replacing}
+    return _update("Edit note", claim_id, expect=expect, note=note)
 
 
 def set_claimant(claim_id: int, claimant: str) -> Operation:
@@ -203,21 +267,31 @@ def record_verdict(
             )
         old = {e.id for e in before.evidence}
         added = [item for item in after.evidence if item.id not in old]
-        undo = _put_back(before, remove=added)
+        undo = _put_back(before, remove=added, expect=after)
         return Change("Record verdict", after.article_id, claim_id, after, False, undo)
 
     return apply
 
 
 def _put_back(
-    target: Claim, *, remove: Sequence[Evidence] = (), restore: Sequence[Evidence] = ()
+    target: Claim,
+    *,
+    remove: Sequence[Evidence] = (),
+    restore: Sequence[Evidence] = (),
+    expect: Claim | None = None,
 ) -> Operation:
     """Give the claim ``target``'s status, note and claimant, removing the links ``remove``
-    and putting back the links ``restore``; its undo does the opposite from where it was."""
+    and putting back the links ``restore``; its undo does the opposite from where it was.
+
+    With ``expect`` (the claim as the step before left it), only if its status, note
+    and claimant are still those (else :class:`ChangedSinceError`).
+    """
 
     def apply(store: Store) -> Change:
         with store.transaction():
             before = store.claim(target.id)
+            if expect is not None:
+                _refuse_if_changed(before, {f: getattr(expect, f) for f in _FIELD_NAMES})
             for item in remove:
                 store.remove_evidence(item.id)
             for item in restore:
@@ -225,7 +299,7 @@ def _put_back(
             after = store.update_claim(
                 target.id, status=target.status, note=target.note, claimant=target.claimant
             )
-        undo = _put_back(before, remove=restore, restore=remove)
+        undo = _put_back(before, remove=restore, restore=remove, expect=after)
         return Change("Record verdict", after.article_id, after.id, after, False, undo)
 
     return apply
@@ -380,7 +454,8 @@ def add_claim(article_id: int, start: int, end: int) -> Operation:
 
         with store.transaction():
             added = store.add_claim(article_id, start, end, describe=describe)
-        return _claim_change("Add claim", added, removed=False, undo=_remove_claim(added.id))
+        undo = _remove_claim(added.id, expect=added)
+        return _claim_change("Add claim", added, removed=False, undo=undo)
 
     return apply
 
@@ -389,15 +464,22 @@ def _restore_claim(claim: Claim) -> Operation:
     def apply(store: Store) -> Change:
         with store.transaction():
             restored = store.restore_claim(claim)
-        return _claim_change("Add claim", restored, removed=False, undo=_remove_claim(claim.id))
+        undo = _remove_claim(claim.id, expect=restored)
+        return _claim_change("Add claim", restored, removed=False, undo=undo)
 
     return apply
 
 
-def _remove_claim(claim_id: int) -> Operation:
+def _remove_claim(claim_id: int, *, expect: Claim | None = None) -> Operation:
+    """Remove a claim; as an undo (``expect``: the claim as its step left it), only if
+    nobody gave it a verdict, note, claimant or evidence since."""
+
     def apply(store: Store) -> Change:
         with store.transaction():
             before = store.claim(claim_id)  # with its evidence, for the undo
+            if expect is not None:
+                fields = {f: getattr(expect, f) for f in (*_FIELD_NAMES, "evidence")}
+                _refuse_if_changed(before, fields)
             store.remove_claim(claim_id)
         return _claim_change("Remove claim", before, removed=True, undo=_restore_claim(before))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from workbench import operations
-from workbench.errors import StoreError, ValidationError
+from workbench.errors import ChangedSinceError, StoreError, ValidationError
 from workbench.models import (
     ArchiveRecord,
     ArticleDraft,
@@ -18,6 +18,8 @@ from workbench.models import (
 )
 from workbench.priority import Priority, PriorityThresholds
 from workbench.store import Store
+
+from .test_store import snapshot
 
 TEXT = "Wind turbines cause cancer. Florida's minimum wage rose to $13 in 2024. It rained."
 
@@ -312,3 +314,62 @@ def test_deleted_article_comes_back_with_its_tags(store: Store) -> None:
     operations.run(store, change.undo)
     assert store.article(article_id).tags == ("energy",)
     assert store.claim(_first(store)).tags == ("health",)
+
+
+# -- an undo never throws away what someone else changed since ------------------------
+
+
+def test_an_undo_refuses_to_overwrite_a_change_made_since(store: Store) -> None:
+    """Bo's note (the CLI, a second window) was silently replaced by the undo's ''."""
+    first = store.claims(1)[0].id
+    noted = operations.run(store, operations.set_note(first, "app"))
+    marked = operations.run(store, operations.set_status(first, Status.DISPUTED))
+    with Store(store.path, user="bo") as other:
+        other.update_claim(first, note="Bo's findings")
+    before = snapshot(store.path)
+    with pytest.raises(ChangedSinceError, match="the note of this claim was changed since"):
+        operations.run(store, noted.undo)
+    assert snapshot(store.path) == before
+    undone = operations.run(store, marked.undo)  # the verdict was not changed: undone
+    assert store.claim(first).status is Status.UNCHECKED
+    assert store.claim(first).note == "Bo's findings"
+    with Store(store.path, user="bo") as other:
+        other.update_claim(first, status="verified")
+    with pytest.raises(ChangedSinceError, match="verdict"):
+        operations.run(store, undone.undo)  # the redo checks too
+
+
+def test_a_tag_undo_takes_back_only_its_own_tags(store: Store) -> None:
+    first = store.claims(1)[0].id
+    tagged = operations.run(store, operations.tag_claims([first], add=["health"]))
+    with Store(store.path, user="bo") as other:
+        other.tag_claims([first], add=["energy"])
+    operations.run(store, tagged.undo)
+    assert store.claim(first).tags == ("energy",)
+
+
+def test_a_bulk_undo_skips_claims_removed_or_changed_since(store: Store) -> None:
+    first, second = (c.id for c in store.claims(1))
+    bulk = operations.run(store, operations.set_statuses([first, second], Status.VERIFIED))
+    tags = operations.run(store, operations.tag_claims([first, second], add=["x"]))
+    with Store(store.path, user="bo") as other:
+        other.remove_claim(second)
+    operations.run(store, tags.undo)
+    operations.run(store, bulk.undo)  # used to fail on the removed claim, for good
+    assert store.claim(first).status is Status.UNCHECKED and store.claim(first).tags == ()
+    bulk = operations.run(store, operations.set_statuses([first], Status.VERIFIED))
+    with Store(store.path, user="bo") as other:
+        other.update_claim(first, status="disputed")
+    operations.run(store, bulk.undo)
+    assert store.claim(first).status is Status.DISPUTED  # Bo's verdict stays
+
+
+def test_undoing_an_added_claim_keeps_it_if_it_got_a_verdict_since(store: Store) -> None:
+    start = TEXT.index("It rained")
+    added = operations.run(store, operations.add_claim(1, start, len(TEXT)))
+    assert added.claim is not None
+    with Store(store.path, user="bo") as other:
+        other.update_claim(added.claim.id, status="unverifiable", note="No records.")
+    with pytest.raises(ChangedSinceError):
+        operations.run(store, added.undo)
+    assert store.claim(added.claim.id).note == "No records."

@@ -804,6 +804,59 @@ def test_an_undo_that_fails_on_a_locked_database_can_be_tried_again(
     assert workspace.claim(first) is not None and len(errors) == 1
 
 
+def test_a_note_undo_that_fails_can_be_tried_again(
+    qtbot: QtBot, window: MainWindow, db_path: Path, errors: list[str]
+) -> None:
+    """The stack moved back although the note was still the typed one: Ctrl+Z then had
+    nothing left to undo it with."""
+    import sqlite3
+
+    workspace = window.workspace
+    first = workspace.claims[0].id
+    workspace.set_note(first, "typed note")
+    wait_saved(qtbot, window)
+    locker = sqlite3.connect(db_path, isolation_level=None)
+    locker.execute("PRAGMA busy_timeout = 0")
+    locker.execute("BEGIN IMMEDIATE")
+    try:
+        window.writer.submit(lambda s: s.db.conn.execute("PRAGMA busy_timeout = 100"))
+        workspace.undo_stack.undo()
+        qtbot.waitUntil(lambda: bool(errors))
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert workspace.undo_stack.index() == 1 and workspace.undo_stack.canUndo()
+    workspace.undo_stack.undo()  # tried again
+    wait_saved(qtbot, window)
+    claim = workspace.claim(first)
+    assert claim is not None and claim.note == "" and len(errors) == 1
+
+
+def test_an_undo_refused_because_of_a_change_made_since_steps_aside(
+    qtbot: QtBot, window: MainWindow, db_path: Path, errors: list[str]
+) -> None:
+    """The refused step can never apply: left in place, it held every older step."""
+    workspace = window.workspace
+    first, second = workspace.claims[0].id, workspace.claims[1].id
+    workspace.set_status(first, Status.VERIFIED)
+    workspace.set_status(second, Status.DISPUTED)
+    wait_saved(qtbot, window)
+    with Store(db_path, user="bo") as other:  # the CLI, meanwhile
+        other.update_claim(second, status="unverifiable")
+    workspace.undo_stack.undo()
+    qtbot.waitUntil(lambda: bool(errors))
+    assert "changed since" in errors[0]
+    workspace.undo_stack.undo()  # the step before
+    wait_saved(qtbot, window)
+    assert workspace.store.claim(first).status is Status.UNCHECKED
+    workspace.undo_stack.redo()
+    workspace.undo_stack.redo()  # the refused step: dropped, writes nothing
+    wait_saved(qtbot, window)
+    assert workspace.store.claim(first).status is Status.VERIFIED
+    assert workspace.store.claim(second).status is Status.UNVERIFIABLE
+    assert len(errors) == 1 and not workspace.undo_stack.canRedo()
+
+
 def test_delete_removes_the_claim_only_from_the_article_or_the_list(
     qtbot: QtBot, window: MainWindow, errors: list[str]
 ) -> None:
