@@ -672,6 +672,7 @@ class MainWindow(QMainWindow):
 
     def back_up_now(self) -> None:
         """A manual backup, made on the writer thread (SQLite's online backup API)."""
+
         def done(backup: Backup) -> None:
             self.statusBar().showMessage(f"Backed up to {backup.path}", 15_000)
             if backup.evidence_left_out:

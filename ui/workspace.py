@@ -187,8 +187,21 @@ class Workspace(QObject):
 
     def set_status(self, claim_id: int, status: Status) -> None:
         claim = self.claim(claim_id)
+        if claim is not None and claim.status is status:
+            # Shown with this status; another program may have changed it since.
+            claim = self._fresh(claim_id)
         if claim is not None and claim.status is not status:
             self._push(operations.set_status(claim_id, status), f"Mark claim {status.value}")
+
+    def _fresh(self, claim_id: int) -> Claim | None:
+        """The claim as stored now; if it changed or went, the article is read again."""
+        try:
+            stored = self.store.claim(claim_id)
+        except WorkbenchError:
+            stored = None
+        if stored != self.claim(claim_id):
+            self.reload()
+        return stored
 
     def set_note(self, claim_id: int, note: str) -> None:
         claim = self.claim(claim_id)

@@ -857,6 +857,22 @@ def test_an_undo_refused_because_of_a_change_made_since_steps_aside(
     assert len(errors) == 1 and not workspace.undo_stack.canRedo()
 
 
+def test_a_verdict_changed_elsewhere_can_be_given_again(
+    qtbot: QtBot, window: MainWindow, db_path: Path, errors: list[str]
+) -> None:
+    """Shown as verified, changed to disputed by the CLI: pressing 1 did nothing."""
+    workspace = window.workspace
+    first = workspace.claims[0].id
+    workspace.set_status(first, Status.VERIFIED)
+    wait_saved(qtbot, window)
+    with Store(db_path, user="bo") as other:
+        other.update_claim(first, status="disputed")
+    workspace.set_status(first, Status.VERIFIED)
+    wait_saved(qtbot, window)
+    assert workspace.store.claim(first).status is Status.VERIFIED
+    assert workspace.claim(first).status is Status.VERIFIED and not errors
+
+
 def test_delete_removes_the_claim_only_from_the_article_or_the_list(
     qtbot: QtBot, window: MainWindow, errors: list[str]
 ) -> None:
