@@ -318,6 +318,22 @@ def test_a_note_cut_within_the_minute_keeps_the_text_before_the_cut(
     ]
 
 
+def test_another_programs_note_is_never_folded_into_this_ones_history(
+    store: Store, stored: int
+) -> None:
+    """The CLI's note, saved between two of the app's saves by the same user, vanished."""
+    claim = store.claims(stored)[0]
+    store.update_claim(claim.id, note="app note one")
+    with Store(store.path, user=store.user) as cli:
+        cli.update_claim(claim.id, note="CLI: source confirmed by the ministry")
+    store.update_claim(claim.id, note="CLI: source confirmed by the ministry, and more")
+    assert [h.new for h in store.history(claim.id)] == [
+        "app note one",
+        "CLI: source confirmed by the ministry",
+        "CLI: source confirmed by the ministry, and more",
+    ]
+
+
 def test_settings_persist(tmp_path: Path) -> None:
     with Store(tmp_path / "s.db") as store:
         assert store.setting("organisation") is None

@@ -88,7 +88,7 @@ class StoreBase:
             old: str | None,
             new: str | None,
             when: str,
-        ) -> None: ...
+        ) -> int: ...
 
         def _sync_own_archive(  # ArchiveMixin
             self, conn: sqlite3.Connection, claim_id: int, now: str
@@ -120,6 +120,8 @@ class StoreBase:
         self._library_term_counts: dict[str, int] = {}  # LibraryMixin.library_term_counts
         self._write_depth = 0
         """How many writes are open inside one another (see :meth:`transaction`)."""
+        self._note_rows: dict[int, int] = {}
+        """The history row this store last wrote for each claim's note (see ``_record``)."""
         self.backup_problem: str | None = None
         existed = self._check_file(thorough=check)
         try:

@@ -302,7 +302,9 @@ class EvidenceMixin(StoreBase):
         """Add a history row; a note typed in several saves within a minute is one change.
 
         A save that cuts a passage (a cleared note, a paragraph deleted or pasted over)
-        starts a row of its own, so the history keeps the text as it was before the cut.
+        starts a row of its own, so the history keeps the text as it was before the cut;
+        so does a save by another store (the CLI, another window, even as the same user),
+        whose text would otherwise vanish into this one's row.
         """
         if field == "note":
             last = conn.execute(
@@ -312,6 +314,7 @@ class EvidenceMixin(StoreBase):
             ).fetchone()
             if (
                 last is not None
+                and last["id"] == self._note_rows.get(claim.id)
                 and last["field"] == "note"
                 and last["new"] == old
                 and last["changed_by"] == self.user
@@ -323,7 +326,9 @@ class EvidenceMixin(StoreBase):
                     (new, when, last["id"]),
                 )
                 return
-        self._record_raw(conn, claim.id, claim.article_id, field, old, new, when)
+        row = self._record_raw(conn, claim.id, claim.article_id, field, old, new, when)
+        if field == "note":
+            self._note_rows[claim.id] = row
 
     def _record_raw(
         self,
@@ -334,9 +339,11 @@ class EvidenceMixin(StoreBase):
         old: str | None,
         new: str | None,
         when: str,
-    ) -> None:
-        conn.execute(
+    ) -> int:
+        """Add a history row as it is; its id."""
+        cur = conn.execute(
             "INSERT INTO claim_history (claim_id, article_id, field, old, new, changed_by,"
             " changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (claim_id, article_id, field, old, new, self.user, when),
         )
+        return int(cur.lastrowid or 0)
