@@ -348,6 +348,22 @@ def test_removing_a_checked_claim_withdraws_its_verdict(desk: Desk) -> None:
     assert list(team_past_checks(ben)) == [SENTENCES[1]]
 
 
+def test_a_removal_undone_keeps_the_claims_team_identity(tmp_path: Path) -> None:
+    """The team saw a withdrawn verdict and a new claim: the identity was made again."""
+    from workbench import operations
+    from workbench.store.outbox import TEAM_DSN
+
+    with Store(tmp_path / "w.db", user="ana") as store:
+        store.set_setting(TEAM_DSN, "postgresql://team.example.org/desk")
+        first, _, _ = article(store)
+        store.update_claim(first, status="verified")
+        uid = store.team_claim_uid(first)
+        removed = operations.run(store, operations.remove_claim(first))
+        assert [(c.claim_uid, c.status) for c in store.team_outbox()] == [(uid, "unchecked")]
+        operations.run(store, removed.undo)
+        assert [(c.claim_uid, c.status) for c in store.team_outbox()] == [(uid, "verified")]
+
+
 # -- the whole flow ---------------------------------------------------------------------
 
 

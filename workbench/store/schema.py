@@ -530,3 +530,26 @@ def _rebuild_with_autoincrement(conn: sqlite3.Connection, table: str) -> None:
     conn.execute(f"ALTER TABLE {staged} RENAME TO {table}")
     for statement in kept:
         conn.execute(statement)
+
+
+@migrations(name="0012_team_identity_outlives_removal")
+def _m0012_team_identity_outlives_removal(db: Database) -> None:
+    # A removed claim forgot its team identity (claim ids could be given again; since
+    # 0011 they are not): undoing the removal published it under a new one, so the team
+    # saw a withdrawn verdict and a new claim. The identity now stays: put back, the
+    # claim's verdict replaces its queued withdrawal under the same identity.
+    db.executescript(
+        f"""
+        DROP TRIGGER team_claims_ad;
+        CREATE TRIGGER team_claims_ad AFTER DELETE ON claims BEGIN
+            DELETE FROM team_outbox WHERE claim_uid =
+                (SELECT uid FROM team_claims WHERE claim_id = old.id)
+                AND old.status != 'unchecked' AND {_TEAM_CONNECTED};
+            INSERT INTO team_outbox (change_id, claim_uid, claim_id, claim_text, status,
+                changed_at)
+                SELECT {UUID_SQL}, uid, old.id, old.text, 'unchecked', {_TEAM_NOW}
+                FROM team_claims WHERE claim_id = old.id
+                    AND old.status != 'unchecked' AND {_TEAM_CONNECTED};
+        END;
+        """
+    )
