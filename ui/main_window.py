@@ -169,6 +169,12 @@ class MainWindow(QMainWindow):
         self.embedder.finished.connect(self._on_embedder_finished)
         self.embedder.failed.connect(self._on_embedder_failed)
         self.restore_requested: Path | None = None
+        self._closing_when_saved = False
+        """Quit was asked while edits were still being written: it closes once they are."""
+        self._losing_unsaved = False
+        """The user chose to quit without the edits that could not be written."""
+        self._closing_by_itself = False
+        """The close under way is the window's own, once the edits were written."""
         self._opener_message = ""
         """The last "Analysing ..." line the opener put in the status bar."""
         self.maintenance = JobRunner("maintenance", self)
@@ -844,6 +850,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.claim_panel.save_note()
+        if not self._may_close():
+            event.ignore()
+            return
         self.settings.setValue("ui/geometry", self.saveGeometry())
         self.settings.setValue("ui/main_splitter", self.splitter.saveState())
         self.settings.setValue("ui/claim_splitter", self.claim_panel.splitter.saveState())
@@ -858,8 +867,59 @@ class MainWindow(QMainWindow):
         self.claim_panel.evidence_view.shutdown()
         self.team.shutdown()
         self.claim_panel.past_checks.shutdown()
-        self.writer.close()
+        self.writer.close(wait=not self._losing_unsaved)
         super().closeEvent(event)
+
+    def _may_close(self) -> bool:
+        """Whether the window may close now: every edit is written, or the user chose to
+        lose those that cannot be.
+
+        Edits still queued (another program is writing to the database) are waited for
+        without freezing the window, which closes by itself once they are written. Notes
+        that could not be saved (a full disk), or Quit asked again while waiting, ask first.
+        """
+        unsaved, pending = len(self.workspace.unsaved_notes), self.writer.pending
+        if self._losing_unsaved or not (unsaved or pending):
+            return True
+        if not unsaved and (self._closing_by_itself or not self._closing_when_saved):
+            if not self._closing_when_saved:
+                self._closing_when_saved = True
+                self.writer.busy_changed.connect(self._close_once_saved)
+            self.statusBar().showMessage(f"Saving {pending} change(s) before quitting …")
+            return False
+        what = (
+            f"{unsaved} note(s) could not be saved."
+            if unsaved
+            else f"{pending} change(s) are still waiting: another program is writing to the"
+            " database."
+        )
+        if Messages.confirm(
+            self,
+            "Changes not saved",
+            what,
+            "Quit anyway and lose them, or keep the window open: the notes are saved again"
+            " as soon as they can be.",
+            action="Quit anyway",
+        ):
+            self._losing_unsaved = True
+            return True
+        self._closing_when_saved = False
+        for claim_id, note in list(self.workspace.unsaved_notes.items()):
+            self.workspace.set_note(claim_id, note)  # tried again
+        return False
+
+    def _close_once_saved(self, busy: bool) -> None:
+        if not busy and self._closing_when_saved:
+            QTimer.singleShot(0, self._close_by_itself)  # once the writes' results are in
+
+    def _close_by_itself(self) -> None:
+        if not self._closing_when_saved:
+            return  # the user chose to keep the window open meanwhile
+        self._closing_by_itself = True
+        try:
+            self.close()  # waits again for writes queued meanwhile; asks if a note failed
+        finally:
+            self._closing_by_itself = False
 
 
 def _clipboard_article(mime: QMimeData | None) -> str:

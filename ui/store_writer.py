@@ -69,13 +69,21 @@ class StoreWriter(QObject):
         self._executor.submit(self._run, request_id, fn)
         return request_id
 
-    def close(self) -> None:
-        """Finish every queued write, then close the connection (when the window closes)."""
+    def close(self, *, wait: bool = True) -> None:
+        """Finish every queued write, then close the connection (when the window closes).
+
+        Without ``wait`` (the user chose to quit without them), queued writes are
+        dropped and the one under way is not waited for: the process ends at once and
+        SQLite rolls it back.
+        """
         if self._closed:
             return
         self._closed = True
-        self._executor.submit(self._close_store)
-        self._executor.shutdown(wait=True)
+        if not wait:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        else:
+            self._executor.submit(self._close_store)
+            self._executor.shutdown(wait=True)
         self._pending.clear()
 
     def _run(self, request_id: int, fn: WriteFn) -> None:

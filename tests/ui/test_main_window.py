@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl
+from PySide6.QtCore import QEventLoop, QMimeData, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -47,7 +47,7 @@ def make_window(
 ) -> MainWindow:
     store = Store(db_path)
     window = MainWindow(store, engine=engine)
-    qtbot.addWidget(window)
+    qtbot.addWidget(window, before_close_func=close_and_wait)
     window.show()
     window.activateWindow()  # shortcuts only reach the active window
     qtbot.waitUntil(window.isActiveWindow)
@@ -59,8 +59,24 @@ def make_window(
     return window
 
 
+def close_and_wait(window: MainWindow) -> None:
+    """Close as Quit does, waiting (as the window does) for the edits still being written.
+
+    Quit asked again while the window waits asks whether to lose them: never here.
+    """
+    if window.workspace.unsaved_notes:  # a test of a failed save: Quit would ask
+        window._losing_unsaved = True
+    if window.isVisible() and not window._closing_when_saved:
+        window.close()
+    for _ in range(2_400):  # a bound on a hang, not a measure of speed
+        if not window.isVisible():
+            return
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    raise AssertionError("the window never closed")
+
+
 def close_window(window: MainWindow) -> None:
-    window.close()
+    close_and_wait(window)
     window.workspace.store.close()
 
 
@@ -871,6 +887,62 @@ def test_a_verdict_changed_elsewhere_can_be_given_again(
     wait_saved(qtbot, window)
     assert workspace.store.claim(first).status is Status.VERIFIED
     assert workspace.claim(first).status is Status.VERIFIED and not errors
+
+
+def _lock(db_path: Path) -> Any:
+    import sqlite3
+
+    locker = sqlite3.connect(db_path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # another program is writing
+    return locker
+
+
+def test_quit_waits_for_edits_held_up_by_another_program_without_freezing(
+    qtbot: QtBot, window: MainWindow, db_path: Path, errors: list[str]
+) -> None:
+    """Quit froze the window for 5 s per queued edit, then dropped them all unsaid."""
+    workspace = window.workspace
+    first = workspace.claims[0].id
+    locker = _lock(db_path)
+    try:
+        workspace.set_status(first, Status.VERIFIED)
+        window.close()
+        assert window.isVisible() and "Saving 1 change(s)" in window.statusBar().currentMessage()
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    qtbot.waitUntil(lambda: not window.isVisible())  # closed by itself once written
+    with Store(db_path) as store:
+        assert store.claim(first).status is Status.VERIFIED
+
+
+def test_quit_asks_before_losing_a_note_that_could_not_be_saved(
+    qtbot: QtBot,
+    window: MainWindow,
+    db_path: Path,
+    errors: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[str] = []
+    answer = [False]
+    monkeypatch.setattr(
+        Messages, "confirm", classmethod(lambda c, p, t, q, d, **k: asked.append(q) or answer[0])
+    )
+    workspace = window.workspace
+    first = workspace.claims[0].id
+    window.writer.submit(lambda s: s.db.conn.execute("PRAGMA busy_timeout = 100"))
+    locker = _lock(db_path)  # as a full disk would, the save fails
+    try:
+        workspace.set_note(first, "Called the ministry: the figure is from 2019.")
+        qtbot.waitUntil(lambda: bool(workspace.unsaved_notes))
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    window.close()
+    assert asked == ["1 note(s) could not be saved."] and window.isVisible()
+    qtbot.waitUntil(lambda: not workspace.unsaved_notes)  # kept open: saved again
+    with Store(db_path) as store:
+        assert store.claim(first).note == "Called the ministry: the figure is from 2019."
 
 
 def test_delete_removes_the_claim_only_from_the_article_or_the_list(
