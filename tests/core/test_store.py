@@ -142,6 +142,19 @@ def test_user_added_claim_is_trimmed_and_kept_as_feedback(store: Store, stored: 
     assert (sentence, 1) in store.feedback()
 
 
+def test_a_claim_of_yours_moved_then_removed_leaves_no_example_behind(
+    store: Store, stored: int
+) -> None:
+    """The positive example kept its first text, so removing the moved claim missed it."""
+    sentence = "“We will respond in every way,” Rudenko said."
+    start = TEXT.index(sentence)
+    claim = store.add_claim(stored, start, start + len(sentence))
+    store.set_claim_span(claim.id, start, start + len(sentence) - 1)
+    assert (sentence[:-1], 1) in store.feedback() and (sentence, 1) not in store.feedback()
+    store.remove_claim(claim.id)
+    assert [label for _, label in store.feedback()] == []
+
+
 def test_overlapping_or_out_of_range_claims_are_refused(store: Store, stored: int) -> None:
     first = store.claims(stored)[0]
     with pytest.raises(ValidationError, match="overlap"):

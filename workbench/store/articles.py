@@ -583,6 +583,13 @@ class ArticlesMixin(StoreBase):
             )
             self._record(conn, current, "span", f"{current.start}-{current.end}",
                          f"{start}-{end}", now)  # fmt: skip
+            if current.origin is ClaimOrigin.USER:
+                # Its positive example follows it: removing it later finds it by its text.
+                conn.execute(
+                    "UPDATE claim_feedback SET text = ? WHERE id = (SELECT MAX(id)"
+                    " FROM claim_feedback WHERE article_id = ? AND text = ? AND label = 1)",
+                    (text[start:end], current.article_id, current.text),
+                )
             self._sync_own_archive(conn, claim_id, now)
         return self.claim(claim_id)
 
