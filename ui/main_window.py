@@ -857,6 +857,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("ui/main_splitter", self.splitter.saveState())
         self.settings.setValue("ui/claim_splitter", self.claim_panel.splitter.saveState())
         self.settings.sync()
+        self.workspace.outside_changes.stop()
         self.opener.shutdown()
         self.importer.shutdown()
         self.embedder.shutdown()

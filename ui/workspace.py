@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ui.archive_work import ClaimMatcher
@@ -31,6 +31,9 @@ from workbench.store import Store
 log = logging.getLogger("ui.workspace")
 
 NOTE_MERGE_ID = 1001
+OUTSIDE_CHANGES_MS = 2000
+"""How often the app looks for changes another program made to the open article."""
+
 LAST_ARTICLE_KEY = "ui.last_article"
 LAST_CLAIM_KEY = "ui.last_claim"
 
@@ -78,6 +81,12 @@ class Workspace(QObject):
 
         Not on the undo stack, which holds the open article's edits and is cleared when
         another article opens (as it does when the open one is deleted)."""
+        self._data_version = store.data_version()
+        self.outside_changes = QTimer(self)
+        """Looks for changes other programs made (:meth:`_follow_outside_changes`)."""
+        self.outside_changes.setInterval(OUTSIDE_CHANGES_MS)
+        self.outside_changes.timeout.connect(self._follow_outside_changes)
+        self.outside_changes.start()
 
     # -- reading -------------------------------------------------------------------
 
@@ -96,6 +105,31 @@ class Workspace(QObject):
         self.article_opened.emit(self.article)
         self.matches_changed.emit()
         self.rematch()
+
+    def _follow_outside_changes(self) -> None:
+        """Show what another program (``workbench`` on the command line, a second window)
+        changed in the open article's claims, so that no edit starts from a stale view.
+
+        Cheap when nothing changed: one ``PRAGMA data_version``. Skipped while this
+        app's own edits are being written (their results update the view). Text being
+        typed in the note editor stays (see ``ClaimPanel``).
+        """
+        if self.writer.pending or self.article is None:
+            return
+        try:
+            version = self.store.data_version()
+            if version == self._data_version:
+                return
+            self._data_version = version
+            claims = self.store.claims(self.article.id)
+        except WorkbenchError as exc:
+            log.warning("cannot look for changes made elsewhere: %s", exc)
+            return
+        if claims != self.claims:
+            self.claims = claims
+            self.claims_changed.emit()
+            if self.selected_claim is None:
+                self.select_claim(None)
 
     def rematch(self) -> None:
         """Look for past checks of every claim (after opening, editing claims, importing)."""

@@ -945,6 +945,28 @@ def test_quit_asks_before_losing_a_note_that_could_not_be_saved(
         assert store.claim(first).note == "Called the ministry: the figure is from 2019."
 
 
+def test_changes_made_by_another_program_are_shown(
+    qtbot: QtBot, window: MainWindow, db_path: Path, errors: list[str]
+) -> None:
+    """The view went stale: edits then started from what another program had replaced."""
+    workspace, panel = window.workspace, window.claim_panel
+    first = workspace.claims[0].id
+    workspace.select_claim(first)
+    with Store(db_path, user="bo") as other:  # workbench claim set, meanwhile
+        other.update_claim(first, status="disputed", note="Bo: the ministry denies it.")
+    qtbot.waitUntil(
+        lambda: panel.note.toPlainText() == "Bo: the ministry denies it.", timeout=30_000
+    )
+    assert workspace.claim(first).status is Status.DISPUTED
+    panel.focus_note()  # as E does: the cursor at the end
+    qtbot.keyClicks(panel.note, " Typed here.")  # typing is never replaced
+    with Store(db_path, user="bo") as other:
+        other.update_claim(workspace.claims[1].id, status="verified")
+    qtbot.waitUntil(lambda: workspace.claims[1].status is Status.VERIFIED, timeout=30_000)
+    assert panel.note.toPlainText() == "Bo: the ministry denies it. Typed here."
+    assert not errors
+
+
 def test_delete_removes_the_claim_only_from_the_article_or_the_list(
     qtbot: QtBot, window: MainWindow, errors: list[str]
 ) -> None:

@@ -165,6 +165,11 @@ class StoreBase:
             self._db = Database(self.conn, execute_plugins=False, recursive_triggers=False)
         return self._db
 
+    def data_version(self) -> int:
+        """A number that changes whenever another connection (another program, or another
+        thread's store) commits a change to the database (``PRAGMA data_version``)."""
+        return int(self._read("PRAGMA data_version")[0][0])
+
     def close(self) -> None:
         self.conn.close()
         if self._open:
