@@ -518,7 +518,7 @@ def apply_past_verdict(
             after = store.apply_past_verdict(claim_id, archive_id, past=past)
         old = {e.id for e in before.evidence}
         added = [item for item in after.evidence if item.id not in old]
-        undo = _put_back(before, remove=added)
+        undo = _put_back(before, remove=added, expect=after)
         return Change("Apply past verdict", after.article_id, claim_id, after, False, undo)
 
     return apply

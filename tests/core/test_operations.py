@@ -105,6 +105,12 @@ def test_applying_a_past_verdict_undoes_in_one_step(store: Store) -> None:
     change = _round_trip(store, operations.apply_past_verdict(claim_id, archive_id))
     assert change.claim is not None and change.claim.status is Status.DISPUTED
     assert [e.url for e in change.claim.evidence] == ["https://example.org/w1"]
+    applied = operations.run(store, operations.apply_past_verdict(claim_id, archive_id))
+    with Store(store.path, user="bo") as other:
+        other.update_claim(claim_id, status="verified")  # Bo disagrees, meanwhile
+    with pytest.raises(ChangedSinceError):
+        operations.run(store, applied.undo)
+    assert store.claim(claim_id).status is Status.VERIFIED
 
 
 def test_a_compound_undo_that_fails_changes_nothing(
