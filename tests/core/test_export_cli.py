@@ -220,3 +220,22 @@ def test_pdf_export_without_qt_is_a_clear_error(db: str, tmp_path: Path) -> None
     assert done.returncode == 2
     assert done.stderr.startswith("workbench: error: the PDF renderer")
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_markdown_keeps_the_spaces_between_a_claim_and_the_sentences_around_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The plain text beside a claim lost its edge spaces: "…he said.**Republic of Korea"."""
+    text = "The minister spoke. North Korea sent 12,000 troops. Officials disagreed, he said."
+    claim = "North Korea sent 12,000 troops."
+    path = tmp_path / "md.db"
+    with Store(path) as store:
+        start = text.index(claim)
+        store.add_article(
+            ArticleDraft(text, title="Troops"),
+            [DetectedClaim(start, start + len(claim), claim, 0.9, ("number",))],
+        )
+    code, out = run("export", "1", "-f", "md", "-o", "-", "--db", str(path))
+    assert code == 0
+    assert "The minister spoke. **North Korea sent 12,000 troops.** (" in out
+    assert " 1) Officials disagreed, he said." in out

@@ -112,14 +112,17 @@ def _evidence(number: int, item: Evidence) -> list[str]:
 
 
 def _segment(seg: Segment) -> str:
-    if seg.claim is None or seg.number is None:
-        return escape_markdown(seg.text)
     inner = seg.text.strip()
     if not inner:
-        return " "
-    # Emphasis must not start or end with white space, so it stays outside the stars.
+        return " " if seg.text else ""
+    # escape_markdown drops the white space at the ends of a line (four spaces would start
+    # a code block); one space is kept at each end, or the sentences before and after
+    # a claim run into it ("…he said.**Republic of Korea").
     lead = " " if seg.text[0].isspace() else ""
     trail = " " if seg.text[-1].isspace() else ""
+    if seg.claim is None or seg.number is None:
+        return f"{lead}{escape_markdown(inner)}{trail}"
+    # Emphasis must not start or end with white space, so it stays outside the stars.
     out = f"{lead}**{escape_markdown(inner)}**"
     if seg.ends_claim:
         out += f" ({STATUS_GLYPHS[seg.claim.status]} {seg.number})"
