@@ -188,7 +188,7 @@ class ClaimFilter(QSortFilterProxyModel):
         self.invalidate()
 
     def set_by_priority(self, by_priority: bool) -> None:
-        """Most urgent first (then reading order), or reading order alone."""
+        """Most urgent first (:meth:`_urgency`), or reading order alone."""
         self.by_priority = by_priority
         self.invalidate()
         self.sort(0 if by_priority else -1)
@@ -225,8 +225,13 @@ class ClaimFilter(QSortFilterProxyModel):
 
     def lessThan(self, left: Index, right: Index) -> bool:
         a, b = self.claims.item(left.row()), self.claims.item(right.row())
-        rank = self.claims.thresholds.of
-        return (rank(a).rank, a.start) < (rank(b).rank, b.start)
+        return self._urgency(a) < self._urgency(b)
+
+    def _urgency(self, claim: Claim) -> tuple[bool, int, float, int]:
+        """Unchecked before checked (a verdict given is no longer urgent), then by
+        priority, then by score, then in reading order."""
+        rank = self.claims.thresholds.of(claim).rank
+        return (claim.status is not Status.UNCHECKED, rank, -claim.score, claim.start)
 
 
 class EvidenceListModel(_ListModel[Evidence]):

@@ -94,6 +94,21 @@ def test_filter_and_sort_by_priority(qtbot: QtBot, window: MainWindow) -> None:
     assert rows(window)[-1].startswith(MANUAL)  # reading order again
 
 
+def test_most_urgent_first_puts_the_claims_still_to_check_first(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """A verified claim stayed on top among the unchecked ones, and a level kept
+    reading order whatever the scores."""
+    panel, workspace = window.claim_panel, window.workspace
+    korea = next(c for c in workspace.claims if c.text.startswith("North Korea"))
+    workspace.set_status(korea.id, Status.VERIFIED)
+    qtbot.waitUntil(lambda: window.writer.pending == 0)
+    panel.by_priority.setChecked(True)
+    first_lines = [r.split("\n")[0] for r in rows(window)]
+    assert first_lines[0] == "The war has cost Ukraine 20% of its territory."
+    assert first_lines[-1] == korea.text
+
+
 def test_n_goes_to_the_most_urgent_unchecked_claim(qtbot: QtBot, window: MainWindow) -> None:
     texts = []
     for _ in range(3):
