@@ -268,6 +268,7 @@ class MainWindow(QMainWindow):
         self.workspace.article_opened.connect(self._on_workspace_article_opened)
         self.workspace.claims_changed.connect(self._update_progress)
         self.workspace.claim_updated.connect(self._update_progress)
+        self.workspace.notice.connect(lambda message: self.statusBar().showMessage(message, 10_000))
         self.workspace.error_occurred.connect(
             lambda message: Messages.error(self, "Could not save the change", message)
         )
@@ -420,9 +421,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         edit_menu = bar.addMenu("&Edit")
-        undo = self.workspace.undo_stack.createUndoAction(self, "&Undo")
+        undo = self.workspace.undo_group.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence("Ctrl+Z"))
-        redo = self.workspace.undo_stack.createRedoAction(self, "&Redo")
+        redo = self.workspace.undo_group.createRedoAction(self, "&Redo")
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self._add_existing(edit_menu, undo)
         self._add_existing(edit_menu, redo)

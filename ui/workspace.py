@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 
 from ui.archive_work import ClaimMatcher
 from ui.jobs import JobContext, JobRunner
@@ -27,6 +27,7 @@ from workbench.errors import ChangedSinceError, WorkbenchError
 from workbench.models import Article, Claim, Evidence, Match, MatchStrength, Status
 from workbench.priority import PriorityThresholds, next_unchecked
 from workbench.store import Store
+from workbench.textsafety import clipped, one_line
 
 log = logging.getLogger("ui.workspace")
 
@@ -48,6 +49,7 @@ class Workspace(QObject):
     library_changed = Signal()
     matches_changed = Signal()  # past checks found for the open article's claims
     error_occurred = Signal(str)
+    notice = Signal(str)  # news for the status bar ("Removed the claim ...")
 
     def __init__(
         self,
@@ -61,7 +63,12 @@ class Workspace(QObject):
         self.store = store
         self.writer = writer
         self.engine = engine or Engine.default()
-        self.undo_stack = QUndoStack(self)
+        self.undo_group = QUndoGroup(self)
+        """Each article's own undo stack, the open one's active (Edit > Undo follows it)."""
+        self._stacks: dict[int | None, QUndoStack] = {}
+        self._last_claims: dict[int, int] = {}
+        """The claim last selected in each article opened in this session."""
+        self._activate_stack(None)
         self.article: Article | None = None
         self.claims: list[Claim] = []
         self.selected_claim_id: int | None = None
@@ -79,8 +86,8 @@ class Workspace(QObject):
         self.deleted: list[tuple[str, operations.Operation]] = []
         """Articles deleted while the app is open: (title, the operation that restores it).
 
-        Not on the undo stack, which holds the open article's edits and is cleared when
-        another article opens (as it does when the open one is deleted)."""
+        Not on an undo stack: each holds the edits of one article, active while that
+        article is open, and the open one changes when it is deleted."""
         self._data_version = store.data_version()
         self.outside_changes = QTimer(self)
         """Looks for changes other programs made (:meth:`_follow_outside_changes`)."""
@@ -90,9 +97,24 @@ class Workspace(QObject):
 
     # -- reading -------------------------------------------------------------------
 
+    @property
+    def undo_stack(self) -> QUndoStack:
+        """The open article's undo stack (each article keeps its own while the app runs)."""
+        stack = self.undo_group.activeStack()
+        assert stack is not None  # one is active from the start
+        return stack
+
+    def _activate_stack(self, article_id: int | None) -> None:
+        stack = self._stacks.get(article_id)
+        if stack is None:
+            stack = self._stacks[article_id] = QUndoStack(self.undo_group)
+            self.undo_group.addStack(stack)
+        self.undo_group.setActiveStack(stack)
+
     def open_article(self, article_id: int | None) -> None:
-        """Show an article (None: none). Undo history belongs to one article at a time."""
-        self.undo_stack.clear()
+        """Show an article (None: none). Each article keeps its own undo history, so
+        going to another article and back loses no step."""
+        self._activate_stack(article_id)
         self.selected_claim_id = None
         self.priorities = PriorityThresholds.load(self.store)
         if article_id is None:
@@ -169,6 +191,8 @@ class Workspace(QObject):
         if claim_id == self.selected_claim_id:
             return
         self.selected_claim_id = claim_id
+        if claim_id is not None and self.article is not None:
+            self._last_claims[self.article.id] = claim_id
         self.remember(LAST_CLAIM_KEY, "" if claim_id is None else str(claim_id))
         self.claim_selected.emit(claim_id)
 
@@ -192,9 +216,13 @@ class Workspace(QObject):
         return claim is not None
 
     def select_first_to_check(self) -> None:
-        """Where work on an article starts: its most urgent unchecked claim, else its first
-        (not a caption that happens to come first)."""
-        if self.claims and not self.select_next_unchecked():
+        """Where work on an article starts: the claim last selected in it during this
+        session, else its most urgent unchecked claim, else its first (not a caption that
+        happens to come first)."""
+        last = self._last_claims.get(self.article.id) if self.article else None
+        if last is not None and self.claim(last) is not None:
+            self.select_claim(last)
+        elif self.claims and not self.select_next_unchecked():
             self.select_claim(self.claims[0].id)
 
     @property
@@ -287,8 +315,11 @@ class Workspace(QObject):
             self._push(operations.add_claim(self.article.id, start, end), "Add claim")
 
     def remove_claim(self, claim_id: int) -> None:
-        if self.claim(claim_id) is not None:
+        claim = self.claim(claim_id)
+        if claim is not None:
             self._push(operations.remove_claim(claim_id), "Remove claim")
+            shown = clipped(one_line(claim.text), 60)
+            self.notice.emit(f"Removed the claim “{shown}”: Ctrl+Z puts it back as it was.")
 
     def set_claim_span(self, claim_id: int, start: int, end: int) -> None:
         claim = self.claim(claim_id)

@@ -967,6 +967,37 @@ def test_changes_made_by_another_program_are_shown(
     assert not errors
 
 
+def test_going_to_another_article_and_back_keeps_the_undo_steps_and_the_place(
+    qtbot: QtBot, window: MainWindow, db_path: Path, errors: list[str]
+) -> None:
+    """Opening another article wiped the undo history (a claim deleted by mistake could
+    not come back) and the place: work resumed at the first high-priority claim."""
+    workspace = window.workspace
+    first_article = workspace.article
+    assert first_article is not None
+    second, third = workspace.claims[1].id, workspace.claims[2].id
+    workspace.select_claim(third)
+    workspace.remove_claim(second)
+    wait_saved(qtbot, window)
+    assert window.statusBar().currentMessage().startswith("Removed the claim “")
+    assert "Ctrl+Z puts it back" in window.statusBar().currentMessage()
+    other_text = "The senator said taxes rose 5% in 2023."
+    with Store(db_path) as store:
+        other = store.add_article(
+            ArticleDraft(other_text), [DetectedClaim(0, len(other_text), other_text, 0.9)]
+        ).article.id
+    workspace.open_article(other)
+    workspace.select_first_to_check()
+    assert not workspace.undo_stack.canUndo()  # this article's own history
+    workspace.open_article(first_article.id)
+    workspace.select_first_to_check()
+    assert workspace.selected_claim_id == third
+    assert workspace.undo_stack.canUndo()
+    workspace.undo_stack.undo()
+    wait_saved(qtbot, window)
+    assert workspace.claim(second) is not None and not errors
+
+
 def test_delete_removes_the_claim_only_from_the_article_or_the_list(
     qtbot: QtBot, window: MainWindow, errors: list[str]
 ) -> None:
