@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
@@ -21,6 +22,11 @@ from PySide6.QtWidgets import (
 from ui.safe_text import message_box, plain_label
 from workbench.errors import ValidationError
 from workbench.store import validate_url
+
+_BARE_ADDRESS = re.compile(r"(?i)(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[/?#]\S*)?$")
+"""An address typed without its scheme (``example.org/page``): https is assumed.
+Anything with a scheme of its own (``javascript:``) never matches: it has no dot before
+its colon, so it is checked, and refused, as it is."""
 
 
 class EvidenceDialog(QDialog):
@@ -59,8 +65,11 @@ class EvidenceDialog(QDialog):
         layout.addWidget(buttons)
 
     def accept(self) -> None:
+        typed = self.url.text().strip()
+        if _BARE_ADDRESS.match(typed):
+            typed = f"https://{typed}"  # as a browser's address bar does: en.yna.co.kr/view/…
         try:
-            self.url.setText(validate_url(self.url.text()))
+            self.url.setText(validate_url(typed))
         except ValidationError as exc:
             self.problem.setText(str(exc))
             self.problem.show()

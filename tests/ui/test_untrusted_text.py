@@ -211,6 +211,24 @@ def test_dialogs_show_user_text_as_text(qtbot: QtBot) -> None:
     assert evidence.problem in assert_labels_show_markup(evidence)
 
 
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [("en.yna.co.kr/view/AEN2024", "https://en.yna.co.kr/view/AEN2024"),
+     ("www.example.org", "https://www.example.org"),
+     ("javascript:alert(1)", None), ("data:text/html,<b>x</b>", None)],
+)  # fmt: skip
+def test_a_link_typed_without_https_gets_it_and_others_stay_refused(
+    qtbot: QtBot, typed: str, kept: str | None
+) -> None:
+    dialog = EvidenceDialog(url=typed)
+    qtbot.addWidget(dialog)
+    dialog.accept()
+    if kept is None:
+        assert not dialog.problem.isHidden() and dialog.result() == 0
+    else:
+        assert dialog.problem.isHidden() and dialog.values()[0] == kept
+
+
 def test_import_progress_shows_the_file_name_as_text(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
