@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPoint,
+    QSettings,
     QStringListModel,
     Qt,
     QTimer,
@@ -80,6 +81,9 @@ _TEXT_FIELDS = frozenset({"note", "quote"})
 """History fields whose whole text before and after a change can be copied back."""
 _BEFORE_AFTER_ROLE = Qt.ItemDataRole.UserRole
 
+BY_PRIORITY_SETTING = "ui/claims_by_priority"
+"""Where "Most urgent first" is kept between runs (QSettings, per user)."""
+
 NOTE_SAVE_DELAY_MS = 400
 """Typing pauses this long before the note is saved (and always on leaving the claim)."""
 
@@ -117,6 +121,9 @@ class ClaimPanel(QWidget):
         self.by_priority = QCheckBox("Most urgent first", self)
         self.by_priority.setObjectName("claim_by_priority")
         self.by_priority.setToolTip("Order the list by priority instead of reading order")
+        remembered = bool(QSettings().value(BY_PRIORITY_SETTING, False, type=bool))
+        self.by_priority.setChecked(remembered)
+        self.claim_filter.set_by_priority(remembered)
         self.by_priority.toggled.connect(self._on_by_priority_toggled)
         self.claim_list = QListView(self)
         self.claim_list.setObjectName("claim_list")
@@ -786,6 +793,7 @@ class ClaimPanel(QWidget):
 
     def _on_by_priority_toggled(self, checked: bool) -> None:
         self.claim_filter.set_by_priority(checked)
+        QSettings().setValue(BY_PRIORITY_SETTING, checked)  # kept for the next run
         self._select_row_of(self.workspace.selected_claim_id)
 
     def _select_row_of(self, claim_id: int | None) -> None:

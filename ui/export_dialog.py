@@ -97,10 +97,14 @@ class ExportDialog(QDialog):
 
     @classmethod
     def ask(
-        cls, parent: QWidget | None, *, folder: Path, title: str
+        cls, parent: QWidget | None, *, folder: Path, title: str, open_after: bool = True
     ) -> tuple[str, Path, bool, bool] | None:
-        """Return ``(format, path, all_articles, open_after)``, or None if cancelled."""
+        """Return ``(format, path, all_articles, open_after)``, or None if cancelled.
+
+        ``open_after``: how the "Open when done" box starts (as it was left last time).
+        """
         dialog = cls(folder, title, parent)
+        dialog.open_after.setChecked(open_after)
         if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.path.text().strip():
             return None
         return (

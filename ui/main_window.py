@@ -705,11 +705,13 @@ class MainWindow(QMainWindow):
             Messages.error(self, "Nothing to export", "Open an article first.")
             return
         folder = Path(str(self.settings.value("ui/export_folder", str(Path.home()))))
-        answer = ExportDialog.ask(self, folder=folder, title=article.title)
+        open_after = bool(self.settings.value("ui/export_open_after", True, type=bool))
+        answer = ExportDialog.ask(self, folder=folder, title=article.title, open_after=open_after)
         if answer is None:
             return
         fmt, path, all_articles, open_after = answer
         self.settings.setValue("ui/export_folder", str(path.parent))
+        self.settings.setValue("ui/export_open_after", open_after)
         self.claim_panel.save_note()  # the report includes what was just typed
         ids = (
             [a.id for a in self.workspace.store.articles(archived=None)]

@@ -583,6 +583,30 @@ def test_archive_search_and_import_in_the_app(
     assert window.embed_progress.isHidden()
 
 
+def test_the_list_order_and_open_when_done_are_kept_for_the_next_time(
+    qtbot: QtBot, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, errors: list[str]
+) -> None:
+    from ui.export_dialog import ExportDialog
+
+    seed(db_path)
+    first = make_window(qtbot, db_path)
+    first.claim_panel.by_priority.setChecked(True)
+    offered: list[bool] = []
+
+    def ask(cls: object, *args: object, open_after: bool = True, **kwargs: object) -> object:
+        offered.append(open_after)
+        return ("csv", tmp_path / f"r{len(offered)}.csv", False, False)  # unticked
+
+    monkeypatch.setattr(ExportDialog, "ask", classmethod(ask))
+    first.ask_export()
+    first.ask_export()
+    assert offered == [True, False]  # as it was left
+    close_window(first)
+    second = make_window(qtbot, db_path)
+    assert second.claim_panel.by_priority.isChecked()
+    close_window(second)
+
+
 @pytest.mark.parametrize("fmt", ["html", "pdf", "csv"])
 def test_export_from_the_app(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
