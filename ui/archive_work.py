@@ -221,11 +221,13 @@ class ArchiveImporter(_ArchiveJob):
     ) -> None:
         super().__init__(db_path, "archive-import", parent, edits=edits)
 
-    def start(self, path: str) -> None:
+    def start(self, path: str, *, source: str | None = None) -> None:
+        """Import ``path`` into collection ``source`` (default: the file's name)."""
+
         def work(store: Store, progress: _Progress, cancel: Callable[[], bool]) -> object:
             from workbench.archive import import_archive
 
-            return import_archive(store, path, progress=progress, cancel=cancel)
+            return import_archive(store, path, source=source, progress=progress, cancel=cancel)
 
         self._submit(work)
 

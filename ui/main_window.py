@@ -32,6 +32,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -574,19 +575,35 @@ class MainWindow(QMainWindow):
     def _ask_import_archive(self) -> None:
         start = str(self.settings.value("ui/last_archive_folder", str(Path.home())))
         path = open_file_name(self, "Import past fact-checks", start, ARCHIVE_FILTER)
-        if path:
-            self.settings.setValue("ui/last_archive_folder", str(Path(path).parent))
-            self.import_archive(path)
+        if not path:
+            return
+        from workbench.archive import source_name  # the parsers: not before the window shows
 
-    def import_archive(self, path: str) -> None:
-        """Import an archive file in the background, with a progress dialog that can cancel."""
+        self.settings.setValue("ui/last_archive_folder", str(Path(path).parent))
+        # The collection's name is who the past checks are credited to, in the Past checks
+        # tab and in the note an applied verdict leaves ("Checked before by PolitiFact"):
+        # a file's name ("pf") rarely says it.
+        name, ok = QInputDialog.getText(
+            self,
+            "Import past fact-checks",
+            "Who published these fact-checks? (shown in notes and reports)",
+            text=source_name(path, None),
+        )
+        if ok:
+            self.import_archive(path, source=name.strip() or None)
+
+    def import_archive(self, path: str, *, source: str | None = None) -> None:
+        """Import an archive file in the background, with a progress dialog that can cancel.
+
+        ``source``: the collection it goes into (default: the file's name without suffix).
+        """
         dialog = QProgressDialog("", "Cancel", 0, 0, self)
         dialog.setLabel(plain_label(f"Importing {Path(path).name}…"))  # a file name, as text
         dialog.setWindowTitle("Import archive")
         dialog.setMinimumDuration(300)
         dialog.canceled.connect(self.importer.cancel)
         self.import_progress = dialog
-        self.importer.start(path)
+        self.importer.start(path, source=source)
 
     def _on_importer_progressed(self, done: int, total: int) -> None:
         if self.import_progress is not None:

@@ -558,6 +558,29 @@ def test_a_repeated_claim_is_recognised_and_its_verdict_applied(
     close_window(window)
 
 
+def test_file_import_asks_who_published_the_past_checks(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file named pf.jsonl made notes say "Checked before by pf"."""
+    from PySide6.QtWidgets import QInputDialog
+
+    import ui.main_window as main_window
+
+    archive = tmp_path / "pf.jsonl"
+    archive.write_text('{"id": "a1", "text": "The moon landing was staged in 1969."}\n')
+    monkeypatch.setattr(main_window, "open_file_name", lambda *a: str(archive))
+    offered: list[str] = []
+
+    def get_text(*args: object, text: str = "", **kwargs: object) -> tuple[str, bool]:
+        offered.append(text)
+        return " PolitiFact ", True
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(get_text))
+    window._ask_import_archive()
+    qtbot.waitUntil(lambda: window.workspace.store.archive_count("PolitiFact") == 1, timeout=10_000)
+    assert offered == ["pf"]
+
+
 def test_archive_search_and_import_in_the_app(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
