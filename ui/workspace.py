@@ -289,12 +289,14 @@ class Workspace(QObject):
         """
         db_path = self.store.path
 
-        def copy(context: JobContext) -> vault.StoredFile:
-            return vault.store_file(db_path, path)
+        def copy(context: JobContext) -> tuple[vault.StoredFile, str]:
+            stored = vault.store_file(db_path, path)
+            return stored, title or operations.file_title(db_path, stored, path)
 
-        def record(stored: vault.StoredFile) -> None:
+        def record(copied: tuple[vault.StoredFile, str]) -> None:
+            stored, named = copied
             operation = operations.add_file_evidence(
-                claim_id, path, quote=quote, title=title, stored=stored
+                claim_id, path, quote=quote, title=named, stored=stored
             )
             self._push(operation, "Add evidence file")
 

@@ -319,6 +319,16 @@ def add_evidence(claim_id: int, url: str, *, title: str = "", note: str = "") ->
     return apply
 
 
+def file_title(db_path: str | Path, stored: vault.StoredFile, path: str | Path) -> str:
+    """The title a file kept in the vault gives itself (a page's ``<title>``, a PDF's
+    metadata), or "" (its name is shown then). Reads the document: off the writer in the
+    app."""
+    from workbench import quotes
+
+    file = VaultFile(stored.sha256, stored.size, stored.media_type, Path(path).name, "", "")
+    return quotes.document_title(db_path, file)
+
+
 def add_file_evidence(
     claim_id: int,
     path: str | Path,
@@ -336,13 +346,15 @@ def add_file_evidence(
     vault keeps the file (``workbench vault prune`` drops files nothing uses).
     ``stored``: the file already copied into the vault (:func:`workbench.vault.store_file`,
     which the app runs off the writer: a copy of hundreds of megabytes must not hold up
-    the edits queued behind it, nor Quit).
+    the edits queued behind it, nor Quit), its ``title`` then found there too
+    (:func:`file_title`). Without ``title`` the document's own is used, if it has one.
     """
 
     def apply(store: Store) -> Change:
         from workbench import quotes
 
         kept = stored if stored is not None else vault.store_file(store.path, path)
+        named = title if stored is not None else title or file_title(store.path, kept, path)
         found = None
         if quote.strip():
             name = Path(path).name
@@ -357,7 +369,7 @@ def add_file_evidence(
                 kept,
                 original_name=Path(path).name,
                 source_url=source_url,
-                title=title,
+                title=named,
                 note=note,
                 quote=found,
             )

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import email
 import email.policy
+import html
 import io
 import re
 from pathlib import Path
 
-from workbench.errors import IngestError, ValidationError
-from workbench.models import Quote, VaultFile
+from workbench.errors import IngestError, ValidationError, WorkbenchError
+from workbench.models import ArticleDraft, Quote, VaultFile
 from workbench.vault import open_verified
 
 CONTEXT_CHARS = 60
@@ -46,6 +47,22 @@ def document_text(db_path: str | Path, file: VaultFile) -> str:
         ValidationError: the vault's file is missing or altered, or it has no text.
         IngestError: the document cannot be read.
     """
+    draft, data = _read(db_path, file)
+    return _with_title(draft.title, draft.text, data)
+
+
+def document_title(db_path: str | Path, file: VaultFile) -> str:
+    """The title a vaulted document gives itself (a page's ``<title>``, a PDF's or a
+    .docx's metadata, a heading), or "" if it has none or cannot be read (an image)."""
+    try:
+        draft, _ = _read(db_path, file)
+    except WorkbenchError:
+        return ""
+    title = " ".join(draft.title.split())
+    return "" if title == Path(file.original_name).stem else title  # made from the name
+
+
+def _read(db_path: str | Path, file: VaultFile) -> tuple[ArticleDraft, bytes]:
     data = open_verified(db_path, file.sha256, file.size)
     extension = _READABLE.get(file.media_type)
     if extension is None:
@@ -54,8 +71,7 @@ def document_text(db_path: str | Path, file: VaultFile) -> str:
         data = _mhtml_page(data, file.original_name)
     from workbench.ingest import read_bytes
 
-    draft = read_bytes(data, name=f"{Path(file.original_name).stem}{extension}")
-    return _with_title(draft.title, draft.text, data)
+    return read_bytes(data, name=f"{Path(file.original_name).stem}{extension}"), data
 
 
 TITLE_SEARCH_BYTES = 65_536
@@ -75,8 +91,17 @@ def _with_title(title: str, text: str, data: bytes) -> str:
         return text
     # The reader takes a title from the first paragraphs: the file's start is enough.
     lines = data[:TITLE_SEARCH_BYTES].decode("utf-8", errors="ignore").splitlines()
-    held = any(" ".join(line.lstrip("# ").split()) == title for line in lines)
+    held = any(_line_text(line) == title for line in lines if "<title" not in line.lower())
     return f"{title}\n\n{text}" if held else text
+
+
+def _line_text(line: str) -> str:
+    """A line of a document as text: Markdown's ``#`` and HTML tags (a page's ``<h1>``)
+    taken off, entities read."""
+    return " ".join(html.unescape(_TAG.sub(" ", line.lstrip("# "))).split())
+
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _mhtml_page(data: bytes, name: str) -> bytes:

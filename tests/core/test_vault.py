@@ -140,6 +140,30 @@ def test_a_vault_that_cannot_be_written_is_not_blamed_on_the_file(db: Path, repo
         vault.store_file(db, report)
 
 
+def test_a_saved_page_is_listed_by_its_title_and_its_heading_can_be_quoted(
+    db: Path, tmp_path: Path
+) -> None:
+    """Listed as "mnd_briefing.html", its <h1> missing from the viewer: not quotable."""
+    page = tmp_path / "mnd_briefing.html"
+    page.write_text(
+        "<html><head><title>MND press briefing, 28 November</title></head><body>\n"
+        "<h1>Minister says 12,000 troops were sent</h1>\n"
+        "<p>The ministry said on Thursday that 12,000 troops were sent to the border.</p>\n"
+        "<p>Officials declined to say more about the deployment or its timing.</p>\n"
+        "</body></html>\n",
+        encoding="utf-8",
+    )
+    with Store(db) as store:
+        claim_id = store.claims(1)[0].id
+        operations.run(
+            store, operations.add_file_evidence(claim_id, page, quote="12,000 troops were sent")
+        )
+        (item,) = store.claim(claim_id).evidence
+    assert item.title == "Minister says 12,000 troops were sent"  # the page's headline
+    assert item.file is not None
+    assert quotes.document_text(db, item.file).startswith("Minister says 12,000 troops were sent")
+
+
 def test_a_quote_not_in_the_document_is_refused(db: Path, report: Path) -> None:
     with Store(db) as store:
         claim_id = store.claims(1)[0].id
