@@ -34,6 +34,8 @@ log = logging.getLogger("ui.workspace")
 NOTE_MERGE_ID = 1001
 OUTSIDE_CHANGES_MS = 2000
 """How often the app looks for changes another program made to the open article."""
+OUTSIDE_CHANGES_BUSY_MS = 15_000
+"""The same while the app imports, embeds or indexes (see ``MainWindow``)."""
 
 LAST_ARTICLE_KEY = "ui.last_article"
 LAST_CLAIM_KEY = "ui.last_claim"

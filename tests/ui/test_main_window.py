@@ -1045,6 +1045,31 @@ def test_going_to_another_article_and_back_keeps_the_undo_steps_and_the_place(
     assert workspace.claim(second) is not None and not errors
 
 
+def test_the_app_looks_for_outside_changes_less_often_while_it_imports(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    """Its own import commits many times a second: each look read every claim again."""
+    import json
+
+    archive = tmp_path / "big.jsonl"
+    archive.write_text(
+        "".join(json.dumps({"id": f"r{i}", "text": f"Claim {i} about wages."}) + "\n"
+                for i in range(50_000)),
+        encoding="utf-8",
+    )  # fmt: skip
+    from ui.workspace import OUTSIDE_CHANGES_BUSY_MS, OUTSIDE_CHANGES_MS
+
+    timer = window.workspace.outside_changes
+    window.import_archive(str(archive))
+    qtbot.waitUntil(lambda: window.importer.running, timeout=30_000)
+    assert timer.interval() == OUTSIDE_CHANGES_BUSY_MS and timer.isActive()
+    window.importer.cancel()
+    window.embedder.cancel()
+    jobs = (window.importer, window.embedder, window.indexer)
+    qtbot.waitUntil(lambda: not any(job.running for job in jobs), timeout=60_000)
+    assert timer.interval() == OUTSIDE_CHANGES_MS
+
+
 def test_delete_removes_the_claim_only_from_the_article_or_the_list(
     qtbot: QtBot, window: MainWindow, errors: list[str]
 ) -> None:
