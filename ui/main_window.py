@@ -922,7 +922,9 @@ class MainWindow(QMainWindow):
         if not unsaved and (self._closing_by_itself or not self._closing_when_saved):
             if not self._closing_when_saved:
                 self._closing_when_saved = True
-                self.writer.busy_changed.connect(self._close_once_saved)
+                self.writer.busy_changed.connect(  # once, however often Quit is kept open
+                    self._close_once_saved, Qt.ConnectionType.UniqueConnection
+                )
             self.statusBar().showMessage(f"Saving {pending} change(s) before quitting …")
             return False
         what = (
