@@ -384,6 +384,19 @@ def _team_snapshot(claim_id: str) -> str:
                 FROM team_verdict_now WHERE claim_id = {claim_id};"""
 
 
+_TEAM_WITHDRAWAL = f"""
+            DELETE FROM team_outbox WHERE claim_uid =
+                (SELECT uid FROM team_claims WHERE claim_id = old.id)
+                AND old.status != 'unchecked' AND {_TEAM_CONNECTED};
+            INSERT INTO team_outbox (change_id, claim_uid, claim_id, claim_text, status,
+                changed_at)
+                SELECT {UUID_SQL}, uid, old.id, old.text, 'unchecked', {_TEAM_NOW}
+                FROM team_claims WHERE claim_id = old.id
+                    AND old.status != 'unchecked' AND {_TEAM_CONNECTED};"""
+"""Trigger statements that queue a deleted claim's withdrawal for the team (the claim
+that was checked goes out as unchecked), replacing its pending change."""
+
+
 @migrations(name="0010_team_outbox")
 def _m0010_team_outbox(db: Database) -> None:
     # The team archive (workbench.team): once this database is connected to a team
@@ -451,15 +464,7 @@ def _m0010_team_outbox(db: Database) -> None:
         WHEN new.status != 'unchecked' AND {_TEAM_CONNECTED}
         BEGIN{_team_snapshot("new.id")}
         END;
-        CREATE TRIGGER team_claims_ad AFTER DELETE ON claims BEGIN
-            DELETE FROM team_outbox WHERE claim_uid =
-                (SELECT uid FROM team_claims WHERE claim_id = old.id)
-                AND old.status != 'unchecked' AND {_TEAM_CONNECTED};
-            INSERT INTO team_outbox (change_id, claim_uid, claim_id, claim_text, status,
-                changed_at)
-                SELECT {UUID_SQL}, uid, old.id, old.text, 'unchecked', {_TEAM_NOW}
-                FROM team_claims WHERE claim_id = old.id
-                    AND old.status != 'unchecked' AND {_TEAM_CONNECTED};
+        CREATE TRIGGER team_claims_ad AFTER DELETE ON claims BEGIN{_TEAM_WITHDRAWAL}
             DELETE FROM team_claims WHERE claim_id = old.id;
         END;
         CREATE TRIGGER team_evidence_ai AFTER INSERT ON evidence
@@ -569,15 +574,7 @@ def _m0012_team_identity_outlives_removal(db: Database) -> None:
         db,
         f"""
         DROP TRIGGER team_claims_ad;
-        CREATE TRIGGER team_claims_ad AFTER DELETE ON claims BEGIN
-            DELETE FROM team_outbox WHERE claim_uid =
-                (SELECT uid FROM team_claims WHERE claim_id = old.id)
-                AND old.status != 'unchecked' AND {_TEAM_CONNECTED};
-            INSERT INTO team_outbox (change_id, claim_uid, claim_id, claim_text, status,
-                changed_at)
-                SELECT {UUID_SQL}, uid, old.id, old.text, 'unchecked', {_TEAM_NOW}
-                FROM team_claims WHERE claim_id = old.id
-                    AND old.status != 'unchecked' AND {_TEAM_CONNECTED};
+        CREATE TRIGGER team_claims_ad AFTER DELETE ON claims BEGIN{_TEAM_WITHDRAWAL}
         END;
         """,
     )
