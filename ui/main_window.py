@@ -124,14 +124,6 @@ class _ShortcutsOverLineEdits(QObject):
         return False
 
 
-def _evidence_left_out(backup: Backup) -> str:
-    return (
-        f"The database was backed up to {backup.path.name}, but {backup.evidence_left_out}"
-        " evidence file(s) were not: their copies in the vault are altered or missing"
-        " (workbench check names them)."
-    )
-
-
 def _stored_id(value: str | None) -> int | None:
     """A row id kept as a setting, or None if it is not one (``"²"`` is a digit to Python)."""
     if value and value.isascii() and value.isdigit() and len(value) < 19:
@@ -180,8 +172,6 @@ class MainWindow(QMainWindow):
         """Quit was asked while edits were still being written: it closes once they are."""
         self._losing_unsaved = False
         """The user chose to quit without the edits that could not be written."""
-        self._closing_by_itself = False
-        """The close under way is the window's own, once the edits were written."""
         self._opener_message = ""
         """The last "Analysing ..." line the opener put in the status bar."""
         self.maintenance = JobRunner("maintenance", self)
@@ -701,7 +691,7 @@ class MainWindow(QMainWindow):
 
         def done(backup: Backup | None) -> None:
             if backup is not None and backup.evidence_left_out:
-                failed(_evidence_left_out(backup))
+                failed(backup.evidence_problem())
             # Routine news: never over a message that says something the user must know.
             elif backup is not None and not self.statusBar().currentMessage():
                 self.statusBar().showMessage(f"Backed up the database to {backup.path.name}.", 5000)
@@ -717,7 +707,7 @@ class MainWindow(QMainWindow):
         def done(backup: Backup) -> None:
             self.statusBar().showMessage(f"Backed up to {backup.path}", 15_000)
             if backup.evidence_left_out:
-                Messages.error(self, "Evidence not backed up", _evidence_left_out(backup))
+                Messages.error(self, "Evidence not backed up", backup.evidence_problem())
 
         self.writer.submit(
             lambda store: create_backup(store.path, reason="manual"),
@@ -919,12 +909,11 @@ class MainWindow(QMainWindow):
         unsaved, pending = len(self.workspace.unsaved_notes), self.writer.pending
         if self._losing_unsaved or not (unsaved or pending):
             return True
-        if not unsaved and (self._closing_by_itself or not self._closing_when_saved):
-            if not self._closing_when_saved:
-                self._closing_when_saved = True
-                self.writer.busy_changed.connect(  # once, however often Quit is kept open
-                    self._close_once_saved, Qt.ConnectionType.UniqueConnection
-                )
+        if not unsaved and not self._closing_when_saved:
+            self._closing_when_saved = True
+            self.writer.busy_changed.connect(  # once, however often Quit is kept open
+                self._close_once_saved, Qt.ConnectionType.UniqueConnection
+            )
             self.statusBar().showMessage(f"Saving {pending} change(s) before quitting …")
             return False
         what = (
@@ -953,13 +942,13 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._close_by_itself)  # once the writes' results are in
 
     def _close_by_itself(self) -> None:
-        if not self._closing_when_saved:
-            return  # the user chose to keep the window open meanwhile
-        self._closing_by_itself = True
-        try:
-            self.close()  # waits again for writes queued meanwhile; asks if a note failed
-        finally:
-            self._closing_by_itself = False
+        # Not if the user chose to keep the window open meanwhile, nor while writes
+        # queued meanwhile run (the writer's next idle comes back here); asks if a note
+        # failed.
+        if self._closing_when_saved:
+            self.claim_panel.save_note()  # as closeEvent will: what it queues is waited for
+            if not self.writer.pending:
+                self.close()
 
 
 def _clipboard_article(mime: QMimeData | None) -> str:

@@ -150,10 +150,7 @@ class Workspace(QObject):
             log.warning("cannot look for changes made elsewhere: %s", exc)
             return
         if claims != self.claims:
-            self.claims = claims
-            self.claims_changed.emit()
-            if self.selected_claim is None:
-                self.select_claim(None)
+            self.reload(claims)  # the library's counts too
 
     def rematch(self) -> None:
         """Look for past checks of every claim (after opening, editing claims, importing)."""
@@ -234,10 +231,11 @@ class Workspace(QObject):
     def claim(self, claim_id: int) -> Claim | None:
         return next((c for c in self.claims if c.id == claim_id), None)
 
-    def reload(self) -> None:
-        """Re-read the open article's claims from the database (after a failed write)."""
+    def reload(self, claims: list[Claim] | None = None) -> None:
+        """Re-read the open article's claims from the database (after a failed write, or
+        another program's change); ``claims``: those just read."""
         if self.article is not None:
-            self.claims = self.store.claims(self.article.id)
+            self.claims = self.store.claims(self.article.id) if claims is None else claims
             self.claims_changed.emit()
             if self.selected_claim is None:
                 self.select_claim(None)

@@ -76,6 +76,13 @@ class Backup:
     vault is altered or missing (``workbench check`` names them). Only for a backup just
     made; 0 in :func:`list_backups`."""
 
+    def evidence_problem(self) -> str:
+        """What :attr:`evidence_left_out` means, in one line for the CLI and the app."""
+        return (
+            f"{self.evidence_left_out} evidence file(s) could not be backed up: altered or"
+            " missing in the vault (workbench check names them)"
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class RestoreResult:

@@ -354,7 +354,9 @@ def add_file_evidence(
         from workbench import quotes
 
         kept = stored if stored is not None else vault.store_file(store.path, path)
-        named = title if stored is not None else title or file_title(store.path, kept, path)
+        named = title
+        if not named and stored is None:  # the app looked for it off the writer, with the copy
+            named = file_title(store.path, kept, path)
         found = None
         if quote.strip():
             name = Path(path).name

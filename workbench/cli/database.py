@@ -30,15 +30,8 @@ def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
     backup = create_backup(path)
     out.write(f"backed up {path} to {backup.path} ({_size(backup.size)})\n")
     if backup.evidence_left_out:
-        raise CliError(_left_out(backup.evidence_left_out))
+        raise CliError(backup.evidence_problem())
     return EXIT_OK
-
-
-def _left_out(count: int) -> str:
-    return (
-        f"{count} evidence file(s) could not be backed up: altered or missing in the"
-        " vault (workbench check names them)"
-    )
 
 
 def cmd_backup_list(args: argparse.Namespace, out: TextIO) -> int:
