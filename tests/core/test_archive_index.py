@@ -14,13 +14,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
 from workbench.models import ArchiveRecord, ArticleDraft, Status
 from workbench.store import Store, batches
-from workbench.store.schema import migrations
 
-from .test_store import TEXT, detected
+from .test_store import TEXT, database_before, detected
 
 CLAIM = "North Korea sent some 12,000 troops to Russia, the minister said."
 
@@ -164,9 +162,7 @@ def test_a_database_indexed_by_the_old_trigger_is_migrated_and_stays_consistent(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "old.db"
-    old = Database(sqlite3.connect(path))
-    migrations.apply(old, stop_before="0005_archive_fts_by_statement")
-    old.execute("PRAGMA user_version = 4")
+    old = database_before(path, "0005_archive_fts_by_statement")
     old.execute(
         "INSERT INTO archive_claims (external_id, source, text, imported_at)"
         " VALUES ('old-1', 'old', 'Past claim about bridges', 'x')"

@@ -4,19 +4,18 @@ and one primary type first among the reasons."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from spacy.language import Language
-from sqlite_utils import Database
 
+from tests.core.test_store import database_before
 from workbench.analysis import analyze_article
 from workbench.models import ArticleDraft, ClaimType
 from workbench.nlp import _units, build_pipeline, detect_claims
 from workbench.nlp.attribution import Attribution, attribute
 from workbench.nlp.claim_types import classify, without_phrase
-from workbench.store import Store, migrations
+from workbench.store import Store
 
 
 @pytest.fixture(scope="module")
@@ -289,9 +288,7 @@ def test_analysing_again_keeps_the_fact_checkers_claimant(tmp_path: Path, nlp: L
 
 def test_a_database_from_before_claim_types_opens_and_keeps_its_claims(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    old = Database(sqlite3.connect(path))
-    migrations.apply(old, stop_before="0004_claim_type")
-    old.execute("PRAGMA user_version = 3")
+    old = database_before(path, "0004_claim_type")
     old.execute(
         "INSERT INTO articles (title, imported_at, text, content_hash)"
         " VALUES ('Old', 'x', 'Kim said 5 died.', 'h')"

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
 from tests.core.cli_runner import run
+from tests.core.test_store import database_before
 from workbench.backup import (
     AUTO,
     MANUAL,
@@ -31,7 +31,7 @@ from workbench.errors import (
     NewerDatabaseError,
 )
 from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Status
-from workbench.store import Store, migrations
+from workbench.store import Store
 
 TEXT = "\n\n".join(
     f"Paragraph {i}: the ministry said {i * 1000:,} troops crossed the border on day {i}."
@@ -119,9 +119,7 @@ def test_new_database_gets_no_automatic_backup(tmp_path: Path) -> None:
 
 def test_database_is_backed_up_before_a_migration(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    old = Database(sqlite3.connect(path))
-    migrations.apply(old, stop_before="0002_archive")
-    old.execute("PRAGMA user_version = 1")
+    old = database_before(path, "0002_archive")
     old.execute(
         "INSERT INTO articles (title, imported_at, text, content_hash)"
         " VALUES ('Old', 'x', 't', 'h')"

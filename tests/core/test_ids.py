@@ -8,16 +8,13 @@ id now taken.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
-
-from sqlite_utils import Database
 
 from workbench import operations
 from workbench.models import ArticleDraft, DetectedClaim
-from workbench.store import Store, migrations
+from workbench.store import Store
 
-from .test_store import TEXT, detected, snapshot
+from .test_store import TEXT, database_before, detected, snapshot
 
 OTHER = "Older text. The senator said taxes rose 5% in 2023."
 
@@ -57,9 +54,7 @@ def test_a_version_10_database_is_rebuilt_with_its_rows_indexes_and_triggers(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "old.db"
-    old = Database(sqlite3.connect(path))
-    migrations.apply(old, stop_before="0011_ids_never_reused")
-    old.execute("PRAGMA user_version = 10")
+    old = database_before(path, "0011_ids_never_reused")
     old.executescript(
         """
         INSERT INTO articles (id, title, imported_at, text, content_hash)

@@ -4,6 +4,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from workbench.dbfile import SCHEMA_VERSION, default_db_path
 from workbench.errors import NotFoundError, StoreError, ValidationError
@@ -35,6 +36,14 @@ def stored(store: Store) -> int:
         detected(TEXT, "On Thursday, 70 lawmakers introduced a resolution."),
     ]
     return store.add_article(ArticleDraft(TEXT, title="Troops", source="Herald"), claims).article.id
+
+
+def database_before(path: Path, migration: str) -> Database:
+    """A database at ``path`` as a version without ``migration`` and those after it left it."""
+    old = Database(sqlite3.connect(path))
+    migrations.apply(old, stop_before=migration)
+    old.execute(f"PRAGMA user_version = {len(migrations.applied(old))}")
+    return old
 
 
 def snapshot(path: Path) -> list[tuple[object, ...]]:
