@@ -53,7 +53,7 @@ from workbench.nlp import (  # noqa: E402
     load_pipeline,
 )
 from workbench.nlp.signals import ClaimScore  # noqa: E402
-from workbench.priority import PriorityThresholds  # noqa: E402
+from workbench.priority import Priority, PriorityThresholds  # noqa: E402
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -289,16 +289,19 @@ def report(units: Sequence[Unit], *, errors: bool = False) -> None:
     saturated = sum(u.flagged and u.score >= SATURATED for u in located)
     print(f"flagged scoring >= {SATURATED}: {saturated} of {all_flagged}")
     thresholds = PriorityThresholds()
-    bands = (
-        ("high", thresholds.high, 1.01),
-        ("medium", thresholds.medium, thresholds.high),
-        ("low", -1.0, thresholds.medium),
+    graded = {
+        article: thresholds.for_scores(u.score for u in group if u.flagged)
+        for article, group in per_article.items()
+    }
+    print(
+        f"flagged by priority (high >= {thresholds.high} and in the article's best"
+        f" {thresholds.high_share:.0%}, medium >= {thresholds.medium}):"
     )
-    print(f"flagged by priority (high >= {thresholds.high}, medium >= {thresholds.medium}):")
-    for name, low, high in bands:
-        band = [u for u in located if u.flagged and low <= u.score < high]
+    for priority in (Priority.HIGH, Priority.MEDIUM, Priority.LOW):
+        band = [u for u in located if u.flagged and graded[u.article].level(u.score) is priority]
         counts = ", ".join(f"{label} {sum(u.label == label for u in band)}" for label in "CLN")
-        print(f"  {name:<7} {len(band):>4} units ({counts})")
+        per = len(band) / len(per_article)
+        print(f"  {priority.value:<7} {len(band):>4} units ({counts}; {per:.1f} an article)")
 
     print("at other flag thresholds (a unit counts as flagged when its score reaches it):")
     for threshold in THRESHOLDS:

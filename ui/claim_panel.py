@@ -564,6 +564,7 @@ class ClaimPanel(QWidget):
 
     def _on_workspace_claims_changed(self) -> None:
         self._refresh_tags()
+        self.claim_model.set_thresholds(self.workspace.priorities)
         self.claim_model.set_items(self.workspace.claims)
         self._show_claim(self.workspace.selected_claim)
         self._select_row_of(self.workspace.selected_claim_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, ClassVar, Generic, TypeVar
 
 from PySide6.QtCore import (
@@ -13,6 +14,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
+from PySide6.QtGui import QFont
 
 from ui.safe_text import shown_title, tooltip
 from ui.status_style import GLYPHS, LABELS, status_icon
@@ -115,6 +117,10 @@ class ClaimListModel(_ListModel[Claim]):
             return f"{item.text}\n{status} · {self.thresholds.of(item).label}{tags}{seen}"
         if role == Qt.ItemDataRole.DecorationRole:
             return status_icon(item.status)
+        if role == Qt.ItemDataRole.FontRole:
+            # The few claims to look at first stand out in the list as in the text.
+            urgent = item.status is Status.UNCHECKED and self.thresholds.of(item) is Priority.HIGH
+            return _bold() if urgent else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip(claim_summary(item, self.thresholds))
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -123,13 +129,23 @@ class ClaimListModel(_ListModel[Claim]):
         return None
 
 
+@cache
+def _bold() -> QFont:
+    """The list's font in bold (made on first use: a font needs the application)."""
+    font = QFont()
+    font.setBold(True)
+    return font
+
+
 def claim_summary(claim: Claim, thresholds: PriorityThresholds) -> str:
     """Status, priority (with the detector's score) and reasons, for tooltips and the panel."""
     priority = thresholds.of(claim)
     if priority is Priority.MANUAL:
         return f"{LABELS[claim.status]} · added by you"
     reasons = ", ".join(claim.reasons) or "no reasons recorded"
-    return f"{LABELS[claim.status]} · {priority.label} (score {claim.score:.2f})\n{reasons}"
+    rank = thresholds.rank_note(claim)
+    score = f"score {claim.score:.2f}{'; ' if rank else ''}{rank}"
+    return f"{LABELS[claim.status]} · {priority.label} ({score})\n{reasons}"
 
 
 class ClaimFilter(QSortFilterProxyModel):

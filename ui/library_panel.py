@@ -111,7 +111,7 @@ class LibraryPanel(QWidget):
                 archived=archived,
                 tag=str(tag) if tag else None,
                 state=str(state) if state else None,
-                high=self.workspace.priorities.high,
+                priorities=self.workspace.priorities,
             )
             self.model.set_items(articles)
             self._select_open_article()

@@ -38,14 +38,17 @@ SHORTCUT_KEYS: dict[Status, str] = {
 
 
 # How strongly an unchecked claim is highlighted, by priority: (lightness on a light
-# palette, darkening factor on a dark one). The few high-priority claims stand out; low
-# ones are a faint wash, still findable. Checked claims keep the middle strength.
+# palette, darkening factor on a dark one). The few high-priority claims stand out;
+# medium ones are a tint, low ones a faint wash, still findable (0.70 against 0.82 made
+# high and medium hard to tell apart in hard news, where most claims are one or the
+# other). Checked claims have their own strength: their verdict's colour is what counts.
 STRENGTHS: dict[Priority, tuple[float, int]] = {
-    Priority.HIGH: (0.70, 150),
-    Priority.MANUAL: (0.70, 150),
-    Priority.MEDIUM: (0.82, 210),
-    Priority.LOW: (0.93, 380),
+    Priority.HIGH: (0.64, 140),
+    Priority.MANUAL: (0.64, 140),
+    Priority.MEDIUM: (0.86, 240),
+    Priority.LOW: (0.94, 400),
 }
+CHECKED_STRENGTH = (0.80, 200)
 
 
 def highlight_colour(status: Status, *, dark: bool, priority: Priority = Priority.MEDIUM) -> QColor:
@@ -54,7 +57,7 @@ def highlight_colour(status: Status, *, dark: bool, priority: Priority = Priorit
     An unchecked claim's tint is stronger the higher its priority; once it has a
     verdict, the verdict's colour is what matters and the priority no longer shows.
     """
-    lightness, darker = STRENGTHS[priority if status is Status.UNCHECKED else Priority.MEDIUM]
+    lightness, darker = STRENGTHS[priority] if status is Status.UNCHECKED else CHECKED_STRENGTH
     colour = QColor(TINTS[status])
     if dark:
         return colour.darker(darker)

@@ -81,8 +81,9 @@ class Workspace(QObject):
         self.vault_copies = JobRunner("vault", self)
         """Copies files into the evidence vault, off the writer (see add_file_evidence)."""
         self.matcher.matches_ready.connect(self._on_matcher_matches_ready)
-        self.priorities = PriorityThresholds()
+        self.thresholds = PriorityThresholds()
         """Where high, medium and low priority begin (settings ``priority.*``)."""
+        self._graded: tuple[list[Claim], PriorityThresholds] | None = None
         self.unsaved_notes: dict[int, str] = {}
         """Notes whose save failed (a full disk, a lock), by claim, until one is saved."""
         self.deleted: list[tuple[str, operations.Operation]] = []
@@ -106,6 +107,14 @@ class Workspace(QObject):
         assert stack is not None  # one is active from the start
         return stack
 
+    @property
+    def priorities(self) -> PriorityThresholds:
+        """The thresholds graded against the open article's claims: high priority is
+        also a rank in the article (:mod:`workbench.priority`)."""
+        if self._graded is None or self._graded[0] is not self.claims:
+            self._graded = (self.claims, self.thresholds.for_article(self.claims))
+        return self._graded[1]
+
     def _activate_stack(self, article_id: int | None) -> None:
         stack = self._stacks.get(article_id)
         if stack is None:
@@ -118,7 +127,7 @@ class Workspace(QObject):
         going to another article and back loses no step."""
         self._activate_stack(article_id)
         self.selected_claim_id = None
-        self.priorities = PriorityThresholds.load(self.store)
+        self.thresholds = PriorityThresholds.load(self.store)
         if article_id is None:
             self.article, self.claims = None, []
         else:

@@ -300,8 +300,9 @@ def test_library_filters_by_tag_and_progress(store: Store) -> None:
     assert [a.id for a in store.articles(tag="health")] == [article_id]  # by a claim's tag
     assert [a.id for a in store.articles(tag="BUDGET")] == [other]
     assert {a.id for a in store.articles(state="unchecked")} == {article_id}
-    assert [a.id for a in store.articles(state="urgent", high=0.85)] == [article_id]
-    assert store.articles(state="urgent", high=0.95) == []
+    urgent = PriorityThresholds(high=0.85)
+    assert [a.id for a in store.articles(state="urgent", priorities=urgent)] == [article_id]
+    assert store.articles(state="urgent", priorities=PriorityThresholds(high=0.95)) == []
     for claim in store.claims(article_id):
         operations.run(store, operations.set_status(claim.id, Status.VERIFIED))
     assert [a.id for a in store.articles(state="checked")] == [article_id]

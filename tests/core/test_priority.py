@@ -10,7 +10,9 @@ from tests.core.cli_runner import run
 from workbench.errors import ValidationError
 from workbench.models import Claim, ClaimOrigin, Status
 from workbench.priority import (
+    MIN_HIGH,
     SETTING_HIGH,
+    SETTING_HIGH_SHARE,
     SETTING_MEDIUM,
     Priority,
     PriorityThresholds,
@@ -62,6 +64,62 @@ def test_thresholds_come_from_the_settings_and_bad_values_keep_the_defaults() ->
         PriorityThresholds(high=0.5, medium=0.7)
 
 
+def test_in_a_dense_article_only_the_best_scored_quarter_is_high() -> None:
+    """Hard news: twenty claims all above the threshold; five stand out, not twenty."""
+    scores = [0.999 - i * 0.004 for i in range(20)]
+    claims = [claim(i + 1, score) for i, score in enumerate(scores)]
+    claims.append(claim(21, 1.0, user=True))  # yours: never ranked, never counted
+    graded = PriorityThresholds().for_article(claims)
+    priorities = [graded.of(c) for c in claims]
+    assert priorities[:5] == [Priority.HIGH] * 5
+    assert priorities[5:20] == [Priority.MEDIUM] * 15  # still above 0.9, but not the best
+    assert priorities[20] is Priority.MANUAL
+    # A claim tied with the last of the quarter is high too: nothing arbitrary.
+    tied = [*claims[:20], claim(30, scores[4])]
+    assert [PriorityThresholds().for_article(tied).of(c) for c in tied].count(Priority.HIGH) == 6
+    # The threshold still holds in the quarter, and a share of 1 lifts the limit.
+    assert PriorityThresholds(high=0.99).for_article(claims).of(claims[3]) is Priority.MEDIUM
+    unlimited = PriorityThresholds(high_share=1.0).for_article(claims)
+    assert all(unlimited.of(c) is Priority.HIGH for c in claims[:20])
+
+
+def test_a_short_article_keeps_its_few_high_claims() -> None:
+    claims = [claim(i, 0.95) for i in range(1, MIN_HIGH + 2)]
+    graded = PriorityThresholds().for_article(claims)
+    assert all(graded.of(c) is Priority.HIGH for c in claims)  # ties at the third: all
+    claims = [claim(1, 0.97), claim(2, 0.96), claim(3, 0.95), claim(4, 0.94)]
+    graded = PriorityThresholds().for_article(claims)
+    assert [graded.of(c) for c in claims].count(Priority.HIGH) == MIN_HIGH
+
+
+def test_the_library_counts_urgent_claims_as_the_article_grades_them(tmp_path: Path) -> None:
+    """The library's "unchecked high-priority" filter (SQL) agrees with the app (Python)."""
+    from workbench.models import ArticleDraft, DetectedClaim
+    from workbench.store import Store
+
+    sentences = [f"Sentence number {i} says 1{i} things." for i in range(12)]
+    text = " ".join(sentences)
+    detected, at = [], 0
+    for i, sentence in enumerate(sentences):
+        detected.append(DetectedClaim(at, at + len(sentence), sentence, 0.999 - i * 0.005, ()))
+        at += len(sentence) + 1
+    with Store(tmp_path / "p.db") as store:
+        article_id = store.add_article(ArticleDraft(text), detected).article.id
+        claims = store.claims(article_id)
+        graded = PriorityThresholds.load(store, article_id)
+        high = [c for c in claims if graded.of(c) is Priority.HIGH]
+        assert len(high) == MIN_HIGH  # a quarter of 12 is 3
+        [summary] = store.articles(state="urgent")
+        assert summary.urgent_count == len(high)
+        for share, expected in (("0.5", 6), ("1", 12), ("0", MIN_HIGH)):
+            store.set_setting(SETTING_HIGH_SHARE, share)
+            thresholds = PriorityThresholds.load(store)
+            [summary] = store.articles(priorities=thresholds)
+            graded = thresholds.for_article(claims)
+            assert summary.urgent_count == expected
+            assert sum(graded.of(c) is Priority.HIGH for c in claims) == expected
+
+
 @pytest.mark.parametrize(
     ("key", "value", "problem"),
     [
@@ -69,6 +127,8 @@ def test_thresholds_come_from_the_settings_and_bad_values_keep_the_defaults() ->
         (SETTING_HIGH, "high", "a number from 0 to 1"),
         (SETTING_HIGH, "1.5", "a number from 0 to 1"),
         (SETTING_HIGH, "0.5", "medium <= high"),  # below the default medium (0.6)
+        (SETTING_HIGH_SHARE, "half", "a number from 0 to 1"),
+        (SETTING_HIGH_SHARE, "-0.1", "a number from 0 to 1"),
     ],
 )
 def test_bad_priority_settings_are_refused(key: str, value: str, problem: str) -> None:

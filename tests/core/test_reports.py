@@ -670,8 +670,7 @@ def test_a_version_1_report_is_still_read(typed_report: Report) -> None:
         del claim["type"], claim["priority"]
     (report,) = read_report_json(json.dumps(document))
     assert [c.type for c in report.claims] == [None, None, None]
-    assert report.priorities == {}
-    # With nothing recorded, the default thresholds decide: 0.8 is medium there.
+    # With nothing recorded, the default thresholds grade the article: 0.8 is medium.
     assert [report.kind(c) for c in report.claims] == [
         "Medium priority",
         "Medium priority",

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
@@ -156,3 +157,32 @@ def test_thresholds_come_from_the_settings(qtbot: QtBot, window: MainWindow) -> 
     assert window.workspace.article is not None
     window.workspace.open_article(window.workspace.article.id)
     assert sum("High priority" in r for r in rows(window)) == 1
+
+
+def test_in_dense_news_only_the_best_scored_claims_stand_out(
+    qtbot: QtBot, tmp_path: Path, errors: list[str]
+) -> None:
+    """Five claims all above 0.9: the three best are high, the others say why they are not."""
+    sentences = [f"Officials counted {n},000 troops at the border on Monday." for n in range(1, 6)]
+    text = "\n\n".join(sentences)
+    with Store(tmp_path / "dense.db") as store:
+        claims = [
+            DetectedClaim(text.index(s), text.index(s) + len(s), s, 0.99 - i * 0.01, ("number",))
+            for i, s in enumerate(sentences)
+        ]
+        store.add_article(ArticleDraft(text, title="Border"), claims)
+    window = make_window(qtbot, tmp_path / "dense.db")
+    qtbot.waitUntil(lambda: window.workspace.article is not None)
+    shown = rows(window)
+    assert ["High priority" in r for r in shown] == [True, True, True, False, False]
+    assert all("Medium priority" in r for r in shown[3:])
+    model = window.claim_panel.claim_list.model()
+    tip = str(model.index(3, 0).data(Qt.ItemDataRole.ToolTipRole))
+    assert "not among the best-scored 25% of this article" in tip
+    bold = [model.index(r, 0).data(Qt.ItemDataRole.FontRole) for r in range(5)]
+    assert [f is not None and f.bold() for f in bold] == [True, True, True, False, False]
+    # The library's "unchecked high-priority" count follows the same rule.
+    library = window.workspace.store.articles(priorities=window.workspace.priorities)
+    assert [a.urgent_count for a in library] == [3]
+    close_window(window)
+    assert errors == []

@@ -32,7 +32,7 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
         tell("warning", warning)
     with open_store(args) as store:
         result = analyze_article(store, draft, engine=engine_of(args))
-        priorities = PriorityThresholds.load(store)
+        priorities = PriorityThresholds.load(store).for_article(result.claims)
     if args.json:
         dump(
             {
@@ -68,13 +68,13 @@ def _print_claims(claims: Sequence[Claim], priorities: PriorityThresholds, out: 
 
 def cmd_articles(args: argparse.Namespace, out: TextIO) -> int:
     with open_store(args) as store:
-        high = PriorityThresholds.load(store).high
+        priorities = PriorityThresholds.load(store)
         rows = store.articles(
             search=args.search or "",
             archived=args.archived,
             tag=args.tag,
             state=args.state,
-            high=high,
+            priorities=priorities,
         )
     if args.json:
         dump(
@@ -108,7 +108,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     with open_store(args) as store:
         article = store.article(args.article_id)
         claims = store.claims(article.id)
-        priorities = PriorityThresholds.load(store)
+        priorities = PriorityThresholds.load(store).for_article(claims)
     if args.json:
         data = article_json(article) | {
             "tags": list(article.tags),

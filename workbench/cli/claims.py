@@ -37,7 +37,7 @@ def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
         )(store)
         claim = change.claim
         assert claim is not None  # a verdict never removes its claim
-        priorities = PriorityThresholds.load(store)
+        priorities = PriorityThresholds.load(store, claim.article_id)
     if args.json:
         dump(claim_json(claim, priorities, full=True), out)
     else:
@@ -54,7 +54,7 @@ def cmd_claim_add(args: argparse.Namespace, out: TextIO) -> int:
         change = operations.run(store, operations.add_claim(args.article_id, args.start, args.end))
         claim = change.claim
         assert claim is not None  # just added
-        priorities = PriorityThresholds.load(store)
+        priorities = PriorityThresholds.load(store, claim.article_id)
     if args.json:
         dump(claim_json(claim, priorities, full=True), out)
     else:

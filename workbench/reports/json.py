@@ -50,7 +50,7 @@ from workbench.models import (
     Status,
     VaultFile,
 )
-from workbench.priority import Priority
+from workbench.priority import Priority, PriorityThresholds
 from workbench.reports.model import STATUS_ORDER, Checker, Organisation, Report, utc_now
 from workbench.textsafety import safe_json
 
@@ -253,13 +253,14 @@ def _report_from(item: dict[str, Any], generated_at: str, organisation: Organisa
             f"invalid JSON report: the summary of article {article.id} does not match its claims"
         )
     recorded = {c["id"]: Priority(c["priority"]) for c in item["claims"] if "priority" in c}
+    graded = PriorityThresholds().for_article(claims)  # a version 1 claim has none
     return Report(
         article=article,
         claims=claims,
         checkers=tuple(Checker(c["name"], c["last_change"]) for c in summary["checked_by"]),
         generated_at=generated_at,
         organisation=organisation,
-        priorities=recorded,  # a version 1 claim has none: Report.priority falls back
+        priorities={c.id: recorded.get(c.id) or graded.of(c) for c in claims},
     )
 
 

@@ -242,7 +242,7 @@ def build_report(store: Store, article_id: int, *, generated_at: str | None = No
     """
     article = store.article(article_id)
     claims = tuple(store.claims(article_id))
-    thresholds = PriorityThresholds.load(store)
+    thresholds = PriorityThresholds.load(store).for_article(claims)
     settings = store.settings(prefix="report.")
     checkers = named_checkers(
         store.checkers(article_id), user=store.user, name=checker_name(settings, store.user)

@@ -28,6 +28,7 @@ from workbench.models import (
     Evidence,
     Status,
 )
+from workbench.priority import MIN_HIGH, PriorityThresholds
 from workbench.store.db import StoreBase
 from workbench.store.evidence import put_back_vault_records
 from workbench.store.rows import (
@@ -191,16 +192,18 @@ class ArticlesMixin(StoreBase):
         archived: bool | None = False,
         tag: str | None = None,
         state: str | None = None,
-        high: float = 0.9,
+        priorities: PriorityThresholds | None = None,
     ) -> list[ArticleSummary]:
         """The library, newest first; ``search`` filters on title, source and text.
 
         ``archived``: False, the articles in the library; True, the archived ones; None,
         all. ``tag``: only articles with this tag, on the article or one of its claims.
         ``state``: one of :data:`LIBRARY_STATES` ("unchecked": some claim has no verdict
-        yet; "urgent": some unchecked claim is high priority, a score of ``high`` or
-        more, or was added by hand; "checked": every claim has a verdict).
+        yet; "urgent": some unchecked claim is high priority under ``priorities`` (the
+        default thresholds if None), or was added by hand; "checked": every claim has a
+        verdict).
         """
+        graded = priorities or PriorityThresholds()
         conditions, params, having = [], [], ""
         if archived is not None:
             conditions.append(f"a.archived_at IS {'NOT ' if archived else ''}NULL")
@@ -228,11 +231,17 @@ class ArticlesMixin(StoreBase):
             "SELECT a.id, a.title, a.source, a.published, a.imported_at, a.archived_at,"
             " COUNT(c.id) AS claim_count,"
             " COALESCE(SUM(c.status != 'unchecked'), 0) AS checked_count,"
-            " COALESCE(SUM(c.status = 'unchecked' AND (c.origin = 'user' OR c.score >= ?)), 0)"
-            " AS urgent_count"
-            f" FROM articles a LEFT JOIN claims c ON c.article_id = a.id {where}"
+            " COALESCE(SUM(c.status = 'unchecked' AND (c.origin = 'user' OR (c.score >= ?"
+            # among the article's best-scored detected claims (priority.high_room):
+            # place <= max(MIN_HIGH, ceil(detected * share))
+            "  AND (c.place <= ? OR c.place - 1 < c.detected * ?)))), 0) AS urgent_count"
+            " FROM articles a LEFT JOIN (SELECT id, article_id, status, origin, score,"
+            "  RANK() OVER article_claims AS place, COUNT(*) OVER article_claims AS detected"
+            "  FROM claims WINDOW article_claims AS (PARTITION BY article_id, origin = 'user'"
+            "  ORDER BY score DESC RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+            f") c ON c.article_id = a.id {where}"
             f" GROUP BY a.id {having} ORDER BY a.imported_at DESC, a.id DESC",
-            [high, *params],
+            [graded.high, MIN_HIGH, graded.high_share, *params],
         )
         tags = self._tags_for("article", [r["id"] for r in rows])
         return [ArticleSummary(**dict(r), tags=tags.get(r["id"], ())) for r in rows]
