@@ -29,6 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from workbench import matching  # noqa: E402
 from workbench.archive import import_archive  # noqa: E402
+from workbench.models import MatchStrength  # noqa: E402
 from workbench.nlp.encoder import SentenceEncoder  # noqa: E402
 from workbench.semantic import embed_archive  # noqa: E402
 from workbench.store import Store, fts_or_query  # noqa: E402
@@ -128,21 +129,34 @@ def main(argv: list[str] | None = None) -> int:
                 elapsed = time.perf_counter() - started
                 fused = scores([[m.archive.external_id for m in ms] for ms in found], relevant)
                 base = scores([bm25_ranking(store, q["text"]) for q in rows], relevant)
-                strong = [ms[0] for ms in found if ms and ms[0].score >= matching.STRONG_MATCH]
+                # The badge the app shows: the best strong match (one whose words deny
+                # the claim's is not strong: matching.negation_conflict).
+                badges = [
+                    next((m for m in ms if m.strength is MatchStrength.STRONG), None)
+                    for ms in found
+                ]
+                strong = [m for m in badges if m is not None]
                 strong_ok = sum(
                     m.archive.external_id in rel
-                    for m, rel in zip(
-                        [ms[0] if ms else None for ms in found], relevant, strict=True
-                    )
-                    if m is not None and m.score >= matching.STRONG_MATCH
+                    for m, rel in zip(badges, relevant, strict=True)
+                    if m is not None
                 )
+                denied = [
+                    (m.archive.external_id in rel)
+                    for ms, rel in zip(found, relevant, strict=True)
+                    for m in ms[:1]
+                    if m.score >= matching.STRONG_MATCH
+                    and any(c.kind == "negation" for c in m.conflicts)
+                ]
                 print(
                     f"  {split:5s} n={len(rows):4d}  fused: "
                     + "  ".join(f"{k} {v:.3f}" for k, v in fused.items())
                     + "   BM25: "
                     + "  ".join(f"{k} {v:.3f}" for k, v in base.items())
-                    + f"   strong top-1: {len(strong)} ({strong_ok / max(len(strong), 1):.0%}"
-                    f" right)   {1000 * elapsed / max(len(rows), 1):.1f} ms/query"
+                    + f"   badges: {len(strong)} ({strong_ok / max(len(strong), 1):.0%}"
+                    f" right; {len(denied)} top matches held back as denials,"
+                    f" {sum(denied)} of them the right check)"
+                    f"   {1000 * elapsed / max(len(rows), 1):.1f} ms/query"
                 )
             store.close()
     return 0

@@ -100,7 +100,7 @@ def suggestion_html(suggestion: EvidenceSuggestion, *, cited: bool = False) -> s
     ]
     if suggestion.conflicts:
         differences = "; ".join(html.escape(str(c)) for c in suggestion.conflicts)
-        rows.append(f"<br><span class='warning'>⚠ A figure or date differs: {differences}</span>")
+        rows.append(f"<br><span class='warning'>⚠ The passage differs: {differences}</span>")
     return "".join(rows)
 
 

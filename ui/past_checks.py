@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.archive_work import TOP_MATCHES
+from ui.dialogs import Messages
 from ui.item_models import ItemRole, MatchListModel
 from ui.jobs import JobContext, JobRunner
 from ui.safe_text import open_web_link, plain_label
@@ -85,7 +86,8 @@ def explanation_html(claim: Claim, match: Match) -> str:
     ]
     if match.conflicts:
         differences = "; ".join(html.escape(str(c)) for c in match.conflicts)
-        rows.append(f"<p style='color:#c0392b'>⚠ The figures differ: {differences}</p>")
+        warning = f"⚠ This claim and the past check differ: {differences}"
+        rows.append(f"<p style='color:#c0392b'>{warning}</p>")
     terms = ", ".join(html.escape(t.text) for t in match.shared[:12])
     if terms:
         rows.append(f"<p>Shared: {terms}</p>")
@@ -299,8 +301,20 @@ class PastChecksView(QWidget):
 
     def apply_selected(self) -> None:
         match, claim = self.current_match(), self.workspace.selected_claim
-        if match is not None and claim is not None:
-            self.workspace.apply_past_verdict(claim.id, match, on_server=self.on_server)
+        if match is None or claim is None:
+            return
+        denial = next((c for c in match.conflicts if c.kind == "negation"), None)
+        if denial is not None:
+            verdict = (match.archive.verdict or "no verdict").upper()
+            if not Messages.confirm(
+                self,
+                "Apply a verdict on the opposite claim?",
+                f"This past check seems to say the opposite of this claim ({denial}).",
+                f"Its verdict, {verdict}, may not hold for this claim as it stands.",
+                action="Apply anyway",
+            ):
+                return
+        self.workspace.apply_past_verdict(claim.id, match, on_server=self.on_server)
 
     def _on_list_current(self, current: QModelIndex) -> None:
         match, claim = self.current_match(), self.workspace.selected_claim

@@ -182,9 +182,11 @@ class Workspace(QObject):
         return self.matches.get(claim_id, [])
 
     def strong_match(self, claim_id: int) -> Match | None:
-        """The best past check if it is a strong match (the claim has been checked before)."""
-        best = next(iter(self.matches_for(claim_id)), None)
-        return best if best is not None and best.strength is MatchStrength.STRONG else None
+        """The best strong match (the claim has been checked before), if any: a closer
+        past check of the opposite claim is not one (see ``matching.negation_conflict``)."""
+        return next(
+            (m for m in self.matches_for(claim_id) if m.strength is MatchStrength.STRONG), None
+        )
 
     def _on_matcher_matches_ready(self, article_id: int, matches: dict[int, list[Match]]) -> None:
         """A slice of the claims' matches has arrived (see :class:`ClaimMatcher`)."""

@@ -192,6 +192,12 @@ class Token:
     end: int
     kind: str  # "word", "number" or "name"
     stop: bool = False
+    pause: bool = False
+    """Punctuation follows (a comma, a full stop, a dash ...): a clause may end here."""
+
+
+_PAUSE = re.compile(r"[\"')]?[,.;:!?\u2013\u2014]")
+"""Punctuation where a clause may end, maybe after a closing quote or bracket."""
 
 
 def _number_key(surface: str) -> str:
@@ -218,6 +224,7 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
     letters = [ch for ch in folded if ch.isalpha()]
     shouting = len(letters) > 3 and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
     tokens: list[Token] = []
+    pauses = {m.start() for m in _PAUSE.finditer(folded)}
     skip_iter = iter(sorted(skip))
     current = next(skip_iter, None)
     for m in _TOKEN.finditer(folded):
@@ -227,8 +234,11 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
             continue
         surface = m[0]
         start = m.start()
+        pause = m.end() in pauses or surface[-1] == "."
         if m["num"]:
-            tokens.append(Token(surface, _number_key(surface), start, m.end(), "number"))
+            tokens.append(
+                Token(surface, _number_key(surface), start, m.end(), "number", False, pause)
+            )
             continue
         prefix = folded[start - 1] if start else ""
         parts = (
@@ -236,7 +246,7 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
             if prefix and prefix in "@#"
             else [(0, surface)]
         )
-        for offset, part in parts:
+        for n, (offset, part) in enumerate(parts):
             lower = fold_ligatures(part.lower())  # the key; offsets stay the text's
             at = start + offset
             is_name = (not shouting and part[:1].isupper()) and (
@@ -247,7 +257,8 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
             stop = lower in _STOPWORDS
             kind = "name" if is_name and not stop else "word"
             key = lower if kind == "name" else _stem(lower.replace("'", ""))
-            tokens.append(Token(part, key, at, at + len(part), kind, stop))
+            last = n == len(parts) - 1
+            tokens.append(Token(part, key, at, at + len(part), kind, stop, pause and last))
     return tokens
 
 
@@ -885,12 +896,18 @@ def _recency(value: str, today: date) -> float:
 
 
 def _match(query: _Query, c: _Candidate, score: float, signals: dict[str, float]) -> Match:
+    conflicts = find_conflicts(query.tokens, c.tokens)
+    strength = strength_of(score)
+    if strength is MatchStrength.STRONG and any(x.kind == "negation" for x in conflicts):
+        # The past check's verdict is about the opposite claim: no "checked before"
+        # badge, though it stays listed (and its verdict may well answer this one).
+        strength = MatchStrength.POSSIBLE
     return Match(
         archive=c.claim,
         score=round(score, 4),
-        strength=strength_of(score),
+        strength=strength,
         shared=shared_terms(query.tokens, c.tokens),
-        conflicts=find_conflicts(query.tokens, c.tokens),
+        conflicts=conflicts,
         signals=tuple((name, round(value, 4)) for name, value in signals.items()),
     )
 
@@ -947,7 +964,8 @@ def _number_unit(t: Token) -> str:
 
 
 def find_conflicts(query: Sequence[Token], archive: Sequence[Token]) -> tuple[Conflict, ...]:
-    """Numbers or dates that play the same part in both texts but differ.
+    """Numbers or dates that play the same part in both texts but differ, and a word
+    one text denies and the other asserts (:func:`negation_conflict`).
 
     Two numbers conflict when neither occurs in the other text and they count the
     same thing (share a neighbouring word, as in "12,000 troops" and "10,000
@@ -983,7 +1001,87 @@ def find_conflicts(query: Sequence[Token], archive: Sequence[Token]) -> tuple[Co
                 )
                 break
     conflicts.extend(_month_conflicts(query, archive))
+    denied = negation_conflict(query, archive)
+    if denied is not None:
+        conflicts.append(denied)
     return tuple(conflicts)
+
+
+NEGATIONS = frozenset((
+    "not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "cannot",
+    "didnt", "doesnt", "dont", "isnt", "wasnt", "arent", "werent", "hasnt", "havent",
+    "hadnt", "wont", "wouldnt", "cant", "couldnt", "shouldnt", "mustnt", "aint",
+))  # fmt: skip
+"""Token keys that deny what follows them ("didn't" is keyed "didnt")."""
+_NOT_A_DENIAL = frozenset(("only", "just", "merely", "least", "longer", "less", "more"))
+"""Words after a negation that make it something else: "not only ... but also", "no
+less than", "no more than", "no longer" (a change, said of the present)."""
+NEGATION_SCOPE = 4
+"""A negation denies the first content word among the next four tokens ("did not
+formally request": request)."""
+
+
+def _negation_word(token: Token) -> bool:
+    # A word in capitals is keyed as a name, apostrophe kept: "DON'T" is "don't".
+    return token.key.replace("'", "") in NEGATIONS
+
+
+def _is_negation(tokens: Sequence[Token], i: int) -> bool:
+    """A negation that denies what follows: not "No, ...", "No. 14" or "not only"."""
+    if not _negation_word(tokens[i]) or tokens[i].pause:
+        return False
+    return i + 1 >= len(tokens) or tokens[i + 1].key not in _NOT_A_DENIAL
+
+
+def _denied(tokens: Sequence[Token], i: int) -> bool:
+    """Whether a negation stands in the few tokens before ``tokens[i]``, in its clause."""
+    for j in range(i - 1, max(-1, i - 1 - NEGATION_SCOPE), -1):
+        if tokens[j].pause:
+            return False
+        if _is_negation(tokens, j):
+            return True
+    return False
+
+
+def negation_conflict(query: Sequence[Token], archive: Sequence[Token]) -> Conflict | None:
+    """A word one text denies and the other asserts: "did not request" against
+    "requested", "no one was hurt" against "three were hurt"; None if there is none.
+
+    The denied word is the first content word after a negation, in the same clause
+    and within :data:`NEGATION_SCOPE` tokens, and not a name or a number ("Not Bob
+    Barker", "No. 14" deny nothing); it conflicts when the other text has the same
+    word (by stem) and no negation before any of its occurrences. Said of a past
+    check, such a pair is mostly about the opposite claim: its verdict does not
+    carry over as it is. Paraphrased denials ("lost" against "did not win") are not
+    found, and a presupposed fact is taken for a denied one ("we should not be
+    spending twice as much" against "we spend twice as much").
+    """
+    for denying, asserting, denier_is_query in ((query, archive, True), (archive, query, False)):
+        where: dict[str, list[int]] = {}
+        for k, t in enumerate(asserting):
+            if not t.stop and t.kind != "number":
+                where.setdefault(t.key, []).append(k)
+        for i in range(len(denying)):
+            if not _is_negation(denying, i):
+                continue
+            for j in range(i + 1, min(len(denying), i + 1 + NEGATION_SCOPE)):
+                word = denying[j]
+                if word.stop or _negation_word(word):
+                    if word.pause:
+                        break  # the clause ends before any content word
+                    continue
+                if word.kind != "word":
+                    break  # a name or a number: not what a negation denies
+                found = where.get(word.key, [])
+                if found and not any(_denied(asserting, k) for k in found):
+                    said = asserting[found[0]]
+                    denial = " ".join(t.surface for t in denying[i : j + 1])
+                    denial_span, said_span = (denying[i].start, word.end), (said.start, said.end)
+                    if denier_is_query:
+                        return Conflict("negation", denial, said.surface, denial_span, said_span)
+                    return Conflict("negation", said.surface, denial, said_span, denial_span)
+                break  # only the first content word is denied
+    return None
 
 
 def _month_conflicts(query: Sequence[Token], archive: Sequence[Token]) -> list[Conflict]:

@@ -315,10 +315,11 @@ class SharedTerm:
 
 @dataclass(frozen=True, slots=True)
 class Conflict:
-    """The claims agree, but a number or date differs: ``"12,000 vs 10,000"``.
+    """The claims agree, but a number or date differs: ``"12,000 vs 10,000"``, or one
+    denies what the other says: ``"did not request vs requested"``.
 
-    ``kind`` is ``"number"`` or ``"date"``; the spans locate the two values as in
-    :class:`SharedTerm` (query first, archive second).
+    ``kind`` is ``"number"``, ``"date"`` or ``"negation"``; the spans locate the two
+    values as in :class:`SharedTerm` (query first, archive second).
     """
 
     kind: str

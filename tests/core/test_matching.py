@@ -111,6 +111,54 @@ def test_conflicting_year_and_money_are_flagged(store: Store) -> None:
     assert {c.description for c in best.conflicts} == {"$15 vs $13", "2023 vs 2024"}
 
 
+def test_a_past_check_of_the_opposite_claim_earns_no_badge(store: Store) -> None:
+    """Its verdict (false) is about what this claim denies: not "checked before: FALSE"."""
+    text = "Wind turbines do not cause cancer in nearby residents."
+    best = match_claim(store, text)[0]
+    assert best.archive.external_id == "w2"
+    assert best.score >= STRONG_MATCH  # as close in words as ever...
+    assert best.strength is MatchStrength.POSSIBLE  # ...but no badge
+    [conflict] = best.conflicts
+    assert (conflict.kind, conflict.description) == ("negation", "not cause vs cause")
+    assert text[slice(*conflict.query_span)] == "not cause"
+    assert best.archive.text[slice(*conflict.archive_span)] == "cause"
+    # The same claim, denied on both sides, is a repeat.
+    store.import_archive_records(
+        [ArchiveRecord("Wind turbines don't cause cancer in nearby residents.", "w3")],
+        source="checks",
+    )
+    again = {m.archive.external_id: m for m in match_claim(store, text)}
+    assert again["w3"].strength is MatchStrength.STRONG and not again["w3"].conflicts
+
+
+@pytest.mark.parametrize(
+    ("claim", "past", "expected"),
+    [
+        ("No one was hurt in the fire.", "Three people were hurt in the fire.", "No one was hurt"),
+        ("Obama was born in Kenya.", "Obama was never born in Kenya.", "never born"),
+        ("Says Obama wasn't born in Kenya.", "Obama was born in Kenya.", "wasn't born"),
+        # Not denials: "not only", a negation of another word, a paraphrase.
+        ("The bill not only cuts taxes but raises spending.", "The bill cuts taxes.", None),
+        ("There is no evidence that vaccines cause autism.", "Vaccines cause autism.", None),
+        ("Biden lost Georgia.", "Biden did not win Georgia.", None),
+        ("His jersey went from No. 13 to No. 14 after this dunk.", "Watch this dunk.", None),
+        ("Not Bob Barker. A pillar of my childhood.", "Bob Barker died in July 2017.", None),
+        ("No, this was a terrorist attack.", "It was a terrorist attack.", None),
+        ("No she didn't. Tulsi voted for it.", "Tulsi voted for it.", None),
+    ],
+)
+def test_denials_are_found_where_a_word_is_denied(
+    claim: str, past: str, expected: str | None
+) -> None:
+    from workbench.matching import negation_conflict
+
+    found = negation_conflict(tokenize(claim), tokenize(past))
+    if expected is None:
+        assert found is None
+    else:
+        assert found is not None and expected in (found.query_value, found.archive_value)
+
+
 def test_prefer_recent_and_source_filter(store: Store) -> None:
     plain = match_claim(store, "wind turbines cause cancer", top_k=2)
     assert plain[0].archive.external_id == "w1"  # the closer wording

@@ -134,7 +134,7 @@ def test_a_differing_figure_gets_a_warning_line(
     select_the_claim(workspace)
     qtbot.waitUntil(lambda: view.model.rowCount() == 1)
     shown = view.model.data(view.model.index(0, 0), HtmlRole)
-    assert "⚠ A figure or date differs: 300 vs 450" in shown
+    assert "⚠ The passage differs: 300 vs 450" in shown
 
 
 def test_enter_and_the_cite_button_ask_to_cite_the_suggestion(

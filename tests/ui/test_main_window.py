@@ -558,6 +558,50 @@ def test_a_repeated_claim_is_recognised_and_its_verdict_applied(
     close_window(window)
 
 
+def test_a_past_check_of_the_opposite_claim_is_not_applied_without_asking(
+    qtbot: QtBot, db_path: Path, errors: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its verdict is about what this claim denies: no badge, and a question first."""
+    from ui.dialogs import Messages
+    from workbench.models import ArchiveRecord
+
+    seed(db_path)
+    with Store(db_path) as store:
+        store.import_archive_records(
+            [
+                ArchiveRecord(
+                    "The UN has not characterised the war as an illegal invasion.",
+                    "d1",
+                    verdict="false",
+                )
+            ],
+            source="desk-archive",
+        )
+    window = make_window(qtbot, db_path)
+    qtbot.waitUntil(lambda: bool(window.workspace.matches))
+    last = window.workspace.claims[2]
+    qtbot.waitUntil(lambda: bool(window.workspace.matches_for(last.id)))
+    assert window.workspace.strong_match(last.id) is None  # no "checked before" badge
+    assert window.article_view.seen_claim_ids() == []
+    window.workspace.select_claim(last.id)
+    past = window.claim_panel.past_checks
+    qtbot.waitUntil(lambda: past.model.rowCount() == 1)
+    past.list.setCurrentIndex(past.model.index(0, 0))
+    assert "characterised vs not characterised" in past.explanation.toPlainText()
+    asked: list[str] = []
+    monkeypatch.setattr(
+        Messages, "confirm", classmethod(lambda c, p, t, q, d, **k: asked.append(d) or False)
+    )
+    past.apply_selected()
+    assert asked == ["Its verdict, FALSE, may not hold for this claim as it stands."]
+    assert window.workspace.undo_stack.count() == 0  # nothing applied
+    monkeypatch.setattr(Messages, "confirm", classmethod(lambda c, *a, **k: True))
+    past.apply_selected()  # the fact-checker knows best
+    qtbot.waitUntil(lambda: window.workspace.claims[2].status is Status.DISPUTED)
+    close_window(window)
+    assert errors == []
+
+
 def test_file_import_asks_who_published_the_past_checks(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
