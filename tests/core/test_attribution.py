@@ -209,6 +209,7 @@ def test_straight_quotes_of_several_paragraphs(nlp: Language) -> None:
         ("This drought was worse than the one in the 1980s.", False, ClaimType.COMPARISON),
         ("The law bans smoking in bars.", False, ClaimType.LAW),
         ("The court ruled the merger unlawful.", False, ClaimType.LAW),
+        ("The court's ruling on Tuesday upheld the merger.", False, ClaimType.LAW),
         ("Kim met Umerov on Wednesday in Seoul.", False, ClaimType.EVENT),
         ("The delegation arrived in Seoul on Monday.", False, ClaimType.EVENT),
         ("The United Nations has already characterized it as such,”", True, ClaimType.QUOTE),
@@ -222,6 +223,11 @@ def test_straight_quotes_of_several_paragraphs(nlp: Language) -> None:
 )
 def test_claim_type(sentence: str, quoted: bool, claim_type: ClaimType) -> None:
     assert classify(sentence, quoted=quoted).type is claim_type
+
+
+def test_a_ruling_party_is_no_ruling() -> None:
+    for party in ("the ruling party", "some ruling People Power Party lawmakers"):
+        assert classify(f"Aid will be harder to broaden, {party} said.").type is not ClaimType.LAW
 
 
 def test_type_reason_names_the_type_and_its_cue() -> None:

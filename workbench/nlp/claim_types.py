@@ -46,7 +46,9 @@ is about; nor is "twice" alone ("the boat was turned around twice")."""
 _LAW = re.compile(
     r"\b(?:(?i:laws?|lawful|unlawful(?:ly)?|legislation|legislative|legal(?:ly)?|"
     r"illegal(?:ly)?|unconstitutional|constitution(?:al)?|statutes?|regulations?|"
-    r"rul(?:e|es|ed)(?!\s+out)|ruling(?!\s+(?:party|coalition|camp|bloc|class|family))|"
+    r"rul(?:e|es|ed)(?!\s+out)|"
+    r"ruling(?!\s+(?:(?-i:[A-Z])[\w'-]*\s+){0,3}(?:party|coalition|camp|bloc|class|family|"
+    r"elite|junta|government|regime)\b)|"
     r"treat(?:y|ies)|amendments?|decrees?|ordinances?|courts?|judges?|verdicts?|sanctions?|"
     r"bans?|banned|prohibit(?:s|ed|ion)?|legali[sz]ed|criminali[sz]ed|resolutions?|"
     r"mandatory|licen[cs]es?)"
@@ -54,7 +56,8 @@ _LAW = re.compile(
 )
 """Law or rule vocabulary. "bill" only in lower case ("Bill Clinton" is no bill), "Act"
 only in capitals ("the Clean Air Act", not "an act of war"); "rule out" is no rule and
-"the ruling party" no ruling. Lawmakers and parliaments are who makes law, not law."""
+"the ruling party" (or "the ruling People Power Party") no ruling. Lawmakers and
+parliaments are who makes law, not law."""
 
 _WOULD = re.compile(r"\b(?:would|could|might)\b(?!\s+(?:not\s+)?have\b)", re.IGNORECASE)
 """The future of reported speech and what may come ("said ties would suffer", "could turn
