@@ -325,6 +325,32 @@ def test_a_pdf_stops_being_read_once_it_holds_more_text_than_an_article(
     assert len(read) == 2  # not the other 18 pages
 
 
+def test_a_pdf_that_draws_much_and_writes_nothing_is_refused_without_reading_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 16 kB file of 2,000 pages of do-nothing operators would have taken hours: they
+    drew no text, so the text budget never ran out."""
+    monkeypatch.setattr(pdf_reader, "MAX_DRAWING_TOKENS", 7_000)
+    read: list[object] = []
+    page_lines = pdf_reader._page_lines
+    monkeypatch.setattr(
+        pdf_reader,
+        "_page_lines",
+        lambda page, budget: read.append(page) or page_lines(page, budget),
+    )
+    scribble = "\n".join(["0 0 m 1 1 l S"] * 400)  # 2,800 tokens, no text
+    pdf = make_pdf([text_page([*PDF_LINES]) + "\n" + scribble for _ in range(10)])
+    assert refusal(pdf, "busy.pdf") == (
+        "busy.pdf draws too much to be read as an article"
+        " (over 7,000 drawing instructions by page 3)"
+    )
+    assert len(read) == 2  # the third page was never interpreted
+    read.clear()
+    monkeypatch.setattr(pdf_reader, "MAX_DRAWING_TOKENS", 30_000)  # room for all ten pages
+    assert read_bytes(pdf, name="busy.pdf").text  # (its repeated lines read as page furniture)
+    assert len(read) == 10
+
+
 def nested(levels: int) -> bytes:
     sentence = "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday."
     return (

@@ -48,6 +48,14 @@ if logging.getLogger("pypdf").level == logging.NOTSET:
 
 MAX_PAGES = 2000
 """Refuse longer documents: a book, not an article, and minutes of extraction."""
+MAX_DRAWING_TOKENS = 3_000_000
+"""The most content-stream tokens (operators and operands) all pages may hold together.
+
+pypdf reads some 400,000 tokens a second, whether they draw text or not: a 16 kB file
+whose 2,000 pages share one stream of 1.9 million do-nothing operators took 9.7 s a
+page (hours in all), and gave no text for :class:`_TextBudget` to count. A page of an
+article holds a few thousand tokens, so this is hundreds of pages; the tokens are
+counted (as white space, in C) before a page is read."""
 PARAGRAPH_GAP = 1.4
 """A gap this many times the usual line spacing separates paragraphs."""
 RAGGED = 0.85
@@ -163,9 +171,19 @@ def read_pdf(data: bytes, *, info: InputInfo) -> ArticleDraft:
         raise _too_long(count, info)
     pages: list[list[_Line]] = []
     budget = _TextBudget(MAX_ARTICLE_CHARS + FURNITURE_ALLOWANCE)
+    drawing = MAX_DRAWING_TOKENS
     for number in range(count):
         try:
-            pages.append(_page_lines(reader.pages[number], budget))
+            page = reader.pages[number]
+            drawing -= _drawing_tokens(page)
+            if drawing < 0:
+                raise info.error(
+                    f"draws too much to be read as an article (over {MAX_DRAWING_TOKENS:,}"
+                    f" drawing instructions by page {number + 1})"
+                )
+            pages.append(_page_lines(page, budget))
+        except IngestError:
+            raise
         except _TooMuchText:
             raise info.error(
                 f"is too long (over {budget.limit:,} characters of text; "
@@ -252,6 +270,15 @@ class _TextBudget:
         self.left -= characters
         if self.left < 0:
             raise _TooMuchText
+
+
+def _drawing_tokens(page: Any) -> int:
+    """About how many tokens the page's content streams hold (their white space)."""
+    contents = page.get_contents()
+    if contents is None:
+        return 0
+    data: bytes = contents.get_data()
+    return data.count(b" ") + data.count(b"\n") + data.count(b"\r") + 1
 
 
 def _page_lines(page: Any, budget: _TextBudget) -> list[_Line]:
