@@ -351,6 +351,27 @@ def test_a_pdf_that_draws_much_and_writes_nothing_is_refused_without_reading_it(
     assert len(read) == 10
 
 
+def test_a_page_built_to_keep_the_parser_busy_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """2 million attributes on one tag would have been parsed for hours; 5 million
+    elements ended in "unexpected XPathEvalError" (helper audit)."""
+    from workbench.ingest import html as html_reader
+
+    sentence = "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday."
+    attributes = " ".join(f'a{i}="x"' for i in range(1_500))
+    page = f"<html><body><p {attributes}>{sentence}</p></body></html>".encode()
+    assert refusal(page, "attrs.html") == (
+        "attrs.html has an element with over 1,000 attributes, too many to read"
+    )
+    image = f'<img alt="chart" src="data:image/png;base64,{"QUJD" * 5_000}=">'
+    fine = f"<html><body>{image}<p>{sentence}</p></body></html>".encode()
+    assert "12,000 troops" in read_bytes(fine, name="image.html").text  # a long tag is fine
+    monkeypatch.setattr(html_reader, "MAX_ELEMENTS", 50)
+    many = f"<html><body>{'<p>a' * 60}<p>{sentence}</p></body></html>".encode()
+    assert refusal(many, "many.html") == (
+        "many.html has over 50 elements, too many for an article page"
+    )
+
+
 def nested(levels: int) -> bytes:
     sentence = "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday."
     return (

@@ -125,12 +125,36 @@ def decode_html(data: bytes, *, info: InputInfo) -> str:
     return text
 
 
+MAX_ELEMENTS = 1_000_000
+"""The most tags a page may open (counted as its ``<`` characters): an article page has
+thousands. libxml2 fails on some searches past ten million nodes (a 21 MB page of
+``<p>a`` gave "unexpected XPathEvalError"), and the page is parsed several times."""
+MAX_ATTRIBUTES = 1_000
+"""The most attributes one element may have: libxml2's time grows with their square
+(100,000 on one tag, a 1 MB file, took 25 s a parse; 2 million would take hours)."""
+_LONG_TAG = re.compile(r"<[A-Za-z][^<>]{10000,}>")
+"""A tag of 10,000 characters or more: a data: image, or a pile of attributes."""
+
+
+def _check_markup(html: str, info: InputInfo) -> None:
+    """Refuse a page built to make the parser work for hours (see the limits above)."""
+    if html.count("<") > MAX_ELEMENTS:
+        raise info.error(f"has over {MAX_ELEMENTS:,} elements, too many for an article page")
+    for tag in _LONG_TAG.finditer(html):
+        if tag.group().count("=") > MAX_ATTRIBUTES:
+            raise info.error(
+                f"has an element with over {MAX_ATTRIBUTES:,} attributes, too many to read"
+            )
+
+
 def read_html(html: str, *, info: InputInfo) -> ArticleDraft:
     """Reduce a web page to its article, with the metadata the page declares.
 
     Raises:
-        IngestError: The page has no article text.
+        IngestError: The page has no article text, or is built to be too costly to
+            read (:data:`MAX_ELEMENTS`, :data:`MAX_ATTRIBUTES`).
     """
+    _check_markup(html, info)
     extracted = _extract(html, info)
     text = str(extracted.get("text") or "") if extracted else ""
     if _flattened(text):
