@@ -70,7 +70,9 @@ def sentence_bounds(
 
     Split by ``nlp``, else by the pipeline of ``engine`` (by default :meth:`Engine.default`).
     """
-    doc = (nlp or (engine or Engine.default()).pipeline())(text)
+    from workbench.nlp import tokenizable
+
+    doc = (nlp or (engine or Engine.default()).pipeline())(tokenizable(text))
     first, last = start, end
     for sent in doc.sents:
         lo, hi = sent.start_char, sent.end_char

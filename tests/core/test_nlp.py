@@ -15,6 +15,7 @@ from workbench.engine import Engine
 from workbench.models import DetectedClaim
 from workbench.nlp import (
     CLAIM_THRESHOLD,
+    MAX_RUN,
     build_pipeline,
     claim_detector,
     detect_claims,
@@ -22,6 +23,7 @@ from workbench.nlp import (
     installed_trained_pipeline,
     load_pipeline,
     score_sentences,
+    tokenizable,
 )
 from workbench.nlp.detector import SETTLING_SIGNALS, SPANS_KEY, ClaimDetector, ProbabilityCache
 from workbench.nlp.signals import (
@@ -652,3 +654,19 @@ def test_merged_spans_answer_as_a_list_of_spans_would(
 def test_the_bounded_suffix_search_splits_words_as_spacy_does(nlp: Language, text: str) -> None:
     plain = spacy.blank("en").tokenizer
     assert [t.text for t in nlp.tokenizer(text)] == [t.text for t in plain(text)]
+
+
+def test_a_long_run_without_spaces_is_tokenized_in_pieces_and_offsets_hold(
+    nlp: Language,
+) -> None:
+    """990,000 brackets around one word kept spaCy's tokenizer busy for over five
+    minutes (its time grows with the square of a token's length)."""
+    claim = "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday."
+    text = f"{'[' * 1_000}x{']' * 1_000}\n\n{claim}"
+    seen = tokenizable(text)
+    assert len(seen) == len(text) and seen != text
+    assert max(len(part) for part in seen.split()) < MAX_RUN
+    assert tokenizable(claim) == claim  # ordinary text is untouched
+    found = detect_claims(text, nlp=nlp)
+    assert [c.text for c in found] == [claim]
+    assert text[found[0].start : found[0].end] == claim  # offsets into the original

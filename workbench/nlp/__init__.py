@@ -56,6 +56,7 @@ __all__ = [
     "load_pipeline",
     "model_wanted",
     "score_sentences",
+    "tokenizable",
 ]
 
 log = logging.getLogger("workbench.nlp")
@@ -308,6 +309,31 @@ def _claims_of(doc: Doc, text: str) -> list[DetectedClaim]:
 """Moves sentence scores before the threshold applies: (sentences, scores) -> new scores."""
 
 
+MAX_RUN = 100
+"""The longest run of characters without white space the tokenizer is given whole."""
+_LONG_RUN = re.compile(rf"\S{{{2 * MAX_RUN},}}")
+
+
+def tokenizable(text: str) -> str:
+    """``text`` as the pipeline should read it: the same length (offsets carry over),
+    with a space in place of every :data:`MAX_RUN`-th character of a run of 200 or more
+    without white space.
+
+    spaCy's tokenizer peels prefixes and suffixes off a token one at a time, rescanning
+    what is left: its time grows with the square of a token's length. An accepted
+    article of 990,000 brackets around one word ("[[[...x]]]") was tokenized for over
+    five minutes. Only such runs change (a long URL too); claims are cut from the
+    original text.
+    """
+
+    def broken(run: re.Match[str]) -> str:
+        chars = run.group()
+        pieces = (chars[i : i + MAX_RUN - 1] + " " for i in range(0, len(chars), MAX_RUN))
+        return "".join(pieces)[: len(chars)]
+
+    return _LONG_RUN.sub(broken, text)
+
+
 def detect_claims(
     text: str, *, nlp: Language | None = None, adjust: ScoreAdjustment | None = None
 ) -> list[DetectedClaim]:
@@ -325,9 +351,9 @@ def detect_claims(
     """
     pipeline = nlp if nlp is not None else load_pipeline()
     if adjust is None:
-        return _claims_of(pipeline(text), text)
+        return _claims_of(pipeline(tokenizable(text)), text)
     config = {claim_detector(pipeline).name: {"adjust": adjust}}
-    return _claims_of(pipeline(text, component_cfg=config), text)
+    return _claims_of(pipeline(tokenizable(text), component_cfg=config), text)
 
 
 def detect_claims_many(
@@ -342,7 +368,7 @@ def detect_claims_many(
     """
     pipeline = nlp if nlp is not None else load_pipeline()
     items = list(texts)
-    docs = pipeline.pipe(items, batch_size=batch_size)
+    docs = pipeline.pipe((tokenizable(text) for text in items), batch_size=batch_size)
     return [_claims_of(doc, text) for doc, text in zip(docs, items, strict=True)]
 
 
