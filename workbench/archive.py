@@ -35,7 +35,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import io
 import json
 import logging
 import math
@@ -65,6 +64,17 @@ MAX_ARCHIVE_BYTES = 2 * 1024**3
 """Refuse files larger than this (2 GiB): an archive is text, not a disk image."""
 MAX_TEXT_CHARS = 10_000
 """A past claim longer than this is not a claim; such a record is skipped."""
+MAX_FIELD_CHARS = 100_000
+"""A field longer than this is refused before it is cleaned up (a record with a 300 MB
+field took gigabytes to skip), and its record skipped."""
+MAX_JSON_VALUES = 5_000_000
+"""The most objects and arrays (counted as ``{`` and ``[``) a JSON document may hold: it
+is parsed whole, some 70 bytes of memory each at least, and a 150 MB file of empty
+objects grew to 12 GB. Bigger archives come as JSON Lines, read a line at a time."""
+MAX_LINE_VALUES = 100_000
+"""The most objects and arrays one line of JSON Lines may hold (a record has a few)."""
+MAX_MALFORMED = 100_000
+"""Past this many malformed records a file is not an archive of claims: reading stops."""
 FIELDS = ("id", "text", "title", "verdict", "url", "date", "speaker", "source")
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson", ".jsonlines"})
 CSV_SUFFIXES = frozenset({".csv", ".tsv"})
@@ -170,17 +180,22 @@ def read_archive(path: str | Path) -> ArchiveFile:
         raise ImportFormatError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if len(raw) > MAX_ARCHIVE_BYTES:
         raise ImportFormatError(f"{path} is too large to be an archive (over 2 GiB)")
+    text = _decoded(raw, path.name)
+    del raw  # not held while the text is parsed
+    return parse_archive(text, name=path.name, suffix=path.suffix.lower())
+
+
+def _decoded(raw: bytes, name: str) -> str:
     encoding = next((name for bom, name in _UNICODE_BOMS if raw.startswith(bom)), None)
     if encoding is None and b"\x00" in raw[:4096]:
-        raise ImportFormatError(f"{path.name} is a binary file, not an archive of claims")
+        raise ImportFormatError(f"{name} is a binary file, not an archive of claims")
     try:
-        text = raw.decode(encoding or "utf-8-sig").removeprefix("\ufeff")
+        return raw.decode(encoding or "utf-8-sig").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         raise ImportFormatError(
-            f"{path.name} is not {(encoding or 'UTF-8').upper()} text (byte {exc.start:,}"
+            f"{name} is not {(encoding or 'UTF-8').upper()} text (byte {exc.start:,}"
             " cannot be decoded); save it as UTF-8"
         ) from None
-    return parse_archive(text, name=path.name, suffix=path.suffix.lower())
 
 
 _UNICODE_BOMS = (
@@ -244,6 +259,11 @@ def _parse_jsonl(text: str, name: str) -> ArchiveFile:
     for number, line in enumerate(json_lines(text), start=1):
         if not line.strip():
             continue
+        if len(skipped) >= MAX_MALFORMED:
+            raise _too_malformed(name)
+        if line.count("{") + line.count("[") > MAX_LINE_VALUES:
+            skipped.append((number, f"holds over {MAX_LINE_VALUES:,} objects and arrays"))
+            continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError:
@@ -265,6 +285,13 @@ def _parse_jsonl(text: str, name: str) -> ArchiveFile:
     if not parsed_any:
         raise ImportFormatError(f"{name} is not JSON Lines (no line is a JSON object)")
     return ArchiveFile(tuple(records), tuple(skipped), "jsonl")
+
+
+def _too_malformed(name: str) -> ImportFormatError:
+    return ImportFormatError(
+        f"{name} is not an archive of claims: over {MAX_MALFORMED:,} of its records are"
+        " malformed"
+    )
 
 
 def _read_item(
@@ -297,6 +324,11 @@ def _read_item(
 
 
 def _parse_json_document(text: str, name: str) -> ArchiveFile:
+    if text.count("{") + text.count("[") > MAX_JSON_VALUES:
+        raise ImportFormatError(
+            f"{name} holds over {MAX_JSON_VALUES:,} JSON objects and arrays, too many to read"
+            " at once; save it as JSON Lines (one record a line)"
+        )
     try:
         values = _json_values(text, name)
     except RecursionError:
@@ -318,6 +350,8 @@ def _parse_json_document(text: str, name: str) -> ArchiveFile:
     records: list[ArchiveRecord] = []
     skipped: list[tuple[int, str]] = []
     for number, (item, api) in enumerate(items, start=1):
+        if len(skipped) >= MAX_MALFORMED:
+            raise _too_malformed(name)
         _read_item(item, number, records, skipped, api=api)
     shape = "factcheck-api" if any(api for _, api in items) else "claimreview"
     return ArchiveFile(tuple(records), tuple(skipped), shape, unit="record")
@@ -592,10 +626,20 @@ _CSV_FIELD_LIMIT = 2**31 - 1
 oversized field is instead read whole and its record skipped as too long."""
 
 
+def _lines_of(text: str) -> Iterator[str]:
+    """The lines of ``text``, each with its end, one at a time: an ``io.StringIO`` of the
+    text would hold a second copy of it, four bytes a character (a CSV with one 300 MB
+    field ran out of 4 GB)."""
+    return (line.group() for line in _LINE.finditer(text))
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+
+
 def _parse_csv(text: str, name: str, *, delimiter: str) -> ArchiveFile:
     if csv.field_size_limit() < _CSV_FIELD_LIMIT:
         csv.field_size_limit(_CSV_FIELD_LIMIT)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(_lines_of(text), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except (csv.Error, StopIteration) as exc:
@@ -620,6 +664,8 @@ def _parse_csv(text: str, name: str, *, delimiter: str) -> ArchiveFile:
             skipped.append((start, f"not valid CSV ({exc}){rest}"))
             break
         line, start = start, reader.line_num + 1
+        if len(skipped) >= MAX_MALFORMED:
+            raise _too_malformed(name)
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(columns):
@@ -639,7 +685,10 @@ def _text(value: Any) -> str:
     """A field's text on one line, ligatures spelt out (so "oﬃce" is found as "office")."""
     if value is None or isinstance(value, (dict, list, bool)):
         return ""
-    return " ".join(fold_ligatures(str(value)).split())
+    value = str(value)
+    if len(value) > MAX_FIELD_CHARS:
+        raise _BadRecord(f"a field is longer than {MAX_FIELD_CHARS:,} characters")
+    return " ".join(fold_ligatures(value).split())
 
 
 def _claim_text(raw_text: Any) -> str:

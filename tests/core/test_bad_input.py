@@ -96,7 +96,7 @@ def test_deeply_nested_json_is_refused_or_skipped(tmp_path: Path, db: Path) -> N
     lines.write_text(
         json.dumps({"id": "1", "text": "A sound claim about 12,000 troops."})
         + '\n{"id": "2", "text": '
-        + "[" * 100_000
+        + "[" * 50_000
         + "\n"
         + json.dumps({"id": "3", "text": "Another claim about 70 lawmakers."})
         + "\n",
@@ -105,6 +105,36 @@ def test_deeply_nested_json_is_refused_or_skipped(tmp_path: Path, db: Path) -> N
     parsed = read_archive(lines)
     assert [r.external_id for r in parsed.records] == ["1", "3"]
     assert parsed.skipped == ((2, TOO_DEEP),)
+
+
+def test_archives_built_to_exhaust_memory_are_refused(tmp_path: Path) -> None:
+    """150 MB of empty JSON objects grew to 12 GB before "unexpected MemoryError"; a CSV
+    with a 300 MB field took 3.5 GB to skip (helper audit). Here at small scale."""
+    import workbench.archive as archive
+
+    sound = json.dumps({"id": "1", "text": "A sound claim about 12,000 troops."})
+    empties = tmp_path / "empties.json"
+    empties.write_text(f"[{sound}, " + "{}, " * 200 + "{}]", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(archive, "MAX_JSON_VALUES", 100)
+        with pytest.raises(ImportFormatError, match="over 100 JSON objects and arrays"):
+            read_archive(empties)
+        patch.setattr(archive, "MAX_MALFORMED", 50)
+        patch.setattr(archive, "MAX_JSON_VALUES", 1_000)
+        with pytest.raises(ImportFormatError, match="over 50 of its records are malformed"):
+            read_archive(empties)
+        lines = tmp_path / "empties.jsonl"
+        lines.write_text(sound + "\n" + "[" + "[], " * 200 + "[]]\n", encoding="utf-8")
+        patch.setattr(archive, "MAX_LINE_VALUES", 100)
+        parsed = read_archive(lines)
+        assert [r.external_id for r in parsed.records] == ["1"]
+        assert parsed.skipped == ((2, "holds over 100 objects and arrays"),)
+    field = tmp_path / "field.csv"
+    huge = "x " * (archive.MAX_FIELD_CHARS // 2 + 1)
+    field.write_text(f"id,text,title\n1,A claim about 70 lawmakers.,\n2,{huge},\n", "utf-8")
+    parsed = read_archive(field)
+    assert [r.external_id for r in parsed.records] == ["1"]
+    assert parsed.skipped == ((3, "a field is longer than 100,000 characters"),)
 
 
 def test_lone_surrogate_skips_its_record_only(tmp_path: Path, db: Path) -> None:
