@@ -296,7 +296,7 @@ def verify_backup(path: str | Path) -> int:
     if not path.is_file():
         raise BackupError(f"there is no backup at {path}")
     try:
-        return verify_database(path)
+        return verify_database(path, text=True)  # a bad text made every listing fail
     except StoreError as exc:
         raise BackupError(f"the backup cannot be used: {exc}") from exc
 

@@ -275,3 +275,25 @@ def test_a_file_that_only_looks_like_a_backup_is_not_restored(
     assert code == 2 and "not a workbench one" in err and err.count("\n") == 1
     assert db.read_bytes() == before
     assert run("articles", "--db", str(db))[0] == 0
+
+
+def test_a_backup_holding_text_that_is_not_utf8_is_not_restored(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite's checks let it pass; restored, every listing failed while `check` said ok
+    (helper audit)."""
+    backup = create_backup(db, reason=MANUAL).path
+    conn = sqlite3.connect(backup)
+    conn.execute("UPDATE articles SET title = CAST(x'4b696dedb080ff' AS TEXT)")
+    conn.commit()
+    conn.close()
+    assert check_database(backup).ok  # what SQLite itself says
+    assert run("check", "--db", str(backup))[0] == 2
+    assert "articles.title holds text that is not UTF-8" in capsys.readouterr().err
+    before = db.read_bytes()
+    code, _ = run("restore", str(backup), "--db", str(db))
+    err = capsys.readouterr().err
+    assert code == 2 and "articles.title holds text that is not UTF-8" in err
+    assert err.count("\n") == 1
+    assert db.read_bytes() == before
+    assert run("articles", "--db", str(db))[0] == 0

@@ -77,7 +77,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from workbench.dbfile import SCHEMA_VERSION, check_database, damaged_message
 
     path = db_path(args)
-    result = check_database(path, thorough=True)
+    result = check_database(path, thorough=True, text=True)
     if not result.ok:
         raise DatabaseDamagedError(damaged_message(path, "; ".join(result.problems[:3])))
     version = result.schema_version or 0
