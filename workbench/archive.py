@@ -289,8 +289,7 @@ def _parse_jsonl(text: str, name: str) -> ArchiveFile:
 
 def _too_malformed(name: str) -> ImportFormatError:
     return ImportFormatError(
-        f"{name} is not an archive of claims: over {MAX_MALFORMED:,} of its records are"
-        " malformed"
+        f"{name} is not an archive of claims: over {MAX_MALFORMED:,} of its records are malformed"
     )
 
 
