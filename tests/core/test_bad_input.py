@@ -553,3 +553,17 @@ def test_output_that_cannot_be_written_is_a_one_line_error(
     """``> /dev/full`` was reported as a bug (exit 1)."""
     assert main([*argv, "--db", str(claim_db)], out=_FullDisk()) == 2
     assert "cannot write the output: No space left on device" in one_error(capsys)
+
+
+def test_a_file_name_that_is_not_utf8_is_no_reason_to_refuse_its_text(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It was refused as "the text is not valid Unicode (a lone surrogate)"."""
+    name = os.fsdecode(b"brief_\xe9t\xe9.txt")  # Latin-1 bytes: lone surrogates in Python
+    path = tmp_path / name
+    path.write_text("North Korea sent some 12,000 troops to Russia, the minister said.\n")
+    code, _ = run("analyze", str(path), "--db", str(db))
+    assert code == 0, capsys.readouterr().err
+    with Store(db) as store:
+        (article,) = store.articles()
+        assert article.title == "brief \ufffdt\ufffd"  # from the name, "_" read as a space

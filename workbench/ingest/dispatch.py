@@ -71,8 +71,23 @@ def read_path(path: str | Path) -> ArticleDraft:
     if isinstance(path, str) and path == STDIN:
         return _read_data(_read_stdin(), InputInfo("standard input", STDIN_ORIGIN))
     path = Path(path)
-    info = InputInfo(_display_name(path.name or str(path)), os.path.abspath(path), path.stem)
+    info = InputInfo(
+        _display_name(path.name or str(path)),
+        _as_text(os.path.abspath(path)),
+        _as_text(path.stem),
+    )
     return _read_data(_read_file(path, info), info, extension=path.suffix.lower())
+
+
+def _as_text(name: str) -> str:
+    """A file name as text that can be stored: bytes of a name that are not UTF-8 (which
+    Python keeps as lone surrogates) become U+FFFD. Stored as the article's origin, they
+    made the analysis fail with "the text is not valid Unicode", blaming the text."""
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace")
 
 
 def read_bytes(data: bytes, *, name: str = "") -> ArticleDraft:
