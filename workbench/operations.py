@@ -19,7 +19,7 @@ from pathlib import Path
 
 from workbench import vault
 from workbench.errors import ChangedSinceError, NotFoundError, ValidationError
-from workbench.models import ArchiveClaim, Article, Claim, Evidence, Status, VaultFile
+from workbench.models import ArchiveClaim, Article, Claim, Evidence, Quote, Status, VaultFile
 from workbench.store import DeletedArticle, Store
 
 __all__ = [
@@ -329,6 +329,29 @@ def file_title(db_path: str | Path, stored: vault.StoredFile, path: str | Path) 
     return quotes.document_title(db_path, file)
 
 
+@dataclass(frozen=True, slots=True)
+class ReadFile:
+    """A file copied into the vault, with what evidence needs of its document: read
+    before a transaction begins, since a large document takes seconds
+    (:func:`read_file_evidence`)."""
+
+    stored: vault.StoredFile
+    title: str
+    quote: Quote | None
+
+
+def read_file_evidence(db_path: str | Path, path: str | Path, *, quote: str = "") -> ReadFile:
+    """Copy ``path`` into the vault and read its title and the ``quote`` in it.
+
+    Raises:
+        ValidationError, IngestError: as :func:`add_file_evidence`.
+    """
+    stored = vault.store_file(db_path, path)
+    return ReadFile(
+        stored, file_title(db_path, stored, path), _quote_in(db_path, stored, path, quote)
+    )
+
+
 def add_file_evidence(
     claim_id: int,
     path: str | Path,
@@ -338,6 +361,7 @@ def add_file_evidence(
     source_url: str = "",
     note: str = "",
     stored: vault.StoredFile | None = None,
+    read: ReadFile | None = None,
 ) -> Operation:
     """A file as evidence: copied into the vault (by its SHA-256), maybe with a quote.
 
@@ -348,23 +372,15 @@ def add_file_evidence(
     which the app runs off the writer: a copy of hundreds of megabytes must not hold up
     the edits queued behind it, nor Quit), its ``title`` then found there too
     (:func:`file_title`). Without ``title`` the document's own is used, if it has one.
+    ``read``: all of that done already, before a transaction began
+    (:func:`read_file_evidence`; ``quote`` and ``stored`` are then not used).
     """
 
     def apply(store: Store) -> Change:
-        from workbench import quotes
-
-        kept = stored if stored is not None else vault.store_file(store.path, path)
-        named = title
-        if not named and stored is None:  # the app looked for it off the writer, with the copy
-            named = file_title(store.path, kept, path)
-        found = None
-        if quote.strip():
-            name = Path(path).name
-            file = VaultFile(kept.sha256, kept.size, kept.media_type, name, "", "")
-            text = quotes.document_text(store.path, file)
-            pdf = kept.media_type == "application/pdf"
-            pages = quotes.pdf_pages(kept.path.read_bytes()) if pdf else None
-            found = quotes.make_quote(text, quote, pages=pages)
+        if read is not None:
+            kept, named, found = read.stored, title or read.title, read.quote
+        else:
+            kept, named, found = _read_in_place(store)
         with store.transaction():
             item = store.add_file_evidence(
                 claim_id,
@@ -377,7 +393,29 @@ def add_file_evidence(
             )
             return _evidence_change(store, "Add evidence file", item, _remove_evidence(item))
 
+    def _read_in_place(store: Store) -> tuple[vault.StoredFile, str, Quote | None]:
+        kept = stored if stored is not None else vault.store_file(store.path, path)
+        named = title
+        if not named and stored is None:  # the app looked for it off the writer, with the copy
+            named = file_title(store.path, kept, path)
+        return kept, named, _quote_in(store.path, kept, path, quote)
+
     return apply
+
+
+def _quote_in(
+    db_path: str | Path, stored: vault.StoredFile, path: str | Path, quote: str
+) -> Quote | None:
+    """The quote of ``quote`` in the vaulted document (None for no quote)."""
+    from workbench import quotes
+
+    if not quote.strip():
+        return None
+    file = VaultFile(stored.sha256, stored.size, stored.media_type, Path(path).name, "", "")
+    text = quotes.document_text(db_path, file)
+    pdf = stored.media_type == "application/pdf"
+    pages = quotes.pdf_pages(stored.path.read_bytes()) if pdf else None
+    return quotes.make_quote(text, quote, pages=pages)
 
 
 def quote_evidence(evidence_id: int, passage: str) -> Operation:

@@ -520,3 +520,34 @@ def test_a_text_documents_first_line_is_read_and_quoted(db: Path, tmp_path: Path
         )
         assert item.file is not None
         assert quotes.document_text(db, item.file).startswith("The minister said troops")
+
+
+def test_the_command_line_reads_a_document_before_it_takes_the_write_lock(
+    db: Path, report: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large document takes seconds to read: with the lock held meanwhile, the app's
+    edits and other commands failed ("locked by another program")."""
+    import sqlite3
+
+    read = quotes._read
+    locked: list[bool] = []
+
+    def reading(db_path: Path, file: object) -> object:
+        other = sqlite3.connect(db, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # fails at once if the lock is held
+            other.rollback()
+            locked.append(False)
+        except sqlite3.OperationalError:
+            locked.append(True)
+        finally:
+            other.close()
+        return read(db_path, file)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(quotes, "_read", reading)
+    args = ("claim", "set", "1", "--db", str(db), "--evidence-file", str(report))
+    assert run(*args, "--quote", "10,000 troops were sent to the border")[0] == 0
+    assert locked == [False, False]  # for the title, then for the quote
+    with Store(db) as store:
+        (item,) = store.claim(1).evidence
+        assert item.quote is not None and item.quote.text.startswith("10,000 troops")

@@ -25,16 +25,23 @@ def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError("--quote needs exactly one --evidence-file: the document it quotes")
     from workbench import operations
 
-    with open_store(args) as store, store.transaction():  # all of it, or none of it
-        for path in files:
-            operations.add_file_evidence(args.claim_id, path, quote=args.quote or "")(store)
-        change = operations.record_verdict(
-            args.claim_id,
-            status=args.status,
-            note=args.note,
-            claimant=args.claimant,
-            evidence=evidence,
-        )(store)
+    with open_store(args) as store:
+        # Documents are read before the transaction: a large one takes seconds, and the
+        # write lock would be held meanwhile (other commands and the app would wait).
+        read = [
+            operations.read_file_evidence(store.path, path, quote=args.quote or "")
+            for path in files
+        ]
+        with store.transaction():  # all of it, or none of it
+            for path, found in zip(files, read, strict=True):
+                operations.add_file_evidence(args.claim_id, path, read=found)(store)
+            change = operations.record_verdict(
+                args.claim_id,
+                status=args.status,
+                note=args.note,
+                claimant=args.claimant,
+                evidence=evidence,
+            )(store)
         claim = change.claim
         assert claim is not None  # a verdict never removes its claim
         priorities = PriorityThresholds.load(store, claim.article_id)
