@@ -82,6 +82,13 @@ _TEXT_FIELDS = frozenset({"note", "quote"})
 _BEFORE_AFTER_ROLE = Qt.ItemDataRole.UserRole
 
 BY_PRIORITY_SETTING = "ui/claims_by_priority"
+PRIORITY_CHOICES = (
+    ("high", "High"),
+    ("medium", "Medium"),
+    ("low", "Low"),
+    ("", "As the detector scores it"),
+)
+"""A claim's priority as the fact-checker may set it (value stored, menu label)."""
 """Where "Most urgent first" is kept between runs (QSettings, per user)."""
 
 NOTE_SAVE_DELAY_MS = 400
@@ -775,6 +782,8 @@ class ClaimPanel(QWidget):
         for status in (Status.VERIFIED, Status.DISPUTED, Status.UNVERIFIABLE, Status.UNCHECKED):
             mark = functools.partial(self.workspace.set_statuses, ids, status)
             menu.addAction(status_icon(status), f"Mark {count} {LABELS[status].lower()}", mark)
+        if len(ids) == 1 and (claim := self.workspace.claim(ids[0])) is not None:
+            self._add_priority_menu(menu, claim)
         menu.addSeparator()
         menu.addAction(f"Add a tag to {count}…", lambda: self._ask_tag(ids))
         tags = sorted({t for i in ids if (c := self.workspace.claim(i)) for t in c.tags})
@@ -784,6 +793,16 @@ class ClaimPanel(QWidget):
                 untag = functools.partial(self.workspace.tag_claims, ids, remove=[tag])
                 remove.addAction(tag.replace("&", "&&"), untag)
         menu.exec(self.claim_list.viewport().mapToGlobal(position))
+
+    def _add_priority_menu(self, menu: QMenu, claim: Claim) -> None:
+        """Your priority for the claim: later articles rank claims like it the same way."""
+        choices = menu.addMenu("Priority")
+        for value, label in PRIORITY_CHOICES:
+            action = choices.addAction(
+                label, functools.partial(self.workspace.set_priority, claim.id, value)
+            )
+            action.setCheckable(True)
+            action.setChecked(claim.chosen_priority == value)
 
     def _ask_tag(self, ids: list[int]) -> None:
         tag, ok = QInputDialog.getItem(

@@ -19,7 +19,7 @@ from PySide6.QtGui import QFont
 from ui.safe_text import shown_title, tooltip
 from ui.status_style import GLYPHS, LABELS, status_icon
 from workbench.display import display_date, speaker_name
-from workbench.models import ArchiveClaim, Claim, ClaimType, Evidence, Match, Status
+from workbench.models import ArchiveClaim, Claim, ClaimOrigin, ClaimType, Evidence, Match, Status
 from workbench.priority import Priority, PriorityThresholds
 from workbench.store import ArticleSummary
 
@@ -114,7 +114,7 @@ class ClaimListModel(_ListModel[Claim]):
             seen = f" · ◆ checked before: {self._seen[item.id]}" if item.id in self._seen else ""
             status = f"{GLYPHS[item.status]} {LABELS[item.status]}"
             tags = f" · tags: {', '.join(item.tags)}" if item.tags else ""
-            return f"{item.text}\n{status} · {self.thresholds.of(item).label}{tags}{seen}"
+            return f"{item.text}\n{status} · {priority_label(item, self.thresholds)}{tags}{seen}"
         if role == Qt.ItemDataRole.DecorationRole:
             return status_icon(item.status)
         if role == Qt.ItemDataRole.FontRole:
@@ -124,7 +124,7 @@ class ClaimListModel(_ListModel[Claim]):
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip(claim_summary(item, self.thresholds))
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            priority = self.thresholds.of(item).label
+            priority = priority_label(item, self.thresholds)
             return f"{LABELS[item.status]} claim, {priority.lower()}: {item.text}"
         return None
 
@@ -137,12 +137,22 @@ def _bold() -> QFont:
     return font
 
 
+def priority_label(claim: Claim, thresholds: PriorityThresholds) -> str:
+    """ "High priority", or "High priority (yours)" for one the fact-checker gave."""
+    label = thresholds.of(claim).label
+    return f"{label} (yours)" if claim.chosen_priority else label
+
+
 def claim_summary(claim: Claim, thresholds: PriorityThresholds) -> str:
     """Status, priority (with the detector's score) and reasons, for tooltips and the panel."""
     priority = thresholds.of(claim)
-    if priority is Priority.MANUAL:
-        return f"{LABELS[claim.status]} · added by you"
+    if claim.origin is ClaimOrigin.USER:
+        given = f"{priority.label.lower()} (yours) · " if claim.chosen_priority else ""
+        return f"{LABELS[claim.status]} · {given}added by you"
     reasons = ", ".join(claim.reasons) or "no reasons recorded"
+    if claim.chosen_priority:
+        score = f"yours; the detector scored it {claim.score:.2f}"
+        return f"{LABELS[claim.status]} · {priority.label} ({score})\n{reasons}"
     rank = thresholds.rank_note(claim)
     score = f"score {claim.score:.2f}{'; ' if rank else ''}{rank}"
     return f"{LABELS[claim.status]} · {priority.label} ({score})\n{reasons}"

@@ -362,6 +362,13 @@ class Workspace(QObject):
 
         self._push(fit, description)
 
+    def set_priority(self, claim_id: int, priority: str) -> None:
+        """Give a claim the fact-checker's priority ("high", "medium", "low"; "" for the
+        detector's again): one undo step, and later articles learn from it."""
+        if self.claim(claim_id) is not None:
+            text = f"Set priority {priority}" if priority else "Leave priority to the detector"
+            self._push(operations.set_priority(claim_id, priority), text)
+
     def set_statuses(self, claim_ids: list[int], status: Status) -> None:
         """One status for several claims (a bulk action): one undo step."""
         ids = [i for i in claim_ids if self.claim(i) is not None]

@@ -57,7 +57,8 @@ def analyze_article(
         )
     engine = engine or Engine.default()
     adjuster = feedback if feedback is not None else engine.feedback()
-    adjuster.update(store.feedback())  # with none, adjust() leaves every score as it is
+    # With none, adjust() leaves every score as it is.
+    adjuster.update(store.feedback(), store.chosen_priorities())
     pipeline = nlp if nlp is not None else engine.pipeline()
     claims = detect_claims(draft.text, nlp=pipeline, adjust=adjuster.adjust)
     return store.add_article(draft, claims)

@@ -39,7 +39,7 @@ QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
 """Opening a database up to this size runs ``PRAGMA quick_check`` first (0.13 s for 150 MB
 with a full-text archive); a larger one gets the header and schema checks only, and
 ``workbench check`` for the full one."""
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 """The schema this version writes: the number of migrations in :mod:`workbench.store`;
 ``PRAGMA user_version`` holds it once they have run."""
 

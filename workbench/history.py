@@ -24,6 +24,8 @@ def describe(entry: HistoryEntry) -> str:
             return f"note: “{_short(new)}”" if not old else f"note edited: “{_short(new)}”"
         case "claimant":
             return f"claimant: {new}" if new else "claimant cleared"
+        case "chosen_priority":
+            return f"priority set to {new}" if new else "priority left to the detector again"
         case "evidence":
             if old and new:
                 return f"evidence link changed: {old} → {new}"

@@ -227,6 +227,13 @@ class Claim:
     one stored before claims had types."""
     tags: tuple[str, ...] = ()
     """The fact-checker's labels, in alphabetical order."""
+    chosen_priority: str = ""
+    """The priority the fact-checker gave the claim ("high", "medium" or "low"), or ""
+    for the one its score gives (:mod:`workbench.priority`)."""
+
+
+CHOSEN_PRIORITIES = ("", "high", "medium", "low")
+"""What :attr:`Claim.chosen_priority` may hold ("": the detector's)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,7 +106,12 @@ def _update(
     return apply
 
 
-_FIELD_NAMES = {"status": "verdict", "note": "note", "claimant": "claimant"}
+_FIELD_NAMES = {
+    "status": "verdict",
+    "note": "note",
+    "claimant": "claimant",
+    "chosen_priority": "priority",
+}
 
 
 def _refuse_if_changed(claim: Claim, expect: dict[str, object]) -> None:
@@ -127,6 +132,13 @@ def _refuse_if_changed(claim: Claim, expect: dict[str, object]) -> None:
 
 def set_status(claim_id: int, status: Status) -> Operation:
     return _update(f"Mark claim {status.value}", claim_id, status=status)
+
+
+def set_priority(claim_id: int, priority: str) -> Operation:
+    """Give a claim the fact-checker's priority ("high", "medium", "low"), or "" to leave
+    it to the detector again. Later articles learn from it (``nlp.feedback``)."""
+    description = f"Set priority {priority}" if priority else "Leave priority to the detector"
+    return _update(description, claim_id, chosen_priority=priority)
 
 
 def set_statuses(claim_ids: Sequence[int], status: Status) -> Operation:

@@ -12,6 +12,10 @@ claims of the 43 Wikinews articles, 16 of the sample article's 22) and nothing s
 out. High priority is therefore also a rank: only the best-scored quarter of an
 article's detected claims (``priority.high_share``; at least :data:`MIN_HIGH`) can be
 high, whatever their scores; the others above the threshold are medium.
+
+The fact-checker can give a claim its priority (:attr:`Claim.chosen_priority`): it
+then holds whatever the score, the claim leaves the ranking, and later articles learn
+from it (:mod:`workbench.nlp.feedback`).
 """
 
 from __future__ import annotations
@@ -69,6 +73,12 @@ class Priority(enum.StrEnum):
         return "Added by you" if self is Priority.MANUAL else f"{self.value.capitalize()} priority"
 
 
+def ranked(claim: Claim) -> bool:
+    """Whether the claim's priority comes from its score: a detected claim to which the
+    fact-checker gave no priority."""
+    return claim.origin is not ClaimOrigin.USER and not claim.chosen_priority
+
+
 def high_room(detected: int, share: float) -> int:
     """How many of an article's ``detected`` claims may be high priority.
 
@@ -111,8 +121,9 @@ class PriorityThresholds:
             )
 
     def for_article(self, claims: Iterable[Claim]) -> PriorityThresholds:
-        """These thresholds graded against all the claims of one article."""
-        return self.for_scores(c.score for c in claims if c.origin is not ClaimOrigin.USER)
+        """These thresholds graded against all the claims of one article (those the
+        fact-checker gave a priority, or added, are not ranked)."""
+        return self.for_scores(c.score for c in claims if ranked(c))
 
     def for_scores(self, scores: Iterable[float]) -> PriorityThresholds:
         """These thresholds graded against the detector scores of one article's claims."""
@@ -146,11 +157,13 @@ class PriorityThresholds:
 
     def of(self, claim: Claim) -> Priority:
         """The priority of ``claim``."""
+        if claim.chosen_priority:
+            return Priority(claim.chosen_priority)
         return Priority.MANUAL if claim.origin is ClaimOrigin.USER else self.level(claim.score)
 
     def rank_note(self, claim: Claim) -> str:
         """Why a claim that scores high enough for high priority is medium, or ``""``."""
-        if claim.origin is ClaimOrigin.USER or not self.cutoff > claim.score >= self.high:
+        if not ranked(claim) or not self.cutoff > claim.score >= self.high:
             return ""
         return f"not among the best-scored {self.high_share:.0%} of this article's claims"
 

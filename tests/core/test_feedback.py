@@ -184,3 +184,42 @@ def test_the_analysis_the_cli_and_app_run_learns_without_being_given_an_adjuster
     after = analyze_article(store, ArticleDraft(ARTICLE_B, title="B"), engine=engine)
     assert BIKES_AGAIN not in {c.text for c in after.claims}
     assert JOBS in {c.text for c in after.claims}
+
+
+def test_a_priority_given_moves_similar_claims_of_later_articles_but_keeps_them_claims(
+    store: Store, nlp: Language, adjuster: FeedbackAdjuster
+) -> None:
+    from workbench import operations
+
+    before = by_text(detect_claims(ARTICLE_B, nlp=nlp))
+    first = analyse(store, ARTICLE_A, nlp, adjuster)
+    operations.run(store, operations.set_priority(first[BIKES].id, "low"))
+    assert store.chosen_priorities() == [(BIKES, "low", first[BIKES].score)]
+
+    after = analyse(store, ARTICLE_B, nlp, adjuster)
+    lowered = after[BIKES_AGAIN]
+    assert CLAIM_THRESHOLD <= lowered.score < before[BIKES_AGAIN].score  # still a claim
+    assert any(
+        r.startswith("you lowered the priority of a similar claim (") for r in lowered.reasons
+    )
+    assert after[JOBS].score == before[JOBS].score
+    assert MOOD_AGAIN not in after  # a priority never makes a sentence a claim
+
+    operations.run(store, operations.set_priority(first[BIKES].id, "high"))
+    raised = analyse(store, ARTICLE_B + " ", nlp, adjuster)[BIKES_AGAIN]
+    assert raised.score >= before[BIKES_AGAIN].score
+    assert any(r.startswith("you raised the priority of a similar claim (") for r in raised.reasons)
+    operations.run(store, operations.set_priority(first[BIKES].id, ""))  # the detector's again
+    assert store.chosen_priorities() == []
+
+
+def test_medium_raises_or_lowers_by_the_score_it_replaces() -> None:
+    from workbench.nlp.feedback import corrections_from_priorities
+
+    found = corrections_from_priorities(
+        [("High score.", "medium", 0.97), ("Low score.", "medium", 0.3), ("As is.", "medium", 0.7)]
+    )
+    assert [(c.text, c.direction, c.kind) for c in found] == [
+        ("High score.", -1, "priority"),
+        ("Low score.", 1, "priority"),
+    ]

@@ -170,3 +170,58 @@ def test_priority_settings_through_the_command_line(
     assert code == 2 and "medium <= high" in capsys.readouterr().err
     code, out = run("settings", "--db", db)
     assert f"{SETTING_HIGH} = 0.9" in out and SETTING_MEDIUM not in out.split("#")[0]
+
+
+def test_the_fact_checker_gives_a_claim_its_priority_and_can_undo_it(tmp_path: Path) -> None:
+    """The claim leaves the ranking; its history says so; undo gives it back."""
+    from workbench import operations
+    from workbench.models import ArticleDraft, DetectedClaim
+    from workbench.store import Store
+
+    sentences = [f"Sentence number {i} says 1{i} things." for i in range(8)]
+    text = " ".join(sentences)
+    detected, at = [], 0
+    for i, sentence in enumerate(sentences):
+        detected.append(DetectedClaim(at, at + len(sentence), sentence, 0.999 - i * 0.005, ()))
+        at += len(sentence) + 1
+    with Store(tmp_path / "p.db") as store:
+        article_id = store.add_article(ArticleDraft(text), detected).article.id
+        first, fourth = store.claims(article_id)[0], store.claims(article_id)[3]
+        graded = PriorityThresholds.load(store, article_id)
+        assert graded.of(first) is Priority.HIGH and graded.of(fourth) is Priority.MEDIUM
+        change = operations.run(store, operations.set_priority(first.id, "low"))
+        assert store.claim(first.id).chosen_priority == "low"
+        claims = store.claims(article_id)
+        graded = PriorityThresholds.load(store, article_id)
+        assert graded.of(claims[0]) is Priority.LOW  # whatever its score
+        assert graded.of(claims[3]) is Priority.HIGH  # the best three left are high
+        assert [summary.urgent_count for summary in store.articles()] == [3]
+        assert [h.new for h in store.history(first.id) if h.field == "chosen_priority"] == ["low"]
+        operations.run(store, change.undo)
+        assert store.claim(first.id).chosen_priority == ""
+        with pytest.raises(ValidationError, match="high, medium or low"):
+            store.update_claim(first.id, chosen_priority="urgent")
+
+
+def test_priority_through_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from workbench.models import ArticleDraft, DetectedClaim
+    from workbench.store import Store
+
+    db = str(tmp_path / "p.db")
+    text = "North Korea sent 12,000 troops to Russia."
+    with Store(db) as store:
+        store.add_article(ArticleDraft(text), [DetectedClaim(0, len(text), text, 0.95, ())])
+    assert run("claim", "set", "1", "--priority", "low", "--db", db)[0] == 0
+    _, out = run("show", "1", "--json", "--db", db)
+    assert json.loads(out)["claims"][0]["priority"] == "low"
+    assert run("claim", "set", "1", "--priority", "auto", "--db", db)[0] == 0
+    _, out = run("show", "1", "--json", "--db", db)
+    assert json.loads(out)["claims"][0]["priority"] == "high"
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as ended:  # argparse's way out
+        run("claim", "set", "1", "--priority", "urgent", "--db", db)
+    assert ended.value.code == 2 and capsys.readouterr().err.count("\n") == 1

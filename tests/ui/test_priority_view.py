@@ -186,3 +186,26 @@ def test_in_dense_news_only_the_best_scored_claims_stand_out(
     assert [a.urgent_count for a in library] == [3]
     close_window(window)
     assert errors == []
+
+
+def test_the_fact_checker_sets_a_claims_priority_from_the_list(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    troops = next(c for c in window.workspace.claims if c.text.startswith("North Korea"))
+    menu = QMenu()
+    window.claim_panel._add_priority_menu(menu, troops)
+    (submenu,) = [a.menu() for a in menu.actions() if a.text() == "Priority"]
+    actions = {a.text(): a for a in submenu.actions()}
+    assert actions["As the detector scores it"].isChecked()
+    actions["Low"].trigger()
+    qtbot.waitUntil(lambda: window.workspace.claim(troops.id).chosen_priority == "low")
+    shown = next(r for r in rows(window) if r.startswith("North Korea"))
+    assert "Low priority (yours)" in shown
+    assert "yours; the detector scored it 0.97" in window.claim_panel.claim_model.index(0, 0).data(
+        Qt.ItemDataRole.ToolTipRole
+    )
+    window.workspace.undo_stack.undo()
+    qtbot.waitUntil(lambda: window.workspace.claim(troops.id).chosen_priority == "")
+    assert "High priority" in next(r for r in rows(window) if r.startswith("North Korea"))

@@ -17,9 +17,10 @@ def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
     evidence = [(url, title) for url, title in (args.evidence or [])]
     files = list(args.evidence_file or [])
     nothing = args.status is None and args.note is None and args.claimant is None
-    if nothing and not evidence and not files:
+    if nothing and args.priority is None and not evidence and not files:
         raise CliError(
-            "nothing to change: give --status, --note, --claimant, --evidence or --evidence-file"
+            "nothing to change: give --status, --note, --claimant, --priority, --evidence or"
+            " --evidence-file"
         )
     if args.quote and len(files) != 1:
         raise CliError("--quote needs exactly one --evidence-file: the document it quotes")
@@ -35,6 +36,9 @@ def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
         with store.transaction():  # all of it, or none of it
             for path, found in zip(files, read, strict=True):
                 operations.add_file_evidence(args.claim_id, path, read=found)(store)
+            if args.priority is not None:
+                chosen = "" if args.priority == "auto" else args.priority
+                operations.set_priority(args.claim_id, chosen)(store)
             change = operations.record_verdict(
                 args.claim_id,
                 status=args.status,

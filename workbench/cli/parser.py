@@ -159,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", metavar="TEXT")
     p.add_argument("--claimant", metavar="NAME", help="who made the claim")
     p.add_argument(
+        "--priority",
+        choices=["high", "medium", "low", "auto"],
+        help="your priority for the claim (auto: the detector's again); later articles learn"
+        " from it",
+    )
+    p.add_argument(
         "--evidence", metavar="URL", action=_EvidenceAction, help="an http(s) evidence link"
     )
     p.add_argument(

@@ -3,9 +3,13 @@
 Each correction in the store's ``claim_feedback`` table is a sentence and a direction:
 ``+1`` when the fact-checker added it as a claim the detector missed, ``-1`` when they
 removed a claim the detector made (:meth:`workbench.store.Store.feedback`, labels 1 and
-0). Re-prioritising is not recorded there, so it does not count here. The same rows are
-what ``workbench train-checkworthiness --with-feedback`` trains on: this module only
-reads them.
+0). The same rows are what ``workbench train-checkworthiness --with-feedback`` trains
+on: this module only reads them. A priority the fact-checker gave a detected claim
+(:meth:`workbench.store.Store.chosen_priorities`) is a correction too, of another kind:
+``+1`` raised (to high, or to medium from a low score), ``-1`` lowered (to low, or to
+medium from a high score). It says nothing about whether a sentence is a claim, so it
+moves only the scores of sentences the detector flags, and never below the threshold
+(step 4).
 
 The rule (:meth:`FeedbackAdjuster.adjust`), for each sentence of a new article:
 
@@ -25,8 +29,13 @@ The rule (:meth:`FeedbackAdjuster.adjust`), for each sentence of a new article:
    ``logit(threshold) - MARGIN`` for a removed one, at least ``logit(threshold) + MARGIN``
    for an added one. This is the only move larger than ``MAX_SHIFT``.
 
+4. The priority corrections among the :data:`NEIGHBOURS` nearest move the score of a
+   sentence at or above the threshold the same way, and keep it above the threshold:
+   later articles rank such sentences higher or lower (:mod:`workbench.priority`).
+
 A changed score carries a reason first among its reasons, such as
-"you removed a similar claim (0.93)".
+"you removed a similar claim (0.93)" or "you lowered the priority of a similar claim
+(0.91)".
 
 The corrections' vectors are computed once and kept on the adjuster until the
 corrections change; the sentences of an article are embedded in one batch. With no
@@ -61,6 +70,7 @@ __all__ = [
     "FeedbackAdjuster",
     "FloatMatrix",
     "corrections_from_feedback",
+    "corrections_from_priorities",
 ]
 
 log = logging.getLogger("workbench.nlp.feedback")
@@ -94,10 +104,44 @@ EncoderSource = Callable[[], Embedder | None]
 
 @dataclass(frozen=True, slots=True)
 class Correction:
-    """A sentence the fact-checker judged: ``direction`` +1 added as a claim, -1 removed."""
+    """A sentence the fact-checker judged: ``direction`` +1 added as a claim, -1 removed;
+    or, of ``kind`` "priority", +1 its priority raised, -1 lowered."""
 
     text: str
     direction: int
+    kind: str = "claim"
+
+
+PRIORITY_FLOOR = 0.01
+"""How far above the threshold, in log-odds, a priority correction leaves a flagged
+sentence it lowers: it stays a claim."""
+
+
+def corrections_from_priorities(
+    chosen: Sequence[tuple[str, str, float]],
+) -> tuple[Correction, ...]:
+    """The store's ``(sentence, chosen priority, detector score)`` rows as corrections.
+
+    High raises and low lowers; medium lowers a claim the detector scored high (0.9 or
+    more) and raises one it scored low (under 0.6), and says nothing otherwise.
+    """
+    from workbench.priority import Priority, PriorityThresholds
+
+    bands = PriorityThresholds()
+    latest: dict[str, Correction] = {}
+    for text, priority, score in chosen:
+        key = normalise(text)
+        level = bands.level(score)
+        if priority in (Priority.HIGH, Priority.LOW):
+            direction = 1 if priority == Priority.HIGH else -1
+        elif level in (Priority.HIGH, Priority.LOW):  # medium, from a high or a low score
+            direction = -1 if level is Priority.HIGH else 1
+        else:
+            continue  # medium, as the score had it
+        if key:
+            latest.pop(key, None)
+            latest[key] = Correction(key, direction, "priority")
+    return tuple(latest.values())
 
 
 def corrections_from_feedback(feedback: Sequence[tuple[str, int]]) -> tuple[Correction, ...]:
@@ -149,12 +193,17 @@ class FeedbackAdjuster:
         """The corrections in use, oldest first."""
         return self._corrections
 
-    def update(self, feedback: Sequence[tuple[str, int]]) -> bool:
-        """Use the store's corrections from now on; return whether there are any.
+    def update(
+        self,
+        feedback: Sequence[tuple[str, int]],
+        priorities: Sequence[tuple[str, str, float]] = (),
+    ) -> bool:
+        """Use the store's corrections from now on (``feedback``, and ``priorities`` the
+        fact-checker gave: see the module's rule); return whether there are any.
 
         The corrections' vectors are computed again (lazily) only when they changed.
         """
-        corrections = corrections_from_feedback(feedback)
+        corrections = corrections_from_feedback(feedback) + corrections_from_priorities(priorities)
         with self._lock:
             if corrections != self._corrections:
                 self._corrections = corrections
@@ -204,28 +253,33 @@ class FeedbackAdjuster:
             return list(scores)
         corrections, similar = self._compare(texts)
         directions = np.array([c.direction for c in corrections], dtype=np.float32)
+        of_claims = np.array([c.kind == "claim" for c in corrections], dtype=bool)
         line = logit(threshold)
         adjusted: list[ClaimScore] = []
         for row, score in zip(similar, scores, strict=True):
-            near = np.flatnonzero(row >= MIN_SIMILARITY)
-            if near.size == 0:
+            value, reasons = logit(score.score), list[str]()
+            for claims in (True, False):  # step 2 and 3, then step 4
+                near = np.flatnonzero((row >= MIN_SIMILARITY) & (of_claims == claims))
+                if near.size == 0 or (not claims and value < line):
+                    continue
+                # Nearest first; among equals the latest correction first.
+                near = near[np.lexsort((-near, -row[near]))][:NEIGHBOURS]
+                strength = (row[near] - MIN_SIMILARITY) / (1.0 - MIN_SIMILARITY)
+                pull = float(np.sum(directions[near] * strength)) * MAX_SHIFT
+                value += min(max(pull, -MAX_SHIFT), MAX_SHIFT)
+                nearest = int(near[0])
+                if not claims:
+                    value = max(value, line + PRIORITY_FLOOR)
+                elif row[nearest] >= SAME_SENTENCE:
+                    if directions[nearest] < 0:
+                        value = min(value, line - MARGIN)
+                    else:
+                        value = max(value, line + MARGIN)
+                reasons.append(self._reason(corrections, near, row))
+            if not reasons:
                 adjusted.append(score)
                 continue
-            # Nearest first; among equals the latest correction first.
-            near = near[np.lexsort((-near, -row[near]))][:NEIGHBOURS]
-            strength = (row[near] - MIN_SIMILARITY) / (1.0 - MIN_SIMILARITY)
-            pull = float(np.sum(directions[near] * strength)) * MAX_SHIFT
-            shift = min(max(pull, -MAX_SHIFT), MAX_SHIFT)
-            value = logit(score.score) + shift
-            nearest = int(near[0])
-            if row[nearest] >= SAME_SENTENCE:
-                if directions[nearest] < 0:
-                    value = min(value, line - MARGIN)
-                else:
-                    value = max(value, line + MARGIN)
-            adjusted.append(
-                ClaimScore(sigmoid(value), (self._reason(corrections, near, row), *score.reasons))
-            )
+            adjusted.append(ClaimScore(sigmoid(value), (*reasons, *score.reasons)))
         return adjusted
 
     @staticmethod
@@ -233,10 +287,14 @@ class FeedbackAdjuster:
         corrections: Sequence[Correction], near: npt.NDArray[np.intp], row: FloatMatrix
     ) -> str:
         nearest = corrections[int(near[0])]
-        verb = "added" if nearest.direction > 0 else "removed"
         same = sum(1 for i in near if corrections[int(i)].direction == nearest.direction)
         what = "a similar claim" if same == 1 else f"{same} similar claims"
-        return f"you {verb} {what} ({float(row[near[0]]):.2f})"
+        similarity = float(row[near[0]])
+        if nearest.kind == "priority":
+            verb = "raised" if nearest.direction > 0 else "lowered"
+            return f"you {verb} the priority of {what} ({similarity:.2f})"
+        verb = "added" if nearest.direction > 0 else "removed"
+        return f"you {verb} {what} ({similarity:.2f})"
 
     def _get_encoder(self) -> Embedder | None:
         if not self._encoder_tried:

@@ -18,6 +18,7 @@ from typing import Any
 from workbench.errors import NotFoundError, ValidationError
 from workbench.models import (
     ARTICLE_FIELDS,
+    CHOSEN_PRIORITIES,
     LIBRARY_STATES,
     Article,
     ArticleDraft,
@@ -44,6 +45,7 @@ from workbench.store.rows import (
     parse_status,
     validate_url,
 )
+from workbench.textsafety import one_line
 
 log = logging.getLogger("workbench.store")
 
@@ -231,13 +233,15 @@ class ArticlesMixin(StoreBase):
             "SELECT a.id, a.title, a.source, a.published, a.imported_at, a.archived_at,"
             " COUNT(c.id) AS claim_count,"
             " COALESCE(SUM(c.status != 'unchecked'), 0) AS checked_count,"
-            " COALESCE(SUM(c.status = 'unchecked' AND (c.origin = 'user' OR (c.score >= ?"
+            " COALESCE(SUM(c.status = 'unchecked' AND (c.chosen_priority = 'high'"
+            "  OR (c.chosen_priority = '' AND (c.origin = 'user' OR (c.score >= ?"
             # among the article's best-scored detected claims (priority.high_room):
             # place <= max(MIN_HIGH, ceil(detected * share))
-            "  AND (c.place <= ? OR c.place - 1 < c.detected * ?)))), 0) AS urgent_count"
+            "  AND (c.place <= ? OR c.place - 1 < c.detected * ?)))))), 0) AS urgent_count"
             " FROM articles a LEFT JOIN (SELECT id, article_id, status, origin, score,"
-            "  RANK() OVER article_claims AS place, COUNT(*) OVER article_claims AS detected"
-            "  FROM claims WINDOW article_claims AS (PARTITION BY article_id, origin = 'user'"
+            "  chosen_priority, RANK() OVER article_claims AS place,"
+            "  COUNT(*) OVER article_claims AS detected FROM claims WINDOW article_claims AS"
+            "  (PARTITION BY article_id, origin = 'user' OR chosen_priority != ''"
             "  ORDER BY score DESC RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
             f") c ON c.article_id = a.id {where}"
             f" GROUP BY a.id {having} ORDER BY a.imported_at DESC, a.id DESC",
@@ -415,8 +419,11 @@ class ArticlesMixin(StoreBase):
         note: str | None = None,
         claimant: str | None = None,
         evidence: Sequence[tuple[str, str]] = (),
+        chosen_priority: str | None = None,
     ) -> Claim:
-        """Record a verdict: status, note, claimant and new evidence ``(url, title)`` links.
+        """Record a verdict: status, note, claimant and new evidence ``(url, title)`` links;
+        ``chosen_priority``: the fact-checker's priority for the claim ("" gives it back
+        to the detector).
 
         Everything is validated first and written in one transaction, so a bad URL
         leaves the claim exactly as it was. Each change is recorded in the history.
@@ -429,6 +436,12 @@ class ArticlesMixin(StoreBase):
             changes["note"] = note
         if claimant is not None:
             changes["claimant"] = claimant.strip()
+        if chosen_priority is not None:
+            if chosen_priority not in CHOSEN_PRIORITIES:
+                raise ValidationError(
+                    f"a priority is high, medium or low, not {one_line(chosen_priority)!r}"
+                )
+            changes["chosen_priority"] = chosen_priority
         links = [(validate_url(url), title.strip()) for url, title in evidence]
         changes = {k: v for k, v in changes.items() if str(getattr(current, k)) != v}
         if not changes and not links:
@@ -535,12 +548,12 @@ class ArticlesMixin(StoreBase):
         with self._write() as conn:
             conn.execute(
                 'INSERT INTO claims (id, article_id, start, "end", text, score, reasons, status,'
-                " note, claimant, type, origin, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " note, claimant, type, origin, created_at, updated_at, chosen_priority)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (claim.id, claim.article_id, claim.start, claim.end, claim.text, claim.score,
                  json.dumps(list(claim.reasons)), claim.status.value, claim.note, claim.claimant,
                  claim.type.value if claim.type is not None else None,
-                 claim.origin.value, claim.created_at, now),
+                 claim.origin.value, claim.created_at, now, claim.chosen_priority),
             )  # fmt: skip
             put_back_vault_records(conn, [e.file for e in claim.evidence if e.file])
             conn.executemany(
@@ -607,4 +620,15 @@ class ArticlesMixin(StoreBase):
         return [
             (r["text"], r["label"])
             for r in self._read("SELECT text, label FROM claim_feedback ORDER BY id")
+        ]
+
+    def chosen_priorities(self) -> list[tuple[str, str, float]]:
+        """The detected claims the fact-checker gave a priority, as (text, priority,
+        detector score), oldest change first (:mod:`workbench.nlp.feedback`)."""
+        return [
+            (r["text"], r["chosen_priority"], r["score"])
+            for r in self._read(
+                "SELECT text, chosen_priority, score FROM claims WHERE chosen_priority != ''"
+                " AND origin = 'detector' ORDER BY updated_at, id"
+            )
         ]

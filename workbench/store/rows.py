@@ -144,6 +144,7 @@ def _claim_from_row(
         evidence=evidence,
         type=_claim_type(r["type"]),
         tags=tags,
+        chosen_priority=r["chosen_priority"],
     )
 
 

@@ -578,3 +578,16 @@ def _m0012_team_identity_outlives_removal(db: Database) -> None:
         END;
         """,
     )
+
+
+@migrations(name="0013_chosen_priority")
+def _m0013_chosen_priority(db: Database) -> None:
+    # The priority the fact-checker gave a claim ("high", "medium", "low"); "" keeps the
+    # detector's. Later articles learn from it (workbench.nlp.feedback).
+    _execute_script(
+        db,
+        """
+        ALTER TABLE claims ADD COLUMN chosen_priority TEXT NOT NULL DEFAULT ''
+            CHECK (chosen_priority IN ('', 'high', 'medium', 'low'));
+        """,
+    )
