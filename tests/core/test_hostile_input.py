@@ -1,7 +1,7 @@
 """Hostile input: every reader, fed arbitrary bytes and damaged valid files.
 
 Each example must give a result or a one-line :class:`WorkbenchError`, never another
-exception, and finish within the profile's deadline (2 s). The number of examples comes
+exception. The number of examples comes
 from the Hypothesis profile (``tests/conftest.py``): ``ci`` by default, ``long`` with
 ``HYPOTHESIS_PROFILE=long``. A refused import must leave the database unchanged.
 """
@@ -124,7 +124,7 @@ def check_article(data: bytes, name: str) -> None:
 
 @pytest.fixture(scope="module", autouse=True)
 def _warm_up() -> None:
-    """Import every reader's libraries before the deadline starts counting."""
+    """Import every reader's libraries once, before the examples."""
     for ext, seed in SEEDS.items():
         read_bytes(seed, name=f"a.{ext}")
 
