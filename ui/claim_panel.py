@@ -578,6 +578,9 @@ class ClaimPanel(QWidget):
 
     def _on_workspace_claim_updated(self, claim: Claim) -> None:
         self._refresh_tags()
+        # A priority given to one claim can move another into (or out of) the article's
+        # best-scored claims: the list is graded again (cheap: the grading is cached).
+        self.claim_model.set_thresholds(self.workspace.priorities)
         row = self.claim_model.row_of(claim.id)
         if row >= 0:
             neighbours = self._neighbours(claim.id)

@@ -95,7 +95,10 @@ class ClaimListModel(_ListModel[Claim]):
         self.thresholds = PriorityThresholds()
 
     def set_thresholds(self, thresholds: PriorityThresholds) -> None:
-        """The boundaries between high, medium and low priority (from the settings)."""
+        """The boundaries between high, medium and low priority (from the settings),
+        graded against the article; the rows are shown again only if they moved."""
+        if thresholds == self.thresholds:
+            return
         self.thresholds = thresholds
         if self._items:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._items) - 1, 0))

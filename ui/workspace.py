@@ -499,7 +499,8 @@ class Workspace(QObject):
             before = self.claim(result.id)
             self.claims = [result if c.id == result.id else c for c in self.claims]
             self.claim_updated.emit(result)
-            if before is not None and before.status is result.status:
+            same = (before.status, before.chosen_priority) if before is not None else None
+            if same == (result.status, result.chosen_priority):
                 return  # a note or link: the library's progress counts are unchanged
         self.library_changed.emit()
 

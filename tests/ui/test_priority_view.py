@@ -209,3 +209,33 @@ def test_the_fact_checker_sets_a_claims_priority_from_the_list(
     window.workspace.undo_stack.undo()
     qtbot.waitUntil(lambda: window.workspace.claim(troops.id).chosen_priority == "")
     assert "High priority" in next(r for r in rows(window) if r.startswith("North Korea"))
+
+
+def test_a_priority_given_regrades_the_list_the_text_and_the_library(
+    qtbot: QtBot, tmp_path: Path, errors: list[str]
+) -> None:
+    """The best-scored claim set low left the ranking: the fourth entered the top three
+    in the text, but the list kept it medium and the library kept its count (review)."""
+    from workbench.priority import Priority
+
+    sentences = [f"Officials counted {n},000 troops at the border on Monday." for n in range(1, 6)]
+    text = "\n\n".join(sentences)
+    with Store(tmp_path / "d.db") as store:
+        claims = [
+            DetectedClaim(text.index(s), text.index(s) + len(s), s, 0.99 - i * 0.01, ("number",))
+            for i, s in enumerate(sentences)
+        ]
+        store.add_article(ArticleDraft(text, title="Border"), claims)
+    window = make_window(qtbot, tmp_path / "d.db")
+    qtbot.waitUntil(lambda: window.workspace.article is not None)
+    workspace = window.workspace
+    workspace.set_priority(workspace.claims[3].id, "high")
+    workspace.set_priority(workspace.claims[0].id, "low")
+    qtbot.waitUntil(lambda: workspace.claims[0].chosen_priority == "low")
+    graded = [workspace.priorities.of(c) is Priority.HIGH for c in workspace.claims]
+    assert graded == [False, True, True, True, True]
+    assert ["High priority" in r for r in rows(window)] == graded
+    library = window.library.model
+    qtbot.waitUntil(lambda: [a.urgent_count for a in library.items] == [4])
+    close_window(window)
+    assert errors == []
