@@ -339,16 +339,23 @@ def test_a_pdf_that_draws_much_and_writes_nothing_is_refused_without_reading_it(
         lambda page, budget: read.append(page) or page_lines(page, budget),
     )
     scribble = "\n".join(["0 0 m 1 1 l S"] * 400)  # 2,800 tokens, no text
+    tight = "()" * 3_000  # 3,000 empty strings, not one space between them
     pdf = make_pdf([text_page([*PDF_LINES]) + "\n" + scribble for _ in range(10)])
     assert refusal(pdf, "busy.pdf") == (
         "busy.pdf draws too much to be read as an article"
         " (over 7,000 drawing instructions by page 3)"
     )
-    assert len(read) == 2  # the third page was never interpreted
+    assert read == []  # every page is counted before any is interpreted
     read.clear()
     monkeypatch.setattr(pdf_reader, "MAX_DRAWING_TOKENS", 30_000)  # room for all ten pages
     assert read_bytes(pdf, name="busy.pdf").text  # (its repeated lines read as page furniture)
     assert len(read) == 10
+    # Tokens need no white space between them: "()()()" is counted too (review).
+    monkeypatch.setattr(pdf_reader, "MAX_DRAWING_TOKENS", 7_000)
+    read.clear()
+    packed = make_pdf([text_page([*PDF_LINES]) + "\n" + tight for _ in range(10)])
+    assert refusal(packed, "packed.pdf").startswith("packed.pdf draws too much")
+    assert read == []
 
 
 def test_a_page_built_to_keep_the_parser_busy_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

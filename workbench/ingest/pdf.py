@@ -48,14 +48,16 @@ if logging.getLogger("pypdf").level == logging.NOTSET:
 
 MAX_PAGES = 2000
 """Refuse longer documents: a book, not an article, and minutes of extraction."""
-MAX_DRAWING_TOKENS = 3_000_000
+MAX_DRAWING_TOKENS = 8_000_000
 """The most content-stream tokens (operators and operands) all pages may hold together.
 
-pypdf reads some 400,000 tokens a second, whether they draw text or not: a 16 kB file
-whose 2,000 pages share one stream of 1.9 million do-nothing operators took 9.7 s a
-page (hours in all), and gave no text for :class:`_TextBudget` to count. A page of an
-article holds a few thousand tokens, so this is hundreds of pages; the tokens are
-counted (as white space, in C) before a page is read."""
+pypdf reads some 200,000 to 400,000 tokens a second, whether they draw text or not: a
+16 kB file whose 2,000 pages share one stream of 1.9 million do-nothing operators took
+9.7 s a page (hours in all), and gave no text for :class:`_TextBudget` to count. A page
+of text holds a few thousand tokens and a dense chart some 75,000 (a 50-page report with
+one on each page, 3.75 million, reads in 17 s); this many is read in under a minute. All
+pages are counted before any is read (:func:`_drawing_tokens`), so a file over the
+budget is refused at once."""
 PARAGRAPH_GAP = 1.4
 """A gap this many times the usual line spacing separates paragraphs."""
 RAGGED = 0.85
@@ -169,21 +171,12 @@ def read_pdf(data: bytes, *, info: InputInfo) -> ArticleDraft:
         raise info.error(f"{NOT_PDF} (it is damaged)") from exc
     if count > MAX_PAGES:
         raise _too_long(count, info)
+    _check_drawing(reader, count, info)
     pages: list[list[_Line]] = []
     budget = _TextBudget(MAX_ARTICLE_CHARS + FURNITURE_ALLOWANCE)
-    drawing = MAX_DRAWING_TOKENS
     for number in range(count):
         try:
-            page = reader.pages[number]
-            drawing -= _drawing_tokens(page)
-            if drawing < 0:
-                raise info.error(
-                    f"draws too much to be read as an article (over {MAX_DRAWING_TOKENS:,}"
-                    f" drawing instructions by page {number + 1})"
-                )
-            pages.append(_page_lines(page, budget))
-        except IngestError:
-            raise
+            pages.append(_page_lines(reader.pages[number], budget))
         except _TooMuchText:
             raise info.error(
                 f"is too long (over {budget.limit:,} characters of text; "
@@ -272,13 +265,36 @@ class _TextBudget:
             raise _TooMuchText
 
 
+def _check_drawing(reader: PdfReader, count: int, info: InputInfo) -> None:
+    """Refuse a file whose pages together hold over :data:`MAX_DRAWING_TOKENS` tokens,
+    before any page is read."""
+    left = MAX_DRAWING_TOKENS
+    for number in range(count):
+        try:
+            left -= _drawing_tokens(reader.pages[number])
+        except DependencyError as exc:  # AES-128 streams: the password check needs no AES
+            raise info.error(NEEDS_CRYPTOGRAPHY) from exc
+        except Exception as exc:  # a damaged content stream
+            raise info.error(f"cannot be read: page {number + 1} is damaged") from exc
+        if left < 0:
+            raise info.error(
+                f"draws too much to be read as an article (over {MAX_DRAWING_TOKENS:,}"
+                f" drawing instructions by page {number + 1})"
+            )
+
+
+_TOKEN_STARTS = (b" ", b"\n", b"\r", b"\t", b"(", b"/", b"[", b"<")
+"""Bytes that start or end a token of a content stream: white space, and the delimiters
+that need none before them (``()()()``, ``/A/B``, ``[]``, ``<>`` are many tokens)."""
+
+
 def _drawing_tokens(page: Any) -> int:
-    """About how many tokens the page's content streams hold (their white space)."""
+    """About how many tokens the page's content streams hold, counted in C."""
     contents = page.get_contents()
     if contents is None:
         return 0
     data: bytes = contents.get_data()
-    return data.count(b" ") + data.count(b"\n") + data.count(b"\r") + 1
+    return sum(data.count(start) for start in _TOKEN_STARTS) + 1
 
 
 def _page_lines(page: Any, budget: _TextBudget) -> list[_Line]:
