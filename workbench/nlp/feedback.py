@@ -6,8 +6,8 @@ removed a claim the detector made (:meth:`workbench.store.Store.feedback`, label
 0). The same rows are what ``workbench train-checkworthiness --with-feedback`` trains
 on: this module only reads them. A priority the fact-checker gave a detected claim
 (:meth:`workbench.store.Store.chosen_priorities`) is a correction too, of another kind:
-``+1`` raised (to high, or to medium from a low score), ``-1`` lowered (to low, or to
-medium from a high score). It says nothing about whether a sentence is a claim, so it
+``+1`` raised above the one its score and rank give it, ``-1`` lowered below it (the
+same one, confirmed, is none). It says nothing about whether a sentence is a claim, so it
 moves only the scores of sentences the detector flags, and never below the threshold
 (step 4).
 
@@ -117,30 +117,20 @@ PRIORITY_FLOOR = 0.01
 sentence it lowers: it stays a claim."""
 
 
-def corrections_from_priorities(
-    chosen: Sequence[tuple[str, str, float]],
-) -> tuple[Correction, ...]:
-    """The store's ``(sentence, chosen priority, detector score)`` rows as corrections.
-
-    High raises and low lowers; medium lowers a claim the detector scored high (0.9 or
-    more) and raises one it scored low (under 0.6), and says nothing otherwise.
+def corrections_from_priorities(chosen: Sequence[tuple[str, str, str]]) -> tuple[Correction, ...]:
+    """The store's ``(sentence, priority given, priority shown)`` rows as corrections:
+    raised when the one given is higher than the one its score and rank give it, lowered
+    when lower; the same one (confirmed) teaches nothing.
     """
-    from workbench.priority import Priority, PriorityThresholds
+    from workbench.priority import Priority
 
-    bands = PriorityThresholds()
     latest: dict[str, Correction] = {}
-    for text, priority, score in chosen:
+    for text, given, shown in chosen:
         key = normalise(text)
-        level = bands.level(score)
-        if priority in (Priority.HIGH, Priority.LOW):
-            direction = 1 if priority == Priority.HIGH else -1
-        elif level in (Priority.HIGH, Priority.LOW):  # medium, from a high or a low score
-            direction = -1 if level is Priority.HIGH else 1
-        else:
-            continue  # medium, as the score had it
-        if key:
+        change = Priority(shown).rank - Priority(given).rank
+        if key and change:
             latest.pop(key, None)
-            latest[key] = Correction(key, direction, "priority")
+            latest[key] = Correction(key, 1 if change > 0 else -1, "priority")
     return tuple(latest.values())
 
 
@@ -196,7 +186,7 @@ class FeedbackAdjuster:
     def update(
         self,
         feedback: Sequence[tuple[str, int]],
-        priorities: Sequence[tuple[str, str, float]] = (),
+        priorities: Sequence[tuple[str, str, str]] = (),
     ) -> bool:
         """Use the store's corrections from now on (``feedback``, and ``priorities`` the
         fact-checker gave: see the module's rule); return whether there are any.

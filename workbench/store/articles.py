@@ -622,13 +622,21 @@ class ArticlesMixin(StoreBase):
             for r in self._read("SELECT text, label FROM claim_feedback ORDER BY id")
         ]
 
-    def chosen_priorities(self) -> list[tuple[str, str, float]]:
-        """The detected claims the fact-checker gave a priority, as (text, priority,
-        detector score), oldest change first (:mod:`workbench.nlp.feedback`)."""
+    def chosen_priorities(self) -> list[tuple[str, str, str]]:
+        """The detected claims the fact-checker gave a priority, as (text, the priority
+        given, the one its score and rank give it), oldest change first
+        (:mod:`workbench.nlp.feedback`: the difference is what it learns)."""
+        rows = self._read(
+            "SELECT article_id, text, chosen_priority, score FROM claims"
+            " WHERE chosen_priority != '' AND origin = 'detector' ORDER BY updated_at, id"
+        )
+        stored = self._read("SELECT key, value FROM settings WHERE key LIKE 'priority.%'")
+        settings = PriorityThresholds.from_settings({r["key"]: r["value"] for r in stored})
+        graded = {
+            article_id: settings.for_article(self.claims(article_id))
+            for article_id in {r["article_id"] for r in rows}
+        }
         return [
-            (r["text"], r["chosen_priority"], r["score"])
-            for r in self._read(
-                "SELECT text, chosen_priority, score FROM claims WHERE chosen_priority != ''"
-                " AND origin = 'detector' ORDER BY updated_at, id"
-            )
+            (r["text"], r["chosen_priority"], graded[r["article_id"]].level(r["score"]).value)
+            for r in rows
         ]
