@@ -1008,11 +1008,20 @@ def find_conflicts(query: Sequence[Token], archive: Sequence[Token]) -> tuple[Co
 
 
 NEGATIONS = frozenset((
-    "not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "cannot",
+    "not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "cannot", "without",
     "didnt", "doesnt", "dont", "isnt", "wasnt", "arent", "werent", "hasnt", "havent",
     "hadnt", "wont", "wouldnt", "cant", "couldnt", "shouldnt", "mustnt", "aint",
 ))  # fmt: skip
 """Token keys that deny what follows them ("didn't" is keyed "didnt")."""
+_DETERMINERS = frozenset(("no", "without"))
+"""Negations that deny the very next word ("no evidence", "without a check"), not one
+further on ("no one" excepted: "no one was hurt")."""
+_PREPOSITIONS = frozenset((
+    "in", "of", "at", "on", "with", "for", "from", "by", "about", "to", "into", "over",
+    "under", "after", "before", "since", "than",
+))  # fmt: skip
+"""A preposition ends what a negation can deny: in "no one in his cabinet" the cabinet
+is not what is denied; in "did not vote for the bill" the vote comes first."""
 _NOT_A_DENIAL = frozenset(("only", "just", "merely", "least", "longer", "less", "more"))
 """Words after a negation that make it something else: "not only ... but also", "no
 less than", "no more than", "no longer" (a change, said of the present)."""
@@ -1043,6 +1052,30 @@ def _denied(tokens: Sequence[Token], i: int) -> bool:
     return False
 
 
+def _followed_by(tokens: Sequence[Token], i: int, key: str) -> bool:
+    return i + 1 < len(tokens) and tokens[i + 1].key == key
+
+
+def _content_positions(tokens: Sequence[Token]) -> dict[str, list[int]]:
+    """Where each content word stands, by :func:`_same_word` key."""
+    where: dict[str, list[int]] = {}
+    for k, t in enumerate(tokens):
+        if not t.stop and t.kind != "number":
+            where.setdefault(_same_word(t.key), []).append(k)
+    return where
+
+
+def _same_word(key: str) -> str:
+    """A token's key as a denial compares it: the light stemmer keys "raised" as "rais"
+    and "raise" as "raise", "banned" as "bann"; a verb is denied in its base form ("did
+    not raise"), so a final e and a doubled last consonant are dropped."""
+    if len(key) > 3 and key.endswith("e"):
+        return key[:-1]
+    if len(key) > 3 and key[-1] == key[-2] and key[-1] not in "aeiouls":
+        return key[:-1]
+    return key
+
+
 def negation_conflict(query: Sequence[Token], archive: Sequence[Token]) -> Conflict | None:
     """A word one text denies and the other asserts: "did not request" against
     "requested", "no one was hurt" against "three were hurt"; None if there is none.
@@ -1050,30 +1083,37 @@ def negation_conflict(query: Sequence[Token], archive: Sequence[Token]) -> Confl
     The denied word is the first content word after a negation, in the same clause
     and within :data:`NEGATION_SCOPE` tokens, and not a name or a number ("Not Bob
     Barker", "No. 14" deny nothing); it conflicts when the other text has the same
-    word (by stem) and no negation before any of its occurrences. Said of a past
-    check, such a pair is mostly about the opposite claim: its verdict does not
-    carry over as it is. Paraphrased denials ("lost" against "did not win") are not
+    word (by stem, :func:`_same_word`) and no negation before any of its occurrences,
+    and the denying text does not assert it too ("will not raise the tax, but will
+    raise fees"). A negation like "no" or "without" denies only the word right after
+    it. Said of a past check, such a pair is mostly about the opposite claim: its
+    verdict does not carry over as it is. Paraphrased denials ("lost" against "did not win") are not
     found, and a presupposed fact is taken for a denied one ("we should not be
     spending twice as much" against "we spend twice as much").
     """
     for denying, asserting, denier_is_query in ((query, archive, True), (archive, query, False)):
-        where: dict[str, list[int]] = {}
-        for k, t in enumerate(asserting):
-            if not t.stop and t.kind != "number":
-                where.setdefault(t.key, []).append(k)
+        where = _content_positions(asserting)
+        also = _content_positions(denying)
         for i in range(len(denying)):
             if not _is_negation(denying, i):
                 continue
-            for j in range(i + 1, min(len(denying), i + 1 + NEGATION_SCOPE)):
+            scope = NEGATION_SCOPE
+            if denying[i].key in _DETERMINERS and not _followed_by(denying, i, "one"):
+                scope = 1
+            for j in range(i + 1, min(len(denying), i + 1 + scope)):
                 word = denying[j]
+                if word.key in _PREPOSITIONS:
+                    break
                 if word.stop or _negation_word(word):
                     if word.pause:
                         break  # the clause ends before any content word
                     continue
                 if word.kind != "word":
                     break  # a name or a number: not what a negation denies
-                found = where.get(word.key, [])
-                if found and not any(_denied(asserting, k) for k in found):
+                key = _same_word(word.key)
+                found = where.get(key, [])
+                said_too = any(not _denied(denying, k) for k in also.get(key, []))
+                if found and not said_too and not any(_denied(asserting, k) for k in found):
                     said = asserting[found[0]]
                     denial = " ".join(t.surface for t in denying[i : j + 1])
                     denial_span, said_span = (denying[i].start, word.end), (said.start, said.end)

@@ -145,6 +145,18 @@ def test_a_past_check_of_the_opposite_claim_earns_no_badge(store: Store) -> None
         ("Not Bob Barker. A pillar of my childhood.", "Bob Barker died in July 2017.", None),
         ("No, this was a terrorist attack.", "It was a terrorist attack.", None),
         ("No she didn't. Tulsi voted for it.", "Tulsi voted for it.", None),
+        # A verb is denied in its base form, asserted inflected (review).
+        ("Smith did not vote for the bill.", "Smith voted for the bill.", "not vote"),
+        ("Lee did not raise the sales tax.", "Lee raised the sales tax.", "not raise"),
+        ("They banned the book.", "They did not ban the book.", "not ban"),
+        # Said both ways, or a noun past a preposition: no denial (review).
+        (
+            "The state will not raise the gas tax, but it will raise fees on drivers.",
+            "The state will raise fees on drivers.",
+            None,
+        ),
+        ("No one in his cabinet has business experience.", "Cabinet members lack it.", None),
+        ("Guns are sold with no background check.", "Guns are sold without a check.", None),
     ],
 )
 def test_denials_are_found_where_a_word_is_denied(
