@@ -165,7 +165,10 @@ class PriorityThresholds:
         """Why a claim that scores high enough for high priority is medium, or ``""``."""
         if not ranked(claim) or not self.cutoff > claim.score >= self.high:
             return ""
-        return f"not among the best-scored {self.high_share:.0%} of this article's claims"
+        return (
+            "not among this article's best-scored claims (its top"
+            f" {self.high_share:.0%}, at least {MIN_HIGH}, can be high)"
+        )
 
     def level(self, score: float) -> Priority:
         """The priority of a detected claim scoring ``score``."""

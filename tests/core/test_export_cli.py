@@ -95,7 +95,7 @@ def test_format_from_the_file_extension_and_stdout(db: str, tmp_path: Path) -> N
     code, out = run("export", "1", "-f", "csv", "-o", "-", "--db", db)
     assert code == 0 and out.startswith('\ufeff"article_id",')
     code, out = run("export", "1", "-f", "json", "-o", "-", "--db", db)
-    assert json.loads(out)["schema_version"] == 3
+    assert json.loads(out)["schema_version"] == 4
 
 
 def test_several_articles_and_all(db: str, tmp_path: Path) -> None:

@@ -450,7 +450,7 @@ def test_ordinary_cells_are_left_alone(safe: str) -> None:
 def test_json_round_trips_into_the_report_model(report: Report) -> None:
     data = render_reports([report], "json")
     document = json.loads(data)
-    assert document["schema_version"] == 3
+    assert document["schema_version"] == 4
     assert document["totals"]["by_status"]["verified"] == 1
     assert read_report_json(data) == [report]
 
@@ -458,7 +458,9 @@ def test_json_round_trips_into_the_report_model(report: Report) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.update(schema_version=4), "newer workbench"),
+        (lambda d: d.update(schema_version=5), "newer workbench"),
+        (lambda d: d["reports"][0]["claims"][0].pop("chosen_priority"), "'chosen_priority' is"),
+        (lambda d: d["reports"][0]["claims"][0].update(chosen_priority="top"), "claims/0"),
         (lambda d: d["reports"][0]["claims"][0].pop("priority"), "'priority' is a required"),
         (lambda d: d["reports"][0]["claims"][0].update(type="rumour"), "reports/0/claims/0"),
         (lambda d: d.update(schema_version=1), r"reports/0/claims/\d"),  # v1 has no type
@@ -663,11 +665,27 @@ def test_json_records_type_and_priority_and_round_trips(typed_report: Report) ->
     assert [back.kind(c) for c in back.claims] == KINDS
 
 
+def test_a_priority_the_fact_checker_gave_is_said_and_kept(store: Store) -> None:
+    """A JSON report read back lost it, and no report said whose it was (review)."""
+    from workbench import operations
+
+    aid = store.add_article(ArticleDraft(TEXT, title="Given"), [detected(SENTENCES[0])]).article.id
+    (claim,) = store.claims(aid)
+    operations.run(store, operations.set_priority(claim.id, "low"))
+    report = build_report(store, aid, generated_at="2024-12-01T10:00:00+00:00")
+    assert report.kind(report.claims[0]) == "Low priority (the fact-checker's)"
+    assert "Low priority (the fact-checker's)" in render_reports([report], "md").decode()
+    data = render_reports([report], "json")
+    assert json.loads(data)["reports"][0]["claims"][0]["chosen_priority"] == "low"
+    (back,) = read_report_json(data)
+    assert back == report and back.claims[0].chosen_priority == "low"
+
+
 def test_a_version_1_report_is_still_read(typed_report: Report) -> None:
     document = json.loads(render_reports([typed_report], "json"))
     document["schema_version"] = 1
     for claim in document["reports"][0]["claims"]:
-        del claim["type"], claim["priority"]
+        del claim["type"], claim["priority"], claim["chosen_priority"]
     (report,) = read_report_json(json.dumps(document))
     assert [c.type for c in report.claims] == [None, None, None]
     # With nothing recorded, the default thresholds grade the article: 0.8 is medium.

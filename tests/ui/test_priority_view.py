@@ -178,7 +178,7 @@ def test_in_dense_news_only_the_best_scored_claims_stand_out(
     assert all("Medium priority" in r for r in shown[3:])
     model = window.claim_panel.claim_list.model()
     tip = str(model.index(3, 0).data(Qt.ItemDataRole.ToolTipRole))
-    assert "not among the best-scored 25% of this article" in tip
+    assert "best-scored claims (its top 25%, at least 3, can be high)" in tip
     bold = [model.index(r, 0).data(Qt.ItemDataRole.FontRole) for r in range(5)]
     assert [f is not None and f.bold() for f in bold] == [True, True, True, False, False]
     # The library's "unchecked high-priority" count follows the same rule.

@@ -19,8 +19,8 @@ from workbench.cli.common import (
     short,
     tell,
 )
-from workbench.models import Claim, Status
-from workbench.priority import Priority, PriorityThresholds
+from workbench.models import Claim, ClaimOrigin, Status
+from workbench.priority import PriorityThresholds
 
 
 def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
@@ -135,10 +135,9 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"{checked}/{len(claims)} claims checked\n")
     for claim in claims:
         priority = priorities.of(claim)
-        score = "" if priority is Priority.MANUAL else f", score {claim.score:.2f}"
-        out.write(
-            f"\n[{claim.id}] {claim.status.value.upper()}  ({priority.label.lower()}{score})\n"
-        )
+        label = priority.label.lower() + (", yours" if claim.chosen_priority else "")
+        score = "" if claim.origin is ClaimOrigin.USER else f", score {claim.score:.2f}"
+        out.write(f"\n[{claim.id}] {claim.status.value.upper()}  ({label}{score})\n")
         out.write(textwrap.indent(textwrap.fill(claim.text, 88), "    ") + "\n")
         if claim.claimant:
             out.write(f"    claimant: {claim.claimant}\n")

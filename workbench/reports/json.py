@@ -1,8 +1,8 @@
 """The JSON export: everything in the reports, with a ``schema_version``, re-readable.
 
-Layout (``schema_version`` 3, described by ``resources/schemas/report.schema.json``)::
+Layout (``schema_version`` 4, described by ``resources/schemas/report.schema.json``)::
 
-    {"schema_version": 3, "generator": "...", "generated_at": "...",
+    {"schema_version": 4, "generator": "...", "generated_at": "...",
      "organisation": {"name", "url", "review_url_template"},
      "totals": {"articles": n, "claims": n, "checked": n, "by_status": {status: n}},
      "reports": [{"article": {...every Article field...},
@@ -16,6 +16,9 @@ A claim's ``type`` is its :class:`~workbench.models.ClaimType` value or null, it
 under the priority settings of the workbench that wrote the report. Version 2 added
 both; a version 1 document, which has neither, is still read: its claims get no type
 and the priority the default thresholds give.
+
+Version 4 added each claim's ``chosen_priority``: the priority the fact-checker gave
+it ("high", "medium", "low"), or "" for the detector's; older claims read as "".
 
 Version 3 added each piece of evidence's ``file`` (a document kept in the evidence
 vault: ``sha256``, ``size``, ``media_type``, ``original_name``, ``source_url``,
@@ -57,7 +60,7 @@ from workbench.textsafety import safe_json
 if TYPE_CHECKING:  # imported when first needed: it costs 50 ms at start-up
     import jsonschema
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump when a field is added, changes meaning or is removed (the schema allows no
 unknown fields); readers refuse newer versions and read every older one."""
 SCHEMA_FILE = ("schemas", "report.schema.json")
@@ -124,6 +127,7 @@ def _claim_dict(claim: Claim, priority: Priority) -> dict[str, Any]:
         "updated_at": claim.updated_at,
         "type": claim.type.value if claim.type is not None else None,
         "priority": priority.value,
+        "chosen_priority": claim.chosen_priority,
         "evidence": [_evidence_dict(e) for e in claim.evidence],
     }
 
@@ -203,10 +207,10 @@ def _validator() -> jsonschema.protocols.Validator:
 def read_report_json(data: str | bytes) -> list[Report]:
     """Parse a JSON export back into :class:`Report` objects, strictly.
 
-    The document must have ``schema_version`` 1, 2 or 3 and match the JSON Schema (no
-    missing or unknown fields: version 2 and 3 claims have ``type`` and ``priority``,
-    version 3 evidence has ``file`` and ``quote``), and its summaries must agree with
-    its claims.
+    The document must have ``schema_version`` 1 to 4 and match the JSON Schema (no
+    missing or unknown fields: claims of version 2 on have ``type`` and ``priority``,
+    of version 4 ``chosen_priority``; evidence of version 3 on has ``file`` and
+    ``quote``), and its summaries must agree with its claims.
 
     Raises:
         ReportFormatError: not JSON, a newer or unknown ``schema_version``, a field
@@ -285,6 +289,7 @@ def _claim_from(data: dict[str, Any], article: Article) -> Claim:
         updated_at=data["updated_at"],
         evidence=tuple(_evidence_from(e, data["id"]) for e in data["evidence"]),
         type=ClaimType(data["type"]) if data.get("type") is not None else None,
+        chosen_priority=data.get("chosen_priority", ""),
     )
 
 

@@ -126,6 +126,8 @@ class Report:
         its priority alone.
         """
         priority = self.priority(claim).label
+        if claim.chosen_priority:
+            priority = f"{priority} (the fact-checker's)"
         if claim.type is None:
             return priority
         label = claim.type.label
