@@ -8,7 +8,7 @@ import pytest
 
 from tests.core.cli_runner import run
 from workbench.errors import ValidationError
-from workbench.models import Claim, ClaimOrigin, Status
+from workbench.models import ArticleDraft, Claim, ClaimOrigin, DetectedClaim, Status
 from workbench.priority import (
     MIN_HIGH,
     SETTING_HIGH,
@@ -19,6 +19,7 @@ from workbench.priority import (
     check_priority_setting,
     next_unchecked,
 )
+from workbench.store import Store
 
 
 def claim(
@@ -92,19 +93,21 @@ def test_a_short_article_keeps_its_few_high_claims() -> None:
     assert [graded.of(c) for c in claims].count(Priority.HIGH) == MIN_HIGH
 
 
-def test_the_library_counts_urgent_claims_as_the_article_grades_them(tmp_path: Path) -> None:
-    """The library's "unchecked high-priority" filter (SQL) agrees with the app (Python)."""
-    from workbench.models import ArticleDraft, DetectedClaim
-    from workbench.store import Store
-
-    sentences = [f"Sentence number {i} says 1{i} things." for i in range(12)]
+def dense_article(store: Store, count: int) -> int:
+    """An article of ``count`` detected claims scoring 0.999, 0.994, 0.989 ...: its id."""
+    sentences = [f"Sentence number {i} says 1{i} things." for i in range(count)]
     text = " ".join(sentences)
     detected, at = [], 0
     for i, sentence in enumerate(sentences):
         detected.append(DetectedClaim(at, at + len(sentence), sentence, 0.999 - i * 0.005, ()))
         at += len(sentence) + 1
+    return store.add_article(ArticleDraft(text), detected).article.id
+
+
+def test_the_library_counts_urgent_claims_as_the_article_grades_them(tmp_path: Path) -> None:
+    """The library's "unchecked high-priority" filter (SQL) agrees with the app (Python)."""
     with Store(tmp_path / "p.db") as store:
-        article_id = store.add_article(ArticleDraft(text), detected).article.id
+        article_id = dense_article(store, 12)
         claims = store.claims(article_id)
         graded = PriorityThresholds.load(store, article_id)
         high = [c for c in claims if graded.of(c) is Priority.HIGH]
@@ -175,17 +178,9 @@ def test_priority_settings_through_the_command_line(
 def test_the_fact_checker_gives_a_claim_its_priority_and_can_undo_it(tmp_path: Path) -> None:
     """The claim leaves the ranking; its history says so; undo gives it back."""
     from workbench import operations
-    from workbench.models import ArticleDraft, DetectedClaim
-    from workbench.store import Store
 
-    sentences = [f"Sentence number {i} says 1{i} things." for i in range(8)]
-    text = " ".join(sentences)
-    detected, at = [], 0
-    for i, sentence in enumerate(sentences):
-        detected.append(DetectedClaim(at, at + len(sentence), sentence, 0.999 - i * 0.005, ()))
-        at += len(sentence) + 1
     with Store(tmp_path / "p.db") as store:
-        article_id = store.add_article(ArticleDraft(text), detected).article.id
+        article_id = dense_article(store, 8)
         first, fourth = store.claims(article_id)[0], store.claims(article_id)[3]
         graded = PriorityThresholds.load(store, article_id)
         assert graded.of(first) is Priority.HIGH and graded.of(fourth) is Priority.MEDIUM
@@ -207,9 +202,6 @@ def test_priority_through_the_command_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import json
-
-    from workbench.models import ArticleDraft, DetectedClaim
-    from workbench.store import Store
 
     db = str(tmp_path / "p.db")
     text = "North Korea sent 12,000 troops to Russia."

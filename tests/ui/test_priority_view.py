@@ -159,10 +159,8 @@ def test_thresholds_come_from_the_settings(qtbot: QtBot, window: MainWindow) -> 
     assert sum("High priority" in r for r in rows(window)) == 1
 
 
-def test_in_dense_news_only_the_best_scored_claims_stand_out(
-    qtbot: QtBot, tmp_path: Path, errors: list[str]
-) -> None:
-    """Five claims all above 0.9: the three best are high, the others say why they are not."""
+def dense_window(qtbot: QtBot, tmp_path: Path) -> MainWindow:
+    """The app on an article of five claims scoring 0.99 to 0.95: three can be high."""
     sentences = [f"Officials counted {n},000 troops at the border on Monday." for n in range(1, 6)]
     text = "\n\n".join(sentences)
     with Store(tmp_path / "dense.db") as store:
@@ -173,6 +171,14 @@ def test_in_dense_news_only_the_best_scored_claims_stand_out(
         store.add_article(ArticleDraft(text, title="Border"), claims)
     window = make_window(qtbot, tmp_path / "dense.db")
     qtbot.waitUntil(lambda: window.workspace.article is not None)
+    return window
+
+
+def test_in_dense_news_only_the_best_scored_claims_stand_out(
+    qtbot: QtBot, tmp_path: Path, errors: list[str]
+) -> None:
+    """Five claims all above 0.9: the three best are high, the others say why they are not."""
+    window = dense_window(qtbot, tmp_path)
     shown = rows(window)
     assert ["High priority" in r for r in shown] == [True, True, True, False, False]
     assert all("Medium priority" in r for r in shown[3:])
@@ -218,16 +224,7 @@ def test_a_priority_given_regrades_the_list_the_text_and_the_library(
     in the text, but the list kept it medium and the library kept its count (review)."""
     from workbench.priority import Priority
 
-    sentences = [f"Officials counted {n},000 troops at the border on Monday." for n in range(1, 6)]
-    text = "\n\n".join(sentences)
-    with Store(tmp_path / "d.db") as store:
-        claims = [
-            DetectedClaim(text.index(s), text.index(s) + len(s), s, 0.99 - i * 0.01, ("number",))
-            for i, s in enumerate(sentences)
-        ]
-        store.add_article(ArticleDraft(text, title="Border"), claims)
-    window = make_window(qtbot, tmp_path / "d.db")
-    qtbot.waitUntil(lambda: window.workspace.article is not None)
+    window = dense_window(qtbot, tmp_path)
     workspace = window.workspace
     workspace.set_priority(workspace.claims[3].id, "high")
     workspace.set_priority(workspace.claims[0].id, "low")
