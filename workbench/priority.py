@@ -127,9 +127,9 @@ class PriorityThresholds:
 
     def for_scores(self, scores: Iterable[float]) -> PriorityThresholds:
         """These thresholds graded against the detector scores of one article's claims."""
-        ranked = sorted(scores, reverse=True)
-        room = high_room(len(ranked), self.high_share)
-        return replace(self, cutoff=ranked[room - 1] if len(ranked) > room else 0.0)
+        best = sorted(scores, reverse=True)
+        room = high_room(len(best), self.high_share)
+        return replace(self, cutoff=best[room - 1] if len(best) > room else 0.0)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, str]) -> PriorityThresholds:
