@@ -10,6 +10,9 @@ from typing import Any
 
 from workbench.errors import WorkbenchError
 
+DISTRIBUTION = "factcheck-workbench"
+"""The package that declares the app's own entry points (``pyproject.toml``)."""
+
 
 class PluginError(WorkbenchError):
     """A part of the app that lives outside the core is not installed or cannot load."""
@@ -25,9 +28,18 @@ def load_entry_point(group: str, name: str, *, purpose: str) -> Any:
         PluginError: nothing is registered under that name (the package is not
             installed), or importing it fails (e.g. Qt is missing).
     """
-    from importlib.metadata import entry_points  # 20 ms: only for the commands that need it
+    # Only for the commands that need it. Our own distribution's entry points are read
+    # first (0.7 ms); every installed package's only if another provides the part (20 ms
+    # when the app starts, where every millisecond shows).
+    from importlib.metadata import PackageNotFoundError, distribution, entry_points
 
-    found = {ep.name: ep for ep in entry_points(group=group)}
+    try:
+        own = [ep for ep in distribution(DISTRIBUTION).entry_points if ep.group == group]
+    except PackageNotFoundError:
+        own = []
+    found = {ep.name: ep for ep in own}
+    if name not in found:
+        found = {ep.name: ep for ep in entry_points(group=group)}
     if name not in found:
         raise PluginError(f"{purpose} is not installed (reinstall with: pip install -e .)")
     try:
