@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, settings
 
 # Hypothesis profiles: "ci" (the default) keeps the property tests bounded; "long"
 # (HYPOTHESIS_PROFILE=long) is the on-demand fuzzing run. Tests that fix their own
-# max_examples keep it; the hostile-input suites take the profile's. No deadline:
-# tests assert behaviour, never elapsed time (a 2 s deadline could fail an example on a
-# loaded CI machine); the readers bound their own work, and a hang would show as one.
+# max_examples keep it; the hostile-input suites take the profile's. No deadline: the
+# examples check what the readers do, and speed is measured in benchmarks/ (the readers
+# bound their own work; a reader that hung would show as a hang).
 for _name, _examples in (("ci", 40), ("long", 20_000)):
     settings.register_profile(
         _name,

@@ -20,7 +20,7 @@ from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 from ui.archive_work import ClaimMatcher
 from ui.jobs import JobContext, JobRunner
 from ui.store_writer import StoreWriter
-from workbench import operations, vault
+from workbench import operations
 from workbench.analysis import sentence_bounds
 from workbench.engine import Engine
 from workbench.errors import ChangedSinceError, WorkbenchError
@@ -291,8 +291,8 @@ class Workspace(QObject):
         self._push(operation, "Add evidence link")
 
     def add_file_evidence(self, claim_id: int, path: str, quote: str = "", title: str = "") -> None:
-        """A file as evidence: copied into the vault in the background, then recorded on
-        the writer (one undo step).
+        """A file as evidence: copied into the vault and read (its title, the quote) in
+        the background, then recorded on the writer (one undo step).
 
         Ten dropped files of 190 MB held the writer 3.8 s, and the edits queued behind
         them, and Quit, which waits for the writer. A copy cut short by Quit leaves
@@ -300,16 +300,11 @@ class Workspace(QObject):
         """
         db_path = self.store.path
 
-        def copy(context: JobContext) -> tuple[vault.StoredFile, str]:
-            stored = vault.store_file(db_path, path)
-            return stored, title or operations.file_title(db_path, stored, path)
+        def copy(context: JobContext) -> operations.ReadFile:
+            return operations.read_file_evidence(db_path, path, quote=quote, title=title)
 
-        def record(copied: tuple[vault.StoredFile, str]) -> None:
-            stored, named = copied
-            operation = operations.add_file_evidence(
-                claim_id, path, quote=quote, title=named, stored=stored
-            )
-            self._push(operation, "Add evidence file")
+        def record(read: operations.ReadFile) -> None:
+            self._push(operations.add_file_evidence(claim_id, path, read=read), "Add evidence file")
 
         self.vault_copies.submit(copy, done=record, failed=self.error_occurred.emit)
 

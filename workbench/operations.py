@@ -343,8 +343,7 @@ def file_title(db_path: str | Path, stored: vault.StoredFile, path: str | Path) 
 
 @dataclass(frozen=True, slots=True)
 class ReadFile:
-    """A file copied into the vault, with what evidence needs of its document: read
-    before a transaction begins, since a large document takes seconds
+    """A file copied into the vault, with what evidence needs of its document
     (:func:`read_file_evidence`)."""
 
     stored: vault.StoredFile
@@ -352,16 +351,20 @@ class ReadFile:
     quote: Quote | None
 
 
-def read_file_evidence(db_path: str | Path, path: str | Path, *, quote: str = "") -> ReadFile:
-    """Copy ``path`` into the vault and read its title and the ``quote`` in it.
+def read_file_evidence(
+    db_path: str | Path, path: str | Path, *, quote: str = "", title: str = ""
+) -> ReadFile:
+    """Copy ``path`` into the vault and read its title (unless ``title`` is given) and the
+    ``quote`` in it. Done before a transaction begins, off the app's writer: a copy of
+    hundreds of megabytes, or the reading of a large document, takes seconds, and the
+    edits queued behind it (and Quit) or other programs would wait.
 
     Raises:
         ValidationError, IngestError: as :func:`add_file_evidence`.
     """
     stored = vault.store_file(db_path, path)
-    return ReadFile(
-        stored, file_title(db_path, stored, path), _quote_in(db_path, stored, path, quote)
-    )
+    named = title or file_title(db_path, stored, path)
+    return ReadFile(stored, named, _quote_in(db_path, stored, path, quote))
 
 
 def add_file_evidence(
@@ -372,45 +375,31 @@ def add_file_evidence(
     title: str = "",
     source_url: str = "",
     note: str = "",
-    stored: vault.StoredFile | None = None,
     read: ReadFile | None = None,
 ) -> Operation:
     """A file as evidence: copied into the vault (by its SHA-256), maybe with a quote.
 
     ``quote`` must be a passage of the document (whatever its spacing or case); it is
     kept with its offsets, its PDF page and its context. Undo removes the evidence; the
-    vault keeps the file (``workbench vault prune`` drops files nothing uses).
-    ``stored``: the file already copied into the vault (:func:`workbench.vault.store_file`,
-    which the app runs off the writer: a copy of hundreds of megabytes must not hold up
-    the edits queued behind it, nor Quit), its ``title`` then found there too
-    (:func:`file_title`). Without ``title`` the document's own is used, if it has one.
-    ``read``: all of that done already, before a transaction began
-    (:func:`read_file_evidence`; ``quote`` and ``stored`` are then not used).
+    vault keeps the file (``workbench vault prune`` drops files nothing uses). Without
+    ``title`` the document's own is used, if it has one. ``read``: the copy and the
+    reading done already (:func:`read_file_evidence`, as the app and the command line
+    do); ``quote`` and ``title`` are then not used.
     """
 
     def apply(store: Store) -> Change:
-        if read is not None:
-            kept, named, found = read.stored, title or read.title, read.quote
-        else:
-            kept, named, found = _read_in_place(store)
+        ready = read or read_file_evidence(store.path, path, quote=quote, title=title)
         with store.transaction():
             item = store.add_file_evidence(
                 claim_id,
-                kept,
+                ready.stored,
                 original_name=Path(path).name,
                 source_url=source_url,
-                title=named,
+                title=ready.title,
                 note=note,
-                quote=found,
+                quote=ready.quote,
             )
             return _evidence_change(store, "Add evidence file", item, _remove_evidence(item))
-
-    def _read_in_place(store: Store) -> tuple[vault.StoredFile, str, Quote | None]:
-        kept = stored if stored is not None else vault.store_file(store.path, path)
-        named = title
-        if not named and stored is None:  # the app looked for it off the writer, with the copy
-            named = file_title(store.path, kept, path)
-        return kept, named, _quote_in(store.path, kept, path, quote)
 
     return apply
 
