@@ -632,10 +632,16 @@ class ArticlesMixin(StoreBase):
         )
         stored = self._read("SELECT key, value FROM settings WHERE key LIKE 'priority.%'")
         settings = PriorityThresholds.from_settings({r["key"]: r["value"] for r in stored})
-        graded = {
-            article_id: settings.for_article(self.claims(article_id))
-            for article_id in {r["article_id"] for r in rows}
-        }
+        # The ranked scores of those articles only (run before every analysis: reading
+        # whole claims, evidence and tags of each article was needless work).
+        ranked: dict[int, list[float]] = {r["article_id"]: [] for r in rows}
+        for r in self._read_in(
+            "SELECT article_id, score FROM claims WHERE article_id IN ({marks})"
+            " AND origin = 'detector' AND chosen_priority = ''",
+            list(ranked),
+        ):
+            ranked[r["article_id"]].append(r["score"])
+        graded = {article_id: settings.for_scores(scores) for article_id, scores in ranked.items()}
         return [
             (r["text"], r["chosen_priority"], graded[r["article_id"]].level(r["score"]).value)
             for r in rows
