@@ -82,6 +82,7 @@ _TEXT_FIELDS = frozenset({"note", "quote"})
 _BEFORE_AFTER_ROLE = Qt.ItemDataRole.UserRole
 
 BY_PRIORITY_SETTING = "ui/claims_by_priority"
+"""Where "Most urgent first" is kept between runs (QSettings, per user)."""
 PRIORITY_CHOICES = (
     ("high", "High"),
     ("medium", "Medium"),
@@ -89,7 +90,6 @@ PRIORITY_CHOICES = (
     ("", "As the detector scores it"),
 )
 """A claim's priority as the fact-checker may set it (value stored, menu label)."""
-"""Where "Most urgent first" is kept between runs (QSettings, per user)."""
 
 NOTE_SAVE_DELAY_MS = 400
 """Typing pauses this long before the note is saved (and always on leaving the claim)."""

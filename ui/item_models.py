@@ -155,9 +155,9 @@ def claim_summary(claim: Claim, thresholds: PriorityThresholds) -> str:
     reasons = ", ".join(claim.reasons) or "no reasons recorded"
     if claim.chosen_priority:
         score = f"yours; the detector scored it {claim.score:.2f}"
-        return f"{LABELS[claim.status]} · {priority.label} ({score})\n{reasons}"
-    rank = thresholds.rank_note(claim)
-    score = f"score {claim.score:.2f}{'; ' if rank else ''}{rank}"
+    else:
+        rank = thresholds.rank_note(claim)
+        score = f"score {claim.score:.2f}{'; ' if rank else ''}{rank}"
     return f"{LABELS[claim.status]} · {priority.label} ({score})\n{reasons}"
 
 
