@@ -48,7 +48,10 @@ def analyze(db: str, path: Path) -> dict[str, Any]:
 def test_analyze_json_contract(db: str, article_file: Path) -> None:
     data = analyze(db, article_file)
     assert set(data) == {"article", "claims"}
-    assert set(data["article"]) == {"id", "title", "source", "author", "published", "text"}
+    assert set(data["article"]) == {
+        "id", "title", "source", "author", "url", "published", "imported_at", "origin",
+        "content_hash", "tags", "text",
+    }  # fmt: skip
     text = data["article"]["text"]
     assert data["claims"], "the factual sentences must be flagged"
     for claim in data["claims"]:

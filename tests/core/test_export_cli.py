@@ -95,7 +95,22 @@ def test_format_from_the_file_extension_and_stdout(db: str, tmp_path: Path) -> N
     code, out = run("export", "1", "-f", "csv", "-o", "-", "--db", db)
     assert code == 0 and out.startswith('\ufeff"article_id",')
     code, out = run("export", "1", "-f", "json", "-o", "-", "--db", db)
-    assert json.loads(out)["schema_version"] == 4
+    assert json.loads(out)["schema_version"] == 5
+
+
+def test_show_and_the_json_report_give_articles_and_claims_one_shape(db: str) -> None:
+    """What the shell prints of an article is what its report holds, tags included."""
+    assert run("article", "tag", "1", "--add", "elections", "--db", db)[0] == 0
+    assert run("claim", "tag", "1", "--add", "troops", "--db", db)[0] == 0
+    shown = json.loads(run("show", "1", "--json", "--db", db)[1])
+    report = json.loads(run("export", "1", "-f", "json", "-o", "-", "--db", db)[1])["reports"][0]
+    assert shown["article"] == report["article"]
+    assert shown["article"]["tags"] == ["elections"]
+    assert shown["claims"] == report["claims"]
+    assert shown["claims"][0]["tags"] == ["troops"]
+    assert shown["claims"][0]["evidence"][0]["file"] is None
+    (read,) = read_report_json(run("export", "1", "-f", "json", "-o", "-", "--db", db)[1])
+    assert read.article.tags == ("elections",) and read.claims[0].tags == ("troops",)
 
 
 def test_several_articles_and_all(db: str, tmp_path: Path) -> None:

@@ -450,7 +450,7 @@ def test_ordinary_cells_are_left_alone(safe: str) -> None:
 def test_json_round_trips_into_the_report_model(report: Report) -> None:
     data = render_reports([report], "json")
     document = json.loads(data)
-    assert document["schema_version"] == 4
+    assert document["schema_version"] == 5
     assert document["totals"]["by_status"]["verified"] == 1
     assert read_report_json(data) == [report]
 
@@ -458,12 +458,16 @@ def test_json_round_trips_into_the_report_model(report: Report) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.update(schema_version=5), "newer workbench"),
+        (lambda d: d.update(schema_version=6), "newer workbench"),
+        (lambda d: d["reports"][0]["claims"][0].pop("tags"), "'tags' is a required"),
+        (lambda d: d["reports"][0]["article"].pop("tags"), "'tags' is a required"),
+        (lambda d: d["reports"][0]["claims"][0].update(tags=["a", "a"]), "claims/0/tags"),
+        (lambda d: d.update(schema_version=4), "reports/0/article"),  # v4 has no tags
         (lambda d: d["reports"][0]["claims"][0].pop("chosen_priority"), "'chosen_priority' is"),
         (lambda d: d["reports"][0]["claims"][0].update(chosen_priority="top"), "claims/0"),
         (lambda d: d["reports"][0]["claims"][0].pop("priority"), "'priority' is a required"),
         (lambda d: d["reports"][0]["claims"][0].update(type="rumour"), "reports/0/claims/0"),
-        (lambda d: d.update(schema_version=1), r"reports/0/claims/\d"),  # v1 has no type
+        (lambda d: d.update(schema_version=1), r"reports/0/(claims/\d|article)"),  # no type
         (lambda d: d.update(schema_version="1"), "unknown schema_version"),
         (lambda d: d.pop("schema_version"), "no schema_version"),
         (lambda d: d["reports"][0]["claims"][0].pop("status"), "'status' is a required"),
@@ -684,8 +688,9 @@ def test_a_priority_the_fact_checker_gave_is_said_and_kept(store: Store) -> None
 def test_a_version_1_report_is_still_read(typed_report: Report) -> None:
     document = json.loads(render_reports([typed_report], "json"))
     document["schema_version"] = 1
+    del document["reports"][0]["article"]["tags"]
     for claim in document["reports"][0]["claims"]:
-        del claim["type"], claim["priority"], claim["chosen_priority"]
+        del claim["type"], claim["priority"], claim["chosen_priority"], claim["tags"]
     (report,) = read_report_json(json.dumps(document))
     assert [c.type for c in report.claims] == [None, None, None]
     # With nothing recorded, the default thresholds grade the article: 0.8 is medium.

@@ -326,7 +326,7 @@ def test_csv_appends_files_and_quotes_one_line_per_piece_of_evidence(
 def test_json_records_files_and_quotes_and_round_trips(report: Report) -> None:
     data = render_reports([report], "json")
     document = json.loads(data)
-    assert document["schema_version"] == 4
+    assert document["schema_version"] == 5
     item = document["reports"][0]["claims"][0]["evidence"][0]
     assert item["file"]["original_name"] == NAME and item["file"]["source_url"] == SOURCE_URL
     assert item["quote"] == {
@@ -339,8 +339,9 @@ def test_json_records_files_and_quotes_and_round_trips(report: Report) -> None:
 def test_version_2_reports_are_still_read_and_keep_their_shape(report: Report) -> None:
     document = json.loads(render_reports([report], "json"))
     document["schema_version"] = 2
+    del document["reports"][0]["article"]["tags"]  # version 5 added them
     for claim in document["reports"][0]["claims"]:
-        del claim["chosen_priority"]  # version 4 added it
+        del claim["chosen_priority"], claim["tags"]  # versions 4 and 5 added them
         for item in claim["evidence"]:
             del item["file"], item["quote"]
     (back,) = read_report_json(json.dumps(document))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from workbench.cli.common import EXIT_OK, article_json, dump, open_store, short
+from workbench.cli.common import EXIT_OK, dump, open_store, short
 from workbench.errors import ValidationError
+from workbench.shapes import article_data
 
 HEADER_OPTIONS = {
     "title": "title",
@@ -34,7 +35,7 @@ def cmd_article_edit(args: argparse.Namespace, out: TextIO) -> int:
         change = operations.run(store, operations.edit_article(args.article_id, **fields))
     assert change.article is not None
     if args.json:
-        dump(article_json(change.article) | {"url": change.article.url}, out)
+        dump(article_data(change.article), out)
     else:
         out.write(
             f"updated article {args.article_id}: {short(change.article.title or '(untitled)')}\n"

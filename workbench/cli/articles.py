@@ -10,8 +10,6 @@ from typing import TextIO
 
 from workbench.cli.common import (
     EXIT_OK,
-    article_json,
-    claim_json,
     dump,
     engine_of,
     open_store,
@@ -21,6 +19,7 @@ from workbench.cli.common import (
 )
 from workbench.models import Claim, ClaimOrigin, Status
 from workbench.priority import PriorityThresholds
+from workbench.shapes import article_data, claim_data
 
 
 def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
@@ -36,8 +35,8 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         dump(
             {
-                "article": article_json(result.article),
-                "claims": [claim_json(c, priorities) for c in result.claims],
+                "article": article_data(result.article),
+                "claims": [claim_data(c, priorities.of(c), brief=True) for c in result.claims],
             },
             out,
         )
@@ -110,14 +109,11 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         claims = store.claims(article.id)
         priorities = PriorityThresholds.load(store).for_article(claims)
     if args.json:
-        data = article_json(article) | {
-            "tags": list(article.tags),
-            "url": article.url,
-            "imported_at": article.imported_at,
-            "origin": article.origin,
-        }
         dump(
-            {"article": data, "claims": [claim_json(c, priorities, full=True) for c in claims]},
+            {
+                "article": article_data(article),
+                "claims": [claim_data(c, priorities.of(c)) for c in claims],
+            },
             out,
         )
         return EXIT_OK

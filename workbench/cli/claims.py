@@ -8,9 +8,10 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from workbench.cli.common import EXIT_OK, CliError, claim_json, dump, open_store, short
+from workbench.cli.common import EXIT_OK, CliError, dump, open_store, short
 from workbench.errors import ValidationError
 from workbench.priority import PriorityThresholds
+from workbench.shapes import claim_data
 
 
 def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
@@ -50,7 +51,7 @@ def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
         assert claim is not None  # a verdict never removes its claim
         priorities = PriorityThresholds.load(store, claim.article_id)
     if args.json:
-        dump(claim_json(claim, priorities, full=True), out)
+        dump(claim_data(claim, priorities.of(claim)), out)
     else:
         count = len(claim.evidence)
         extra = f", {count} piece{'s' if count != 1 else ''} of evidence" if count else ""
@@ -67,7 +68,7 @@ def cmd_claim_add(args: argparse.Namespace, out: TextIO) -> int:
         assert claim is not None  # just added
         priorities = PriorityThresholds.load(store, claim.article_id)
     if args.json:
-        dump(claim_json(claim, priorities, full=True), out)
+        dump(claim_data(claim, priorities.of(claim)), out)
     else:
         out.write(f"added claim {claim.id}: {short(claim.text)}\n")
     return EXIT_OK

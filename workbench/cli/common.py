@@ -7,7 +7,6 @@ which :func:`workbench.cli.main` prints as one ``workbench: error: ...`` line wi
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import io
 import json
 import sys
@@ -18,8 +17,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from workbench.dbfile import default_db_path
 from workbench.errors import WorkbenchError
-from workbench.models import Article, Claim, Evidence
-from workbench.priority import PriorityThresholds
 from workbench.textsafety import for_terminal, has_lone_surrogate, json_lines, one_line
 
 if TYPE_CHECKING:
@@ -226,63 +223,3 @@ def dump(data: Any, out: TextIO) -> None:
 
 def short(text: str, width: int = 90) -> str:
     return textwrap.shorten(" ".join(text.split()), width=width, placeholder=" …")
-
-
-def article_json(article: Article) -> dict[str, Any]:
-    """An article in the CLI's JSON (``show`` adds its url, imported_at and origin).
-
-    Not the JSON report's shape (:mod:`workbench.reports.json`): that one is versioned,
-    has every field in its own order and is read back.
-    """
-    return {
-        "id": article.id,
-        "title": article.title,
-        "source": article.source,
-        "author": article.author,
-        "published": article.published,
-        "text": article.text,
-    }
-
-
-def evidence_json(item: Evidence) -> dict[str, Any]:
-    """A piece of evidence in the CLI's JSON: the link, and its vault file and quote if any."""
-    data: dict[str, Any] = {
-        "id": item.id,
-        "url": item.url,
-        "title": item.title,
-        "note": item.note,
-        "added_at": item.added_at,
-    }
-    if item.file is not None:
-        data["file"] = dataclasses.asdict(item.file)
-    if item.quote is not None:
-        data["quote"] = dataclasses.asdict(item.quote)
-    return data
-
-
-def claim_json(
-    claim: Claim, priorities: PriorityThresholds, *, full: bool = False
-) -> dict[str, Any]:
-    """A claim in the CLI's JSON (score rounded); ``full`` adds note, origin, times, evidence."""
-    data: dict[str, Any] = {
-        "id": claim.id,
-        "text": claim.text,
-        "start": claim.start,
-        "end": claim.end,
-        "score": round(claim.score, 4),
-        "priority": priorities.of(claim).value,
-        "reasons": list(claim.reasons),
-        "status": claim.status.value,
-        "claimant": claim.claimant,
-        "type": claim.type.value if claim.type is not None else None,
-    }
-    if full:
-        data |= {
-            "note": claim.note,
-            "tags": list(claim.tags),
-            "origin": claim.origin.value,
-            "created_at": claim.created_at,
-            "updated_at": claim.updated_at,
-            "evidence": [evidence_json(e) for e in claim.evidence],
-        }
-    return data

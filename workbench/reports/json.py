@@ -1,15 +1,18 @@
 """The JSON export: everything in the reports, with a ``schema_version``, re-readable.
 
-Layout (``schema_version`` 4, described by ``resources/schemas/report.schema.json``)::
+Layout (``schema_version`` 5, described by ``resources/schemas/report.schema.json``)::
 
-    {"schema_version": 4, "generator": "...", "generated_at": "...",
+    {"schema_version": 5, "generator": "...", "generated_at": "...",
      "organisation": {"name", "url", "review_url_template"},
      "totals": {"articles": n, "claims": n, "checked": n, "by_status": {status: n}},
-     "reports": [{"article": {...every Article field...},
+     "reports": [{"article": {...every Article field but archived_at...},
                   "summary": {"claims", "checked", "by_status", "checked_by", "last_checked_at"},
-                  "claims": [{...every Claim field..., "priority": "...",
+                  "claims": [{...every Claim field but article_id..., "priority": "...",
                               "evidence": [{"id", "url", "title", "note", "added_at",
                                             "file": {...} | null, "quote": {...} | null}]}]}]}
+
+The article, claim and evidence objects are :mod:`workbench.shapes`', the shape the
+command line prints too.
 
 A claim's ``type`` is its :class:`~workbench.models.ClaimType` value or null, its
 ``priority`` the :class:`~workbench.priority.Priority` value ("high", "added by you" ...)
@@ -19,6 +22,9 @@ and the priority the default thresholds give.
 
 Version 4 added each claim's ``chosen_priority``: the priority the fact-checker gave
 it ("high", "medium", "low"), or "" for the detector's; older claims read as "".
+
+Version 5 added the ``tags`` of each article and claim (the fact-checker's labels, in
+alphabetical order); older ones read as none.
 
 Version 3 added each piece of evidence's ``file`` (a document kept in the evidence
 vault: ``sha256``, ``size``, ``media_type``, ``original_name``, ``source_url``,
@@ -55,12 +61,13 @@ from workbench.models import (
 )
 from workbench.priority import Priority, PriorityThresholds
 from workbench.reports.model import STATUS_ORDER, Checker, Organisation, Report, utc_now
+from workbench.shapes import article_data, claim_data
 from workbench.textsafety import safe_json
 
 if TYPE_CHECKING:  # imported when first needed: it costs 50 ms at start-up
     import jsonschema
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump when a field is added, changes meaning or is removed (the schema allows no
 unknown fields); readers refuse newer versions and read every older one."""
 SCHEMA_FILE = ("schemas", "report.schema.json")
@@ -77,80 +84,10 @@ def _by_status(claims: Sequence[Claim]) -> dict[str, int]:
     return counts
 
 
-def _file_dict(file: VaultFile) -> dict[str, Any]:
-    return {
-        "sha256": file.sha256,
-        "size": file.size,
-        "media_type": file.media_type,
-        "original_name": file.original_name,
-        "source_url": file.source_url,
-        "captured_at": file.captured_at,
-    }
-
-
-def _quote_dict(quote: Quote) -> dict[str, Any]:
-    return {
-        "text": quote.text,
-        "start": quote.start,
-        "end": quote.end,
-        "page": quote.page,
-        "before": quote.before,
-        "after": quote.after,
-    }
-
-
-def _evidence_dict(item: Evidence) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "url": item.url,
-        "title": item.title,
-        "note": item.note,
-        "added_at": item.added_at,
-        "file": _file_dict(item.file) if item.file is not None else None,
-        "quote": _quote_dict(item.quote) if item.quote is not None else None,
-    }
-
-
-def _claim_dict(claim: Claim, priority: Priority) -> dict[str, Any]:
-    return {
-        "id": claim.id,
-        "start": claim.start,
-        "end": claim.end,
-        "text": claim.text,
-        "score": claim.score,
-        "reasons": list(claim.reasons),
-        "status": claim.status.value,
-        "note": claim.note,
-        "claimant": claim.claimant,
-        "origin": claim.origin.value,
-        "created_at": claim.created_at,
-        "updated_at": claim.updated_at,
-        "type": claim.type.value if claim.type is not None else None,
-        "priority": priority.value,
-        "chosen_priority": claim.chosen_priority,
-        "evidence": [_evidence_dict(e) for e in claim.evidence],
-    }
-
-
-def _article_dict(article: Article) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "title": article.title,
-        "source": article.source,
-        "author": article.author,
-        "url": article.url,
-        "published": article.published,
-        "imported_at": article.imported_at,
-        "origin": article.origin,
-        "content_hash": article.content_hash,
-        "text": article.text,
-    }
-
-
 def report_dict(report: Report) -> dict[str, Any]:
     """One report as JSON-ready data (an element of the document's ``reports``)."""
     return {
-        "article": _article_dict(report.article),
+        "article": article_data(report.article),
         "summary": {
             "claims": len(report.claims),
             "checked": report.checked_count,
@@ -158,7 +95,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             "checked_by": [{"name": c.name, "last_change": c.last_change} for c in report.checkers],
             "last_checked_at": report.last_checked_at,
         },
-        "claims": [_claim_dict(c, report.priority(c)) for c in report.claims],
+        "claims": [claim_data(c, report.priority(c)) for c in report.claims],
     }
 
 
@@ -207,10 +144,11 @@ def _validator() -> jsonschema.protocols.Validator:
 def read_report_json(data: str | bytes) -> list[Report]:
     """Parse a JSON export back into :class:`Report` objects, strictly.
 
-    The document must have ``schema_version`` 1 to 4 and match the JSON Schema (no
+    The document must have ``schema_version`` 1 to 5 and match the JSON Schema (no
     missing or unknown fields: claims of version 2 on have ``type`` and ``priority``,
-    of version 4 ``chosen_priority``; evidence of version 3 on has ``file`` and
-    ``quote``), and its summaries must agree with its claims.
+    of version 4 on ``chosen_priority``, articles and claims of version 5 ``tags``;
+    evidence of version 3 on has ``file`` and ``quote``), and its summaries must agree
+    with its claims.
 
     Raises:
         ReportFormatError: not JSON, a newer or unknown ``schema_version``, a field
@@ -249,7 +187,10 @@ def read_report_json(data: str | bytes) -> list[Report]:
 
 
 def _report_from(item: dict[str, Any], generated_at: str, organisation: Organisation) -> Report:
-    article = Article(**item["article"])
+    fields = item["article"]
+    article = Article(
+        **{k: v for k, v in fields.items() if k != "tags"}, tags=tuple(fields.get("tags", ()))
+    )
     claims = tuple(_claim_from(c, article) for c in item["claims"])
     summary = item["summary"]
     if summary["by_status"] != _by_status(claims) or summary["claims"] != len(claims):
@@ -290,6 +231,7 @@ def _claim_from(data: dict[str, Any], article: Article) -> Claim:
         evidence=tuple(_evidence_from(e, data["id"]) for e in data["evidence"]),
         type=ClaimType(data["type"]) if data.get("type") is not None else None,
         chosen_priority=data.get("chosen_priority", ""),
+        tags=tuple(data.get("tags", ())),
     )
 
 
