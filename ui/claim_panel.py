@@ -785,8 +785,7 @@ class ClaimPanel(QWidget):
         for status in (Status.VERIFIED, Status.DISPUTED, Status.UNVERIFIABLE, Status.UNCHECKED):
             mark = functools.partial(self.workspace.set_statuses, ids, status)
             menu.addAction(status_icon(status), f"Mark {count} {LABELS[status].lower()}", mark)
-        if len(ids) == 1 and (claim := self.workspace.claim(ids[0])) is not None:
-            self._add_priority_menu(menu, claim)
+        self._add_priority_menu(menu, ids)
         menu.addSeparator()
         menu.addAction(f"Add a tag to {count}…", lambda: self._ask_tag(ids))
         tags = sorted({t for i in ids if (c := self.workspace.claim(i)) for t in c.tags})
@@ -797,15 +796,17 @@ class ClaimPanel(QWidget):
                 remove.addAction(tag.replace("&", "&&"), untag)
         menu.exec(self.claim_list.viewport().mapToGlobal(position))
 
-    def _add_priority_menu(self, menu: QMenu, claim: Claim) -> None:
-        """Your priority for the claim: later articles rank claims like it the same way."""
+    def _add_priority_menu(self, menu: QMenu, ids: list[int]) -> None:
+        """Your priority for the claims: later articles rank claims like them the same way.
+        A choice is ticked when every selected claim has it."""
+        chosen = {c.chosen_priority for i in ids if (c := self.workspace.claim(i)) is not None}
         choices = menu.addMenu("Priority")
         for value, label in PRIORITY_CHOICES:
             action = choices.addAction(
-                label, functools.partial(self.workspace.set_priority, claim.id, value)
+                label, functools.partial(self.workspace.set_priorities, ids, value)
             )
             action.setCheckable(True)
-            action.setChecked(claim.chosen_priority == value)
+            action.setChecked(chosen == {value})
 
     def _ask_tag(self, ids: list[int]) -> None:
         tag, ok = QInputDialog.getItem(

@@ -364,6 +364,15 @@ class Workspace(QObject):
             text = f"Set priority {priority}" if priority else "Leave priority to the detector"
             self._push(operations.set_priority(claim_id, priority), text)
 
+    def set_priorities(self, claim_ids: list[int], priority: str) -> None:
+        """One priority of the fact-checker's for several claims (a bulk action): one undo
+        step."""
+        ids = [i for i in claim_ids if self.claim(i) is not None]
+        if len(ids) == 1:
+            self.set_priority(ids[0], priority)
+        elif ids:
+            self._push(operations.set_priorities(ids, priority), f"Set {len(ids)} priorities")
+
     def set_statuses(self, claim_ids: list[int], status: Status) -> None:
         """One status for several claims (a bulk action): one undo step."""
         ids = [i for i in claim_ids if self.claim(i) is not None]

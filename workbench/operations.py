@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from workbench import vault
 from workbench.errors import ChangedSinceError, NotFoundError, ValidationError
@@ -143,36 +144,59 @@ def set_priority(claim_id: int, priority: str) -> Operation:
 
 def set_statuses(claim_ids: Sequence[int], status: Status) -> Operation:
     """Give several claims one status (a bulk action); undo gives each its own back."""
+    return _set_each(claim_ids, "status", status, f"Mark {{count}} claims {status.value}")
+
+
+def set_priorities(claim_ids: Sequence[int], priority: str) -> Operation:
+    """Give several claims the fact-checker's priority, or "" to leave it to the detector
+    again (a bulk action); undo gives each its own back."""
+    description = (
+        f"Set priority {priority} on {{count}} claims"
+        if priority
+        else "Leave the priority of {count} claims to the detector"
+    )
+    return _set_each(claim_ids, "chosen_priority", priority, description)
+
+
+_BulkField = Literal["status", "chosen_priority"]
+"""A field of a claim set on several at once, and given back to each by the undo."""
+
+
+def _set_each(
+    claim_ids: Sequence[int], field: _BulkField, value: str, description: str
+) -> Operation:
+    """Set ``field`` of each claim to ``value``; ``description`` has a ``{count}``."""
 
     def apply(store: Store) -> Change:
         with store.transaction():
             before = [store.claim(claim_id) for claim_id in claim_ids]
             for claim in before:
-                if claim.status is not status:
-                    store.update_claim(claim.id, status=status)
-        undo = _each_status(
-            {c.id: c.status for c in before}, expect=dict.fromkeys(claim_ids, status)
+                if getattr(claim, field) != value:
+                    store.update_claim(claim.id, **{field: value})  # type: ignore[arg-type]
+        undo = _each_back(
+            field, {c.id: getattr(c, field) for c in before}, expect=dict.fromkeys(claim_ids, value)
         )
-        return _bulk_change(f"Mark {len(before)} claims {status.value}", before, undo)
+        return _bulk_change(description.format(count=len(before)), before, undo)
 
     return apply
 
 
-def _each_status(statuses: dict[int, Status], *, expect: dict[int, Status]) -> Operation:
-    """Give each claim its status back (the undo of a bulk action), leaving alone the
-    claims removed since and those whose status someone else changed since."""
+def _each_back(field: _BulkField, values: dict[int, str], *, expect: dict[int, str]) -> Operation:
+    """Give each claim its ``field`` back (the undo of a bulk action), leaving alone the
+    claims removed since and those whose ``field`` someone else changed since."""
 
     def apply(store: Store) -> Change:
         with store.transaction():
             before = [
                 claim
-                for claim in _existing(store, statuses)
-                if claim.status is expect.get(claim.id, claim.status)
+                for claim in _existing(store, values)
+                if getattr(claim, field) == expect.get(claim.id, getattr(claim, field))
             ]
             for claim in before:
-                store.update_claim(claim.id, status=statuses[claim.id])
-        undo = _each_status({c.id: c.status for c in before}, expect=statuses)
-        return _bulk_change(f"Change the status of {len(before)} claims", before, undo)
+                store.update_claim(claim.id, **{field: values[claim.id]})  # type: ignore[arg-type]
+        undo = _each_back(field, {c.id: getattr(c, field) for c in before}, expect=values)
+        what = _FIELD_NAMES[field]
+        return _bulk_change(f"Change the {what} of {len(before)} claims", before, undo)
 
     return apply
 

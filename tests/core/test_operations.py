@@ -290,6 +290,26 @@ def test_bulk_status_and_its_undo(store: Store) -> None:
     assert [c.status for c in store.claims(1)] == [Status.VERIFIED, Status.UNCHECKED]
 
 
+def test_bulk_priority_its_undo_and_redo(store: Store) -> None:
+    """Priorities given to several claims at once: one step, each undone to its own."""
+    first, second = (c.id for c in store.claims(1))
+    operations.run(store, operations.set_priority(first, "low"))
+    change = operations.run(store, operations.set_priorities([first, second], "high"))
+    assert change.description == "Set priority high on 2 claims"
+    assert [c.chosen_priority for c in store.claims(1)] == ["high", "high"]
+    redo = operations.run(store, change.undo)
+    assert [c.chosen_priority for c in store.claims(1)] == ["low", ""]
+    with Store(store.path, user="bo") as other:
+        other.update_claim(second, chosen_priority="medium")
+    operations.run(store, redo.undo)  # the redo leaves Bo's priority alone
+    assert [c.chosen_priority for c in store.claims(1)] == ["high", "medium"]
+    history = [e.field for e in store.history(first)]
+    assert history.count("chosen_priority") == 4  # low, high, undone, redone: all recorded
+    with pytest.raises(ValidationError, match="a priority is high, medium or low"):
+        operations.run(store, operations.set_priorities([first, second], "urgent"))
+    assert [c.chosen_priority for c in store.claims(1)] == ["high", "medium"]
+
+
 def test_library_filters_by_tag_and_progress(store: Store) -> None:
     article_id = store.articles()[0].id
     other = store.add_article(ArticleDraft("Another text here."), []).article.id

@@ -201,7 +201,7 @@ def test_the_fact_checker_sets_a_claims_priority_from_the_list(
 
     troops = next(c for c in window.workspace.claims if c.text.startswith("North Korea"))
     menu = QMenu()
-    window.claim_panel._add_priority_menu(menu, troops)
+    window.claim_panel._add_priority_menu(menu, [troops.id])
     (submenu,) = [a.menu() for a in menu.actions() if a.text() == "Priority"]
     actions = {a.text(): a for a in submenu.actions()}
     assert actions["As the detector scores it"].isChecked()
@@ -215,6 +215,33 @@ def test_the_fact_checker_sets_a_claims_priority_from_the_list(
     window.workspace.undo_stack.undo()
     qtbot.waitUntil(lambda: window.workspace.claim(troops.id).chosen_priority == "")
     assert "High priority" in next(r for r in rows(window) if r.startswith("North Korea"))
+
+
+def test_several_selected_claims_get_one_priority_and_one_undo(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """The list's menu offered a priority for one claim at a time (noticed in session 11)."""
+    from PySide6.QtWidgets import QMenu
+
+    panel, workspace = window.claim_panel, window.workspace
+    first, second = workspace.claims[0].id, workspace.claims[1].id
+    workspace.set_priority(first, "low")
+    qtbot.waitUntil(lambda: workspace.claim(first).chosen_priority == "low")
+    menu = QMenu()
+    panel._add_priority_menu(menu, [first, second])
+    (submenu,) = [a.menu() for a in menu.actions() if a.text() == "Priority"]
+    actions = {a.text(): a for a in submenu.actions()}
+    assert not any(a.isChecked() for a in actions.values())  # the two differ
+    actions["Medium"].trigger()
+    qtbot.waitUntil(lambda: workspace.claim(second).chosen_priority == "medium")
+    assert workspace.claim(first).chosen_priority == "medium"
+    menu = QMenu()
+    panel._add_priority_menu(menu, [first, second])
+    (submenu,) = [a.menu() for a in menu.actions() if a.text() == "Priority"]
+    assert [a.text() for a in submenu.actions() if a.isChecked()] == ["Medium"]
+    workspace.undo_stack.undo()
+    qtbot.waitUntil(lambda: workspace.claim(second).chosen_priority == "")
+    assert workspace.claim(first).chosen_priority == "low"
 
 
 def test_a_priority_given_regrades_the_list_the_text_and_the_library(
