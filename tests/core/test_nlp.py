@@ -670,3 +670,17 @@ def test_a_long_run_without_spaces_is_tokenized_in_pieces_and_offsets_hold(
     found = detect_claims(text, nlp=nlp)
     assert [c.text for c in found] == [claim]
     assert text[found[0].start : found[0].end] == claim  # offsets into the original
+
+
+def test_a_quotation_is_judged_on_what_is_quoted_even_with_a_long_attribution() -> None:
+    """The speaker's description ("who authored the resolution, told") is not an event."""
+    quote = (
+        "“If the country provides weapons, the war could turn into a proxy war,” Rep. Lee "
+        "Un-ju, one of the lawmakers who authored the resolution, told reporters."
+    )
+    names = {signal.name for signal in extract_signals(quote)}
+    assert {"quotation", "quote_attribution", "modal"} <= names
+    assert not names & {"event", "past_tense", "attribution"}
+    # A quotation followed by what is not an attribution is a sentence like any other.
+    longer = "“We will respond,” the ministry's statement of Monday listed 40 arrests in Seoul."
+    assert "quotation" not in {signal.name for signal in extract_signals(longer)}
