@@ -369,7 +369,7 @@ def test_cli_file_evidence_is_in_show_json_and_bad_files_change_nothing(
         "evidence"
     ]
     assert evidence["file"]["original_name"] == "ministry report.txt"
-    assert evidence["file"]["sha256"] == vault_files(db)[0].name and "quote" not in evidence
+    assert evidence["file"]["sha256"] == vault_files(db)[0].name and evidence["quote"] is None
 
 
 def test_prune_removes_only_unused_files(db: Path, report: Path, tmp_path: Path) -> None:
