@@ -8,13 +8,13 @@ member's would from ``~/.pgpass``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import itertools
 import sqlite3
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -858,6 +858,46 @@ def test_malformed_or_huge_rows_from_the_server_neither_block_nor_flood_receivin
     assert longest == RECEIVED_LIMITS["note"]  # the 50,000-character note, cut
 
 
+def test_huge_identities_and_messages_from_the_server_stay_small(
+    desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by auditing: ids of 40 MB each grew a member's database to 1 GB, and a
+    trigger's 5 MB message became a 5 MB "one-line" error."""
+    from workbench.team.client import IDENTITY_LIMIT, SERVER_MESSAGE_LIMIT
+
+    ana, ben = desk.member("ana"), desk.member("ben")
+    a1, a2, _ = article(ana)
+    ana.update_claim(a1, status="verified")
+    sync(ana)
+    with desk.admin() as conn:
+        for column in ("claim_uid", "change_id", "origin"):
+            conn.execute(f"ALTER TABLE workbench_team.verdicts ALTER {column} TYPE text")
+        conn.execute("ALTER TABLE workbench_team.verdicts DISABLE TRIGGER USER")
+        conn.execute(
+            "INSERT INTO workbench_team.verdicts (change_id, claim_uid, origin, claim_text,"
+            " status, checker_name, changed_at) VALUES (repeat('c', 200000),"
+            " repeat('u', 200000), repeat('o', 200000), 'huge ids', 'verified', 'E', now())"
+        )
+        conn.execute("ALTER TABLE workbench_team.verdicts ENABLE TRIGGER USER")
+    sync(ben)
+    [[longest]] = ben.conn.execute("SELECT max(length(claim_uid)) FROM team_received").fetchall()
+    assert longest <= IDENTITY_LIMIT
+    with desk.admin() as conn:
+        conn.execute(
+            "CREATE FUNCTION workbench_team.refuse() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION '%', repeat('no ', 100000); END $$"
+        )
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON workbench_team.verdicts"
+            " FOR EACH ROW EXECUTE FUNCTION workbench_team.refuse()"
+        )
+    ana.update_claim(a2, status="disputed")
+    code, _ = run("team", "sync", "--no-embed", "--db", str(ana.path))
+    error = capsys.readouterr().err
+    assert code == 2 and error.count("\n") == 1
+    assert "no no no" in error and len(error) < SERVER_MESSAGE_LIMIT + 200
+
+
 def test_a_stalled_server_gives_an_error_not_a_sync_that_never_ends(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -879,5 +919,89 @@ def test_team_search_links_only_http_evidence(desk: Desk) -> None:
     from workbench.team.search import _claim
 
     row = (0.9, 0, 7, "x", "team", "A claim.", "", "false", "javascript:alert(1)", "", "", "",
-           datetime(2024, 1, 1, tzinfo=UTC))  # fmt: skip
+           "2024-01-01T00:00:00+00:00")  # fmt: skip
     assert _claim(row).url == ""
+
+
+def test_a_saved_password_goes_only_to_its_address_and_never_in_clear(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    """Found by auditing: a connection string naming the desk's host with ``hostaddr=``
+    pointing elsewhere got the host's saved password, sent in clear to whoever asked."""
+    import socket
+    import struct
+
+    from workbench.team.client import open_connection
+    from workbench.team.dsn import parse_dsn
+    from workbench.team.passwords import save_password, saved_password
+
+    desk = "host=desk.example.org port=55432 dbname=desk user=ana"
+    save_password(parse_dsn(desk), "pw-saved")
+    elsewhere = f"{desk} hostaddr=127.0.0.1"
+    assert saved_password(parse_dsn(desk)) == "pw-saved"
+    assert saved_password(parse_dsn(elsewhere)) is None
+    # Saved for that address too, it is still never sent in clear text.
+    save_password(parse_dsn(elsewhere), "pw-saved")
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    save_password(parse_dsn(elsewhere.replace("55432", str(port))), "pw-saved")
+    received: list[bytes] = []
+
+    def asks_in_clear() -> None:
+        client, _ = listener.accept()
+        with client:
+            size = struct.unpack("!I", client.recv(4))[0]
+            body = client.recv(size - 4)
+            if struct.unpack("!I", body[:4])[0] == 80877103:  # SSLRequest: not here
+                client.sendall(b"N")
+                size = struct.unpack("!I", client.recv(4))[0]
+                client.recv(size - 4)
+            client.sendall(b"R" + struct.pack("!II", 8, 3))  # AuthenticationCleartextPassword
+            client.settimeout(5)
+            with contextlib.suppress(OSError):
+                received.append(client.recv(4096))
+
+    server = threading.Thread(target=asks_in_clear, daemon=True)
+    server.start()
+    with pytest.raises(TeamError), open_connection(elsewhere.replace("55432", str(port))):
+        pass
+    server.join(10)
+    listener.close()
+    assert not any(b"pw-saved" in data for data in received)
+
+
+def test_a_server_that_stops_answering_is_cut_and_nothing_is_lost(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by auditing: a stopped server (SIGSTOP, a frozen machine) held a sync, a
+    status probe and a search forever; the server's statement timeout cannot fire then."""
+    import os
+    import signal
+
+    from workbench.team import client
+
+    ana = desk.member("ana")
+    first, second, _ = article(ana)
+    ana.update_claim(first, status="verified")
+    ana.update_claim(second, status="disputed")
+    monkeypatch.setattr(client, "ANSWER_TIMEOUT_S", 1.0)
+    stopped: list[int] = []
+
+    def stop_the_server(sent: int) -> None:
+        with desk.admin() as admin:
+            [(pid,)] = admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE usename = 'ana'"
+                " AND application_name = 'workbench'"
+            ).fetchall()
+        os.kill(pid, signal.SIGSTOP)
+        stopped.append(pid)
+
+    try:
+        with pytest.raises(TeamError, match="stopped answering while publishing verdicts"):
+            sync(ana, push_batch=1, after_push_batch=stop_the_server)
+    finally:
+        for pid in stopped:
+            os.kill(pid, signal.SIGCONT)
+    assert len(stopped) == 1 and len(outbox(ana)) == 1  # the first batch was sent
+    assert sync(ana).sent == 1  # the next sync completes
+    assert [r[2] for r in desk.server_rows()] == ["verified", "disputed"]

@@ -252,6 +252,17 @@ def test_published_verdicts_are_searched_too(pg: TeamServer, loaded: str) -> Non
     assert kept == recount and totals == (True, True)
 
 
+def test_a_huge_past_check_is_cut_not_read_whole(pg: TeamServer, loaded: str) -> None:
+    """Found by auditing: a verdict with a 100 MB claim text made one search take 8 GB."""
+    from workbench.team.search import FIELD_LIMITS, search_team
+
+    text = "The harbour tunnel cost 2.3 billion euros to build. " + "x" * 300_000
+    publish(pg, loaded, str(uuid.uuid4()), text, "disputed")
+    [matches] = search_team(pg.dsn(loaded, "rita"), ["The harbour tunnel cost 2.3 billion"])
+    past = matches[0].archive
+    assert past.text.startswith("The harbour tunnel") and len(past.text) == FIELD_LIMITS["text"]
+
+
 HOSTILE = [
     "",
     "   ",

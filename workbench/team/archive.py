@@ -33,7 +33,13 @@ from psycopg import errors as pg_errors
 from workbench.errors import TeamError, TeamPermissionError, ValidationError
 from workbench.models import ArchiveRecord
 from workbench.past_checks import record_key
-from workbench.team.client import CONNECT_TIMEOUT_S, Connection, open_connection
+from workbench.team.client import (
+    CONNECT_TIMEOUT_S,
+    Connection,
+    answered,
+    open_connection,
+    server_said,
+)
 from workbench.team.dsn import login_of, parse_dsn, server_label
 from workbench.team.schema import PUBLISH_LOCK, SCHEMA, check_schema
 
@@ -226,6 +232,7 @@ def load_records(
                     inserted = max(cur.rowcount, 0)
                     if vectors:
                         cur.execute(_ADD_VECTORS, (source,))
+            answered(conn)
             added += inserted
             duplicates += len(chunk) - inserted
             embedded += len(vectors)
@@ -239,10 +246,9 @@ def load_records(
             " archive's administrator (who ran team init) can"
         ) from exc
     except psycopg.Error as exc:
-        primary = exc.diag.message_primary or type(exc).__name__
         kept = f"; the {committed:,} added before stay" if committed else ""
         raise TeamError(
-            f"loading the archive onto the team server at {server} failed: {primary}{kept}"
+            f"loading the archive onto the team server at {server} failed: {server_said(exc)}{kept}"
         ) from exc
     return TeamLoadResult(added, duplicates, embedded)
 

@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -71,6 +75,7 @@ from workbench.team.schema import (
     ensure_roles,
     migrate,
 )
+from workbench.textsafety import clipped, one_line
 
 if TYPE_CHECKING:
     from workbench.store import Store
@@ -79,6 +84,9 @@ log = logging.getLogger("workbench.team")
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
+ANSWER_TIMEOUT_S = 60.0
+"""The longest a connected server may go without answering before the connection is cut
+(:class:`Watchdog`): twice a statement's time on the server."""
 CONNECT_TIMEOUT_S = 10
 """How long a sync waits for the server to answer a connection."""
 STATUS_TIMEOUT_S = 3
@@ -130,12 +138,89 @@ def team_link(store: Store) -> TeamLink:
     return TeamLink(dsn, values.get(TEAM_NAME, ""), values.get(TEAM_DATABASE_ID, ""))
 
 
+class Watchdog:
+    """Cuts a connection whose server has not answered for ``silence`` seconds.
+
+    Once connected, libpq waits for an answer as long as it takes, and the server's
+    ``statement_timeout`` does nothing when the server itself is stopped (a frozen
+    machine, a proxy gone silent): a sync, a status probe or a search then never
+    ended. This thread shuts the socket down instead, so the waiting call fails at once
+    with a connection error; every exchange is safe to cut (see the module's
+    docstring). :meth:`answered` starts the ``silence`` again, after each batch.
+    """
+
+    def __init__(self, conn: Connection, silence: float) -> None:
+        self.silence = silence
+        self.fired = False
+        self._fileno = conn.fileno()
+        self._deadline = time.monotonic() + silence
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="team-watchdog", daemon=True)
+        self._thread.start()
+
+    def answered(self) -> None:
+        self._deadline = time.monotonic() + self.silence
+
+    def close(self) -> None:
+        """Stop watching (before the connection closes: its descriptor must still be its)."""
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(min(1.0, max(0.01, self._deadline - time.monotonic()))):
+            if time.monotonic() >= self._deadline:
+                self.fired = True
+                log.warning("the team server did not answer for %.0f s: cut", self.silence)
+                with contextlib.suppress(OSError):
+                    cut = socket.socket(fileno=os.dup(self._fileno))
+                    try:
+                        cut.shutdown(socket.SHUT_RDWR)
+                    finally:
+                        cut.close()
+                return
+
+
+class TeamConnection(psycopg.Connection[tuple[Any, ...]]):
+    """A connection to the team server, with the :class:`Watchdog` that cuts it when the
+    server stops answering."""
+
+    watchdog: Watchdog | None = None
+
+    def answered(self) -> None:
+        """The server answered (a batch is done): give it the whole silence again."""
+        if self.watchdog is not None:
+            self.watchdog.answered()
+
+    @property
+    def cut(self) -> bool:
+        """Whether the watchdog cut this connection."""
+        return self.watchdog is not None and self.watchdog.fired
+
+
+def answered(conn: Connection) -> None:
+    """Tell ``conn``'s watchdog, if it has one, that the server answered."""
+    if isinstance(conn, TeamConnection):
+        conn.answered()
+
+
+def was_cut(conn: Connection) -> bool:
+    """Whether ``conn``'s watchdog cut it (the server stopped answering)."""
+    return isinstance(conn, TeamConnection) and conn.cut
+
+
 @contextlib.contextmanager
-def open_connection(dsn: str, *, timeout: float = CONNECT_TIMEOUT_S) -> Iterator[Connection]:
+def open_connection(
+    dsn: str, *, timeout: float = CONNECT_TIMEOUT_S, silence: float | None = None
+) -> Iterator[Connection]:
     """A connection to the team server (autocommit; transactions are explicit), closed after.
 
     The password: ``PGPASSWORD``, else the system keyring
-    (:mod:`~workbench.team.passwords`), else libpq's ``~/.pgpass``.
+    (:mod:`~workbench.team.passwords`), else libpq's ``~/.pgpass``. A password from the
+    keyring is never sent in clear text (``require_auth``), and is the one saved for
+    this very address (``hostaddr`` included).
+
+    ``silence``: the connection is cut when the server has not answered for that long
+    (default :data:`ANSWER_TIMEOUT_S`; see :class:`Watchdog`).
 
     Raises:
         TeamUnreachableError, TeamAuthError, TeamConfigError: see :func:`connect_error`.
@@ -143,8 +228,10 @@ def open_connection(dsn: str, *, timeout: float = CONNECT_TIMEOUT_S) -> Iterator
     parts = parse_dsn(dsn)
     saved = None if has_password(parts) else saved_password(parts)
     extra: dict[str, Any] = {"password": saved} if saved else {}
+    if saved and "require_auth" not in parts and psycopg.pq.version() >= 160000:
+        extra["require_auth"] = "!password"  # the server must not ask for it in clear
     try:
-        conn = psycopg.connect(
+        conn = TeamConnection.connect(
             dsn,
             autocommit=True,
             connect_timeout=max(2, round(timeout)),
@@ -165,9 +252,11 @@ def open_connection(dsn: str, *, timeout: float = CONNECT_TIMEOUT_S) -> Iterator
         raise TeamConfigError(
             f"the team server's host name is not valid: {server_label(parts)}"
         ) from exc
+    conn.watchdog = Watchdog(conn, ANSWER_TIMEOUT_S if silence is None else silence)
     try:
         yield conn
     finally:
+        conn.watchdog.close()
         conn.close()
 
 
@@ -214,10 +303,17 @@ def _reason(text: str) -> str:
 PUBLISHING = "publishing verdicts"
 
 
-def exchange_error(exc: psycopg.Error, link: TeamLink, *, doing: str, pending: int) -> TeamError:
-    """The one-line error for an exchange that failed after connecting."""
+def exchange_error(
+    exc: psycopg.Error, link: TeamLink, *, doing: str, pending: int, conn: Connection | None = None
+) -> TeamError:
+    """The one-line error for an exchange that failed after connecting (on ``conn``)."""
     server, login = link.server, link.login
     waiting = f"{pending} verdict{'s' if pending != 1 else ''} wait{'s' if pending == 1 else ''}"
+    if conn is not None and was_cut(conn):
+        return TeamConnectionLostError(
+            f"the team server at {server} stopped answering while {doing};"
+            f" nothing is lost, {waiting} in the outbox for the next sync"
+        )
     if isinstance(exc, pg_errors.InsufficientPrivilege):
         if doing == PUBLISHING:
             what = f"publish verdicts (that needs the role {CHECKER_ROLE})"
@@ -240,8 +336,16 @@ def exchange_error(exc: psycopg.Error, link: TeamLink, *, doing: str, pending: i
             f"the connection to the team server at {server} was lost while {doing};"
             f" nothing is lost, {waiting} in the outbox for the next sync"
         )
-    primary = exc.diag.message_primary or type(exc).__name__
-    return TeamError(f"the team server at {server} refused {doing}: {primary}")
+    return TeamError(f"the team server at {server} refused {doing}: {server_said(exc)}")
+
+
+SERVER_MESSAGE_LIMIT = 300
+"""The most characters of the server's own words in a message (a trigger may raise 5 MB)."""
+
+
+def server_said(exc: psycopg.Error) -> str:
+    """The server's message for ``exc`` on one line, cut to :data:`SERVER_MESSAGE_LIMIT`."""
+    return clipped(one_line(exc.diag.message_primary or type(exc).__name__), SERVER_MESSAGE_LIMIT)
 
 
 # -- joining and setting up -----------------------------------------------------------
@@ -285,8 +389,12 @@ def join_team(
     )
     problem = None
     try:
-        with open_connection(stored, timeout=timeout) as conn:
-            check_schema(conn, server_label(parts))
+        with open_connection(stored, timeout=timeout, silence=timeout + 2) as conn:
+            try:
+                check_schema(conn, server_label(parts))
+            except psycopg.Error as exc:
+                link = TeamLink(stored, display, database_id)
+                raise exchange_error(exc, link, doing="reading", pending=0, conn=conn) from exc
     except TeamError as exc:
         problem = str(exc)
     log.info("connected to the team at %s as %s", server_label(parts), login_of(parts))
@@ -313,12 +421,11 @@ def init_team(dsn: str, *, timeout: float = CONNECT_TIMEOUT_S) -> InitReport:
             raise TeamPermissionError(
                 f"{login} may not set up the team archive on {server}: run team init as the"
                 " database's owner with CREATEROLE, or as a superuser"
-                f" ({exc.diag.message_primary})"
+                f" ({server_said(exc)})"
             ) from exc
         except psycopg.Error as exc:
             raise TeamError(
-                f"setting up the team archive on {server} failed:"
-                f" {exc.diag.message_primary or type(exc).__name__}"
+                f"setting up the team archive on {server} failed: {server_said(exc)}"
             ) from exc
     return InitReport(server, before, after, created)
 
@@ -348,13 +455,18 @@ STATEMENT_TIMEOUT_MS = 30_000
 """The longest one statement of a sync may run on the server: a server that stalls (a
 table locked, a trigger that sleeps) gives an error, not a sync that never ends."""
 
+IDENTITY_LIMIT = 64
+"""The most characters of an identity the server sends (a UUID, a login): a server whose
+columns were changed could send megabytes in each."""
+
 _SELECT = f"""
-    SELECT seq, change_id::text, claim_uid::text, origin::text,
+    SELECT seq, left(change_id::text, {IDENTITY_LIMIT}), left(claim_uid::text, {IDENTITY_LIMIT}),
+        left(origin::text, {IDENTITY_LIMIT}),
         left(claim_text, {RECEIVED_LIMITS["claim_text"]}),
         left(status, {RECEIVED_LIMITS["status"]}),
         left(note, {RECEIVED_LIMITS["note"]}), left(claimant, {RECEIVED_LIMITS["claimant"]}),
         CASE WHEN octet_length(evidence::text) <= {MAX_EVIDENCE_JSON} THEN evidence::text END,
-        left(checker_name, {RECEIVED_LIMITS["checker_name"]}), login::text,
+        left(checker_name, {RECEIVED_LIMITS["checker_name"]}), left(login::text, {IDENTITY_LIMIT}),
         left(article_title, {RECEIVED_LIMITS["article_title"]}),
         left(article_url, {RECEIVED_LIMITS["article_url"]}),
         CASE WHEN changed_at BETWEEN '1900-01-01' AND '9000-01-01'
@@ -401,6 +513,7 @@ def push(
             break
         with conn.transaction(), conn.cursor() as cur:
             cur.executemany(_INSERT, [_row(c, link) for c in changes])
+        answered(conn)
         store.team_outbox_sent([c.change_id for c in changes])
         sent += len(changes)
         if after_batch is not None:
@@ -454,6 +567,7 @@ def pull(
     last = store.team_last_seq()
     while not (cancelled is not None and cancelled()):
         rows = conn.execute(_SELECT, (last, batch)).fetchall()
+        answered(conn)
         if not rows:
             break
         read = [_verdict(r) for r in rows if r[3] != link.database_id]
@@ -506,7 +620,9 @@ def sync(
         doing = "reading the team archive"
         try:
             check_schema(conn, server)
-            row = conn.execute(f"SELECT id::text FROM {SCHEMA}.archive").fetchone()
+            row = conn.execute(
+                f"SELECT left(id::text, {IDENTITY_LIMIT}) FROM {SCHEMA}.archive"
+            ).fetchone()
             restarted = store.team_use_archive(str(row[0])) if row else False
             refused: psycopg.Error | None = None
             doing = PUBLISHING
@@ -521,7 +637,7 @@ def sync(
             received = pull(store, conn, link, batch=pull_batch, cancelled=cancelled)
         except psycopg.Error as exc:
             pending = store.team_outbox_state().pending
-            raise exchange_error(exc, link, doing=doing, pending=pending) from exc
+            raise exchange_error(exc, link, doing=doing, pending=pending, conn=conn) from exc
     pending = store.team_outbox_state().pending
     if refused is not None:
         raise exchange_error(refused, link, doing=PUBLISHING, pending=pending)
@@ -566,11 +682,11 @@ def team_status(
     version: int | None = None
     if probe:
         try:
-            with open_connection(link.dsn, timeout=timeout) as conn:
+            with open_connection(link.dsn, timeout=timeout, silence=timeout + 2) as conn:
                 try:
                     version = check_schema(conn, link.server)
                 except psycopg.Error as exc:
-                    raise exchange_error(exc, link, doing="reading", pending=0) from exc
+                    raise exchange_error(exc, link, doing="reading", pending=0, conn=conn) from exc
             reachable = True
         except TeamUnreachableError as exc:
             reachable, problem = False, str(exc)

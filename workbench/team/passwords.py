@@ -33,8 +33,13 @@ NO_KEYRING = "no system keyring is available here: give the password in PGPASSWO
 
 
 def keyring_account(parts: Mapping[str, str]) -> str:
-    """The keyring's user name for a connection: ``LOGIN@HOST:PORT/DBNAME``."""
-    return f"{login_of(parts)}@{server_label(parts)}"
+    """The keyring's user name for a connection: ``LOGIN@HOST:PORT/DBNAME``, and ``via
+    ADDRESS`` when ``hostaddr`` (or ``PGHOSTADDR``) says where to connect instead of the
+    host's name: a connection string naming the same host at another address (handed
+    over by someone else) does not get the password saved for the host itself."""
+    account = f"{login_of(parts)}@{server_label(parts)}"
+    address = parts.get("hostaddr") or os.environ.get("PGHOSTADDR")
+    return f"{account} via {address}" if address else account
 
 
 def saved_password(parts: Mapping[str, str]) -> str | None:

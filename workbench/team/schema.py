@@ -352,6 +352,8 @@ def check_schema(conn: psycopg.Connection[tuple[object, ...]], server: str) -> i
         )
     if version > TEAM_SCHEMA_VERSION:
         raise TeamSchemaError(newer_message(server, version))
+    if version < 0:  # a table changed by hand: nothing this version can trust
+        raise TeamSchemaError(f"the team server at {server} has an invalid team schema {version}")
     return version
 
 

@@ -50,7 +50,15 @@ from workbench.matching import (
 )
 from workbench.models import ArchiveClaim, Match
 from workbench.store import ArchiveCandidate
-from workbench.team.client import CONNECT_TIMEOUT_S, Connection, TeamLink, open_connection
+from workbench.team.client import (
+    CONNECT_TIMEOUT_S,
+    Connection,
+    TeamLink,
+    answered,
+    open_connection,
+    server_said,
+    was_cut,
+)
 from workbench.team.dsn import login_of, parse_dsn, server_label
 from workbench.team.schema import SCHEMA, check_schema
 from workbench.textsafety import http_url
@@ -75,6 +83,21 @@ TRIGRAM_THRESHOLD = 0.5
 PRESELECT = 200
 """Word-search hits (best ``ts_rank`` first, which is cheap) whose BM25 is computed; the
 best :data:`~workbench.matching.CANDIDATES` by BM25 are re-ranked."""
+FIELD_LIMITS = {
+    "external_id": 200,
+    "source": 100,
+    "text": 10_000,
+    "title": 1_000,
+    "verdict": 200,
+    "url": 4_000,
+    "date": 40,
+    "speaker": 500,
+    "publisher": 500,
+}
+"""The most characters of each field a candidate keeps: the server's rows are anyone's (a
+verdict with a 100 MB claim text made one search take 8 GB); longer ones are cut."""
+MAX_EMBEDDING_BYTES = 16_384
+"""A stored embedding larger than this is not the local encoder's: scored without it."""
 SEARCH_TIMEOUT_MS = 15_000
 """A search statement the server has not answered by then is cancelled."""
 
@@ -159,11 +182,18 @@ scored AS (
 candidates AS (
     SELECT id, bm25, row_number() OVER (ORDER BY bm25 DESC, id) - 1 AS rank FROM scored
 )
-SELECT c.rank, c.bm25, p.id, p.external_id, p.source, p.text, p.title, p.verdict, p.url,
-    p.date, p.speaker, p.publisher, p.imported_at,
-    CASE WHEN p.embedding_model = %(model)s THEN p.embedding END
+SELECT c.rank, c.bm25, p.id, left(p.external_id, {FIELD_LIMITS["external_id"]}),
+    left(p.source, {FIELD_LIMITS["source"]}), left(p.text, {FIELD_LIMITS["text"]}),
+    left(p.title, {FIELD_LIMITS["title"]}), left(p.verdict, {FIELD_LIMITS["verdict"]}),
+    left(p.url, {FIELD_LIMITS["url"]}), left(p.date, {FIELD_LIMITS["date"]}),
+    left(p.speaker, {FIELD_LIMITS["speaker"]}), left(p.publisher, {FIELD_LIMITS["publisher"]}),
+    CASE WHEN p.imported_at BETWEEN '1900-01-01' AND '9000-01-01'
+        THEN to_char(p.imported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"') END,
+    CASE WHEN p.embedding_model = %(model)s
+        AND octet_length(p.embedding) <= {MAX_EMBEDDING_BYTES} THEN p.embedding END
 FROM candidates c JOIN {SCHEMA}.past_checks p USING (id)
 ORDER BY c.rank
+LIMIT %(limit)s
 """
 
 
@@ -222,7 +252,7 @@ def search_team(
                 encoder=encoder, budget=budget,
             )  # fmt: skip
         except psycopg.Error as exc:
-            raise search_error(exc, server, login) from exc
+            raise search_error(exc, server, login, cut=was_cut(conn)) from exc
 
 
 @contextmanager
@@ -240,8 +270,11 @@ def _connection(
         yield conn, server_label(parts), login_of(parts)
 
 
-def search_error(exc: psycopg.Error, server: str, login: str) -> TeamError:
-    """The one-line error for a search that failed after connecting."""
+def search_error(exc: psycopg.Error, server: str, login: str, *, cut: bool = False) -> TeamError:
+    """The one-line error for a search that failed after connecting (``cut``: by the
+    connection's watchdog, the server having stopped answering)."""
+    if cut:
+        return TeamError(f"the team server at {server} stopped answering the search")
     if isinstance(exc, pg_errors.InsufficientPrivilege):
         return TeamPermissionError(
             f"the team server at {server} does not let {login} read the team archive"
@@ -253,8 +286,7 @@ def search_error(exc: psycopg.Error, server: str, login: str) -> TeamError:
         return TeamError(f"the team server at {server} did not answer the search in time")
     if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
         return TeamError(f"the connection to the team server at {server} was lost while searching")
-    primary = exc.diag.message_primary or type(exc).__name__
-    return TeamError(f"the team server at {server} refused the search: {primary}")
+    return TeamError(f"the team server at {server} refused the search: {server_said(exc)}")
 
 
 def _search(
@@ -293,7 +325,10 @@ def _search(
     with conn.pipeline(), conn.transaction():
         conn.execute(_SETTINGS, (str(TRIGRAM_THRESHOLD),))
         cursors = [conn.execute(_SEARCH, p) for p in params]
-    found = [cur.fetchall() for cur in cursors]
+    found = []
+    for cur in cursors:
+        found.append(cur.fetchall())
+        answered(conn)
     results = []
     for query, rows in zip(queries, found, strict=True):
         candidates: list[tuple[ArchiveCandidate, int]] = []
@@ -338,7 +373,7 @@ def _claim(row: tuple[Any, ...]) -> ArchiveClaim:
         speaker=row[10],
         publisher=row[11],
         claim_id=None,
-        imported_at=row[12].isoformat(timespec="seconds"),
+        imported_at=row[12] or "",
     )
 
 
