@@ -14,6 +14,7 @@ import io
 import itertools
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -387,11 +388,11 @@ def test_two_checkers_and_a_reader_share_their_verdicts(desk: Desk) -> None:
     sync(ana)  # ben's verdicts were published after ana's first sync
     # Each receives the other's verdicts, not their own, as past checks of the team.
     assert team_past_checks(ana) == {
-        SENTENCES[2]: ("disputed", "Ben Okafor", ""),
-        SENTENCES[1]: ("unverifiable", "Ben Okafor", ""),
+        SENTENCES[2]: ("disputed", "Ben Okafor (ben)", ""),
+        SENTENCES[1]: ("unverifiable", "Ben Okafor (ben)", ""),
     }
     assert team_past_checks(ben) == {
-        SENTENCES[0]: ("verified", "Ana Lima", "https://stats.example.org/homes"),
+        SENTENCES[0]: ("verified", "Ana Lima (ana)", "https://stats.example.org/homes"),
     }
     assert len(team_past_checks(rita)) == 3
     # Who checked, when, and every evidence link.
@@ -416,7 +417,7 @@ def test_two_checkers_and_a_reader_share_their_verdicts(desk: Desk) -> None:
     # ben's application is his own verdict: it goes out too, and ana receives it.
     sync(ben)
     sync(ana)
-    assert team_past_checks(ana)[SENTENCES[0]][:2] == ("verified", "Ben Okafor")
+    assert team_past_checks(ana)[SENTENCES[0]][:2] == ("verified", "Ben Okafor (ben)")
 
     # A later verdict on the same claim replaces the earlier one; the server keeps both.
     ana.update_claim(a1, status="disputed", note="The register counts permits, not homes.")
@@ -424,7 +425,7 @@ def test_two_checkers_and_a_reader_share_their_verdicts(desk: Desk) -> None:
     sync(ana)
     report = sync(ben)
     assert report.received.replaced == 1 and report.received.added == 1
-    assert team_past_checks(ben)[SENTENCES[0]][:2] == ("disputed", "Ana Lima")
+    assert team_past_checks(ben)[SENTENCES[0]][:2] == ("disputed", "Ana Lima (ana)")
     assert ben.archive_count(TEAM_SOURCE) == 2
     uid = past.external_id
     history = [(r[2], r[3]) for r in desk.server_rows() if r[1] == uid]
@@ -650,7 +651,7 @@ def test_a_reader_receives_but_cannot_publish(desk: Desk) -> None:
         sync(rita)
     assert "1 verdict waits in the outbox" in str(caught.value)
     assert len(outbox(rita)) == 1
-    assert team_past_checks(rita) == {SENTENCES[0]: ("verified", "Ana Lima", "")}
+    assert team_past_checks(rita) == {SENTENCES[0]: ("verified", "Ana Lima (ana)", "")}
     with (
         psycopg.connect(desk.dsn("rita"), autocommit=True) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege),
@@ -684,6 +685,64 @@ def test_a_checker_writes_only_their_own_verdicts(desk: Desk) -> None:
         )
     rows = {(r[3], r[4]) for r in desk.server_rows()}
     assert rows == {("corrected", "ana"), ("", "ben"), ("", "ana")}
+
+
+def test_no_checker_can_overwrite_or_withdraw_a_colleagues_verdict(desk: Desk) -> None:
+    """Found by auditing: ben published rows with ana's claim identity and database, and
+    everyone's archive showed her claim "verified by Ana Lima" with his link, or withdrew
+    it, while her own syncs skipped the rows as hers."""
+    ana, ben, rita = desk.member("ana"), desk.member("ben"), desk.member("rita")
+    a1, _, _ = article(ana)
+    ana.update_claim(a1, status="disputed")
+    sync(ana)
+    [(claim_uid, origin)] = [
+        (r[1], str(ana.setting("team.database_id"))) for r in desk.server_rows()
+    ]
+    forge = (
+        "INSERT INTO workbench_team.verdicts (change_id, claim_uid, origin, claim_text,"
+        " status, checker_name, changed_at, evidence) VALUES (gen_random_uuid(), %s, %s,"
+        " %s, %s, 'Ana Lima', now(), %s)"
+    )
+    proof = '[{"url": "https://evil.example/proof", "title": "proof"}]'
+    with psycopg.connect(desk.dsn("ben"), autocommit=True) as conn:
+        for uid, db in ((claim_uid, origin), (claim_uid, str(uuid.uuid4()))):
+            for status in ("verified", "unchecked"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege, match="another login"):
+                    conn.execute(forge, (uid, db, SENTENCES[0], status, proof))
+        # Posing as ana's database with a claim of his own is refused too.
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="another login"):
+            conn.execute(forge, (str(uuid.uuid4()), origin, "forged", "verified", proof))
+        # His own row cannot be turned into hers by an update either.
+        ben.update_claim(article(ben)[1], status="verified")
+        sync(ben)
+        conn.execute("UPDATE workbench_team.verdicts SET claim_uid = %s", (claim_uid,))
+    sync(rita)
+    shown = team_past_checks(rita)
+    assert list(shown.values()).count(("disputed", "Ana Lima (ana)", "")) == 1
+    assert ("verified", "Ben Okafor (ben)", "") in shown.values()
+    assert all("evil.example" not in url for _, _, url in shown.values())
+
+
+def test_a_member_keeps_a_claim_with_the_login_it_came_from(tmp_path: Path) -> None:
+    """The same, received from a server that did not refuse it (team schema 2)."""
+    from workbench.store.outbox import TeamVerdict
+
+    store = Store(tmp_path / "r.db")
+
+    def verdict(seq: int, login: str, status: str) -> TeamVerdict:
+        return TeamVerdict(
+            seq, str(uuid.uuid4()), "claim-1", "db-1", "Rents rose 9%.", status, "", "",
+            (), "Ana Lima", login, "", "", "2024-05-01T10:00:00+00:00",
+        )  # fmt: skip
+
+    store.team_receive([verdict(1, "ana", "disputed")], through_seq=1)
+    result = store.team_receive(
+        [verdict(2, "ben", "verified"), verdict(3, "ben", "unchecked")], through_seq=3
+    )
+    assert (result.refused, result.replaced, result.withdrawn) == (1, 0, 0)
+    [past] = store.archive_search("", source=TEAM_SOURCE, limit=10)
+    assert (past.verdict, past.publisher) == ("disputed", "Ana Lima (ana)")
+    store.close()
 
 
 def test_publishers_become_visible_in_sequence_order(desk: Desk) -> None:

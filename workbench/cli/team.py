@@ -101,6 +101,7 @@ def cmd_team_sync(args: argparse.Namespace, out: TextIO) -> int:
                     "added": received.added,
                     "replaced": received.replaced,
                     "withdrawn": received.withdrawn,
+                    "refused": received.refused,
                 },
                 "pending": report.pending,
                 "last_seq": report.last_seq,
@@ -117,6 +118,12 @@ def cmd_team_sync(args: argparse.Namespace, out: TextIO) -> int:
         f" {received.added:,} new, {received.replaced:,} updated,"
         f" {received.withdrawn:,} withdrawn (server sequence {report.last_seq})\n"
     )
+    if received.refused:
+        tell(
+            "warning",
+            f"refused {_plural(received.refused, 'verdict')} on claims another login"
+            " published (the team server should be upgraded: workbench team init)",
+        )
     if report.pending:
         out.write(f"{_plural(report.pending, 'verdict')} still waiting in the outbox\n")
     return EXIT_OK

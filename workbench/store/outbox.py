@@ -97,13 +97,24 @@ class ReceiveResult:
     added: int = 0
     replaced: int = 0
     withdrawn: int = 0
+    refused: int = 0
+    """Verdicts on a claim received before from another login (kept as it was)."""
 
     def __add__(self, other: ReceiveResult) -> ReceiveResult:
         return ReceiveResult(
             self.added + other.added,
             self.replaced + other.replaced,
             self.withdrawn + other.withdrawn,
+            self.refused + other.refused,
         )
+
+
+def team_publisher(name: str, login: str) -> str:
+    """Who published a team verdict, as past checks show it: the name they gave, which
+    anyone may give, and the login the server vouches for ("Ana Lima (ana)")."""
+    if not login or login == name:
+        return name or login
+    return f"{name} ({login})" if name else login
 
 
 def links_from_json(value: str | None) -> EvidenceLinks:
@@ -197,13 +208,22 @@ class TeamMixin(StoreBase):
         for verdict in verdicts:
             latest.pop(verdict.claim_uid, None)  # keep server order for the survivors
             latest[verdict.claim_uid] = verdict
-        added = replaced = withdrawn = 0
+        added = replaced = withdrawn = refused = 0
         now = _now()
         with self._write() as conn:
             # New rows are indexed in one statement at the end; a row is touched at most
             # once per batch, so no update or delete reaches a row not yet indexed.
             last_id = _last_archive_id(conn)
             for v in latest.values():
+                first = conn.execute(
+                    "SELECT login FROM team_received WHERE claim_uid = ?", (v.claim_uid,)
+                ).fetchone()
+                if first is not None and first["login"] != v.login:
+                    # A server before team schema 3 let any checker publish on a
+                    # colleague's claim: the claim stays with the login it came from.
+                    log.warning("a team verdict on another login's claim was refused")
+                    refused += 1
+                    continue
                 known = conn.execute(
                     "SELECT id FROM archive_claims WHERE source = ? AND external_id = ?",
                     (TEAM_SOURCE, v.claim_uid),
@@ -217,7 +237,7 @@ class TeamMixin(StoreBase):
                 values = (
                     v.claim_text, v.article_title, v.status,
                     v.evidence[0][0] if v.evidence else "", v.changed_at, v.claimant,
-                    v.checker_name,
+                    team_publisher(v.checker_name, v.login),
                 )  # fmt: skip
                 if known is None:
                     conn.execute(
@@ -257,7 +277,7 @@ class TeamMixin(StoreBase):
             )
         if added or replaced or withdrawn:
             self._term_counts.clear()
-        return ReceiveResult(added, replaced, withdrawn)
+        return ReceiveResult(added, replaced, withdrawn, refused)
 
     def team_claim_uid(self, claim_id: int) -> str | None:
         """The claim's identity on the team (None until one of its verdicts was queued)."""

@@ -570,6 +570,9 @@ def pull(
         answered(conn)
         if not rows:
             break
+        forged = sum(1 for r in rows if r[3] == link.database_id and r[10] != link.login)
+        if forged:  # a server before migration 3 let another login pose as this database
+            log.warning("%d verdicts on the team server pose as this database's", forged)
         read = [_verdict(r) for r in rows if r[3] != link.database_id]
         verdicts = [v for v in read if v is not None]
         if len(verdicts) < len(read):

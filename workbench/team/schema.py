@@ -19,8 +19,10 @@ higher one.
 
 Permissions are PostgreSQL's: two group roles, :data:`CHECKER_ROLE` (read, publish,
 correct its own) and :data:`READER_ROLE` (read), and row-level security on
-``verdicts`` that ties writing to ``login = current_user``. Logins are granted one of
-the roles by the administrator (see the README, "Team archive").
+``verdicts`` that ties writing to ``login = current_user``; since migration 3 a claim's
+team identity and a database's (``origin``) belong to the login that first published
+them, so no checker can overwrite or withdraw a colleague's verdict. Logins are granted
+one of the roles by the administrator (see the README, "Team archive").
 """
 
 from __future__ import annotations
@@ -75,6 +77,11 @@ def _count_words(changed: str) -> str:
                 - COALESCE(SUM({SCHEMA}.tsvector_tokens(before)), 0) FROM changed);
     """
 
+
+_PUBLISHER = """CASE WHEN {row}.login::text IN ('', {row}.checker_name) THEN {row}.checker_name
+    WHEN {row}.checker_name = '' THEN {row}.login::text
+    ELSE {row}.checker_name || ' (' || {row}.login::text || ')' END"""
+"""A verdict's publisher as past checks show it (see migration 3)."""
 
 MIGRATIONS: tuple[TeamMigration, ...] = (
     TeamMigration(
@@ -287,6 +294,76 @@ MIGRATIONS: tuple[TeamMigration, ...] = (
         -- Everyone on the desk searches; only the administrator (the owner) loads archives.
         GRANT SELECT ON {SCHEMA}.past_checks, {SCHEMA}.past_check_terms,
             {SCHEMA}.past_check_totals TO {CHECKER_ROLE}, {READER_ROLE};
+        """,
+    ),
+    TeamMigration(
+        3,
+        "a claim and a database belong to their login",
+        f"""
+        -- A claim's team identity and a database (origin) belong to the login that first
+        -- published them: another checker could publish a row with a colleague's
+        -- claim_uid and origin and overwrite or withdraw her verdict in everyone's
+        -- archive, which her own syncs skip as hers. An update keeps both too.
+        CREATE INDEX verdicts_by_origin ON {SCHEMA}.verdicts (origin, login);
+        CREATE OR REPLACE FUNCTION {SCHEMA}.verdicts_stamp() RETURNS trigger
+        LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            PERFORM pg_advisory_xact_lock({PUBLISH_LOCK});
+            NEW.seq := nextval('{SCHEMA}.verdicts_seq_seq');
+            NEW.published_at := now();
+            IF TG_OP = 'INSERT' THEN
+                NEW.login := current_user;
+            ELSE
+                NEW.login := OLD.login;
+                NEW.change_id := OLD.change_id;
+                NEW.claim_uid := OLD.claim_uid;
+                NEW.origin := OLD.origin;
+            END IF;
+            IF EXISTS (SELECT 1 FROM {SCHEMA}.verdicts
+                       WHERE claim_uid = NEW.claim_uid AND login <> NEW.login) THEN
+                RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+                    MESSAGE = 'this claim was published by another login';
+            END IF;
+            IF EXISTS (SELECT 1 FROM {SCHEMA}.verdicts
+                       WHERE origin = NEW.origin AND login <> NEW.login) THEN
+                RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+                    MESSAGE = 'this database publishes as another login';
+            END IF;
+            RETURN NEW;
+        END
+        $$;
+
+        -- Who published a verdict, as past checks show it: the name, which anyone may
+        -- give, and the login the server vouches for (workbench.store.outbox.team_publisher).
+        CREATE OR REPLACE FUNCTION {SCHEMA}.verdicts_to_past_checks() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            IF NEW.status = 'unchecked' THEN
+                DELETE FROM {SCHEMA}.past_checks
+                WHERE source = 'team' AND external_id = NEW.claim_uid::text;
+            ELSE
+                INSERT INTO {SCHEMA}.past_checks AS p (source, external_id, text, title,
+                    verdict, url, date, speaker, publisher)
+                VALUES ('team', NEW.claim_uid::text, NEW.claim_text, NEW.article_title,
+                    NEW.status, COALESCE(NEW.evidence -> 0 ->> 'url', ''),
+                    to_char(NEW.changed_at AT TIME ZONE 'UTC',
+                            'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+                    NEW.claimant, {_PUBLISHER.format(row="NEW")})
+                ON CONFLICT (source, external_id) DO UPDATE SET
+                    text = excluded.text, title = excluded.title, verdict = excluded.verdict,
+                    url = excluded.url, date = excluded.date, speaker = excluded.speaker,
+                    publisher = excluded.publisher, imported_at = now(),
+                    embedding = CASE WHEN p.text = excluded.text THEN p.embedding END,
+                    embedding_model = CASE WHEN p.text = excluded.text
+                        THEN p.embedding_model END;
+            END IF;
+            RETURN NULL;
+        END
+        $$;
+        UPDATE {SCHEMA}.past_checks p SET publisher = {_PUBLISHER.format(row="v")}
+        FROM (SELECT DISTINCT ON (claim_uid) * FROM {SCHEMA}.verdicts
+              ORDER BY claim_uid, seq DESC) v
+        WHERE p.source = 'team' AND p.external_id = v.claim_uid::text;
         """,
     ),
 )
