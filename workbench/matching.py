@@ -29,12 +29,12 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rapidfuzz import fuzz
 
-from workbench.engine import Engine
+from workbench.engine import Engine, Memo
 from workbench.ingest.normalize import fold_ligatures
 from workbench.models import ArchiveClaim, Conflict, Match, MatchStrength, SharedTerm
 from workbench.store import ArchiveCandidate, Store, fts_or_query
@@ -196,6 +196,8 @@ class Token:
     """Punctuation follows (a comma, a full stop, a dash ...): a clause may end here."""
 
 
+_LIGATURE = re.compile("[\ufb00-\ufb06]")
+"""The typographic ligatures :func:`~workbench.ingest.normalize.fold_ligatures` spells out."""
 _PAUSE = re.compile(r"[\"')]?[,.;:!?\u2013\u2014]")
 """Punctuation where a clause may end, maybe after a closing quote or bracket."""
 
@@ -221,8 +223,9 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
     word is a name.
     """
     folded = _fold(text)
-    letters = [ch for ch in folded if ch.isalpha()]
-    shouting = len(letters) > 3 and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
+    letters = "".join(filter(str.isalpha, folded))  # per character, but not in bytecode
+    shouting = len(letters) > 3 and sum(map(str.isupper, letters)) > 0.8 * len(letters)
+    ligatures = _LIGATURE.search(folded) is not None
     tokens: list[Token] = []
     pauses = {m.start() for m in _PAUSE.finditer(folded)}
     skip_iter = iter(sorted(skip))
@@ -247,7 +250,9 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
             else [(0, surface)]
         )
         for n, (offset, part) in enumerate(parts):
-            lower = fold_ligatures(part.lower())  # the key; offsets stay the text's
+            lower = part.lower()
+            if ligatures:
+                lower = fold_ligatures(lower)  # the key; offsets stay the text's
             at = start + offset
             is_name = (not shouting and part[:1].isupper()) and (
                 (prefix and prefix in "@#")
@@ -544,20 +549,37 @@ def _candidates(
     limit: int,
     source: str | None,
     budget: int = POSTINGS_BUDGET,
+    words: Memo[tuple[str, str], Any] | None = None,
 ) -> list[_Candidate]:
     terms = _search_terms(store, query, budget)
     if not terms:
         return []
     found = store.archive_candidates(fts_or_query(terms), limit=limit, source=source)
-    return [_candidate(hit, rank) for rank, hit in enumerate(found)]
+    return [_candidate(hit, rank, words) for rank, hit in enumerate(found)]
 
 
-def _candidate(hit: ArchiveCandidate, rank: int) -> _Candidate:
-    tokens = tokenize(hit.claim.text)
-    title = _content(tokenize(hit.claim.title)) if hit.claim.title else frozenset()
-    return _Candidate(
-        hit.claim, hit.bm25, rank, tokens, _content(tokens), title, _fuzzy_text(hit.claim.text)
+_Words = tuple[list[Token], frozenset[str], frozenset[str], str]
+"""What scoring reads of a past check: its tokens, content words, title words, fuzzy text."""
+
+
+def _words(text: str, title: str) -> _Words:
+    tokens = tokenize(text)
+    title_keys = _content(tokenize(title)) if title else frozenset()
+    return tokens, _content(tokens), title_keys, _fuzzy_text(text)
+
+
+def _candidate(
+    hit: ArchiveCandidate, rank: int, words: Memo[tuple[str, str], Any] | None = None
+) -> _Candidate:
+    """A past check as scoring sees it; ``words``: the engine's, to read each text once."""
+    text, title = hit.claim.text, hit.claim.title
+    read: _Words = (
+        words.get((text, title), lambda: _words(text, title))
+        if words is not None
+        else _words(text, title)
     )
+    tokens, keys, title_keys, fuzzy = read
+    return _Candidate(hit.claim, hit.bm25, rank, tokens, keys, title_keys, fuzzy)
 
 
 def _pool_idf(query: _Query, candidates: Sequence[_Candidate]) -> dict[str, float]:
@@ -778,7 +800,12 @@ def _candidate_signals(
         if stopped():
             hits.append(None)
             continue
-        hits.append(_candidates(store, query, limit=limit, source=source, budget=budget))
+        hits.append(
+            _candidates(
+                store, query, limit=limit, source=source, budget=budget,
+                words=engine.past_check_words,
+            )
+        )  # fmt: skip
     space = pending.result(store) if pending is not None and not stopped() else None
     out: list[tuple[_Query, list[tuple[_Candidate, dict[str, float]]]]] = []
     for i, (query, found) in enumerate(zip(queries, hits, strict=True)):
@@ -788,7 +815,7 @@ def _candidate_signals(
         cands = found
         cosines: dict[int, float] = {}
         if space is not None:
-            cands, cosines = space.extend(i, cands)
+            cands, cosines = space.extend(i, cands, engine.past_check_words)
         cands = [c for c in cands if c.claim.id not in excluded]
         out.append((query, _with_signals(query, cands, cosines)))
     return out
@@ -818,14 +845,16 @@ class _Space:
     neighbours: list[list[tuple[int, float]]]
     claims: dict[int, ArchiveClaim]
 
-    def extend(self, i: int, cands: list[_Candidate]) -> tuple[list[_Candidate], dict[int, float]]:
+    def extend(
+        self, i: int, cands: list[_Candidate], words: Memo[tuple[str, str], Any]
+    ) -> tuple[list[_Candidate], dict[int, float]]:
         """Query ``i``'s FTS5 candidates joined by its neighbours, and every cosine known."""
         cosines = dict(self.neighbours[i])
         known = {c.claim.id for c in cands}
         for rank, (archive_id, cosine) in enumerate(self.neighbours[i]):
             claim = self.claims.get(archive_id)
             if archive_id not in known and claim is not None and cosine >= MIN_NEIGHBOUR_COSINE:
-                cands.append(_candidate(ArchiveCandidate(claim, 0.0), CANDIDATES + rank))
+                cands.append(_candidate(ArchiveCandidate(claim, 0.0), CANDIDATES + rank, words))
                 known.add(archive_id)
         missing = [c.claim.id for c in cands if c.claim.id not in cosines]
         for archive_id, vector in self.index.vectors(missing).items():

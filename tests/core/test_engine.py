@@ -69,3 +69,21 @@ def test_the_command_line_stops_its_search_thread(tmp_path: Path) -> None:
     code, out = run("--db", db, "match", "Do vaccines cause autism?", "--json", "--explain")
     assert code == 0 and "cosine" in json.loads(out)["matches"][0]["signals"]  # it searched
     assert search_threads() - before == set()
+
+
+def test_memo_keeps_the_most_recently_used_and_makes_each_value_once() -> None:
+    from workbench.engine import Memo
+
+    made: list[str] = []
+
+    def make(key: str) -> str:
+        made.append(key)
+        return key.upper()
+
+    memo: Memo[str, str] = Memo(2)
+    assert [memo.get(k, lambda k=k: make(k)) for k in "abab"] == ["A", "B", "A", "B"]
+    assert made == ["a", "b"]
+    memo.get("a", lambda: make("a"))  # a is now the most recent: c pushes b out
+    memo.get("c", lambda: make("c"))
+    memo.get("b", lambda: make("b"))
+    assert made == ["a", "b", "c", "b"] and len(memo) == 2
