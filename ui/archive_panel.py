@@ -8,9 +8,11 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import QLineEdit, QListView, QVBoxLayout, QWidget
 
 from ui.item_models import ArchiveListModel, ItemRole
+from ui.jobs import JobContext, JobRunner
 from ui.safe_text import open_web_link, plain_label
 from ui.workspace import Workspace
 from workbench.models import ArchiveClaim
+from workbench.store import Store
 
 SEARCH_DELAY_MS = 200
 RESULTS = 100
@@ -42,6 +44,7 @@ class ArchivePanel(QWidget):
         self.summary.setWordWrap(True)
         self._listed = "newest first"
         """What the list holds since the last search, for the summary."""
+        self.runner = JobRunner("archive-counts", self)
         self.model = ArchiveListModel(self)
         self.view = QListView(self)
         self.view.setObjectName("archive_list")
@@ -93,18 +96,32 @@ class ArchivePanel(QWidget):
 
     def refresh_counts(self) -> None:
         """The summary line: past checks by collection, how many are ready for matching
-        by meaning, and what the list shows. The list itself is left as it is."""
-        store = self.workspace.store
-        sources = store.archive_sources()
-        total = sum(s.count for s in sources)
+        by meaning, and what the list shows. The list itself is left as it is. Counted
+        on the worker: a million past checks take a moment to count."""
+        path = self.workspace.store.path
+
+        def count(context: JobContext) -> tuple[dict[str, int], int]:
+            with Store(path, check=False) as store:
+                return store.archive_counts(), store.embedding_state().rows
+
+        self.runner.submit(
+            count, group="counts", supersede=True, latest_only=True, done=self._show_counts
+        )
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+
+    def _show_counts(self, counted: tuple[dict[str, int], int]) -> None:
+        counts, rows = counted
+        total = sum(counts.values())
         if not total:
             self.summary.setText(
                 "The archive is empty. Import published fact-checks with "
                 "File > Import archive; your own verdicts join it as you work."
             )
             return
-        names = ", ".join(f"{s.name} ({s.count:,})" for s in sources)
-        embedded = min(store.embedding_state().rows, total)
+        names = ", ".join(f"{name} ({count:,})" for name, count in counts.items())
+        embedded = min(rows, total)
         if embedded >= total:
             meaning = "All are ready for matching by meaning"
         else:

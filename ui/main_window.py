@@ -895,6 +895,7 @@ class MainWindow(QMainWindow):
         self.claim_panel.evidence_view.shutdown()
         self.team.shutdown()
         self.claim_panel.past_checks.shutdown()
+        self.archive.shutdown()
         self.writer.close(wait=not self._losing_unsaved)
         super().closeEvent(event)
 

@@ -161,13 +161,25 @@ class PastChecksView(QWidget):
         self.refresh_sources()  # your own verdicts may have started a new collection
 
     def refresh_sources(self) -> None:
-        """The archive's collections, for restricting matches to one of them."""
+        """The archive's collections, for restricting matches to one of them: counted on
+        the worker (a million past checks take a moment to count), then listed."""
+        path = self.workspace.store.path
+
+        def count(context: JobContext) -> dict[str, int]:
+            with Store(path, check=False) as store:
+                return store.archive_counts()
+
+        self.runner.submit(
+            count, group="sources", supersede=True, latest_only=True, done=self._list_sources
+        )
+
+    def _list_sources(self, counts: dict[str, int]) -> None:
         current = self.source.currentData()
         self.source.clear()
         self.source.addItem("All past checks", None)
-        for source in self.workspace.store.archive_sources():
-            label = "Your own verdicts" if source.name == "own" else source.name
-            self.source.addItem(f"{label} ({source.count:,})", source.name)
+        for name, count in counts.items():
+            label = "Your own verdicts" if name == "own" else name
+            self.source.addItem(f"{label} ({count:,})", name)
         if self.workspace.store.setting(TEAM_DSN):
             self.source.addItem("The team archive, searched on the server", ON_SERVER)
         self.source.setCurrentIndex(max(0, self.source.findData(current)))

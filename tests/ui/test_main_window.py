@@ -714,7 +714,7 @@ def test_matching_can_be_restricted_to_one_collection(
     window = make_window(qtbot, db_path)
     qtbot.waitUntil(lambda: bool(window.workspace.matches))
     past = window.claim_panel.past_checks
-    assert past.source.findData("desk-archive") > 0
+    qtbot.waitUntil(lambda: past.source.findData("desk-archive") > 0)
     window.workspace.set_match_options(source="own", prefer_recent=True)
     qtbot.waitUntil(lambda: not window.article_view.seen_claim_ids())
     window.workspace.set_match_options(source="desk-archive", prefer_recent=False)
@@ -1152,3 +1152,28 @@ def test_pasting_an_empty_clipboard_says_so(
     monkeypatch.setattr(clipboard, "mimeData", lambda *_: None)
     window.paste_article()
     assert errors == ["The clipboard holds no text."]
+
+
+def test_the_archive_is_counted_off_the_ui_thread(
+    qtbot: QtBot, db_path: Path, errors: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real-app check with a million past checks: the window took 5-10 s to appear,
+    counting them by collection on the UI thread (and the Archive tab again each time)."""
+    seed(db_path)
+    seed_archive(db_path)
+    counted: list[bool] = []
+    original = Store.archive_counts
+
+    def spy(self: Store) -> dict[str, int]:
+        counted.append(threading.current_thread() is threading.main_thread())
+        return original(self)
+
+    monkeypatch.setattr(Store, "archive_counts", spy)
+    monkeypatch.setattr(Store, "archive_sources", lambda self: pytest.fail("on the UI path"))
+    window = make_window(qtbot, db_path)
+    window.side_tabs.setCurrentWidget(window.archive)
+    past = window.claim_panel.past_checks
+    qtbot.waitUntil(lambda: past.source.findData("desk-archive") > 0)
+    qtbot.waitUntil(lambda: "desk-archive (2)" in window.archive.summary.text())
+    assert counted and not any(counted)
+    assert errors == []

@@ -184,9 +184,14 @@ def test_archive_counts_follow_the_embedder(
     qtbot.waitUntil(lambda: not window.embedder.running)  # the start's run, on no archive
     seed_archive(db_path)
     window.side_tabs.setCurrentWidget(panel)
-    assert panel.summary.text() == (
-        "2 past checks: desk-archive (2). 0 of them are ready for matching by meaning."
-        " newest first."
+    qtbot.waitUntil(
+        lambda: (
+            panel.summary.text()
+            == (
+                "2 past checks: desk-archive (2). 0 of them are ready for matching by meaning."
+                " newest first."
+            )
+        )
     )
     panel.view.setCurrentIndex(panel.model.index(1, 0))
     # The line ui/main_window.py is asked to add (see the report); twice is harmless.

@@ -71,6 +71,7 @@ def open_on(qtbot: QtBot, db_path: Path, dsn: str) -> MainWindow:
     window.workspace.select_claim(window.workspace.claims[0].id)
     view = window.claim_panel.past_checks
     view.refresh_sources()
+    qtbot.waitUntil(lambda: view.source.findData(ON_SERVER) >= 0)
     view.source.setCurrentIndex(view.source.findData(ON_SERVER))
     view.source.activated.emit(view.source.currentIndex())
     return window

@@ -136,10 +136,10 @@ def test_claim_panel_and_past_checks_show_markup_as_text(qtbot: QtBot, window: M
     assert "<img" not in past.explanation.toHtml()
 
 
-def test_archive_panel_shows_collection_names_as_text(window: MainWindow) -> None:
+def test_archive_panel_shows_collection_names_as_text(qtbot: QtBot, window: MainWindow) -> None:
     window.side_tabs.setCurrentWidget(window.archive)
     window.archive.refresh()
-    assert BOLD in window.archive.summary.text()
+    qtbot.waitUntil(lambda: BOLD in window.archive.summary.text())
     assert window.archive.summary in assert_labels_show_markup(window)
 
 
