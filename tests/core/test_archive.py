@@ -259,6 +259,26 @@ def test_cancelled_file_import_reports_what_it_kept(
     )
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_an_import_cancelled_while_reading_stops_there_and_stores_nothing(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """A real-app check: a million records took a minute to read, and Cancel waited for it."""
+    from workbench import archive
+
+    monkeypatch.setattr(archive, "CANCEL_EVERY", 10)
+    path = tmp_path / f"big{suffix}"
+    if suffix == ".jsonl":
+        path.write_text("".join(json.dumps({"text": f"Claim {n}."}) + "\n" for n in range(100)))
+    else:
+        path.write_text("text\n" + "".join(f"Claim {n}.\n" for n in range(100)))
+    asked: list[int] = []
+    report = import_archive(store, path, cancel=lambda: asked.append(1) is None)
+    assert report.cancelled and report.added == 0 and report.remaining >= 80
+    assert len(asked) == 1 and store.archive_count() == 0
+    assert report.summary().startswith("cancelled after importing 0 claims into 'big'")
+
+
 def test_reserved_or_empty_source_names_are_refused(store: Store) -> None:
     with pytest.raises(ValidationError):
         store.import_archive_records([ArchiveRecord("x")], source="own")
