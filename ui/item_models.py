@@ -104,10 +104,18 @@ class ClaimListModel(_ListModel[Claim]):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._items) - 1, 0))
 
     def set_seen(self, seen: dict[int, str]) -> None:
-        """Claims with a strong past match, and that match's verdict."""
+        """Claims with a strong past match, and that match's verdict.
+
+        Only the rows whose badge changed are redrawn: matching reports a slice of claims
+        at a time, and redrawing every row (the list measures each, asking this model)
+        held the window up for 17 s on a 61,000-word article while other work ran.
+        """
+        changed = {i for i in self._seen.keys() | seen.keys() if self._seen.get(i) != seen.get(i)}
         self._seen = dict(seen)
-        if self._items:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._items) - 1, 0))
+        for row, item in enumerate(self._items):
+            if item.id in changed:
+                index = self.index(row, 0)
+                self.dataChanged.emit(index, index)
 
     def row_of(self, claim_id: int) -> int:
         return next((i for i, c in enumerate(self._items) if c.id == claim_id), -1)
