@@ -634,7 +634,10 @@ class MainWindow(QMainWindow):
 
     def _on_importer_finished(self, report: ArchiveImportReport) -> None:
         self._close_import_progress()
-        self.statusBar().showMessage(report.summary().capitalize(), 15_000)
+        # The status bar has room for the gist; which records were left out, a dialog says.
+        self.statusBar().showMessage(report.summary(brief=True).capitalize(), 15_000)
+        if report.skipped:
+            Messages.warning(self, "Some records were not imported", report.summary().capitalize())
         self.archive.refresh()
         self.claim_panel.past_checks.refresh_sources()
         self.workspace.rematch()

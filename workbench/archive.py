@@ -129,9 +129,10 @@ class ArchiveImportReport:
     def cancelled(self) -> bool:
         return self.remaining > 0
 
-    def summary(self) -> str:
+    def summary(self, *, brief: bool = False) -> str:
         """``imported 12,830 claims into 'x' (3 duplicates, 2 malformed: lines 17, 93)``,
-        with ``4 updated`` among the parts when stored records had changed.
+        with ``4 updated`` among the parts when stored records had changed; ``brief``
+        leaves out which lines were malformed (for a status bar).
 
         A cancelled import says so, and that what it stored is kept:
         ``cancelled after importing 500 claims into 'x' (0 duplicates); 12,336 records
@@ -140,7 +141,9 @@ class ArchiveImportReport:
         parts = [f"{self.duplicates:,} duplicate{'s' if self.duplicates != 1 else ''}"]
         if self.updated:
             parts.insert(0, f"{self.updated:,} updated")
-        if self.skipped:
+        if self.skipped and brief:
+            parts.append(f"{len(self.skipped):,} malformed")
+        elif self.skipped:
             shown = ", ".join(str(n) for n, _ in self.skipped[:10])
             more = f" and {len(self.skipped) - 10:,} more" if len(self.skipped) > 10 else ""
             plural = "s" if len(self.skipped) != 1 else ""
