@@ -815,6 +815,9 @@ class MainWindow(QMainWindow):
     def _on_opener_article_ready(self, article_id: int) -> None:
         self._clear_opener_message()
         self.library.refresh()
+        shown = self.workspace.article
+        if shown is not None and shown.id == article_id:
+            return  # opened again (the file it came from): its matches and place stay
         self.workspace.open_article(article_id)
         self.workspace.select_first_to_check()
 

@@ -243,3 +243,25 @@ def test_escape_clears_the_library_search_then_leaves_it(qtbot: QtBot, window: M
     assert library.search.text() == "" and library.search.hasFocus()
     qtbot.keyClick(library.search, Qt.Key.Key_Escape)
     assert library.view.hasFocus()
+
+
+def test_opening_the_shown_article_again_keeps_its_matches_and_place(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real-app check: `workbench gui FILE` on the file of the article already shown
+    (reopened at start) cleared its matches and matched all its claims again."""
+    workspace = window.workspace
+    article = workspace.article
+    assert article is not None
+    path = tmp_path / "again.txt"
+    path.write_text(article.text, encoding="utf-8")
+    selected = workspace.claims[-1].id
+    workspace.select_claim(selected)
+    rematched: list[int] = []
+    monkeypatch.setattr(workspace, "rematch", lambda *a, **k: rematched.append(1))
+    ready: list[int] = []
+    window.opener.article_ready.connect(ready.append)
+    window.open_files([str(path)])
+    qtbot.waitUntil(lambda: bool(ready), timeout=60_000)
+    assert ready == [article.id] and workspace.article.id == article.id
+    assert rematched == [] and workspace.selected_claim_id == selected
