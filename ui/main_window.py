@@ -909,8 +909,9 @@ class MainWindow(QMainWindow):
         """Whether the window may close now: every edit is written, or the user chose to
         lose those that cannot be.
 
-        Edits still queued (another program is writing to the database) are waited for
-        without freezing the window, which closes by itself once they are written. Notes
+        Edits still queued (the database is busy: another program, or an import) are
+        waited for without freezing the window, which closes by itself once they are
+        written. Notes
         that could not be saved (a full disk), or Quit asked again while waiting, ask first.
         """
         unsaved, pending = len(self.workspace.unsaved_notes), self.writer.pending
@@ -926,8 +927,8 @@ class MainWindow(QMainWindow):
         what = (
             f"{unsaved} note(s) could not be saved."
             if unsaved
-            else f"{pending} change(s) are still waiting: another program is writing to the"
-            " database."
+            else f"{pending} change(s) are still waiting to be written: the database is busy"
+            " (another program, or this app's own import or indexing, is writing to it)."
         )
         if Messages.confirm(
             self,
