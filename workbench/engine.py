@@ -38,22 +38,28 @@ __all__ = ["Engine", "Memo"]
 
 log = logging.getLogger("workbench.engine")
 
-PAST_CHECK_WORDS = 8_192
-"""Past checks whose words matching keeps at hand (about 4.7 kB each): an article's
-claims share many candidates (a 320-claim article against the 12,836 PolitiFact
-claims: 21,933 candidates, 9,166 different texts), and reading their words again was
-over half of matching's time."""
+PAST_CHECK_WORDS = 1_000_000
+"""Characters of past checks (text and title) whose words matching keeps at hand, about
+40 bytes each once read (some 40 MB; 7,000 PolitiFact claims): an article's claims share
+many candidates (a 320-claim article against the 12,836 PolitiFact claims: 21,933
+candidates, 9,166 different texts), and reading their words again was over half of
+matching's time. Counted in characters, not past checks: an archive of long texts would
+otherwise keep gigabytes."""
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
 class Memo(Generic[K, V]):
-    """At most ``size`` computed values, the least recently used dropped first; thread-safe."""
+    """Computed values up to a total ``budget`` of their keys' weights (``weight``: 1
+    each by default), the least recently used dropped first; thread-safe. A key heavier
+    than the whole budget is not kept."""
 
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._values: OrderedDict[K, V] = OrderedDict()
+    def __init__(self, budget: int, weight: Callable[[K], int] | None = None) -> None:
+        self._budget = budget
+        self._weight = weight or (lambda key: 1)
+        self._values: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._total = 0
         self._lock = threading.Lock()
 
     def get(self, key: K, make: Callable[[], V]) -> V:
@@ -61,12 +67,18 @@ class Memo(Generic[K, V]):
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)
-                return self._values[key]
+                return self._values[key][0]
         value = make()  # outside the lock: another thread may make the same meanwhile
+        weight = self._weight(key)
+        if weight > self._budget:
+            return value
         with self._lock:
-            self._values[key] = value
-            if len(self._values) > self._size:
-                self._values.popitem(last=False)
+            if key not in self._values:
+                self._values[key] = (value, weight)
+                self._total += weight
+            while self._total > self._budget:
+                _, (_, dropped) = self._values.popitem(last=False)
+                self._total -= dropped
         return value
 
     def __len__(self) -> int:
@@ -110,7 +122,9 @@ class Engine:
         self._indexes: dict[tuple[Path, str], tuple[tuple[int, int], EmbeddingIndex]] = {}
         """Vector indexes by database file and kind (archive, library), with the file's identity."""
         self._search_thread: ThreadPoolExecutor | None = None
-        self.past_check_words: Memo[tuple[str, str], Any] = Memo(PAST_CHECK_WORDS)
+        self.past_check_words: Memo[tuple[str, str], Any] = Memo(
+            PAST_CHECK_WORDS, weight=lambda key: len(key[0]) + len(key[1])
+        )
         """What matching reads of a past check's text and title (``matching``'s to say)."""
         self._closed = False
         # One lock per resource: loading the pipeline does not hold up the encoder.

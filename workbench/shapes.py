@@ -1,9 +1,10 @@
 """Articles, claims and evidence as JSON-ready data: the one shape for the CLI and the reports.
 
-``workbench show --json``, ``workbench analyze --json`` and ``workbench claim show --json``
-print these; the JSON report (:mod:`workbench.reports.json`) puts them in its versioned
-document, whose JSON Schema (``resources/schemas/report.schema.json``) describes every
-field. A field added here is a new ``schema_version`` of the report.
+``workbench show --json``, ``analyze --json``, ``claim set --json``, ``claim add --json``
+and ``article edit --json`` print these; the JSON report (:mod:`workbench.reports.json`)
+puts them in its versioned document, whose JSON Schema
+(``resources/schemas/report.schema.json``) describes every field. A field added here is
+a new ``schema_version`` of the report.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def claim_data(claim: Claim, priority: Priority, *, brief: bool = False) -> dict
         "start": claim.start,
         "end": claim.end,
         "text": claim.text,
-        "score": round(claim.score, 4),
+        "score": claim.score,
         "reasons": list(claim.reasons),
         "status": claim.status.value,
         "claimant": claim.claimant,

@@ -87,3 +87,10 @@ def test_memo_keeps_the_most_recently_used_and_makes_each_value_once() -> None:
     memo.get("c", lambda: make("c"))
     memo.get("b", lambda: make("b"))
     assert made == ["a", "b", "c", "b"] and len(memo) == 2
+    # By weight: long texts are fewer (a review found a count alone could keep 8 GB).
+    heavy: Memo[str, str] = Memo(10, weight=len)
+    for key in ("aaaa", "bbbb", "cccc", "x" * 11):
+        heavy.get(key, lambda key=key: make(key))
+    assert len(heavy) == 2  # aaaa dropped for cccc; the 11 characters not kept at all
+    heavy.get("x" * 11, lambda: make("x" * 11))
+    assert made[-2:] == ["x" * 11, "x" * 11]

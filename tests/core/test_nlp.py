@@ -681,6 +681,12 @@ def test_a_quotation_is_judged_on_what_is_quoted_even_with_a_long_attribution() 
     names = {signal.name for signal in extract_signals(quote)}
     assert {"quotation", "quote_attribution", "modal"} <= names
     assert not names & {"event", "past_tense", "attribution"}
+    # A long attribution that goes on to say more is judged with it (review).
+    adding = (
+        "“We will respond,” Kim said on Monday at a press conference in Seoul, adding that"
+        " North Korea had sent 12,000 troops and 240 mm launchers to Russia in October."
+    )
+    assert "quotation" not in {signal.name for signal in extract_signals(adding)}
     # A quotation followed by what is not an attribution is a sentence like any other.
     longer = "“We will respond,” the ministry's statement of Monday listed 40 arrests in Seoul."
     assert "quotation" not in {signal.name for signal in extract_signals(longer)}

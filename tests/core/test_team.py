@@ -1027,6 +1027,11 @@ def test_a_saved_password_goes_only_to_its_address_and_never_in_clear(
     server.join(10)
     listener.close()
     assert not any(b"pw-saved" in data for data in received)
+    # Leaving forgets the entry an earlier version named without the address (review).
+    from workbench.team.passwords import forget_password
+
+    memory_keyring.entries = {(SERVICE, "ana@desk.example.org:55432/desk"): "pw-old"}
+    assert forget_password(parse_dsn(elsewhere)) and memory_keyring.entries == {}
 
 
 def test_a_server_that_stops_answering_is_cut_and_nothing_is_lost(

@@ -366,6 +366,15 @@ def _named_entities(text: str) -> list[str]:
     return names
 
 
+_MORE_THAN_ATTRIBUTION = re.compile(
+    r"\b(?:that|adding|saying|noting|explaining|because|after|before|when|while|which"
+    r"|where|and\s+(?:said|added|told))\b",
+    re.IGNORECASE,
+)
+"""Words after which a long attribution goes on to say something of its own ("..., Kim
+said, adding that North Korea had sent 12,000 troops"): such a sentence is judged whole."""
+
+
 def _split_quotation(text: str) -> tuple[str, str] | None:
     """A sentence that is only a quotation and a short attribution: ``(quote, tail)``."""
     match = _BARE_QUOTE.match(text)
@@ -373,6 +382,8 @@ def _split_quotation(text: str) -> tuple[str, str] | None:
         return None
     tail = match["tail"]
     if tail.strip(" .") and not _ATTRIBUTION.search(tail):
+        return None
+    if len(tail) > 80 and _MORE_THAN_ATTRIBUTION.search(tail):
         return None
     return match["content"], tail
 

@@ -84,9 +84,10 @@ log = logging.getLogger("workbench.team")
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
-ANSWER_TIMEOUT_S = 60.0
+ANSWER_TIMEOUT_S = 120.0
 """The longest a connected server may go without answering before the connection is cut
-(:class:`Watchdog`): twice a statement's time on the server."""
+(:class:`Watchdog`): four times a statement's time on the server, since a batch may be a
+few statements (each batch of a sync, a search or a load starts the count again)."""
 CONNECT_TIMEOUT_S = 10
 """How long a sync waits for the server to answer a connection."""
 STATUS_TIMEOUT_S = 3
@@ -152,7 +153,9 @@ class Watchdog:
     def __init__(self, conn: Connection, silence: float) -> None:
         self.silence = silence
         self.fired = False
-        self._fileno = conn.fileno()
+        # Its own descriptor of the socket: libpq closes its own when it sees the
+        # connection broken, and the number may then belong to another file.
+        self._socket = socket.socket(fileno=os.dup(conn.fileno()))
         self._deadline = time.monotonic() + silence
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="team-watchdog", daemon=True)
@@ -162,9 +165,10 @@ class Watchdog:
         self._deadline = time.monotonic() + self.silence
 
     def close(self) -> None:
-        """Stop watching (before the connection closes: its descriptor must still be its)."""
+        """Stop watching, and let go of the watchdog's descriptor of the socket."""
         self._stop.set()
         self._thread.join()
+        self._socket.close()
 
     def _watch(self) -> None:
         while not self._stop.wait(min(1.0, max(0.01, self._deadline - time.monotonic()))):
@@ -172,11 +176,7 @@ class Watchdog:
                 self.fired = True
                 log.warning("the team server did not answer for %.0f s: cut", self.silence)
                 with contextlib.suppress(OSError):
-                    cut = socket.socket(fileno=os.dup(self._fileno))
-                    try:
-                        cut.shutdown(socket.SHUT_RDWR)
-                    finally:
-                        cut.close()
+                    self._socket.shutdown(socket.SHUT_RDWR)
                 return
 
 
@@ -220,7 +220,8 @@ def open_connection(
     this very address (``hostaddr`` included).
 
     ``silence``: the connection is cut when the server has not answered for that long
-    (default :data:`ANSWER_TIMEOUT_S`; see :class:`Watchdog`).
+    (default :data:`ANSWER_TIMEOUT_S`; 0: never, for the administrator's ``team init``,
+    whose migrations may each take long on a big archive; see :class:`Watchdog`).
 
     Raises:
         TeamUnreachableError, TeamAuthError, TeamConfigError: see :func:`connect_error`.
@@ -252,11 +253,13 @@ def open_connection(
         raise TeamConfigError(
             f"the team server's host name is not valid: {server_label(parts)}"
         ) from exc
-    conn.watchdog = Watchdog(conn, ANSWER_TIMEOUT_S if silence is None else silence)
+    silence = ANSWER_TIMEOUT_S if silence is None else silence
+    conn.watchdog = Watchdog(conn, silence) if silence > 0 else None
     try:
         yield conn
     finally:
-        conn.watchdog.close()
+        if conn.watchdog is not None:
+            conn.watchdog.close()
         conn.close()
 
 
@@ -413,7 +416,7 @@ def init_team(dsn: str, *, timeout: float = CONNECT_TIMEOUT_S) -> InitReport:
     """
     parts = parse_dsn(dsn)
     server, login = server_label(parts), login_of(parts)
-    with open_connection(dsn, timeout=timeout) as conn:
+    with open_connection(dsn, timeout=timeout, silence=0) as conn:
         try:
             created = ensure_roles(conn)
             before, after = migrate(conn, server)

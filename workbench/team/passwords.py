@@ -80,12 +80,21 @@ def save_password(parts: Mapping[str, str], password: str) -> None:
 
 
 def forget_password(parts: Mapping[str, str]) -> bool:
-    """Remove the saved password; False when there was none (or no keyring)."""
-    try:
-        keyring.delete_password(SERVICE, keyring_account(parts))
-    except KeyringError:  # none saved (PasswordDeleteError), or no keyring
-        return False
-    except Exception as exc:
-        log.warning("the system keyring could not be changed: %s", type(exc).__name__)
-        return False
-    return True
+    """Remove the saved password; False when there was none (or no keyring).
+
+    Also the one a version before the address was part of the entry's name saved for a
+    connection string with ``hostaddr`` (``LOGIN@HOST:PORT/DBNAME`` alone).
+    """
+    forgotten = False
+    for account in dict.fromkeys(
+        (keyring_account(parts), f"{login_of(parts)}@{server_label(parts)}")
+    ):
+        try:
+            keyring.delete_password(SERVICE, account)
+        except KeyringError:  # none saved (PasswordDeleteError), or no keyring
+            continue
+        except Exception as exc:
+            log.warning("the system keyring could not be changed: %s", type(exc).__name__)
+            continue
+        forgotten = True
+    return forgotten
