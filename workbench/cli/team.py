@@ -103,6 +103,7 @@ def cmd_team_sync(args: argparse.Namespace, out: TextIO) -> int:
                     "withdrawn": received.withdrawn,
                     "refused": received.refused,
                 },
+                "refused": report.refused,
                 "pending": report.pending,
                 "last_seq": report.last_seq,
                 "restarted": report.restarted,
@@ -118,11 +119,17 @@ def cmd_team_sync(args: argparse.Namespace, out: TextIO) -> int:
         f" {received.added:,} new, {received.replaced:,} updated,"
         f" {received.withdrawn:,} withdrawn (server sequence {report.last_seq})\n"
     )
+    if report.refused:
+        tell(
+            "warning",
+            f"the team server refused {_plural(report.refused, 'verdict change')}: their claims"
+            " (or this database) were first published by another login; they were set aside",
+        )
     if received.refused:
         tell(
             "warning",
-            f"refused {_plural(received.refused, 'verdict')} on claims another login"
-            " published (the team server should be upgraded: workbench team init)",
+            f"set aside {_plural(received.refused, 'verdict')} from the team on claims first"
+            " published by another login",
         )
     if report.pending:
         out.write(f"{_plural(report.pending, 'verdict')} still waiting in the outbox\n")

@@ -109,6 +109,26 @@ class ReceiveResult:
         )
 
 
+def _keep_received(conn: sqlite3.Connection, v: TeamVerdict) -> None:
+    """What the archive row has no room for: who, their login, every link (a withdrawn
+    verdict keeps its row, status unchecked, so that the claim keeps its owner)."""
+    conn.execute(
+        "INSERT INTO team_received (claim_uid, seq, change_id, checker_name, login,"
+        " status, note, evidence, article_title, article_url, changed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (claim_uid) DO UPDATE"
+        " SET seq = excluded.seq, change_id = excluded.change_id,"
+        " checker_name = excluded.checker_name, login = excluded.login,"
+        " status = excluded.status, note = excluded.note,"
+        " evidence = excluded.evidence, article_title = excluded.article_title,"
+        " article_url = excluded.article_url, changed_at = excluded.changed_at",
+        (
+            v.claim_uid, v.seq, v.change_id, v.checker_name, v.login, v.status,
+            v.note, links_json(v.evidence), v.article_title, v.article_url,
+            v.changed_at,
+        ),
+    )  # fmt: skip
+
+
 def team_publisher(name: str, login: str) -> str:
     """Who published a team verdict, as past checks show it: the name they gave, which
     anyone may give, and the login the server vouches for ("Ana Lima (ana)")."""
@@ -204,35 +224,40 @@ class TeamMixin(StoreBase):
         leaves out this database's own verdicts but reads past them: ``through_seq``
         is the highest sequence number read.
         """
-        latest: dict[str, TeamVerdict] = {}
-        for verdict in verdicts:
-            latest.pop(verdict.claim_uid, None)  # keep server order for the survivors
-            latest[verdict.claim_uid] = verdict
         added = replaced = withdrawn = refused = 0
         now = _now()
         with self._write() as conn:
+            # A claim belongs to the login that first published it (a server before team
+            # schema 3 let any checker publish on a colleague's claim), in server order,
+            # within this batch too; a withdrawn claim keeps its row, so its owner stays.
+            owners: dict[str, str] = {}
+            latest: dict[str, TeamVerdict] = {}
+            for verdict in verdicts:
+                owner = owners.get(verdict.claim_uid)
+                if owner is None:
+                    row = conn.execute(
+                        "SELECT login FROM team_received WHERE claim_uid = ?", (verdict.claim_uid,)
+                    ).fetchone()
+                    owner = owners[verdict.claim_uid] = row["login"] if row else verdict.login
+                if verdict.login != owner:
+                    log.warning("a team verdict on another login's claim was set aside")
+                    refused += 1
+                    continue
+                latest.pop(verdict.claim_uid, None)  # keep server order for the survivors
+                latest[verdict.claim_uid] = verdict
             # New rows are indexed in one statement at the end; a row is touched at most
             # once per batch, so no update or delete reaches a row not yet indexed.
             last_id = _last_archive_id(conn)
             for v in latest.values():
-                first = conn.execute(
-                    "SELECT login FROM team_received WHERE claim_uid = ?", (v.claim_uid,)
-                ).fetchone()
-                if first is not None and first["login"] != v.login:
-                    # A server before team schema 3 let any checker publish on a
-                    # colleague's claim: the claim stays with the login it came from.
-                    log.warning("a team verdict on another login's claim was refused")
-                    refused += 1
-                    continue
                 known = conn.execute(
                     "SELECT id FROM archive_claims WHERE source = ? AND external_id = ?",
                     (TEAM_SOURCE, v.claim_uid),
                 ).fetchone()
                 if v.status == Status.UNCHECKED.value:
-                    conn.execute("DELETE FROM team_received WHERE claim_uid = ?", (v.claim_uid,))
                     if known is not None:
                         conn.execute("DELETE FROM archive_claims WHERE id = ?", (known["id"],))
                         withdrawn += 1
+                    _keep_received(conn, v)
                     continue
                 values = (
                     v.claim_text, v.article_title, v.status,
@@ -254,21 +279,7 @@ class TeamMixin(StoreBase):
                         (*values, now, known["id"]),
                     )
                     replaced += 1
-                conn.execute(
-                    "INSERT INTO team_received (claim_uid, seq, change_id, checker_name, login,"
-                    " status, note, evidence, article_title, article_url, changed_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (claim_uid) DO UPDATE"
-                    " SET seq = excluded.seq, change_id = excluded.change_id,"
-                    " checker_name = excluded.checker_name, login = excluded.login,"
-                    " status = excluded.status, note = excluded.note,"
-                    " evidence = excluded.evidence, article_title = excluded.article_title,"
-                    " article_url = excluded.article_url, changed_at = excluded.changed_at",
-                    (
-                        v.claim_uid, v.seq, v.change_id, v.checker_name, v.login, v.status,
-                        v.note, links_json(v.evidence), v.article_title, v.article_url,
-                        v.changed_at,
-                    ),
-                )  # fmt: skip
+                _keep_received(conn, v)
             _index_archive_rows_after(conn, last_id)
             conn.executemany(
                 "INSERT INTO settings (key, value) VALUES (?, ?)"

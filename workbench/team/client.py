@@ -68,6 +68,7 @@ from workbench.team.passwords import (
 )
 from workbench.team.schema import (
     CHECKER_ROLE,
+    NOT_YOURS,
     READER_ROLE,
     SCHEMA,
     InitReport,
@@ -495,6 +496,15 @@ def _row(change: OutboxChange, link: TeamLink) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    sent: int = 0
+    refused: int = 0
+    """Changes the server refused for good: their claim, or this database, was first
+    published by another login (a login changed, or a copied database). They leave the
+    outbox, so that they do not hold up the others."""
+
+
 def push(
     store: Store,
     conn: Connection,
@@ -503,25 +513,49 @@ def push(
     batch: int = PUSH_BATCH,
     cancelled: Callable[[], bool] | None = None,
     after_batch: Callable[[int], None] | None = None,
-) -> int:
-    """Send the outbox, a batch per server transaction; returns how many changes were sent.
+) -> PushResult:
+    """Send the outbox, a batch per server transaction.
 
-    A batch leaves the outbox only once the server has committed it. ``after_batch``
+    A batch leaves the outbox only once the server has committed it. A batch the server
+    refuses because one of its changes is another login's is sent again one change at a
+    time, and those it refuses leave the outbox (counted, and logged). ``after_batch``
     is called with the running count after each one (tests cut the connection there).
     """
-    sent = 0
+    sent = refused = 0
     while not (cancelled is not None and cancelled()):
         changes = store.team_outbox(limit=batch)
         if not changes:
             break
-        with conn.transaction(), conn.cursor() as cur:
-            cur.executemany(_INSERT, [_row(c, link) for c in changes])
+        try:
+            with conn.transaction(), conn.cursor() as cur:
+                cur.executemany(_INSERT, [_row(c, link) for c in changes])
+        except psycopg.Error as exc:
+            if exc.sqlstate != NOT_YOURS:
+                raise
+            refused += _push_one_by_one(conn, link, changes)
         answered(conn)
         store.team_outbox_sent([c.change_id for c in changes])
         sent += len(changes)
         if after_batch is not None:
             after_batch(sent)
-    return sent
+    return PushResult(sent - refused, refused)
+
+
+def _push_one_by_one(conn: Connection, link: TeamLink, changes: list[OutboxChange]) -> int:
+    """Send ``changes`` a server transaction each; returns how many were refused as
+    another login's."""
+    refused = 0
+    for change in changes:
+        try:
+            with conn.transaction():
+                conn.execute(_INSERT, _row(change, link))
+        except psycopg.Error as exc:
+            if exc.sqlstate != NOT_YOURS:
+                raise
+            refused += 1
+            log.warning("the team server refused a verdict: %s", server_said(exc))
+        answered(conn)
+    return refused
 
 
 def _links(value: str | None) -> tuple[tuple[str, str], ...]:
@@ -600,6 +634,8 @@ class SyncReport:
     last_seq: int
     restarted: bool = False
     """The server holds a new team archive: what came from the old one was dropped."""
+    refused: int = 0
+    """Changes the server refused for good (see :class:`PushResult`)."""
 
 
 def sync(
@@ -633,12 +669,12 @@ def sync(
             refused: psycopg.Error | None = None
             doing = PUBLISHING
             try:
-                sent = push(
+                pushed = push(
                     store, conn, link, batch=push_batch, cancelled=cancelled,
                     after_batch=after_push_batch,
                 )  # fmt: skip
             except pg_errors.InsufficientPrivilege as exc:
-                refused, sent = exc, 0
+                refused, pushed = exc, PushResult()
             doing = "receiving verdicts"
             received = pull(store, conn, link, batch=pull_batch, cancelled=cancelled)
         except psycopg.Error as exc:
@@ -647,8 +683,10 @@ def sync(
     pending = store.team_outbox_state().pending
     if refused is not None:
         raise exchange_error(refused, link, doing=PUBLISHING, pending=pending)
-    log.info("team sync with %s: %d sent, %s", server, sent, received)
-    return SyncReport(server, sent, received, pending, store.team_last_seq(), restarted)
+    log.info("team sync with %s: %d sent, %s", server, pushed.sent, received)
+    return SyncReport(
+        server, pushed.sent, received, pending, store.team_last_seq(), restarted, pushed.refused
+    )
 
 
 # -- status ---------------------------------------------------------------------------

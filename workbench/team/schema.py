@@ -44,6 +44,9 @@ ROLES = (CHECKER_ROLE, READER_ROLE)
 
 MIGRATION_LOCK = 0x776B_7465_616D_0001
 """Advisory lock key held while migrating (``wkteam`` and 1)."""
+NOT_YOURS = "WBT01"
+"""The SQLSTATE of a verdict refused because its claim or database belongs to another
+login (team schema 3): the client sets that change aside and publishes the rest."""
 PUBLISH_LOCK = 0x776B_7465_616D_0002
 """Advisory lock key that orders publishing (see the module's docstring)."""
 
@@ -304,7 +307,7 @@ MIGRATIONS: tuple[TeamMigration, ...] = (
         -- published them: another checker could publish a row with a colleague's
         -- claim_uid and origin and overwrite or withdraw her verdict in everyone's
         -- archive, which her own syncs skip as hers. An update keeps both too.
-        CREATE INDEX verdicts_by_origin ON {SCHEMA}.verdicts (origin, login);
+        CREATE INDEX verdicts_by_origin ON {SCHEMA}.verdicts (origin, seq);
         CREATE OR REPLACE FUNCTION {SCHEMA}.verdicts_stamp() RETURNS trigger
         LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
         BEGIN
@@ -319,15 +322,17 @@ MIGRATIONS: tuple[TeamMigration, ...] = (
                 NEW.claim_uid := OLD.claim_uid;
                 NEW.origin := OLD.origin;
             END IF;
-            IF EXISTS (SELECT 1 FROM {SCHEMA}.verdicts
-                       WHERE claim_uid = NEW.claim_uid AND login <> NEW.login) THEN
-                RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
-                    MESSAGE = 'this claim was published by another login';
+            -- The first publisher's, so that rows a server already held before this
+            -- migration (a forger's among them) cannot lock the owner out.
+            IF (SELECT login FROM {SCHEMA}.verdicts WHERE claim_uid = NEW.claim_uid
+                ORDER BY seq LIMIT 1) <> NEW.login THEN
+                RAISE EXCEPTION USING ERRCODE = '{NOT_YOURS}',
+                    MESSAGE = 'this claim was first published by another login';
             END IF;
-            IF EXISTS (SELECT 1 FROM {SCHEMA}.verdicts
-                       WHERE origin = NEW.origin AND login <> NEW.login) THEN
-                RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
-                    MESSAGE = 'this database publishes as another login';
+            IF (SELECT login FROM {SCHEMA}.verdicts WHERE origin = NEW.origin
+                ORDER BY seq LIMIT 1) <> NEW.login THEN
+                RAISE EXCEPTION USING ERRCODE = '{NOT_YOURS}',
+                    MESSAGE = 'this database first published as another login';
             END IF;
             RETURN NEW;
         END
