@@ -149,6 +149,23 @@ def test_the_administrator_loads_an_archive_once(
     assert kept == recount and totals == (True, True)
 
 
+def test_a_record_holding_a_nul_character_does_not_stop_a_load(
+    pg: TeamServer, team: str, tmp_path: Path
+) -> None:
+    """An audit: PostgreSQL refused the whole batch of 5,000 ("DataError"), and the rest
+    of the file with it; the local import takes the same file."""
+    path = tmp_path / "nul.jsonl"
+    records = [{"id": "n1", "text": "Wind\u0000 turbines cause cancer."}, *ARCHIVE]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    code, out = run("team", "import", str(path), "--dsn", pg.dsn(team))
+    assert code == 0 and out.startswith(f"loaded {len(records)} past checks")
+    with psycopg.connect(pg.dsn(team), autocommit=True) as conn:
+        [(text,)] = conn.execute(
+            "SELECT text FROM workbench_team.past_checks WHERE external_id = 'n1'"
+        ).fetchall()
+    assert text == "Wind turbines cause cancer."
+
+
 def test_a_reader_searches_but_only_the_administrator_loads(
     pg: TeamServer, loaded: str, archive_file: Path
 ) -> None:

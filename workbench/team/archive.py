@@ -273,12 +273,14 @@ def _chunks(records: Iterable[ArchiveRecord], size: int) -> Iterator[list[Archiv
 
 
 def _unique_rows(chunk: Sequence[ArchiveRecord]) -> dict[str, tuple[str, ...]]:
-    """The batch's rows by external id (a record without one gets its text's hash), first kept."""
+    """The batch's rows by external id (a record without one gets its text's hash), first
+    kept. PostgreSQL's text holds no NUL character: one in a record made the server
+    refuse its whole batch (an audit), so NULs are left out, as search does."""
     rows: dict[str, tuple[str, ...]] = {}
     for r in chunk:
-        key = r.external_id or record_key(r.text, r.title)
-        rows.setdefault(key, (key, r.text, r.title, r.verdict, r.url, r.date, r.speaker,
-                              r.publisher))  # fmt: skip
+        key = (r.external_id or record_key(r.text, r.title)).replace("\x00", "")
+        fields = (r.text, r.title, r.verdict, r.url, r.date, r.speaker, r.publisher)
+        rows.setdefault(key, (key, *(field.replace("\x00", "") for field in fields)))
     return rows
 
 
