@@ -152,17 +152,29 @@ def create_logins(server: TeamServer, passwords: dict[str, str]) -> None:
 
 @contextlib.contextmanager
 def team_database(
-    server: TeamServer, name: str, *, checkers: Sequence[str] = (), readers: Sequence[str] = ()
+    server: TeamServer,
+    name: str,
+    *,
+    checkers: Sequence[str] = (),
+    readers: Sequence[str] = (),
+    schema: int | None = None,
 ) -> Iterator[str]:
-    """A new database with the team archive made by ``team init`` and the members granted
-    their roles; dropped on the way out (the server restarted first if a test stopped it)."""
+    """A new database with the team archive made by ``team init`` (up to team schema
+    ``schema``, as an older version made it; the latest by default) and the members
+    granted their roles; dropped on the way out (the server restarted first if a test
+    stopped it)."""
     import psycopg
+    import pytest
 
     from workbench.team import init_team
+    from workbench.team import schema as team_schema
 
     with psycopg.connect(server.dsn(), autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
-    init_team(server.dsn(name))
+    with pytest.MonkeyPatch.context() as older:
+        if schema is not None:
+            older.setattr(team_schema, "MIGRATIONS", team_schema.MIGRATIONS[:schema])
+        init_team(server.dsn(name))
     with psycopg.connect(server.dsn(), autocommit=True) as conn:
         if checkers:
             conn.execute(f"GRANT workbench_checker TO {', '.join(checkers)}")

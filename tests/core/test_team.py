@@ -761,17 +761,11 @@ def test_an_upgraded_server_keeps_claims_with_their_first_login(
 ) -> None:
     """A review: rows a schema-2 server already held (a forger's on ana's claim) locked
     ana out of her own claim once migrated, and one refused change held up the outbox."""
-    from workbench.team import init_team, schema
+    from workbench.team import init_team
 
-    with team_database(pg, f"desk{next(_numbers)}", checkers=CHECKERS, readers=READERS) as db:
-        pass  # a name and the roles granted; the database is made again below
-    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {db}")
-    with pytest.MonkeyPatch.context() as before:
-        before.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
-        init_team(pg.dsn(db))
-    desk = Desk(pg, db, tmp_path)
-    try:
+    name = f"desk{next(_numbers)}"
+    with team_database(pg, name, checkers=CHECKERS, readers=READERS, schema=2) as db:
+        desk = Desk(pg, db, tmp_path)
         ana, ben = desk.member("ana"), desk.member("ben")
         a1, a2, _ = article(ana)
         ana.update_claim(a1, status="disputed")
@@ -796,10 +790,7 @@ def test_an_upgraded_server_keeps_claims_with_their_first_login(
         ben.update_claim(b1, status="verified")
         report = sync(ben)
         assert (report.sent, report.refused, report.pending) == (0, 1, 0)
-    finally:
         desk.close()
-        with psycopg.connect(pg.dsn(), autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE {db} WITH (FORCE)")
 
 
 def test_a_change_refused_as_another_logins_does_not_hold_up_the_others(desk: Desk) -> None:

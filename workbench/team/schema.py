@@ -86,6 +86,40 @@ _PUBLISHER = """CASE WHEN {row}.login::text IN ('', {row}.checker_name) THEN {ro
     ELSE {row}.checker_name || ' (' || {row}.login::text || ')' END"""
 """A verdict's publisher as past checks show it (see migration 3)."""
 
+
+def _to_past_checks(publisher: str) -> str:
+    """The trigger function that makes each published verdict a past check of the source
+    'team', with ``publisher`` (SQL on ``NEW``) as its publisher: migration 2's and, with
+    the login beside the name, migration 3's."""
+    return f"""
+        CREATE OR REPLACE FUNCTION {SCHEMA}.verdicts_to_past_checks() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            IF NEW.status = 'unchecked' THEN
+                DELETE FROM {SCHEMA}.past_checks
+                WHERE source = 'team' AND external_id = NEW.claim_uid::text;
+            ELSE
+                INSERT INTO {SCHEMA}.past_checks AS p (source, external_id, text, title,
+                    verdict, url, date, speaker, publisher)
+                VALUES ('team', NEW.claim_uid::text, NEW.claim_text, NEW.article_title,
+                    NEW.status, COALESCE(NEW.evidence -> 0 ->> 'url', ''),
+                    to_char(NEW.changed_at AT TIME ZONE 'UTC',
+                            'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+                    NEW.claimant, {publisher})
+                ON CONFLICT (source, external_id) DO UPDATE SET
+                    text = excluded.text, title = excluded.title, verdict = excluded.verdict,
+                    url = excluded.url, date = excluded.date, speaker = excluded.speaker,
+                    publisher = excluded.publisher, imported_at = now(),
+                    embedding = CASE WHEN p.text = excluded.text THEN p.embedding END,
+                    embedding_model = CASE WHEN p.text = excluded.text
+                        THEN p.embedding_model END;
+            END IF;
+            RETURN NULL;
+        END
+        $$;
+        """.strip()
+
+
 MIGRATIONS: tuple[TeamMigration, ...] = (
     TeamMigration(
         1,
@@ -255,31 +289,7 @@ MIGRATIONS: tuple[TeamMigration, ...] = (
         -- replaces the earlier one, unchecked withdraws it. Publishers hold the publish
         -- lock, so this runs in seq order. SECURITY DEFINER: checkers publish, but only
         -- the administrator writes past checks.
-        CREATE FUNCTION {SCHEMA}.verdicts_to_past_checks() RETURNS trigger
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-        BEGIN
-            IF NEW.status = 'unchecked' THEN
-                DELETE FROM {SCHEMA}.past_checks
-                WHERE source = 'team' AND external_id = NEW.claim_uid::text;
-            ELSE
-                INSERT INTO {SCHEMA}.past_checks AS p (source, external_id, text, title,
-                    verdict, url, date, speaker, publisher)
-                VALUES ('team', NEW.claim_uid::text, NEW.claim_text, NEW.article_title,
-                    NEW.status, COALESCE(NEW.evidence -> 0 ->> 'url', ''),
-                    to_char(NEW.changed_at AT TIME ZONE 'UTC',
-                            'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
-                    NEW.claimant, NEW.checker_name)
-                ON CONFLICT (source, external_id) DO UPDATE SET
-                    text = excluded.text, title = excluded.title, verdict = excluded.verdict,
-                    url = excluded.url, date = excluded.date, speaker = excluded.speaker,
-                    publisher = excluded.publisher, imported_at = now(),
-                    embedding = CASE WHEN p.text = excluded.text THEN p.embedding END,
-                    embedding_model = CASE WHEN p.text = excluded.text
-                        THEN p.embedding_model END;
-            END IF;
-            RETURN NULL;
-        END
-        $$;
+        {_to_past_checks("NEW.checker_name")}
         CREATE TRIGGER verdicts_to_past_checks AFTER INSERT OR UPDATE ON {SCHEMA}.verdicts
             FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.verdicts_to_past_checks();
 
@@ -340,31 +350,7 @@ MIGRATIONS: tuple[TeamMigration, ...] = (
 
         -- Who published a verdict, as past checks show it: the name, which anyone may
         -- give, and the login the server vouches for (workbench.store.outbox.team_publisher).
-        CREATE OR REPLACE FUNCTION {SCHEMA}.verdicts_to_past_checks() RETURNS trigger
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-        BEGIN
-            IF NEW.status = 'unchecked' THEN
-                DELETE FROM {SCHEMA}.past_checks
-                WHERE source = 'team' AND external_id = NEW.claim_uid::text;
-            ELSE
-                INSERT INTO {SCHEMA}.past_checks AS p (source, external_id, text, title,
-                    verdict, url, date, speaker, publisher)
-                VALUES ('team', NEW.claim_uid::text, NEW.claim_text, NEW.article_title,
-                    NEW.status, COALESCE(NEW.evidence -> 0 ->> 'url', ''),
-                    to_char(NEW.changed_at AT TIME ZONE 'UTC',
-                            'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
-                    NEW.claimant, {_PUBLISHER.format(row="NEW")})
-                ON CONFLICT (source, external_id) DO UPDATE SET
-                    text = excluded.text, title = excluded.title, verdict = excluded.verdict,
-                    url = excluded.url, date = excluded.date, speaker = excluded.speaker,
-                    publisher = excluded.publisher, imported_at = now(),
-                    embedding = CASE WHEN p.text = excluded.text THEN p.embedding END,
-                    embedding_model = CASE WHEN p.text = excluded.text
-                        THEN p.embedding_model END;
-            END IF;
-            RETURN NULL;
-        END
-        $$;
+        {_to_past_checks(_PUBLISHER.format(row="NEW"))}
         UPDATE {SCHEMA}.past_checks p SET publisher = {_PUBLISHER.format(row="v")}
         FROM (SELECT DISTINCT ON (claim_uid) * FROM {SCHEMA}.verdicts
               ORDER BY claim_uid, seq DESC) v
