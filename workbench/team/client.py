@@ -183,30 +183,21 @@ class Watchdog:
 
 class TeamConnection(psycopg.Connection[tuple[Any, ...]]):
     """A connection to the team server, with the :class:`Watchdog` that cuts it when the
-    server stops answering."""
+    server stops answering (none for ``team init``)."""
 
     watchdog: Watchdog | None = None
 
-    def answered(self) -> None:
-        """The server answered (a batch is done): give it the whole silence again."""
-        if self.watchdog is not None:
-            self.watchdog.answered()
-
-    @property
-    def cut(self) -> bool:
-        """Whether the watchdog cut this connection."""
-        return self.watchdog is not None and self.watchdog.fired
-
 
 def answered(conn: Connection) -> None:
-    """Tell ``conn``'s watchdog, if it has one, that the server answered."""
-    if isinstance(conn, TeamConnection):
-        conn.answered()
+    """The server answered (a batch is done): ``conn``'s watchdog, if it has one, gives
+    it the whole silence again."""
+    if isinstance(conn, TeamConnection) and conn.watchdog is not None:
+        conn.watchdog.answered()
 
 
 def was_cut(conn: Connection) -> bool:
     """Whether ``conn``'s watchdog cut it (the server stopped answering)."""
-    return isinstance(conn, TeamConnection) and conn.cut
+    return isinstance(conn, TeamConnection) and conn.watchdog is not None and conn.watchdog.fired
 
 
 @contextlib.contextmanager
