@@ -8,11 +8,9 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import QLineEdit, QListView, QVBoxLayout, QWidget
 
 from ui.item_models import ArchiveListModel, ItemRole
-from ui.jobs import JobContext, JobRunner
 from ui.safe_text import open_web_link, plain_label
 from ui.workspace import Workspace
 from workbench.models import ArchiveClaim
-from workbench.store import Store
 
 SEARCH_DELAY_MS = 200
 RESULTS = 100
@@ -44,7 +42,6 @@ class ArchivePanel(QWidget):
         self.summary.setWordWrap(True)
         self._listed = "newest first"
         """What the list holds since the last search, for the summary."""
-        self.runner = JobRunner("archive-counts", self)
         self.model = ArchiveListModel(self)
         self.view = QListView(self)
         self.view.setObjectName("archive_list")
@@ -60,6 +57,7 @@ class ArchivePanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.view)
         workspace.library_changed.connect(self._refresh_if_shown)
+        workspace.archive_counted.connect(self._show_counts)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -97,22 +95,10 @@ class ArchivePanel(QWidget):
     def refresh_counts(self) -> None:
         """The summary line: past checks by collection, how many are ready for matching
         by meaning, and what the list shows. The list itself is left as it is. Counted
-        on the worker: a million past checks take a moment to count."""
-        path = self.workspace.store.path
+        on a worker (:meth:`Workspace.count_archive`), shown by :meth:`_show_counts`."""
+        self.workspace.count_archive()
 
-        def count(context: JobContext) -> tuple[dict[str, int], int]:
-            with Store(path, check=False) as store:
-                return store.archive_counts(), store.embedding_state().rows
-
-        self.runner.submit(
-            count, group="counts", supersede=True, latest_only=True, done=self._show_counts
-        )
-
-    def shutdown(self) -> None:
-        self.runner.shutdown()
-
-    def _show_counts(self, counted: tuple[dict[str, int], int]) -> None:
-        counts, rows = counted
+    def _show_counts(self, counts: dict[str, int], rows: int) -> None:
         total = sum(counts.values())
         if not total:
             self.summary.setText(

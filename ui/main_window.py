@@ -874,6 +874,7 @@ class MainWindow(QMainWindow):
             self.exporter.runner,
             self.workspace.matcher.runner,
             self.workspace.vault_copies,
+            self.workspace.archive_counter,
             self.maintenance,
             self.indexer.runner,
             self.claim_panel.evidence_view.runner,
@@ -901,7 +902,7 @@ class MainWindow(QMainWindow):
         self.claim_panel.evidence_view.shutdown()
         self.team.shutdown()
         self.claim_panel.past_checks.shutdown()
-        self.archive.shutdown()
+        self.workspace.archive_counter.shutdown()
         self.writer.close(wait=not self._losing_unsaved)
         super().closeEvent(event)
 

@@ -150,6 +150,7 @@ class PastChecksView(QWidget):
         workspace.claim_selected.connect(self.refresh)
         workspace.matcher.busy_changed.connect(self._on_matcher_busy)
         workspace.matcher.mode_changed.connect(self.refresh)
+        workspace.archive_counted.connect(self._list_sources)
         self.runner = JobRunner("team-search", self)
         self._server_results: dict[tuple[int, str], list[Match] | str] = {}
         """Per claim (id and text): the server's matches, or why it could not be searched."""
@@ -162,18 +163,10 @@ class PastChecksView(QWidget):
 
     def refresh_sources(self) -> None:
         """The archive's collections, for restricting matches to one of them: counted on
-        the worker (a million past checks take a moment to count), then listed."""
-        path = self.workspace.store.path
+        a worker (:meth:`Workspace.count_archive`), listed by :meth:`_list_sources`."""
+        self.workspace.count_archive()
 
-        def count(context: JobContext) -> dict[str, int]:
-            with Store(path, check=False) as store:
-                return store.archive_counts()
-
-        self.runner.submit(
-            count, group="sources", supersede=True, latest_only=True, done=self._list_sources
-        )
-
-    def _list_sources(self, counts: dict[str, int]) -> None:
+    def _list_sources(self, counts: dict[str, int], embedded: int) -> None:
         current = self.source.currentData()
         self.source.clear()
         self.source.addItem("All past checks", None)

@@ -52,6 +52,7 @@ class Workspace(QObject):
     matches_changed = Signal()  # past checks found for the open article's claims
     error_occurred = Signal(str)
     notice = Signal(str)  # news for the status bar ("Removed the claim ...")
+    archive_counted = Signal(object, int)  # {collection: past checks}, how many embedded
 
     def __init__(
         self,
@@ -80,6 +81,8 @@ class Workspace(QObject):
         self.matcher = ClaimMatcher(store.path, self, engine=self.engine)
         self.vault_copies = JobRunner("vault", self)
         """Copies files into the evidence vault, off the writer (see add_file_evidence)."""
+        self.archive_counter = JobRunner("archive-counts", self)
+        """Counts the archive's past checks (:meth:`count_archive`)."""
         self.matcher.matches_ready.connect(self._on_matcher_matches_ready)
         self.thresholds = PriorityThresholds()
         """Where high, medium and low priority begin (settings ``priority.*``)."""
@@ -114,6 +117,24 @@ class Workspace(QObject):
         if self._graded is None or self._graded[0] is not self.claims:
             self._graded = (self.claims, self.thresholds.for_article(self.claims))
         return self._graded[1]
+
+    def count_archive(self) -> None:
+        """Count the archive's past checks by collection, and those ready for matching by
+        meaning, on a worker (a million take a moment: on the UI thread they held the
+        window up for seconds); :attr:`archive_counted` gives the counts to every panel."""
+        path = self.store.path
+
+        def count(context: JobContext) -> tuple[dict[str, int], int]:
+            with Store(path, check=False) as store:
+                return store.archive_counts(), store.embedding_state().rows
+
+        self.archive_counter.submit(
+            count,
+            group="counts",
+            supersede=True,
+            latest_only=True,
+            done=lambda counted: self.archive_counted.emit(*counted),
+        )
 
     def _activate_stack(self, article_id: int | None) -> None:
         stack = self._stacks.get(article_id)
