@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEventLoop, QMimeData, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -68,10 +69,12 @@ def close_and_wait(window: MainWindow) -> None:
         window._losing_unsaved = True
     if window.isVisible() and not window._closing_when_saved:
         window.close()
-    for _ in range(2_400):  # a bound on a hang, not a measure of speed
+    for _ in range(2_400):  # a bound on a hang (2 minutes), not a measure of speed
         if not window.isVisible():
             return
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        # Waits 50 ms for events: processEvents alone returns at once when none are
+        # queued, and 2,400 turns of it were over before a busy machine's writer was.
+        QTest.qWait(50)
     raise AssertionError("the window never closed")
 
 
