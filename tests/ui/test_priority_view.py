@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_main_window import close_window, make_window
+from ui.item_models import ClaimFilter, ClaimListModel
 from ui.main_window import MainWindow
 from workbench.models import ArticleDraft, ClaimType, DetectedClaim, Status
 from workbench.priority import SETTING_HIGH
@@ -108,6 +109,28 @@ def test_most_urgent_first_puts_the_claims_still_to_check_first(
     first_lines = [r.split("\n")[0] for r in rows(window)]
     assert first_lines[0] == "The war has cost Ukraine 20% of its territory."
     assert first_lines[-1] == korea.text
+
+
+def test_a_verdict_given_moves_the_claim_down_a_list_sorted_by_urgency(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    panel, workspace = window.claim_panel, window.workspace
+    panel.by_priority.setChecked(True)
+    top = rows(window)[0].split("\n")[0]
+    claim = next(c for c in workspace.claims if c.text == top)
+    workspace.set_status(claim.id, Status.VERIFIED)
+    qtbot.waitUntil(lambda: rows(window)[-1].split("\n")[0] == top)
+    workspace.undo_group.undo()
+    qtbot.waitUntil(lambda: rows(window)[0].split("\n")[0] == top)
+
+
+def test_the_claim_list_is_kept_by_qt_not_answered_from_python() -> None:
+    """The list asks its model about sixteen things per row when it measures the rows;
+    a model answering in Python made a long article's list hold the window up for
+    seconds while other threads ran Python. Its rows are worked out once, kept by Qt."""
+    for name in ("data", "rowCount", "index", "flags"):
+        assert name not in vars(ClaimListModel), name
+    assert "lessThan" not in vars(ClaimFilter)
 
 
 def test_n_goes_to_the_most_urgent_unchecked_claim(qtbot: QtBot, window: MainWindow) -> None:
