@@ -15,9 +15,9 @@ from typing import NoReturn
 # it (the import hook behind its ``__feature__`` switches; see ``declare_modules``).
 from workbench import __version__
 from workbench.backup import list_backups, restore_backup
-from workbench.dbfile import default_db_path
 from workbench.engine import Engine
 from workbench.errors import DatabaseUnusableError, WorkbenchError
+from workbench.locations import default_db_path
 from workbench.store import Store
 from workbench.store.batches import SWITCH_INTERVAL_S
 

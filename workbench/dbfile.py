@@ -18,8 +18,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from workbench.errors import (
     DatabaseDamagedError,
     DatabaseLockedError,
@@ -31,8 +29,6 @@ from workbench.errors import (
 
 log = logging.getLogger("workbench.store")
 
-APP_NAME = "factcheck-workbench"
-DB_ENV_VAR = "WORKBENCH_DB"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 5.0
 QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
@@ -42,14 +38,6 @@ with a full-text archive); a larger one gets the header and schema checks only, 
 SCHEMA_VERSION = 13
 """The schema this version writes: the number of migrations in :mod:`workbench.store`;
 ``PRAGMA user_version`` holds it once they have run."""
-
-
-def default_db_path() -> Path:
-    """The database used when neither ``--db`` nor ``WORKBENCH_DB`` names one."""
-    env = os.environ.get(DB_ENV_VAR, "").strip()
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "workbench.db"
 
 
 INDEX_SUFFIX = ".index"

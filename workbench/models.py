@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
+
+from workbench.vocabulary import CHOSEN_PRIORITIES as CHOSEN_PRIORITIES
+from workbench.vocabulary import LIBRARY_STATES as LIBRARY_STATES
+from workbench.vocabulary import ClaimOrigin as ClaimOrigin
+from workbench.vocabulary import ClaimType as ClaimType
+from workbench.vocabulary import MatchStrength as MatchStrength
+from workbench.vocabulary import Status as Status
 
 MAX_ARTICLE_CHARS = 1_000_000
 """Longer article texts are refused, whatever the format: about 160,000 words, a book.
@@ -14,40 +20,6 @@ accept at least this. Analysing that much takes about 15 s with the check-worthi
 model. Plain text is checked before it is split into paragraphs, every format again on
 the article text that would be analysed.
 """
-
-
-class Status(enum.StrEnum):
-    """A fact-checker's verdict on a claim. Every claim starts ``UNCHECKED``."""
-
-    UNCHECKED = "unchecked"
-    VERIFIED = "verified"
-    DISPUTED = "disputed"
-    UNVERIFIABLE = "unverifiable"
-
-    @property
-    def label(self) -> str:
-        """What a person reads: "Verified". The app and every report use it."""
-        return self.value.capitalize()
-
-    @property
-    def glyph(self) -> str:
-        """A non-colour cue, shown beside the status in the app's lists and in reports."""
-        return _STATUS_GLYPHS[self]
-
-
-_STATUS_GLYPHS = {
-    Status.UNCHECKED: "•",
-    Status.VERIFIED: "✓",
-    Status.DISPUTED: "✗",
-    Status.UNVERIFIABLE: "?",
-}
-
-
-class ClaimOrigin(enum.StrEnum):
-    """Who put a claim there: the detector, or the fact-checker correcting it."""
-
-    DETECTOR = "detector"
-    USER = "user"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,43 +41,6 @@ class ArticleDraft:
     warnings: tuple[str, ...] = ()
     """One-line messages for the user about the reading (a page reduced to a fraction of
     its text ...): the article is imported anyway, and shown with them."""
-
-
-class ClaimType(enum.StrEnum):
-    """What kind of statement a claim is, which says how to check it.
-
-    One primary type per claim (``workbench.nlp.claim_types`` decides it from the
-    sentence); the value is what the database and ``--json`` hold, :attr:`label` what a
-    person reads.
-    """
-
-    QUANTITY = "quantity"
-    CAUSE = "cause"
-    COMPARISON = "comparison"
-    LAW = "law"
-    EVENT = "event"
-    QUOTE = "quote"
-    PREDICTION = "prediction"
-    OPINION = "opinion"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        """The type in words: "quantity or statistic", "cause and effect" ..."""
-        return _CLAIM_TYPE_LABELS[self]
-
-
-_CLAIM_TYPE_LABELS = {
-    ClaimType.QUANTITY: "quantity or statistic",
-    ClaimType.CAUSE: "cause and effect",
-    ClaimType.COMPARISON: "comparison",
-    ClaimType.LAW: "law or rule",
-    ClaimType.EVENT: "event",
-    ClaimType.QUOTE: "quote of a checkable fact",
-    ClaimType.PREDICTION: "prediction",
-    ClaimType.OPINION: "opinion",
-    ClaimType.OTHER: "other statement",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +78,6 @@ class Article:
     tags: tuple[str, ...] = ()
     """The fact-checker's labels, in alphabetical order."""
 
-
-LIBRARY_STATES = {
-    "unchecked": "With unchecked claims",
-    "urgent": "With unchecked high-priority claims",
-    "checked": "Fully checked",
-}
-"""The library's filters by progress (``Store.articles(state=...)``)."""
 
 ARTICLE_FIELDS = ("title", "source", "author", "url", "published")
 """An article's header, the fields the fact-checker can edit: headline, outlet, byline,
@@ -232,10 +160,6 @@ class Claim:
     for the one its score gives (:mod:`workbench.priority`)."""
 
 
-CHOSEN_PRIORITIES = ("", "high", "medium", "low")
-"""What :attr:`Claim.chosen_priority` may hold ("": the detector's)."""
-
-
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """One recorded change to a claim: what field, from what, to what, by whom, when."""
@@ -295,14 +219,6 @@ class ArchiveClaim:
     publisher: str
     claim_id: int | None
     imported_at: str
-
-
-class MatchStrength(enum.StrEnum):
-    """How sure a match is: ``STRONG`` earns a badge, ``POSSIBLE`` is listed, ``WEAK`` is noise."""
-
-    STRONG = "strong"
-    POSSIBLE = "possible"
-    WEAK = "weak"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,10 +24,20 @@ import enum
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from workbench.errors import ValidationError
-from workbench.models import Claim, ClaimOrigin, Status
+from workbench.vocabulary import (
+    PRIORITY_SETTINGS,
+    SETTING_HIGH,
+    SETTING_HIGH_SHARE,
+    SETTING_MEDIUM,
+    ClaimOrigin,
+    Status,
+)
+
+if TYPE_CHECKING:
+    from workbench.models import Claim
 
 
 class _Store(Protocol):
@@ -39,17 +49,6 @@ class _Store(Protocol):
     def claims(self, article_id: int) -> list[Claim]: ...
 
 
-SETTING_HIGH = "priority.high"
-SETTING_MEDIUM = "priority.medium"
-SETTING_HIGH_SHARE = "priority.high_share"
-PRIORITY_SETTINGS: dict[str, str] = {
-    SETTING_HIGH: "score from which a claim is high priority (0 to 1, default 0.9)",
-    SETTING_MEDIUM: "score from which a claim is medium priority (0 to 1, default 0.6)",
-    SETTING_HIGH_SHARE: (
-        "largest share of an article's detected claims that are high priority, the best"
-        " scored (0 to 1, default 0.25; at least 3 claims; 1 for no limit)"
-    ),
-}
 MIN_HIGH = 3
 """However short the article, its three best-scored claims may be high priority."""
 

@@ -7,6 +7,8 @@ inside the commands that use them. Each check runs in a fresh interpreter, where
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import json
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import workbench.reports
+from workbench.cli.parser import Handler, build_parser
 
 SCRIPT = Path(sys.executable).with_name("workbench")
 
@@ -35,6 +38,19 @@ HEAVY = (
 )
 """What ``--help`` must not import: the NLP pipeline, the encoder, the readers, the
 report templates, the store (sqlite-utils imports numpy) and the team server's driver."""
+
+NOT_FOR_HELP = (
+    "workbench.models",
+    "workbench.store",
+    "workbench.dbfile",
+    "workbench.engine",
+    "workbench.priority",
+    "sqlite3",
+    "logging",
+    "dataclasses",
+)
+"""Nor, since they took most of its time: the data classes (each is compiled when its
+module loads), the database layer, the commands' modules, logging."""
 
 COMMANDS = (
     [],
@@ -69,18 +85,45 @@ for command in json.loads(sys.argv[1]):
     except SystemExit as exc:
         codes.append(exc.code)
 heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(sys.argv[2])))
-print(json.dumps({"codes": codes, "heavy": heavy}))
+loaded = sorted(set(sys.modules) & set(json.loads(sys.argv[3])))
+handlers = sorted(name for name in sys.modules if name.startswith("workbench.cli."))
+print(json.dumps({"codes": codes, "heavy": heavy, "loaded": loaded, "handlers": handlers}))
 """
 
 
 def test_help_imports_no_heavy_library() -> None:
     done = subprocess.run(
-        [sys.executable, "-c", HELP_EVERY_COMMAND, json.dumps(COMMANDS), json.dumps(HEAVY)],
+        [sys.executable, "-c", HELP_EVERY_COMMAND, json.dumps(COMMANDS), json.dumps(HEAVY),
+         json.dumps(NOT_FOR_HELP)],
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     found = json.loads(done.stdout)
     assert found["codes"] == [0] * len(COMMANDS)
     assert found["heavy"] == []
+    assert found["loaded"] == []
+    # The parser and its shared helpers; the training module names the default data.
+    assert found["handlers"] == [
+        "workbench.cli.common",
+        "workbench.cli.parser",
+        "workbench.cli.training",
+    ]
+
+
+def test_every_command_finds_its_handler() -> None:
+    """Handlers are named, not imported, by the parser: each name must resolve."""
+    parsers, handlers = [build_parser()], []
+    while parsers:
+        parser = parsers.pop()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+        handler = parser.get_default("handler")
+        if handler is not None:
+            assert isinstance(handler, Handler)
+            module = importlib.import_module(f"workbench.cli.{handler.module}")
+            assert callable(getattr(module, handler.name)), handler.name
+            handlers.append(handler.name)
+    assert len(handlers) == len(set(handlers)) == 38
 
 
 @pytest.mark.skipif(not SCRIPT.exists(), reason="the package is not installed in this venv")

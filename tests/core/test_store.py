@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from workbench.dbfile import SCHEMA_VERSION, default_db_path
+from workbench.dbfile import SCHEMA_VERSION
 from workbench.errors import NotFoundError, StoreError, ValidationError
+from workbench.locations import default_db_path
 from workbench.models import ArticleDraft, ClaimOrigin, DetectedClaim, Status
 from workbench.store import Store, migrations
 

@@ -14,8 +14,8 @@ from tests.ui.test_main_window import close_window, make_window
 from ui.item_models import ClaimFilter, ClaimListModel
 from ui.main_window import MainWindow
 from workbench.models import ArticleDraft, ClaimType, DetectedClaim, Status
-from workbench.priority import SETTING_HIGH
 from workbench.store import Store
+from workbench.vocabulary import SETTING_HIGH
 
 SENTENCES = {
     "North Korea sent 12,000 troops to Russia on Wednesday.": 0.97,

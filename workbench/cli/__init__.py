@@ -13,11 +13,10 @@ desktop app through the ``workbench.frontends`` entry point.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 from workbench.cli.common import (
     DEBUG_ENV_VAR,
@@ -29,8 +28,10 @@ from workbench.cli.common import (
     tell,
 )
 from workbench.cli.parser import build_parser
-from workbench.engine import Engine
 from workbench.errors import WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.engine import Engine
 
 __all__ = ["build_parser", "main"]
 
@@ -43,12 +44,16 @@ def main(
     The command's pipeline, models and search thread are ``engine``'s; by default the
     run builds its own (each loaded when first needed) and closes it at the end.
     """
+    args = build_parser().parse_args(argv)
+    # --help, --version and argument errors end above, before these load (a quick --help).
+    import logging
+
+    from workbench.engine import Engine
+
     logging.basicConfig(
         level=logging.DEBUG if os.environ.get(DEBUG_ENV_VAR) else logging.WARNING,
         format="%(name)s: %(message)s",
     )
-    parser = build_parser()
-    args = parser.parse_args(argv)
     args.db = getattr(args, "db", None)
     stream = cast(TextIO, Output(out or sys.stdout))
     # Text for people always loses its control characters; JSON and exported reports

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from workbench.dbfile import default_db_path
 from workbench.errors import WorkbenchError
+from workbench.locations import default_db_path
 from workbench.textsafety import for_terminal, has_lone_surrogate, json_lines, one_line
 
 if TYPE_CHECKING:

@@ -8,51 +8,17 @@ so building this parser (``workbench --help``) imports none of them.
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from workbench import __version__
-from workbench.cli.app import cmd_gui
-from workbench.cli.archive import cmd_archive, cmd_embed, cmd_import, cmd_match
-from workbench.cli.article import (
-    cmd_article_archive,
-    cmd_article_delete,
-    cmd_article_edit,
-    cmd_article_tag,
-)
-from workbench.cli.articles import cmd_analyze, cmd_articles, cmd_score, cmd_show
-from workbench.cli.claims import cmd_claim_add, cmd_claim_remove, cmd_claim_set, cmd_claim_tag
-from workbench.cli.database import (
-    cmd_backup,
-    cmd_backup_list,
-    cmd_check,
-    cmd_restore,
-    cmd_vault_prune,
-)
-from workbench.cli.library import (
-    cmd_evidence,
-    cmd_library_add,
-    cmd_library_index,
-    cmd_library_list,
-    cmd_library_remove,
-)
-from workbench.cli.reports import cmd_export, cmd_settings, cmd_settings_set
-from workbench.cli.team import (
-    cmd_team_connect,
-    cmd_team_disconnect,
-    cmd_team_import,
-    cmd_team_init,
-    cmd_team_password,
-    cmd_team_status,
-    cmd_team_sync,
-)
-from workbench.cli.training import DEFAULT_CT24, cmd_train_checkworthiness
-from workbench.dbfile import default_db_path
-from workbench.models import LIBRARY_STATES, Status
-from workbench.priority import PRIORITY_SETTINGS
+from workbench.cli.training import DEFAULT_CT24
+from workbench.locations import default_db_path
 from workbench.reports.formats import FORMATS
 from workbench.reports.settings import REPORT_SETTINGS
 from workbench.textsafety import one_line
+from workbench.vocabulary import LIBRARY_STATES, PRIORITY_SETTINGS, Status
 
 _SQLITE_MAX = 2**63 - 1
 """The largest integer SQLite stores: an id past it is no id at all."""
@@ -75,6 +41,19 @@ def count(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
+
+
+class Handler:
+    """A command's handler, ``cmd_<name>`` of a module of :mod:`workbench.cli`, imported
+    when the command runs: ``--help`` loads none of them (nor the store, nor models)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def __call__(self, args: argparse.Namespace, out: TextIO) -> int:
+        handler = getattr(importlib.import_module(f"workbench.cli.{self.module}"), self.name)
+        code: int = handler(args, out)
+        return code
 
 
 class _Parser(argparse.ArgumentParser):
@@ -130,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="import an article (.txt .md .html .docx .pdf, or - for stdin) and find its claims",
     )
     p.add_argument("file", metavar="FILE")
-    p.set_defaults(handler=cmd_analyze)
+    p.set_defaults(handler=Handler("articles", "cmd_analyze"))
 
     p = sub.add_parser("articles", parents=[common, json_flag], help="list the stored articles")
     p.add_argument("--search", metavar="TEXT", help="only articles whose title or text has TEXT")
@@ -141,13 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(LIBRARY_STATES),
         help="only articles with unchecked claims, with unchecked high-priority ones, or done",
     )
-    p.set_defaults(handler=cmd_articles)
+    p.set_defaults(handler=Handler("articles", "cmd_articles"))
 
     p = sub.add_parser(
         "show", parents=[common, json_flag], help="one article with its claims and verdicts"
     )
     p.add_argument("article_id", metavar="ARTICLE_ID", type=whole_number)
-    p.set_defaults(handler=cmd_show)
+    p.set_defaults(handler=Handler("articles", "cmd_show"))
 
     claim = sub.add_parser("claim", help="record verdicts and correct the detector")
     claim_sub = claim.add_subparsers(dest="claim_command", metavar="ACTION", required=True)
@@ -182,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--quote", metavar="TEXT", help="the passage of the --evidence-file that is the evidence"
     )
-    p.set_defaults(handler=cmd_claim_set)
+    p.set_defaults(handler=Handler("claims", "cmd_claim_set"))
 
     p = claim_sub.add_parser(
         "add", parents=[common, json_flag], help="add a claim from character offsets"
@@ -190,17 +169,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("article_id", metavar="ARTICLE_ID", type=whole_number)
     p.add_argument("start", metavar="START", type=whole_number)
     p.add_argument("end", metavar="END", type=whole_number)
-    p.set_defaults(handler=cmd_claim_add)
+    p.set_defaults(handler=Handler("claims", "cmd_claim_add"))
 
     p = claim_sub.add_parser("tag", parents=[common], help="add or remove tags on claims")
     p.add_argument("claim_ids", metavar="CLAIM_ID", type=whole_number, nargs="+")
     p.add_argument("--add", metavar="TAG", action="append", default=[], help="add this tag")
     p.add_argument("--remove", metavar="TAG", action="append", default=[], help="remove it")
-    p.set_defaults(handler=cmd_claim_tag)
+    p.set_defaults(handler=Handler("claims", "cmd_claim_tag"))
 
     p = claim_sub.add_parser("remove", parents=[common], help="remove a wrongly detected claim")
     p.add_argument("claim_id", metavar="CLAIM_ID", type=whole_number)
-    p.set_defaults(handler=cmd_claim_remove)
+    p.set_defaults(handler=Handler("claims", "cmd_claim_remove"))
 
     article = sub.add_parser("article", help="edit an article's details, archive or delete it")
     article_sub = article.add_subparsers(dest="article_command", metavar="ACTION", required=True)
@@ -213,28 +192,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--byline", metavar="NAMES", help="who wrote it")
     p.add_argument("--url", metavar="URL", help="where it was published (http or https)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="when it was published ('' for none)")
-    p.set_defaults(handler=cmd_article_edit)
+    p.set_defaults(handler=Handler("article", "cmd_article_edit"))
     p = article_sub.add_parser(
         "archive", parents=[common], help="move an article out of the library's list (kept whole)"
     )
     p.add_argument("article_id", metavar="ARTICLE_ID", type=whole_number)
     p.add_argument("--restore", action="store_true", help="bring it back into the library")
-    p.set_defaults(handler=cmd_article_archive)
+    p.set_defaults(handler=Handler("article", "cmd_article_archive"))
     p = article_sub.add_parser("tag", parents=[common], help="add or remove an article's tags")
     p.add_argument("article_id", metavar="ARTICLE_ID", type=whole_number)
     p.add_argument("--add", metavar="TAG", action="append", default=[], help="add this tag")
     p.add_argument("--remove", metavar="TAG", action="append", default=[], help="remove it")
-    p.set_defaults(handler=cmd_article_tag)
+    p.set_defaults(handler=Handler("article", "cmd_article_tag"))
     p = article_sub.add_parser(
         "delete", parents=[common], help="delete an article with its claims and verdicts"
     )
     p.add_argument("article_id", metavar="ARTICLE_ID", type=whole_number)
     p.add_argument("--yes", action="store_true", help="really delete (there is no undo here)")
-    p.set_defaults(handler=cmd_article_delete)
+    p.set_defaults(handler=Handler("article", "cmd_article_delete"))
 
     p = sub.add_parser("gui", parents=[common], help="open the desktop app")
     p.add_argument("files", metavar="FILE", nargs="*", help="articles to open")
-    p.set_defaults(handler=cmd_gui)
+    p.set_defaults(handler=Handler("app", "cmd_gui"))
 
     p = sub.add_parser(
         "export",
@@ -258,19 +237,19 @@ def build_parser() -> argparse.ArgumentParser:
         " is refused",
     )
     # Like --json, a report on stdout keeps its exact text when piped (see main).
-    p.set_defaults(handler=cmd_export, exact_output=True)
+    p.set_defaults(handler=Handler("reports", "cmd_export"), exact_output=True)
 
     p = sub.add_parser(
         "settings", parents=[common, json_flag], help="list settings (report.organisation ...)"
     )
-    p.set_defaults(handler=cmd_settings)
+    p.set_defaults(handler=Handler("reports", "cmd_settings"))
     settings_sub = p.add_subparsers(dest="settings_command", metavar="ACTION")
     p = settings_sub.add_parser("set", parents=[common], help="set a setting")
     p.add_argument(
         "key", metavar="KEY", help="e.g. " + ", ".join([*REPORT_SETTINGS, *PRIORITY_SETTINGS])
     )
     p.add_argument("value", metavar="VALUE")
-    p.set_defaults(handler=cmd_settings_set)
+    p.set_defaults(handler=Handler("reports", "cmd_settings_set"))
     p = sub.add_parser(
         "import",
         parents=[common, json_flag],
@@ -285,14 +264,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip computing embeddings for semantic matching (`workbench embed` does it later)",
     )
-    p.set_defaults(handler=cmd_import)
+    p.set_defaults(handler=Handler("archive", "cmd_import"))
 
     p = sub.add_parser(
         "embed",
         parents=[common],
         help="compute the missing embeddings of past checks, for semantic matching",
     )
-    p.set_defaults(handler=cmd_embed)
+    p.set_defaults(handler=Handler("archive", "cmd_embed"))
 
     p = sub.add_parser(
         "match", parents=[common, json_flag], help="find past checks similar to a claim"
@@ -314,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="search the team archive on the server instead of this database's",
     )
-    p.set_defaults(handler=cmd_match)
+    p.set_defaults(handler=Handler("archive", "cmd_match"))
 
     p = sub.add_parser(
         "score",
@@ -327,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help='JSON Lines of {"id", "text"} sentences (- for stdin); each scored as one sentence',
     )
-    p.set_defaults(handler=cmd_score)
+    p.set_defaults(handler=Handler("articles", "cmd_score"))
 
     p = sub.add_parser(
         "train-checkworthiness",
@@ -354,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--force", action="store_true", help="install even if its CT24 dev F1 is clearly worse"
     )
-    p.set_defaults(handler=cmd_train_checkworthiness)
+    p.set_defaults(handler=Handler("training", "cmd_train_checkworthiness"))
 
     p = sub.add_parser(
         "archive", parents=[common, json_flag], help="the archive's collections, or search it"
@@ -362,19 +341,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--search", metavar="TEXT", help="past claims with all these words")
     p.add_argument("--source", metavar="NAME", help="only this collection")
     p.add_argument("--limit", metavar="N", type=count, default=20)
-    p.set_defaults(handler=cmd_archive)
+    p.set_defaults(handler=Handler("archive", "cmd_archive"))
 
     p = sub.add_parser(
         "backup",
         parents=[common],
         help="back up the database now (backups/ beside it); 'backup list' lists them",
     )
-    p.set_defaults(handler=cmd_backup)
+    p.set_defaults(handler=Handler("database", "cmd_backup"))
     backup_sub = p.add_subparsers(dest="backup_command", metavar="ACTION")
     p = backup_sub.add_parser(
         "list", parents=[common, json_flag], help="the database's backups, newest first"
     )
-    p.set_defaults(handler=cmd_backup_list)
+    p.set_defaults(handler=Handler("database", "cmd_backup_list"))
 
     p = sub.add_parser(
         "restore",
@@ -382,14 +361,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace the database with a backup (the current file is kept aside)",
     )
     p.add_argument("backup", metavar="BACKUP", help="a file listed by 'workbench backup list'")
-    p.set_defaults(handler=cmd_restore)
+    p.set_defaults(handler=Handler("database", "cmd_restore"))
 
     p = sub.add_parser(
         "check",
         parents=[common],
         help="check the database and the evidence vault's files (exit 2 if damaged)",
     )
-    p.set_defaults(handler=cmd_check)
+    p.set_defaults(handler=Handler("database", "cmd_check"))
 
     library = sub.add_parser(
         "library", help="the evidence library: folders of documents you trust, searched offline"
@@ -404,22 +383,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-index", action="store_true", help="only register it (`library index` reads it)"
     )
-    p.set_defaults(handler=cmd_library_add)
+    p.set_defaults(handler=Handler("library", "cmd_library_add"))
     p = library_sub.add_parser(
         "list", parents=[common, json_flag], help="the folders, and the files that cannot be read"
     )
-    p.set_defaults(handler=cmd_library_list)
+    p.set_defaults(handler=Handler("library", "cmd_library_list"))
     p = library_sub.add_parser(
         "remove", parents=[common], help="forget a folder (its files are not touched)"
     )
     p.add_argument("folder", metavar="FOLDER")
-    p.set_defaults(handler=cmd_library_remove)
+    p.set_defaults(handler=Handler("library", "cmd_library_remove"))
     p = library_sub.add_parser(
         "index",
         parents=[common, json_flag],
         help="read new and changed documents now, forget deleted ones (progress on a terminal)",
     )
-    p.set_defaults(handler=cmd_library_index)
+    p.set_defaults(handler=Handler("library", "cmd_library_index"))
 
     p = sub.add_parser(
         "evidence",
@@ -428,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("claim_id", metavar="CLAIM_ID", type=whole_number)
     p.add_argument("--top", metavar="K", type=whole_number, default=10, help="suggestions (10)")
-    p.set_defaults(handler=cmd_evidence)
+    p.set_defaults(handler=Handler("library", "cmd_evidence"))
 
     team = sub.add_parser(
         "team",
@@ -444,7 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="create or migrate the team archive on a server, with its roles (administrator)",
     )
     p.add_argument("dsn", metavar="DSN", help="e.g. 'host=db.example.org dbname=desk user=admin'")
-    p.set_defaults(handler=cmd_team_init)
+    p.set_defaults(handler=Handler("team", "cmd_team_init"))
     p = team_sub.add_parser(
         "connect", parents=[common], help="connect this database to a team archive"
     )
@@ -452,14 +431,14 @@ def build_parser() -> argparse.ArgumentParser:
         "dsn", metavar="DSN", help="e.g. 'host=db.example.org dbname=desk user=ana' (no password)"
     )
     p.add_argument("--name", metavar="NAME", help="your name as the team sees it")
-    p.set_defaults(handler=cmd_team_connect)
+    p.set_defaults(handler=Handler("team", "cmd_team_connect"))
     p = team_sub.add_parser(
         "status",
         parents=[common, json_flag],
         help="what waits to be published, what was last received, whether the server answers",
     )
     p.add_argument("--offline", action="store_true", help="do not try the server")
-    p.set_defaults(handler=cmd_team_status)
+    p.set_defaults(handler=Handler("team", "cmd_team_status"))
     p = team_sub.add_parser(
         "sync", parents=[common, json_flag], help="publish your verdicts, receive the team's"
     )
@@ -468,7 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip computing embeddings of the received verdicts (`workbench embed` does it)",
     )
-    p.set_defaults(handler=cmd_team_sync)
+    p.set_defaults(handler=Handler("team", "cmd_team_sync"))
     p = team_sub.add_parser(
         "import",
         parents=[common],
@@ -486,14 +465,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="store each past check's embedding too, for semantic scoring (slower)",
     )
-    p.set_defaults(handler=cmd_team_import)
+    p.set_defaults(handler=Handler("team", "cmd_team_import"))
     p = team_sub.add_parser(
         "password",
         parents=[common],
         help="keep your team password in the system keyring (asked without echo)",
     )
     p.add_argument("--stdin", action="store_true", help="read it from standard input")
-    p.set_defaults(handler=cmd_team_password)
+    p.set_defaults(handler=Handler("team", "cmd_team_password"))
     p = team_sub.add_parser(
         "disconnect",
         parents=[common],
@@ -502,11 +481,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--force", action="store_true", help="even with verdict changes not yet published"
     )
-    p.set_defaults(handler=cmd_team_disconnect)
+    p.set_defaults(handler=Handler("team", "cmd_team_disconnect"))
 
     vault = sub.add_parser("vault", help="the evidence vault beside the database")
     vault_sub = vault.add_subparsers(dest="vault_command", metavar="ACTION", required=True)
     p = vault_sub.add_parser("prune", parents=[common], help="delete files no evidence uses")
-    p.set_defaults(handler=cmd_vault_prune)
+    p.set_defaults(handler=Handler("database", "cmd_vault_prune"))
 
     return parser

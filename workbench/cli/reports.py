@@ -6,7 +6,7 @@ import argparse
 from typing import TextIO
 
 from workbench.cli.common import EXIT_OK, CliError, dump, open_store
-from workbench.priority import PRIORITY_SETTINGS, check_priority_setting
+from workbench.priority import check_priority_setting
 from workbench.reports.formats import FORMATS, check_article_count, format_for_path, get_format
 from workbench.reports.settings import (
     REPORT_SETTINGS,
@@ -14,6 +14,7 @@ from workbench.reports.settings import (
     check_setting,
     checker_name,
 )
+from workbench.vocabulary import PRIORITY_SETTINGS
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:

@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from workbench.dbfile import default_db_path
 from workbench.errors import WorkbenchError
+from workbench.locations import default_db_path
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -361,7 +361,7 @@ class SentenceEncoder(OnnxTextModel):
 def user_models_dir() -> Path:
     """Where models trained by the user live: ``models/`` in the user data folder.
 
-    That is the folder of the default database (:func:`workbench.dbfile.default_db_path`):
+    That is the folder of the default database (:func:`workbench.locations.default_db_path`):
     ``~/.local/share/factcheck-workbench`` on Linux, or the folder of ``$WORKBENCH_DB``
     when that is set, so a test or a second setup never sees another one's model.
     """

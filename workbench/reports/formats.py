@@ -6,8 +6,8 @@ Kept apart from the writers so that listing formats imports nothing heavy.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from workbench.errors import WorkbenchError
 
@@ -16,9 +16,9 @@ class ExportError(WorkbenchError):
     """A report cannot be exported as asked (format, article count, destination)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ReportFormat:
-    """An export format, as a file dialog and the command line need it."""
+class ReportFormat(NamedTuple):
+    """An export format, as a file dialog and the command line need it (a named tuple:
+    ``workbench --help`` lists the formats without loading :mod:`dataclasses`)."""
 
     name: str
     """The ``--format`` value: html, pdf, md, csv, json, claimreview or bundle."""
