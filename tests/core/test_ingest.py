@@ -414,6 +414,20 @@ def test_html_declared_legacy_charset(tmp_path: Path) -> None:
     assert draft.text == "Café “quoted” text."
 
 
+@pytest.mark.parametrize(
+    "charset", ["rot13", "base64", "zlib", "hex", "bz2", "undefined", "punycode", "unicode_escape"]
+)
+def test_html_charset_naming_no_web_encoding_is_ignored(tmp_path: Path, charset: str) -> None:
+    """Python codecs that are no text encodings crashed the reader (LookupError,
+    UnicodeError), and unicode_escape cut a paragraph short at a backslash."""
+    page = (
+        f'<html><head><meta charset="{charset}"></head><p>Prices rose 5% in 2023, according'
+        " to official figures \\ud800 released on Tuesday.</p>"
+    )
+    draft = read_path(write(tmp_path, "page.html", page.encode()))
+    assert draft.text.endswith("released on Tuesday.")
+
+
 def test_tiny_html_falls_back_to_plain_paragraphs(tmp_path: Path) -> None:
     draft = read_path(write(tmp_path, "tiny.html", "<p>Hello world.</p><script>x()</script>"))
     assert draft.text == "Hello world."

@@ -118,7 +118,7 @@ def decode_html(data: bytes, *, info: InputInfo) -> str:
         return decode_text(data, label=info.label)
     try:
         text = data.decode(encoding)
-    except UnicodeDecodeError:
+    except UnicodeError:
         return decode_text(data, label=info.label)  # the declaration is wrong: guess
     if looks_binary(text):
         raise info.error(BINARY_PROBLEM)
@@ -592,14 +592,35 @@ def _all_texts(root: lxml.html.HtmlElement, *xpaths: str) -> tuple[str, ...]:
     return tuple(texts)
 
 
+_WEB_ENCODINGS = frozenset(
+    {
+        "utf-8", "cp866", "koi8-r", "koi8-u", "mac-roman", "mac-cyrillic", "cp874",
+        *(f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)),
+        *(f"cp{n}" for n in range(1250, 1259)),
+        "gbk", "gb18030", "big5", "euc_jp", "iso2022_jp", "shift_jis", "euc_kr",
+    }
+)  # fmt: skip
+"""The encodings of the WHATWG encoding standard (what browsers read), by Python's codec
+names. A page may name any Python codec in ``<meta charset>``: rot13, base64 or zlib
+are no text encodings, and unicode_escape turns the page's own backslashes into code."""
+_WEB_ALIASES = {
+    "latin-1": "cp1252",  # the standard reads these labels as windows-1252
+    "iso8859-1": "cp1252",
+    "ascii": "cp1252",
+    "iso8859-9": "cp1254",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+    "gb2312": "gbk",
+}
+
+
 def _usable_encoding(name: str) -> str | None:
-    """The codec for a declared charset, as browsers read it, or None if unusable."""
+    """The codec for a declared charset, as browsers read it, or None if unusable (the
+    page is then decoded as if it declared none). UTF-16 and UTF-32 are unusable: a
+    byte-order mark would have said so, and browsers read those labels as UTF-8."""
     try:
         encoding = codecs.lookup(name).name
     except LookupError:
         return None
-    if encoding.startswith(("utf-16", "utf-32")):
-        return None  # a byte-order mark would have said so; browsers read these as UTF-8
-    if encoding in ("latin-1", "iso8859-1", "ascii"):
-        return "cp1252"  # the WHATWG encoding standard maps these labels to windows-1252
-    return encoding
+    encoding = _WEB_ALIASES.get(encoding, encoding)
+    return encoding if encoding in _WEB_ENCODINGS else None
