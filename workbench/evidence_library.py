@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
+from workbench.dbfile import is_held_database_file
 from workbench.engine import Engine
 from workbench.errors import IngestError, NotFoundError, ValidationError
 from workbench.ingest.dispatch import EXTENSIONS, MAX_FILE_BYTES, read_bytes
@@ -391,8 +392,12 @@ def _scan(folder: LibraryFolder, run: _Run) -> list[_File] | None:
             except OSError as exc:
                 run.problems.append(f"{_shown(path)} cannot be read: {exc.strerror}")
                 continue
-            if stat.S_ISREG(info.st_mode):
-                files.append(_File(path, info.st_size, info.st_mtime_ns))
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            if is_held_database_file(info):  # never opened: closing it drops SQLite's locks
+                run.problems.append(f"{_shown(path)} is the workbench's own database; skipped")
+                continue
+            files.append(_File(path, info.st_size, info.st_mtime_ns))
     return files
 
 
@@ -467,6 +472,8 @@ def _read_regular_file(path: str) -> bytes:
     Raises:
         OSError: it cannot be read, or it is no longer a regular file.
     """
+    if is_held_database_file(os.stat(path)):  # it became one since the scan
+        raise OSError(errno.EPERM, "it is the workbench's own database")
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with os.fdopen(fd, "rb") as handle:  # closes the descriptor whatever happens
         if not stat.S_ISREG(os.fstat(fd).st_mode):

@@ -436,6 +436,32 @@ def test_a_document_swapped_for_a_pipe_while_indexing_is_skipped_not_waited_for(
     )
 
 
+def test_the_database_itself_in_a_library_folder_is_never_opened(
+    store: Store, folder: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link in a trusted folder to the open database's files: reading it, then closing
+    it, dropped the process's SQLite locks (POSIX locks go with any descriptor of the
+    file), the way verdicts are lost (found by an audit)."""
+    for suffix in ("", "-wal", "-shm"):
+        (folder / f"notes{suffix or '-db'}.txt").symlink_to(f"{store.path}{suffix}")
+    opened: list[str] = []
+    real_open = os.open
+
+    def watching_open(path: str, *args: int) -> int:
+        opened.append(os.path.realpath(path))
+        return real_open(path, *args)
+
+    monkeypatch.setattr(evidence_library.os, "open", watching_open)
+    report = indexed(store, folder, engine)
+    assert not any(path.startswith(str(store.path)) for path in opened)
+    assert report.failed == 0
+    assert {Path(d.path).name for d in store.library_documents()}.isdisjoint(
+        {"notes-db.txt", "notes-wal.txt", "notes-shm.txt"}
+    )
+    problems = [p for p in report.problems if "own database" in p]
+    assert len(problems) == 3
+
+
 @pytest.mark.parametrize("folder", ["/", "/proc", "/usr"])
 def test_the_whole_disk_or_the_systems_folders_are_refused(store: Store, folder: str) -> None:
     with pytest.raises(ValidationError, match="the whole disk or the system's"):
