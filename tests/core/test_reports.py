@@ -434,7 +434,24 @@ def test_csv_one_row_per_claim_with_formulas_neutralised(report: Report) -> None
     assert first["article_title"] == "Troops <b>& tanks</b>"
 
 
-@pytest.mark.parametrize("first", ["=", "+", "-", "@", "\t", "\r", "＝", " =", "\n+"])
+@pytest.mark.parametrize(
+    "first",
+    [
+        "=",
+        "+",
+        "-",
+        "@",
+        "\t",
+        "\r",
+        "＝",
+        " =",
+        "\n+",
+        "\u00a0=",
+        "\u3000+",
+        "\u200b-",
+        "\ufeff @",
+    ],
+)
 def test_every_formula_trigger_is_neutralised(first: str) -> None:
     assert neutralise_cell(first + "1+1") == "'" + first + "1+1"
 

@@ -51,15 +51,21 @@ FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
 full-width forms, which some spreadsheets also accept)."""
 
 
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+"""Characters that show nothing and that ``str.strip`` keeps (zero-width spaces, joiners,
+the byte-order mark)."""
+
+
 def neutralise_cell(value: str) -> str:
     """Prefix an apostrophe when a spreadsheet would run the cell as a formula.
 
-    Leading white space is looked through: some spreadsheets trim it first. Control
-    characters a terminal obeys are dropped first (:func:`without_controls`): a CSV
-    file gets read with ``cat`` too.
+    Leading white space of any kind (a no-break space, a zero-width space, a byte-order
+    mark) is looked through: some spreadsheets trim it first. Control characters a
+    terminal obeys are dropped first (:func:`without_controls`): a CSV file gets read
+    with ``cat`` too.
     """
     value = without_controls(value)
-    stripped = value.lstrip(" \n")
+    stripped = value.lstrip().lstrip(_INVISIBLE).lstrip()
     if value[:1] in FORMULA_TRIGGERS or (stripped and stripped[0] in FORMULA_TRIGGERS):
         return "'" + value
     return value
