@@ -201,8 +201,12 @@ def test_export_to_a_pipe_or_device_is_refused(
     code, _ = run("export", "1", "-f", "html", "-o", str(out), "--db", db)
     err = capsys.readouterr().err
     assert code == 2
-    kind = "a named pipe" if target == "fifo" else "a device"
-    assert err == f"workbench: error: cannot write {out}: it is {kind}, not a regular file\n"
+    problem = (
+        "it is a named pipe, not a regular file"
+        if target == "fifo"
+        else "/dev holds the system's devices, not files (for the standard output, use -o -)"
+    )
+    assert err == f"workbench: error: cannot write {out}: {problem}\n"
     assert stat.S_ISFIFO(out.lstat().st_mode) or stat.S_ISCHR(out.lstat().st_mode)
     if target == "fifo":
         assert os.listdir(out.parent) == ["report.html"]

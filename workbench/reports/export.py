@@ -199,7 +199,9 @@ def write_atomically(path: str | Path, data: bytes) -> None:
       new file has the permissions of the file the link pointed to, if it pointed
       to a regular file;
     - anything else (a folder, a named pipe, a device such as ``/dev/null``, a
-      socket): refused, and left alone.
+      socket): refused, and left alone;
+    - anything in the system's device folders (``/dev``, ``/proc``, ``/sys``): refused,
+      since replacing a link such as ``/dev/stdout`` with a file breaks the system.
 
     Raises:
         ExportError: ``path`` is not a regular file or a link, the folder is missing
@@ -221,6 +223,7 @@ def write_atomically_with(path: str | Path, write: Callable[[IO[bytes]], T]) -> 
         ExportError: as :func:`write_atomically`.
     """
     path = Path(path)
+    _refuse_system_folder(path)
     mode = _mode_to_keep(path)
     fd, temp = _create_temp(path, mode)
     try:
@@ -238,6 +241,21 @@ def write_atomically_with(path: str | Path, write: Callable[[IO[bytes]], T]) -> 
             raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
     return result
+
+
+_SYSTEM_FOLDERS = ("/dev", "/proc", "/sys")
+
+
+def _refuse_system_folder(path: Path) -> None:
+    """Raises :class:`ExportError` if ``path`` is in a folder of devices and processes:
+    ``-o /dev/stdout`` replaced the system's link with a file when run as root."""
+    folder = os.path.realpath(path.parent)
+    for system in _SYSTEM_FOLDERS:
+        if folder == system or folder.startswith(system + "/"):
+            raise ExportError(
+                f"cannot write {path}: {system} holds the system's devices, not files"
+                " (for the standard output, use -o -)"
+            )
 
 
 _KINDS = (
