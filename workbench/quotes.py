@@ -13,7 +13,6 @@ from __future__ import annotations
 import email
 import email.policy
 import html
-import io
 import re
 from pathlib import Path
 
@@ -124,13 +123,11 @@ def _mhtml_page(data: bytes, name: str) -> bytes:
 
 
 def pdf_pages(data: bytes) -> list[str]:
-    """Each page's text of a PDF, as pypdf extracts it (to say which page a quote is on)."""
-    from pypdf import PdfReader
+    """Each page's text of a PDF, as pypdf extracts it (to say which page a quote is on),
+    within the PDF reader's limits; ``[]`` if it cannot be read so."""
+    from workbench.ingest.pdf import page_texts
 
-    try:
-        return [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
-    except Exception:
-        return []
+    return page_texts(data)
 
 
 def make_quote(text: str, passage: str, *, pages: list[str] | None = None) -> Quote:

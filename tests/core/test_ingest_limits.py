@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 import workbench.nlp as nlp_module
 from tests.core.test_ingest import PARAGRAPHS, PDF_LINES, make_pdf, text_page
+from workbench import quotes
 from workbench.analysis import analyze_article
 from workbench.errors import IngestError
 from workbench.ingest import MAX_ARTICLE_CHARS, MAX_FILE_BYTES, read_bytes, read_text
@@ -323,6 +324,63 @@ def test_a_pdf_stops_being_read_once_it_holds_more_text_than_an_article(
         "many.pdf is too long (over 400 characters of text; an article has at most 300)"
     )
     assert len(read) == 2  # not the other 18 pages
+
+
+def form_calling_pdf(calls: int, form_operators: int) -> bytes:
+    """One page of text that then calls a form (a drawing kept by name) ``calls`` times;
+    the form shows ``form_operators`` empty strings. The page's own stream is short."""
+    form = ("BT /F1 1 Tf " + "() Tj " * form_operators + "ET").encode()
+    page = (text_page([*PDF_LINES]) + "\n" + "/X Do " * calls).encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R"
+        b" /Resources << /Font << /F1 3 0 R >> /XObject << /X 6 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(page), page),
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 612 792]"
+        b" /Resources << /Font << /F1 3 0 R >> >> /Length %d >>\nstream\n%s\nendstream"
+        % (len(form), form),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def test_a_pdf_whose_page_calls_a_form_again_and_again_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tokens counted beforehand are the page's own: a 1.8 kB page calling a form of
+    20,000 empty strings 100 times took 106 s, 5,000 times hours (audit). Reading counts
+    the operators run, forms included, and stops when the budget is spent."""
+    monkeypatch.setattr(pdf_reader, "MAX_DRAWING_OPERATIONS", 5_000)
+    ran: list[int] = []
+    operate = pdf_reader._Budget.operate
+
+    def counted(budget: pdf_reader._Budget, *args: object) -> None:
+        ran.append(1)
+        operate(budget, *args)
+
+    monkeypatch.setattr(pdf_reader._Budget, "operate", counted)
+    assert read_bytes(form_calling_pdf(calls=10, form_operators=300), name="ok.pdf").text
+    ran.clear()
+    assert refusal(form_calling_pdf(calls=1_000, form_operators=300), "forms.pdf") == (
+        "forms.pdf draws too much to be read as an article"
+        " (over 5,000 drawing instructions by page 1)"
+    )
+    assert len(ran) <= 5_002  # stopped when spent, not after the 300,000
+    # A quote's page in such a file as evidence: the same budget, no page known.
+    assert quotes.pdf_pages(form_calling_pdf(calls=1_000, form_operators=300)) == []
 
 
 def test_a_pdf_that_draws_much_and_writes_nothing_is_refused_without_reading_it(

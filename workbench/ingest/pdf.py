@@ -53,11 +53,14 @@ MAX_DRAWING_TOKENS = 8_000_000
 
 pypdf reads some 200,000 to 400,000 tokens a second, whether they draw text or not: a
 16 kB file whose 2,000 pages share one stream of 1.9 million do-nothing operators took
-9.7 s a page (hours in all), and gave no text for :class:`_TextBudget` to count. A page
+9.7 s a page (hours in all), and gave no text for :class:`_Budget` to count. A page
 of text holds a few thousand tokens and a dense chart some 75,000 (a 50-page report with
 one on each page, 3.75 million, reads in 17 s); this many is read in under a minute. All
 pages are counted before any is read (:func:`_drawing_tokens`), so a file over the
 budget is refused at once."""
+MAX_DRAWING_OPERATIONS = 2_000_000
+"""The most operators reading all pages may run, forms included (see :class:`_Budget`):
+pypdf runs some 50,000 a second when they show text, so this many is under a minute."""
 PARAGRAPH_GAP = 1.4
 """A gap this many times the usual line spacing separates paragraphs."""
 RAGGED = 0.85
@@ -173,15 +176,17 @@ def read_pdf(data: bytes, *, info: InputInfo) -> ArticleDraft:
         raise _too_long(count, info)
     _check_drawing(reader, count, info)
     pages: list[list[_Line]] = []
-    budget = _TextBudget(MAX_ARTICLE_CHARS + FURNITURE_ALLOWANCE)
+    budget = _Budget(MAX_ARTICLE_CHARS + FURNITURE_ALLOWANCE, MAX_DRAWING_OPERATIONS)
     for number in range(count):
         try:
             pages.append(_page_lines(reader.pages[number], budget))
         except _TooMuchText:
             raise info.error(
-                f"is too long (over {budget.limit:,} characters of text; "
+                f"is too long (over {budget.text_limit:,} characters of text; "
                 f"an article has at most {MAX_ARTICLE_CHARS:,})"
             ) from None
+        except _TooMuchDrawing:
+            raise _drawing_error(info, MAX_DRAWING_OPERATIONS, number) from None
         except DependencyError as exc:  # AES-128 streams: the password check needs no AES
             raise info.error(NEEDS_CRYPTOGRAPHY) from exc
         except Exception as exc:  # a damaged content stream or font
@@ -240,29 +245,50 @@ def _too_long(count: int, info: InputInfo) -> IngestError:
 
 FURNITURE_ALLOWANCE = 200_000
 """Characters of running heads, page numbers and the like a PDF may have beyond the
-longest article, before it is refused as too long (see :class:`_TextBudget`)."""
+longest article, before it is refused as too long (see :class:`_Budget`)."""
 
 
-class _TooMuchText(Exception):
-    """The pages read so far hold more text than :class:`_TextBudget` allows."""
+class _OverBudget(BaseException):
+    """Reading the pages has taken all :class:`_Budget` allows.
 
-
-class _TextBudget:
-    """The text all pages may give together, counted as pypdf finds it.
-
-    pypdf takes seconds per million characters, and a small file can make many millions
-    (a 22 kB page drawing one line a thousand times gave 6.4 million characters in 29
-    seconds): reading stops as soon as the budget is spent, not after the last page.
+    Not an ``Exception``: raised from a visitor inside a form (a drawing a page calls by
+    name), pypdf would log and swallow it, and go on with the next call of the form.
     """
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.left = limit
+
+class _TooMuchText(_OverBudget):
+    """The pages read so far hold more text than the budget allows."""
+
+
+class _TooMuchDrawing(_OverBudget):
+    """The pages read so far have run more drawing operators than the budget allows."""
+
+
+class _Budget:
+    """What all pages may give and run together, counted as pypdf reads them.
+
+    Text: pypdf takes seconds per million characters, and a small file can make many
+    millions (a 22 kB page drawing one line a thousand times gave 6.4 million characters
+    in 29 seconds). Operators, forms included: the tokens counted before reading
+    (:func:`_check_drawing`) are the pages' own, and a form runs its whole stream again
+    at each call (a 1.8 kB page calling a form of 20,000 empty strings 100 times took
+    106 s, 5,000 times hours). Reading stops as soon as either is spent.
+    """
+
+    def __init__(self, text: int, operations: int) -> None:
+        self.text_limit = text
+        self.text_left = text
+        self.operations_left = operations
 
     def spend(self, characters: int) -> None:
-        self.left -= characters
-        if self.left < 0:
+        self.text_left -= characters
+        if self.text_left < 0:
             raise _TooMuchText
+
+    def operate(self, *_: object) -> None:
+        self.operations_left -= 1
+        if self.operations_left < 0:
+            raise _TooMuchDrawing
 
 
 def _check_drawing(reader: PdfReader, count: int, info: InputInfo) -> None:
@@ -277,10 +303,38 @@ def _check_drawing(reader: PdfReader, count: int, info: InputInfo) -> None:
         except Exception as exc:  # a damaged content stream
             raise info.error(f"cannot be read: page {number + 1} is damaged") from exc
         if left < 0:
-            raise info.error(
-                f"draws too much to be read as an article (over {MAX_DRAWING_TOKENS:,}"
-                f" drawing instructions by page {number + 1})"
+            raise _drawing_error(info, MAX_DRAWING_TOKENS, number)
+
+
+def page_texts(data: bytes) -> list[str]:
+    """Each page's text as pypdf extracts it, within the reader's limits (pages, drawing,
+    text), or ``[]`` if the file cannot be read that way (for a quote's page number)."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        count = len(reader.pages)
+        if count > MAX_PAGES:
+            return []
+        _check_drawing(reader, count, InputInfo("the PDF", ""))
+        budget = _Budget(MAX_ARTICLE_CHARS + FURNITURE_ALLOWANCE, MAX_DRAWING_OPERATIONS)
+        texts = []
+        for page in reader.pages:
+            texts.append(
+                page.extract_text(
+                    visitor_text=lambda text, *_: budget.spend(len(text)),
+                    visitor_operand_before=budget.operate,
+                )
+                or ""
             )
+        return texts
+    except (_OverBudget, Exception):
+        return []
+
+
+def _drawing_error(info: InputInfo, limit: int, number: int) -> IngestError:
+    return info.error(
+        f"draws too much to be read as an article (over {limit:,}"
+        f" drawing instructions by page {number + 1})"
+    )
 
 
 _TOKEN_STARTS = (b" ", b"\n", b"\r", b"\t", b"(", b"/", b"[", b"<")
@@ -297,7 +351,7 @@ def _drawing_tokens(page: Any) -> int:
     return sum(data.count(start) for start in _TOKEN_STARTS) + 1
 
 
-def _page_lines(page: Any, budget: _TextBudget) -> list[_Line]:
+def _page_lines(page: Any, budget: _Budget) -> list[_Line]:
     """The page's lines in content order, each with the height of its baseline."""
     fragments: list[tuple[str, float]] = []
 
@@ -305,7 +359,7 @@ def _page_lines(page: Any, budget: _TextBudget) -> list[_Line]:
         budget.spend(len(text))
         fragments.append((text, cm[1] * tm[4] + cm[3] * tm[5] + cm[5]))
 
-    page.extract_text(visitor_text=visit)
+    page.extract_text(visitor_text=visit, visitor_operand_before=budget.operate)
     lines: list[_Line] = []
     current = ""
     y: float | None = None
