@@ -10,9 +10,11 @@ words whatever the spacing and case.
 
 from __future__ import annotations
 
+import bisect
 import email
 import email.policy
 import html
+import itertools
 import re
 from pathlib import Path
 
@@ -179,13 +181,42 @@ def locate(text: str, quote: Quote) -> tuple[int, int] | None:
 
 
 def _find(text: str, passage: str) -> tuple[int, int] | None:
-    """The first place ``passage``'s words occur in order, any spacing, any case."""
+    """The first place ``passage``'s words occur in order, any spacing; else any case.
+
+    The words of both are joined by single spaces and searched with ``str.find``, in
+    time linear in the text: a pattern of the words joined by ``\\s+`` was tried at
+    every place, and a 1,000-word quote in a text of one repeated word took 34 s.
+    """
     words = passage.split()
     if not words:
         return None
-    pattern = r"\s+".join(re.escape(w) for w in words)
-    match = re.search(pattern, text) or re.search(pattern, text, re.IGNORECASE)
-    return (match.start(), match.end()) if match else None
+    spans = [match.span() for match in _WORD.finditer(text)]
+    joined = " ".join(text[start:end] for start, end in spans)
+    needle = " ".join(words)
+    at = joined.find(needle)
+    if at < 0:
+        at = _lower(joined).find(_lower(needle))
+        if at < 0:
+            return None
+    starts = list(itertools.accumulate((end - start + 1 for start, end in spans[:-1]), initial=0))
+
+    def offset(position: int) -> int:  # a place in ``joined`` -> the same one in ``text``
+        word = bisect.bisect_right(starts, position) - 1
+        return spans[word][0] + position - starts[word]
+
+    return offset(at), offset(at + len(needle) - 1) + 1
+
+
+_WORD = re.compile(r"\S+")
+
+
+def _lower(text: str) -> str:
+    """``text`` in lower case, character for character: "İ" is "i" (its full lower case,
+    "i̇", is two characters, which would move every offset after it)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower()[0] for c in text)
 
 
 def _page_of(pages: list[str], passage: str) -> int | None:

@@ -265,6 +265,23 @@ def test_quotes_are_found_again_after_the_document_is_read_differently() -> None
     assert quotes.locate("nothing like it", quote) is None
 
 
+def test_a_quote_is_found_whatever_its_spacing_and_case_and_in_linear_time() -> None:
+    text = "Intro.\n\nThe  İstanbul office SAID\tthat 10,000 troops\nwere sent."
+    quote = quotes.make_quote(text, "the istanbul office said that 10,000")
+    assert text[quote.start : quote.end] == "The  İstanbul office SAID\tthat 10,000"
+    quote = quotes.make_quote(text, "office said")
+    assert text[quote.start : quote.end] == "office SAID"
+    assert quotes.make_quote(text, "troops were sent.").text == "troops\nwere sent."
+    assert quotes.make_quote(text, "ntro").text == "ntro"  # inside a word, as before
+    with pytest.raises(ValidationError, match="not in the document"):
+        quotes.make_quote(text, "troops were not sent")
+    # A 2,000-word quote that almost matches everywhere in 400,000 words: a pattern tried
+    # at every place took minutes (audit); str.find is linear.
+    long = " ".join(["a"] * 400_000)
+    with pytest.raises(ValidationError, match="not in the document"):
+        quotes.make_quote(long, " ".join(["a"] * 2_000) + " b")
+
+
 def test_check_reports_an_altered_or_missing_file(
     db: Path, report: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
