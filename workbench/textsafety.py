@@ -76,10 +76,17 @@ _IDNA_RESULT = re.compile(r"[A-Za-z0-9.-]+")
 _IP_LITERAL = re.compile(r"[0-9A-Fa-f:.]+(%25[A-Za-z0-9._~-]+)?")
 
 
+MAX_URL_CHARS = 8_192
+"""The longest address the app keeps or links to: longer than any browser's address bar
+takes in practice. A PDF repeats a link's target on every line its text wraps to: one
+100,000-character URL made a 105 MB report."""
+
+
 def http_url(value: str) -> str:
     """The link target for a stored URL, or "" when it must not be a link at all.
 
-    Only absolute http(s) URLs with a host are linked (never ``javascript:``). The
+    Only absolute http(s) URLs with a host, of at most :data:`MAX_URL_CHARS`
+    characters, are linked (never ``javascript:``). The
     result is the same address, encoded so that it is safe in any report: it has
     only characters RFC 3986 allows and none of ``( ) < > [ ] { } \\ ' "`` (outside an
     IPv6 address), so it can end neither a PDF string or dictionary (Qt copies link
@@ -90,6 +97,8 @@ def http_url(value: str) -> str:
 
     Reports show the stored text as it is and use this only where a link points to.
     """
+    if len(value) > MAX_URL_CHARS:
+        return ""
     value = _PRE_ENCODE.sub(
         lambda m: "%25" if m[0] == "%" else f"%{ord(m[0]):02X}", value.strip(_C0_AND_SPACE)
     )

@@ -31,9 +31,11 @@ from workbench.errors import (
     StoreError,
     ValidationError,
 )
+from workbench.ingest import read_bytes
 from workbench.models import ArticleDraft, DetectedClaim
 from workbench.store import Store
-from workbench.textsafety import for_terminal, has_lone_surrogate, one_line
+from workbench.store.rows import validate_url
+from workbench.textsafety import MAX_URL_CHARS, for_terminal, has_lone_surrogate, http_url, one_line
 
 TEXT = "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday."
 ESCAPES = (
@@ -573,3 +575,18 @@ def test_a_file_name_that_is_not_utf8_is_no_reason_to_refuse_its_text(
     with Store(db) as store:
         (article,) = store.articles()
         assert article.title == "brief \ufffdt\ufffd"  # from the name, "_" read as a space
+
+
+def test_urls_over_the_limit_are_refused_kept_out_and_never_linked() -> None:
+    """One 100,000-character URL made a 105 MB PDF report (audit); its error message
+    repeated it whole."""
+    long = "https://long.example/" + "a" * MAX_URL_CHARS
+    with pytest.raises(ValidationError) as refused:
+        validate_url(long)
+    assert len(str(refused.value)) < 200 and "at most 8,192 characters" in str(refused.value)
+    assert validate_url(long[:MAX_URL_CHARS]) == long[:MAX_URL_CHARS]
+    assert http_url(long) == "" and http_url(long[:MAX_URL_CHARS])
+    page = f"---\nurl: {long}\n---\n\nPrices rose 5% in 2023, the agency said on Tuesday."
+    draft = read_bytes(page.encode(), name="article.md")
+    assert draft.url == ""
+    assert any("address is over 8,192 characters" in w for w in draft.warnings)

@@ -208,3 +208,24 @@ def test_the_renderer_makes_any_html_link_safe(qapp: QApplication) -> None:
     )
     data = render_pdf(f"<html><body><a name='top'></a>{anchors}</body></html>", title="T")
     assert link_targets(data) == {t for t in HOSTILE_LINKS.values() if t}
+
+
+def test_long_urls_and_long_runs_make_a_small_pdf(qapp: QApplication, tmp_path: Path) -> None:
+    """A link's target was repeated on every line its text wrapped to (one 100,000-
+    character URL: a 105 MB PDF), and a run without spaces took Qt minutes to lay out
+    (audit): the shown URL is cut to 200 characters, and long runs get places to break."""
+    report, path = make_report(tmp_path, 2)
+    url = "https://long.example/" + "a" * 8_000
+    run = "x" * 20_000
+    with Store(path) as store:
+        claim = store.claims(report.article.id)[0]
+        store.update_claim(claim.id, note=f"See {run} here.", evidence=[(url, "")])
+        report = build_report(store, report.article.id)
+    data = render_reports([report], "pdf")
+    reader = PdfReader(io.BytesIO(data))
+    annotations = [a.get_object() for page in reader.pages for a in page.get("/Annots", [])]
+    long_links = [a for a in annotations if str(a["/A"]["/URI"]).startswith(url[:40])]
+    assert 1 <= len(long_links) <= 10  # a few lines of the cut text (8,000 shown: ~100)
+    text = "".join(pdf_pages(data)).replace("\u200b", "")
+    assert text.count("x") >= len(run)  # all of it, over several pages
+    assert url[:150] in "".join(text.split()) and url not in "".join(text.split())

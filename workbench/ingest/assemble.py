@@ -15,7 +15,7 @@ from workbench.errors import IngestError
 from workbench.ingest.chrome import strip_page_chrome
 from workbench.ingest.normalize import clean_line, join_paragraphs
 from workbench.models import MAX_ARTICLE_CHARS, ArticleDraft
-from workbench.textsafety import clipped, without_controls
+from workbench.textsafety import MAX_URL_CHARS, clipped, without_controls
 
 MAX_TITLE_CHARS = 150
 """A first paragraph longer than this is text, not a headline."""
@@ -137,15 +137,20 @@ def assemble_draft(
     if input_words is None:
         input_words = sum(count_words(p) for p in paragraphs)
     warning = short_reading_warning(count_words(text), input_words, on_page=on_page)
+    warnings: tuple[str, ...] = (warning,) if warning else ()
+    url = url.strip()
+    if len(url) > MAX_URL_CHARS:  # cut short, it would be a wrong address
+        warnings += (f"its address is over {MAX_URL_CHARS:,} characters and was left out",)
+        url = ""
     return ArticleDraft(
         text=text,
         title=_detail(title or fallback_title(info, body), MAX_STORED_TITLE_CHARS),
         source=_detail(source, MAX_DETAIL_CHARS),
         author=_detail(author, MAX_DETAIL_CHARS),
-        url=url.strip(),
+        url=url,
         published=published,
         origin=info.origin,
-        warnings=(warning,) if warning else (),
+        warnings=warnings,
     )
 
 

@@ -27,6 +27,7 @@ from workbench.models import (
     Status,
     VaultFile,
 )
+from workbench.textsafety import MAX_URL_CHARS
 
 log = logging.getLogger("workbench.store")
 
@@ -78,14 +79,19 @@ def validate_url(url: str, *, what: str = "an evidence link") -> str:
     from urllib.parse import urlsplit
 
     url = url.strip()
+    shown = repr(url) if len(url) <= 100 else f"{url[:80]!r}…"
+    if len(url) > MAX_URL_CHARS:
+        raise ValidationError(
+            f"a URL can have at most {MAX_URL_CHARS:,} characters, not {len(url):,}: {shown}"
+        )
     try:
         parts = urlsplit(url)
     except ValueError:
-        raise ValidationError(f"not a valid URL: {url!r}") from None
+        raise ValidationError(f"not a valid URL: {shown}") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise ValidationError(f"{what} must be an http or https URL, not {url!r}")
+        raise ValidationError(f"{what} must be an http or https URL, not {shown}")
     if any(ch.isspace() for ch in url):
-        raise ValidationError(f"a URL cannot contain spaces: {url!r}")
+        raise ValidationError(f"a URL cannot contain spaces: {shown}")
     return url
 
 
