@@ -91,6 +91,9 @@ def test_tags_on_articles_and_claims_and_the_filters(
         a["id"] for a in json.loads(run("articles", "--db", db, "--json", "--tag", "troops")[1])
     ] == [1]
     assert json.loads(run("articles", "--db", db, "--json", "--tag", "other")[1]) == []
+    # Not "No articles yet. Add one ...": there is one (audit).
+    assert run("articles", "--db", db, "--tag", "other")[1] == "No article matches.\n"
+    assert run("articles", "--db", db, "--archived")[1] == "No archived articles.\n"
     assert [
         a["id"]
         for a in json.loads(run("articles", "--db", db, "--json", "--state", "unchecked")[1])

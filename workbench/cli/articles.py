@@ -94,7 +94,12 @@ def cmd_articles(args: argparse.Namespace, out: TextIO) -> int:
         )
         return EXIT_OK
     if not rows:
-        out.write("No articles yet. Add one with: workbench analyze FILE\n")
+        if args.search or args.tag or args.state:
+            out.write("No article matches.\n")
+        elif args.archived:
+            out.write("No archived articles.\n")
+        else:
+            out.write("No articles yet. Add one with: workbench analyze FILE\n")
         return EXIT_OK
     for r in rows:
         when = (r.published or r.imported_at)[:10]
