@@ -19,6 +19,7 @@ number or date on which the two differ (``12,000 vs 10,000``).
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import logging
@@ -181,7 +182,7 @@ def _stem(word: str) -> str:
     return word
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Token:
     """A word or number with its offsets in the text it came from."""
 
@@ -225,7 +226,6 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
     folded = _fold(text)
     letters = "".join(filter(str.isalpha, folded))  # per character, but not in bytecode
     shouting = len(letters) > 3 and sum(map(str.isupper, letters)) > 0.8 * len(letters)
-    ligatures = _LIGATURE.search(folded) is not None
     tokens: list[Token] = []
     pauses = {m.start() for m in _PAUSE.finditer(folded)}
     skip_iter = iter(sorted(skip))
@@ -250,21 +250,46 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
             else [(0, surface)]
         )
         for n, (offset, part) in enumerate(parts):
-            lower = part.lower()
-            if ligatures:
-                lower = fold_ligatures(lower)  # the key; offsets stay the text's
+            lower, stop, stem, capital, acronym = _word(part)
             at = start + offset
-            is_name = (not shouting and part[:1].isupper()) and (
+            is_name = (not shouting and capital) and (
                 (prefix and prefix in "@#")
-                or (part.isupper() and len(part) > 1)
+                or acronym
                 or not _SENTENCE_END.search(folded[max(0, at - 3) : at])
             )
-            stop = lower in _STOPWORDS
-            kind = "name" if is_name and not stop else "word"
-            key = lower if kind == "name" else _stem(lower.replace("'", ""))
+            name = is_name and not stop
             last = n == len(parts) - 1
-            tokens.append(Token(part, key, at, at + len(part), kind, stop, pause and last))
+            tokens.append(
+                Token(
+                    part,
+                    lower if name else stem,
+                    at,
+                    at + len(part),
+                    "name" if name else "word",
+                    stop,
+                    pause and last,
+                )
+            )
     return tokens
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word(part: str) -> tuple[str, bool, str, bool, bool]:
+    """What :func:`tokenize` needs of a word, worked out once per spelling (an archive's
+    texts repeat their words): its lower case (ligatures spelt out: the key; offsets stay
+    the text's), whether it is a stopword, its stem, whether it is capitalised, and
+    whether it is an acronym."""
+    lower = part.lower()
+    if _LIGATURE.search(lower):
+        lower = fold_ligatures(lower)
+    capital = part[:1].isupper()
+    return (
+        lower,
+        lower in _STOPWORDS,
+        _stem(lower.replace("'", "")),
+        capital,
+        (capital and part.isupper() and len(part) > 1),
+    )
 
 
 def query_tokens(text: str) -> list[Token]:
