@@ -49,6 +49,7 @@ from rapidfuzz import fuzz
 from workbench.dbfile import is_held_database_file
 from workbench.engine import Engine
 from workbench.errors import IngestError, NotFoundError, ValidationError
+from workbench.files import open_regular_file
 from workbench.ingest.dispatch import EXTENSIONS, MAX_FILE_BYTES, read_bytes
 from workbench.matching import (
     QueryTerms,
@@ -474,12 +475,7 @@ def _read_regular_file(path: str) -> bytes:
     """
     if is_held_database_file(os.stat(path)):  # it became one since the scan
         raise OSError(errno.EPERM, "it is the workbench's own database")
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    with os.fdopen(fd, "rb") as handle:  # closes the descriptor whatever happens
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "it is no longer a regular file")
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
+    with open_regular_file(path) as handle:
         return handle.read(MAX_FILE_BYTES + 1)
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from workbench.dbfile import is_held_database_file
 from workbench.errors import DiskFullError, ValidationError
+from workbench.files import open_regular_file
 
 VAULT_SUFFIX = ".vault"
 MAX_VAULT_FILE_BYTES = 200 * 2**20
@@ -170,7 +171,7 @@ def store_file(db_path: str | Path, source: str | Path) -> StoredFile:
         )
     folder = vault_dir(db_path)
     try:
-        with source.open("rb") as handle:
+        with open_regular_file(source) as handle:
             head = handle.read(8192)
             kind = media_type(name, head)
             folder.mkdir(parents=True, exist_ok=True)

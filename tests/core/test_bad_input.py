@@ -31,11 +31,13 @@ from workbench.errors import (
     StoreError,
     ValidationError,
 )
-from workbench.ingest import read_bytes
+from workbench.files import open_regular_file
+from workbench.ingest import read_bytes, read_path
 from workbench.models import ArticleDraft, DetectedClaim
 from workbench.store import Store
 from workbench.store.rows import validate_url
 from workbench.textsafety import MAX_URL_CHARS, for_terminal, has_lone_surrogate, http_url, one_line
+from workbench.vault import store_file
 
 TEXT = "North Korea sent some 12,000 troops to Russia, the minister said on Wednesday."
 ESCAPES = (
@@ -590,3 +592,28 @@ def test_urls_over_the_limit_are_refused_kept_out_and_never_linked() -> None:
     draft = read_bytes(page.encode(), name="article.md")
     assert draft.url == ""
     assert any("address is over 8,192 characters" in w for w in draft.warnings)
+
+
+def test_a_file_swapped_for_a_pipe_after_its_check_is_refused_not_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The readers, the vault and the bundle check a file with stat, then open it: a
+    file swapped for a named pipe in between made the open wait for a writer for ever
+    (audit). They open without blocking and check the descriptor."""
+    pipe = tmp_path / "evidence.pdf"
+    os.mkfifo(pipe)
+    with pytest.raises(OSError, match="no longer a regular file"):
+        open_regular_file(pipe)
+    regular = tmp_path / "regular.pdf"
+    regular.write_bytes(b"%PDF-1.4 not much")
+    checked = regular.stat()
+    real_stat = Path.stat
+
+    def as_if_still_regular(path: Path, **kwargs: bool) -> os.stat_result:
+        return checked if path == pipe else real_stat(path, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", as_if_still_regular)
+    with pytest.raises(ValidationError, match=r"evidence\.pdf: it is no longer a regular file"):
+        store_file(tmp_path / "wb.db", pipe)
+    with pytest.raises(IngestError, match="no longer a regular file"):
+        read_path(pipe)

@@ -26,7 +26,14 @@ from hypothesis import strategies as st
 from pypdf import PdfWriter
 
 from workbench.errors import IngestError
-from workbench.ingest import MAX_FILE_BYTES, read_bytes, read_path, read_text, strip_page_chrome
+from workbench.ingest import (
+    MAX_FILE_BYTES,
+    dispatch,
+    read_bytes,
+    read_path,
+    read_text,
+    strip_page_chrome,
+)
 from workbench.ingest import docx as docx_reader
 from workbench.ingest import pdf as pdf_reader
 from workbench.models import ArticleDraft
@@ -699,7 +706,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     def refuse(*_: object, **__: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr(dispatch, "open_regular_file", refuse)
     assert error_for(path) == "secret.txt cannot be read (permission denied)"
 
 

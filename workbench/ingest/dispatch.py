@@ -16,6 +16,7 @@ from pathlib import Path
 
 from workbench.dbfile import is_held_database_file
 from workbench.errors import IngestError
+from workbench.files import open_regular_file
 from workbench.ingest.assemble import InputInfo, check_length
 from workbench.ingest.decode import decode_text
 from workbench.ingest.html import decode_html, looks_like_html, read_html
@@ -197,7 +198,7 @@ def _read_file(path: Path, info: InputInfo) -> bytes:
     if status.st_size == 0:
         raise info.error("is empty")
     try:
-        with path.open("rb") as handle:
+        with open_regular_file(path) as handle:
             return handle.read(MAX_FILE_BYTES + 1)
     except PermissionError as exc:
         raise info.error("cannot be read (permission denied)") from exc

@@ -34,6 +34,7 @@ from urllib.parse import quote as percent_encode
 
 from workbench import __version__
 from workbench.display import parse_iso
+from workbench.files import open_regular_file
 from workbench.models import VaultFile
 from workbench.reports.formats import ExportError
 from workbench.reports.html import render_html
@@ -284,7 +285,7 @@ def _copy_verified(
     size = 0
     info.file_size = item.file.size  # so zipfile knows whether the entry needs ZIP64
     try:
-        source = file_path(db_path, item.file.sha256).open("rb")
+        source = open_regular_file(file_path(db_path, item.file.sha256))
     except FileNotFoundError:
         raise _refusal(item, "the vault's file went missing while the bundle was written") from None
     except OSError as exc:
