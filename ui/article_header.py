@@ -30,7 +30,7 @@ from workbench.display import display_date
 from workbench.errors import ValidationError
 from workbench.models import Article
 from workbench.store import clean_tag, header_value
-from workbench.textsafety import http_url
+from workbench.textsafety import http_url, shown_url
 
 FIELD_LABELS = {
     "title": "Headline",
@@ -127,7 +127,7 @@ class _LinkLabel(QLabel):
 
     def set_url(self, url: str) -> None:
         self.url = url
-        self.setToolTip(tooltip(url))
+        self.setToolTip(tooltip(shown_url(url)))
         self._fit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -136,7 +136,7 @@ class _LinkLabel(QLabel):
 
     def _fit(self) -> None:
         shown = self.fontMetrics().elidedText(
-            self.url, Qt.TextElideMode.ElideMiddle, max(80, self.width() - 4)
+            shown_url(self.url), Qt.TextElideMode.ElideMiddle, max(80, self.width() - 4)
         )
         target = http_url(self.url) if self.url else ""
         if target:

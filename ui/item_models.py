@@ -22,6 +22,7 @@ from workbench.display import display_date, speaker_name
 from workbench.models import ArchiveClaim, Claim, ClaimOrigin, ClaimType, Evidence, Match, Status
 from workbench.priority import Priority, PriorityThresholds
 from workbench.store import ArticleSummary
+from workbench.textsafety import shown_url
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -328,15 +329,15 @@ class EvidenceListModel(_ListModel[Evidence]):
                 if item.quote is not None:
                     lines.append(f"“{item.quote.text[:160]}”")
                 return "\n".join(lines)
-            first = item.title or item.url
-            return f"{first}\n{item.url}" if item.title else first
+            url = shown_url(item.url)
+            return f"{item.title}\n{url}" if item.title else url
         if role == Qt.ItemDataRole.ToolTipRole:
             kept = (
                 f"Kept in the evidence vault; SHA-256 {item.file.sha256}. Double-click to open."
                 if item.file is not None
                 else ""
             )
-            return tooltip("\n".join(p for p in (item.url, kept, item.note) if p))
+            return tooltip("\n".join(p for p in (shown_url(item.url), kept, item.note) if p))
         return None
 
 

@@ -129,6 +129,22 @@ def http_url(value: str) -> str:
     return url
 
 
+def shown_url(url: str) -> str:
+    """A stored URL as a person should read it: as it is, followed by its host in IDNA
+    when that host is not plain ASCII. A look-alike hides there: "https://аpple.com/"
+    with a Cyrillic "а" reads as apple.com, its link goes to xn--pple-43d.com; it is
+    shown as "https://аpple.com/ [xn--pple-43d.com]".
+    """
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return url
+    if host.isascii():
+        return url
+    encoded = _idna(host)
+    return f"{url} [{encoded if encoded.isascii() else quote(encoded, safe='.')}]"
+
+
 def _idna(host: str) -> str:
     """A non-ASCII host name as IDNA (``bücher.example`` -> ``xn--bcher-kva.example``).
 

@@ -47,7 +47,7 @@ from workbench.reports.json import SCHEMA_FILE
 from workbench.reports.markdown import escape_markdown
 from workbench.reports.model import Organisation
 from workbench.store import Store
-from workbench.textsafety import http_url, without_controls
+from workbench.textsafety import http_url, shown_url, without_controls
 
 TEXT = (
     "Troops & “tanks” <in> the North\n\n"
@@ -348,6 +348,31 @@ def test_markdown_links_only_to_encoded_http_targets(report: Report) -> None:
     assert set(targets) == {t for t in HOSTILE_LINKS.values() if t} | {ARTICLE_TARGET}
     assert "](<javascript" not in md and "](javascript" not in md
     assert "javascript:app.alert(1)//https://x.example/" in md  # as text
+
+
+LOOK_ALIKE = "https://аpple.com/login"  # a Cyrillic "а"
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "pdf-html"])
+def test_a_look_alike_host_is_shown_with_its_real_name(report: Report, fmt: str) -> None:
+    """A report read "https://аpple.com/login" as apple.com while its link went to
+    xn--pple-43d.com (audit): the host's IDNA name is shown beside it."""
+    first = report.claims[0]
+    evidence = (Evidence(1, first.id, LOOK_ALIKE, "", "", first.updated_at),)
+    hostile = replace(
+        report,
+        article=replace(report.article, url="https://bücher.example/a"),
+        claims=(replace(first, evidence=evidence), *report.claims[1:]),
+    )
+    if fmt == "pdf-html":
+        text = render_html(hostile, pdf=True)
+    else:
+        text = render_reports([hostile], fmt).decode("utf-8")
+    if fmt == "md":
+        text = text.replace("\\[", "[").replace("\\]", "]")  # Markdown's escapes
+    assert "аpple.com/login [xn--pple-43d.com]" in text
+    assert "bücher.example/a [xn--bcher-kva.example]" in text
+    assert shown_url("https://news.example/troops") == "https://news.example/troops"
 
 
 @pytest.mark.parametrize(

@@ -20,10 +20,12 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QToolTip, QWidg
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_main_window import close_window, make_window
+from ui.article_header import _LinkLabel
 from ui.database_dialogs import DatabaseProblemDialog
 from ui.dialogs import EvidenceDialog, Messages
+from ui.item_models import EvidenceListModel
 from ui.main_window import MainWindow
-from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim
+from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Evidence
 from workbench.store import Store
 
 IMG = '<img src="/tmp/x.png">'
@@ -259,3 +261,16 @@ def test_a_title_with_a_right_to_left_override_cannot_reverse_the_apps_own_text(
     assert "\u202e" not in shown and shown.startswith("Ministertroper\n")
     assert "\u202e" not in window.windowTitle() and "\u202e" not in window.header.headline.text()
     close_window(window)
+
+
+def test_a_look_alike_host_is_shown_with_its_real_name(qapp: QApplication) -> None:
+    """ "https://аpple.com/" (a Cyrillic "а") read as apple.com in the evidence list."""
+    model = EvidenceListModel()
+    url = "https://аpple.com/login"
+    model.set_items([Evidence(1, 1, url, "", "", "2026-12-01T10:00:00+00:00")])
+    index = model.index(0, 0)
+    assert index.data() == f"{url} [xn--pple-43d.com]"
+    assert "[xn--pple-43d.com]" in index.data(Qt.ItemDataRole.ToolTipRole)
+    header = _LinkLabel()
+    header.set_url(url)
+    assert "xn--pple-43d.com" in header.text() and "xn--pple-43d.com" in header.toolTip()

@@ -29,7 +29,7 @@ from workbench.reports.model import (
     quote_location,
     short_hash,
 )
-from workbench.textsafety import clipped, http_url, without_controls
+from workbench.textsafety import clipped, http_url, shown_url, without_controls
 
 if TYPE_CHECKING:
     import jinja2
@@ -54,6 +54,7 @@ def environment() -> jinja2.Environment:
     env.filters["human_date"] = human_date
     env.filters["http_url"] = http_url
     env.filters["clipped"] = clipped  # a PDF link repeats its target on each line it wraps to
+    env.filters["shown_url"] = shown_url
     env.filters["nl2br"] = nl2br
     env.globals |= {
         "STATUS_ORDER": STATUS_ORDER,

@@ -21,7 +21,7 @@ from workbench.reports.model import (
     quote_location,
     short_hash,
 )
-from workbench.textsafety import http_url, without_controls
+from workbench.textsafety import http_url, shown_url, without_controls
 
 _INLINE = re.compile(r"([\\`*_\[\]<>&|~{}])")
 _TEMPLATE_TAG = re.compile(r"\{([%#])")
@@ -67,9 +67,8 @@ def _link(text: str, url: str) -> str:
     or white space, so it cannot end the destination.
     """
     target = http_url(url)
-    if not target:
-        return escape_markdown(text or url)
-    return f"[{escape_markdown(text or url)}](<{target}>)"
+    shown = escape_markdown(text if text and text != url else shown_url(url))
+    return f"[{shown}](<{target}>)" if target else shown
 
 
 def _date(value: str | None) -> str:
