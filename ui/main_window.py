@@ -825,6 +825,9 @@ class MainWindow(QMainWindow):
         self.busy.setVisible(busy)
         if not busy:
             self._clear_opener_message()
+            # Files opened together are all stored, but only the last one's result is
+            # shown: if it failed, the others would not be listed until later.
+            self.library.refresh()
 
     def _on_opener_warned(self, what: str, message: str) -> None:
         Messages.warning(self, f"Check the text of {what}", message)

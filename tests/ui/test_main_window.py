@@ -313,6 +313,23 @@ def test_bad_file_shows_a_dialog(
     close_window(window)
 
 
+def test_an_article_stored_before_a_bad_file_is_listed(
+    qtbot: QtBot, db_path: Path, tmp_path: Path, errors: list[str]
+) -> None:
+    """Two files opened at once: the first was stored, but only the last one's result
+    is shown, and it failed, so the library did not list the first until later."""
+    seed(db_path)
+    window = make_window(qtbot, db_path)
+    good, empty = tmp_path / "good.txt", tmp_path / "empty.txt"
+    good.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
+    empty.write_text("")
+    window.open_files([str(good), str(empty)])
+    qtbot.waitUntil(lambda: bool(errors), timeout=30_000)
+    qtbot.waitUntil(lambda: not window.opener.busy, timeout=30_000)
+    qtbot.waitUntil(lambda: window.library.model.rowCount() == 2, timeout=10_000)
+    close_window(window)
+
+
 def test_shortcuts_are_listed(window: MainWindow) -> None:
     keys = {k for k, _ in window.shortcut_rows}
     for expected in ("J", "K", "1", "2", "3", "0", "E", "L", "Ctrl+F", "Ctrl+Z", "Ctrl+Shift+V"):
