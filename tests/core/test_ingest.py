@@ -111,6 +111,12 @@ def make_pdf(
     if info:
         entries = " ".join(f"/{key} ({pdf_escape(value)})" for key, value in info.items())
         objects.append(f"<< {entries} >>".encode())
+    return pdf_file(objects, info=len(objects) if info else None)
+
+
+def pdf_file(objects: list[bytes], *, info: int | None = None) -> bytes:
+    """A PDF of these objects (numbered from 1, the catalog first) with a true xref;
+    ``info``: the number of the document information dictionary."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, 1):
@@ -120,7 +126,7 @@ def make_pdf(
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     trailer = f"<< /Size {len(objects) + 1} /Root 1 0 R"
-    trailer += f" /Info {len(objects)} 0 R >>" if info else " >>"
+    trailer += f" /Info {info} 0 R >>" if info is not None else " >>"
     out += b"trailer\n%s\nstartxref\n%d\n%%%%EOF\n" % (trailer.encode(), xref)
     return bytes(out)
 

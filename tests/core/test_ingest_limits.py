@@ -19,7 +19,7 @@ from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 
 import workbench.nlp as nlp_module
-from tests.core.test_ingest import PARAGRAPHS, PDF_LINES, make_pdf, text_page
+from tests.core.test_ingest import PARAGRAPHS, PDF_LINES, make_pdf, pdf_file, text_page
 from workbench import quotes
 from workbench.analysis import analyze_article
 from workbench.errors import IngestError
@@ -342,19 +342,7 @@ def form_calling_pdf(calls: int, form_operators: int) -> bytes:
         b" /Resources << /Font << /F1 3 0 R >> >> /Length %d >>\nstream\n%s\nendstream"
         % (len(form), form),
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def test_a_pdf_whose_page_calls_a_form_again_and_again_is_refused(
