@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.core.cli_runner import run
+from workbench import operations
 from workbench.archive import INVALID_UNICODE, TOO_DEEP, read_archive
 from workbench.backup import create_backup, list_backups, verify_backup
 from workbench.cli import main
@@ -617,3 +618,32 @@ def test_a_file_swapped_for_a_pipe_after_its_check_is_refused_not_waited_for(
         store_file(tmp_path / "wb.db", pipe)
     with pytest.raises(IngestError, match="no longer a regular file"):
         read_path(pipe)
+
+
+def test_a_link_stored_before_the_url_limit_can_be_put_back_and_edited(tmp_path: Path) -> None:
+    """The limit is for URLs entered: a removal undone, or a title edited with the URL
+    passed back as it was, failed for a link stored before it (review)."""
+    long = "https://old.example/?q=" + "a" * MAX_URL_CHARS
+    with Store(tmp_path / "wb.db") as store:
+        text = "Unemployment rose to 12% in 2023, the ministry said."
+        article_id = store.add_article(
+            ArticleDraft(text, title="T"), [DetectedClaim(0, len(text), text, 0.9)]
+        ).article.id
+        claim = store.claims(article_id)[0]
+        item = store.add_evidence(claim.id, "https://short.example/")
+    with sqlite3.connect(tmp_path / "wb.db") as conn:  # as a database from before the limit
+        conn.execute("UPDATE evidence SET url = ? WHERE id = ?", (long, item.id))
+        conn.execute("UPDATE articles SET url = ? WHERE id = ?", (long, article_id))
+    conn.close()
+    with Store(tmp_path / "wb.db") as store:
+        change = operations.run(store, operations.remove_evidence(item.id))
+        operations.run(store, change.undo)
+        assert [e.url for e in store.claim(claim.id).evidence] == [long]
+        operations.run(
+            store, operations.edit_evidence(item.id, url=long, title="Old source", note="")
+        )
+        assert store.claim(claim.id).evidence[0].title == "Old source"
+        store.update_article(article_id, title="New title", url=long)
+        assert store.article(article_id).url == long
+        with pytest.raises(ValidationError, match="at most 8,192"):
+            store.add_evidence(claim.id, long)

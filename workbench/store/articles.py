@@ -259,8 +259,11 @@ class ArticlesMixin(StoreBase):
         unknown = set(fields) - set(ARTICLE_FIELDS)
         if unknown:
             raise ValueError(f"not an article header field: {', '.join(sorted(unknown))}")
-        values = {name: header_value(name, value) for name, value in fields.items()}
-        self.article(article_id)
+        article = self.article(article_id)
+        values = {  # a value kept as it is is not held to limits set after it was stored
+            name: value if value == getattr(article, name) else header_value(name, value)
+            for name, value in fields.items()
+        }
         if values:
             assignments = ", ".join(f"{name} = ?" for name in values)
             with self._write() as conn:

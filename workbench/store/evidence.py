@@ -220,8 +220,10 @@ class EvidenceMixin(StoreBase):
         item = self.evidence(evidence_id)
         if url is not None and not url.strip() and item.file is not None:
             new_url = ""
+        elif url is None or url.strip() == item.url:
+            new_url = item.url  # kept as it is, whatever limits came after it was stored
         else:
-            new_url = validate_url(url) if url is not None else item.url
+            new_url = validate_url(url)
         new_title = title.strip() if title is not None else item.title
         new_note = note if note is not None else item.note
         if (new_url, new_title, new_note) == (item.url, item.title, item.note):
@@ -244,7 +246,7 @@ class EvidenceMixin(StoreBase):
         current = self.claim(item.claim_id)
         now = _now()
         if item.url or item.file is None:
-            validate_url(item.url)
+            validate_url(item.url, new=False)
         with self._write() as conn:
             put_back_vault_records(conn, [item.file] if item.file else [])
             conn.execute(

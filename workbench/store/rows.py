@@ -74,13 +74,17 @@ def parse_status(value: Status | str) -> Status:
         raise ValidationError(f"unknown status {value!r} (choose one of: {names})") from None
 
 
-def validate_url(url: str, *, what: str = "an evidence link") -> str:
-    """Accept only absolute http(s) URLs: evidence is opened in a browser later."""
+def validate_url(url: str, *, what: str = "an evidence link", new: bool = True) -> str:
+    """Accept only absolute http(s) URLs: evidence is opened in a browser later.
+
+    A ``new`` URL has at most :data:`~workbench.textsafety.MAX_URL_CHARS` characters;
+    one put back as it was (an undo) is not held to a limit set after it was stored.
+    """
     from urllib.parse import urlsplit
 
     url = url.strip()
     shown = repr(url) if len(url) <= 100 else f"{url[:80]!r}…"
-    if len(url) > MAX_URL_CHARS:
+    if new and len(url) > MAX_URL_CHARS:
         raise ValidationError(
             f"a URL can have at most {MAX_URL_CHARS:,} characters, not {len(url):,}: {shown}"
         )
