@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Sequence
 
 from workbench.models import Evidence
@@ -51,9 +52,9 @@ FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
 full-width forms, which some spreadsheets also accept)."""
 
 
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-"""Characters that show nothing and that ``str.strip`` keeps (zero-width spaces, joiners,
-the byte-order mark)."""
+_LEADING_BLANK = re.compile(r"^[\s\u00ad\u034f\u180e\u200b-\u200f\u2060-\u2064\ufeff]+")
+"""White space and the characters that show nothing (a soft hyphen, zero-width spaces
+and joiners, invisible operators, the byte-order mark), in any mix, before a value."""
 
 
 def neutralise_cell(value: str) -> str:
@@ -65,7 +66,7 @@ def neutralise_cell(value: str) -> str:
     with ``cat`` too.
     """
     value = without_controls(value)
-    stripped = value.lstrip().lstrip(_INVISIBLE).lstrip()
+    stripped = _LEADING_BLANK.sub("", value)
     if value[:1] in FORMULA_TRIGGERS or (stripped and stripped[0] in FORMULA_TRIGGERS):
         return "'" + value
     return value

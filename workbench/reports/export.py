@@ -250,6 +250,8 @@ def _refuse_system_folder(path: Path) -> None:
     """Raises :class:`ExportError` if ``path`` is in a folder of devices and processes:
     ``-o /dev/stdout`` replaced the system's link with a file when run as root."""
     folder = os.path.realpath(path.parent)
+    if folder == "/dev/shm" or folder.startswith("/dev/shm/"):
+        return  # a folder of files in memory, not of devices
     for system in _SYSTEM_FOLDERS:
         if folder == system or folder.startswith(system + "/"):
             raise ExportError(
