@@ -190,18 +190,23 @@ def _make_links_safe(document: QTextDocument) -> None:
         cursor.setCharFormat(fmt)
 
 
-LONG_RUN = 60
-"""Characters without a space after which a line may break (see :func:`_open_long_runs`)."""
-_LONG_RUN = re.compile(rf"\S{{{LONG_RUN + 1},}}")
+LONG_RUN = 1_000
+"""Characters without a space from which a run is given places to break, every
+:data:`LONG_RUN` // 2 (see :func:`_open_long_runs`)."""
+_LONG_RUN = re.compile(rf"\S{{{LONG_RUN},}}")
+_BREAKS_ANYWHERE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+"""Chinese, Japanese and Korean text, where a line may break between any characters."""
 
 
 def _open_long_runs(document: QTextDocument) -> None:
-    """Let lines break inside runs of over :data:`LONG_RUN` characters without a space.
+    """Let lines break inside runs of :data:`LONG_RUN` characters or more without a space.
 
     Qt lays out an unbreakable run in time that grows much faster than its length (a
     note of 120,000 characters took 86 s; 200,000 in the article, 328 s): a zero-width
-    space every :data:`LONG_RUN` characters gives it places to break. No word is that
-    long; a URL or a line of symbols is.
+    space every :data:`LONG_RUN` // 2 characters gives it places to break. No word or
+    link people read is that long (a PDF shows links cut to 200 characters), and text
+    copied from the PDF carries the inserted character (pypdf reads it as a tab), so
+    shorter runs are left alone, and so is CJK text, which breaks anywhere already.
     """
     inserts: list[int] = []
     block = document.begin()
@@ -212,7 +217,9 @@ def _open_long_runs(document: QTextDocument) -> None:
             # The document counts in UTF-16 units: a character past U+FFFF is two.
             wide = [i for i, c in enumerate(text) if ord(c) > 0xFFFF]
             for run in runs:
-                for at in range(run.start() + LONG_RUN, run.end(), LONG_RUN):
+                if _BREAKS_ANYWHERE.search(run[0]):
+                    continue
+                for at in range(run.start() + LONG_RUN // 2, run.end(), LONG_RUN // 2):
                     inserts.append(block.position() + at + bisect.bisect_left(wide, at))
         block = block.next()
     if not inserts:

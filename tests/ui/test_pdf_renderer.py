@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication
 
 from tests.core.test_reports import (
@@ -24,7 +25,7 @@ from tests.core.test_reports import (
     ORGANISATION_TARGET,
     with_hostile_links,
 )
-from ui.pdf_renderer import render_pdf
+from ui.pdf_renderer import _open_long_runs, render_pdf
 from workbench.models import ArticleDraft, DetectedClaim
 from workbench.reports import build_report, load_pdf_renderer, render_reports
 from workbench.reports.model import Report
@@ -229,3 +230,19 @@ def test_long_urls_and_long_runs_make_a_small_pdf(qapp: QApplication, tmp_path: 
     text = "".join(pdf_pages(data)).replace("\u200b", "")
     assert text.count("x") >= len(run)  # all of it, over several pages
     assert url[:150] in "".join(text.split()) and url not in "".join(text.split())
+
+
+def test_only_very_long_runs_get_places_to_break(qapp: QApplication) -> None:
+    """A zero-width space comes out of a PDF as a tab: a link's text or CJK prose with
+    one inside no longer matched when copied (review). Only runs of 1,000 characters
+    or more without a space, and not CJK text (which breaks anywhere), get them."""
+    url = "https://news.example/2024/11/a-long-slug-" + "x" * 300
+    chinese = "北京" * 1_000
+    emoji = "😀" + "y" * 2_999
+    document = QTextDocument()
+    document.setPlainText(f"{url} {chinese} {emoji}")
+    _open_long_runs(document)
+    words = document.toPlainText().split(" ")
+    assert words[:2] == [url, chinese]
+    assert words[2].replace("\u200b", "") == emoji
+    assert [i for i, c in enumerate(words[2]) if c == "\u200b"] == [500, 1001, 1502, 2003, 2504]
