@@ -59,8 +59,9 @@ one on each page, 3.75 million, reads in 17 s); this many is read in under a min
 pages are counted before any is read (:func:`_drawing_tokens`), so a file over the
 budget is refused at once."""
 MAX_DRAWING_OPERATIONS = 2_000_000
-"""The most operators reading all pages may run, forms included (see :class:`_Budget`):
-pypdf runs some 50,000 a second when they show text, so this many is under a minute."""
+"""The most operators reading all pages may run inside forms (see :class:`_Budget`; the
+pages' own are bounded by :data:`MAX_DRAWING_TOKENS`): pypdf runs some 50,000 a second
+when they show text, so this many is under a minute."""
 PARAGRAPH_GAP = 1.4
 """A gap this many times the usual line spacing separates paragraphs."""
 RAGGED = 0.85
@@ -269,26 +270,35 @@ class _Budget:
 
     Text: pypdf takes seconds per million characters, and a small file can make many
     millions (a 22 kB page drawing one line a thousand times gave 6.4 million characters
-    in 29 seconds). Operators, forms included: the tokens counted before reading
-    (:func:`_check_drawing`) are the pages' own, and a form runs its whole stream again
-    at each call (a 1.8 kB page calling a form of 20,000 empty strings 100 times took
-    106 s, 5,000 times hours). Reading stops as soon as either is spent.
+    in 29 seconds). Operators run inside forms: the pages' own are counted before
+    reading (:func:`_check_drawing`), but a form (a drawing kept by name) runs its whole
+    stream again at each call (a 1.8 kB page calling a form of 20,000 empty strings 100
+    times took 106 s, 5,000 times hours). Reading stops as soon as either is spent.
     """
 
     def __init__(self, text: int, operations: int) -> None:
         self.text_limit = text
         self.text_left = text
         self.operations_left = operations
+        self.forms = 0
+        """How many forms deep the operator being run is."""
 
     def spend(self, characters: int) -> None:
         self.text_left -= characters
         if self.text_left < 0:
             raise _TooMuchText
 
-    def operate(self, *_: object) -> None:
-        self.operations_left -= 1
-        if self.operations_left < 0:
-            raise _TooMuchDrawing
+    def before(self, operator: bytes, *_: object) -> None:
+        if self.forms:
+            self.operations_left -= 1
+            if self.operations_left < 0:
+                raise _TooMuchDrawing
+        if operator == b"Do":  # a form's operators follow, then after() for this one
+            self.forms += 1
+
+    def after(self, operator: bytes, *_: object) -> None:
+        if operator == b"Do":
+            self.forms -= 1
 
 
 def _check_drawing(reader: PdfReader, count: int, info: InputInfo) -> None:
@@ -321,7 +331,8 @@ def page_texts(data: bytes) -> list[str]:
             texts.append(
                 page.extract_text(
                     visitor_text=lambda text, *_: budget.spend(len(text)),
-                    visitor_operand_before=budget.operate,
+                    visitor_operand_before=budget.before,
+                    visitor_operand_after=budget.after,
                 )
                 or ""
             )
@@ -359,7 +370,11 @@ def _page_lines(page: Any, budget: _Budget) -> list[_Line]:
         budget.spend(len(text))
         fragments.append((text, cm[1] * tm[4] + cm[3] * tm[5] + cm[5]))
 
-    page.extract_text(visitor_text=visit, visitor_operand_before=budget.operate)
+    page.extract_text(
+        visitor_text=visit,
+        visitor_operand_before=budget.before,
+        visitor_operand_after=budget.after,
+    )
     lines: list[_Line] = []
     current = ""
     y: float | None = None
