@@ -211,12 +211,17 @@ _WORD = re.compile(r"\S+")
 
 
 def _lower(text: str) -> str:
-    """``text`` in lower case, character for character: "İ" is "i" (its full lower case,
-    "i̇", is two characters, which would move every offset after it)."""
+    """``text`` in lower case, character for character, as a search ignoring case sees
+    it: "İ" is "i" (its full lower case, "i̇", is two characters, which would move every
+    offset after it), and "ı", "ſ" and "ς" are "i", "s" and "σ" (so "KIRMIZI" is found
+    for "kırmızı", as the pattern with IGNORECASE found it)."""
     lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(c.lower()[0] for c in text)
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower()[0] for c in text)
+    return lowered.translate(_SAME_LETTER)
+
+
+_SAME_LETTER = str.maketrans({"ı": "i", "ſ": "s", "ς": "σ"})
 
 
 def _page_of(pages: list[str], passage: str) -> int | None:

@@ -273,6 +273,7 @@ def test_a_quote_is_found_whatever_its_spacing_and_case_and_in_linear_time() -> 
     assert text[quote.start : quote.end] == "office SAID"
     assert quotes.make_quote(text, "troops were sent.").text == "troops\nwere sent."
     assert quotes.make_quote(text, "ntro").text == "ntro"  # inside a word, as before
+    assert quotes.make_quote("ELMA KIRMIZI.", "kırmızı").text == "KIRMIZI"  # review
     with pytest.raises(ValidationError, match="not in the document"):
         quotes.make_quote(text, "troops were not sent")
     # A 2,000-word quote that almost matches everywhere in 400,000 words: a pattern tried
