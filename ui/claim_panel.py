@@ -565,14 +565,12 @@ class ClaimPanel(QWidget):
         self._refresh_tags()
         self._note_timer.stop()
         self._shown_claim_id = None
-        self.claim_model.set_thresholds(self.workspace.priorities)
-        self.claim_model.set_items(self.workspace.claims)
+        self.claim_model.set_items(self.workspace.claims, self.workspace.priorities)
         self._show_claim(None)
 
     def _on_workspace_claims_changed(self) -> None:
         self._refresh_tags()
-        self.claim_model.set_thresholds(self.workspace.priorities)
-        self.claim_model.set_items(self.workspace.claims)
+        self.claim_model.set_items(self.workspace.claims, self.workspace.priorities)
         self._show_claim(self.workspace.selected_claim)
         self._select_row_of(self.workspace.selected_claim_id)
 

@@ -117,7 +117,10 @@ class ClaimListModel(QStandardItemModel):
     def row_of(self, claim_id: int) -> int:
         return self._rows.get(claim_id, -1)
 
-    def set_items(self, claims: Sequence[Claim]) -> None:
+    def set_items(self, claims: Sequence[Claim], thresholds: PriorityThresholds) -> None:
+        """Show ``claims``, graded with ``thresholds`` (given here: set apart, the rows
+        shown before would be worked out again with them first)."""
+        self.thresholds = thresholds
         self._items = list(claims)
         self._rows = {claim.id: row for row, claim in enumerate(self._items)}
         self.setRowCount(0)
