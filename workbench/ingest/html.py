@@ -597,7 +597,7 @@ _WEB_ENCODINGS = frozenset(
         "utf-8", "cp866", "koi8-r", "koi8-u", "mac-roman", "mac-cyrillic", "cp874",
         *(f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)),
         *(f"cp{n}" for n in range(1250, 1259)),
-        "gbk", "gb18030", "big5", "euc_jp", "iso2022_jp", "shift_jis", "euc_kr",
+        "gbk", "gb18030", "big5hkscs", "euc_jp", "iso2022_jp", "cp932", "cp949",
     }
 )  # fmt: skip
 """The encodings of the WHATWG encoding standard (what browsers read), by Python's codec
@@ -611,6 +611,9 @@ _WEB_ALIASES = {
     "iso8859-11": "cp874",
     "tis-620": "cp874",
     "gb2312": "gbk",
+    "shift_jis": "cp932",  # what browsers decode as Shift_JIS, Big5 and EUC-KR
+    "big5": "big5hkscs",
+    "euc_kr": "cp949",
 }
 
 
