@@ -201,8 +201,12 @@ class Engine:
             return SemanticStatus(False, 0, store.archive_count(), status.message)
         return semantic_status(store, encoder)
 
-    def index_for(self, store: Store) -> EmbeddingIndex:
+    def index_for(
+        self, store: Store, *, cancel: Callable[[], bool] | None = None
+    ) -> EmbeddingIndex:
         """The index of ``store``'s archive vectors, refreshed: one per database file.
+
+        ``cancel``: see :meth:`~workbench.semantic.EmbeddingIndex.refresh`.
 
         It is kept in the folder beside the database (:func:`workbench.dbfile.index_folder`).
         An index belongs to the file, not just its name: a database replaced under the same
@@ -213,7 +217,7 @@ class Engine:
         """
         from workbench.dbfile import index_folder
 
-        return self._index(store, "archive", index_folder(store.path.resolve()), store)
+        return self._index(store, "archive", index_folder(store.path.resolve()), store, cancel)
 
     def library_index_for(self, store: Store) -> EmbeddingIndex:
         """The index of the evidence library's passage vectors in ``store``, refreshed.
@@ -229,7 +233,14 @@ class Engine:
         folder = index_folder(store.path.resolve()) / "library"
         return self._index(store, "library", folder, store.library_vectors())
 
-    def _index(self, store: Store, kind: str, folder: Path, source: VectorSource) -> EmbeddingIndex:
+    def _index(
+        self,
+        store: Store,
+        kind: str,
+        folder: Path,
+        source: VectorSource,
+        cancel: Callable[[], bool] | None = None,
+    ) -> EmbeddingIndex:
         from workbench.nlp.encoder import ModelLoadError
         from workbench.semantic import EmbeddingIndex, encoder_id
 
@@ -248,7 +259,7 @@ class Engine:
             if index is None or known != identity or index.dimensions != encoder.dimensions:
                 index = EmbeddingIndex(encoder.dimensions, folder=folder)
                 self._indexes[key] = (identity, index)
-        index.refresh(source, encoder_id(encoder))
+        index.refresh(source, encoder_id(encoder), cancel=cancel)
         return index
 
     def search_thread(self) -> ThreadPoolExecutor:

@@ -36,6 +36,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from workbench.engine import Engine, Memo
+from workbench.errors import CancelledError
 from workbench.ingest.normalize import fold_ligatures
 from workbench.models import ArchiveClaim, Conflict, Match, MatchStrength, SharedTerm
 from workbench.store import ArchiveCandidate, Store, fts_or_query
@@ -922,7 +923,10 @@ def _search_neighbours(
     encoder = engine.encoder()
     if encoder is None or not queries:
         return None
-    index = engine.index_for(store)  # reads the database: on this thread
+    try:
+        index = engine.index_for(store, cancel=stopped)  # reads the database: on this thread
+    except CancelledError:
+        return None  # the claims left get no neighbours; nobody reads them
     if not len(index):
         return None
     texts = [q.normalized or q.text for q in queries]

@@ -390,11 +390,18 @@ class EmbeddingIndex:
         """True when every vector of the index is mapped from its folder."""
         return all(s.token is not None for s in self._segments) and self._kept is not None
 
-    def refresh(self, store: VectorSource, model: str) -> None:
+    def refresh(
+        self, store: VectorSource, model: str, *, cancel: Callable[[], bool] | None = None
+    ) -> None:
         """Bring the index in step with ``store``: new vectors only, unless some changed.
 
         A new index first maps the files kept in its folder, if they reflect this
         database, this encoder and no vector replaced or removed since.
+
+        ``cancel()`` is asked between the chunks of vectors read (a million take tens
+        of seconds to read again); once it returns True, :class:`CancelledError` is
+        raised, the index holding what it held or nothing, and the next refresh reads
+        what is missing.
         """
         with self._lock:
             state = store.embedding_state()
@@ -408,10 +415,10 @@ class EmbeddingIndex:
             if len(self) == state.rows:
                 return
             started = time.perf_counter()
-            if len(self) and self._catch_up(store):
+            if len(self) and self._catch_up(store, cancel):
                 self._settle(locked=False)
             else:
-                self._rebuild(store, model, database)
+                self._rebuild(store, model, database, cancel)
             seconds = time.perf_counter() - started
             log.info("embedding index: %d vectors (%.2f s)", len(self), seconds)
 
@@ -455,14 +462,16 @@ class EmbeddingIndex:
 
     # -- reading the database
 
-    def _catch_up(self, store: VectorSource) -> bool:
+    def _catch_up(self, store: VectorSource, cancel: Callable[[], bool] | None = None) -> bool:
         """Read the vectors stored after the last one held; False if that cannot be enough.
 
         It is not when vectors were replaced or removed meanwhile, or one was added with
         a lower id (a past check embedded late): then the index must read them all.
         """
         for _ in range(3):
-            parts = self._read_rows(store, after=int(self.ids[-1]) if len(self) else 0)
+            parts = self._read_rows(
+                store, after=int(self.ids[-1]) if len(self) else 0, cancel=cancel
+            )
             self._set_segments([*self._segments, *parts])
             state = store.embedding_state()
             if state.model != self.model or state.changes != self._changes:
@@ -473,7 +482,9 @@ class EmbeddingIndex:
                 return False
         return False
 
-    def _read_rows(self, store: VectorSource, *, after: int) -> list[_Segment]:
+    def _read_rows(
+        self, store: VectorSource, *, after: int, cancel: Callable[[], bool] | None = None
+    ) -> list[_Segment]:
         """The stored vectors with ids above ``after``, not yet projected.
 
         One part per :data:`LOAD_CHUNK` rows read, never joined into one array: a million
@@ -482,6 +493,8 @@ class EmbeddingIndex:
         parts: list[_Segment] = []
         start = after
         while rows := store.archive_embeddings(after_id=start, limit=LOAD_CHUNK):
+            if cancel is not None and cancel():
+                raise CancelledError("the embedding index stopped reading; it reads on next time")
             ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             codes, scales = _split_blobs([r[1] for r in rows], self.dimensions)
             parts.append(_Segment(ids, codes, scales, np.full(len(ids), -1, dtype=np.int32)))
@@ -499,7 +512,13 @@ class EmbeddingIndex:
                 part.sources[where[part.ids[where] == mine]] = code
         return parts
 
-    def _rebuild(self, store: VectorSource, model: str, database: int) -> None:
+    def _rebuild(
+        self,
+        store: VectorSource,
+        model: str,
+        database: int,
+        cancel: Callable[[], bool] | None = None,
+    ) -> None:
         """Read every vector again, and keep the result in the folder.
 
         The folder's writer lock is taken first: if another process is building the same
@@ -528,17 +547,23 @@ class EmbeddingIndex:
                 self._open_kept(store, state)
                 if len(self) == state.rows:
                     return
-                if len(self) and self._catch_up(store):
+                if len(self) and self._catch_up(store, cancel):
                     self._settle(locked=True)
                     return
-            self._read_all(store, model, database)
+            self._read_all(store, model, database, cancel)
             self._settle(locked=locked)
 
-    def _read_all(self, store: VectorSource, model: str, database: int) -> None:
+    def _read_all(
+        self,
+        store: VectorSource,
+        model: str,
+        database: int,
+        cancel: Callable[[], bool] | None = None,
+    ) -> None:
         for _ in range(3):
             state = store.embedding_state()
             self._clear(model, state.changes, database)
-            if state.model != model or self._catch_up(store):
+            if state.model != model or self._catch_up(store, cancel):
                 return
         # Vectors kept being replaced while they were read: use them, read them all next time.
         log.info("the archive's vectors changed while the index read them")

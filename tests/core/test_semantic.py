@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -173,6 +174,31 @@ def test_semantic_matching_finds_a_claim_in_other_words(
     signals = dict(found[0].signals)
     assert signals["cosine"] > 0.5
     assert found[0].score > (lexical[0].score if lexical else 0.0)
+
+
+def test_matching_cancelled_while_the_index_is_read_stops_there(
+    store: Store, encoder: SentenceEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a million vectors again (after an import replaced some) took 44 s that no
+    cancel could cut: opening another article waited for it. The index reads in chunks
+    and asks cancel() between them."""
+    engine = Engine(encoder=lambda: encoder)
+    embed_archive(store, engine.encoder())
+    monkeypatch.setattr(semantic, "LOAD_CHUNK", 1)
+    read: list[int] = []
+    vectors = store.archive_embeddings
+
+    def reading(**kwargs: Any) -> list[tuple[int, bytes]]:
+        rows = vectors(**kwargs)
+        read.extend(i for i, _ in rows)
+        return rows
+
+    monkeypatch.setattr(store, "archive_embeddings", reading)
+    claims = ["Unemployment fell in 2023."] * 2
+    found = match_claims(store, claims, cancel=lambda: len(read) >= 2, engine=engine)
+    assert found == [[], []]
+    assert len(read) == 2 < len(PAST)  # stopped between chunks, not after them all
+    assert len(engine.index_for(store)) == len(PAST)  # read whole next time
 
 
 def test_matching_without_an_encoder_stays_lexical(store: Store) -> None:
