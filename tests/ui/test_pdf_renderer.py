@@ -217,7 +217,7 @@ def test_long_urls_and_long_runs_make_a_small_pdf(qapp: QApplication, tmp_path: 
     (audit): the shown URL is cut to 200 characters, and long runs get places to break."""
     report, path = make_report(tmp_path, 2)
     url = "https://long.example/" + "a" * 8_000
-    run = "x" * 20_000
+    run = "x" * 5_000
     with Store(path) as store:
         claim = store.claims(report.article.id)[0]
         store.update_claim(claim.id, note=f"See {run} here.", evidence=[(url, "")])
