@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 test: lint
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m "not slow"
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m "not slow" -n 2
 
 bench: $(STAMP)
 	$(PY) benchmarks/analysis_throughput.py
