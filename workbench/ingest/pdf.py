@@ -155,27 +155,7 @@ def read_pdf(data: bytes, *, info: InputInfo) -> ArticleDraft:
     Raises:
         IngestError: Not a PDF, damaged, password-protected, too long, or without text.
     """
-    if b"%PDF-" not in data[:1024]:
-        raise info.error(NOT_PDF)
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            _decrypt(reader, info)
-        # Listing the pages walks the whole page tree (up to a minute for 100,000 pages), so
-        # the count the tree declares is checked first; the real one is checked after.
-        declared = _declared_page_count(reader)
-        if declared is not None and declared > MAX_PAGES:
-            raise _too_long(declared, info)
-        count = len(reader.pages)
-    except IngestError:
-        raise
-    except DependencyError as exc:  # AES without the cryptography package
-        raise info.error(NEEDS_CRYPTOGRAPHY) from exc
-    except Exception as exc:  # pypdf raises many kinds on a damaged file
-        raise info.error(f"{NOT_PDF} (it is damaged)") from exc
-    if count > MAX_PAGES:
-        raise _too_long(count, info)
-    _check_drawing(reader, count, info)
+    reader, count = _open(data, info)
     pages: list[list[_Line]] = []
     budget = _Budget(MAX_ARTICLE_CHARS + FURNITURE_ALLOWANCE, MAX_DRAWING_OPERATIONS)
     for number in range(count):
@@ -204,6 +184,36 @@ def read_pdf(data: bytes, *, info: InputInfo) -> ArticleDraft:
         published=published,
         title_from_body=False,  # settled here, where tables and stamps are known
     )
+
+
+def _open(data: bytes, info: InputInfo) -> tuple[PdfReader, int]:
+    """The PDF's reader and page count, within the page and drawing limits.
+
+    Raises:
+        IngestError: Not a PDF, damaged, password-protected or over a limit.
+    """
+    if b"%PDF-" not in data[:1024]:
+        raise info.error(NOT_PDF)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            _decrypt(reader, info)
+        # Listing the pages walks the whole page tree (up to a minute for 100,000 pages), so
+        # the count the tree declares is checked first; the real one is checked after.
+        declared = _declared_page_count(reader)
+        if declared is not None and declared > MAX_PAGES:
+            raise _too_long(declared, info)
+        count = len(reader.pages)
+    except IngestError:
+        raise
+    except DependencyError as exc:  # AES without the cryptography package
+        raise info.error(NEEDS_CRYPTOGRAPHY) from exc
+    except Exception as exc:  # pypdf raises many kinds on a damaged file
+        raise info.error(f"{NOT_PDF} (it is damaged)") from exc
+    if count > MAX_PAGES:
+        raise _too_long(count, info)
+    _check_drawing(reader, count, info)
+    return reader, count
 
 
 def _decrypt(reader: PdfReader, info: InputInfo) -> None:
@@ -317,28 +327,15 @@ def _check_drawing(reader: PdfReader, count: int, info: InputInfo) -> None:
 
 
 def page_texts(data: bytes) -> list[str]:
-    """Each page's text as pypdf extracts it, within the reader's limits (pages, drawing,
-    text), or ``[]`` if the file cannot be read that way (for a quote's page number)."""
+    """Each page's lines as :func:`read_pdf` reads them, within its limits, or ``[]`` if
+    the file cannot be read so (to say which page a quote is on)."""
     try:
-        reader = PdfReader(io.BytesIO(data))
-        count = len(reader.pages)
-        if count > MAX_PAGES:
-            return []
-        _check_drawing(reader, count, InputInfo("the PDF", ""))
+        reader, count = _open(data, InputInfo("the PDF", ""))
         budget = _Budget(MAX_ARTICLE_CHARS + FURNITURE_ALLOWANCE, MAX_DRAWING_OPERATIONS)
-        texts = []
-        for page in reader.pages:
-            texts.append(
-                page.extract_text(
-                    visitor_text=lambda text, *_: budget.spend(len(text)),
-                    visitor_operand_before=budget.before,
-                    visitor_operand_after=budget.after,
-                )
-                or ""
-            )
-        return texts
+        pages = [_page_lines(reader.pages[number], budget) for number in range(count)]
     except (_OverBudget, Exception):
         return []
+    return ["\n".join(line.text for line in lines) for lines in pages]
 
 
 def _drawing_error(info: InputInfo, limit: int, number: int) -> IngestError:
