@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
 from tests.core.cli_runner import run
+from tests.core.test_vector_index import vectors_read
 from workbench import semantic
 from workbench.engine import Engine
 from workbench.errors import CancelledError
@@ -185,15 +185,7 @@ def test_matching_cancelled_while_the_index_is_read_stops_there(
     engine = Engine(encoder=lambda: encoder)
     embed_archive(store, engine.encoder())
     monkeypatch.setattr(semantic, "LOAD_CHUNK", 1)
-    read: list[int] = []
-    vectors = store.archive_embeddings
-
-    def reading(**kwargs: Any) -> list[tuple[int, bytes]]:
-        rows = vectors(**kwargs)
-        read.extend(i for i, _ in rows)
-        return rows
-
-    monkeypatch.setattr(store, "archive_embeddings", reading)
+    read = vectors_read(store, monkeypatch)
     claims = ["Unemployment fell in 2023."] * 2
     found = match_claims(store, claims, cancel=lambda: len(read) >= 2, engine=engine)
     assert found == [[], []]
