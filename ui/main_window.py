@@ -825,15 +825,15 @@ class MainWindow(QMainWindow):
         self.busy.setVisible(busy)
         if not busy:
             self._clear_opener_message()
-            # Files opened together are all stored, but only the last one's result is
-            # shown: if it failed, the others would not be listed until later.
-            self.library.refresh()
 
     def _on_opener_warned(self, what: str, message: str) -> None:
         Messages.warning(self, f"Check the text of {what}", message)
 
     def _on_opener_failed(self, what: str, message: str) -> None:
         self._clear_opener_message()
+        # Files opened together are all stored, but only the last one's result is
+        # shown: when it failed, the others are listed here (a success lists itself).
+        self.library.refresh()
         Messages.error(self, f"Could not open {what}", message)
 
     def _on_workspace_article_opened(self) -> None:
