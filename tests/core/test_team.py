@@ -262,6 +262,12 @@ def test_connect_refuses_a_password_and_never_shows_it(
                   "--name", "Ana", "--db", db)  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and "host name is not valid" in err and err.count("\n") == 1
+    # A port that is not a number read as "the server is unreachable".
+    for port in ("abc", "70000", "0", "5432,x"):
+        code, _ = run("team", "connect", f"host=localhost,localhost port={port} dbname=d",
+                      "--name", "Ana", "--db", db)  # fmt: skip
+        err = capsys.readouterr().err
+        assert code == 2 and "port is not valid" in err and err.count("\n") == 1, err
     assert store.settings(prefix="team.") == {}
 
 

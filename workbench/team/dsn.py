@@ -46,6 +46,12 @@ def parse_dsn(dsn: str) -> dict[str, str]:
                 raise TeamConfigError(
                     f"the team server's host name is not valid: {host[:80]}"
                 ) from None
+    for port in found.get("port", "").split(","):
+        # libpq takes one port, or one per host; an empty one is the default (5432).
+        if port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+            raise TeamConfigError(
+                f"the team server's port is not valid: {port[:20]} (a number, such as 5432)"
+            )
     return found
 
 
