@@ -51,7 +51,7 @@ from workbench.dbfile import is_held_database_file
 from workbench.errors import ImportFormatError
 from workbench.ingest.normalize import fold_ligatures
 from workbench.models import ArchiveRecord
-from workbench.past_checks import record_key, scale_verdict
+from workbench.past_checks import collection_name, past_check_id, scale_verdict
 from workbench.store.batches import let_go
 from workbench.textsafety import has_lone_surrogate, http_url, json_lines
 
@@ -763,7 +763,7 @@ def _record_from_fields(obj: dict[str, Any], *, line: int) -> ArchiveRecord:
         raise _BadRecord(INVALID_UNICODE)
     return ArchiveRecord(
         text=text,
-        external_id=fields["id"] or record_key(text, fields["title"]),
+        external_id=past_check_id(fields["id"], text, fields["title"]),
         title=fields["title"],
         verdict=fields["verdict"],
         url=fields["url"],
@@ -848,10 +848,11 @@ def import_archive(
         ImportFormatError: the file cannot be read as an archive.
         StoreError: a batch could not be written; the message says how many claims
             the batches before it stored (they are kept).
-        ValidationError: ``source`` is empty or ``"own"`` (reserved for the user's verdicts).
+        ValidationError: ``source`` is empty, too long or one of the app's own
+            (:func:`workbench.past_checks.collection_name`); nothing is read.
     """
     path = Path(path)
-    name = source_name(path, source)
+    name = collection_name(source_name(path, source))
     try:
         parsed = read_archive(path, cancel=cancel)
     except ReadingCancelled as stopped:

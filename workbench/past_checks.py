@@ -10,7 +10,19 @@ import hashlib
 import math
 import re
 
+from workbench.errors import ValidationError
 from workbench.models import Status
+from workbench.textsafety import has_lone_surrogate
+
+OWN_SOURCE = "own"
+"""The archive source of the fact-checker's own verdicts."""
+TEAM_SOURCE = "team"
+"""The archive source of the verdicts of the other members of a team (:mod:`workbench.team`)."""
+MAX_SOURCE_CHARS = 100
+"""The longest collection name (a file's stem, or ``--source``)."""
+MAX_ID_BYTES = 1_000
+"""An archive's id longer than this in UTF-8 (a long URL) is kept as its hash: the team
+server's unique index holds about 2,700 bytes a row, and refused a whole batch over it."""
 
 
 def record_key(text: str, title: str = "") -> str:
@@ -20,6 +32,38 @@ def record_key(text: str, title: str = "") -> str:
     """
     digest = hashlib.sha1(f"{text}\x1f{title}".encode(), usedforsecurity=False)
     return f"sha1:{digest.hexdigest()[:20]}"
+
+
+def past_check_id(external_id: str, text: str, title: str = "") -> str:
+    """The id a past check is stored under: the archive's, a hash of it when over
+    :data:`MAX_ID_BYTES`, or :func:`record_key` when it has none."""
+    if not external_id:
+        return record_key(text, title)
+    if len(external_id) * 4 > MAX_ID_BYTES and len(external_id.encode()) > MAX_ID_BYTES:
+        digest = hashlib.sha1(external_id.encode(), usedforsecurity=False)
+        return f"sha1-id:{digest.hexdigest()}"
+    return external_id
+
+
+def collection_name(source: str) -> str:
+    """``source`` as a collection of past checks is named, checked.
+
+    Raises:
+        ValidationError: empty, too long, not valid Unicode, or one of the app's own
+            (:data:`OWN_SOURCE`, :data:`TEAM_SOURCE`).
+    """
+    name = source.strip()
+    if not name:
+        raise ValidationError("an archive collection needs a source name")
+    if len(name) > MAX_SOURCE_CHARS:
+        raise ValidationError(f"a source name is at most {MAX_SOURCE_CHARS} characters")
+    if has_lone_surrogate(name):
+        raise ValidationError("the source name is not valid Unicode")
+    if name == OWN_SOURCE:
+        raise ValidationError(f"the source name {OWN_SOURCE!r} is kept for your own verdicts")
+    if name == TEAM_SOURCE:
+        raise ValidationError(f"the source name {TEAM_SOURCE!r} is kept for team verdicts")
+    return name
 
 
 _DISPUTED = re.compile(

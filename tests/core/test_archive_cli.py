@@ -148,3 +148,23 @@ def test_match_prints_only_http_addresses(db: str, tmp_path: Path) -> None:
     code, out = run("match", "The unemployment rate fell to 3.5 percent in 2019.", "--db", db)
     assert code == 0 and "javascript:" not in out
     assert "https://checks.example/unemployment" in out
+
+
+def test_a_long_id_is_kept_as_its_hash_and_a_long_source_refused(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "long.jsonl"
+    huge = "https://example.org/" + "x" * 20_000
+    path.write_text(json.dumps({"id": huge, "text": "Wind turbines cause cancer."}) + "\n")
+    for added in (1, 0):
+        code, out = run("import", str(path), "--db", db, "--json")
+        assert code == 0 and json.loads(out)["added"] == added
+    code, out = run("archive", "--search", "turbines", "--db", db, "--json")
+    assert code == 0 and json.loads(out)[0]["id"].startswith("sha1-id:")
+    # A collection name is at most 100 characters: refused before the file is read.
+    for source in ("s" * 101, "own", "  "):
+        code, out = run("import", str(path), "--db", db, "--source", source)
+        err = capsys.readouterr().err
+        assert code == 2 and out == "" and err.count("\n") == 1, err
+    code, out = run("archive", "--db", db, "--json")
+    assert [row["source"] for row in json.loads(out)] == ["long"]

@@ -166,6 +166,24 @@ def test_a_record_holding_a_nul_character_does_not_stop_a_load(
     assert text == "Wind turbines cause cancer."
 
 
+def test_a_huge_id_is_kept_as_its_hash(pg: TeamServer, team: str, tmp_path: Path) -> None:
+    """An audit: a 20 kB id made the server refuse its whole batch ("index row requires
+    ... bytes"); it is stored as its hash, here and locally, and loading again adds nothing."""
+    path = tmp_path / "long-ids.jsonl"
+    huge = "https://example.org/" + "\u0436" * 10_000  # 20 kB in UTF-8
+    records = [{"id": huge, "text": "Wind turbines cause cancer."}, *ARCHIVE]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    for added in (len(records), 0):
+        code, out = run("team", "import", str(path), "--dsn", pg.dsn(team))
+        assert code == 0 and out.startswith(f"loaded {added} past checks"), out
+    with psycopg.connect(pg.dsn(team), autocommit=True) as conn:
+        [(key,)] = conn.execute(
+            "SELECT external_id FROM workbench_team.past_checks"
+            " WHERE text = 'Wind turbines cause cancer.'"
+        ).fetchall()
+    assert key.startswith("sha1-id:") and len(key) < 100
+
+
 def test_a_reader_searches_but_only_the_administrator_loads(
     pg: TeamServer, loaded: str, archive_file: Path
 ) -> None:
@@ -188,7 +206,7 @@ def test_the_team_source_is_kept_for_published_verdicts(
     from workbench.errors import ValidationError
     from workbench.team.archive import import_to_team
 
-    with pytest.raises(ValidationError, match="kept for the team"):
+    with pytest.raises(ValidationError, match="kept for team verdicts"):
         import_to_team(pg.dsn(team), archive_file, source="team")
 
 

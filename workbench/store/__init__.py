@@ -30,6 +30,7 @@ Import everything from ``workbench.store`` itself; the modules are how it is arr
 
 from __future__ import annotations
 
+from workbench.past_checks import OWN_SOURCE, TEAM_SOURCE
 from workbench.store.archive import (
     ARCHIVE_TITLE_WEIGHT,
     TERM_CACHE_SIZE,
@@ -69,8 +70,6 @@ from workbench.store.outbox import (
     TeamVerdict,
 )
 from workbench.store.rows import (
-    OWN_SOURCE,
-    TEAM_SOURCE,
     clean_tag,
     content_hash,
     parse_status,

@@ -19,14 +19,18 @@ from typing import Any
 from workbench.dbfile import store_error
 from workbench.errors import DiskFullError, NotFoundError, ValidationError, WorkbenchError
 from workbench.models import ArchiveClaim, ArchiveRecord, Claim, Status
-from workbench.past_checks import record_key, verdict_to_status
+from workbench.past_checks import (
+    OWN_SOURCE,
+    TEAM_SOURCE,
+    collection_name,
+    past_check_id,
+    verdict_to_status,
+)
 from workbench.store.batches import PacedBatches, _checkpoints_in_pauses, let_go
 from workbench.store.db import StoreBase
 from workbench.store.rows import (
     _OWN_COLUMNS,
     _OWN_SELECT,
-    OWN_SOURCE,
-    TEAM_SOURCE,
     _archive_claim_from_row,
     _now,
     parse_status,
@@ -169,16 +173,10 @@ class ArchiveMixin(StoreBase):
         nothing; the error raised then says how many claims the batches before it
         stored (they are kept, and importing the same records again adds the rest).
         """
-        name = source.strip()
-        if not name:
-            raise ValidationError("an archive collection needs a source name")
-        if name == OWN_SOURCE:
-            raise ValidationError(f"the source name {OWN_SOURCE!r} is kept for your own verdicts")
-        if name == TEAM_SOURCE:
-            raise ValidationError(f"the source name {TEAM_SOURCE!r} is kept for team verdicts")
+        name = collection_name(source)
         rows = [
             (
-                r.external_id or record_key(r.text, r.title),
+                past_check_id(r.external_id, r.text, r.title),
                 name,
                 r.text,
                 r.title,

@@ -29,12 +29,12 @@ from workbench.models import (
     Evidence,
     Status,
 )
+from workbench.past_checks import OWN_SOURCE
 from workbench.priority import MIN_HIGH, PriorityThresholds
 from workbench.store.db import StoreBase
 from workbench.store.evidence import put_back_vault_records
 from workbench.store.rows import (
     EVIDENCE_COLUMNS,
-    OWN_SOURCE,
     _check_span,
     _claim_from_row,
     _evidence_from_row,

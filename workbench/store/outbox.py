@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from workbench.errors import ValidationError
 from workbench.models import Status
+from workbench.past_checks import TEAM_SOURCE
 from workbench.store.archive import _index_archive_rows_after, _last_archive_id
 from workbench.store.db import StoreBase
-from workbench.store.rows import TEAM_SOURCE, UUID_SQL, _now
+from workbench.store.rows import UUID_SQL, _now
 
 log = logging.getLogger("workbench.store")
 

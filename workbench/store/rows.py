@@ -31,10 +31,6 @@ from workbench.textsafety import MAX_URL_CHARS
 
 log = logging.getLogger("workbench.store")
 
-OWN_SOURCE = "own"
-"""The archive source of the fact-checker's own verdicts."""
-TEAM_SOURCE = "team"
-"""The archive source of the verdicts of the other members of a team (:mod:`workbench.team`)."""
 
 # The archive row that mirrors a claim with a verdict (see ``Store._sync_own_archive``):
 # parameters are (date, imported_at); the caller adds the WHERE clause.

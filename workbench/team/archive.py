@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import errors as pg_errors
 
-from workbench.errors import TeamError, TeamPermissionError, ValidationError
+from workbench.errors import TeamError, TeamPermissionError
 from workbench.models import ArchiveRecord
-from workbench.past_checks import record_key
+from workbench.past_checks import collection_name, past_check_id
 from workbench.team.client import (
     CONNECT_TIMEOUT_S,
     Connection,
@@ -50,10 +50,6 @@ log = logging.getLogger("workbench.team")
 
 LOAD_BATCH = 5_000
 """Past checks per server transaction when loading an archive."""
-TEAM_SOURCE = "team"
-"""The source of the team's published verdicts on the server (and locally)."""
-RESERVED_SOURCES = frozenset({TEAM_SOURCE, "own"})
-"""Source names an archive may not take: the team's verdicts, a member's own."""
 EMBED_CHUNK = 256
 """Texts embedded per call of the encoder."""
 
@@ -125,23 +121,6 @@ class TeamImportReport:
         )
 
 
-def team_source_name(path: str | Path, source: str | None) -> str:
-    """The collection name of a file's past checks on the server
-    (:func:`workbench.archive.source_name`), checked.
-
-    Raises:
-        ValidationError: empty, or one of :data:`RESERVED_SOURCES`.
-    """
-    from workbench.archive import source_name
-
-    name = source_name(path, source)
-    if not name:
-        raise ValidationError("an archive collection needs a source name")
-    if name in RESERVED_SOURCES:
-        raise ValidationError(f"the source name {name!r} is kept for the team's own verdicts")
-    return name
-
-
 def import_to_team(
     dsn: str,
     path: str | Path,
@@ -159,15 +138,15 @@ def import_to_team(
 
     Raises:
         ImportFormatError: the file cannot be read as an archive (nothing loaded).
-        ValidationError: ``source`` is empty or reserved.
+        ValidationError: ``source`` is empty, too long or reserved.
         TeamPermissionError: the login may not load archives (only the administrator).
         TeamError: the server is unreachable, refuses the login, has no team archive,
             or failed midway (the batches committed before stay; loading again adds
             the rest).
     """
-    from workbench.archive import read_archive
+    from workbench.archive import read_archive, source_name
 
-    name = team_source_name(path, source)
+    name = collection_name(source_name(path, source))
     parsed = read_archive(path)
     parts = parse_dsn(dsn)
     server = server_label(parts)
@@ -278,7 +257,7 @@ def _unique_rows(chunk: Sequence[ArchiveRecord]) -> dict[str, tuple[str, ...]]:
     refuse its whole batch (an audit), so NULs are left out, as search does."""
     rows: dict[str, tuple[str, ...]] = {}
     for r in chunk:
-        key = (r.external_id or record_key(r.text, r.title)).replace("\x00", "")
+        key = past_check_id(r.external_id, r.text, r.title).replace("\x00", "")
         fields = (r.text, r.title, r.verdict, r.url, r.date, r.speaker, r.publisher)
         rows.setdefault(key, (key, *(field.replace("\x00", "") for field in fields)))
     return rows
