@@ -51,7 +51,12 @@ from workbench.dbfile import is_held_database_file
 from workbench.errors import ImportFormatError
 from workbench.ingest.normalize import fold_ligatures
 from workbench.models import ArchiveRecord
-from workbench.past_checks import collection_name, past_check_id, scale_verdict
+from workbench.past_checks import (
+    MAX_SOURCE_CHARS,
+    collection_name,
+    past_check_id,
+    scale_verdict,
+)
 from workbench.store.batches import let_go
 from workbench.textsafety import has_lone_surrogate, http_url, json_lines
 
@@ -822,6 +827,7 @@ def source_name(path: str | Path, source: str | None) -> str:
     if source is None:
         # A file name's undecodable bytes (lone surrogates here) cannot be stored.
         source = Path(path).stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        source = source[:MAX_SOURCE_CHARS]  # a long file name is cut, a long --source refused
     return source.strip()
 
 
