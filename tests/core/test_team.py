@@ -767,7 +767,7 @@ def test_an_upgraded_server_keeps_claims_with_their_first_login(
 ) -> None:
     """A review: rows a schema-2 server already held (a forger's on ana's claim) locked
     ana out of her own claim once migrated, and one refused change held up the outbox."""
-    from workbench.team import init_team
+    from workbench.team import TEAM_SCHEMA_VERSION, init_team
 
     name = f"desk{next(_numbers)}"
     with team_database(pg, name, checkers=CHECKERS, readers=READERS, schema=2) as db:
@@ -784,7 +784,7 @@ def test_an_upgraded_server_keeps_claims_with_their_first_login(
                 " gen_random_uuid(), 'forged', 'verified', 'Ana Lima', now())",
                 (claim_uid,),
             )
-        assert init_team(pg.dsn(db)).after == 3
+        assert init_team(pg.dsn(db)).after == TEAM_SCHEMA_VERSION
         ana.update_claim(a1, status="verified")
         ana.update_claim(a2, status="disputed")
         report = sync(ana)
@@ -814,6 +814,28 @@ def test_a_change_refused_as_another_logins_does_not_hold_up_the_others(desk: De
     report = sync(ben)
     assert (report.sent, report.refused, report.pending) == (1, 1, 0)
     assert [r[2] for r in desk.server_rows()] == ["disputed", "disputed"]
+
+
+def test_no_reader_can_stall_publishing(desk: Desk) -> None:
+    """Session 12's audit: publishing was ordered by an advisory lock, which any login may
+    take; a reader holding it stalled every publisher, and the error blamed the server."""
+    from workbench.team.schema import PUBLISH_LOCK, TAKE_PUBLISH_TURN
+
+    ana, _ = desk.member("ana"), desk.member("rita")
+    a1, _, _ = article(ana)
+    ana.update_claim(a1, status="verified")
+    with psycopg.connect(desk.dsn("rita")) as rita:  # a transaction left open
+        rita.execute("SELECT pg_advisory_xact_lock(%s)", (PUBLISH_LOCK,))
+        for taking in (
+            TAKE_PUBLISH_TURN,
+            "SELECT 1 FROM workbench_team.publish_turn FOR UPDATE",
+            "LOCK TABLE workbench_team.publish_turn",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege), rita.transaction():
+                rita.execute(taking)
+        report = sync(ana)
+    assert (report.sent, report.pending) == (1, 0)
+    assert [r[2] for r in desk.server_rows()] == ["verified"]
 
 
 def test_publishers_become_visible_in_sequence_order(desk: Desk) -> None:

@@ -166,6 +166,17 @@ def test_a_record_holding_a_nul_character_does_not_stop_a_load(
     assert text == "Wind turbines cause cancer."
 
 
+def test_an_archive_loads_onto_a_server_not_yet_upgraded(
+    pg: TeamServer, archive_file: Path
+) -> None:
+    """Before team schema 4 loads took the advisory lock publishers took then."""
+    from workbench.team.archive import import_to_team
+
+    with team_database(pg, f"search{next(_numbers)}", checkers=["ana"], schema=3) as name:
+        report = import_to_team(pg.dsn(name), archive_file, source="politifact")
+        assert report.added == len(ARCHIVE)
+
+
 def test_a_huge_id_is_kept_as_its_hash(pg: TeamServer, team: str, tmp_path: Path) -> None:
     """An audit: a 20 kB id made the server refuse its whole batch ("index row requires
     ... bytes"); it is stored as its hash, here and locally, and loading again adds nothing."""

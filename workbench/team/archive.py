@@ -41,7 +41,13 @@ from workbench.team.client import (
     server_said,
 )
 from workbench.team.dsn import login_of, parse_dsn, server_label
-from workbench.team.schema import PUBLISH_LOCK, SCHEMA, check_schema
+from workbench.team.schema import (
+    PUBLISH_LOCK,
+    SCHEMA,
+    TAKE_PUBLISH_TURN,
+    check_schema,
+    schema_version,
+)
 
 if TYPE_CHECKING:
     from workbench.nlp.encoder import SentenceEncoder
@@ -194,11 +200,17 @@ def load_records(
     model = _encoder_id(encoder)
     committed = 0
     try:
+        # Loads and publishers take turns: both write past checks and their word counts.
+        params: tuple[int, ...] = ()
+        if (schema_version(conn) or 0) >= 4:
+            take_turn = TAKE_PUBLISH_TURN
+        else:
+            take_turn, params = "SELECT pg_advisory_xact_lock(%s)", (PUBLISH_LOCK,)
         conn.execute(_STAGING)
         for chunk in _chunks(records, batch):
             rows = _unique_rows(chunk)
             with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (PUBLISH_LOCK,))
+                conn.execute(take_turn, params)
                 vectors: dict[str, bytes] = {}
                 if encoder is not None and model is not None:
                     vectors = _embeddings(conn, encoder, model, source, rows)

@@ -13,9 +13,10 @@ retried push adds nothing), the claim's team identity, the database it came from
 the verdict and what backs it, who published it (the login, set by the server from
 ``current_user``) and ``seq``, the server's order. Readers
 fetch ``seq > last seen``; for that to miss nothing, rows must become visible in
-``seq`` order, so a trigger takes a transaction-wide advisory lock before it draws a
-number: publishers queue for a moment, and a number is never committed after a
-higher one.
+``seq`` order, so a trigger takes the publishing turn (a row lock, held to the end of
+the transaction; an advisory lock before migration 4, which any login could hold)
+before it draws a number: publishers queue for a moment, and a number is never
+committed after a higher one.
 
 Permissions are PostgreSQL's: two group roles, :data:`CHECKER_ROLE` (read, publish,
 correct its own) and :data:`READER_ROLE` (read), and row-level security on
@@ -48,7 +49,9 @@ NOT_YOURS = "WBT01"
 """The SQLSTATE of a verdict refused because its claim or database belongs to another
 login (team schema 3): the client sets that change aside and publishes the rest."""
 PUBLISH_LOCK = 0x776B_7465_616D_0002
-"""Advisory lock key that orders publishing (see the module's docstring)."""
+"""Advisory lock key that ordered publishing before team schema 4."""
+TAKE_PUBLISH_TURN = f"SELECT {SCHEMA}.take_publish_turn()"
+"""What orders publishing since team schema 4 (see the module's docstring)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,42 @@ def _to_past_checks(publisher: str) -> str:
                         THEN p.embedding_model END;
             END IF;
             RETURN NULL;
+        END
+        $$;
+        """.strip()
+
+
+def _stamp(take_turn: str) -> str:
+    """Migration 3's stamp on each published verdict, with ``take_turn`` (a PL/pgSQL
+    statement) ordering publishers: a claim and a database stay their first login's."""
+    return f"""
+        CREATE OR REPLACE FUNCTION {SCHEMA}.verdicts_stamp() RETURNS trigger
+        LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            {take_turn}
+            NEW.seq := nextval('{SCHEMA}.verdicts_seq_seq');
+            NEW.published_at := now();
+            IF TG_OP = 'INSERT' THEN
+                NEW.login := current_user;
+            ELSE
+                NEW.login := OLD.login;
+                NEW.change_id := OLD.change_id;
+                NEW.claim_uid := OLD.claim_uid;
+                NEW.origin := OLD.origin;
+            END IF;
+            -- The first publisher's, so that rows a server already held before this
+            -- migration (a forger's among them) cannot lock the owner out.
+            IF (SELECT login FROM {SCHEMA}.verdicts WHERE claim_uid = NEW.claim_uid
+                ORDER BY seq LIMIT 1) <> NEW.login THEN
+                RAISE EXCEPTION USING ERRCODE = '{NOT_YOURS}',
+                    MESSAGE = 'this claim was first published by another login';
+            END IF;
+            IF (SELECT login FROM {SCHEMA}.verdicts WHERE origin = NEW.origin
+                ORDER BY seq LIMIT 1) <> NEW.login THEN
+                RAISE EXCEPTION USING ERRCODE = '{NOT_YOURS}',
+                    MESSAGE = 'this database first published as another login';
+            END IF;
+            RETURN NEW;
         END
         $$;
         """.strip()
@@ -318,35 +357,7 @@ MIGRATIONS: tuple[TeamMigration, ...] = (
         -- claim_uid and origin and overwrite or withdraw her verdict in everyone's
         -- archive, which her own syncs skip as hers. An update keeps both too.
         CREATE INDEX verdicts_by_origin ON {SCHEMA}.verdicts (origin, seq);
-        CREATE OR REPLACE FUNCTION {SCHEMA}.verdicts_stamp() RETURNS trigger
-        LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-        BEGIN
-            PERFORM pg_advisory_xact_lock({PUBLISH_LOCK});
-            NEW.seq := nextval('{SCHEMA}.verdicts_seq_seq');
-            NEW.published_at := now();
-            IF TG_OP = 'INSERT' THEN
-                NEW.login := current_user;
-            ELSE
-                NEW.login := OLD.login;
-                NEW.change_id := OLD.change_id;
-                NEW.claim_uid := OLD.claim_uid;
-                NEW.origin := OLD.origin;
-            END IF;
-            -- The first publisher's, so that rows a server already held before this
-            -- migration (a forger's among them) cannot lock the owner out.
-            IF (SELECT login FROM {SCHEMA}.verdicts WHERE claim_uid = NEW.claim_uid
-                ORDER BY seq LIMIT 1) <> NEW.login THEN
-                RAISE EXCEPTION USING ERRCODE = '{NOT_YOURS}',
-                    MESSAGE = 'this claim was first published by another login';
-            END IF;
-            IF (SELECT login FROM {SCHEMA}.verdicts WHERE origin = NEW.origin
-                ORDER BY seq LIMIT 1) <> NEW.login THEN
-                RAISE EXCEPTION USING ERRCODE = '{NOT_YOURS}',
-                    MESSAGE = 'this database first published as another login';
-            END IF;
-            RETURN NEW;
-        END
-        $$;
+        {_stamp(f"PERFORM pg_advisory_xact_lock({PUBLISH_LOCK});")}
 
         -- Who published a verdict, as past checks show it: the name, which anyone may
         -- give, and the login the server vouches for (workbench.store.outbox.team_publisher).
@@ -355,6 +366,30 @@ MIGRATIONS: tuple[TeamMigration, ...] = (
         FROM (SELECT DISTINCT ON (claim_uid) * FROM {SCHEMA}.verdicts
               ORDER BY claim_uid, seq DESC) v
         WHERE p.source = 'team' AND p.external_id = v.claim_uid::text;
+        """,
+    ),
+    TeamMigration(
+        4,
+        "the publishing turn only checkers take",
+        f"""
+        -- Publishing was ordered by an advisory lock, which any login on the server may
+        -- take (advisory locks have no permissions): a reader, or any stranger with a
+        -- login, who held it stalled every publisher. The turn is now a row lock on a
+        -- table no one but the owner may touch, taken through a function only checkers
+        -- (and the owner, who loads archives) may run.
+        CREATE TABLE {SCHEMA}.publish_turn (
+            only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row)
+        );
+        INSERT INTO {SCHEMA}.publish_turn DEFAULT VALUES;
+        CREATE FUNCTION {SCHEMA}.take_publish_turn() RETURNS void
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            PERFORM 1 FROM {SCHEMA}.publish_turn FOR UPDATE;
+        END
+        $$;
+        REVOKE ALL ON FUNCTION {SCHEMA}.take_publish_turn() FROM PUBLIC;
+        GRANT EXECUTE ON FUNCTION {SCHEMA}.take_publish_turn() TO {CHECKER_ROLE};
+        {_stamp(f"PERFORM {SCHEMA}.take_publish_turn();")}
         """,
     ),
 )
