@@ -509,7 +509,7 @@ def _read_document(item: _File, known_sha256: str) -> DocumentPassages | None:
         return failed(f"{name} could not be read (unexpected {type(exc).__name__})", sha256)
     text = draft.text
     spans = split_passages(text)
-    pages = _pages(data, text, [(s.start, s.end) for s in spans])
+    pages = _pages(draft.pages, text, [(s.start, s.end) for s in spans])
     passages = [
         (s.start, s.end, page, text[s.start : s.end]) for s, page in zip(spans, pages, strict=True)
     ]
@@ -522,18 +522,13 @@ _PAGE_LOOKAHEAD = 3
 _PROBE_WORD = re.compile(r"\w+")
 
 
-def _pages(data: bytes, text: str, spans: Sequence[tuple[int, int]]) -> list[int | None]:
+def _pages(pages: Sequence[str], text: str, spans: Sequence[tuple[int, int]]) -> list[int | None]:
     """Each passage's 1-based page, for a PDF (None elsewhere, or where it is not found).
 
-    The PDF's pages are read once more (pypdf, :func:`workbench.quotes.pdf_pages`) and
-    each passage's first words looked for from the page of the one before, a few pages
-    ahead at most: passages come in reading order.
+    Each passage's first words are looked for in the PDF's pages as its reader extracted
+    them (:attr:`~workbench.models.ArticleDraft.pages`), from the page of the one before,
+    a few pages ahead at most: passages come in reading order.
     """
-    if not data.startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
-        return [None] * len(spans)
-    from workbench.quotes import pdf_pages
-
-    pages = pdf_pages(data)
     found: list[int | None] = []
     current = 0
     for start, end in spans:

@@ -41,6 +41,9 @@ class ArticleDraft:
     warnings: tuple[str, ...] = ()
     """One-line messages for the user about the reading (a page reduced to a fraction of
     its text ...): the article is imported anyway, and shown with them."""
+    pages: tuple[str, ...] = ()
+    """A PDF's text page by page, as extracted before it is joined into paragraphs (to
+    say which page a quote is on); empty for other formats."""
 
 
 @dataclass(frozen=True, slots=True)

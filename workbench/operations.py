@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from workbench import vault
-from workbench.errors import ChangedSinceError, NotFoundError, ValidationError
+from workbench.errors import ChangedSinceError, NotFoundError, ValidationError, WorkbenchError
 from workbench.models import ArchiveClaim, Article, Claim, Evidence, Quote, Status, VaultFile
 from workbench.store import DeletedArticle, Store
 
@@ -355,16 +355,6 @@ def add_evidence(claim_id: int, url: str, *, title: str = "", note: str = "") ->
     return apply
 
 
-def file_title(db_path: str | Path, stored: vault.StoredFile, path: str | Path) -> str:
-    """The title a file kept in the vault gives itself (a page's ``<title>``, a PDF's
-    metadata), or "" (its name is shown then). Reads the document: off the writer in the
-    app."""
-    from workbench import quotes
-
-    file = VaultFile(stored.sha256, stored.size, stored.media_type, Path(path).name, "", "")
-    return quotes.document_title(db_path, file)
-
-
 @dataclass(frozen=True, slots=True)
 class ReadFile:
     """A file copied into the vault, with what evidence needs of its document
@@ -386,9 +376,20 @@ def read_file_evidence(
     Raises:
         ValidationError, IngestError: as :func:`add_file_evidence`.
     """
+    from workbench import quotes
+
     stored = vault.store_file(db_path, path)
-    named = title or file_title(db_path, stored, path)
-    return ReadFile(stored, named, _quote_in(db_path, stored, path, quote))
+    file = VaultFile(stored.sha256, stored.size, stored.media_type, Path(path).name, "", "")
+    if title and not quote.strip():
+        return ReadFile(stored, title, None)
+    try:
+        document = quotes.read_document(db_path, file)
+    except WorkbenchError:
+        if quote.strip():
+            raise
+        return ReadFile(stored, "", None)  # an image, or unreadable: shown by its name
+    found = document.quote(quote) if quote.strip() else None
+    return ReadFile(stored, title or document.title, found)
 
 
 def add_file_evidence(
@@ -428,21 +429,6 @@ def add_file_evidence(
     return apply
 
 
-def _quote_in(
-    db_path: str | Path, stored: vault.StoredFile, path: str | Path, quote: str
-) -> Quote | None:
-    """The quote of ``quote`` in the vaulted document (None for no quote)."""
-    from workbench import quotes
-
-    if not quote.strip():
-        return None
-    file = VaultFile(stored.sha256, stored.size, stored.media_type, Path(path).name, "", "")
-    text = quotes.document_text(db_path, file)
-    pdf = stored.media_type == "application/pdf"
-    pages = quotes.pdf_pages(stored.path.read_bytes()) if pdf else None
-    return quotes.make_quote(text, quote, pages=pages)
-
-
 def quote_evidence(evidence_id: int, passage: str) -> Operation:
     """Quote a passage of a vaulted document (empty: no quote); undo puts the old one back."""
 
@@ -454,10 +440,7 @@ def quote_evidence(evidence_id: int, passage: str) -> Operation:
         if passage.strip():
             if item.file is None:
                 raise ValidationError("only a document kept in the vault can be quoted")
-            text = quotes.document_text(store.path, item.file)
-            pdf = item.file.media_type == "application/pdf"
-            data = vault.open_verified(store.path, item.file.sha256, item.file.size) if pdf else b""
-            found = quotes.make_quote(text, passage, pages=quotes.pdf_pages(data) if pdf else None)
+            found = quotes.read_document(store.path, item.file).quote(passage)
         with store.transaction():
             after = store.set_evidence_quote(evidence_id, found)
             return _evidence_change(store, "Quote a passage", after, _requote(item))

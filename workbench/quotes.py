@@ -16,9 +16,10 @@ import email.policy
 import html
 import itertools
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.errors import IngestError, ValidationError, WorkbenchError
+from workbench.errors import IngestError, ValidationError
 from workbench.models import ArticleDraft, Quote, VaultFile
 from workbench.vault import open_verified
 
@@ -41,26 +42,39 @@ def has_text(file: VaultFile) -> bool:
     return file.media_type in _READABLE
 
 
-def document_text(db_path: str | Path, file: VaultFile) -> str:
-    """The text of a vaulted document as the app's readers give it.
+@dataclass(frozen=True, slots=True)
+class VaultDocument:
+    """A vaulted document as the app's readers give it, read once."""
+
+    title: str
+    """The title it gives itself (a page's ``<title>``, a PDF's or a .docx's metadata, a
+    heading), or "" when the reader made it from the file's name."""
+    text: str
+    pages: list[str] | None
+    """A PDF's text page by page (to say which page a quote is on); None otherwise."""
+
+    def quote(self, passage: str) -> Quote:
+        """:func:`make_quote` of ``passage`` in this document."""
+        return make_quote(self.text, passage, pages=self.pages)
+
+
+def read_document(db_path: str | Path, file: VaultFile) -> VaultDocument:
+    """Read a vaulted document.
 
     Raises:
         ValidationError: the vault's file is missing or altered, or it has no text.
         IngestError: the document cannot be read.
     """
     draft, data = _read(db_path, file)
-    return _with_title(draft.title, draft.text, data)
-
-
-def document_title(db_path: str | Path, file: VaultFile) -> str:
-    """The title a vaulted document gives itself (a page's ``<title>``, a PDF's or a
-    .docx's metadata, a heading), or "" if it has none or cannot be read (an image)."""
-    try:
-        draft, _ = _read(db_path, file)
-    except WorkbenchError:
-        return ""
     title = " ".join(draft.title.split())
-    return "" if title == Path(file.original_name).stem else title  # made from the name
+    own_title = "" if title == Path(file.original_name).stem else title  # made from the name
+    pages = list(draft.pages) if file.media_type == "application/pdf" else None
+    return VaultDocument(own_title, _with_title(draft.title, draft.text, data), pages)
+
+
+def document_text(db_path: str | Path, file: VaultFile) -> str:
+    """The text of a vaulted document (see :func:`read_document`)."""
+    return read_document(db_path, file).text
 
 
 def _read(db_path: str | Path, file: VaultFile) -> tuple[ArticleDraft, bytes]:
@@ -122,14 +136,6 @@ def _mhtml_page(data: bytes, name: str) -> bytes:
     except RecursionError:
         raise IngestError(f"{name} nests its parts too deeply to be read") from None
     raise IngestError(f"{name} holds no web page")
-
-
-def pdf_pages(data: bytes) -> list[str]:
-    """Each page's text of a PDF, as pypdf extracts it (to say which page a quote is on),
-    within the PDF reader's limits; ``[]`` if it cannot be read so."""
-    from workbench.ingest.pdf import page_texts
-
-    return page_texts(data)
 
 
 def make_quote(text: str, passage: str, *, pages: list[str] | None = None) -> Quote:

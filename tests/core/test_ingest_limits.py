@@ -20,7 +20,6 @@ from pypdf import PdfReader
 
 import workbench.nlp as nlp_module
 from tests.core.test_ingest import PARAGRAPHS, PDF_LINES, make_pdf, pdf_file, text_page
-from workbench import quotes
 from workbench.analysis import analyze_article
 from workbench.errors import IngestError
 from workbench.ingest import MAX_ARTICLE_CHARS, MAX_FILE_BYTES, read_bytes, read_text
@@ -371,8 +370,6 @@ def test_a_pdf_whose_page_calls_a_form_again_and_again_is_refused(
     # within that limit is read, whatever this budget (review).
     chart = "\n".join(["0 0 m 1 1 l S"] * 2_000)
     assert read_bytes(make_pdf([text_page([*PDF_LINES]) + "\n" + chart]), name="c.pdf").text
-    # A quote's page in such a file as evidence: the same budget, no page known.
-    assert quotes.pdf_pages(form_calling_pdf(calls=1_000, form_operators=300)) == []
 
 
 def test_a_pdf_that_draws_much_and_writes_nothing_is_refused_without_reading_it(

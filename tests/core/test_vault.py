@@ -230,7 +230,14 @@ def test_a_quote_not_in_the_document_is_refused(db: Path, report: Path) -> None:
         assert store.claim(claim_id).evidence == ()
 
 
-def test_a_pdf_quote_knows_its_page(db: Path, tmp_path: Path) -> None:
+def test_a_pdf_quote_knows_its_page(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.ingest import pdf as pdf_reader
+
+    opened: list[int] = []
+    real_open = pdf_reader._open
+    monkeypatch.setattr(pdf_reader, "_open", lambda *a: opened.append(1) or real_open(*a))
     pdf = tmp_path / "budget.pdf"
     pdf.write_bytes(
         make_pdf(
@@ -248,6 +255,7 @@ def test_a_pdf_quote_knows_its_page(db: Path, tmp_path: Path) -> None:
         (item,) = store.claim(claim_id).evidence
     assert item.quote is not None and item.quote.page == 2
     assert item.file is not None and item.file.media_type == "application/pdf"
+    assert len(opened) == 1  # the pages come from the one reading (it was read twice)
 
 
 def test_quotes_are_found_again_after_the_document_is_read_differently() -> None:
@@ -568,7 +576,7 @@ def test_the_command_line_reads_a_document_before_it_takes_the_write_lock(
     monkeypatch.setattr(quotes, "_read", reading)
     args = ("claim", "set", "1", "--db", str(db), "--evidence-file", str(report))
     assert run(*args, "--quote", "10,000 troops were sent to the border")[0] == 0
-    assert locked == [False, False]  # for the title, then for the quote
+    assert locked == [False]  # read once, for the title and the quote
     with Store(db) as store:
         (item,) = store.claim(1).evidence
         assert item.quote is not None and item.quote.text.startswith("10,000 troops")

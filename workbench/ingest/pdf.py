@@ -14,6 +14,7 @@ report.docx", "Untitled"); otherwise the first headline-like paragraph, after an
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import re
@@ -175,8 +176,9 @@ def read_pdf(data: bytes, *, info: InputInfo) -> ArticleDraft:
     if not any(pages):
         raise info.error("has no text layer (scanned PDF?)")
     title, author, published = _metadata(reader, info)
+    texts = tuple("\n".join(line.text for line in lines) for lines in pages)
     title, body = _settle_title(title, _paragraphs(pages))
-    return assemble_draft(
+    draft = assemble_draft(
         body,
         info=info,
         title=title,
@@ -184,6 +186,7 @@ def read_pdf(data: bytes, *, info: InputInfo) -> ArticleDraft:
         published=published,
         title_from_body=False,  # settled here, where tables and stamps are known
     )
+    return dataclasses.replace(draft, pages=texts)
 
 
 def _open(data: bytes, info: InputInfo) -> tuple[PdfReader, int]:
@@ -324,18 +327,6 @@ def _check_drawing(reader: PdfReader, count: int, info: InputInfo) -> None:
             raise info.error(f"cannot be read: page {number + 1} is damaged") from exc
         if left < 0:
             raise _drawing_error(info, MAX_DRAWING_TOKENS, number)
-
-
-def page_texts(data: bytes) -> list[str]:
-    """Each page's lines as :func:`read_pdf` reads them, within its limits, or ``[]`` if
-    the file cannot be read so (to say which page a quote is on)."""
-    try:
-        reader, count = _open(data, InputInfo("the PDF", ""))
-        budget = _Budget(MAX_ARTICLE_CHARS + FURNITURE_ALLOWANCE, MAX_DRAWING_OPERATIONS)
-        pages = [_page_lines(reader.pages[number], budget) for number in range(count)]
-    except (_OverBudget, Exception):
-        return []
-    return ["\n".join(line.text for line in lines) for lines in pages]
 
 
 def _drawing_error(info: InputInfo, limit: int, number: int) -> IngestError:
