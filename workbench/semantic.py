@@ -348,6 +348,12 @@ class _Segment:
         return sum(int(a.nbytes) for a in arrays if a is not None)
 
 
+def _stop_if(cancel: Callable[[], bool] | None) -> None:
+    """Raise :class:`CancelledError` if ``cancel()`` says so (see ``EmbeddingIndex.refresh``)."""
+    if cancel is not None and cancel():
+        raise CancelledError("the embedding index stopped; it goes on next time")
+
+
 class EmbeddingIndex:
     """The archive's vectors, for nearest-neighbour search; kept in ``folder`` if given.
 
@@ -399,9 +405,10 @@ class EmbeddingIndex:
         database, this encoder and no vector replaced or removed since.
 
         ``cancel()`` is asked between the chunks of vectors read (a million take tens
-        of seconds to read again); once it returns True, :class:`CancelledError` is
-        raised, the index holding what it held or nothing, and the next refresh reads
-        what is missing.
+        of seconds to read again), before and after fitting the principal components,
+        and between the blocks projected and the files written to keep them; once it
+        returns True, :class:`CancelledError` is raised, the index holding what it held
+        or nothing, and the next refresh reads what is missing.
         """
         with self._lock:
             state = store.embedding_state()
@@ -415,10 +422,15 @@ class EmbeddingIndex:
             if len(self) == state.rows:
                 return
             started = time.perf_counter()
-            if len(self) and self._catch_up(store, cancel):
-                self._settle(locked=False)
-            else:
-                self._rebuild(store, model, database, cancel)
+            try:
+                if len(self) and self._catch_up(store, cancel):
+                    self._settle(locked=False, cancel=cancel)
+                else:
+                    self._rebuild(store, model, database, cancel)
+            except CancelledError:
+                if any(s.reduced is None for s in self._segments):  # read, not searchable
+                    self._clear(model, state.changes, database)
+                raise
             seconds = time.perf_counter() - started
             log.info("embedding index: %d vectors (%.2f s)", len(self), seconds)
 
@@ -493,8 +505,7 @@ class EmbeddingIndex:
         parts: list[_Segment] = []
         start = after
         while rows := store.archive_embeddings(after_id=start, limit=LOAD_CHUNK):
-            if cancel is not None and cancel():
-                raise CancelledError("the embedding index stopped reading; it reads on next time")
+            _stop_if(cancel)
             ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             codes, scales = _split_blobs([r[1] for r in rows], self.dimensions)
             parts.append(_Segment(ids, codes, scales, np.full(len(ids), -1, dtype=np.int32)))
@@ -548,10 +559,10 @@ class EmbeddingIndex:
                 if len(self) == state.rows:
                     return
                 if len(self) and self._catch_up(store, cancel):
-                    self._settle(locked=True)
+                    self._settle(locked=True, cancel=cancel)
                     return
             self._read_all(store, model, database, cancel)
-            self._settle(locked=locked)
+            self._settle(locked=locked, cancel=cancel)
 
     def _read_all(
         self,
@@ -672,7 +683,7 @@ class EmbeddingIndex:
                 return "another database's (its vectors differ)"
         return None
 
-    def _settle(self, *, locked: bool) -> None:
+    def _settle(self, *, locked: bool, cancel: Callable[[], bool] | None = None) -> None:
         """Project the rows read since the last time, refit if due, keep what is due on disk.
 
         The principal components are fitted when the index reaches
@@ -692,14 +703,16 @@ class EmbeddingIndex:
                     plan = None
             refit = plan is not None and plan[1]
             if len(self) >= PCA_MIN_VECTORS and (self.basis is None or refit):
+                _stop_if(cancel)
                 self._fit_basis()
+                _stop_if(cancel)
                 self._kept = None
                 self._set_segments([replace(s, reduced=None, token=None) for s in self._segments])
                 plan = self._write_plan() if locked else None
-            if plan is not None and self._write(plan[0]):
+            if plan is not None and self._write(plan[0], cancel):
                 return
         segments = [
-            s if s.reduced is not None else replace(s, reduced=self._project(s))
+            s if s.reduced is not None else replace(s, reduced=self._project(s, cancel))
             for s in self._segments
         ]
         # Many small parts held in memory (each refresh adds one) become one.
@@ -731,7 +744,7 @@ class EmbeddingIndex:
             merged += sizes[k]
         return k, k == 0
 
-    def _write(self, k: int) -> bool:
+    def _write(self, k: int, cancel: Callable[[], bool] | None = None) -> bool:
         """Write the parts from the ``k``-th on as one, then the manifest; False if not done.
 
         The caller holds the folder's writer lock. Parts are added only onto the
@@ -751,10 +764,12 @@ class EmbeddingIndex:
         try:
             _check_space(folder.path, rows * (16 + dims + width * np.dtype(REDUCED_DTYPE).itemsize))
             folder.write(token, "ids", (s.ids for s in rest), dtype=np.int64, shape=(rows,))
+            _stop_if(cancel)
             folder.write(token, "codes", (s.codes for s in rest), dtype=np.int8, shape=(rows, dims))
+            _stop_if(cancel)
             folder.write(token, "scales", (s.scales for s in rest), dtype=np.float32, shape=(rows,))
             folder.write(token, "sources", (s.sources for s in rest), dtype=np.int32, shape=(rows,))
-            reduced = (block for s in rest for block in self._projected(s))
+            reduced = (block for s in rest for block in self._projected(s, cancel))
             folder.write(token, "reduced", reduced, dtype=REDUCED_DTYPE, shape=(rows, width))
             basis = kept.basis if kept is not None else None
             if kept is None and self.basis is not None:
@@ -779,6 +794,9 @@ class EmbeddingIndex:
             )
             written = self._map_segment(token, rows, width)
             folder.publish(manifest)
+        except CancelledError:
+            folder.remove_files(token)
+            raise
         except (OSError, IndexFilesError, ValueError) as exc:
             folder.remove_files(token)
             self._cannot_write(exc)
@@ -811,12 +829,15 @@ class EmbeddingIndex:
         self.basis = np.ascontiguousarray(vectors[:, ::-1][:, :REDUCED_DIMENSIONS], np.float32)
         self._fitted_rows = len(self)
 
-    def _projected(self, segment: _Segment) -> Iterator[npt.NDArray[np.floating[Any]]]:
+    def _projected(
+        self, segment: _Segment, cancel: Callable[[], bool] | None = None
+    ) -> Iterator[npt.NDArray[np.floating[Any]]]:
         """A segment's rows in the search space, by blocks: the vectors, or their components."""
         if segment.reduced is not None:
             yield segment.reduced
             return
         for at in range(0, len(segment), LOAD_CHUNK):
+            _stop_if(cancel)
             block = _decode(
                 segment.codes[at : at + LOAD_CHUNK], segment.scales[at : at + LOAD_CHUNK]
             )
@@ -825,9 +846,11 @@ class EmbeddingIndex:
             else:
                 yield block.astype(REDUCED_DTYPE, copy=False)
 
-    def _project(self, segment: _Segment) -> npt.NDArray[np.floating[Any]]:
+    def _project(
+        self, segment: _Segment, cancel: Callable[[], bool] | None = None
+    ) -> npt.NDArray[np.floating[Any]]:
         width = self.dimensions if self.basis is None else self.basis.shape[1]
-        blocks = list(self._projected(segment))
+        blocks = list(self._projected(segment, cancel))
         return np.concatenate(blocks) if blocks else np.zeros((0, width), REDUCED_DTYPE)
 
     @staticmethod
