@@ -45,6 +45,7 @@ from workbench.errors import (
     DiskFullError,
     StoreError,
 )
+from workbench.files import make_private_folder
 from workbench.vault import mirror, vault_dir
 
 log = logging.getLogger("workbench.backup")
@@ -146,7 +147,7 @@ def create_backup(
     folder = backup_dir(db_path)
     stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime(_STAMP)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_folder(folder)
     except OSError as exc:
         raise BackupError(f"cannot create the backups folder {folder}: {exc.strerror}") from exc
     # Unique to this process and call: two commands started at once (each making its

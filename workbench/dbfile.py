@@ -26,6 +26,7 @@ from workbench.errors import (
     NewerDatabaseError,
     StoreError,
 )
+from workbench.files import create_private_file
 
 log = logging.getLogger("workbench.store")
 
@@ -374,6 +375,7 @@ def copy_database(source: str | Path, target: str | Path) -> None:
     dst: sqlite3.Connection | None = None
     try:
         src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_S)
+        create_private_file(target)
         dst = sqlite3.connect(target)
         src.backup(dst)
         dst.execute("PRAGMA journal_mode = DELETE")

@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from workbench.dbfile import fsync_dir
+from workbench.files import make_private_folder
 
 __all__ = [
     "FORMAT_VERSION",
@@ -314,8 +315,8 @@ class IndexFolder:
         Raises:
             OSError: the folder or its lock file cannot be created (read-only disk).
         """
-        self.path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        make_private_folder(self.path)
+        fd = os.open(self.path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             deadline = time.monotonic() + wait
             while not _try_lock(fd):

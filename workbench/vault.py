@@ -26,7 +26,12 @@ from pathlib import Path
 
 from workbench.dbfile import is_held_database_file
 from workbench.errors import DiskFullError, ValidationError
-from workbench.files import open_regular_file
+from workbench.files import (
+    KEPT_FILE_MODE,
+    PRIVATE_FOLDER_MODE,
+    make_private_folder,
+    open_regular_file,
+)
 
 VAULT_SUFFIX = ".vault"
 MAX_VAULT_FILE_BYTES = 200 * 2**20
@@ -174,7 +179,7 @@ def store_file(db_path: str | Path, source: str | Path) -> StoredFile:
         with open_regular_file(source) as handle:
             head = handle.read(8192)
             kind = media_type(name, head)
-            folder.mkdir(parents=True, exist_ok=True)
+            make_private_folder(folder)
             digest = hashlib.sha256(head)
             size = len(head)
             fd, temporary = tempfile.mkstemp(dir=folder, prefix=".incoming-")
@@ -193,8 +198,8 @@ def store_file(db_path: str | Path, source: str | Path) -> StoredFile:
                 if target.exists() and not _altered(target, digest.hexdigest()):
                     os.unlink(temporary)  # the same bytes are already kept
                 else:  # new, or a kept copy that was altered: the good bytes replace it
-                    target.parent.mkdir(exist_ok=True)
-                    os.chmod(temporary, 0o444)
+                    target.parent.mkdir(mode=PRIVATE_FOLDER_MODE, exist_ok=True)
+                    os.chmod(temporary, KEPT_FILE_MODE)
                     os.replace(temporary, target)
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -279,7 +284,7 @@ def mirror(source: Path, target: Path, *, repair: bool = False) -> int:
                 continue
             if destination.exists() and not (repair and _altered(destination, name)):
                 continue
-            destination.parent.mkdir(parents=True, exist_ok=True)
+            make_private_folder(destination.parent)
             digest = hashlib.sha256()
             fd, temporary = tempfile.mkstemp(dir=destination.parent, prefix=".incoming-")
             try:
@@ -292,7 +297,7 @@ def mirror(source: Path, target: Path, *, repair: bool = False) -> int:
                 if digest.hexdigest() != name:
                     os.unlink(temporary)
                     continue
-                os.chmod(temporary, 0o444)
+                os.chmod(temporary, KEPT_FILE_MODE)
                 os.replace(temporary, destination)
                 copied += 1
             except BaseException:

@@ -17,6 +17,7 @@ from workbench.backup import (
     AUTO,
     MANUAL,
     PRE_MIGRATION,
+    backup_dir,
     backup_if_stale,
     create_backup,
     list_backups,
@@ -297,3 +298,40 @@ def test_a_backup_holding_text_that_is_not_utf8_is_not_restored(
     assert err.count("\n") == 1
     assert db.read_bytes() == before
     assert run("articles", "--db", str(db))[0] == 0
+
+
+def test_the_users_work_is_readable_by_the_user_alone(tmp_path: Path) -> None:
+    """Notes, evidence and backups were created as the umask gave (0644 files, 0755
+    folders): any other account on a shared machine could read them."""
+    import stat
+
+    from workbench.dbfile import index_folder
+    from workbench.index_files import IndexFolder
+    from workbench.vault import store_file, vault_dir
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    previous = os.umask(0o022)
+    try:
+        db = tmp_path / "desk" / "work.db"
+        with Store(db) as store:
+            store.add_article(ArticleDraft("Unemployment fell to 4% in 2023."), [])
+            assert (mode(db.parent), mode(db), mode(Path(f"{db}-wal"))) == (0o700, 0o600, 0o600)
+            evidence = tmp_path / "memo.txt"
+            evidence.write_text("A source's memo.", encoding="utf-8")
+            kept = store_file(db, evidence)
+            assert (mode(vault_dir(db)), mode(kept.path.parent)) == (0o700, 0o700)
+            assert mode(kept.path) == 0o400
+        backup = create_backup(db, reason="manual")
+        assert (mode(backup_dir(db)), mode(backup.path)) == (0o700, 0o600)
+        with IndexFolder(index_folder(db)).writing(wait=0):
+            assert mode(index_folder(db)) == 0o700
+        # A folder the user chose, and a file that exists, keep their modes.
+        shared = tmp_path / "shared"
+        shared.mkdir(mode=0o755)
+        (shared / "old.db").touch(mode=0o640)
+        Store(shared / "old.db").close()
+        assert (mode(shared), mode(shared / "old.db")) == (0o755, 0o640)
+    finally:
+        os.umask(previous)

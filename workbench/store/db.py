@@ -37,6 +37,7 @@ from workbench.errors import (
     StoreError,
     ValidationError,
 )
+from workbench.files import create_private_file, make_private_folder
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -125,9 +126,11 @@ class StoreBase:
         self.backup_problem: str | None = None
         existed = self._check_file(thorough=check)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_folder(self.path.parent)
+            if not existed:
+                create_private_file(self.path)
         except OSError as exc:
-            raise StoreError(f"cannot create the folder for {self.path}: {exc.strerror}") from exc
+            raise StoreError(f"cannot create {self.path}: {exc.strerror or exc}") from exc
         conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
