@@ -309,6 +309,53 @@ def check_database(path: str | Path, *, thorough: bool = True, text: bool = Fals
     return DatabaseCheck(path, not problems, problems, version, size, thorough)
 
 
+_SQLITE_READONLY_ROLLBACK = 776
+"""SQLite's extended code for a read-only open that finds a change to roll back."""
+
+
+def roll_back_interrupted_change(path: str | Path) -> bool:
+    """Let SQLite roll back a change a crash interrupted; True if there was one.
+
+    A database in rollback-journal mode (an older one, migrated when first opened) that
+    is killed in the middle of a write keeps a "hot" ``-journal`` beside it: SQLite's
+    normal crash state, rolled back by the next read-write open. A read-only open cannot
+    do that, so every check called the file damaged, and the restore it advised parted
+    the file from its journal, losing both (an audit). Nothing is written when there is
+    no such journal.
+
+    Raises:
+        StoreError: the rollback failed (the disk, a lock); the files are as they were.
+    """
+    path = Path(path)
+    try:
+        if Path(f"{path}-journal").stat().st_size == 0:
+            return False
+    except OSError:
+        return False
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return False
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorcode", 0) != _SQLITE_READONLY_ROLLBACK:
+            return False  # not a change to roll back: the checks say what it is
+    finally:
+        if conn is not None:
+            conn.close()
+    conn = None
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        raise store_error(path, exc) from exc
+    finally:
+        if conn is not None:
+            conn.close()
+    log.warning("%s was interrupted in the middle of a change; it was rolled back", path)
+    return True
+
+
 def _text_problems(conn: sqlite3.Connection) -> list[str]:
     """Columns of text that is not UTF-8, which SQLite's own checks let pass.
 

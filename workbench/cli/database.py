@@ -74,9 +74,16 @@ def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    from workbench.dbfile import SCHEMA_VERSION, check_database, damaged_message
+    from workbench.dbfile import (
+        SCHEMA_VERSION,
+        check_database,
+        damaged_message,
+        roll_back_interrupted_change,
+    )
 
     path = db_path(args)
+    if roll_back_interrupted_change(path):
+        out.write(f"recovered: a change to {path} that a crash interrupted was rolled back\n")
     result = check_database(path, thorough=True, text=True)
     if not result.ok:
         raise DatabaseDamagedError(damaged_message(path, "; ".join(result.problems[:3])))

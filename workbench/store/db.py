@@ -28,6 +28,7 @@ from workbench.dbfile import (
     hold,
     let_go,
     newer_message,
+    roll_back_interrupted_change,
     store_error,
 )
 from workbench.errors import (
@@ -139,7 +140,6 @@ class StoreBase:
             self.conn = conn
             self._db: Database | None = None
             self._migrate()
-            conn.execute("PRAGMA journal_mode = WAL")
             # FULL: a verdict reported as saved survives a power cut, not just a crash.
             conn.execute("PRAGMA synchronous = FULL")
         except sqlite3.Error as exc:
@@ -202,6 +202,7 @@ class StoreBase:
             return False
         if not thorough:
             return True
+        roll_back_interrupted_change(self.path)
         result = check_database(self.path, thorough=False)
         if not result.ok:
             raise DatabaseDamagedError(
@@ -234,6 +235,9 @@ class StoreBase:
             raise ForeignDatabaseError(
                 f"{self.path} is an SQLite database, but not a workbench one", path=self.path
             )
+        # WAL before migrating: an older file in rollback-journal mode killed during a
+        # migration was left with a hot journal (see roll_back_interrupted_change).
+        self.conn.execute("PRAGMA journal_mode = WAL")
         if version < SCHEMA_VERSION:
             if version > 0:
                 from workbench.backup import PRE_MIGRATION, create_backup
