@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from workbench.dbfile import (
+    DATABASE_COMPANIONS,
     check_database,
     copy_database,
     fsync_dir,
@@ -266,6 +267,10 @@ def rotate_backups(db_path: str | Path, *, keep: dict[str, int] | None = None) -
     return removed
 
 
+CLOCK_SLACK = timedelta(minutes=5)
+"""How far in the future a backup may be dated and still count as recent."""
+
+
 def backup_if_stale(
     db_path: str | Path, *, max_age: timedelta = MAX_AGE, now: datetime | None = None
 ) -> Backup | None:
@@ -278,7 +283,9 @@ def backup_if_stale(
     """
     now = now or datetime.now(UTC)
     remove_abandoned_copies(db_path, now=now)
-    backups = list_backups(db_path)
+    # One dated in the future (a clock that was wrong, a copied folder) does not count:
+    # it stopped the automatic backups until that date (an audit).
+    backups = [b for b in list_backups(db_path) if b.created <= now + CLOCK_SLACK]
     if backups and now - backups[0].created < max_age:
         return None
     return create_backup(db_path, reason=AUTO, now=now)
@@ -309,7 +316,9 @@ def restore_backup(
 
     The backup is verified first. The current database (when there is one) is moved
     to ``<db>.before-restore-YYYYmmdd-HHMMSS`` (never overwriting anything), with its
-    ``-wal``/``-shm`` if it could not be folded into one file (a damaged database);
+    ``-wal``/``-shm``/``-journal`` if it could not be folded into one file (a damaged
+    or interrupted database; they are moved even if the database itself is missing);
+    a link is followed, and the file it names is restored;
     then the backup is copied in with SQLite's backup API and moved into place, and the
     replaced file's embedding index beside it is deleted.
 
@@ -317,20 +326,25 @@ def restore_backup(
         BackupError: the backup is missing or unusable; nothing was changed.
         DatabaseLockedError: another workbench or program has the database open.
     """
-    db_path = Path(db_path).expanduser()
+    # A link is followed: the file it names is the database every command opens.
+    db_path = Path(db_path).expanduser().resolve()
     backup_path = Path(backup_path).expanduser()
+    if db_path.is_dir():
+        raise BackupError(f"{db_path} is a folder, not a database file")
     verify_backup(backup_path)
-    if db_path.exists() and db_path.resolve() == backup_path.resolve():
+    if db_path.exists() and db_path == backup_path.resolve():
         raise BackupError(f"{backup_path} is the database itself, not a backup")
     incoming = db_path.with_name(f".{db_path.name}.restoring")
-    incoming.unlink(missing_ok=True)
     try:
+        incoming.unlink(missing_ok=True)
         copy_database(backup_path, incoming)
     except StoreError as exc:
         raise BackupError(f"cannot copy the backup: {exc}") from exc
+    except OSError as exc:
+        raise BackupError(f"cannot copy the backup to {incoming}: {exc.strerror or exc}") from exc
     kept: Path | None = None
     try:
-        if db_path.exists():
+        if any(Path(f"{db_path}{suffix}").exists() for suffix in DATABASE_COMPANIONS):
             kept = _set_aside(db_path, now or datetime.now(UTC))
         os.replace(incoming, db_path)
         fsync_dir(db_path.parent)
@@ -389,28 +403,30 @@ def _drop_index(db_path: Path) -> None:
 
 
 def _set_aside(db_path: Path, now: datetime) -> Path:
-    """Move the database (and any -wal/-shm) to a new ``.before-restore-...`` name."""
+    """Move the database and the files SQLite keeps beside it (``-wal``, ``-shm``,
+    ``-journal``) to a new ``.before-restore-...`` name, together: a log left behind
+    would be replayed into the restored file, and a file parted from its journal
+    cannot be recovered (an audit). Also when the database itself is missing."""
     try:
-        sound = check_database(db_path, thorough=False).ok
+        sound = db_path.exists() and check_database(db_path, thorough=False).ok
     except DatabaseLockedError:
         raise
     except StoreError:
         sound = False  # not SQLite at all
     if sound:
         release_database(db_path)  # refuses if in use; folds the -wal in
-    # else: damaged, moved exactly as it is, with its -wal and -shm
+    # else: damaged, interrupted or missing: moved exactly as it is, with its companions
     stamp = now.astimezone(UTC).strftime(_STAMP)
     kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
     serial = 1
-    while any(Path(f"{kept}{s}").exists() for s in ("", "-wal", "-shm")):
+    while any(Path(f"{kept}{s}").exists() for s in DATABASE_COMPANIONS):
         kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}.{serial}")
         serial += 1
     try:
-        for suffix in ("-wal", "-shm"):
+        for suffix in (*DATABASE_COMPANIONS[1:], ""):  # the database itself last
             side = Path(f"{db_path}{suffix}")
             if side.exists():
                 os.replace(side, f"{kept}{suffix}")
-        os.replace(db_path, kept)
     except OSError as exc:
         raise BackupError(f"cannot move {db_path} aside: {exc.strerror or exc}") from exc
     return kept

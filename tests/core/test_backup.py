@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.core.cli_runner import run
-from tests.core.test_store import database_before
+from tests.core.test_store import database_before, snapshot
 from workbench.backup import (
     AUTO,
     MANUAL,
@@ -110,6 +110,13 @@ def test_store_opened_by_app_or_cli_backs_up_once_a_day(db: Path) -> None:
     with Store(db, auto_backup=True):
         pass
     assert [b.reason for b in list_backups(db)] == [AUTO]
+
+
+def test_a_backup_dated_in_the_future_does_not_stop_the_daily_one(db: Path) -> None:
+    future = create_backup(db, reason="manual", now=T0 + timedelta(days=3650))
+    assert future.created > T0
+    made = backup_if_stale(db, now=T0)
+    assert made is not None and made.reason == AUTO
 
 
 def test_new_database_gets_no_automatic_backup(tmp_path: Path) -> None:
@@ -215,6 +222,55 @@ def test_restores_never_overwrite_a_kept_file(db: Path) -> None:
     second = restore_backup(db, backup.path, now=T0)
     assert first.kept and second.kept and first.kept != second.kept
     assert first.kept.exists() and second.kept.exists()
+
+
+def test_a_restore_takes_every_companion_file_along(db: Path, tmp_path: Path) -> None:
+    """An audit: with the database gone but its -wal left, the "restored" file replayed
+    that log (another file's: corrupt; its own: not the backup), and a -journal stayed
+    beside the restored file."""
+    backup = create_backup(db, reason="manual")
+    expected = snapshot(db)
+    other = tmp_path / "other.db"
+    make_real_db(other)
+    stale = sqlite3.connect(other)
+    stale.execute("PRAGMA wal_autocheckpoint = 0")
+    stale.execute("DELETE FROM archive_claims")  # committed, still in other.db-wal
+    stale.commit()
+    for suffix in ("-wal", "-journal"):
+        shutil.copy(f"{other}{suffix}" if suffix == "-wal" else db, f"{db}{suffix}")
+    stale.close()
+    db.unlink()
+    result = restore_backup(db, backup.path)
+    assert not any(Path(f"{db}{s}").exists() for s in ("-wal", "-journal"))
+    assert result.kept is not None and Path(f"{result.kept}-wal").exists()
+    assert Path(f"{result.kept}-journal").exists()
+    assert snapshot(db) == expected
+    with Store(db) as store:
+        assert store.archive_count() == 301  # the 300 imported and the verdict given
+
+
+def test_a_restore_onto_a_folder_a_link_or_a_blocked_name(db: Path, tmp_path: Path) -> None:
+    backup = create_backup(db, reason="manual")
+    folder = tmp_path / "a-folder.db"
+    folder.mkdir()
+    with pytest.raises(BackupError, match="is a folder"):
+        restore_backup(folder, backup.path)
+    assert folder.is_dir() and not any(folder.iterdir())
+    # A link is followed: the file it names is restored, the link stays.
+    link = tmp_path / "link.db"
+    link.symlink_to(db)
+    with Store(db) as store:
+        store.import_archive_records([ArchiveRecord("a later claim", external_id="x")], source="s")
+    restore_backup(link, backup.path)
+    assert link.is_symlink()
+    with Store(db) as store:
+        assert store.archive_count() == 301  # the 300 imported and the verdict given
+    # The restore's own temporary name taken by a folder: one line, nothing changed.
+    (tmp_path / ".wb.db.restoring").mkdir()
+    before = db.read_bytes()
+    with pytest.raises(BackupError, match="cannot copy the backup"):
+        restore_backup(db, backup.path)
+    assert db.read_bytes() == before
 
 
 def test_cli_backup_list_restore_and_check(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
