@@ -298,12 +298,25 @@ def test_reserved_or_empty_source_names_are_refused(store: Store) -> None:
         store.import_archive_records([ArchiveRecord("x")], source="  ")
 
 
-def test_archive_search_as_you_type(store: Store, tmp_path: Path) -> None:
+def test_archive_search_as_you_type(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import_archive(store, write_jsonl(tmp_path / "checks.jsonl", RECORDS))
     found = store.archive_search("wind turb")
     assert [c.external_id for c in found] == ["a2"]
     assert store.archive_search('"troops" (') != []  # FTS syntax in user text is harmless
     assert len(store.archive_search("")) == 3
+    # Each word once, at most 16 of them, the last typed a prefix: 3,000 repeats of
+    # "the" pasted in took minutes (an audit).
+    queries: list[str] = []
+    candidates = store.archive_candidates
+    monkeypatch.setattr(
+        store, "archive_candidates", lambda q, **k: queries.append(q) or candidates(q, **k)
+    )
+    assert store.archive_search("Wind " * 3_000 + "turb") == found
+    assert store.archive_search(" ".join(f"w{n}" for n in range(40)) + " turb") == []
+    assert queries[0] == '"wind" AND "turb"*'
+    assert queries[1].count(" AND ") == 15 and queries[1].endswith('"turb"*')
     assert [s.name for s in store.archive_sources()] == ["checks"]
     assert store.remove_archive_source("checks") == 3 and store.archive_count() == 0
 
