@@ -58,6 +58,7 @@ class ArchivePanel(QWidget):
         layout.addWidget(self.view)
         workspace.library_changed.connect(self._refresh_if_shown)
         workspace.archive_counted.connect(self._show_counts)
+        workspace.archive_found.connect(self._show_found)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -85,12 +86,14 @@ class ArchivePanel(QWidget):
             self.refresh_counts()
 
     def refresh(self) -> None:
-        """Search again and recount."""
-        query = self.search.text()
-        results = self.workspace.store.archive_search(query, limit=RESULTS)
+        """Search again and recount, on a worker (:meth:`Workspace.search_archive`); the
+        list follows in :meth:`_show_found`, the summary in :meth:`_show_counts`."""
+        self.workspace.search_archive(self.search.text(), limit=RESULTS)
+        self.refresh_counts()
+
+    def _show_found(self, query: str, results: list[ArchiveClaim]) -> None:
         self.model.set_items(results)
         self._listed = f"{len(results)} shown" if query.strip() else "newest first"
-        self.refresh_counts()
 
     def refresh_counts(self) -> None:
         """The summary line: past checks by collection, how many are ready for matching

@@ -877,7 +877,7 @@ class MainWindow(QMainWindow):
             self.exporter.runner,
             self.workspace.matcher.runner,
             self.workspace.vault_copies,
-            self.workspace.archive_counter,
+            self.workspace.archive_reader,
             self.maintenance,
             self.indexer.runner,
             self.claim_panel.evidence_view.runner,
@@ -905,7 +905,7 @@ class MainWindow(QMainWindow):
         self.claim_panel.evidence_view.shutdown()
         self.team.shutdown()
         self.claim_panel.past_checks.shutdown()
-        self.workspace.archive_counter.shutdown()
+        self.workspace.archive_reader.shutdown()
         self.writer.close(wait=not self._losing_unsaved)
         super().closeEvent(event)
 

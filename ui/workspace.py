@@ -24,7 +24,15 @@ from workbench import operations
 from workbench.analysis import sentence_bounds
 from workbench.engine import Engine
 from workbench.errors import ChangedSinceError, WorkbenchError
-from workbench.models import Article, Claim, Evidence, Match, MatchStrength, Status
+from workbench.models import (
+    ArchiveClaim,
+    Article,
+    Claim,
+    Evidence,
+    Match,
+    MatchStrength,
+    Status,
+)
 from workbench.priority import PriorityThresholds, next_unchecked
 from workbench.store import Store
 from workbench.textsafety import clipped, one_line
@@ -53,6 +61,7 @@ class Workspace(QObject):
     error_occurred = Signal(str)
     notice = Signal(str)  # news for the status bar ("Removed the claim ...")
     archive_counted = Signal(object, int)  # {collection: past checks}, how many embedded
+    archive_found = Signal(str, object)  # the words searched, the past checks found
 
     def __init__(
         self,
@@ -81,8 +90,9 @@ class Workspace(QObject):
         self.matcher = ClaimMatcher(store.path, self, engine=self.engine)
         self.vault_copies = JobRunner("vault", self)
         """Copies files into the evidence vault, off the writer (see add_file_evidence)."""
-        self.archive_counter = JobRunner("archive-counts", self)
-        """Counts the archive's past checks (:meth:`count_archive`)."""
+        self.archive_reader = JobRunner("archive-reader", self)
+        """Counts and searches the archive's past checks (:meth:`count_archive`,
+        :meth:`search_archive`)."""
         self.matcher.matches_ready.connect(self._on_matcher_matches_ready)
         self.thresholds = PriorityThresholds()
         """Where high, medium and low priority begin (settings ``priority.*``)."""
@@ -128,12 +138,30 @@ class Workspace(QObject):
             with Store(path, check=False) as store:
                 return store.archive_counts(), store.embedding_state().rows
 
-        self.archive_counter.submit(
+        self.archive_reader.submit(
             count,
             group="counts",
             supersede=True,
             latest_only=True,
             done=lambda counted: self.archive_counted.emit(*counted),
+        )
+
+    def search_archive(self, text: str, *, limit: int) -> None:
+        """Search the archive on a worker: with a million past checks a common word takes
+        seconds, and the search runs as the fact-checker types (on the UI thread, the
+        window froze). :attr:`archive_found` gives the latest search's results."""
+        path = self.store.path
+
+        def search(context: JobContext) -> list[ArchiveClaim]:
+            with Store(path, check=False) as store:
+                return store.archive_search(text, limit=limit)
+
+        self.archive_reader.submit(
+            search,
+            group="search",
+            supersede=True,
+            latest_only=True,
+            done=lambda found: self.archive_found.emit(text, found),
         )
 
     def _activate_stack(self, article_id: int | None) -> None:

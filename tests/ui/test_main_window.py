@@ -646,7 +646,7 @@ def test_file_import_asks_who_published_the_past_checks(
 
 
 def test_archive_search_and_import_in_the_app(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     archive = tmp_path / "checks.jsonl"
     archive.write_text(
@@ -666,10 +666,20 @@ def test_archive_search_and_import_in_the_app(
     assert notice is not None and "malformed: line 2" in notice.text()
     notice.close()
     window.side_tabs.setCurrentWidget(window.archive)
+    searched_on: list[bool] = []
+    search = Store.archive_search
+
+    def on_which_thread(store: Store, *args: Any, **kwargs: Any) -> Any:
+        searched_on.append(threading.current_thread() is threading.main_thread())
+        return search(store, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "archive_search", on_which_thread)
     window.archive.search.setText("moon land")
     window.archive.refresh()
-    assert window.archive.model.rowCount() == 1
+    qtbot.waitUntil(lambda: window.archive.model.rowCount() == 1)
     assert "staged" in window.archive.model.index(0, 0).data()
+    # Off the UI thread: a common word among a million past checks takes seconds (an audit).
+    assert searched_on and not any(searched_on)
     # Then the embeddings, in the background: semantic matching is ready when it says so.
     qtbot.waitUntil(lambda: any("Semantic matching is ready" in m for m in messages))
     assert window.workspace.store.embedding_state().rows == 2

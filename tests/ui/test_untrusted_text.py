@@ -145,9 +145,10 @@ def test_archive_panel_shows_collection_names_as_text(qtbot: QtBot, window: Main
     assert window.archive.summary in assert_labels_show_markup(window)
 
 
-def test_tooltips_with_user_text_show_markup_as_text(window: MainWindow) -> None:
+def test_tooltips_with_user_text_show_markup_as_text(qtbot: QtBot, window: MainWindow) -> None:
     panel = window.claim_panel
     window.archive.refresh()
+    qtbot.waitUntil(lambda: window.archive.model.rowCount() > 0)
     tips = [
         tip
         for model in (
