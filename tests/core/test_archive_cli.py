@@ -121,6 +121,14 @@ def test_bad_queries_line_names_its_line(
     queries.write_text('{"id": 1, "text": "ok"}\n{"id": 2}\n', encoding="utf-8")
     code, _ = run("match", "--queries", str(queries), "--json", "--db", db)
     assert code == 2 and "line 2" in capsys.readouterr().err
+    # An id with a lone surrogate, or that is not a string or a number (an audit: exit 1).
+    for ident in ('"q\\ud800"', '{"a": 1}', "true"):
+        queries.write_text(f'{{"id": 1, "text": "ok"}}\n{{"id": {ident}, "text": "ok"}}\n')
+        for command in ("match", "score"):
+            option = "--queries" if command == "match" else "--sentences"
+            code, _ = run(command, option, str(queries), "--json", "--db", db)
+            err = capsys.readouterr().err
+            assert code == 2 and "line 2" in err and err.count("\n") == 1, err
 
 
 def test_archive_lists_sources_and_searches(db: str, archive: Path) -> None:

@@ -156,6 +156,11 @@ def test_reset_deletes_the_user_model_and_only_it() -> None:
     assert digest(CHECKWORTHINESS_DIR / "model.onnx") == bundled
     code, out = run("train-checkworthiness", "--reset")
     assert code == 0 and "bundled model is in use" in out
+    # A file where the model's folder goes: one line, not "this is a bug" (an audit).
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text("not a model")
+    code, out = run("train-checkworthiness", "--reset")
+    assert code == 2 and user.read_text() == "not a model"
 
 
 # --- the command's one-line refusals ------------------------------------------------------

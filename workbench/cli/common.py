@@ -108,9 +108,14 @@ def read_id_text_lines(name: str, what: str = "queries") -> list[tuple[Any, str]
             raise CliError(f"{name} line {number}: JSON nested too deeply") from None
         if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
             raise CliError(f'{name} line {number}: expected an object with "id" and "text"')
-        if has_lone_surrogate(row["text"]):
-            raise CliError(f"{name} line {number}: the text is not valid Unicode (lone surrogate)")
-        queries.append((row.get("id"), row["text"]))
+        ident = row["id"]
+        if isinstance(ident, bool) or not isinstance(ident, (str, int, float)):
+            raise CliError(f'{name} line {number}: "id" must be a string or a number')
+        if has_lone_surrogate(row["text"]) or (
+            isinstance(ident, str) and has_lone_surrogate(ident)
+        ):
+            raise CliError(f"{name} line {number}: not valid Unicode (a lone surrogate)")
+        queries.append((ident, row["text"]))
     return queries
 
 

@@ -35,7 +35,12 @@ def cmd_train_checkworthiness(args: argparse.Namespace, out: TextIO) -> int:
         if not target.exists():
             out.write("no model trained from your corrections; the bundled model is in use\n")
             return EXIT_OK
-        shutil.rmtree(target)
+        if not target.is_dir():
+            raise CliError(f"{target} should be your model's folder but is not: move it away")
+        try:
+            shutil.rmtree(target)
+        except OSError as exc:
+            raise CliError(f"cannot remove {target}: {exc.strerror or exc}") from exc
         out.write(f"removed {target}; the bundled model is used from the next start\n")
         return EXIT_OK
     missing = [name for name in TRAIN_MODULES if importlib.util.find_spec(name) is None]
