@@ -46,13 +46,13 @@ def past_check_id(external_id: str, text: str, title: str = "") -> str:
 
 
 def collection_name(source: str) -> str:
-    """``source`` as a collection of past checks is named, checked.
+    """``source`` as a collection of past checks is named (on one line), checked.
 
     Raises:
         ValidationError: empty, too long, not valid Unicode, or one of the app's own
             (:data:`OWN_SOURCE`, :data:`TEAM_SOURCE`).
     """
-    name = source.strip()
+    name = " ".join(source.split())  # a line break forged a line of `workbench archive`
     if not name:
         raise ValidationError("an archive collection needs a source name")
     if len(name) > MAX_SOURCE_CHARS:

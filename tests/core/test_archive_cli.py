@@ -176,6 +176,9 @@ def test_a_long_id_is_kept_as_its_hash_and_a_long_source_refused(
         assert code == 2 and out == "" and err.count("\n") == 1, err
     code, out = run("archive", "--db", db, "--json")
     assert [row["source"] for row in json.loads(out)] == ["long"]
+    # A name is one line: a line break forged a line of the listing (an audit).
+    code, out = run("import", str(path), "--db", db, "--source", "a\n   99,999  forged", "--json")
+    assert code == 0 and json.loads(out)["source"] == "a 99,999 forged"
     # A long file name gives its first 100 characters.
     named = path.rename(tmp_path / f"{'n' * 150}.jsonl")
     code, out = run("import", str(named), "--db", db, "--json")
