@@ -311,8 +311,11 @@ class ArchiveMixin(StoreBase):
         # Each word once, and a search's worth of them: 3,000 repeats of "the" (12 kB
         # pasted in) took minutes, the AND of FTS5 being quadratic in repeated terms.
         last = words[-1]
-        distinct = [w for w in dict.fromkeys(w.casefold() for w in words) if w != last.casefold()]
-        terms = [_fts_quote(w) for w in distinct[: MAX_SEARCH_WORDS - 1]]
+        # Told apart by their folded case, searched as typed: "Straße" folds to "strasse",
+        # which the index, holding "straße", does not know.
+        distinct = {w.casefold(): w for w in reversed(words)}
+        distinct.pop(last.casefold())
+        terms = [_fts_quote(w) for w in reversed(distinct.values())][: MAX_SEARCH_WORDS - 1]
         terms.append(_fts_quote(last) + "*")
         fts_query = " AND ".join(terms)
         return [c.claim for c in self.archive_candidates(fts_query, limit=limit, source=source)]
