@@ -54,7 +54,7 @@ from workbench.models import ArchiveRecord
 from workbench.past_checks import (
     MAX_SOURCE_CHARS,
     collection_name,
-    past_check_id,
+    record_key,
     scale_verdict,
 )
 from workbench.store.batches import let_go
@@ -768,7 +768,7 @@ def _record_from_fields(obj: dict[str, Any], *, line: int) -> ArchiveRecord:
         raise _BadRecord(INVALID_UNICODE)
     return ArchiveRecord(
         text=text,
-        external_id=past_check_id(fields["id"], text, fields["title"]),
+        external_id=fields["id"] or record_key(text, fields["title"]),
         title=fields["title"],
         verdict=fields["verdict"],
         url=fields["url"],

@@ -20,9 +20,6 @@ TEAM_SOURCE = "team"
 """The archive source of the verdicts of the other members of a team (:mod:`workbench.team`)."""
 MAX_SOURCE_CHARS = 100
 """The longest collection name (a file's stem, or ``--source``)."""
-MAX_ID_BYTES = 1_000
-"""An archive's id longer than this in UTF-8 (a long URL) is kept as its hash: the team
-server's unique index holds about 2,700 bytes a row, and refused a whole batch over it."""
 
 
 def record_key(text: str, title: str = "") -> str:
@@ -32,17 +29,6 @@ def record_key(text: str, title: str = "") -> str:
     """
     digest = hashlib.sha1(f"{text}\x1f{title}".encode(), usedforsecurity=False)
     return f"sha1:{digest.hexdigest()[:20]}"
-
-
-def past_check_id(external_id: str, text: str, title: str = "") -> str:
-    """The id a past check is stored under: the archive's, a hash of it when over
-    :data:`MAX_ID_BYTES`, or :func:`record_key` when it has none."""
-    if not external_id:
-        return record_key(text, title)
-    if len(external_id) * 4 > MAX_ID_BYTES and len(external_id.encode()) > MAX_ID_BYTES:
-        digest = hashlib.sha1(external_id.encode(), usedforsecurity=False)
-        return f"sha1-id:{digest.hexdigest()}"
-    return external_id
 
 
 def collection_name(source: str) -> str:

@@ -179,12 +179,24 @@ def test_an_archive_loads_onto_a_server_not_yet_upgraded(
 
 def test_a_huge_id_is_kept_as_its_hash(pg: TeamServer, team: str, tmp_path: Path) -> None:
     """An audit: a 20 kB id made the server refuse its whole batch ("index row requires
-    ... bytes"); it is stored as its hash, here and locally, and loading again adds nothing."""
+    ... bytes"); it is stored as its hash, and loading again adds nothing. A long id the
+    server took before (it compresses) stays as it is."""
     path = tmp_path / "long-ids.jsonl"
     huge = "https://example.org/" + "\u0436" * 10_000  # 20 kB in UTF-8
-    records = [{"id": huge, "text": "Wind turbines cause cancer."}, *ARCHIVE]
+    taken = "https://example.org/" + "x" * 3_000
+    records = [
+        {"id": huge, "text": "Wind turbines cause cancer."},
+        {"id": taken, "text": "Tides are caused by the wind."},
+        *ARCHIVE,
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    for added in (len(records), 0):
+    with psycopg.connect(pg.dsn(team), autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO workbench_team.past_checks (source, external_id, text)"
+            " VALUES ('long-ids', %s, 'Tides are caused by the wind.')",
+            (taken,),
+        )
+    for added in (len(records) - 1, 0):
         code, out = run("team", "import", str(path), "--dsn", pg.dsn(team))
         assert code == 0 and out.startswith(f"loaded {added} past checks"), out
     with psycopg.connect(pg.dsn(team), autocommit=True) as conn:
@@ -192,7 +204,12 @@ def test_a_huge_id_is_kept_as_its_hash(pg: TeamServer, team: str, tmp_path: Path
             "SELECT external_id FROM workbench_team.past_checks"
             " WHERE text = 'Wind turbines cause cancer.'"
         ).fetchall()
-    assert key.startswith("sha1-id:") and len(key) < 100
+        held = conn.execute(
+            "SELECT external_id = %s FROM workbench_team.past_checks"
+            " WHERE text = 'Tides are caused by the wind.'",
+            (taken,),
+        ).fetchall()
+    assert key.startswith("sha1-id:") and len(key) < 100 and held == [(True,)]
 
 
 def test_a_reader_searches_but_only_the_administrator_loads(

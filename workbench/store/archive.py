@@ -23,7 +23,7 @@ from workbench.past_checks import (
     OWN_SOURCE,
     TEAM_SOURCE,
     collection_name,
-    past_check_id,
+    record_key,
     verdict_to_status,
 )
 from workbench.store.batches import PacedBatches, _checkpoints_in_pauses, let_go
@@ -180,7 +180,7 @@ class ArchiveMixin(StoreBase):
         name = collection_name(source)
         rows = [
             (
-                past_check_id(r.external_id, r.text, r.title),
+                r.external_id or record_key(r.text, r.title),
                 name,
                 r.text,
                 r.title,

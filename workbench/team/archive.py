@@ -21,6 +21,7 @@ search. psycopg errors become one-line :class:`~workbench.errors.TeamError` s.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from psycopg import errors as pg_errors
 
 from workbench.errors import TeamError, TeamPermissionError
 from workbench.models import ArchiveRecord
-from workbench.past_checks import collection_name, past_check_id
+from workbench.past_checks import collection_name, record_key
 from workbench.team.client import (
     CONNECT_TIMEOUT_S,
     Connection,
@@ -78,6 +79,13 @@ _ADD_VECTORS = f"""
     FROM wb_load l
     WHERE p.source = %s AND p.external_id = l.external_id AND l.embedding IS NOT NULL
         AND p.text = l.text AND p.embedding_model IS DISTINCT FROM l.embedding_model
+"""
+MAX_ID_BYTES = 2_000
+"""The longest id the server's unique index takes for certain (about 2,700 bytes a row
+with the source name, less when the id does not compress): a longer one is stored as its
+hash, unless the server holds it already."""
+_HELD = f"""
+    SELECT external_id FROM {SCHEMA}.past_checks WHERE source = %s AND external_id = ANY(%s)
 """
 _KNOWN = f"""
     SELECT external_id, embedding_model IS NOT DISTINCT FROM %s FROM {SCHEMA}.past_checks
@@ -211,6 +219,7 @@ def load_records(
             rows = _unique_rows(chunk)
             with conn.transaction():
                 conn.execute(take_turn, params)
+                rows = _indexable(conn, source, rows)
                 vectors: dict[str, bytes] = {}
                 if encoder is not None and model is not None:
                     vectors = _embeddings(conn, encoder, model, source, rows)
@@ -269,10 +278,30 @@ def _unique_rows(chunk: Sequence[ArchiveRecord]) -> dict[str, tuple[str, ...]]:
     refuse its whole batch (an audit), so NULs are left out, as search does."""
     rows: dict[str, tuple[str, ...]] = {}
     for r in chunk:
-        key = past_check_id(r.external_id, r.text, r.title).replace("\x00", "")
+        key = (r.external_id or record_key(r.text, r.title)).replace("\x00", "")
         fields = (r.text, r.title, r.verdict, r.url, r.date, r.speaker, r.publisher)
         rows.setdefault(key, (key, *(field.replace("\x00", "") for field in fields)))
     return rows
+
+
+def _indexable(
+    conn: Connection, source: str, rows: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
+    """``rows`` with each id over :data:`MAX_ID_BYTES` replaced by its hash (an audit: a
+    20 kB id made the server refuse the whole batch), unless the server already holds it
+    as it is (a compressible one was taken), so that loading again adds nothing."""
+    long = {key for key in rows if len(key) * 4 > MAX_ID_BYTES and len(key.encode()) > MAX_ID_BYTES}
+    if not long:
+        return rows
+    held = {str(r[0]) for r in conn.execute(_HELD, (source, list(long))).fetchall()}
+    kept: dict[str, tuple[str, ...]] = {}
+    for key, row in rows.items():
+        if key in long and key not in held:
+            digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
+            key = f"sha1-id:{digest}"
+            row = (key, *row[1:])
+        kept.setdefault(key, row)
+    return kept
 
 
 def _embeddings(
