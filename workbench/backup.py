@@ -17,6 +17,7 @@ This module speaks no SQL: :mod:`workbench.dbfile` copies and checks the files.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import glob
 import logging
@@ -25,6 +26,7 @@ import re
 import secrets
 import shutil
 import sqlite3
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -326,28 +328,37 @@ def restore_backup(
         BackupError: the backup is missing or unusable; nothing was changed.
         DatabaseLockedError: another workbench or program has the database open.
     """
-    # A link is followed: the file it names is the database every command opens.
-    db_path = Path(db_path).expanduser().resolve()
+    db_path = Path(db_path).expanduser()
     backup_path = Path(backup_path).expanduser()
-    if db_path.is_dir():
+    try:
+        # A link is followed: the file it names is the one SQLite opens. The vault and
+        # the index stay beside the name the app is given.
+        target = db_path.resolve()
+    except (OSError, RuntimeError) as exc:  # a loop of links
+        raise BackupError(f"{db_path} cannot be followed to a file: {exc}") from exc
+    if target.is_dir():
         raise BackupError(f"{db_path} is a folder, not a database file")
     verify_backup(backup_path)
-    if db_path.exists() and db_path == backup_path.resolve():
+    if target.exists() and target == backup_path.resolve():
         raise BackupError(f"{backup_path} is the database itself, not a backup")
-    incoming = db_path.with_name(f".{db_path.name}.restoring")
+    incoming = target.with_name(f".{target.name}.restoring")
     try:
         incoming.unlink(missing_ok=True)
         copy_database(backup_path, incoming)
+        if target.is_file():  # the file restored keeps who may read it (a group's)
+            os.chmod(incoming, stat.S_IMODE(target.stat().st_mode))
     except StoreError as exc:
         raise BackupError(f"cannot copy the backup: {exc}") from exc
     except OSError as exc:
+        with contextlib.suppress(OSError):  # a folder by that name, a read-only disk
+            incoming.unlink()
         raise BackupError(f"cannot copy the backup to {incoming}: {exc.strerror or exc}") from exc
     kept: Path | None = None
     try:
-        if any(Path(f"{db_path}{suffix}").exists() for suffix in DATABASE_COMPANIONS):
-            kept = _set_aside(db_path, now or datetime.now(UTC))
-        os.replace(incoming, db_path)
-        fsync_dir(db_path.parent)
+        if any(Path(f"{target}{suffix}").exists() for suffix in DATABASE_COMPANIONS):
+            kept = _set_aside(target, now or datetime.now(UTC))
+        os.replace(incoming, target)
+        fsync_dir(target.parent)
     except BaseException:
         incoming.unlink(missing_ok=True)
         raise
@@ -402,13 +413,15 @@ def _drop_index(db_path: Path) -> None:
     shutil.rmtree(doomed, ignore_errors=True)
 
 
-def _set_aside(db_path: Path, now: datetime) -> Path:
+def _set_aside(db_path: Path, now: datetime) -> Path | None:
     """Move the database and the files SQLite keeps beside it (``-wal``, ``-shm``,
     ``-journal``) to a new ``.before-restore-...`` name, together: a log left behind
     would be replayed into the restored file, and a file parted from its journal
-    cannot be recovered (an audit). Also when the database itself is missing."""
+    cannot be recovered (an audit). Also when the database itself is missing; returns
+    the database's new name, None then."""
+    existed = db_path.exists()
     try:
-        sound = db_path.exists() and check_database(db_path, thorough=False).ok
+        sound = existed and check_database(db_path, thorough=False).ok
     except DatabaseLockedError:
         raise
     except StoreError:
@@ -429,4 +442,4 @@ def _set_aside(db_path: Path, now: datetime) -> Path:
                 os.replace(side, f"{kept}{suffix}")
     except OSError as exc:
         raise BackupError(f"cannot move {db_path} aside: {exc.strerror or exc}") from exc
-    return kept
+    return kept if existed else None

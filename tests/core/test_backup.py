@@ -242,8 +242,11 @@ def test_a_restore_takes_every_companion_file_along(db: Path, tmp_path: Path) ->
     db.unlink()
     result = restore_backup(db, backup.path)
     assert not any(Path(f"{db}{s}").exists() for s in ("-wal", "-journal"))
-    assert result.kept is not None and Path(f"{result.kept}-wal").exists()
-    assert Path(f"{result.kept}-journal").exists()
+    assert result.kept is None  # no database was there to keep; its companions were
+    assert {p.name.split("-")[-1] for p in tmp_path.glob("wb.db.before-restore-*")} == {
+        "wal",
+        "journal",
+    }
     assert snapshot(db) == expected
     with Store(db) as store:
         assert store.archive_count() == 301  # the 300 imported and the verdict given
@@ -265,6 +268,20 @@ def test_a_restore_onto_a_folder_a_link_or_a_blocked_name(db: Path, tmp_path: Pa
     assert link.is_symlink()
     with Store(db) as store:
         assert store.archive_count() == 301  # the 300 imported and the verdict given
+    # A loop of links: one line (it was "this is a bug").
+    loop = tmp_path / "loop.db"
+    loop.symlink_to(loop)
+    with pytest.raises(BackupError, match="cannot be followed"):
+        restore_backup(loop, backup.path)
+    # The restored file keeps the mode of the one it replaces (a desk's shared file).
+    db.chmod(0o660)
+    restore_backup(db, backup.path)
+    assert db.stat().st_mode & 0o777 == 0o660
+    # With only a stale -shm beside a missing file, no "previous database" is named.
+    kept_shm = Path(f"{tmp_path / 'gone.db'}-shm")
+    kept_shm.write_bytes(b"stale")
+    assert restore_backup(tmp_path / "gone.db", backup.path).kept is None
+    assert not kept_shm.exists()
     # The restore's own temporary name taken by a folder: one line, nothing changed.
     (tmp_path / ".wb.db.restoring").mkdir()
     before = db.read_bytes()
