@@ -162,6 +162,7 @@ class Workspace(QObject):
             supersede=True,
             latest_only=True,
             done=lambda found: self.archive_found.emit(text, found),
+            failed=lambda message: self.notice.emit(f"Searching past checks failed: {message}"),
         )
 
     def _activate_stack(self, article_id: int | None) -> None:

@@ -189,7 +189,9 @@ class StoreBase:
         """Refuse a foreign, damaged or newer file before opening it for writing.
 
         Everything here reads only (see :func:`check_database`), so a refused file is
-        left byte-identical, with no ``-wal`` or ``-shm`` beside it. Without
+        left byte-identical, with no ``-wal`` or ``-shm`` beside it; the one exception is
+        a change a crash interrupted, which SQLite rolls back first, as any program
+        opening the file would (:func:`roll_back_interrupted_change`). Without
         ``thorough`` only what costs nothing is checked: the app's workers open a file
         that the app checked when it opened it.
 

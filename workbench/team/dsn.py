@@ -46,7 +46,7 @@ def parse_dsn(dsn: str) -> dict[str, str]:
                 raise TeamConfigError(
                     f"the team server's host name is not valid: {host[:80]}"
                 ) from None
-    for port in found.get("port", "").split(","):
+    for port in (p.strip() for p in found.get("port", "").split(",")):
         # libpq takes one port, or one per host; an empty one is the default (5432).
         if port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
             raise TeamConfigError(
