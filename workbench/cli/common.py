@@ -111,10 +111,11 @@ def read_id_text_lines(name: str, what: str = "queries") -> list[tuple[Any, str]
         ident = row["id"]
         if isinstance(ident, bool) or not isinstance(ident, (str, int, float)):
             raise CliError(f'{name} line {number}: "id" must be a string or a number')
-        if has_lone_surrogate(row["text"]) or (
-            isinstance(ident, str) and has_lone_surrogate(ident)
-        ):
-            raise CliError(f"{name} line {number}: not valid Unicode (a lone surrogate)")
+        for field, value in (("text", row["text"]), ("id", ident)):
+            if isinstance(value, str) and has_lone_surrogate(value):
+                raise CliError(
+                    f"{name} line {number}: the {field} is not valid Unicode (lone surrogate)"
+                )
         queries.append((ident, row["text"]))
     return queries
 
