@@ -176,6 +176,29 @@ def test_oversized_csv_field_skips_one_row_not_the_rest(tmp_path: Path) -> None:
     assert [line for line, _ in parsed.skipped] == [3]
 
 
+def test_a_csv_field_over_a_million_characters_is_not_built(tmp_path: Path, db: Path) -> None:
+    """A 1 GiB field took 7.4 GB to skip (audit 14): the csv module built it whole. Now
+    it stops at the limit, and the rows from there on are reported as not read."""
+    from workbench.archive import MAX_FIELD_CHARS
+
+    path = tmp_path / "checks.csv"
+    path.write_text(
+        "id,text,body\n"
+        f"1,A claim about 12000 troops.,{'an article ' * 30_000}\n"  # 330,000: kept
+        f"2,{'x' * (10 * MAX_FIELD_CHARS + 1)},\n"
+        "3,A claim about 70 lawmakers.,\n",
+        encoding="utf-8",
+    )
+    parsed = read_archive(path)
+    assert [r.external_id for r in parsed.records] == ["1"]
+    assert parsed.skipped == (
+        (3, "a field is longer than 1,000,000 characters; lines 3 to 4 were not read"),
+    )
+    code, out = run("import", str(path), "--db", str(db), "--no-embed")
+    assert code == 0
+    assert out == "imported 1 claim into 'checks' (0 duplicates, 1 malformed: line 3)\n"
+
+
 def test_broken_csv_says_which_rows_were_not_read(tmp_path: Path) -> None:
     path = tmp_path / "checks.csv"
     path.write_text('id,text\n1,one claim\n2,"two"x\n3,three\n4,four\n', encoding="utf-8")
