@@ -58,7 +58,7 @@ from workbench.past_checks import (
     scale_verdict,
 )
 from workbench.store.batches import let_go
-from workbench.textsafety import has_lone_surrogate, http_url, json_lines
+from workbench.textsafety import has_lone_surrogate, http_url, json_line_blocks, json_lines
 
 if TYPE_CHECKING:
     from workbench.store import Store
@@ -246,15 +246,15 @@ def parse_archive(
 
 def _parse(box: list[str], *, name: str, suffix: str, cancel: CancelCheck | None) -> ArchiveFile:
     """:func:`parse_archive`'s work, taking the text out of ``box``: a file's text is let
-    go once it is cut into lines (a million records' JSON Lines peaked at 1.36 GB while
-    the text, its lines and the records read were all held)."""
+    go once it is cut into blocks of lines (a million records' JSON Lines peaked at
+    1.36 GB while the text, its lines and the records read were all held)."""
     text = box.pop().lstrip("\ufeff")
     if not text or text.isspace():  # strip() would copy the whole text
         raise ImportFormatError(f"{name} is empty")
     if suffix in JSONL_SUFFIXES:
-        lines = json_lines(text)
+        blocks = json_line_blocks(text)
         del text
-        result = _parse_jsonl(lines, name, cancel)
+        result = _parse_jsonl(blocks, name, cancel)
     elif suffix in CSV_SUFFIXES:
         result = _parse_csv(text, name, delimiter="\t" if suffix == ".tsv" else ",", cancel=cancel)
     elif _FIRST_CHARACTER.match(text)[1] in ("{", "["):  # type: ignore[index]
@@ -292,15 +292,15 @@ _FIRST_CHARACTER = re.compile(r"\s*(\S)")
 """The first character that is not white space (the text is known not to be blank)."""
 
 
-def _parse_jsonl(lines: list[str], name: str, cancel: CancelCheck | None = None) -> ArchiveFile:
-    """The records of JSON Lines ``lines``; each line is let go (emptied) once read."""
+def _parse_jsonl(blocks: list[str], name: str, cancel: CancelCheck | None = None) -> ArchiveFile:
+    """The records of JSON Lines cut into ``blocks`` (:func:`json_line_blocks`)."""
     records: list[ArchiveRecord] = []
     skipped: list[tuple[int, str]] = []
     parsed_any = False
+    lines = _lines_of_blocks(blocks)
     for number, line in enumerate(lines, start=1):
-        lines[number - 1] = ""
         if cancel is not None and number % CANCEL_EVERY == 0 and cancel():
-            raise ReadingCancelled(len(lines) - number + 1)
+            raise ReadingCancelled(1 + sum(1 for _ in lines))
         if not line.strip():
             continue
         if _mostly_malformed(skipped, records):
@@ -329,6 +329,13 @@ def _parse_jsonl(lines: list[str], name: str, cancel: CancelCheck | None = None)
     if not parsed_any:
         raise ImportFormatError(f"{name} is not JSON Lines (no line is a JSON object)")
     return ArchiveFile(tuple(records), tuple(skipped), "jsonl")
+
+
+def _lines_of_blocks(blocks: list[str]) -> Iterator[str]:
+    """The lines of ``blocks``, a block at a time, each let go (emptied) once cut."""
+    for index, block in enumerate(blocks):
+        blocks[index] = ""
+        yield from json_lines(block)
 
 
 def _mostly_malformed(skipped: list[tuple[int, str]], records: list[ArchiveRecord]) -> bool:
@@ -385,7 +392,7 @@ def _parse_json_document(text: str, name: str) -> ArchiveFile:
     except ValueError:  # an integer of more than 4,300 digits
         raise ImportFormatError(f"{name} {LONG_NUMBER}") from None
     if values is None:
-        return _parse_jsonl(json_lines(text), name)
+        return _parse_jsonl(json_line_blocks(text), name)
     if len(values) == 1:
         doc = values[0]
     else:  # several documents: read as one array (arrays among them joined)
@@ -424,7 +431,9 @@ def _json_values(text: str, name: str) -> list[Any] | None:
     try:
         return [json.loads(text)]
     except json.JSONDecodeError as exc:
-        first = json_lines(text.lstrip())[0] if text.strip() else ""
+        stripped = text.lstrip()
+        end = stripped.find("\n")  # json_lines(stripped) would cut all the lines
+        first = json_lines(stripped[:end] if end >= 0 else stripped)[0]
         if first.startswith("{") and _is_json(first):
             return None  # every line an object, it seems: read line by line
         if exc.msg != "Extra data":

@@ -179,6 +179,23 @@ def json_lines(text: str) -> list[str]:
     return [line.removesuffix("\r") for line in lines] if "\r" in text else lines
 
 
+def json_line_blocks(text: str, *, size: int = 1 << 20) -> list[str]:
+    """``text`` cut into blocks of whole lines, about ``size`` characters each: the
+    :func:`json_lines` of the blocks, one after the other, are those of ``text``.
+
+    A reader that lets each block go once it has read its lines never holds the lines of
+    the whole text, 57 bytes each at least: those of a 100 MB file of 3-byte lines took
+    2.6 GB. Each cut takes out a ``"\\n"`` (with a ``"\\r"`` just before it), a line break.
+    """
+    blocks: list[str] = []
+    start = 0
+    while (end := text.find("\n", start + size)) >= 0:
+        blocks.append(text[start : end - (text[end - 1] == "\r")])
+        start = end + 1
+    blocks.append(text[start:])
+    return blocks
+
+
 _JSON_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e]")
 _RARE_BREAKS = "\v\f\x1c\x1d\x1e"
 

@@ -15,7 +15,7 @@ from workbench.errors import ImportFormatError, ValidationError
 from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Status
 from workbench.past_checks import verdict_to_status
 from workbench.store import Store, batches
-from workbench.textsafety import json_lines
+from workbench.textsafety import json_line_blocks, json_lines
 
 from .test_store import snapshot
 
@@ -94,6 +94,17 @@ def test_json_lines_break_where_splitlines_does_but_inside_json_strings(parts: l
     kept = {"\u2028": "L", "\x85": "N"}  # JSON strings may hold these: no break there
     masked = text.translate(str.maketrans(kept))
     assert [line.translate(str.maketrans(kept)) for line in lines] == masked.splitlines()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "{}", "\n", "\r", "\r\n", "\v", "\x1e", "\u2028"])),
+    st.integers(min_value=1, max_value=4),
+)
+def test_json_line_blocks_hold_the_same_lines(parts: list[str], size: int) -> None:
+    text = "".join(parts)
+    blocks = json_line_blocks(text, size=size)
+    assert [line for block in blocks for line in json_lines(block)] == json_lines(text)
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
@@ -279,14 +290,25 @@ def test_an_import_cancelled_while_reading_stops_there_and_stores_nothing(
     assert report.summary().startswith("cancelled after importing 0 claims into 'big'")
 
 
-def test_json_lines_are_let_go_as_they_are_read() -> None:
+def test_json_lines_are_cut_a_block_at_a_time_and_let_go(monkeypatch: pytest.MonkeyPatch) -> None:
     """A million records peaked at 1.36 GB with the file's text, its lines and the
-    records all held (0.83 GB once each line is let go as read, and the text once split)."""
-    from workbench.archive import _parse_jsonl
+    records all held (0.83 GB once each line is let go as read, and the text once split).
+    A 100 MB file of 3-byte lines took 2.6 GB, all its lines cut before the first was read
+    though reading stops at the 100,000th malformed one (audit 14): blocks are cut as read."""
+    from workbench import archive
 
-    lines = [json.dumps({"text": f"Claim {n}."}) for n in range(5)]
-    parsed = _parse_jsonl(lines, "x.jsonl")
-    assert len(parsed.records) == 5 and lines == [""] * 5
+    blocks = json_line_blocks("".join(json.dumps({"text": f"Claim {n}."}) + "\n" for n in range(5)))
+    parsed = archive._parse_jsonl(blocks, "x.jsonl")
+    assert len(parsed.records) == 5 and blocks == [""]
+    cut: list[int] = []
+    monkeypatch.setattr(
+        archive, "json_lines", lambda text: cut.append(len(text)) or json_lines(text)
+    )
+    monkeypatch.setattr(archive, "MAX_MALFORMED", 50)
+    tiny = json.dumps({"text": "A claim."}) + "\n" + "12\n" * 1_000_000  # 3 MB
+    with pytest.raises(ImportFormatError, match="over 50 of its records, nine in ten,"):
+        parse_archive(tiny, name="tiny.jsonl", suffix=".jsonl")
+    assert 0 < sum(cut) < 2**21  # its first block of about 2**20 characters, not all
     with pytest.raises(ImportFormatError, match="is empty"):
         parse_archive(" \n\t\n", name="blank.jsonl", suffix=".jsonl")
 
