@@ -73,11 +73,14 @@ MAX_FIELD_CHARS = 100_000
 """A field longer than this is refused before it is cleaned up (a record with a 300 MB
 field took gigabytes to skip), and its record skipped."""
 MAX_JSON_VALUES = 5_000_000
-"""The most objects and arrays (counted as ``{`` and ``[``) a JSON document may hold: it
-is parsed whole, some 70 bytes of memory each at least, and a 150 MB file of empty
-objects grew to 12 GB. Bigger archives come as JSON Lines, read a line at a time."""
+"""The most values a JSON document may hold, counted as its ``{``, ``[`` and ``,`` (each
+value but the first of an object or array follows a comma; one in a string counts too).
+It is parsed whole, at 30 to 70 bytes of memory a value: a 150 MB file of empty objects
+grew to 12 GB, and one of short strings (``["ab","ab",...]``) to 3.1 GB when only objects
+and arrays were counted. Bigger archives come as JSON Lines, read a line at a time."""
 MAX_LINE_VALUES = 100_000
-"""The most objects and arrays one line of JSON Lines may hold (a record has a few)."""
+"""The most values one line of JSON Lines may hold, counted as for :data:`MAX_JSON_VALUES`
+(a record has a few dozen)."""
 MAX_MALFORMED = 100_000
 """Past this many malformed records, nine in ten of all, a file is not an archive of
 claims and reading stops: each is listed, and 37 million empty objects grew to gigabytes.
@@ -305,8 +308,8 @@ def _parse_jsonl(blocks: list[str], name: str, cancel: CancelCheck | None = None
             continue
         if _mostly_malformed(skipped, records):
             raise _too_malformed(name)
-        if line.count("{") + line.count("[") > MAX_LINE_VALUES:
-            skipped.append((number, f"holds over {MAX_LINE_VALUES:,} objects and arrays"))
+        if _json_value_count(line) > MAX_LINE_VALUES:
+            skipped.append((number, f"holds over {MAX_LINE_VALUES:,} JSON values"))
             continue
         try:
             obj = json.loads(line)
@@ -379,11 +382,23 @@ def _read_item(
 # -- JSON documents (ClaimReview JSON-LD, Fact Check API responses, arrays of records) ------
 
 
+def _json_value_count(text: str) -> int:
+    """At least the number of values in JSON ``text``, less one (see :data:`MAX_JSON_VALUES`)."""
+    return text.count("{") + text.count("[") + text.count(",")
+
+
 def _parse_json_document(text: str, name: str) -> ArchiveFile:
-    if text.count("{") + text.count("[") > MAX_JSON_VALUES:
+    if _json_value_count(text) > MAX_JSON_VALUES:
+        first = _first_line(text)
+        if (
+            first.startswith("{")
+            and _json_value_count(first) <= MAX_LINE_VALUES
+            and _is_json(first)
+        ):
+            return _parse_jsonl(json_line_blocks(text), name)  # JSON Lines saved as .json
         raise ImportFormatError(
-            f"{name} holds over {MAX_JSON_VALUES:,} JSON objects and arrays, too many to read"
-            " at once; save it as JSON Lines (one record a line)"
+            f"{name} holds over {MAX_JSON_VALUES:,} JSON values, too many to read at once;"
+            " save it as JSON Lines (one record a line)"
         )
     try:
         values = _json_values(text, name)
@@ -405,11 +420,13 @@ def _parse_json_document(text: str, name: str) -> ArchiveFile:
         )
     records: list[ArchiveRecord] = []
     skipped: list[tuple[int, str]] = []
+    api_seen = False
     for number, (item, api) in enumerate(items, start=1):
         if _mostly_malformed(skipped, records):
             raise _too_malformed(name)
         _read_item(item, number, records, skipped, api=api)
-    shape = "factcheck-api" if any(api for _, api in items) else "claimreview"
+        api_seen = api_seen or api
+    shape = "factcheck-api" if api_seen else "claimreview"
     return ArchiveFile(tuple(records), tuple(skipped), shape, unit="record")
 
 
@@ -431,9 +448,7 @@ def _json_values(text: str, name: str) -> list[Any] | None:
     try:
         return [json.loads(text)]
     except json.JSONDecodeError as exc:
-        stripped = text.lstrip()
-        end = stripped.find("\n")  # json_lines(stripped) would cut all the lines
-        first = json_lines(stripped[:end] if end >= 0 else stripped)[0]
+        first = _first_line(text)
         if first.startswith("{") and _is_json(first):
             return None  # every line an object, it seems: read line by line
         if exc.msg != "Extra data":
@@ -451,6 +466,13 @@ def _json_values(text: str, name: str) -> list[Any] | None:
     return values
 
 
+def _first_line(text: str) -> str:
+    """The first line of ``text`` that is not blank (cutting all of them would hold them all)."""
+    stripped = text.lstrip()
+    end = stripped.find("\n")
+    return json_lines(stripped[:end] if end >= 0 else stripped)[0]
+
+
 def _is_json(line: str) -> bool:
     try:
         json.loads(line)
@@ -459,22 +481,23 @@ def _is_json(line: str) -> bool:
     return True
 
 
-def _json_items(doc: Any) -> list[tuple[Any, bool]] | None:
-    """The review-like items of a JSON document, or None if it has none.
+def _json_items(doc: Any) -> Iterator[tuple[Any, bool]] | None:
+    """The review-like items of a JSON document, one at a time, or None if it has none.
 
     Each item comes with whether it is a claim of a Fact Check API response: the
-    pages of responses are opened, and their claims are the items.
+    pages of responses are opened, and their claims are the items. (A list of them all
+    took a tuple for each of the millions of values of a flat array.)
     """
     if isinstance(doc, list):
-        return [item for value in doc for item in _page_items(value)]
+        return (item for value in doc for item in _page_items(value))
     if not isinstance(doc, dict):
         return None
     if isinstance(doc.get("@graph"), list):
-        return [(item, _is_api_claim(item)) for item in doc["@graph"]]
+        return ((item, _is_api_claim(item)) for item in doc["@graph"])
     if "dataFeedElement" in doc:
         elements = doc["dataFeedElement"]
         elements = elements if isinstance(elements, list) else [elements]
-        return [(item, False) for item in elements]
+        return ((item, False) for item in elements)
     if (
         _types(doc) & {"ClaimReview", "DataFeedItem"}
         or {"claimReviewed", "text", "claimReview", "claims", "nextPageToken"} & doc.keys()
@@ -483,11 +506,11 @@ def _json_items(doc: Any) -> list[tuple[Any, bool]] | None:
     return None
 
 
-def _page_items(value: Any) -> list[tuple[Any, bool]]:
+def _page_items(value: Any) -> Iterator[tuple[Any, bool]]:
     """The claims of a Fact Check API response page; any other value stands for itself."""
     if _is_api_page(value):
-        return [(claim, True) for claim in value["claims"]]
-    return [(value, _is_api_claim(value))]
+        return ((claim, True) for claim in value["claims"])
+    return iter([(value, _is_api_claim(value))])
 
 
 def _types(obj: dict[str, Any]) -> set[str]:

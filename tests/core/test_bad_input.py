@@ -122,7 +122,7 @@ def test_archives_built_to_exhaust_memory_are_refused(tmp_path: Path) -> None:
     empties.write_text(f"[{sound}, " + "{}, " * 200 + "{}]", encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(archive, "MAX_JSON_VALUES", 100)
-        with pytest.raises(ImportFormatError, match="over 100 JSON objects and arrays"):
+        with pytest.raises(ImportFormatError, match="over 100 JSON values"):
             read_archive(empties)
         patch.setattr(archive, "MAX_MALFORMED", 50)
         patch.setattr(archive, "MAX_JSON_VALUES", 1_000)
@@ -139,13 +139,38 @@ def test_archives_built_to_exhaust_memory_are_refused(tmp_path: Path) -> None:
         patch.setattr(archive, "MAX_LINE_VALUES", 100)
         parsed = read_archive(lines)
         assert [r.external_id for r in parsed.records] == ["1"]
-        assert parsed.skipped == ((2, "holds over 100 objects and arrays"),)
+        assert parsed.skipped == ((2, "holds over 100 JSON values"),)
     field = tmp_path / "field.csv"
     huge = "x " * (archive.MAX_FIELD_CHARS // 2 + 1)
     field.write_text(f"id,text,title\n1,A claim about 70 lawmakers.,\n2,{huge},\n", "utf-8")
     parsed = read_archive(field)
     assert [r.external_id for r in parsed.records] == ["1"]
     assert parsed.skipped == ((3, "a field is longer than 100,000 characters"),)
+
+
+def test_json_of_short_values_is_refused_or_skipped_before_it_is_parsed(tmp_path: Path) -> None:
+    """A 100 MB array of "ab" took 3.1 GB to refuse, and a 100 MB line of them would take
+    as much: only objects and arrays were counted against the limits (audit 14)."""
+    import workbench.archive as archive
+
+    sound = json.dumps({"id": "1", "text": "A sound claim about 12000 troops."})
+    flat = tmp_path / "flat.json"
+    flat.write_text(f"[{sound}" + ', "ab"' * 2_000 + "]", encoding="utf-8")
+    lines = tmp_path / "flat.jsonl"
+    lines.write_text(f"{sound}\n[" + '"ab", ' * 2_000 + '"ab"]\n', encoding="utf-8")
+    saved = tmp_path / "lines.json"  # JSON Lines saved as .json are read a line at a time
+    saved.write_text(f"{sound}\n" * 2 + json.dumps({"text": "Another, and another."}) + "\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(archive, "MAX_JSON_VALUES", 1_000)
+        patch.setattr(archive, "MAX_LINE_VALUES", 1_000)
+        with pytest.raises(ImportFormatError, match=r"flat.json holds over 1,000 JSON values"):
+            read_archive(flat)
+        parsed = read_archive(lines)
+        assert [r.external_id for r in parsed.records] == ["1"]
+        assert parsed.skipped == ((2, "holds over 1,000 JSON values"),)
+        patch.setattr(archive, "MAX_JSON_VALUES", 3)
+        parsed = read_archive(saved)
+        assert (len(parsed.records), parsed.unit, parsed.format) == (3, "line", "jsonl")
 
 
 def test_lone_surrogate_skips_its_record_only(tmp_path: Path, db: Path) -> None:
