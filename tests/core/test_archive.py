@@ -313,6 +313,32 @@ def test_json_lines_are_cut_a_block_at_a_time_and_let_go(monkeypatch: pytest.Mon
         parse_archive(" \n\t\n", name="blank.jsonl", suffix=".jsonl")
 
 
+def test_an_import_keeps_one_record_of_an_id_while_reading(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 10 MB CSV of 3.5 million rows of one claim held every record read, then a row
+    for each, and took 1.5 GB to import (audit 14). Of an id only the last record is kept
+    as the file is read, in the place of the first, as the store keeps it."""
+    rows = [f"{n % 3},Claim {n % 3} about troops.,rated {n}" for n in range(3_000)]
+    path = tmp_path / "repeats.csv"
+    path.write_text("id,text,verdict\n" + "\n".join([*rows, "9,Another claim.,true"]) + "\n")
+    handed: list[int] = []
+    store_them = store.import_archive_records
+    monkeypatch.setattr(
+        store,
+        "import_archive_records",
+        lambda records, **options: handed.append(len(records)) or store_them(records, **options),
+    )
+    report = import_archive(store, path)
+    assert handed == [4]
+    assert (report.read, report.added, report.duplicates, report.updated) == (3_001, 4, 2_997, 0)
+    listed = [(c.external_id, c.verdict) for c in reversed(store.archive_search(""))]
+    assert listed == [("0", "rated 2997"), ("1", "rated 2998"), ("2", "rated 2999"), ("9", "true")]
+    again = import_archive(store, path)
+    assert (again.read, again.added, again.duplicates, again.updated) == (3_001, 0, 3_001, 0)
+    assert len(read_archive(path).records) == 3_001  # other readers get every record
+
+
 def test_reserved_or_empty_source_names_are_refused(store: Store) -> None:
     with pytest.raises(ValidationError):
         store.import_archive_records([ArchiveRecord("x")], source="own")
