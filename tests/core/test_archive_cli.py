@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.core.cli_runner import run
+from workbench.models import Match
+from workbench.store import Store
 
 CHECKS = [
     {"id": "k1", "text": "North Korea sent 10,000 troops to Russia.", "verdict": "true"},
@@ -94,6 +98,41 @@ def test_match_queries_file_one_line_per_query_in_order(
     for d in lines:
         scores = [m["score"] for m in d["matches"]]
         assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("mode", [["--json", "--explain"], []])
+def test_match_queries_are_matched_and_written_a_slice_at_a_time(
+    db: str, archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: list[str]
+) -> None:
+    """20,000 queries took 2.0 GB and printed nothing until all were matched (audit 14)."""
+    import io
+
+    from workbench import matching
+    from workbench.cli import archive as cli_archive
+    from workbench.cli import main
+
+    run("import", str(archive), "--db", db)
+    claims = ["vaccines have microchips", "wind turbines cancer", "zzzz", "troops to Russia"]
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        "".join(json.dumps({"id": n, "text": claims[n % 4]}) + "\n" for n in range(7)), "utf-8"
+    )
+    argv = ["match", "--queries", str(queries), "--db", db, *mode]
+    whole = run(*argv)
+    monkeypatch.setattr(cli_archive, "MATCH_SLICE", 3)
+    out = io.StringIO()
+    written: list[int] = []  # lines out when each slice is matched
+    match_slice = matching.match_claims
+
+    def counting(store: Store, texts: Sequence[str], **options: Any) -> list[list[Match]]:
+        written.append(out.getvalue().count("\n"))
+        return match_slice(store, texts, **options)
+
+    monkeypatch.setattr(matching, "match_claims", counting)
+    assert main(argv, out=out) == 0
+    assert (0, out.getvalue()) == whole
+    starts = [n for n, line in enumerate(whole[1].splitlines()) if not line.startswith(" ")]
+    assert len(starts) == 7 and written == [0, starts[3], starts[6]]
 
 
 @pytest.mark.parametrize(
