@@ -20,4 +20,9 @@ def default_db_path() -> Path:
     env = os.environ.get(DB_ENV_VAR, "").strip()
     if env:
         return Path(env).expanduser()
+    return platform_db_path()
+
+
+def platform_db_path() -> Path:
+    """The database in the platform's folder for the user's app data."""
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "workbench.db"

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.core.cli_runner import run
+from workbench.store import Store
 
 ARTICLE = """Troops from the North
 
@@ -146,6 +147,43 @@ def test_claim_add_and_remove(db: str, article_file: Path) -> None:
 @pytest.mark.parametrize(
     "argv",
     [
+        ["articles"],
+        ["show", "1"],
+        ["export", "1", "-f", "json", "-o", "-"],
+        ["claim", "set", "1", "--status", "verified"],
+        ["archive"],
+        ["match", "Unemployment fell to 3.4 percent."],
+        ["settings"],
+    ],
+)
+def test_a_mistyped_database_is_refused_not_made(
+    tmp_path: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command that reads or changes what is there never reports on a new, empty file."""
+    typo = tmp_path / "workbnech.db"
+    code, out = run(*argv, "--db", str(typo))
+    err = capsys.readouterr().err
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"there is no database at {typo}" in err
+    assert not typo.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_the_default_database_and_commands_that_add_are_made_when_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WORKBENCH_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    code, out = run("articles")  # a first run: the empty list is the truth
+    assert code == 0 and "No articles yet" in out
+    (tmp_path / "article.txt").write_text(ARTICLE, encoding="utf-8")
+    new = tmp_path / "new.db"
+    code, _ = run("analyze", str(tmp_path / "article.txt"), "--db", str(new))
+    assert code == 0 and new.is_file()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
         ["show", "42"],
         ["claim", "set", "42", "--status", "verified"],
         ["claim", "remove", "42"],
@@ -153,6 +191,7 @@ def test_claim_add_and_remove(db: str, article_file: Path) -> None:
     ],
 )
 def test_missing_ids_exit_2(db: str, argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    Store(db).close()
     code, _ = run(*argv, "--db", db)
     assert code == 2
     err = capsys.readouterr().err

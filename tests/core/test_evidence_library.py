@@ -388,6 +388,7 @@ def test_bad_input_is_one_line_and_exit_2(
     message: str,
 ) -> None:
     argv = [a.format(tmp=tmp_path, folder=folder) for a in args]
+    Store(tmp_path / "cli.db").close()
     code, out = run("--db", str(tmp_path / "cli.db"), *argv)
     err = capsys.readouterr().err
     assert code == 2 and out == ""

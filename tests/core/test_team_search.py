@@ -418,6 +418,7 @@ def test_match_team_with_a_wrong_password(
 
 
 def test_match_team_without_a_team(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Store(tmp_path / "w.db").close()
     code, _ = run("match", "--team", "Wind turbines", "--db", str(tmp_path / "w.db"))
     assert code == 2
     assert "not connected to a team" in capsys.readouterr().err

@@ -20,6 +20,7 @@ import pytest
 
 from tests.core.cli_runner import run
 from workbench.cli import training
+from workbench.locations import default_db_path
 from workbench.models import ArticleDraft, DetectedClaim
 from workbench.nlp import load_checkworthiness_model
 from workbench.nlp.encoder import (
@@ -186,6 +187,7 @@ def test_training_refuses_without_data_or_corrections(
 ) -> None:
     monkeypatch.setattr(training, "TRAIN_MODULES", ("json",))  # the train group need not be here
     data = tiny_ct24(tmp_path / "ct24.jsonl") if problem == "no feedback" else tmp_path / "none"
+    Store(default_db_path()).close()
     code, _ = run("train-checkworthiness", "--with-feedback", "--data", str(data))
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err

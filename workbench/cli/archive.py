@@ -55,7 +55,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_embed(args: argparse.Namespace, out: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         embedded = _finish_embeddings(store)
         status = engine_of(args).semantic_status(store)
     if embedded is None:
@@ -107,7 +107,7 @@ def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
     if args.top < 1:
         raise CliError("--top must be at least 1")
     queries = read_id_text_lines(args.queries) if args.queries else [(None, args.text)]
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         if not args.team:
             _note_lexical_matching(args, store)
         for start in range(0, len(queries), MATCH_SLICE):
@@ -215,7 +215,7 @@ def _match_json(match: Match, *, explain: bool = False) -> dict[str, Any]:
 
 
 def cmd_archive(args: argparse.Namespace, out: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         if args.search is None:
             sources = store.archive_sources()
             if args.json:

@@ -31,7 +31,7 @@ def cmd_article_edit(args: argparse.Namespace, out: TextIO) -> int:
         raise ValidationError(
             "nothing to change: give --title, --outlet, --byline, --url or --date"
         )
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         change = operations.run(store, operations.edit_article(args.article_id, **fields))
     assert change.article is not None
     if args.json:
@@ -47,7 +47,7 @@ def cmd_article_archive(args: argparse.Namespace, out: TextIO) -> int:
     from workbench import operations
 
     archived = not args.restore
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         change = operations.run(store, operations.archive_article(args.article_id, archived))
     assert change.article is not None
     title = short(change.article.title or "(untitled)")
@@ -59,7 +59,7 @@ def cmd_article_archive(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_article_delete(args: argparse.Namespace, out: TextIO) -> int:
     from workbench import operations
 
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         article = store.article(args.article_id)
         count = len(store.claims(article.id))
         claims = f"{count} claim{'' if count == 1 else 's'}"
@@ -76,7 +76,7 @@ def cmd_article_delete(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_article_tag(args: argparse.Namespace, out: TextIO) -> int:
     from workbench import operations
 
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         article = store.article(args.article_id)
         keep = [t for t in article.tags if t.casefold() not in {r.casefold() for r in args.remove}]
         change = operations.run(store, operations.set_article_tags(article.id, [*keep, *args.add]))

@@ -66,7 +66,7 @@ def _print_claims(claims: Sequence[Claim], priorities: PriorityThresholds, out: 
 
 
 def cmd_articles(args: argparse.Namespace, out: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         priorities = PriorityThresholds.load(store)
         rows = store.articles(
             search=args.search or "",
@@ -109,7 +109,7 @@ def cmd_articles(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         article = store.article(args.article_id)
         claims = store.claims(article.id)
         priorities = PriorityThresholds.load(store).for_article(claims)

@@ -27,7 +27,7 @@ def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError("--quote needs exactly one --evidence-file: the document it quotes")
     from workbench import operations
 
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         # Documents are read before the transaction: a large one takes seconds, and the
         # write lock would be held meanwhile (other commands and the app would wait).
         read = [
@@ -62,7 +62,7 @@ def cmd_claim_set(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_claim_add(args: argparse.Namespace, out: TextIO) -> int:
     from workbench import operations
 
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         change = operations.run(store, operations.add_claim(args.article_id, args.start, args.end))
         claim = change.claim
         assert claim is not None  # just added
@@ -77,7 +77,7 @@ def cmd_claim_add(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_claim_remove(args: argparse.Namespace, out: TextIO) -> int:
     from workbench import operations
 
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         text = store.claim(args.claim_id).text
         operations.run(store, operations.remove_claim(args.claim_id))
     out.write(f"removed claim {args.claim_id}: {short(text)}\n")
@@ -89,7 +89,7 @@ def cmd_claim_tag(args: argparse.Namespace, out: TextIO) -> int:
 
     if not args.add and not args.remove:
         raise ValidationError("nothing to change: give --add TAG or --remove TAG")
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         operations.run(
             store, operations.tag_claims(args.claim_ids, add=args.add, remove=args.remove)
         )

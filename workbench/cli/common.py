@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from workbench.errors import WorkbenchError
-from workbench.locations import default_db_path
+from workbench.locations import DB_ENV_VAR, default_db_path, platform_db_path
 from workbench.textsafety import for_terminal, has_lone_surrogate, json_lines, one_line
 
 if TYPE_CHECKING:
@@ -47,10 +47,26 @@ def engine_of(args: argparse.Namespace) -> Engine:
     return engine
 
 
-def open_store(args: argparse.Namespace) -> Store:
+def open_store(args: argparse.Namespace, *, must_exist: bool = False) -> Store:
+    """The command's database, backed up first if the day's backup is due.
+
+    Args:
+        must_exist: the command only reads or changes what is already there (``show``,
+            ``export``, ``claim set``...). A database named with ``--db`` or
+            ``WORKBENCH_DB`` that does not exist is then refused: a mistyped path
+            would otherwise make a new, empty database and report "no article 3" or
+            an empty list as if the real one were empty. The default database is
+            made as usual: on a first run, an empty list is the truth.
+    """
     from workbench.store import Store
 
-    store = Store(db_path(args), auto_backup=True)
+    path = db_path(args)
+    if must_exist and path != platform_db_path() and not path.exists():
+        raise CliError(
+            f"there is no database at {path}: check --db or {DB_ENV_VAR}"
+            " (`workbench analyze` or `import` makes a new one)"
+        )
+    store = Store(path, auto_backup=True)
     if store.backup_problem:
         tell("warning", store.backup_problem)
     return store

@@ -135,7 +135,7 @@ def cmd_vault_prune(args: argparse.Namespace, out: TextIO) -> int:
             return False
         return True
 
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         unused = store.forget_unused_vault_files(remove)
         recorded = {file.sha256 for file, _ in store.vault_files()}
         abandoned = remove_abandoned_copies(store.path, recorded)

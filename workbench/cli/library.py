@@ -44,7 +44,7 @@ def cmd_library_add(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_library_list(args: argparse.Namespace, out: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         folders = store.library_folders()
         unreadable = [d for d in store.library_documents() if d.error]
     if args.json:
@@ -89,7 +89,7 @@ def cmd_library_list(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_library_remove(args: argparse.Namespace, out: TextIO) -> int:
     from workbench.evidence_library import remove_folder
 
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         removed = remove_folder(store, args.folder)
     noun = "document" if removed == 1 else "documents"
     out.write(
@@ -100,7 +100,7 @@ def cmd_library_remove(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_library_index(args: argparse.Namespace, out: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         if not store.library_folders():
             raise CliError(EMPTY)
         report = _index(args, store)
@@ -182,7 +182,7 @@ def cmd_evidence(args: argparse.Namespace, out: TextIO) -> int:
 
     if args.top < 1:
         raise CliError("--top must be at least 1")
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         claim = store.claim(args.claim_id)
         status = library_status(store)
         if status.empty:

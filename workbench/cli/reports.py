@@ -34,7 +34,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError("give ARTICLE_IDs or --all, not both")
     if not args.all and not args.article_ids:
         raise CliError("give the ARTICLE_ID to export (or --all)")
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         ids = (
             [row.id for row in store.articles(archived=None)]
             if args.all
@@ -56,7 +56,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_settings(args: argparse.Namespace, out: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         values = store.settings()
         user = store.user
     if args.json:

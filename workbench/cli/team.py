@@ -57,7 +57,7 @@ def cmd_team_status(args: argparse.Namespace, out: TextIO) -> int:
 
     from workbench.team import team_status
 
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         status = team_status(store, probe=not args.offline)
     if args.json:
         dump(dataclasses.asdict(status), out)
@@ -84,7 +84,7 @@ def cmd_team_status(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_team_sync(args: argparse.Namespace, out: TextIO) -> int:
     from workbench.team import sync
 
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         report = sync(store)
         embedded = None
         if report.received.added + report.received.replaced and not args.no_embed:
@@ -139,7 +139,7 @@ def cmd_team_sync(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_team_disconnect(args: argparse.Namespace, out: TextIO) -> int:
     from workbench.team import leave_team
 
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         report = leave_team(store, force=args.force)
     out.write(f"disconnected this database from the team at {report.server}\n")
     if report.dropped:
@@ -157,7 +157,7 @@ def cmd_team_password(args: argparse.Namespace, out: TextIO) -> int:
 
     from workbench.team import remember_password
 
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         if args.stdin:
             password = sys.stdin.readline().rstrip("\r\n")
         else:

@@ -59,7 +59,7 @@ def cmd_train_checkworthiness(args: argparse.Namespace, out: TextIO) -> int:
         )
     if args.epochs < 1 or (args.limit is not None and args.limit < 1):
         raise CliError("--epochs and --limit must be at least 1")
-    with open_store(args) as store:
+    with open_store(args, must_exist=True) as store:
         feedback = store.feedback()
     if not feedback:
         raise CliError(
