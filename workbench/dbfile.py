@@ -150,8 +150,23 @@ def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
     if code == _SQLITE_READONLY or "readonly" in str(exc) or "read-only" in str(exc):
         return StoreError(f"the database {path} is read-only")
     if code in (_SQLITE_CANTOPEN, _SQLITE_PERM):
+        if on_read_only_disk(path):
+            return StoreError(
+                f"the database {path} is on a read-only disk, and SQLite must write beside"
+                " it even to read it: copy it to a folder you can write to"
+            )
         return StoreError(f"the database {path} cannot be opened ({exc})")
     return StoreError(f"database error on {path}: {exc}")
+
+
+def on_read_only_disk(path: Path) -> bool:
+    """Whether the file system holding ``path`` (or its folder) is mounted read-only."""
+    for place in (path, path.parent):
+        try:
+            return bool(os.statvfs(place).f_flag & os.ST_RDONLY)
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 def _is_locked(exc: sqlite3.Error) -> bool:

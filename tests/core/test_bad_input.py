@@ -430,6 +430,23 @@ def test_two_backups_at_once_both_land(db: Path) -> None:
     assert not [p for p in (db.parent / "backups").iterdir() if p.name.endswith(".partial")]
 
 
+def test_a_database_on_a_read_only_disk_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's "unable to open database file" names the cause when the disk is read-only."""
+    cannot_open = sqlite3.OperationalError("unable to open database file")
+    cannot_open.sqlite_errorcode = sqlite3.SQLITE_CANTOPEN  # type: ignore[attr-defined]
+    path = tmp_path / "w.db"
+    assert "cannot be opened" in str(store_error(path, cannot_open))
+
+    class ReadOnlyMount:
+        f_flag = os.ST_RDONLY
+
+    monkeypatch.setattr(os, "statvfs", lambda place: ReadOnlyMount())
+    message = str(store_error(path, cannot_open))
+    assert "is on a read-only disk" in message and "copy it to a folder" in message
+
+
 @pytest.mark.parametrize("damage", ["pages", "schema"])
 def test_a_damaged_database_is_one_line_and_left_untouched(
     claim_db: Path, damage: str, capsys: pytest.CaptureFixture[str]
