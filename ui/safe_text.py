@@ -27,11 +27,19 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     return label
 
 
+MAX_TOOLTIP_CHARS = 2_000
+"""The most characters of text a tooltip shows: Qt lays a tooltip out whole, on the UI
+thread, each time it appears (a 1 MB note's history entry held the window 12 s)."""
+
+
 def tooltip(text: str) -> str:
-    """A tooltip that shows ``text`` exactly, line breaks included, whatever it holds."""
+    """A tooltip that shows ``text`` as text, line breaks included, whatever it holds:
+    without the controls that reorder what follows them (U+202E), cut to
+    :data:`MAX_TOOLTIP_CHARS` with "…"."""
     if not text:
         return ""
-    return f'<p style="white-space:pre-wrap">{html.escape(text)}</p>'
+    shown = clipped(without_controls(text), MAX_TOOLTIP_CHARS)
+    return f'<p style="white-space:pre-wrap">{html.escape(shown)}</p>'
 
 
 def message_box(

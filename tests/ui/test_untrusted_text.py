@@ -275,3 +275,31 @@ def test_a_look_alike_host_is_shown_with_its_real_name(qapp: QApplication) -> No
     header = _LinkLabel()
     header.set_url(url)
     assert "xn--pple-43d.com" in header.text() and "xn--pple-43d.com" in header.toolTip()
+
+
+def test_a_tooltip_of_a_huge_note_is_cut_and_cannot_reorder_text(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """A 1 MB note's history entry made a 1 MB tooltip: Qt laid it out on the UI thread
+    each time it appeared (12 s). An override in it reversed the "After:" that follows."""
+    db = tmp_path / "note.db"
+    note = "A long note line.\n" * 60_000
+    with Store(db) as store:
+        claim = store.add_article(
+            ArticleDraft(TEXT, title="Troops"),
+            [DetectedClaim(0, len(CLAIM), CLAIM, 0.8, ("number",))],
+        ).claims[0]
+        store.update_claim(claim.id, note="Said \u202eon TV")
+    with Store(db) as store:  # another store: its save is a change of its own
+        store.update_claim(claim.id, note=note)
+    window = make_window(qtbot, db)
+    qtbot.waitUntil(lambda: window.workspace.article is not None)
+    window.workspace.select_claim(window.workspace.claims[0].id)
+    history = window.claim_panel.history
+    tips = [history.item(row).toolTip() for row in range(history.count())]
+    close_window(window)
+    assert len(tips) == 2
+    for tip in tips:
+        shown = displayed(tip)
+        assert len(shown) <= 2_000 and "\u202e" not in shown
+    assert displayed(tips[0]).endswith("…") and "Said on TV" in displayed(tips[1])
