@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.safe_text import open_web_link, plain_label, shown_title, tooltip
+from ui.safe_text import open_web_link, plain_label, shown_field, shown_title, tooltip
 from ui.workspace import Workspace
 from workbench.display import display_date
 from workbench.errors import ValidationError
@@ -91,10 +91,11 @@ class ArticleHeader(QWidget):
         if article is None:
             return
         self.headline.setText(shown_title(article.title))
-        byline = f"By {article.author}" if article.author else ""
+        byline = f"By {shown_field(article.author)}" if article.author else ""
         published = display_date(article.published, short=False) or "date unknown"
         tags = f"tags: {', '.join(article.tags)}" if article.tags else ""
-        self.details.setText(" · ".join(p for p in (article.source, byline, published, tags) if p))
+        outlet = shown_field(article.source)
+        self.details.setText(" · ".join(p for p in (outlet, byline, published, tags) if p))
         self.link.set_url(article.url)
         self.link.setVisible(bool(article.url))
 

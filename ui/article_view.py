@@ -25,8 +25,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
 
-from ui.item_models import claim_summary
-from ui.safe_text import tooltip
+from ui.item_models import MAX_SHOWN_VERDICT, claim_summary
+from ui.safe_text import shown_field, tooltip
 from ui.status_style import UNDERLINES, highlight_colour
 from ui.workspace import Workspace
 from workbench.models import Claim
@@ -309,8 +309,9 @@ class ArticleView(QTextEdit):
                 best = self.workspace.strong_match(claim.id)
                 if best is not None:
                     past = best.archive
-                    verdict = (past.verdict or "no verdict").upper()
-                    tip += f"\n◆ Checked before: {verdict} ({past.publisher or past.source})"
+                    verdict = shown_field((past.verdict or "no verdict").upper(), MAX_SHOWN_VERDICT)
+                    source = shown_field(past.publisher or past.source)
+                    tip += f"\n◆ Checked before: {verdict} ({source})"
                 QToolTip.showText(event.globalPos(), tooltip(tip), self)
             return True
         return super().event(event)

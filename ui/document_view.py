@@ -25,11 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.item_models import MAX_SHOWN_URL
 from ui.jobs import JobContext, JobRunner
-from ui.safe_text import plain_label
+from ui.safe_text import plain_label, shown_field
 from ui.workspace import Workspace
 from workbench.display import display_date
 from workbench.models import Evidence
+from workbench.textsafety import shown_url
 
 QUOTE_TINT = "#ffe58a"
 
@@ -53,11 +55,12 @@ class DocumentDialog(QDialog):
         self.workspace = workspace
         self.item = item
         file = item.file
-        self.setWindowTitle(f"Evidence: {file.original_name}")
+        name = shown_field(file.original_name)
+        self.setWindowTitle(f"Evidence: {name}")
         self.resize(760, 640)
-        source = f" · from {item.url}" if item.url else ""
+        source = f" · from {shown_field(shown_url(item.url), MAX_SHOWN_URL)}" if item.url else ""
         self.details = plain_label(
-            f"{file.original_name} · {file.size:,} bytes · captured"
+            f"{name} · {file.size:,} bytes · captured"
             f" {display_date(file.captured_at)}{source}\nSHA-256 {file.sha256}",
             self,
         )

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 
-from ui.safe_text import shown_title, tooltip
+from ui.safe_text import shown_field, shown_text, shown_title, tooltip
 from ui.status_style import GLYPHS, LABELS, status_icon
 from workbench.display import display_date, speaker_name
 from workbench.models import ArchiveClaim, Claim, ClaimOrigin, ClaimType, Evidence, Match, Status
@@ -26,6 +26,11 @@ from workbench.textsafety import shown_url
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
+
+MAX_SHOWN_VERDICT = 80
+"""The most characters of a past check's verdict a row shows ("FALSE", "Half true")."""
+MAX_SHOWN_URL = 500
+"""The most characters of a link a row shows (the tooltip holds more, Open the whole)."""
 
 ItemRole = Qt.ItemDataRole.UserRole + 1
 """The core object behind a row (an ``ArticleSummary``, ``Claim`` or ``Evidence``)."""
@@ -165,7 +170,11 @@ class ClaimListModel(QStandardItemModel):
         thresholds = self.thresholds
         priority = thresholds.of(claim)
         label = priority_label(claim, thresholds)
-        seen = f" · ◆ checked before: {self._seen[claim.id]}" if claim.id in self._seen else ""
+        seen = (
+            f" · ◆ checked before: {shown_field(self._seen[claim.id], MAX_SHOWN_VERDICT)}"
+            if claim.id in self._seen
+            else ""
+        )
         tags = f" · tags: {', '.join(claim.tags)}" if claim.tags else ""
         unchecked = claim.status is Status.UNCHECKED
         # The few claims to look at first stand out in the list as in the text.
@@ -176,13 +185,14 @@ class ClaimListModel(QStandardItemModel):
         key = f"{0 if unchecked else 1}{priority.rank:02d}{1.0 - score:.9f}{claim.start:012d}"
         values: dict[int, object] = {
             Qt.ItemDataRole.DisplayRole: (
-                f"{claim.text}\n{GLYPHS[claim.status]} {LABELS[claim.status]} · {label}{tags}{seen}"
+                f"{shown_text(claim.text)}\n"
+                f"{GLYPHS[claim.status]} {LABELS[claim.status]} · {label}{tags}{seen}"
             ),
             Qt.ItemDataRole.DecorationRole: status_icon(claim.status),
             Qt.ItemDataRole.FontRole: _bold() if urgent else None,
             Qt.ItemDataRole.ToolTipRole: tooltip(claim_summary(claim, thresholds)),
             Qt.ItemDataRole.AccessibleTextRole: (
-                f"{LABELS[claim.status]} claim, {label.lower()}: {claim.text}"
+                f"{LABELS[claim.status]} claim, {label.lower()}: {shown_text(claim.text)}"
             ),
             ItemRole: claim,
             UrgencyRole: key,
@@ -325,15 +335,14 @@ class EvidenceListModel(_ListModel[Evidence]):
         if role == Qt.ItemDataRole.DisplayRole:
             if item.file is not None:
                 page = f", page {item.quote.page}" if item.quote and item.quote.page else ""
-                lines = [
-                    item.title or item.file.original_name,
-                    f"File: {item.file.original_name}{page}",
-                ]
+                name = shown_field(item.file.original_name)
+                lines = [shown_field(item.title) or name, f"File: {name}{page}"]
                 if item.quote is not None:
-                    lines.append(f"“{item.quote.text[:160]}”")
+                    lines.append(f"“{shown_field(item.quote.text, 160)}”")
                 return "\n".join(lines)
-            url = shown_url(item.url)
-            return f"{item.title}\n{url}" if item.title else url
+            url = shown_field(shown_url(item.url), MAX_SHOWN_URL)
+            title = shown_field(item.title)
+            return f"{title}\n{url}" if title else url
         if role == Qt.ItemDataRole.ToolTipRole:
             kept = (
                 f"Kept in the evidence vault; SHA-256 {item.file.sha256}. Double-click to open."
@@ -354,16 +363,18 @@ class MatchListModel(_ListModel[Match]):
                 p
                 for p in (
                     f"{item.score:.2f} {item.strength.value}",
-                    (past.verdict or "no verdict").upper(),
-                    past.publisher or past.source,
+                    shown_field((past.verdict or "no verdict").upper(), MAX_SHOWN_VERDICT),
+                    shown_field(past.publisher or past.source),
                     display_date(past.date),
                 )
                 if p
             )
             conflict = (
-                f"\n⚠ differs: {'; '.join(map(str, item.conflicts))}" if item.conflicts else ""
+                f"\n⚠ differs: {shown_text('; '.join(map(str, item.conflicts)))}"
+                if item.conflicts
+                else ""
             )
-            return f"{details}\n{past.text}{conflict}"
+            return f"{details}\n{shown_text(past.text)}{conflict}"
         if role == Qt.ItemDataRole.ToolTipRole:
             signals = ", ".join(f"{name} {value:.2f}" for name, value in item.signals)
             return tooltip("\n".join(p for p in (past.title, past.url, signals) if p))
@@ -376,10 +387,11 @@ class ArchiveListModel(_ListModel[ArchiveClaim]):
     def _data(self, item: ArchiveClaim, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             source = "your verdict" if item.source == "own" else (item.publisher or item.source)
+            verdict = shown_field((item.verdict or "").upper(), MAX_SHOWN_VERDICT)
             details = " · ".join(
-                p for p in ((item.verdict or "").upper(), source, display_date(item.date)) if p
+                p for p in (verdict, shown_field(source), display_date(item.date)) if p
             )
-            return f"{item.text}\n{details}"
+            return f"{shown_text(item.text)}\n{details}"
         if role == Qt.ItemDataRole.ToolTipRole:
             speaker = speaker_name(item.speaker)
             return tooltip("\n".join(p for p in (item.title, speaker, item.url) if p))

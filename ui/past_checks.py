@@ -29,21 +29,27 @@ from PySide6.QtWidgets import (
 
 from ui.archive_work import TOP_MATCHES
 from ui.dialogs import Messages
-from ui.item_models import ItemRole, MatchListModel
+from ui.item_models import MAX_SHOWN_VERDICT, ItemRole, MatchListModel
 from ui.jobs import JobContext, JobRunner
-from ui.safe_text import open_web_link, plain_label
+from ui.safe_text import open_web_link, plain_label, shown_field
 from ui.workspace import Workspace
 from workbench.display import display_date, speaker_name
 from workbench.engine import Engine
 from workbench.models import Claim, Match
 from workbench.store import Store
 from workbench.store.outbox import TEAM_DSN
-from workbench.textsafety import http_url
+from workbench.textsafety import http_url, without_controls
 
 Span = tuple[int, int]
 
 ON_SERVER = "\x00team-server"
 """The collection menu's entry for searching the team server (no collection has this name)."""
+
+
+def _escaped(text: str) -> str:
+    """A piece of outside text for HTML: escaped, without the controls that reorder
+    what follows it (a past claim ending in U+202E reversed the verdict line below)."""
+    return html.escape(without_controls(text))
 
 
 def marked_html(text: str, shared: Iterable[Span], differing: Iterable[Span]) -> str:
@@ -55,14 +61,14 @@ def marked_html(text: str, shared: Iterable[Span], differing: Iterable[Span]) ->
     for start, end, kind in marks:
         if start < pos or end <= start:
             continue  # overlapping spans: the first one wins
-        out.append(html.escape(text[pos:start]))
-        inner = html.escape(text[start:end])
+        out.append(_escaped(text[pos:start]))
+        inner = _escaped(text[start:end])
         if kind == "shared":
             out.append(f"<b>{inner}</b>")
         else:
             out.append(f'<span style="color:#c0392b; text-decoration: underline;">{inner}</span>')
         pos = end
-    out.append(html.escape(text[pos:]))
+    out.append(_escaped(text[pos:]))
     return "".join(out)
 
 
@@ -85,15 +91,16 @@ def explanation_html(claim: Claim, match: Match) -> str:
         f"<td valign='top'>{claim_side}</td><td valign='top'>{past_side}</td></tr></table>",
     ]
     if match.conflicts:
-        differences = "; ".join(html.escape(str(c)) for c in match.conflicts)
+        differences = "; ".join(_escaped(str(c)) for c in match.conflicts)
         warning = f"⚠ This claim and the past check differ: {differences}"
         rows.append(f"<p style='color:#c0392b'>{warning}</p>")
-    terms = ", ".join(html.escape(t.text) for t in match.shared[:12])
+    terms = ", ".join(_escaped(t.text) for t in match.shared[:12])
     if terms:
         rows.append(f"<p>Shared: {terms}</p>")
-    verdict = html.escape((past.verdict or "no verdict").upper())  # upper first: &amp; stays
+    # upper first: &amp; stays
+    verdict = html.escape(shown_field((past.verdict or "no verdict").upper(), MAX_SHOWN_VERDICT))
     details = (past.publisher or past.source, speaker_name(past.speaker), display_date(past.date))
-    who = html.escape(" · ".join(p for p in details if p))
+    who = html.escape(" · ".join(shown_field(p) for p in details if p))
     rows.append(f"<p><b>{verdict}</b> · {who}</p>")
     return "".join(rows)
 
@@ -310,7 +317,9 @@ class PastChecksView(QWidget):
             return
         denial = next((c for c in match.conflicts if c.kind == "negation"), None)
         if denial is not None:
-            verdict = (match.archive.verdict or "no verdict").upper()
+            verdict = shown_field(
+                (match.archive.verdict or "no verdict").upper(), MAX_SHOWN_VERDICT
+            )
             if not Messages.confirm(
                 self,
                 "Apply a verdict on the opposite claim?",

@@ -72,4 +72,25 @@ def shown_title(title: str, limit: int = MAX_SHOWN_TITLE) -> str:
     """An article's title as the app shows it: without the controls that reorder what
     follows it (a title ending in U+202E made the library's "0/2 checked" read
     backwards), cut to ``limit`` characters with "…"; "Untitled" when there is none."""
-    return clipped(" ".join(without_controls(title).split()), limit) or "Untitled"
+    return shown_field(title, limit) or "Untitled"
+
+
+MAX_SHOWN_FIELD = 200
+"""The most characters the app shows of a short field from outside: a verdict, an
+outlet or publisher, a speaker, a file name (an archive may hold 100,000 in each)."""
+
+
+def shown_field(text: str, limit: int = MAX_SHOWN_FIELD) -> str:
+    """A short field from outside as a row or label shows it beside the app's own words:
+    on one line, without the controls that reorder what follows (a verdict ending in
+    U+202E made a past check's "PolitiFact · 1 Nov 2024" and "12,000 vs 10,000" read
+    backwards), cut to ``limit`` characters with "…" (a 100,000-character verdict held
+    the window 17 s while the claim list laid its row out)."""
+    return clipped(" ".join(without_controls(text).split()), limit)
+
+
+def shown_text(text: str) -> str:
+    """A longer text from outside (a claim, a past claim, a quote) shown in a row above
+    the app's own words: its line breaks kept, without the controls that reorder what
+    follows it (a claim holding U+202E made its "✓ Verified" read backwards)."""
+    return without_controls(text)

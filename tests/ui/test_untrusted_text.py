@@ -23,9 +23,9 @@ from tests.ui.test_main_window import close_window, make_window
 from ui.article_header import _LinkLabel
 from ui.database_dialogs import DatabaseProblemDialog
 from ui.dialogs import EvidenceDialog, Messages
-from ui.item_models import EvidenceListModel
+from ui.item_models import EvidenceListModel, ItemRole
 from ui.main_window import MainWindow
-from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Evidence
+from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Evidence, Status
 from workbench.store import Store
 
 IMG = '<img src="/tmp/x.png">'
@@ -303,3 +303,66 @@ def test_a_tooltip_of_a_huge_note_is_cut_and_cannot_reorder_text(
         shown = displayed(tip)
         assert len(shown) <= 2_000 and "\u202e" not in shown
     assert displayed(tips[0]).endswith("…") and "Said on TV" in displayed(tips[1])
+
+
+def test_outside_text_cannot_reverse_or_swamp_the_apps_own_words_in_rows(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """U+202E in a claim reversed its row's "✓ Verified"; in a verdict, the publisher,
+    date and "12,000 vs 10,000" after it; in a file's name, its ", page 3" (and
+    "ministry\u202etxt.csv" read "ministryvsc.txt"). A 100,000-character verdict was
+    laid out whole in the claim list's row (17 s) and in the explanation."""
+    rlo = "\u202e"
+    claim_text = f"Some 12,000 troops were sent in October 2024, by {rlo}official figures."
+    db = tmp_path / "bidi-rows.db"
+    with Store(db) as store:
+        claim = store.add_article(
+            ArticleDraft(f"{claim_text}\n\nThe weather was mild.", title="Troops"),
+            [DetectedClaim(0, len(claim_text), claim_text, 0.95, ("number",))],
+        ).claims[0]
+        store.update_claim(claim.id, status=Status.VERIFIED)
+        store.import_archive_records(
+            [
+                ArchiveRecord(
+                    text=claim_text.replace("12,000", "10,000"),
+                    external_id="x1",
+                    title="Troops",
+                    verdict=f"false{rlo} " + "very " * 20_000,
+                    url="https://factcheck.example/x1",
+                    date="2024-11-01",
+                    publisher=f"PolitiFact{rlo}",
+                )
+            ],
+            source="desk",
+        )
+    window = make_window(qtbot, db)
+    qtbot.waitUntil(lambda: window.workspace.article is not None)
+    claim = window.workspace.claims[0]
+    window.workspace.select_claim(claim.id)
+    qtbot.waitUntil(lambda: window.workspace.strong_match(claim.id) is not None)
+    document = tmp_path / f"ministry{rlo}txt.csv"
+    document.write_text("a,b\n1,2\n", encoding="utf-8")
+    window.workspace.add_file_evidence(claim.id, str(document))
+    panel = window.claim_panel
+    qtbot.waitUntil(lambda: panel.evidence_model.rowCount() == 1)
+    past = panel.past_checks
+    qtbot.waitUntil(lambda: past.model.rowCount() == 1)
+    past.list.setCurrentIndex(past.model.index(0, 0))
+    window.archive.refresh()
+    archive = window.archive.model
+    qtbot.waitUntil(lambda: archive.rowCount() == 2)  # with the claim's own verdict
+    (desk,) = (r for r in range(2) if archive.index(r, 0).data(ItemRole).source == "desk")
+    rows = {
+        "claim": panel.claim_filter.index(0, 0).data(),
+        "past check": past.model.index(0, 0).data(),
+        "archive": archive.index(desk, 0).data(),
+        "evidence": panel.evidence_model.index(0, 0).data(),
+        "explanation": past.explanation.toPlainText(),
+    }
+    close_window(window)
+    for name, row in rows.items():
+        assert rlo not in row, name
+        assert len(row) < 2_000, name
+    assert "✓ Verified" in rows["claim"] and "FALSE VERY" in rows["claim"]
+    assert "ministrytxt.csv" in rows["evidence"]
+    assert "PolitiFact · 1 Nov 2024" in rows["past check"]
