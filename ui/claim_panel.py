@@ -57,7 +57,7 @@ from ui.evidence_view import EvidenceView
 from ui.file_dialogs import open_file_name
 from ui.item_models import ClaimFilter, ClaimListModel, EvidenceListModel, ItemRole, claim_summary
 from ui.past_checks import PastChecksView
-from ui.safe_text import open_web_link, plain_label, tooltip
+from ui.safe_text import open_web_link, plain_label, shown_text, tooltip
 from ui.status_style import LABELS, SHORTCUT_KEYS, status_icon
 from ui.workspace import Workspace
 from workbench.history import describe
@@ -852,7 +852,7 @@ class ClaimPanel(QWidget):
             self._show_history(None)
             self.tabs.setTabText(self.tabs.indexOf(self.history), "History")
             return
-        self.claim_text.setText(claim.text)
+        self.claim_text.setText(shown_text(claim.text))
         self.reasons.setText(claim_summary(claim, self.workspace.priorities).replace("\n", " · "))
         self.status_buttons[claim.status].setChecked(True)
         typing = keep_note and (self.note.hasFocus() or self._note_timer.isActive())

@@ -89,8 +89,16 @@ def shown_field(text: str, limit: int = MAX_SHOWN_FIELD) -> str:
     return clipped(" ".join(without_controls(text).split()), limit)
 
 
-def shown_text(text: str) -> str:
+MAX_SHOWN_TEXT = 1_000
+"""The most characters of a claim or a past claim a row or label shows; the article
+shows a claim whole. A run-on "sentence" (a PDF table, a page without full stops) made
+a claim of 236,000 characters: the claim list and the panel laid it out for 11 s on
+the UI thread when it was selected, and 2.5 s at each resize."""
+
+
+def shown_text(text: str, limit: int = MAX_SHOWN_TEXT) -> str:
     """A longer text from outside (a claim, a past claim, a quote) shown in a row above
     the app's own words: its line breaks kept, without the controls that reorder what
-    follows it (a claim holding U+202E made its "✓ Verified" read backwards)."""
-    return without_controls(text)
+    follows it (a claim holding U+202E made its "✓ Verified" read backwards), cut to
+    ``limit`` characters with "…"."""
+    return clipped(without_controls(text), limit)

@@ -366,3 +366,29 @@ def test_outside_text_cannot_reverse_or_swamp_the_apps_own_words_in_rows(
     assert "✓ Verified" in rows["claim"] and "FALSE VERY" in rows["claim"]
     assert "ministrytxt.csv" in rows["evidence"]
     assert "PolitiFact · 1 Nov 2024" in rows["past check"]
+
+
+def test_a_run_on_claim_is_shown_cut_in_the_list_and_the_panel(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """A page without full stops made one claim of 236,000 characters; the claim list's
+    row and the panel's label laid it out whole on the UI thread (11 s on selecting it).
+    The article shows it whole."""
+    words = "troops border ministry said sent October and the of " * 4_000
+    text = f"{words}12,000."
+    db = tmp_path / "run-on.db"
+    with Store(db) as store:
+        store.add_article(
+            ArticleDraft(text, title="Run on"), [DetectedClaim(0, len(text), text, 0.9, ())]
+        )
+    window = make_window(qtbot, db)
+    qtbot.waitUntil(lambda: window.workspace.article is not None)
+    window.workspace.select_claim(window.workspace.claims[0].id)
+    panel = window.claim_panel
+    row = panel.claim_filter.index(0, 0).data()
+    label = panel.claim_text.text()
+    article = window.article_view.toPlainText()
+    close_window(window)
+    assert len(text) > 200_000 and article == text
+    assert len(row.split("\n")[0]) <= 1_000 and row.split("\n")[0].endswith("…")
+    assert len(label) <= 1_000 and label.startswith("troops border ministry")
