@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, Qt, QUrl
-from PySide6.QtGui import QColor, QDropEvent, QImage, QTextCursor
+from PySide6.QtGui import QColor, QDropEvent, QImage, QImageReader, QTextCursor
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_main_window import close_window, make_window, seed, wait_saved
@@ -117,6 +118,38 @@ def test_an_image_is_shown_from_the_vault(qtbot: QtBot, window: MainWindow, tmp_
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: "matches its hash" in dialog.status.text())
     assert dialog.image.pixmap().width() == 40
+
+
+def test_an_image_is_decoded_off_the_ui_thread_and_shown_at_most_4096_wide(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 76 KB PNG of 8,000 x 8,000 pixels held the window 1.1 s: it was decoded (and
+    turned into a pixmap at full size) on the UI thread when the dialog showed it."""
+    image = QImage(5_000, 50, QImage.Format.Format_RGB32)
+    image.fill(QColor("red"))
+    path = tmp_path / "wide.png"
+    assert image.save(str(path))
+    window.workspace.add_file_evidence(window.workspace.claims[0].id, str(path))
+    wait_saved(qtbot, window)
+    panel = window.claim_panel
+    qtbot.waitUntil(lambda: panel.evidence_model.rowCount() == 1)
+    decoded_on: list[bool] = []
+    read = QImageReader.read
+
+    def spy(reader: QImageReader) -> QImage:
+        decoded_on.append(threading.current_thread() is threading.main_thread())
+        return read(reader)
+
+    def no_decoding_here(*args: object) -> QImage:
+        raise AssertionError("QImage.fromData holds the event loop, even on a worker")
+
+    monkeypatch.setattr(QImageReader, "read", spy)
+    monkeypatch.setattr(QImage, "fromData", staticmethod(no_decoding_here))
+    dialog = DocumentDialog(window.workspace, panel.evidence_model.item(0), window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: "matches its hash" in dialog.status.text())
+    assert decoded_on == [False]
+    assert (dialog.image.pixmap().width(), dialog.image.pixmap().height()) == (4_096, 40)
 
 
 def test_a_refused_file_says_why_and_adds_nothing(
