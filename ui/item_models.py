@@ -377,7 +377,8 @@ class MatchListModel(_ListModel[Match]):
             return f"{details}\n{shown_text(past.text)}{conflict}"
         if role == Qt.ItemDataRole.ToolTipRole:
             signals = ", ".join(f"{name} {value:.2f}" for name, value in item.signals)
-            return tooltip("\n".join(p for p in (past.title, past.url, signals) if p))
+            url = shown_url(past.url)  # a look-alike host with its real name
+            return tooltip("\n".join(p for p in (past.title, url, signals) if p))
         return None
 
 
@@ -394,5 +395,6 @@ class ArchiveListModel(_ListModel[ArchiveClaim]):
             return f"{shown_text(item.text)}\n{details}"
         if role == Qt.ItemDataRole.ToolTipRole:
             speaker = speaker_name(item.speaker)
-            return tooltip("\n".join(p for p in (item.title, speaker, item.url) if p))
+            url = shown_url(item.url)  # a look-alike host with its real name
+            return tooltip("\n".join(p for p in (item.title, speaker, url) if p))
         return None

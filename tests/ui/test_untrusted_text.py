@@ -23,9 +23,18 @@ from tests.ui.test_main_window import close_window, make_window
 from ui.article_header import _LinkLabel
 from ui.database_dialogs import DatabaseProblemDialog
 from ui.dialogs import EvidenceDialog, Messages
-from ui.item_models import EvidenceListModel, ItemRole
+from ui.item_models import ArchiveListModel, EvidenceListModel, ItemRole, MatchListModel
 from ui.main_window import MainWindow
-from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Evidence, Status
+from workbench.models import (
+    ArchiveClaim,
+    ArchiveRecord,
+    ArticleDraft,
+    DetectedClaim,
+    Evidence,
+    Match,
+    MatchStrength,
+    Status,
+)
 from workbench.store import Store
 
 IMG = '<img src="/tmp/x.png">'
@@ -392,3 +401,19 @@ def test_a_run_on_claim_is_shown_cut_in_the_list_and_the_panel(
     assert len(text) > 200_000 and article == text
     assert len(row.split("\n")[0]) <= 1_000 and row.split("\n")[0].endswith("…")
     assert len(label) <= 1_000 and label.startswith("troops border ministry")
+
+
+def test_a_past_checks_look_alike_host_is_shown_with_its_real_name(qapp: QApplication) -> None:
+    """The Past checks and Archive tooltips showed "https://www.politifаct.com/…" (a
+    Cyrillic "а") as it reads, while Open link went to www.xn--politifct-6yh.com."""
+    url = "https://www.politif\u0430ct.com/factchecks/troops/"
+    past = ArchiveClaim(
+        1, "pf-1", "desk", "Troops were sent.", "Troops", "false", url, "", "", "", None, ""
+    )
+    matches = MatchListModel()
+    matches.set_items([Match(past, 0.9, MatchStrength.STRONG)])
+    archive = ArchiveListModel()
+    archive.set_items([past])
+    for model in (matches, archive):
+        tip = displayed(model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole))
+        assert "[www.xn--politifct-6yh.com]" in tip
