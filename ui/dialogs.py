@@ -118,6 +118,13 @@ class ShortcutsDialog(QDialog):
         cls(rows, parent).exec()
 
 
+def menu_item(text: str) -> str:
+    """Outside text (a file's path, an article's title) as a menu item's text that shows
+    it as it is: "&" doubled (Qt reads "Q&A" as a mnemonic and shows "QA") and a tab as a
+    space (Qt shows what follows a tab in the shortcut column)."""
+    return text.replace("&", "&&").replace("\t", " ")
+
+
 def menu_text(text: str) -> str:
     """A menu item's text as a person reads it: no "&" mnemonic marks, no ellipsis."""
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&").replace("…", "")

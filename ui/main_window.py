@@ -51,7 +51,7 @@ from ui.article_header import ArticleHeader
 from ui.article_view import ArticleView
 from ui.claim_panel import ClaimPanel
 from ui.database_dialogs import RestoreDialog
-from ui.dialogs import Messages, ShortcutsDialog, menu_text
+from ui.dialogs import Messages, ShortcutsDialog, menu_item, menu_text
 from ui.evidence_view import LibraryIndexer
 from ui.export_dialog import ExportDialog, ReportExporter, finish_export
 from ui.file_dialogs import open_file_name, open_file_names
@@ -516,7 +516,8 @@ class MainWindow(QMainWindow):
         deleted = self.workspace.deleted
         self.undo_delete_action.setEnabled(bool(deleted))
         title = deleted[-1][0] if deleted else ""
-        self.undo_delete_action.setText(f"&Undo delete of “{title}”" if deleted else "&Undo delete")
+        shown = menu_item(shown_title(title, 80))
+        self.undo_delete_action.setText(f"&Undo delete of “{shown}”" if deleted else "&Undo delete")
 
     def _set_selected_status(self, status: Status) -> None:
         if self.workspace.selected_claim_id is not None:
@@ -785,7 +786,7 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for path in self.recent_files():
-            action = self.recent_menu.addAction(path)
+            action = self.recent_menu.addAction(menu_item(path))
             action.triggered.connect(lambda _=False, p=path: self.open_files([p]))
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(none yet)").setEnabled(False)

@@ -417,3 +417,23 @@ def test_a_past_checks_look_alike_host_is_shown_with_its_real_name(qapp: QApplic
     for model in (matches, archive):
         tip = displayed(model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole))
         assert "[www.xn--politifct-6yh.com]" in tip
+
+
+def test_menus_show_file_names_and_titles_as_they_are(qtbot: QtBot, tmp_path: Path) -> None:
+    """File > Open Recent showed "Q&A with the minister.txt" as "QA with …" (with an
+    underlined A: a mnemonic), and put what follows a tab in the shortcut column."""
+    db = tmp_path / "menus.db"
+    with Store(db) as store:
+        article = store.add_article(ArticleDraft(TEXT, title="Q&A: the minister"), []).article
+    window = make_window(qtbot, db)
+    qtbot.waitUntil(lambda: window.workspace.article is not None)
+    name = str(tmp_path / "Q&A with the minister\tCtrl+Q.txt")
+    window.settings.setValue("ui/recent_files", [name])
+    window.recent_menu.aboutToShow.emit()
+    recent = window.recent_menu.actions()[0].iconText()
+    window.workspace.delete_article(article.id, article.title)
+    qtbot.waitUntil(lambda: window.undo_delete_action.isEnabled())
+    undo = window.undo_delete_action.iconText()
+    close_window(window)
+    assert recent == name.replace("\t", " ")
+    assert "“Q&A: the minister”" in undo
