@@ -68,7 +68,6 @@ keeps :func:`~urllib.parse.urlsplit` from silently dropping tabs and line breaks
 _SUB_DELIMS = "!$&*+,;="
 """RFC 3986's sub-delims without ``(``, ``)`` and ``'``: parentheses delimit strings in
 PDF (Qt writes link targets unescaped), and a quote could end an attribute elsewhere."""
-_USERINFO_SAFE = _SUB_DELIMS + ":%"
 _HOST_SAFE = _SUB_DELIMS + "%"
 _PATH_SAFE = _SUB_DELIMS + ":@/%"
 _QUERY_SAFE = _PATH_SAFE + "?"
@@ -86,7 +85,10 @@ def http_url(value: str) -> str:
     """The link target for a stored URL, or "" when it must not be a link at all.
 
     Only absolute http(s) URLs with a host, of at most :data:`MAX_URL_CHARS`
-    characters, are linked (never ``javascript:``). The
+    characters, are linked (never ``javascript:``), and never one with a user name
+    before the host: ``https://www.politifact.com@evil.example/`` reads as PolitiFact
+    and opens evil.example (with a ``\\`` before the ``@``, a browser given the text
+    would even go to the first name while the link goes to the second). The
     result is the same address, encoded so that it is safe in any report: it has
     only characters RFC 3986 allows and none of ``( ) < > [ ] { } \\ ' "`` (outside an
     IPv6 address), so it can end neither a PDF string or dictionary (Qt copies link
@@ -108,6 +110,8 @@ def http_url(value: str) -> str:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return ""
         userinfo, at, hostport = parts.netloc.rpartition("@")
+        if at:
+            return ""
         if hostport.startswith("["):  # an IPv6 address, checked by urlsplit
             inner, _, rest = hostport[1:].partition("]")
             if (rest and not rest.startswith(":")) or not _IP_LITERAL.fullmatch(inner):
@@ -117,8 +121,7 @@ def http_url(value: str) -> str:
             host = quote(_idna(hostport.partition(":")[0]), safe=_HOST_SAFE)
         if host in ("", "[]"):  # urlsplit finds a host name in "https://:[::1]"
             return ""
-        netloc = (quote(userinfo, safe=_USERINFO_SAFE) + "@" if at else "") + host
-        url = f"{parts.scheme}://{netloc}{'' if port is None else f':{port}'}"
+        url = f"{parts.scheme}://{host}{'' if port is None else f':{port}'}"
         url += quote(parts.path, safe=_PATH_SAFE)
         if parts.query:
             url += "?" + quote(parts.query, safe=_QUERY_SAFE)

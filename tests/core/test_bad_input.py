@@ -660,6 +660,19 @@ def test_urls_over_the_limit_are_refused_kept_out_and_never_linked() -> None:
     assert any("address is over 8,192 characters" in w for w in draft.warnings)
 
 
+@pytest.mark.parametrize(
+    "url", ["https://www.politifact.com@evil.example/", "https://www.politifact.com\\@evil.example/"]
+)
+def test_a_link_that_reads_as_one_host_and_opens_another_is_refused(url: str) -> None:
+    """A user name before the host hides the host the link opens (audit: shown as
+    PolitiFact, opened evil.example). New links are refused; stored ones are not linked."""
+    with pytest.raises(ValidationError, match="user name before its host"):
+        validate_url(url)
+    assert validate_url(url, new=False) == url  # an undo puts back what was stored
+    assert http_url(url) == ""
+    assert validate_url("https://x.example/who@where") == "https://x.example/who@where"
+
+
 def test_a_file_swapped_for_a_pipe_after_its_check_is_refused_not_waited_for(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -92,6 +92,11 @@ def validate_url(url: str, *, what: str = "an evidence link", new: bool = True) 
         raise ValidationError(f"{what} must be an http or https URL, not {shown}")
     if any(ch.isspace() for ch in url):
         raise ValidationError(f"a URL cannot contain spaces: {shown}")
+    if new and "@" in parts.netloc:
+        raise ValidationError(
+            f"a link with a user name before its host is refused (it reads as one site and"
+            f" opens another): {shown}"
+        )
     return url
 
 
