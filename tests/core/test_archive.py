@@ -458,3 +458,34 @@ def test_apply_past_verdict_without_equivalent_status(store: Store, claim_id: in
         store.apply_past_verdict(claim_id, past.id)
     assert snapshot(store.path) == before
     assert store.apply_past_verdict(claim_id, past.id, status="disputed").status is Status.DISPUTED
+
+
+def test_candidates_come_in_fts5_rank_order(store: Store) -> None:
+    """``archive_candidates`` calls ``bm25()`` in its query rather than FTS5's ``rank
+    MATCH`` (which runs a second, internal query per search): the same past checks, the
+    same scores and the same order, tied scores and a source filter included."""
+    from workbench.store import ARCHIVE_TITLE_WEIGHT
+
+    records = [
+        ArchiveRecord(f"Wind turbines cause cancer, says post {n}.", f"w{n}",
+                      title="Wind turbines" if n % 3 else "")
+        for n in range(24)
+    ]  # fmt: skip
+    store.import_archive_records(records[:12], source="a")
+    store.import_archive_records(records[12:], source="b")
+    rank = f"bm25(1.0, {ARCHIVE_TITLE_WEIGHT})"
+    for query in ('"wind"', '"cancer" OR "post"', '"turbines" AND "says"*'):
+        for source in (None, "b"):
+            where = "" if source is None else " AND a.source = ?"
+            expected = store.conn.execute(
+                "SELECT a.id, archive_fts.rank FROM archive_fts"
+                " JOIN archive_claims a ON a.id = archive_fts.rowid"
+                f" WHERE archive_fts MATCH ? AND rank MATCH ?{where} ORDER BY archive_fts.rank",
+                (query, rank) if source is None else (query, rank, source),
+            ).fetchall()
+            assert len({score for _, score in expected}) < len(expected)  # ties
+            for limit in (1, 5, 50):
+                found = store.archive_candidates(query, limit=limit, source=source)
+                assert [(c.claim.id, -c.bm25) for c in found] == [
+                    (i, score) for i, score in expected[:limit]
+                ]

@@ -273,22 +273,25 @@ class ArchiveMixin(StoreBase):
         """
         if not fts_query.strip():
             return []
-        rank = f"bm25(1.0, {ARCHIVE_TITLE_WEIGHT})"
+        # bm25() called in the query rather than ``rank MATCH``/``ORDER BY rank``: the same
+        # scores in the same order, but FTS5 then sorts with SQLite's own sorter instead of
+        # running a second, internal query (a 321-claim article: 1.45 s against 1.87 s).
+        score = f"bm25(archive_fts, 1.0, {ARCHIVE_TITLE_WEIGHT})"
         if source is None:
             sql = (
-                "SELECT a.*, f.score FROM (SELECT rowid, rank AS score FROM archive_fts"
-                " WHERE archive_fts MATCH ? AND rank MATCH ? ORDER BY rank LIMIT ?) f"
+                f"SELECT a.*, f.score FROM (SELECT rowid, {score} AS score FROM archive_fts"
+                " WHERE archive_fts MATCH ? ORDER BY score LIMIT ?) f"
                 " JOIN archive_claims a ON a.id = f.rowid ORDER BY f.score"
             )
-            params: tuple[Any, ...] = (fts_query, rank, limit)
+            params: tuple[Any, ...] = (fts_query, limit)
         else:
             sql = (
-                "SELECT a.*, archive_fts.rank AS score FROM archive_fts"
+                f"SELECT a.*, {score} AS score FROM archive_fts"
                 " JOIN archive_claims a ON a.id = archive_fts.rowid"
-                " WHERE archive_fts MATCH ? AND rank MATCH ? AND a.source = ?"
-                " ORDER BY archive_fts.rank LIMIT ?"
+                " WHERE archive_fts MATCH ? AND a.source = ?"
+                " ORDER BY score LIMIT ?"
             )
-            params = (fts_query, rank, source, limit)
+            params = (fts_query, source, limit)
         return [
             ArchiveCandidate(_archive_claim_from_row(r), -float(r["score"]))
             for r in self._read(sql, params)
