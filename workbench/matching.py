@@ -828,6 +828,10 @@ def _candidate_signals(
     )
     budget = POSTINGS_BUDGET if pending is None else SEMANTIC_POSTINGS_BUDGET
     limit = CANDIDATES + len(excluded)
+    # Every query word's archive count in one look-up (each new word stemmed through
+    # SQLite once for the whole slice, not once per claim); _search_terms then reads them
+    # from the store's cache.
+    store.archive_term_counts([term for query in queries for term in _fts_terms(query)])
     hits: list[list[_Candidate] | None] = []
     for query in queries:
         if stopped():

@@ -290,3 +290,24 @@ def test_first_word_is_not_split_like_a_hashtag() -> None:
     assert [t.surface for t in tokenize("McDonald raised prices")][:1] == ["McDonald"]
     assert [t.surface for t in tokenize("Économie en berne")][:1] == ["Économie"]
     assert [t.surface for t in tokenize("#McDonald raised prices")][:2] == ["Mc", "Donald"]
+
+
+def test_a_slice_of_claims_looks_its_words_up_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every word of the claims matched together is counted in one look-up, not one per
+    claim (each new word went through SQLite's stemmer once per claim)."""
+    stemmed: list[list[str]] = []
+    original = store._stems
+
+    def spy(words: Any) -> dict[str, str]:
+        stemmed.append(list(words))
+        return original(words)
+
+    claims = ["wind turbines cause cancer", "North Korea sent troops", "the minimum wage"]
+    alone = [match_claims(store, [claim], semantic=False)[0] for claim in claims]
+    store._term_counts.clear()
+    monkeypatch.setattr(store, "_stems", spy)
+    assert match_claims(store, claims, semantic=False) == alone
+    assert len(stemmed) == 1 and {"wind", "korea", "wage"} <= set(stemmed[0])
+
