@@ -338,6 +338,8 @@ class _Query:
     fuzzy: str
     tokens: list[Token]
     keys: frozenset[str]
+    bigrams: frozenset[tuple[str, str]] = frozenset()
+    """Its content words' pairs (:func:`_bigrams`), worked out once for all its candidates."""
 
 
 @dataclass(slots=True)
@@ -350,6 +352,10 @@ class _Candidate:
     title_keys: frozenset[str]
     fuzzy: str
     idf: dict[str, float] = field(default_factory=dict)
+    names: frozenset[str] = frozenset()
+    numbers: frozenset[str] = frozenset()
+    bigrams: frozenset[tuple[str, str]] = frozenset()
+    """What the signals compare of its tokens, read once per past check (see :func:`_words`)."""
 
 
 @dataclass(slots=True)
@@ -359,6 +365,8 @@ class _Pool:
     query: _Query
     max_bm25: float
     idf: dict[str, float]
+    query_weight: float = 0.0
+    """The query's content words' total ``idf`` weight (see :func:`_weighted_share`)."""
 
 
 def _content(tokens: Sequence[Token]) -> frozenset[str]:
@@ -414,7 +422,10 @@ def _sig_covers_claim(c: _Candidate, p: _Pool) -> float:
 
 def _sig_covers_query(c: _Candidate, p: _Pool) -> float:
     """How much of the query the past claim contains."""
-    return _weighted_share(c.keys, p.query.keys, p.idf)
+    # _weighted_share(c.keys, p.query.keys, p.idf), its total the same for every candidate
+    if not p.query_weight:
+        return 0.0
+    return sum(p.idf.get(k, 1.0) for k in p.query.keys & c.keys) / p.query_weight
 
 
 def _sig_title(c: _Candidate, p: _Pool) -> float:
@@ -422,29 +433,29 @@ def _sig_title(c: _Candidate, p: _Pool) -> float:
 
 
 def _sig_names(c: _Candidate, p: _Pool) -> float:
-    names = {t.key for t in c.tokens if t.kind == "name"}
+    names = c.names
     if not names:
         return 0.0
     return len(names & p.query.keys) / len(names)
 
 
 def _sig_numbers(c: _Candidate, p: _Pool) -> float:
-    numbers = {t.key for t in c.tokens if t.kind == "number"}
+    numbers = c.numbers
     if not numbers:
         return 0.0
     return len(numbers & p.query.keys) / len(numbers)
 
 
-def _bigrams(tokens: Sequence[Token]) -> set[tuple[str, str]]:
+def _bigrams(tokens: Sequence[Token]) -> frozenset[tuple[str, str]]:
     keys = [t.key for t in tokens if not t.stop]
-    return set(itertools.pairwise(keys))
+    return frozenset(itertools.pairwise(keys))
 
 
 def _sig_phrases(c: _Candidate, p: _Pool) -> float:
-    mine = _bigrams(c.tokens)
+    mine = c.bigrams
     if not mine:
         return 0.0
-    return len(mine & _bigrams(p.query.tokens)) / len(mine)
+    return len(mine & p.query.bigrams) / len(mine)
 
 
 Signal = Callable[[_Candidate, _Pool], float]
@@ -532,7 +543,8 @@ embeddings compare."""
 def _prepare_query(text: str) -> _Query:
     normalized = normalize_query(text)
     tokens = query_tokens(text)
-    return _Query(text, normalized, _fuzzy_text(normalized), tokens, _content(tokens))
+    keys = _content(tokens)
+    return _Query(text, normalized, _fuzzy_text(normalized), tokens, keys, _bigrams(tokens))
 
 
 def _fts_terms(query: _Query) -> list[str]:
@@ -614,14 +626,42 @@ def _candidates(
     return [_candidate(hit, rank, words) for rank, hit in enumerate(found)]
 
 
-_Words = tuple[list[Token], frozenset[str], frozenset[str], str]
-"""What scoring reads of a past check: its tokens, content words, title words, fuzzy text."""
+_Words = tuple[
+    list[Token],
+    frozenset[str],
+    frozenset[str],
+    str,
+    frozenset[str],
+    frozenset[str],
+    frozenset[tuple[str, str]],
+]
+"""What scoring reads of a past check: its tokens, content words, title words, fuzzy
+text, names, numbers and content-word pairs."""
 
 
 def _words(text: str, title: str) -> _Words:
     tokens = tokenize(text)
     title_keys = _content(tokenize(title)) if title else frozenset()
-    return tokens, _content(tokens), title_keys, _fuzzy_text(text)
+    # One pass for what _content, _bigrams and the names and numbers signals read.
+    content: list[str] = []
+    names: list[str] = []
+    numbers: list[str] = []
+    for t in tokens:
+        if not t.stop:
+            content.append(t.key)
+        if t.kind == "name":
+            names.append(t.key)
+        elif t.kind == "number":
+            numbers.append(t.key)
+    return (
+        tokens,
+        frozenset(content),
+        title_keys,
+        _fuzzy_text(text),
+        frozenset(names),
+        frozenset(numbers),
+        frozenset(itertools.pairwise(content)),
+    )
 
 
 def _candidate(
@@ -634,15 +674,17 @@ def _candidate(
         if words is not None
         else _words(text, title)
     )
-    tokens, keys, title_keys, fuzzy = read
-    return _Candidate(hit.claim, hit.bm25, rank, tokens, keys, title_keys, fuzzy)
+    tokens, keys, title_keys, fuzzy, names, numbers, bigrams = read
+    return _Candidate(
+        hit.claim, hit.bm25, rank, tokens, keys, title_keys, fuzzy, {}, names, numbers, bigrams
+    )
 
 
 def _pool_idf(query: _Query, candidates: Sequence[_Candidate]) -> dict[str, float]:
     """Inverse document frequency of each word among the candidates: rarer there, worth more."""
     counts: dict[str, int] = {}
     for c in candidates:
-        for k in c.keys | c.title_keys:
+        for k in c.keys | c.title_keys if c.title_keys else c.keys:
             counts[k] = counts.get(k, 0) + 1
     n = len(candidates) + 1
     return {k: math.log((n + 1) / (counts.get(k, 0) + 0.5)) for k in set(counts) | query.keys}
@@ -656,7 +698,9 @@ def signal_values(query: str, candidates: Sequence[ArchiveCandidate]) -> list[di
 
 
 def _pool(query: _Query, cands: Sequence[_Candidate]) -> _Pool:
-    return _Pool(query, max((c.bm25 for c in cands), default=0.0), _pool_idf(query, cands))
+    idf = _pool_idf(query, cands)
+    weight = sum(idf.get(k, 1.0) for k in query.keys)
+    return _Pool(query, max((c.bm25 for c in cands), default=0.0), idf, weight)
 
 
 def _signals(c: _Candidate, pool: _Pool) -> dict[str, float]:
