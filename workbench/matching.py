@@ -796,6 +796,7 @@ def match_claims(
         exclude_claims=exclude_claims,
         cancel=cancel,
         semantic=semantic,
+        min_score=min_score,
     )
     for query, cands in found:
         results.append(
@@ -879,7 +880,10 @@ def _candidate_signals(
     exclude_claims: Collection[int] = (),
     cancel: Callable[[], bool] | None = None,
     semantic: bool = True,
+    min_score: float = 0.0,
 ) -> list[tuple[_Query, list[tuple[_Candidate, dict[str, float]]]]]:
+    """Each text's query and its candidates with their signals; with ``min_score``, a
+    candidate that cannot score that much is left out (see :func:`_with_signals`)."""
     stopped = cancel if cancel is not None else _never
     # Only the excluded claims that have a past check of their own can take a
     # candidate's place: widening each search by every excluded claim made matching an
@@ -921,23 +925,56 @@ def _candidate_signals(
         if space is not None:
             cands, cosines = space.extend(i, cands, engine.past_check_words)
         cands = [c for c in cands if c.claim.id not in excluded]
-        out.append((query, _with_signals(query, cands, cosines)))
+        out.append((query, _with_signals(query, cands, cosines, min_score)))
     return out
 
 
 def _with_signals(
-    query: _Query, cands: Sequence[_Candidate], cosines: Mapping[int, float]
+    query: _Query,
+    cands: Sequence[_Candidate],
+    cosines: Mapping[int, float],
+    min_score: float = 0.0,
 ) -> list[tuple[_Candidate, dict[str, float]]]:
-    """Each candidate with its signals; those with a cosine get the semantic ones too."""
+    """Each candidate with its signals; those with a cosine get the semantic ones too.
+
+    With ``min_score`` above 0, a candidate whose score stays below it whatever its
+    :data:`COSTLY_SIGNALS` (each at most 1) is left out without working them out: it
+    would be dropped anyway, and the others get exactly the signals they always had.
+    """
     pool = _pool(query, cands)
+    floor = _logit(min_score) - 1e-6 if 0.0 < min_score < 1.0 else None
     with_signals = []
     for c in cands:
-        signals = _signals(c, pool)
         cosine = cosines.get(c.claim.id)
+        if floor is None:
+            signals = _signals(c, pool)
+        else:
+            cheap = {n: fn(c, pool) for n, fn in SIGNALS.items() if n not in COSTLY_SIGNALS}
+            weights = WEIGHTS if cosine is None else SEMANTIC_WEIGHTS
+            best = weights.get("bias", 0.0) + sum(
+                weights.get(n, 0.0) * value for n, value in cheap.items()
+            )
+            best += sum(max(weights.get(n, 0.0), 0.0) for n in COSTLY_SIGNALS if n in SIGNALS)
+            if cosine is not None:
+                best += sum(weights.get(n, 0.0) * fn(cosine) for n, fn in SEMANTIC_SIGNALS.items())
+            if best < floor:
+                continue
+            signals = {n: cheap[n] if n in cheap else fn(c, pool) for n, fn in SIGNALS.items()}
         if cosine is not None:
             signals.update({n: fn(cosine) for n, fn in SEMANTIC_SIGNALS.items()})
         with_signals.append((c, signals))
     return with_signals
+
+
+COSTLY_SIGNALS = frozenset(("token_set", "token_sort", "partial"))
+"""The signals :func:`_with_signals` works out last, and only for a candidate that could
+still reach the ``min_score`` asked for: the string comparisons, most of scoring's time,
+while most of an article's candidates score far below :data:`POSSIBLE_MATCH`."""
+
+
+def _logit(p: float) -> float:
+    """The fused ``z`` (see :func:`fuse`) whose score is ``p``."""
+    return math.log(p / (1.0 - p))
 
 
 @dataclass(slots=True)

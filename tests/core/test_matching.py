@@ -311,3 +311,45 @@ def test_a_slice_of_claims_looks_its_words_up_once(
     assert match_claims(store, claims, semantic=False) == alone
     assert len(stemmed) == 1 and {"wind", "korea", "wage"} <= set(stemmed[0])
 
+
+def test_min_score_skips_the_string_comparisons_of_hopeless_candidates(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``min_score``, a candidate that cannot reach it whatever its costly signals
+    (rapidfuzz's, most of scoring's time) is left out before they are worked out; the
+    matches are exactly those, with the same scores and signals, that scoring every
+    candidate and dropping the low ones gives."""
+    from workbench import matching
+
+    claims = [
+        "Wind turbines cause cancer, a post says",
+        "Pentagon: North Korea has sent 10,000 troops to Russia",
+        "The minimum wage in Florida rose to $13",
+        "Do vaccines contain microchips?",
+        "Crime is up",
+    ]
+    store.import_archive_records(
+        [ArchiveRecord(f"The {n}th wind farm in Texas opened near {town}.", f"f{n}")
+         for n, town in enumerate(("Austin", "Waco", "Tyler", "Odessa", "Abilene"))]
+        + [ArchiveRecord(f"Troops left Florida for training in {year}.", f"t{year}")
+           for year in range(2010, 2015)],
+        source="weak",
+    )  # fmt: skip
+    every = match_claims(store, claims, semantic=False)
+    candidates = sum(map(len, matching.candidate_signals(store, claims, semantic=False)))
+    compared: list[str] = []
+    partial = SIGNALS["partial"]
+
+    def spy(c: Any, p: Any) -> float:
+        compared.append(c.claim.text)
+        return partial(c, p)
+
+    monkeypatch.setitem(matching.SIGNALS, "partial", spy)
+    for min_score in (POSSIBLE_MATCH, STRONG_MATCH, 0.99):
+        compared.clear()
+        kept = match_claims(store, claims, semantic=False, min_score=min_score)
+        assert kept == [[m for m in found if m.score >= min_score] for found in every]
+        assert len(compared) < candidates
+    compared.clear()
+    match_claims(store, claims, semantic=False)
+    assert len(compared) == candidates  # without min_score, every candidate as before
