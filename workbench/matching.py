@@ -1044,12 +1044,9 @@ def _search_neighbours(
         # One claim at a time: int8 activations are scaled per batch, so a claim embedded
         # with its article's other claims got a slightly different vector (and score:
         # 0.45 "strong" in the app, 0.44 "possible" on the command line) than alone.
-        rows = []
-        for text in texts:
-            if stopped():  # the claims left get no neighbours; nobody reads them
-                return np.zeros((0, 0), np.float32), []
-            rows.append(encoder.embed([text]))
-        vectors = np.vstack(rows)
+        vectors = encoder.embed_each(texts, cancel=stopped)
+        if vectors is None:  # the claims left get no neighbours; nobody reads them
+            return np.zeros((0, 0), np.float32), []
         return vectors, index.search(vectors, k, source=source)
 
     return _PendingSearch(index, engine.search_thread().submit(search))

@@ -203,6 +203,28 @@ def test_encoder_gives_unit_vectors_that_rank_paraphrases_first(encoder: Sentenc
     assert encoder.embed([]).shape == (0, 384)
 
 
+def test_embedding_each_text_alone_gives_exactly_the_vectors_of_one_call_each(
+    encoder: SentenceEncoder,
+) -> None:
+    """``embed_each`` tokenises the texts together but runs each alone: the very vectors
+    of ``embed([text])`` (int8 activations are scaled per batch, so a batch would not),
+    and it stops, with None, once ``cancel()`` says so."""
+    texts = [
+        "North Korea sent 12,000 troops to Russia.",
+        "A much longer sentence, with many more word pieces than the short one before it.",
+        "Hi",
+        "",
+        "The new movie is awesome.",
+    ]
+    each = encoder.embed_each(texts)
+    assert each is not None and each.dtype == np.float32
+    assert np.array_equal(each, np.vstack([encoder.embed([t]) for t in texts]))
+    assert encoder.embed_each([]).shape == (0, 384)  # type: ignore[union-attr]
+    asked: list[int] = []
+    assert encoder.embed_each(texts, cancel=lambda: asked.append(1) or len(asked) > 2) is None
+    assert len(asked) == 3
+
+
 # --- falling back to the rules -------------------------------------------------------------
 
 
