@@ -109,7 +109,7 @@ def http_url(value: str) -> str:
         port = parts.port
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return ""
-        userinfo, at, hostport = parts.netloc.rpartition("@")
+        _, at, hostport = parts.netloc.rpartition("@")
         if at:
             return ""
         if hostport.startswith("["):  # an IPv6 address, checked by urlsplit

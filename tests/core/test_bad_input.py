@@ -661,7 +661,8 @@ def test_urls_over_the_limit_are_refused_kept_out_and_never_linked() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["https://www.politifact.com@evil.example/", "https://www.politifact.com\\@evil.example/"]
+    "url",
+    ["https://www.politifact.com@evil.example/", "https://www.politifact.com\\@evil.example/"],
 )
 def test_a_link_that_reads_as_one_host_and_opens_another_is_refused(url: str) -> None:
     """A user name before the host hides the host the link opens (audit: shown as
