@@ -805,9 +805,11 @@ def trials_table() -> str:
 SPEED_NOTE = """Sentences per second of `CheckworthinessModel.probabilities` over {n_speed:,}
 Wikinews sentences (split as the app splits articles), best of 3, on this project's 2-core
 machine; load is the in-process time to build the model (tokenizer and onnxruntime
-session). The runtime batches sentences of (nearly) equal token length and turns
-off onnxruntime's `SkipLayerNormalization` fusion, whose CPU kernel is slower than
-what it replaces (see `workbench/nlp/encoder.py`)."""
+session). These figures batch sentences of (nearly) equal token length; the app runs
+each sentence alone, 16-19% slower, so that its probability depends on it alone (the
+int8 model quantises activations over a whole batch). The runtime turns off
+onnxruntime's `SkipLayerNormalization` fusion, whose CPU kernel is slower than what
+it replaces (see `workbench/nlp/encoder.py`)."""
 
 USER_SECTION = """
 **This is a model trained by the user** with `workbench train-checkworthiness

@@ -362,9 +362,8 @@ def detect_claims_many(
     """:func:`detect_claims` for many texts at once, streamed through ``nlp.pipe``.
 
     The claim detector sends the sentences of ``batch_size`` texts to the model in one
-    call, which is faster than one call per text. The int8 model quantises activations
-    per batch, so a score can differ slightly from the one :func:`detect_claims` gives
-    the same text alone (once cached, a sentence keeps its first score).
+    call, which is faster than one call per text; the scores are the ones
+    :func:`detect_claims` gives each text alone.
     """
     pipeline = nlp if nlp is not None else load_pipeline()
     items = list(texts)
