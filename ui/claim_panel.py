@@ -229,7 +229,9 @@ class ClaimPanel(QWidget):
         self.evidence_list.setToolTip("Double-click to open; drop a link here to add it")
         self.add_evidence_button = QPushButton("Add link…", self.editor)
         self.add_evidence_button.setToolTip("Add an evidence link (L); or drop a URL on the panel")
-        self.add_evidence_button.clicked.connect(self.request_add_evidence)
+        # Not the method itself: PySide passes clicked's "checked" to a slot that takes an
+        # argument, and that bool became the dialog's URL.
+        self.add_evidence_button.clicked.connect(lambda: self.request_add_evidence())
         self.add_file_button = QPushButton("Add file…", self.editor)
         self.add_file_button.setObjectName("add_evidence_file")
         self.add_file_button.setToolTip(

@@ -130,6 +130,22 @@ def test_keyboard_triage_sets_statuses(qtbot: QtBot, window: MainWindow, db_path
     assert len(colours) == 3  # verified, unchecked, unverifiable: one tint each
 
 
+def test_the_add_link_button_opens_an_empty_link_dialog(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The button's clicked(bool) was passed on as the URL: the dialog raised a TypeError
+    and never opened (found under Xvfb; the key L and the menu were fine)."""
+    asked: list[str] = []
+
+    def ask(cls: type[EvidenceDialog], *args: object, url: str = "", **kwargs: object) -> None:
+        asked.append(url)
+
+    monkeypatch.setattr(EvidenceDialog, "ask", classmethod(ask))
+    key(qtbot, window, "j")
+    qtbot.mouseClick(window.claim_panel.add_evidence_button, Qt.MouseButton.LeftButton)
+    assert asked == [""]
+
+
 def test_undo_and_redo_status_note_and_evidence(
     qtbot: QtBot, window: MainWindow, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
