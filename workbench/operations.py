@@ -13,7 +13,7 @@ The app's undo stack runs these on its writer thread; the CLI runs them directly
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -487,12 +487,21 @@ def remove_evidence(evidence_id: int) -> Operation:
     return apply
 
 
-def edit_evidence(evidence_id: int, *, url: str, title: str, note: str) -> Operation:
+def edit_evidence(
+    evidence_id: int, *, url: str, title: str, note: str, restoring: bool = False
+) -> Operation:
+    """Edit an evidence link; the undo puts back its link as it was, even one that a new
+    link may no longer be (``restoring``: see :meth:`Store.update_evidence`)."""
+
     def apply(store: Store) -> Change:
         with store.transaction():
             before = store.evidence(evidence_id)
-            after = store.update_evidence(evidence_id, url=url, title=title, note=note)
-            undo = edit_evidence(evidence_id, url=before.url, title=before.title, note=before.note)
+            after = store.update_evidence(
+                evidence_id, url=url, title=title, note=note, restoring=restoring
+            )
+            undo = edit_evidence(
+                evidence_id, url=before.url, title=before.title, note=before.note, restoring=True
+            )
             return _evidence_change(store, "Edit evidence link", after, undo)
 
     return apply
@@ -590,13 +599,23 @@ def _article_change(description: str, article: Article, undo: Operation) -> Chan
 
 def edit_article(article_id: int, **fields: str | None) -> Operation:
     """Change the article's header: ``title``, ``source`` (the outlet), ``author`` (the
-    byline), ``url``, ``published`` (an ISO date, or empty for none)."""
+    byline), ``url``, ``published`` (an ISO date, or empty for none).
 
+    The undo puts the fields back as they were, even a link that a new one may no
+    longer be (see :meth:`Store.update_article`'s ``restoring``)."""
+    return _edit_article(article_id, fields, restoring=False)
+
+
+def _edit_article(
+    article_id: int, fields: Mapping[str, str | None], *, restoring: bool
+) -> Operation:
     def apply(store: Store) -> Change:
         with store.transaction():
             before = store.article(article_id)
-            after = store.update_article(article_id, **fields)
-        undo = edit_article(article_id, **{name: getattr(before, name) for name in fields})
+            after = store.update_article(article_id, restoring=restoring, **fields)
+        undo = _edit_article(
+            article_id, {name: getattr(before, name) for name in fields}, restoring=True
+        )
         return _article_change("Edit article details", after, undo)
 
     return apply

@@ -726,3 +726,39 @@ def test_a_link_stored_before_the_url_limit_can_be_put_back_and_edited(tmp_path:
         assert store.article(article_id).url == long
         with pytest.raises(ValidationError, match="at most 8,192"):
             store.add_evidence(claim.id, long)
+
+
+def test_an_undo_puts_back_a_stored_link_with_a_user_name(tmp_path: Path) -> None:
+    """A link with a user name before its host is refused when new, but one stored before
+    that rule (or by an import) must come back when an edit of it is undone: the
+    evidence link's and the article's undo raised ValidationError (review)."""
+    odd = "https://www.politifact.com@evil.example/x"
+    with Store(tmp_path / "wb.db") as store:
+        text = "Unemployment rose to 12% in 2023, the ministry said."
+        article_id = store.add_article(
+            ArticleDraft(text, title="T"), [DetectedClaim(0, len(text), text, 0.9)]
+        ).article.id
+        claim = store.claims(article_id)[0]
+        item = store.add_evidence(claim.id, "https://short.example/")
+    with sqlite3.connect(tmp_path / "wb.db") as conn:  # as a database from before the rule
+        conn.execute("UPDATE evidence SET url = ? WHERE id = ?", (odd, item.id))
+        conn.execute("UPDATE articles SET url = ? WHERE id = ?", (odd, article_id))
+    conn.close()
+    with Store(tmp_path / "wb.db") as store:
+        fixed = "https://evil.example/x"
+        change = operations.run(
+            store, operations.edit_evidence(item.id, url=fixed, title="", note="")
+        )
+        undone = operations.run(store, change.undo)
+        assert store.evidence(item.id).url == odd
+        operations.run(store, undone.undo)  # and the redo
+        assert store.evidence(item.id).url == fixed
+        change = operations.run(store, operations.edit_article(article_id, url=fixed))
+        undone = operations.run(store, change.undo)
+        assert store.article(article_id).url == odd
+        operations.run(store, undone.undo)
+        assert store.article(article_id).url == fixed
+        with pytest.raises(ValidationError, match="user name before its host"):
+            operations.run(store, operations.edit_article(article_id, url=odd))
+        with pytest.raises(ValidationError, match="user name before its host"):
+            operations.run(store, operations.edit_evidence(item.id, url=odd, title="", note=""))

@@ -95,11 +95,15 @@ _ARTICLE_ROWS = (
 """The tables an article's rows are in, parents first (the order to insert them back)."""
 
 
-def header_value(name: str, value: str | None) -> str | None:
-    """The value an article header field stores for ``value`` (raises ValidationError)."""
+def header_value(name: str, value: str | None, *, new: bool = True) -> str | None:
+    """The value an article header field stores for ``value`` (raises ValidationError).
+
+    ``new=False``: a value put back as it was (an undo) is not held to the rules for a
+    new link (:func:`validate_url`).
+    """
     text = " ".join((value or "").split())
     if name == "url" and text:
-        return validate_url(text, what="an article's link")
+        return validate_url(text, what="an article's link", new=new)
     if name == "published":
         if not text:
             return None
@@ -250,18 +254,24 @@ class ArticlesMixin(StoreBase):
         tags = self._tags_for("article", [r["id"] for r in rows])
         return [ArticleSummary(**dict(r), tags=tags.get(r["id"], ())) for r in rows]
 
-    def update_article(self, article_id: int, **fields: str | None) -> Article:
+    def update_article(
+        self, article_id: int, *, restoring: bool = False, **fields: str | None
+    ) -> Article:
         """Change an article's header (:data:`~workbench.models.ARTICLE_FIELDS`).
 
         The link must be an http(s) URL or empty; the date an ISO 8601 date or empty
-        (no date). Text is kept on one line, its runs of spaces folded.
+        (no date). Text is kept on one line, its runs of spaces folded. ``restoring``:
+        the values are put back as they were (an undo), so a link stored before a rule
+        for new links came in is taken back.
         """
         unknown = set(fields) - set(ARTICLE_FIELDS)
         if unknown:
             raise ValueError(f"not an article header field: {', '.join(sorted(unknown))}")
         article = self.article(article_id)
         values = {  # a value kept as it is is not held to limits set after it was stored
-            name: value if value == getattr(article, name) else header_value(name, value)
+            name: value
+            if value == getattr(article, name)
+            else header_value(name, value, new=not restoring)
             for name, value in fields.items()
         }
         if values:

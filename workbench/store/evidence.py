@@ -215,15 +215,20 @@ class EvidenceMixin(StoreBase):
         url: str | None = None,
         title: str | None = None,
         note: str | None = None,
+        restoring: bool = False,
     ) -> Evidence:
-        """Edit an evidence link's URL, title or note (a file's address may be emptied)."""
+        """Edit an evidence link's URL, title or note (a file's address may be emptied).
+
+        ``restoring``: they are put back as they were (an undo), so a link stored before
+        a rule for new links came in is taken back.
+        """
         item = self.evidence(evidence_id)
         if url is not None and not url.strip() and item.file is not None:
             new_url = ""
         elif url is None or url.strip() == item.url:
             new_url = item.url  # kept as it is, whatever limits came after it was stored
         else:
-            new_url = validate_url(url)
+            new_url = validate_url(url, new=not restoring)
         new_title = title.strip() if title is not None else item.title
         new_note = note if note is not None else item.note
         if (new_url, new_title, new_note) == (item.url, item.title, item.note):
