@@ -762,3 +762,21 @@ def test_an_undo_puts_back_a_stored_link_with_a_user_name(tmp_path: Path) -> Non
             operations.run(store, operations.edit_article(article_id, url=odd))
         with pytest.raises(ValidationError, match="user name before its host"):
             operations.run(store, operations.edit_evidence(item.id, url=odd, title="", note=""))
+
+
+def test_a_teammates_link_with_a_user_name_is_received_not_dropped() -> None:
+    """Team sync dropped a received evidence link with a user name before its host,
+    silently and for good (the sync does not read the row again): it is kept, shown as
+    text and never linked; a link over the length limit or not http(s) is still dropped
+    (review)."""
+    from workbench.team.client import _links
+
+    odd = "https://user@example.org/doc"
+    received = json.dumps([
+        {"url": odd, "title": "Budget"},
+        {"url": "https://example.org/ok", "title": "OK"},
+        {"url": "javascript:alert(1)", "title": "no"},
+        {"url": "https://example.org/?q=" + "a" * MAX_URL_CHARS, "title": "long"},
+    ])  # fmt: skip
+    assert _links(received) == ((odd, "Budget"), ("https://example.org/ok", "OK"))
+    assert http_url(odd) == ""

@@ -76,7 +76,7 @@ from workbench.team.schema import (
     ensure_roles,
     migrate,
 )
-from workbench.textsafety import clipped, one_line
+from workbench.textsafety import MAX_URL_CHARS, clipped, one_line
 
 if TYPE_CHECKING:
     from workbench.store import Store
@@ -550,11 +550,18 @@ def _push_one_by_one(conn: Connection, link: TeamLink, changes: list[OutboxChang
 
 
 def _links(value: str | None) -> tuple[tuple[str, str], ...]:
-    """Evidence links as received (JSON text): http(s) ones only, each ``(url, title)``."""
+    """Evidence links as received (JSON text): http(s) ones only, each ``(url, title)``.
+
+    A teammate's link is kept as it was published (``new=False``), of at most
+    :data:`MAX_URL_CHARS` characters: one with a user name before its host is shown
+    and never linked (:func:`~workbench.textsafety.http_url`), not dropped.
+    """
     links = []
     for url, title in links_from_json(value):
+        if len(url.strip()) > MAX_URL_CHARS:
+            continue
         try:
-            links.append((validate_url(url), title[: RECEIVED_LIMITS["article_title"]]))
+            links.append((validate_url(url, new=False), title[: RECEIVED_LIMITS["article_title"]]))
         except ValidationError:
             continue
     return tuple(links)
