@@ -703,29 +703,36 @@ def test_a_link_stored_before_the_url_limit_can_be_put_back_and_edited(tmp_path:
     """The limit is for URLs entered: a removal undone, or a title edited with the URL
     passed back as it was, failed for a link stored before it (review)."""
     long = "https://old.example/?q=" + "a" * MAX_URL_CHARS
+    article_id, claim_id, item_id = _links_stored_before_a_rule(tmp_path / "wb.db", long)
     with Store(tmp_path / "wb.db") as store:
+        change = operations.run(store, operations.remove_evidence(item_id))
+        operations.run(store, change.undo)
+        assert [e.url for e in store.claim(claim_id).evidence] == [long]
+        operations.run(
+            store, operations.edit_evidence(item_id, url=long, title="Old source", note="")
+        )
+        assert store.claim(claim_id).evidence[0].title == "Old source"
+        store.update_article(article_id, title="New title", url=long)
+        assert store.article(article_id).url == long
+        with pytest.raises(ValidationError, match="at most 8,192"):
+            store.add_evidence(claim_id, long)
+
+
+def _links_stored_before_a_rule(db: Path, url: str) -> tuple[int, int, int]:
+    """A database whose article and evidence links are ``url``, written past the checks
+    as a database from before a rule on links would hold them: (article, claim, evidence)."""
+    with Store(db) as store:
         text = "Unemployment rose to 12% in 2023, the ministry said."
         article_id = store.add_article(
             ArticleDraft(text, title="T"), [DetectedClaim(0, len(text), text, 0.9)]
         ).article.id
         claim = store.claims(article_id)[0]
         item = store.add_evidence(claim.id, "https://short.example/")
-    with sqlite3.connect(tmp_path / "wb.db") as conn:  # as a database from before the limit
-        conn.execute("UPDATE evidence SET url = ? WHERE id = ?", (long, item.id))
-        conn.execute("UPDATE articles SET url = ? WHERE id = ?", (long, article_id))
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE evidence SET url = ? WHERE id = ?", (url, item.id))
+        conn.execute("UPDATE articles SET url = ? WHERE id = ?", (url, article_id))
     conn.close()
-    with Store(tmp_path / "wb.db") as store:
-        change = operations.run(store, operations.remove_evidence(item.id))
-        operations.run(store, change.undo)
-        assert [e.url for e in store.claim(claim.id).evidence] == [long]
-        operations.run(
-            store, operations.edit_evidence(item.id, url=long, title="Old source", note="")
-        )
-        assert store.claim(claim.id).evidence[0].title == "Old source"
-        store.update_article(article_id, title="New title", url=long)
-        assert store.article(article_id).url == long
-        with pytest.raises(ValidationError, match="at most 8,192"):
-            store.add_evidence(claim.id, long)
+    return article_id, claim.id, item.id
 
 
 def test_an_undo_puts_back_a_stored_link_with_a_user_name(tmp_path: Path) -> None:
@@ -733,26 +740,16 @@ def test_an_undo_puts_back_a_stored_link_with_a_user_name(tmp_path: Path) -> Non
     that rule (or by an import) must come back when an edit of it is undone: the
     evidence link's and the article's undo raised ValidationError (review)."""
     odd = "https://www.politifact.com@evil.example/x"
-    with Store(tmp_path / "wb.db") as store:
-        text = "Unemployment rose to 12% in 2023, the ministry said."
-        article_id = store.add_article(
-            ArticleDraft(text, title="T"), [DetectedClaim(0, len(text), text, 0.9)]
-        ).article.id
-        claim = store.claims(article_id)[0]
-        item = store.add_evidence(claim.id, "https://short.example/")
-    with sqlite3.connect(tmp_path / "wb.db") as conn:  # as a database from before the rule
-        conn.execute("UPDATE evidence SET url = ? WHERE id = ?", (odd, item.id))
-        conn.execute("UPDATE articles SET url = ? WHERE id = ?", (odd, article_id))
-    conn.close()
+    article_id, _, item_id = _links_stored_before_a_rule(tmp_path / "wb.db", odd)
     with Store(tmp_path / "wb.db") as store:
         fixed = "https://evil.example/x"
         change = operations.run(
-            store, operations.edit_evidence(item.id, url=fixed, title="", note="")
+            store, operations.edit_evidence(item_id, url=fixed, title="", note="")
         )
         undone = operations.run(store, change.undo)
-        assert store.evidence(item.id).url == odd
+        assert store.evidence(item_id).url == odd
         operations.run(store, undone.undo)  # and the redo
-        assert store.evidence(item.id).url == fixed
+        assert store.evidence(item_id).url == fixed
         change = operations.run(store, operations.edit_article(article_id, url=fixed))
         undone = operations.run(store, change.undo)
         assert store.article(article_id).url == odd
@@ -761,7 +758,7 @@ def test_an_undo_puts_back_a_stored_link_with_a_user_name(tmp_path: Path) -> Non
         with pytest.raises(ValidationError, match="user name before its host"):
             operations.run(store, operations.edit_article(article_id, url=odd))
         with pytest.raises(ValidationError, match="user name before its host"):
-            operations.run(store, operations.edit_evidence(item.id, url=odd, title="", note=""))
+            operations.run(store, operations.edit_evidence(item_id, url=odd, title="", note=""))
 
 
 def test_a_teammates_link_with_a_user_name_is_received_not_dropped() -> None:
