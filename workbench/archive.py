@@ -654,12 +654,15 @@ def publisher_from_url(url: str) -> str:
     ``https://www.politifact.com/factchecks/...`` gives ``politifact.com`` (``www.``
     dropped, IDNA shown as Unicode); anything but an http(s) URL with a host gives "".
     """
-    if not http_url(url):
-        return ""
     try:
-        host = urlsplit(url.strip()).hostname or ""
+        parts = urlsplit(url.strip())
     except ValueError:
         return ""
+    # The host the address opens, also behind a user name, which links may not have
+    # (http_url refuses them): "https://www.politifact.com@evil.example/" is evil.example's.
+    if not http_url(parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()):
+        return ""
+    host = parts.hostname or ""
     host = host.removeprefix("www.").rstrip(".")
     if "xn--" in host:
         with contextlib.suppress(UnicodeError):

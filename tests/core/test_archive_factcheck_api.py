@@ -327,6 +327,7 @@ def test_claimreview_publisher_from_author_else_url_host(tmp_path: Path) -> None
         ("https://www.politifact.com/factchecks/x/", "politifact.com"),
         ("http://factcheck.afp.com:8080/a", "factcheck.afp.com"),
         ("https://xn--bcher-kva.example/check", "bücher.example"),
+        ("https://www.politifact.com@evil.example/x", "evil.example"),  # where it opens
         ("https://www./x", ""),
         ("javascript:alert(1)", ""),
         ("politifact.com/x", ""),
