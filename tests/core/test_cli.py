@@ -154,6 +154,7 @@ def test_claim_add_and_remove(db: str, article_file: Path) -> None:
         ["archive"],
         ["match", "Unemployment fell to 3.4 percent."],
         ["settings"],
+        ["team", "import", "archive.jsonl"],  # the server named by the database's settings
     ],
 )
 def test_a_mistyped_database_is_refused_not_made(

@@ -174,8 +174,8 @@ def cmd_team_import(args: argparse.Namespace, out: TextIO) -> int:
     from workbench.team.archive import import_to_team
 
     dsn = args.dsn
-    if dsn is None:
-        with open_store(args) as store:
+    if dsn is None:  # the server this database is connected to
+        with open_store(args, must_exist=True) as store:
             dsn = team_link(store).dsn
     encoder = None
     if args.embed:
