@@ -134,16 +134,19 @@ def http_url(value: str) -> str:
 
 def shown_url(url: str) -> str:
     """A stored URL as a person should read it: as it is, followed by its host in IDNA
-    when that host is not plain ASCII. A look-alike hides there: "https://аpple.com/"
-    with a Cyrillic "а" reads as apple.com, its link goes to xn--pple-43d.com; it is
-    shown as "https://аpple.com/ [xn--pple-43d.com]".
+    when that host is not plain ASCII, or by its host when a user name comes before it.
+    A look-alike hides there: "https://аpple.com/" with a Cyrillic "а" reads as apple.com,
+    its link goes to xn--pple-43d.com; it is shown as "https://аpple.com/ [xn--pple-43d.com]".
     """
     try:
-        host = urlsplit(url.strip()).hostname or ""
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
     except ValueError:
         return url
     if host.isascii():
-        return url
+        # A user name before the host hides it: "https://www.politifact.com@evil.example/"
+        # is shown as "... [evil.example]" (such an address is never linked).
+        return f"{url} [{host}]" if host and "@" in parts.netloc else url
     encoded = _idna(host)
     return f"{url} [{encoded if encoded.isascii() else quote(encoded, safe='.')}]"
 

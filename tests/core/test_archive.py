@@ -15,7 +15,7 @@ from workbench.errors import ImportFormatError, ValidationError
 from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Status
 from workbench.past_checks import verdict_to_status
 from workbench.store import Store, batches
-from workbench.textsafety import json_line_blocks, json_lines
+from workbench.textsafety import json_line_blocks, json_lines, shown_url
 
 from .test_store import snapshot
 
@@ -446,6 +446,19 @@ def test_apply_past_verdict_and_undo(store: Store, claim_id: int, tmp_path: Path
     undone = store.update_claim(claim_id, status=before.status, note=before.note)
     assert (undone.status, undone.evidence, undone.note) == (Status.UNCHECKED, (), "my note")
     assert store.archive_count("own") == 0
+
+
+def test_applying_a_past_verdict_keeps_its_link_with_a_user_name(
+    store: Store, claim_id: int, tmp_path: Path
+) -> None:
+    """Such a link is refused when typed in, and never made a link, but the past check's
+    own address was dropped when its verdict was applied (review)."""
+    odd = "https://www.politifact.com@evil.example/a1"
+    import_archive(store, write_jsonl(tmp_path / "checks.jsonl", [{**RECORDS[0], "url": odd}]))
+    (past,) = store.archive_search("troops")
+    after = store.apply_past_verdict(claim_id, past.id)
+    assert [e.url for e in after.evidence] == [odd]
+    assert shown_url(odd) == f"{odd} [evil.example]"  # as the app and reports show it
 
 
 def test_apply_past_verdict_without_equivalent_status(store: Store, claim_id: int) -> None:

@@ -473,8 +473,8 @@ class ArchiveMixin(StoreBase):
         elif past.source == TEAM_SOURCE:
             candidates += self._team_evidence(past.external_id)
         for url, title in candidates:
-            try:
-                url = validate_url(url)
+            try:  # stored links, kept as they were (one a new link may not be is not linked)
+                url = validate_url(url, new=False)
             except ValidationError:
                 continue
             if url not in have:
