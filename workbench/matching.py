@@ -24,6 +24,7 @@ import html
 import itertools
 import logging
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -342,12 +343,20 @@ class _Query:
     """Its content words' pairs (:func:`_bigrams`), worked out once for all its candidates."""
 
 
+_TokenRow = tuple[str, str, int, int, str, bool, bool]
+"""A :class:`Token`'s fields in order, as a past check's words are kept (see :func:`_words`)."""
+_token_row: Callable[[Token], _TokenRow] = operator.attrgetter(
+    "surface", "key", "start", "end", "kind", "stop", "pause"
+)
+
+
 @dataclass(slots=True)
 class _Candidate:
     claim: ArchiveClaim
     bm25: float
     rank: int
-    tokens: list[Token]
+    token_rows: tuple[_TokenRow, ...]
+    """Its tokens' fields: :attr:`tokens` makes the tokens of the few that are explained."""
     keys: frozenset[str]
     title_keys: frozenset[str]
     fuzzy: str
@@ -356,6 +365,10 @@ class _Candidate:
     numbers: frozenset[str] = frozenset()
     bigrams: frozenset[tuple[str, str]] = frozenset()
     """What the signals compare of its tokens, read once per past check (see :func:`_words`)."""
+
+    @property
+    def tokens(self) -> list[Token]:
+        return [Token(*row) for row in self.token_rows]
 
 
 @dataclass(slots=True)
@@ -627,7 +640,7 @@ def _candidates(
 
 
 _Words = tuple[
-    list[Token],
+    tuple[_TokenRow, ...],
     frozenset[str],
     frozenset[str],
     str,
@@ -635,8 +648,14 @@ _Words = tuple[
     frozenset[str],
     frozenset[tuple[str, str]],
 ]
-"""What scoring reads of a past check: its tokens, content words, title words, fuzzy
-text, names, numbers and content-word pairs."""
+"""What scoring reads of a past check: its tokens (as plain tuples), content words, title
+words, fuzzy text, names, numbers and content-word pairs.
+
+The tokens are kept as tuples of strings, numbers and booleans, which the garbage
+collector stops tracking, rather than as :class:`Token` objects, which it tracks for
+good: the engine keeps the words of thousands of past checks (some 160,000 tokens for a
+long article), and each full collection went through all of them again, a fifth of
+matching's time."""
 
 
 def _words(text: str, title: str) -> _Words:
@@ -654,7 +673,7 @@ def _words(text: str, title: str) -> _Words:
         elif t.kind == "number":
             numbers.append(t.key)
     return (
-        tokens,
+        tuple(map(_token_row, tokens)),
         frozenset(content),
         title_keys,
         _fuzzy_text(text),
@@ -674,9 +693,9 @@ def _candidate(
         if words is not None
         else _words(text, title)
     )
-    tokens, keys, title_keys, fuzzy, names, numbers, bigrams = read
+    rows, keys, title_keys, fuzzy, names, numbers, bigrams = read
     return _Candidate(
-        hit.claim, hit.bm25, rank, tokens, keys, title_keys, fuzzy, {}, names, numbers, bigrams
+        hit.claim, hit.bm25, rank, rows, keys, title_keys, fuzzy, {}, names, numbers, bigrams
     )
 
 
@@ -1066,7 +1085,8 @@ def _recency(value: str, today: date) -> float:
 
 
 def _match(query: _Query, c: _Candidate, score: float, signals: dict[str, float]) -> Match:
-    conflicts = find_conflicts(query.tokens, c.tokens)
+    tokens = c.tokens
+    conflicts = find_conflicts(query.tokens, tokens)
     strength = strength_of(score)
     if strength is MatchStrength.STRONG and any(x.kind == "negation" for x in conflicts):
         # The past check's verdict is about the opposite claim: no "checked before"
@@ -1076,7 +1096,7 @@ def _match(query: _Query, c: _Candidate, score: float, signals: dict[str, float]
         archive=c.claim,
         score=round(score, 4),
         strength=strength,
-        shared=shared_terms(query.tokens, c.tokens),
+        shared=shared_terms(query.tokens, tokens),
         conflicts=conflicts,
         signals=tuple((name, round(value, 4)) for name, value in signals.items()),
     )

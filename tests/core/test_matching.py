@@ -20,8 +20,14 @@ from workbench.matching import (
     query_tokens,
     tokenize,
 )
-from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, MatchStrength
-from workbench.store import Store
+from workbench.models import (
+    ArchiveClaim,
+    ArchiveRecord,
+    ArticleDraft,
+    DetectedClaim,
+    MatchStrength,
+)
+from workbench.store import ArchiveCandidate, Store
 
 PAST = [
     ArchiveRecord("North Korea sent 10,000 troops to Russia in October 2024.", "k1",
@@ -353,3 +359,21 @@ def test_min_score_skips_the_string_comparisons_of_hopeless_candidates(
     compared.clear()
     match_claims(store, claims, semantic=False)
     assert len(compared) == candidates  # without min_score, every candidate as before
+
+
+def test_past_check_words_are_kept_where_the_garbage_collector_leaves_them() -> None:
+    """The engine keeps the words of thousands of past checks; kept as Token objects,
+    every full collection went through them all again. Kept as tuples of plain values,
+    the collector stops tracking them, and an explanation reads the same tokens."""
+    import gc
+
+    from workbench.matching import _candidate, _words
+
+    text = "Says Obama didn't raise taxes by $1.5 billion (12%) in 2010. #TaxDay @WhiteHouse"
+    words = _words(text, "Tax Day")
+    gc.collect()
+    gc.collect()
+    assert not gc.is_tracked(words[0])
+    assert not any(gc.is_tracked(row) for row in words[0])
+    claim = ArchiveClaim(1, "t1", "test", text, "Tax Day", "false", "", "", "", "", None, "")
+    assert _candidate(ArchiveCandidate(claim, 1.0), 0).tokens == tokenize(text)
