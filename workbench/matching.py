@@ -24,7 +24,6 @@ import html
 import itertools
 import logging
 import math
-import operator
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -199,6 +198,10 @@ class Token:
     """Punctuation follows (a comma, a full stop, a dash ...): a clause may end here."""
 
 
+_TokenRow = tuple[str, str, int, int, str, bool, bool]
+"""A :class:`Token`'s fields in order, as a past check's words are kept (see :func:`_words`)."""
+
+
 _LIGATURE = re.compile("[\ufb00-\ufb06]")
 """The typographic ligatures :func:`~workbench.ingest.normalize.fold_ligatures` spells out."""
 _PAUSE = re.compile(r"[\"')]?[,.;:!?\u2013\u2014]")
@@ -228,12 +231,18 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
     text written in capitals ("WIND TURBINES CAUSE CANCER") case says nothing, so no
     word is a name.
     """
+    return [Token(*row) for row in _token_rows(text, skip)]
+
+
+def _token_rows(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[_TokenRow]:
+    """:func:`tokenize`'s tokens as tuples of their fields, in :class:`Token`'s order:
+    what matching keeps of a past check (see :data:`_Words`), made without the objects."""
     # Per token, in the loop below, only what that token needs: matching reads the words
     # of some 9,000 past checks for a long article, and this loop was a fifth of its time.
     folded = _fold(text)
     letters = "".join(filter(str.isalpha, folded))  # per character, but not in bytecode
     shouting = len(letters) > 3 and sum(map(str.isupper, letters)) > 0.8 * len(letters)
-    tokens: list[Token] = []
+    tokens: list[_TokenRow] = []
     append = tokens.append
     pauses = {m.start() for m in _PAUSE.finditer(folded)}
     skip_iter = iter(sorted(skip))
@@ -249,7 +258,7 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
         surface = m[0]
         pause = end in pauses or surface[-1] == "."
         if m.lastgroup == "num":
-            append(Token(surface, _number_key(surface), start, end, "number", False, pause))
+            append((surface, _number_key(surface), start, end, "number", False, pause))
             continue
         if start and folded[start - 1] in "@#":
             _tag_tokens(append, folded, surface, start, pause, shouting)
@@ -264,14 +273,14 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
             and (acronym or not sentence_end(folded[max(0, start - 3) : start]))
         )
         if name:
-            append(Token(surface, lower, start, end, "name", stop, pause))
+            append((surface, lower, start, end, "name", stop, pause))
         else:
-            append(Token(surface, stem, start, end, "word", stop, pause))
+            append((surface, stem, start, end, "word", stop, pause))
     return tokens
 
 
 def _tag_tokens(
-    append: Callable[[Token], None],
+    append: Callable[[_TokenRow], None],
     folded: str,
     surface: str,
     start: int,
@@ -288,7 +297,7 @@ def _tag_tokens(
         name = not shouting and capital and not stop
         last = n == len(parts) - 1
         append(
-            Token(
+            (
                 part,
                 lower if name else stem,
                 at,
@@ -341,13 +350,6 @@ class _Query:
     keys: frozenset[str]
     bigrams: frozenset[tuple[str, str]] = frozenset()
     """Its content words' pairs (:func:`_bigrams`), worked out once for all its candidates."""
-
-
-_TokenRow = tuple[str, str, int, int, str, bool, bool]
-"""A :class:`Token`'s fields in order, as a past check's words are kept (see :func:`_words`)."""
-_token_row: Callable[[Token], _TokenRow] = operator.attrgetter(
-    "surface", "key", "start", "end", "kind", "stop", "pause"
-)
 
 
 @dataclass(slots=True)
@@ -659,21 +661,21 @@ matching's time."""
 
 
 def _words(text: str, title: str) -> _Words:
-    tokens = tokenize(text)
+    rows = _token_rows(text)
     title_keys = _content(tokenize(title)) if title else frozenset()
     # One pass for what _content, _bigrams and the names and numbers signals read.
     content: list[str] = []
     names: list[str] = []
     numbers: list[str] = []
-    for t in tokens:
-        if not t.stop:
-            content.append(t.key)
-        if t.kind == "name":
-            names.append(t.key)
-        elif t.kind == "number":
-            numbers.append(t.key)
+    for _, key, _, _, kind, stop, _ in rows:
+        if not stop:
+            content.append(key)
+        if kind == "name":
+            names.append(key)
+        elif kind == "number":
+            numbers.append(key)
     return (
-        tuple(map(_token_row, tokens)),
+        tuple(rows),
         frozenset(content),
         title_keys,
         _fuzzy_text(text),
