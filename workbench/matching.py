@@ -951,6 +951,23 @@ def _candidate_signals(
     return out
 
 
+_BoundTerms = tuple[float, list[float], float, list[tuple[float, SemanticSignal]]]
+
+
+def _bound_terms(
+    weights: Mapping[str, float], cheap_signals: Sequence[tuple[str, Signal]]
+) -> _BoundTerms:
+    """What :func:`_with_signals`' bound on a candidate's score reads of ``weights``: the
+    bias, the cheap signals' weights in order, the most the costly signals can add, and
+    the weighted functions of the cosine."""
+    return (
+        weights.get("bias", 0.0),
+        [weights.get(n, 0.0) for n, _ in cheap_signals],
+        sum(max(weights.get(n, 0.0), 0.0) for n in COSTLY_SIGNALS if n in SIGNALS),
+        [(weights.get(n, 0.0), fn) for n, fn in SEMANTIC_SIGNALS.items()],
+    )
+
+
 def _with_signals(
     query: _Query,
     cands: Sequence[_Candidate],
@@ -968,15 +985,8 @@ def _with_signals(
     # What the bound below reads of the weights, looked up once per query rather than
     # once per candidate (some 22,000 for a long article): the same sums, in the same order.
     cheap_signals = [(n, fn) for n, fn in SIGNALS.items() if n not in COSTLY_SIGNALS]
-    lexical, semantic = (
-        (
-            weights.get("bias", 0.0),
-            [weights.get(n, 0.0) for n, _ in cheap_signals],
-            sum(max(weights.get(n, 0.0), 0.0) for n in COSTLY_SIGNALS if n in SIGNALS),
-            [(weights.get(n, 0.0), fn) for n, fn in SEMANTIC_SIGNALS.items()],
-        )
-        for weights in (WEIGHTS, SEMANTIC_WEIGHTS)
-    )
+    lexical = _bound_terms(WEIGHTS, cheap_signals)
+    semantic = _bound_terms(SEMANTIC_WEIGHTS, cheap_signals)
     with_signals = []
     for c in cands:
         cosine = cosines.get(c.claim.id)

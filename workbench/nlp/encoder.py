@@ -259,14 +259,18 @@ class OnnxTextModel:
             feeds: list[Feeds] = []
             for batch in batches:
                 width = int(lengths[batch].max())
-                inputs = {"input_ids": ids[batch, :width], "attention_mask": mask[batch, :width]}
-                feeds.append({k: v for k, v in inputs.items() if k in self.input_names})
+                feeds.append(self._feeds(ids[batch, :width], mask[batch, :width]))
                 positions.append(chunk[batch])
             rows.extend(self._run_batches(feeds, workers or self.workers))
         result = np.concatenate(rows)
         unsorted = np.empty_like(result)
         unsorted[np.concatenate(positions)] = result
         return unsorted
+
+    def _feeds(self, ids: IntArray, mask: IntArray) -> Feeds:
+        """The model's inputs for these token ids and attention mask (the inputs it has)."""
+        inputs = {"input_ids": ids, "attention_mask": mask}
+        return {k: v for k, v in inputs.items() if k in self.input_names}
 
     def _run_one(self, feeds: Feeds) -> FloatArray:
         (output,) = self.session.run([self.output_name], feeds)
@@ -383,11 +387,7 @@ class SentenceEncoder(OnnxTextModel):
             for i, length in enumerate(lengths.tolist()):
                 if cancel is not None and cancel():
                     return None
-                inputs = {
-                    "input_ids": ids[i : i + 1, :length],
-                    "attention_mask": mask[i : i + 1, :length],
-                }
-                feeds = {k: v for k, v in inputs.items() if k in self.input_names}
+                feeds = self._feeds(ids[i : i + 1, :length], mask[i : i + 1, :length])
                 rows.append(_unit(self._run_one(feeds)))
         if not rows:
             return np.zeros((0, self.dimensions), dtype=np.float32)
