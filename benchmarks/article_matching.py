@@ -36,7 +36,7 @@ from ui.archive_work import slices  # noqa: E402
 from workbench.analysis import analyze_article  # noqa: E402
 from workbench.archive import import_archive  # noqa: E402
 from workbench.engine import PAST_CHECK_WORDS, Engine, Memo  # noqa: E402
-from workbench.matching import POSSIBLE_MATCH, match_claims  # noqa: E402
+from workbench.matching import POSSIBLE_MATCH, match_slices  # noqa: E402
 from workbench.models import ArticleDraft  # noqa: E402
 from workbench.nlp import claim_detector, load_pipeline  # noqa: E402
 from workbench.semantic import embed_archive  # noqa: E402
@@ -127,15 +127,12 @@ def main(argv: list[str] | None = None) -> int:
                     PAST_CHECK_WORDS, weight=lambda key: len(key[0]) + len(key[1])
                 )
                 started = time.perf_counter()
-                for n, piece in enumerate(slices(ids)):
-                    match_claims(
-                        store,
-                        [by_id[i] for i in piece],
-                        top_k=5,
-                        min_score=POSSIBLE_MATCH,
-                        exclude_claims=ids,
-                        engine=engine,
-                    )
+                pieces = [[by_id[i] for i in piece] for piece in slices(ids)]
+                found_each = match_slices(  # as the app does
+                    store, pieces, top_k=5, min_score=POSSIBLE_MATCH, exclude_claims=ids,
+                    engine=engine,
+                )  # fmt: skip
+                for n, _ in enumerate(found_each):
                     if n == 0:
                         first.append(time.perf_counter() - started)
                 full.append(time.perf_counter() - started)

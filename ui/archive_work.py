@@ -127,7 +127,7 @@ class ClaimMatcher(QObject):
         source: str | None,
         prefer_recent: bool,
     ) -> None:
-        from workbench.matching import POSSIBLE_MATCH, match_claims
+        from workbench.matching import POSSIBLE_MATCH, match_slices
 
         with Store(self.db_path, check=False) as store:
             status = self.engine.semantic_status(store)
@@ -135,25 +135,32 @@ class ClaimMatcher(QObject):
             context.partial(mode)
             done = 0
             context.progress(0, len(order))
-            for piece in slices(order):
-                if context.cancelled():
-                    return
-                found = match_claims(
-                    store,
-                    [texts[claim_id] for claim_id in piece],
-                    top_k=TOP_MATCHES,
-                    min_score=POSSIBLE_MATCH,
-                    exclude_claims=order,
-                    source=source,
-                    prefer_recent=prefer_recent,
-                    cancel=context.cancelled,
-                    engine=self.engine,
-                )
-                if context.cancelled():
-                    return
-                context.partial(dict(zip(piece, found, strict=True)))
-                done += len(piece)
-                context.progress(done, len(order))
+            pieces = slices(order)
+            # Each slice's claims are embedded while the one before is scored (see
+            # match_slices); leaving the loop early stops that.
+            found_each = match_slices(
+                store,
+                [[texts[claim_id] for claim_id in piece] for piece in pieces],
+                top_k=TOP_MATCHES,
+                min_score=POSSIBLE_MATCH,
+                exclude_claims=order,
+                source=source,
+                prefer_recent=prefer_recent,
+                cancel=context.cancelled,
+                engine=self.engine,
+            )
+            try:
+                for piece in pieces:
+                    if context.cancelled():
+                        return
+                    found = next(found_each)
+                    if context.cancelled():
+                        return
+                    context.partial(dict(zip(piece, found, strict=True)))
+                    done += len(piece)
+                    context.progress(done, len(order))
+            finally:
+                found_each.close()
 
 
 class _ArchiveJob(QObject):

@@ -27,7 +27,7 @@ import math
 import operator
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -806,19 +806,78 @@ def match_claims(
 
     ``cancel()`` is checked between claims in every phase (full-text search, the
     embedding search, scoring); once it returns True the claims not yet done get empty
-    lists. Memory grows with ``len(texts)``: match a long article in slices.
+    lists. Memory grows with ``len(texts)``: match a long article in slices
+    (:func:`match_slices`).
     """
+    return _match_claims(
+        store, texts, engine or Engine.default(), top_k=top_k, source=source,
+        prefer_recent=prefer_recent, exclude_claims=exclude_claims, min_score=min_score,
+        cancel=cancel, semantic=semantic,
+    )  # fmt: skip
+
+
+def match_slices(
+    store: Store,
+    pieces: Sequence[Sequence[str]],
+    *,
+    top_k: int = 5,
+    source: str | None = None,
+    prefer_recent: bool = False,
+    exclude_claims: Collection[int] = (),
+    min_score: float = 0.0,
+    cancel: Callable[[], bool] | None = None,
+    semantic: bool = True,
+    engine: Engine | None = None,
+) -> Generator[list[list[Match]], None, None]:
+    """:func:`match_claims` for each slice of a long article in turn, one result per slice,
+    each exactly what :func:`match_claims` gives that slice.
+
+    While a slice is scored, the next one's claims are embedded on the search thread
+    (each alone, as always: the same vectors), so its turn does not wait for them. Only
+    the next slice's vectors are kept, by this run alone; closing the iterator early
+    drops them and stops their embedding before the next claim.
+    """
+    engine = engine or Engine.default()
+    ahead = _Ahead()
+    try:
+        for n, texts in enumerate(pieces):
+            upcoming = pieces[n + 1] if n + 1 < len(pieces) else ()
+            ahead.upcoming = [normalize_query(t) or t for t in upcoming]
+            yield _match_claims(
+                store, texts, engine, top_k=top_k, source=source,
+                prefer_recent=prefer_recent, exclude_claims=exclude_claims,
+                min_score=min_score, cancel=cancel, semantic=semantic, ahead=ahead,
+            )  # fmt: skip
+    finally:
+        ahead.close()
+
+
+def _match_claims(
+    store: Store,
+    texts: Sequence[str],
+    engine: Engine,
+    *,
+    top_k: int,
+    source: str | None,
+    prefer_recent: bool,
+    exclude_claims: Collection[int],
+    min_score: float,
+    cancel: Callable[[], bool] | None,
+    semantic: bool,
+    ahead: _Ahead | None = None,
+) -> list[list[Match]]:
     today = datetime.now(UTC).date()
     results: list[list[Match]] = []
     found = _candidate_signals(
         store,
         texts,
-        engine or Engine.default(),
+        engine,
         source=source,
         exclude_claims=exclude_claims,
         cancel=cancel,
         semantic=semantic,
         min_score=min_score,
+        ahead=ahead,
     )
     for query, cands in found:
         results.append(
@@ -903,6 +962,7 @@ def _candidate_signals(
     cancel: Callable[[], bool] | None = None,
     semantic: bool = True,
     min_score: float = 0.0,
+    ahead: _Ahead | None = None,
 ) -> list[tuple[_Query, list[tuple[_Candidate, dict[str, float]]]]]:
     """Each text's query and its candidates with their signals; with ``min_score``, a
     candidate that cannot score that much is left out (see :func:`_with_signals`)."""
@@ -915,7 +975,7 @@ def _candidate_signals(
     # The embedding search runs on another thread (numpy and onnxruntime let go of the
     # GIL) while this one asks SQLite for the full-text candidates.
     pending = (
-        _search_neighbours(engine, store, queries, source, len(excluded), stopped)
+        _search_neighbours(engine, store, queries, source, len(excluded), stopped, ahead)
         if semantic
         else None
     )
@@ -1067,9 +1127,11 @@ def _search_neighbours(
     source: str | None,
     excluded: int,
     stopped: Callable[[], bool],
+    ahead: _Ahead | None = None,
 ) -> _PendingSearch | None:
     """Start embedding the queries and finding their neighbours on the engine's search
-    thread; None without embeddings."""
+    thread; None without embeddings. With ``ahead``, the queries' vectors are taken from
+    it if it embedded them, and then the next slice's claims are embedded there."""
     encoder = engine.encoder()
     if encoder is None or not queries:
         return None
@@ -1081,17 +1143,68 @@ def _search_neighbours(
         return None
     texts = [q.normalized or q.text for q in queries]
     k = SEMANTIC_CANDIDATES + excluded
+    embedded = ahead.take(texts) if ahead is not None else None
 
     def search() -> tuple[npt.NDArray[np.float32], list[list[tuple[int, float]]]]:
         # One claim at a time: int8 activations are scaled per batch, so a claim embedded
         # with its article's other claims got a slightly different vector (and score:
         # 0.45 "strong" in the app, 0.44 "possible" on the command line) than alone.
-        vectors = encoder.embed_each(texts, cancel=stopped)
-        if vectors is None:  # the claims left get no neighbours; nobody reads them
+        # Embedded ahead, they were submitted to this same one thread before this search:
+        # they are done (or were stopped, and are None).
+        if embedded is not None:
+            vectors = embedded.result()
+        else:
+            vectors = encoder.embed_each(texts, cancel=stopped)
+        if vectors is None or stopped():  # the claims left get no neighbours
             return np.zeros((0, 0), np.float32), []
         return vectors, index.search(vectors, k, source=source)
 
-    return _PendingSearch(index, engine.search_thread().submit(search))
+    thread = engine.search_thread()
+    pending = _PendingSearch(index, thread.submit(search))
+    if ahead is not None:
+        ahead.submit(thread, encoder, stopped)
+    return pending
+
+
+class _Ahead:
+    """One run's look-ahead (:func:`match_slices`): the next slice's claims, embedded on
+    the search thread while this slice is scored. Never more than one slice's vectors."""
+
+    def __init__(self) -> None:
+        self.upcoming: list[str] = []
+        """The texts the next slice will embed (as :func:`_search_neighbours` does)."""
+        self._texts: list[str] = []
+        self._future: Future[npt.NDArray[np.float32] | None] | None = None
+        self._closed = False
+
+    def take(self, texts: list[str]) -> Future[npt.NDArray[np.float32] | None] | None:
+        """The embedding of exactly ``texts`` if it was started ahead, else None."""
+        future, self._future = self._future, None
+        if future is not None and self._texts == texts:
+            return future
+        if future is not None:
+            future.cancel()
+        return None
+
+    def submit(self, thread: Any, encoder: Any, stopped: Callable[[], bool]) -> None:
+        """Start embedding :attr:`upcoming` on ``thread`` (after what it already has)."""
+        texts = list(self.upcoming)
+        if not texts or self._closed:
+            return
+
+        def embed() -> npt.NDArray[np.float32] | None:
+            return encoder.embed_each(  # type: ignore[no-any-return]
+                texts, cancel=lambda: self._closed or stopped()
+            )
+
+        self._texts, self._future = texts, thread.submit(embed)
+
+    def close(self) -> None:
+        """Drop what was embedded ahead; an embedding under way stops before its next claim."""
+        self._closed = True
+        if self._future is not None:
+            self._future.cancel()
+        self._future = None
 
 
 def _never() -> bool:

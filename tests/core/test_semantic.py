@@ -14,7 +14,7 @@ from tests.core.test_vector_index import vectors_read
 from workbench import semantic
 from workbench.engine import Engine
 from workbench.errors import CancelledError
-from workbench.matching import match_claims
+from workbench.matching import match_claims, match_slices
 from workbench.models import ArchiveRecord
 from workbench.nlp.encoder import ENCODER_DIR, ModelLoadError, SentenceEncoder
 from workbench.semantic import (
@@ -305,3 +305,62 @@ def test_matching_cancelled_while_claims_are_embedded_stops_there(
     found = match_claims(store, claims, cancel=lambda: len(embedded) >= 2, engine=engine)
     assert found == [[]] * len(claims)
     assert len(embedded) == 2
+
+
+def _counting_engine(
+    store: Store, encoder: SentenceEncoder, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Engine, list[str]]:
+    engine = Engine(encoder=lambda: encoder)
+    embed_archive(store, engine.encoder())
+    engine.index_for(store)
+    embedded: list[str] = []
+    original = encoder._run_one
+
+    def counting(feeds: dict[str, np.ndarray]) -> np.ndarray:  # type: ignore[type-arg]
+        embedded.append("x")
+        return original(feeds)
+
+    monkeypatch.setattr(encoder, "_run_one", counting)
+    return engine, embedded
+
+
+SLICED = [
+    ["Unemployment fell to a record low in 2023.", "Vaccines cause autism in children."],
+    ["The council approved a budget for parks.", "Crime in the capital doubled."],
+    ["The president banned plastic straws.", "Joblessness dropped to its lowest level."],
+]
+
+
+def test_matching_slices_gives_each_slice_what_match_claims_gives_it(
+    store: Store, encoder: SentenceEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next slice is embedded while one is scored: the same vectors, each claim once."""
+    engine, embedded = _counting_engine(store, encoder, monkeypatch)
+    alone = [match_claims(store, piece, engine=engine) for piece in SLICED]
+    embedded.clear()
+    sliced = list(match_slices(store, SLICED, engine=engine))
+    assert len(embedded) == sum(map(len, SLICED))
+    assert sliced == alone
+    assert any(found for piece in sliced for found in piece)
+
+
+def test_matching_slices_cancelled_stops_embedding_ahead(
+    store: Store, encoder: SentenceEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, embedded = _counting_engine(store, encoder, monkeypatch)
+    found = list(match_slices(store, SLICED, cancel=lambda: len(embedded) >= 3, engine=engine))
+    engine.search_thread().submit(lambda: None).result()  # what was queued there is done
+    assert len(embedded) == 3
+    assert found[1:] == [[[], []], [[], []]]
+
+
+def test_matching_slices_left_early_embeds_at_most_the_next_slice(
+    store: Store, encoder: SentenceEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory and work stay bounded: one slice ahead, dropped when the run is left."""
+    engine, embedded = _counting_engine(store, encoder, monkeypatch)
+    each = match_slices(store, SLICED, engine=engine)
+    next(each)
+    each.close()
+    engine.search_thread().submit(lambda: None).result()
+    assert len(SLICED[0]) <= len(embedded) <= len(SLICED[0]) + len(SLICED[1])

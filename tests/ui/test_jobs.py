@@ -143,16 +143,16 @@ def test_opening_another_article_cancels_the_last_ones_matching(
         db_path, [f"Wind turbines cause cancer {n}." for n in range(40)]
     )
     second_id, second_claims = _article(db_path, ["Florida's minimum wage rose to $13."])
-    real = workbench.matching.match_claims
+    real = workbench.matching.match_slices
     entered, release = threading.Event(), threading.Event()
 
     def held(*args: Any, **kwargs: Any) -> Any:
         if not entered.is_set():
             entered.set()
             release.wait(30)  # the first slice of the first article waits here
-        return real(*args, **kwargs)
+        yield from real(*args, **kwargs)
 
-    monkeypatch.setattr(workbench.matching, "match_claims", held)
+    monkeypatch.setattr(workbench.matching, "match_slices", held)
     matcher = ClaimMatcher(db_path)
     arrived: list[int] = []
     matcher.matches_ready.connect(lambda article, _: arrived.append(article))
