@@ -9,9 +9,12 @@ thread does: each edit is counted in the import's
 :class:`~workbench.store.batches.WaitingEdits`, so the import gives way to it, and the
 interpreter switches threads as often as in the app (``SWITCH_INTERVAL_S``). With
 ``--another-process`` the edits are not counted, as for ``workbench claim`` run in
-another process while the app imports. Edits are timed only while the import writes
-(from its first progress report on). Prints the import time, the median and worst wait
-of an edit and how many failed (``database is locked``); asserts nothing.
+another process while the app imports, and a child process keeps the database open
+meanwhile, so that the import sees another program there (as it does the app while
+``workbench import`` runs) and keeps its transactions short. Edits are timed only
+while the import writes (from its first progress report on). Prints the import time,
+the median and worst wait of an edit and how many failed (``database is locked``);
+asserts nothing.
 
 Usage: python benchmarks/edit_during_import.py [--records 200000] [--interval-ms 50]
        [--another-process]
@@ -23,6 +26,7 @@ import argparse
 import json
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -117,6 +121,18 @@ def edit_until(
     return waits, failures
 
 
+def holding_open(db: Path) -> subprocess.Popen[str]:
+    """A child process that has ``db`` open (and reads nothing more) until its input ends."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]);"
+         " c.execute('SELECT count(*) FROM claims').fetchall(); print('open', flush=True);"
+         " sys.stdin.read()", str(db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert child.stdout is not None and child.stdout.readline() == "open\n"
+    return child
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=200_000)
@@ -152,11 +168,14 @@ def main(argv: list[str] | None = None) -> int:
                 writing.set()
                 done.set()
 
+        other = holding_open(db) if args.another_process else None
         started = time.perf_counter()
         importer = threading.Thread(target=run_import)
         importer.start()
         waits, failures = edit_until(db, claim_id, writing, done, args.interval_ms / 1000, edits)
         importer.join()
+        if other is not None:
+            other.communicate("")
     write_began, report, ended = outcome
     assert isinstance(report, ArchiveImportReport) and isinstance(write_began, float)
     assert isinstance(ended, float)

@@ -552,3 +552,41 @@ def fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+_LOCKS_TABLE = Path("/proc/locks")
+
+
+def others_have_open(path: str | Path) -> bool:
+    """Whether another process has the database at ``path`` open, as far as can be told.
+
+    In WAL mode SQLite keeps a read lock on one byte of the ``-shm`` file for as long as
+    a process has the database open, and Linux lists every file lock of the machine, with
+    the process holding it, in ``/proc/locks``. A lock on the database or its ``-shm``
+    file held by another process means another program (the app, ``workbench claim``)
+    has it open. Files are matched by inode alone: another file with the same number on
+    another disk can only make this say True. Where the table cannot be read (not Linux)
+    the answer is True, so that callers keep their manners.
+    """
+    path = Path(path)
+    inodes: set[int] = set()
+    for suffix in ("", "-shm"):
+        try:
+            inodes.add(os.stat(f"{path}{suffix}").st_ino)
+        except OSError:
+            continue
+    try:
+        table = _LOCKS_TABLE.read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return True
+    me = str(os.getpid())
+    for line in table.splitlines():
+        # "3: POSIX  ADVISORY  READ 20827 fe:00:2147818 128 128"; a waiter has "->" after "3:"
+        fields = [f for f in line.split() if f != "->"]
+        if len(fields) < 6:
+            continue
+        pid, where = fields[4], fields[5]
+        inode = where.rpartition(":")[2]
+        if inode.isdigit() and int(inode) in inodes and pid != me:
+            return True
+    return False

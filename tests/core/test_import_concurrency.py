@@ -9,12 +9,15 @@ No test depends on a sleep or asserts a time.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from workbench.dbfile import others_have_open
 from workbench.errors import DiskFullError, ValidationError
 from workbench.models import ArchiveRecord, ArticleDraft, Status
 from workbench.store import ArchiveImportResult, Store, batches
@@ -263,3 +266,48 @@ def test_a_write_waiting_for_the_lock_gets_it_once_another_connection_lets_go(
     assert done.is_set()
     with Store(path) as store:
         assert store.setting("report.organisation") == "Desk"
+
+
+@pytest.mark.skipif(not Path("/proc/locks").is_file(), reason="the file locks are listed on Linux")
+def test_another_program_with_the_database_open_is_seen(db: Path) -> None:
+    with Store(db) as store:  # this process's own connections do not count
+        store.archive_count()
+        assert not others_have_open(db)
+        reader = subprocess.Popen(
+            [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]);"
+             " c.execute('SELECT count(*) FROM claims').fetchall(); print('open', flush=True);"
+             " sys.stdin.read()", str(db)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert reader.stdout is not None and reader.stdout.readline() == "open\n"
+            assert others_have_open(db)
+        finally:
+            reader.communicate("", timeout=WAIT_S)
+        assert not others_have_open(db)
+
+
+def test_others_are_assumed_where_open_files_cannot_be_listed(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("workbench.dbfile._LOCKS_TABLE", db.parent / "no-such-table")
+    assert others_have_open(db)
+
+
+@pytest.mark.parametrize("alone", [True, False])
+def test_a_long_write_alone_takes_short_pauses_and_longer_transactions(
+    alone: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Breathers and short transactions are for other programs' sake: without any, none."""
+    monkeypatch.setattr(batches, "BREATHER_EVERY_S", 0.0)  # a breather is due at once
+    monkeypatch.setattr(batches.time, "monotonic", lambda: 100.0)
+    slept: list[float] = []
+    monkeypatch.setattr(batches.time, "sleep", slept.append)
+    pacer = batches._Pacer(alone=lambda: alone)
+    pacer.pause()
+    if alone:
+        assert slept == [pytest.approx(batches.BATCH_PAUSE_S)]
+        assert pacer.work_s == batches.BATCH_WORK_ALONE_S > batches.BATCH_WORK_S
+    else:
+        assert slept == [pytest.approx(batches.BREATHER_S)]
+        assert pacer.work_s == batches.BATCH_WORK_S

@@ -207,7 +207,9 @@ class ArchiveMixin(StoreBase):
             progress(0, total)
         try:
             with _checkpoints_in_pauses(self.conn) as checkpoint:
-                batches = PacedBatches(rows, meanwhile=checkpoint, edits=self.gives_way_to)
+                batches = PacedBatches(
+                    rows, meanwhile=checkpoint, edits=self.gives_way_to, alone=self._alone
+                )
                 for batch in batches:
                     if cancel is not None and cancel():
                         break

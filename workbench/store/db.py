@@ -28,6 +28,7 @@ from workbench.dbfile import (
     hold,
     let_go,
     newer_message,
+    others_have_open,
     roll_back_interrupted_change,
     store_error,
 )
@@ -261,6 +262,11 @@ class StoreBase:
         """
         with self._write():
             yield
+
+    def _alone(self) -> bool:
+        """Whether no other program has this database open: long batched writes may then
+        take longer transactions (see :class:`~workbench.store.batches.PacedBatches`)."""
+        return not others_have_open(self.path)
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

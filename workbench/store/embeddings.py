@@ -67,7 +67,7 @@ class EmbeddingsMixin(StoreBase):
         """
         self._drop_other_encoders_vectors(model)
         stored = 0
-        batches = PacedBatches(rows, edits=self.gives_way_to)
+        batches = PacedBatches(rows, edits=self.gives_way_to, alone=self._alone)
         for batch in batches:
             with self._write() as conn:
                 if self._embedding_model(conn) != model:
