@@ -88,6 +88,7 @@ class ArticleHeader(QWidget):
 
     def show_article(self, article: Article | None) -> None:
         self.setVisible(article is not None)
+        self.edit_button.setEnabled(article is not None)
         if article is None:
             return
         self.headline.setText(shown_title(article.title))
@@ -98,6 +99,15 @@ class ArticleHeader(QWidget):
         self.details.setText(" · ".join(p for p in (outlet, byline, published, tags) if p))
         self.link.set_url(article.url)
         self.link.setVisible(bool(article.url))
+
+    def show_reading(self, title: str) -> None:
+        """The header of an article read whose claims are being looked for (not stored yet)."""
+        self.setVisible(True)
+        self.edit_button.setEnabled(False)
+        self.headline.setText(shown_title(title) if title.strip() else "Untitled article")
+        self.details.setText("Finding the claims…")
+        self.link.set_url("")
+        self.link.setVisible(False)
 
     def edit(self) -> None:
         article = self.workspace.article

@@ -280,10 +280,14 @@ class ArticleView(QTextEdit):
 
     def _on_workspace_article_opened(self) -> None:
         article = self.workspace.article
-        text = article.text if article else ""
+        self.show_text(article.text if article else "")
+        self.apply_highlights()
+
+    def show_text(self, text: str) -> None:
+        """Show ``text`` with no highlights: an article's, or one read whose claims are
+        still being looked for (no article is open then, so nothing can be marked)."""
         self.offsets = OffsetMap(text)
         self.setPlainText(text)
-        self.apply_highlights()
 
     def _on_workspace_claim_selected(self) -> None:
         claim = self.workspace.selected_claim

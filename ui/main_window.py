@@ -173,6 +173,10 @@ class MainWindow(QMainWindow):
         self._losing_unsaved = False
         """The user chose to quit without the edits that could not be written."""
         self._opener_message = ""
+        self._reading = False
+        """An article's text is shown, read, while its claims are found (not stored yet)."""
+        self._before_reading: int | None = None
+        """The article shown before that one's text, shown again if it fails."""
         """The last "Analysing ..." line the opener put in the status bar."""
         self.maintenance = JobRunner("maintenance", self)
         self.indexer = LibraryIndexer(store.path, self, engine=self.engine, edits=edits)
@@ -278,7 +282,9 @@ class MainWindow(QMainWindow):
             lambda message: Messages.error(self, "Not opened", message)
         )
         self.opener.started.connect(self._on_opener_started)
+        self.opener.text_ready.connect(self._on_opener_text_ready)
         self.opener.article_ready.connect(self._on_opener_article_ready)
+        self.opener.latest_failed.connect(self._on_opener_latest_failed)
         self.opener.failed.connect(self._on_opener_failed)
         self.opener.warned.connect(self._on_opener_warned)
         self.opener.busy_changed.connect(self._on_opener_busy_changed)
@@ -813,7 +819,28 @@ class MainWindow(QMainWindow):
         if self.statusBar().currentMessage() == self._opener_message:
             self.statusBar().clearMessage()
 
+    def _on_opener_text_ready(self, title: str, text: str) -> None:
+        """Show an article's text as soon as it is read; its claims follow when found."""
+        shown = self.workspace.article
+        if shown is not None and shown.text == text:
+            return  # opened again: it stays as it is, with its matches and place
+        if not self._reading:
+            self._reading, self._before_reading = True, shown.id if shown is not None else None
+        self.workspace.open_article(None)
+        self.header.show_reading(title)
+        self.article_view.show_text(text)
+
+    def _on_opener_latest_failed(self) -> None:
+        """The article being read could not be stored: back to the one shown before it."""
+        reading, self._reading = self._reading, False
+        if not reading or self.workspace.article is not None:
+            return  # nothing was being read, or another article was opened since
+        before = self._before_reading
+        stored = {a.id for a in self.workspace.store.articles(archived=None)}
+        self.workspace.open_article(before if before in stored else None)
+
     def _on_opener_article_ready(self, article_id: int) -> None:
+        self._reading = False
         self._clear_opener_message()
         self.library.refresh()
         shown = self.workspace.article

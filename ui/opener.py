@@ -27,15 +27,21 @@ log = logging.getLogger("ui.opener")
 
 
 def _store_draft(
-    db_path: Path, make_draft: Callable[[], ArticleDraft], engine: Engine
+    db_path: Path,
+    make_draft: Callable[[], ArticleDraft],
+    engine: Engine,
+    read: Callable[[ArticleDraft], None] | None = None,
 ) -> tuple[int, tuple[str, ...]]:
-    """Read, detect and store one article on this thread's own connection.
+    """Read, detect and store one article on this thread's own connection; ``read`` is
+    given the article as soon as it is read, before its claims are looked for.
 
     Returns its id and the reader's warnings (e.g. far less text kept than the page had).
     """
     from workbench.analysis import analyze_article
 
     draft = make_draft()
+    if read is not None:
+        read(draft)
     with Store(db_path, check=False) as store:
         return analyze_article(store, draft, engine=engine).article.id, draft.warnings
 
@@ -56,7 +62,9 @@ class ArticleOpener(QObject):
     """Runs analyses one after another; only the latest request's article is shown."""
 
     started = Signal(str)  # a description: "Analysing report.pdf (2 of 3)"
+    text_ready = Signal(str, str)  # the latest article's title and text, read; claims to come
     article_ready = Signal(int)  # the stored article to show
+    latest_failed = Signal()  # the latest request failed (after its text_ready, or before)
     failed = Signal(str, str)  # what, why
     warned = Signal(str, str)  # what, the reader's warnings (one a line): stored, but check it
     busy_changed = Signal(bool)
@@ -70,6 +78,8 @@ class ArticleOpener(QObject):
         self.engine = engine or Engine.default()
         self.runner = JobRunner("analysis", self)
         self.runner.busy_changed.connect(self.busy_changed)
+        self._requests = 0
+        """Articles asked for so far: the last one's text and result are shown."""
 
     @property
     def busy(self) -> bool:
@@ -121,8 +131,15 @@ class ArticleOpener(QObject):
         self.runner.shutdown()
 
     def _analyse(self, make_draft: Callable[[], ArticleDraft], description: str, what: str) -> None:
+        self._requests += 1
+        request = self._requests
+
         def work(context: JobContext) -> tuple[int, tuple[str, ...]]:
-            return _store_draft(self.db_path, make_draft, self.engine)
+            return _store_draft(self.db_path, make_draft, self.engine, read=context.partial)
+
+        def read(draft: ArticleDraft) -> None:
+            if request == self._requests:  # the text of a file opened before it is not shown
+                self.text_ready.emit(draft.title, draft.text)
 
         def done(result: tuple[int, tuple[str, ...]]) -> None:
             article_id, warnings = result
@@ -130,11 +147,17 @@ class ArticleOpener(QObject):
             if warnings:
                 self.warned.emit(what, "\n".join(warnings))
 
+        def failed(message: str) -> None:
+            if request == self._requests:
+                self.latest_failed.emit()
+            self.failed.emit(what, message)
+
         self.started.emit(description)
         self.runner.submit(
             work,
             group="open",
             latest_only=True,  # a newer request supersedes this one's display
             done=done,
-            failed=lambda message: self.failed.emit(what, message),
+            failed=failed,
+            partial=read,
         )

@@ -315,6 +315,96 @@ def test_analysis_keeps_the_event_loop_running(
     close_window(window)
 
 
+def held_analysis(monkeypatch: pytest.MonkeyPatch, *, fails: bool = False) -> threading.Event:
+    """Analyses wait for the returned event once their article is read (then fail, if
+    ``fails``, as on a full disk)."""
+    import workbench.analysis
+    from workbench.analysis import analyze_article
+    from workbench.errors import DiskFullError
+
+    release = threading.Event()
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        assert release.wait(60)
+        if fails:
+            raise DiskFullError("the disk is full")
+        return analyze_article(*args, **kwargs)
+
+    monkeypatch.setattr(workbench.analysis, "analyze_article", held)
+    return release
+
+
+def test_an_articles_text_is_shown_before_its_claims_are_found(
+    qtbot: QtBot,
+    db_path: Path,
+    tmp_path: Path,
+    errors: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed(db_path)
+    report = tmp_path / "report.txt"
+    report.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
+    release = held_analysis(monkeypatch)
+    window = make_window(qtbot, db_path)
+    window.open_files([str(report)])
+    qtbot.waitUntil(lambda: "Prices rose 5%" in window.article_view.toPlainText())
+    # Nothing of the article shown before can be marked meanwhile, nor the text read.
+    assert window.workspace.article is None and window.workspace.claims == []
+    assert window.header.isVisible() and "Finding the claims" in window.header.details.text()
+    assert not window.header.edit_button.isEnabled()
+    assert window.article_view.highlights() == []
+    release.set()
+    qtbot.waitUntil(lambda: window.workspace.article is not None)
+    assert window.workspace.article.id == 2 and len(window.article_view.highlights()) == 1
+    assert window.header.edit_button.isEnabled() and errors == []
+    close_window(window)
+
+
+def test_an_article_that_cannot_be_stored_once_read_gives_back_the_one_before(
+    qtbot: QtBot,
+    db_path: Path,
+    tmp_path: Path,
+    errors: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed(db_path)
+    report = tmp_path / "report.txt"
+    report.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
+    release = held_analysis(monkeypatch, fails=True)
+    window = make_window(qtbot, db_path)
+    window.open_files([str(report)])
+    qtbot.waitUntil(lambda: "Prices rose 5%" in window.article_view.toPlainText())
+    release.set()
+    qtbot.waitUntil(lambda: bool(errors))
+    assert "disk is full" in errors[0]
+    assert window.workspace.article is not None and window.workspace.article.id == 1
+    assert window.article_view.toPlainText() == TEXT and len(window.workspace.claims) == 3
+    close_window(window)
+
+
+def test_opening_the_article_shown_again_keeps_it_as_it_is(
+    qtbot: QtBot,
+    db_path: Path,
+    tmp_path: Path,
+    errors: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed(db_path)
+    again = tmp_path / "troops.txt"
+    again.write_text(TEXT, encoding="utf-8")
+    window = make_window(qtbot, db_path)
+    window.workspace.select_claim(window.workspace.claims[1].id)
+    release = held_analysis(monkeypatch)
+    window.open_files([str(again)])
+    qtbot.waitUntil(lambda: window.opener.busy)
+    release.set()
+    qtbot.waitUntil(lambda: not window.opener.busy)
+    assert window.workspace.article is not None and window.workspace.article.id == 1
+    assert window.workspace.selected_claim_id == window.workspace.claims[1].id
+    assert errors == []
+    close_window(window)
+
+
 def test_bad_file_shows_a_dialog(
     qtbot: QtBot, db_path: Path, tmp_path: Path, errors: list[str]
 ) -> None:
