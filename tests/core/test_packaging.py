@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
+import json
 import re
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -60,3 +62,34 @@ def test_the_apps_own_parts_are_found_without_reading_every_package(
     assert plugins.load_entry_point("workbench.renderers", "pdf", purpose="the PDF renderer")
     with pytest.raises(AssertionError, match="every package"):  # another package's part
         plugins.load_entry_point("workbench.renderers", "epub", purpose="an EPUB renderer")
+
+
+def test_the_apps_own_parts_load_without_importlib_metadata() -> None:
+    """Importing importlib.metadata (email, zipfile, csv ...) took 25-40 ms of the app's start."""
+    code = (
+        "import sys; from workbench import plugins; "
+        "print(plugins.own_entry_points('workbench.frontends'), "
+        "'importlib.metadata' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert done.stdout.split() == ["{'gui':", "'ui.app:run'}", "False"]
+
+
+def test_an_entry_point_is_loaded_from_the_first_dist_info_on_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench import plugins
+
+    info = tmp_path / "factcheck_workbench-9.9.dist-info"
+    info.mkdir()
+    (info / "entry_points.txt").write_text(
+        "# written by pip\n[workbench.renderers]\npdf = json:JSONDecoder.decode [extra]\n\n"
+        "[workbench.frontends]\ngui=json:dumps\n",
+        "utf-8",
+    )
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "gone"), str(tmp_path), *sys.path])
+    assert plugins.load_entry_point("workbench.frontends", "gui", purpose="the app") is json.dumps
+    decode = plugins.load_entry_point("workbench.renderers", "pdf", purpose="the renderer")
+    assert decode is json.JSONDecoder.decode
