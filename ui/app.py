@@ -36,8 +36,9 @@ def declare_modules() -> int:
     PySide6, for its opt-in ``__feature__`` switches (snake_case, true_property), which
     this app does not use: about 30 ms before the window showed. The hook skips a module
     it already knows: the ``ui`` modules are declared as using PySide6 (0, what the hook
-    finds), the core's and resources' modules (which never import Qt) and those loaded
-    before PySide6 as not (-1). Returns how many were declared: 0 where
+    finds), the core's and resources' modules (which never import Qt), those loaded
+    before PySide6 and the standard library's (``html``, ``queue``, ``concurrent``...,
+    imported by the panels) as not (-1). Returns how many were declared: 0 where
     PySide6 keeps no such table (another version).
     """
     feature = sys.modules.get("shibokensupport.feature")
@@ -52,7 +53,7 @@ def declare_modules() -> int:
     }
     declared.update(
         (name, -1)
-        for name in _LOADED_BEFORE_QT
+        for name in _LOADED_BEFORE_QT | sys.stdlib_module_names
         if name.partition(".")[0] not in ("ui", "PySide6", "shiboken6")
     )
     declared.update(dict.fromkeys(_package_modules(here, "ui"), 0))
