@@ -64,6 +64,20 @@ class OffsetMap:
         return offset
 
 
+def _known_viewport(area: QTextEdit) -> QWidget:
+    """``area.viewport()``, first reached as the plain ``QWidget`` it is.
+
+    Returned by ``viewport()`` first, a widget Qt made is wrapped only once PySide6 has
+    looked for its most derived type, which builds every ``QWidget`` subclass of QtWidgets
+    (some 80 enum types): 20-30 ms before the window first showed. ``findChild`` with
+    its type gives the same object, and ``viewport()`` returns that wrapper from then on.
+    """
+    found = area.findChild(
+        QWidget, "qt_scrollarea_viewport", Qt.FindChildOption.FindDirectChildrenOnly
+    )
+    return found if found is not None else area.viewport()
+
+
 class ArticleView(QTextEdit):
     """Read-only article text; every claim is one highlight in the ``claims`` group."""
 
@@ -91,7 +105,7 @@ class ArticleView(QTextEdit):
         workspace.claims_changed.connect(self.apply_highlights)
         workspace.claim_updated.connect(self.apply_highlights)
         workspace.claim_selected.connect(self._on_workspace_claim_selected)
-        workspace.matches_changed.connect(self.viewport().update)
+        workspace.matches_changed.connect(_known_viewport(self).update)
 
     def _build_actions(self) -> None:
         self.add_claim_action = QAction("Add selection as claim", self)
