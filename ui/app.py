@@ -14,7 +14,6 @@ from typing import NoReturn
 # The core first: once imported, PySide6 reads the source of every module imported after
 # it (the import hook behind its ``__feature__`` switches; see ``declare_modules``).
 from workbench import __version__
-from workbench.backup import list_backups, restore_backup
 from workbench.engine import Engine
 from workbench.errors import DatabaseUnusableError, WorkbenchError
 from workbench.locations import default_db_path
@@ -115,6 +114,8 @@ def open_store_interactively(path: Path) -> Store | None:
         try:
             return Store(path)  # the daily backup runs once the window shows (MainWindow)
         except DatabaseUnusableError as exc:
+            from workbench.backup import list_backups, restore_backup  # not before the window
+
             choice = DatabaseProblemDialog.ask(None, str(exc), list_backups(path))
             if choice is None:
                 return None
@@ -185,6 +186,8 @@ def run(files: Sequence[str], db_path: Path | None = None) -> int:
             if not runner.join(timeout=60):
                 log.warning("%s still running before the restore", runner.name)
         window.deleteLater()
+        from workbench.backup import restore_backup  # only here, and when the file is unusable
+
         try:
             result = restore_backup(path, restore)
         except WorkbenchError as exc:

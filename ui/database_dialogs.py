@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,7 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from ui.file_dialogs import save_file_name
-from workbench.backup import Backup
+
+if TYPE_CHECKING:
+    from workbench.backup import Backup
 
 DB_FILTER = "Workbench databases (*.db *.sqlite *.sqlite3);;All files (*)"
 

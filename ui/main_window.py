@@ -69,7 +69,6 @@ from ui.workspace import (
     OUTSIDE_CHANGES_MS,
     Workspace,
 )
-from workbench.backup import Backup, backup_if_stale, create_backup, list_backups
 from workbench.engine import Engine
 from workbench.models import Status
 from workbench.samples import SAMPLE_FILE
@@ -77,6 +76,7 @@ from workbench.store import Store
 
 if TYPE_CHECKING:
     from workbench.archive import ArchiveImportReport
+    from workbench.backup import Backup
     from workbench.evidence_library import LibraryIndexReport
     from workbench.reports import ExportResult
     from workbench.semantic import EmbedReport
@@ -693,10 +693,13 @@ class MainWindow(QMainWindow):
     def back_up_if_due(self) -> None:
         """The daily automatic backup, in the background: a copy of a big database takes
         a minute, and the window is usable meanwhile (SQLite's backup API copies a
-        consistent snapshot while edits go on)."""
+        consistent snapshot while edits go on). ``workbench.backup`` loads there too,
+        not on the way to the window."""
         path = self.workspace.store.path
 
         def work(context: JobContext) -> Backup | None:
+            from workbench.backup import backup_if_stale
+
             return backup_if_stale(path)
 
         def done(backup: Backup | None) -> None:
@@ -713,6 +716,7 @@ class MainWindow(QMainWindow):
 
     def back_up_now(self) -> None:
         """A manual backup, made on the writer thread (SQLite's online backup API)."""
+        from workbench.backup import create_backup
 
         def done(backup: Backup) -> None:
             self.statusBar().showMessage(f"Backed up to {backup.path}", 15_000)
@@ -726,6 +730,8 @@ class MainWindow(QMainWindow):
         )
 
     def ask_restore(self) -> None:
+        from workbench.backup import list_backups
+
         chosen = RestoreDialog.ask(self, list_backups(self.workspace.store.path))
         if chosen is not None:
             self.restore_requested = chosen  # restored by ui.app once everything is closed
