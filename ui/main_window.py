@@ -355,14 +355,16 @@ class MainWindow(QMainWindow):
             if claim is not None:
                 self.workspace.select_claim(claim)
         self.back_up_if_due()
-        self.opener.warm_up()
-        self.embedder.start()  # past checks imported or verdicts given since the last run
-        self.indexer.index()  # documents changed in the registered folders since the last run
-        self.team.start()  # publish and receive in the background, if on a team
+        # Files first: their text is read and shown while the language model loads for
+        # them; the warm-up then only says whether the model could be loaded.
         if files:
             self.open_files(files)
         elif not articles:
             self.opener.open_sample()
+        self.opener.warm_up()
+        self.embedder.start()  # past checks imported or verdicts given since the last run
+        self.indexer.index()  # documents changed in the registered folders since the last run
+        self.team.start()  # publish and receive in the background, if on a team
         self.started.emit()
 
     def open_files(self, paths: Sequence[str]) -> None:

@@ -97,7 +97,8 @@ class ArticleOpener(QObject):
 
             return claim_detector(self.engine.pipeline()).model_problem
 
-        self.started.emit("Loading the language model")
+        if not self.runner.busy:  # else an analysis loads it first, and says so
+            self.started.emit("Loading the language model")
         self.runner.submit(
             work,
             group="warm-up",

@@ -360,6 +360,29 @@ def test_an_articles_text_is_shown_before_its_claims_are_found(
     close_window(window)
 
 
+def test_a_file_given_at_start_is_shown_before_the_language_model_loads(
+    qtbot: QtBot, db_path: Path, tmp_path: Path, errors: list[str]
+) -> None:
+    from workbench.nlp import load_pipeline
+
+    seed(db_path)
+    report = tmp_path / "report.txt"
+    report.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
+    loading = threading.Event()
+
+    def slow_pipeline() -> Any:
+        assert loading.wait(60)
+        return load_pipeline(model=None)
+
+    window = make_window(qtbot, db_path, [str(report)], engine=Engine(pipeline=slow_pipeline))
+    qtbot.waitUntil(lambda: "Prices rose 5%" in window.article_view.toPlainText())
+    assert window.workspace.article is None
+    loading.set()
+    qtbot.waitUntil(lambda: window.workspace.article is not None)
+    assert window.workspace.article.id == 2 and errors == []
+    close_window(window)
+
+
 def test_an_article_that_cannot_be_stored_once_read_gives_back_the_one_before(
     qtbot: QtBot,
     db_path: Path,
