@@ -15,13 +15,23 @@ that must happen on the main thread.
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import os
 import re
 import sys
 import threading
 
-from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtCore import (
+    QBuffer,
+    QIODevice,
+    QMarginsF,
+    QPointF,
+    QRectF,
+    QSizeF,
+    Qt,
+    QTextBoundaryFinder,
+)
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -191,22 +201,25 @@ def _make_links_safe(document: QTextDocument) -> None:
 
 
 LONG_RUN = 1_000
-"""Characters without a space from which a run is given places to break, every
-:data:`LONG_RUN` // 2 (see :func:`_open_long_runs`)."""
+"""Characters without a place to break from which a stretch is given places to break,
+every :data:`LONG_RUN` // 2 (see :func:`_open_long_runs`)."""
 _LONG_RUN = re.compile(rf"\S{{{LONG_RUN},}}")
-_BREAKS_ANYWHERE = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
-"""Chinese, Japanese and Korean text, where a line may break between any characters."""
 
 
 def _open_long_runs(document: QTextDocument) -> None:
-    """Let lines break inside runs of :data:`LONG_RUN` characters or more without a space.
+    """Let lines break inside stretches of :data:`LONG_RUN` characters or more where Qt
+    finds no place to break.
 
     Qt lays out an unbreakable run in time that grows much faster than its length (a
     note of 120,000 characters took 86 s; 200,000 in the article, 328 s): a zero-width
     space every :data:`LONG_RUN` // 2 characters gives it places to break. No word or
     link people read is that long (a PDF shows links cut to 200 characters), and text
     copied from the PDF carries the inserted character (pypdf reads it as a tab), so
-    shorter runs are left alone, and so is CJK text, which breaks anywhere already.
+    shorter runs are left alone, and so is CJK prose, which breaks between any two
+    ideographs already. Where a line may break is asked of Qt's own line breaker
+    (:func:`_unbroken_stretches`): a run was left whole when it held one CJK character
+    anywhere, so "中" before 150,000 letters took 58 s, and a run of "。" or "ー"
+    (no line breaks inside those) was never opened.
     """
     inserts: list[int] = []
     block = document.begin()
@@ -217,10 +230,10 @@ def _open_long_runs(document: QTextDocument) -> None:
             # The document counts in UTF-16 units: a character past U+FFFF is two.
             wide = [i for i, c in enumerate(text) if ord(c) > 0xFFFF]
             for run in runs:
-                if _BREAKS_ANYWHERE.search(run[0]):
-                    continue
-                for at in range(run.start() + LONG_RUN // 2, run.end(), LONG_RUN // 2):
-                    inserts.append(block.position() + at + bisect.bisect_left(wide, at))
+                for start, end in _unbroken_stretches(run[0]):
+                    first = run.start() + start + LONG_RUN // 2
+                    for at in range(first, run.start() + end, LONG_RUN // 2):
+                        inserts.append(block.position() + at + bisect.bisect_left(wide, at))
         block = block.next()
     if not inserts:
         return
@@ -230,6 +243,20 @@ def _open_long_runs(document: QTextDocument) -> None:
         cursor.setPosition(position)
         cursor.insertText("\u200b")
     cursor.endEditBlock()
+
+
+def _unbroken_stretches(run: str) -> list[tuple[int, int]]:
+    """The stretches of ``run`` (start and end, indexes of its characters) of at least
+    :data:`LONG_RUN` characters inside which Qt's line breaker finds no place to break."""
+    finder = QTextBoundaryFinder(QTextBoundaryFinder.BoundaryType.Line, run)
+    places = [0]
+    while (place := finder.toNextBoundary()) > 0:
+        places.append(place)
+    if any(ord(c) > 0xFFFF for c in run):  # the finder counts in UTF-16 units too
+        units = list(itertools.accumulate((1 + (ord(c) > 0xFFFF) for c in run), initial=0))
+        places = [bisect.bisect_left(units, place) for place in places]
+    places.append(len(run))
+    return [(a, b) for a, b in itertools.pairwise(places) if b - a >= LONG_RUN]
 
 
 def _disable_ligatures(document: QTextDocument) -> None:

@@ -245,4 +245,23 @@ def test_only_very_long_runs_get_places_to_break(qapp: QApplication) -> None:
     words = document.toPlainText().split(" ")
     assert words[:2] == [url, chinese]
     assert words[2].replace("\u200b", "") == emoji
-    assert [i for i, c in enumerate(words[2]) if c == "\u200b"] == [500, 1001, 1502, 2003, 2504]
+    # A line may break after the emoji: the 2,999 "y" after it are the unbroken stretch.
+    assert [i for i, c in enumerate(words[2]) if c == "\u200b"] == [501, 1002, 1503, 2004, 2505]
+
+
+def test_a_long_run_with_cjk_in_it_still_gets_places_to_break(qapp: QApplication) -> None:
+    """A run was left whole when it held one CJK character anywhere: "中" before 150,000
+    letters took 58 s to lay out in a report (audit). So was a run of CJK characters no
+    line breaks inside ("。", "ー"). Only the stretches where Qt finds no place to break
+    get places to break; CJK prose, which breaks anywhere, still gets none."""
+    runs = ["中" + "x" * 2_999, "。" * 3_000, "ー" * 3_000, "北京" * 1_500]
+    runs.append("x" * 999 + "中" * 2_000)
+    document = QTextDocument()
+    document.setPlainText(" ".join(runs))
+    _open_long_runs(document)
+    words = document.toPlainText().split(" ")
+    assert [w.replace("\u200b", "") for w in words] == runs
+    places = [[i for i, c in enumerate(w) if c == "\u200b"] for w in words]
+    assert places[0] == [501, 1002, 1503, 2004, 2505]  # after the "中", as for any run
+    assert places[1] == places[2] == [500, 1001, 1502, 2003, 2504]
+    assert places[3] == places[4] == []
