@@ -655,7 +655,8 @@ def publisher_from_url(url: str) -> str:
     dropped, IDNA shown as Unicode); anything but an http(s) URL with a host gives "".
     """
     try:
-        parts = urlsplit(url.strip())
+        # A browser ends the host at a "\\" as at a "/" (see opened_host).
+        parts = urlsplit(url.strip().replace("\\", "/"))
     except ValueError:
         return ""
     # The host the address opens, also behind a user name, which links may not have

@@ -139,16 +139,31 @@ def shown_url(url: str) -> str:
     its link goes to xn--pple-43d.com; it is shown as "https://аpple.com/ [xn--pple-43d.com]".
     """
     try:
-        parts = urlsplit(url.strip())
-        host = parts.hostname or ""
+        written = urlsplit(url.strip()).netloc
+        host = opened_host(url)
     except ValueError:
         return url
     if host.isascii():
         # A user name before the host hides it: "https://www.politifact.com@evil.example/"
-        # is shown as "... [evil.example]" (such an address is never linked).
-        return f"{url} [{host}]" if host and "@" in parts.netloc else url
+        # is shown as "... [evil.example]" (such an address is never linked), and so does
+        # a "\" before the "@": "https://evil.example\@www.politifact.com/" opens
+        # evil.example, not the name after the "@".
+        hidden = "@" in written or "\\" in written
+        return f"{url} [{host}]" if host and hidden else url
     encoded = _idna(host)
     return f"{url} [{encoded if encoded.isascii() else quote(encoded, safe='.')}]"
+
+
+def opened_host(url: str) -> str:
+    """The host a browser given ``url`` as text opens ("" for none), as
+    :func:`~urllib.parse.urlsplit` reads it but for one thing: a browser ends the host
+    at a ``\\`` as at a ``/`` (the WHATWG URL standard, for http and https), so
+    "https://evil.example\\@www.politifact.com/" opens evil.example.
+
+    Raises:
+        ValueError: ``url`` cannot be split (a bad IPv6 address, say).
+    """
+    return urlsplit(url.strip().replace("\\", "/")).hostname or ""
 
 
 def _idna(host: str) -> str:

@@ -15,7 +15,7 @@ from workbench.errors import ImportFormatError, ValidationError
 from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Status
 from workbench.past_checks import verdict_to_status
 from workbench.store import Store, batches
-from workbench.textsafety import json_line_blocks, json_lines, shown_url
+from workbench.textsafety import http_url, json_line_blocks, json_lines, shown_url
 
 from .test_store import snapshot
 
@@ -459,6 +459,21 @@ def test_applying_a_past_verdict_keeps_its_link_with_a_user_name(
     after = store.apply_past_verdict(claim_id, past.id)
     assert [e.url for e in after.evidence] == [odd]
     assert shown_url(odd) == f"{odd} [evil.example]"  # as the app and reports show it
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example\\@www.politifact.com/a1",
+        "https://evil.example\\x@www.politifact.com/a1",
+        "https://evil.example\\www.politifact.com/a1",
+    ],
+)
+def test_a_backslash_before_the_host_ends_shows_the_host_a_browser_opens(url: str) -> None:
+    """A browser ends the host at a "\\" as at a "/": these open evil.example, but were
+    shown as "[www.politifact.com]", the name after the "@", or not at all (audit)."""
+    assert shown_url(url) == f"{url} [evil.example]"
+    assert http_url(url) in ("", "https://evil.example%5Cwww.politifact.com/a1")  # no link
 
 
 def test_apply_past_verdict_without_equivalent_status(store: Store, claim_id: int) -> None:

@@ -328,6 +328,8 @@ def test_claimreview_publisher_from_author_else_url_host(tmp_path: Path) -> None
         ("http://factcheck.afp.com:8080/a", "factcheck.afp.com"),
         ("https://xn--bcher-kva.example/check", "bücher.example"),
         ("https://www.politifact.com@evil.example/x", "evil.example"),  # where it opens
+        # A browser ends the host at "\\" (audit): not the name after the "@".
+        ("https://evil.example\\@www.politifact.com/x", "evil.example"),
         ("https://www./x", ""),
         ("javascript:alert(1)", ""),
         ("politifact.com/x", ""),
