@@ -24,7 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.safe_text import open_web_link, plain_label, shown_field, shown_title, tooltip
+from ui.safe_text import (
+    MAX_TOOLTIP_URL,
+    open_web_link,
+    plain_label,
+    shown_field,
+    shown_title,
+    tooltip,
+)
 from ui.workspace import Workspace
 from workbench.display import display_date
 from workbench.errors import ValidationError
@@ -138,7 +145,7 @@ class _LinkLabel(QLabel):
 
     def set_url(self, url: str) -> None:
         self.url = url
-        self.setToolTip(tooltip(shown_url(url)))
+        self.setToolTip(tooltip(shown_url(url, limit=MAX_TOOLTIP_URL)))
         self._fit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -25,13 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.item_models import MAX_SHOWN_URL
 from ui.jobs import JobContext, JobRunner
-from ui.safe_text import plain_label, shown_field
+from ui.safe_text import plain_label, shown_field, shown_link
 from ui.workspace import Workspace
 from workbench.display import display_date
 from workbench.models import Evidence
-from workbench.textsafety import shown_url
 
 QUOTE_TINT = "#ffe58a"
 
@@ -79,7 +77,7 @@ class DocumentDialog(QDialog):
         name = shown_field(file.original_name)
         self.setWindowTitle(f"Evidence: {name}")
         self.resize(760, 640)
-        source = f" · from {shown_field(shown_url(item.url), MAX_SHOWN_URL)}" if item.url else ""
+        source = f" · from {shown_link(item.url)}" if item.url else ""
         self.details = plain_label(
             f"{name} · {file.size:,} bytes · captured"
             f" {display_date(file.captured_at)}{source}\nSHA-256 {file.sha256}",

@@ -16,21 +16,27 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 
-from ui.safe_text import shown_field, shown_text, shown_title, tooltip
+from ui.safe_text import (
+    MAX_SHOWN_TITLE,
+    MAX_TOOLTIP_URL,
+    shown_field,
+    shown_link,
+    shown_text,
+    shown_title,
+    tooltip,
+)
 from ui.status_style import GLYPHS, LABELS, status_icon
 from workbench.display import display_date, speaker_name
 from workbench.models import ArchiveClaim, Claim, ClaimOrigin, ClaimType, Evidence, Match, Status
 from workbench.priority import Priority, PriorityThresholds
 from workbench.store import ArticleSummary
-from workbench.textsafety import shown_url
+from workbench.textsafety import clipped, shown_url
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
 
 MAX_SHOWN_VERDICT = 80
 """The most characters of a past check's verdict a row shows ("FALSE", "Half true")."""
-MAX_SHOWN_URL = 500
-"""The most characters of a link a row shows (the tooltip holds more, Open the whole)."""
 
 ItemRole = Qt.ItemDataRole.UserRole + 1
 """The core object behind a row (an ``ArticleSummary``, ``Claim`` or ``Evidence``)."""
@@ -340,7 +346,7 @@ class EvidenceListModel(_ListModel[Evidence]):
                 if item.quote is not None:
                     lines.append(f"“{shown_field(item.quote.text, 160)}”")
                 return "\n".join(lines)
-            url = shown_field(shown_url(item.url), MAX_SHOWN_URL)
+            url = shown_link(item.url)
             title = shown_field(item.title)
             return f"{title}\n{url}" if title else url
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -349,7 +355,8 @@ class EvidenceListModel(_ListModel[Evidence]):
                 if item.file is not None
                 else ""
             )
-            return tooltip("\n".join(p for p in (shown_url(item.url), kept, item.note) if p))
+            url = shown_url(item.url, limit=MAX_TOOLTIP_URL) if item.url else ""
+            return tooltip("\n".join(p for p in (url, kept, item.note) if p))
         return None
 
 
@@ -377,8 +384,10 @@ class MatchListModel(_ListModel[Match]):
             return f"{details}\n{shown_text(past.text)}{conflict}"
         if role == Qt.ItemDataRole.ToolTipRole:
             signals = ", ".join(f"{name} {value:.2f}" for name, value in item.signals)
-            url = shown_url(past.url)  # a look-alike host with its real name
-            return tooltip("\n".join(p for p in (past.title, url, signals) if p))
+            # A look-alike host with its real name, before the tooltip's cut.
+            url = shown_url(past.url, limit=MAX_TOOLTIP_URL) if past.url else ""
+            title = clipped(past.title, MAX_SHOWN_TITLE)
+            return tooltip("\n".join(p for p in (title, url, signals) if p))
         return None
 
 
@@ -395,6 +404,8 @@ class ArchiveListModel(_ListModel[ArchiveClaim]):
             return f"{shown_text(item.text)}\n{details}"
         if role == Qt.ItemDataRole.ToolTipRole:
             speaker = speaker_name(item.speaker)
-            url = shown_url(item.url)  # a look-alike host with its real name
-            return tooltip("\n".join(p for p in (item.title, speaker, url) if p))
+            # A look-alike host with its real name, before the tooltip's cut.
+            url = shown_url(item.url, limit=MAX_TOOLTIP_URL) if item.url else ""
+            title = clipped(item.title, MAX_SHOWN_TITLE)
+            return tooltip("\n".join(p for p in (title, shown_field(speaker), url) if p))
         return None

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
-from workbench.textsafety import clipped, http_url, without_controls
+from workbench.textsafety import clipped, http_url, shown_url, without_controls
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -94,6 +94,24 @@ MAX_SHOWN_TEXT = 1_000
 shows a claim whole. A run-on "sentence" (a PDF table, a page without full stops) made
 a claim of 236,000 characters: the claim list and the panel laid it out for 11 s on
 the UI thread when it was selected, and 2.5 s at each resize."""
+
+
+MAX_SHOWN_URL = 500
+"""The most characters of a link's address a row or label shows (the tooltip holds
+more, Open the whole)."""
+
+
+MAX_TOOLTIP_URL = 1_000
+"""The most characters of a link's address a tooltip shows, before the host's name
+(:func:`~workbench.textsafety.shown_url`) and what follows."""
+
+
+def shown_link(url: str, limit: int = MAX_SHOWN_URL) -> str:
+    """A link's address as a row or label shows it: on one line, without the controls
+    that reorder what follows, cut to ``limit`` characters, and followed by the name of
+    the host it opens where the address hides it (:func:`~workbench.textsafety.shown_url`),
+    which the cut never takes away."""
+    return shown_url(" ".join(without_controls(url).split()), limit=limit)
 
 
 def shown_text(text: str, limit: int = MAX_SHOWN_TEXT) -> str:

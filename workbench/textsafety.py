@@ -132,26 +132,41 @@ def http_url(value: str) -> str:
     return url
 
 
-def shown_url(url: str) -> str:
+MAX_SHOWN_HOST = 255
+"""The most characters of a host's name :func:`shown_url` adds (a DNS name has 253)."""
+
+
+def shown_url(url: str, *, limit: int | None = None) -> str:
     """A stored URL as a person should read it: as it is, followed by its host in IDNA
     when that host is not plain ASCII, or by its host when a user name comes before it.
     A look-alike hides there: "https://аpple.com/" with a Cyrillic "а" reads as apple.com,
     its link goes to xn--pple-43d.com; it is shown as "https://аpple.com/ [xn--pple-43d.com]".
+
+    With ``limit``, the address is cut to that many characters (ending in "…"), never
+    the host's name after it: cutting the whole text cut off the name of the host that a
+    long look-alike link opens (audit).
     """
+    shown = url if limit is None else clipped(url, limit)
+    host = _hidden_host(url)
+    return f"{shown} [{clipped(host, MAX_SHOWN_HOST)}]" if host else shown
+
+
+def _hidden_host(url: str) -> str:
+    """The host ``url`` opens when its text hides it (see :func:`shown_url`), else ""."""
     try:
         written = urlsplit(url.strip()).netloc
         host = opened_host(url)
     except ValueError:
-        return url
+        return ""
     if host.isascii():
         # A user name before the host hides it: "https://www.politifact.com@evil.example/"
         # is shown as "... [evil.example]" (such an address is never linked), and so does
         # a "\" before the "@": "https://evil.example\@www.politifact.com/" opens
         # evil.example, not the name after the "@".
         hidden = "@" in written or "\\" in written
-        return f"{url} [{host}]" if host and hidden else url
+        return host if hidden else ""
     encoded = _idna(host)
-    return f"{url} [{encoded if encoded.isascii() else quote(encoded, safe='.')}]"
+    return encoded if encoded.isascii() else quote(encoded, safe=".")
 
 
 def opened_host(url: str) -> str:

@@ -379,6 +379,25 @@ def test_a_look_alike_host_is_shown_with_its_real_name(report: Report, fmt: str)
     assert shown_url("https://news.example/troops") == "https://news.example/troops"
 
 
+def test_a_long_link_keeps_its_real_host_where_it_is_cut(report: Report) -> None:
+    """The PDF's layout cut a link to 200 characters before the host's real name was
+    worked out: an address with a long user name before its host lost the "@" and showed
+    no host, a look-alike host of over 200 characters no name (audit)."""
+    first = report.claims[0]
+    hidden = "https://www.politifact.com.fact-check." + "x" * 300 + "@evil.example/a"
+    evidence = (Evidence(1, first.id, hidden, "", "", first.updated_at),)
+    labels = ".".join(letter * 60 for letter in "abc")  # a host name of 200 characters
+    hostile = replace(
+        report,
+        article=replace(report.article, url=f"https://{labels}.b\u00fccher.example/a"),
+        claims=(replace(first, evidence=evidence), *report.claims[1:]),
+    )
+    text = render_html(hostile, pdf=True)
+    assert "… [evil.example]" in text
+    assert f"[{labels}.xn--bcher-kva.example]" in text
+    assert shown_url(hidden, limit=50) == f"{hidden[:49]}… [evil.example]"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -286,6 +286,32 @@ def test_a_look_alike_host_is_shown_with_its_real_name(qapp: QApplication) -> No
     assert "xn--pple-43d.com" in header.text() and "xn--pple-43d.com" in header.toolTip()
 
 
+def test_a_long_look_alike_link_still_shows_its_real_host(qapp: QApplication) -> None:
+    """The host's real name was added after the address and then the whole was cut: a
+    look-alike link of over 500 characters (a session parameter will do) showed no
+    "[xn--...]" in its row, nor one of over 2,000 in its tooltip, nor a past check's with
+    a long title (audit), while Open went to the look-alike host."""
+    url = "https://www.p\u0430ypal.com/signin?session=" + "a" * 3_000  # a Cyrillic "а"
+    real = "[www.xn--pypal-4ve.com]"
+    evidence = EvidenceListModel()
+    evidence.set_items([Evidence(1, 1, url, "", "", "2026-12-01T10:00:00+00:00")])
+    row = evidence.index(0, 0).data()
+    assert row.endswith(real) and len(row) < 600
+    assert real in displayed(evidence.index(0, 0).data(Qt.ItemDataRole.ToolTipRole))
+    past = ArchiveClaim(
+        1, "pf-1", "desk", "Troops were sent.", "T" * 3_000, "false", url, "", "", "", None, ""
+    )
+    matches = MatchListModel()
+    matches.set_items([Match(past, 0.9, MatchStrength.STRONG)])
+    archive = ArchiveListModel()
+    archive.set_items([past])
+    for model in (matches, archive):
+        assert real in displayed(model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole))
+    header = _LinkLabel()
+    header.set_url(url)
+    assert real in displayed(header.toolTip())
+
+
 def test_a_tooltip_of_a_huge_note_is_cut_and_cannot_reorder_text(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
