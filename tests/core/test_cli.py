@@ -169,6 +169,22 @@ def test_a_mistyped_database_is_refused_not_made(
     assert not typo.exists() and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("argv", [["articles"], ["check"], ["backup"], ["settings"]])
+def test_a_database_path_that_cannot_name_a_file_gives_one_line(
+    tmp_path: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file name over 255 bytes made every command say "unexpected OSError ... this
+    is a bug" with exit code 1 (audit); so did a loop of symbolic links."""
+    loop = tmp_path / "loop.db"
+    loop.symlink_to(loop)
+    for path in (tmp_path / ("a" * 300 + ".db"), loop):
+        code, out = run(*argv, "--db", str(path))
+        err = capsys.readouterr().err
+        assert code == 2 and out == "" and err.count("\n") == 1
+        assert f"cannot use {path} as a database: " in err and "bug" not in err
+    assert [p.name for p in tmp_path.iterdir()] == ["loop.db"]
+
+
 def test_the_default_database_and_commands_that_add_are_made_when_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

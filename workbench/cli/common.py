@@ -38,7 +38,21 @@ class CliError(WorkbenchError):
 
 
 def db_path(args: argparse.Namespace) -> Path:
-    return Path(args.db).expanduser() if args.db else default_db_path()
+    """The database the command uses (``--db``, else ``WORKBENCH_DB``, else the default).
+
+    Raises:
+        CliError: the path cannot name a file (too long, a loop of links, a folder the
+            user cannot enter): ``Path.exists`` and ``stat`` raise for those, which every
+            command then reported as a bug (audit).
+    """
+    path = Path(args.db).expanduser() if args.db else default_db_path()
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # no such file (yet): each command says what that means for it
+    except OSError as exc:
+        raise CliError(f"cannot use {path} as a database: {exc.strerror or exc}") from None
+    return path
 
 
 def engine_of(args: argparse.Namespace) -> Engine:
