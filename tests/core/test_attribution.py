@@ -120,6 +120,16 @@ def test_the_attribution_phrase_is_located(nlp: Language) -> None:
             "Russian Deputy Foreign Minister Andrey Rudenko",
         ),
         ("Officials in Seoul said 20 people died.", "Officials in Seoul"),
+        # a description, then the name in apposition: the name with it
+        (
+            "The opposition leader, Mark Dunn, said the government had ignored warnings.",
+            "The opposition leader, Mark Dunn",
+        ),
+        ("A spokeswoman for the ministry, Jane Roe, said the talks failed.", "the ministry"),
+        (
+            "The minister, who spoke for an hour, said 12,000 troops had arrived.",
+            "The minister",
+        ),
         # according to
         ("North Korea sent 12,000 troops, according to the ministry.", "the ministry"),
         (

@@ -389,15 +389,33 @@ def _speaker_before_apposition(
     inverted = _speaker_after(tokens, verb + 1)
     if len(commas) == 1 and inverted is not None and tokens[inverted[0]].lower not in _PRONOUNS:
         return None
-    candidates = (
-        zip(starts, ends, strict=True)
-        if len(commas) == 1
-        else zip(starts[:-1], ends[:-1], strict=True)
-    )
-    for start, end in candidates:
+    parts = list(zip(starts, ends, strict=True))
+    candidates = parts if len(commas) == 1 else parts[:-1]
+    for n, (start, end) in enumerate(candidates):
         if start <= end and _name_before(tokens, end) == start:
+            after = parts[n + 1] if n + 1 < len(parts) else None
+            if after is not None and _described(tokens[start : end + 1]):
+                first, last = after
+                if first <= last and _proper_name(tokens[first : last + 1]):
+                    # "The opposition leader, Mark Dunn, said": both, the name included
+                    # (and "the spokesman" still tells who "she" cannot be)
+                    return start, last
             return start, end
     return None
+
+
+def _described(words: Sequence[_Token]) -> bool:
+    """Whether ``words`` describe someone without naming them: "the opposition leader"
+    (not a spokesperson or a report, whose owner is the claimant: see :func:`_claimant`)."""
+    return words[0].lower in {"the", "a", "an"} and not any(
+        w.text[:1].isupper() or w.lower in SPOKESPEOPLE or w.lower in DOCUMENTS for w in words[1:]
+    )
+
+
+def _proper_name(words: Sequence[_Token]) -> bool:
+    """Whether ``words`` are a person's or body's name, every word capitalised: "Mark Dunn"."""
+    named = [w for w in words if w.is_word]
+    return 0 < len(named) <= 5 and all(w.text[:1].isupper() for w in named)
 
 
 def _speaker_after(tokens: Sequence[_Token], start: int) -> tuple[int, int] | None:
