@@ -832,8 +832,11 @@ class MainWindow(QMainWindow):
         shown = self.workspace.article
         if shown is not None and shown.text == text:
             return  # opened again: it stays as it is, with its matches and place
-        if not self._reading:
-            self._reading, self._before_reading = True, shown.id if shown is not None else None
+        if shown is not None or not self._reading:
+            # What comes back if this one cannot be stored: the article on screen, also
+            # one picked in the library while another file was read.
+            self._before_reading = shown.id if shown is not None else None
+        self._reading = True
         self.workspace.open_article(None)
         self.header.show_reading(title)
         self.article_view.show_text(text)

@@ -405,6 +405,38 @@ def test_an_article_that_cannot_be_stored_once_read_gives_back_the_one_before(
     close_window(window)
 
 
+def test_an_article_that_fails_once_read_gives_back_the_one_chosen_while_another_was_read(
+    qtbot: QtBot,
+    db_path: Path,
+    tmp_path: Path,
+    errors: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fact-checker picked another article while a file was read, then opened a
+    second file that could not be stored: the article they had picked comes back, not
+    the one shown before the first file."""
+    seed(db_path)
+    with Store(db_path) as store:
+        picked = store.add_article(ArticleDraft("The budget grew by 4%.", title="Budget"), [])
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
+    second.write_text("Rents fell 2% in 2024, the office said on Monday.", encoding="utf-8")
+    release = held_analysis(monkeypatch, fails=True)
+    window = make_window(qtbot, db_path)
+    window.workspace.open_article(1)
+    window.open_files([str(first)])
+    qtbot.waitUntil(lambda: "Prices rose 5%" in window.article_view.toPlainText())
+    window.workspace.open_article(picked.article.id)  # chosen in the library meanwhile
+    window.open_files([str(second)])
+    release.set()
+    qtbot.waitUntil(lambda: len(errors) == 2)
+    qtbot.waitUntil(lambda: not window.opener.busy)
+    assert window.workspace.article is not None
+    assert window.workspace.article.id == picked.article.id
+    assert window.article_view.toPlainText() == "The budget grew by 4%."
+    close_window(window)
+
+
 def test_opening_the_article_shown_again_keeps_it_as_it_is(
     qtbot: QtBot,
     db_path: Path,
