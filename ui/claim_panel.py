@@ -324,6 +324,7 @@ class ClaimPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
 
+        workspace.article_leaving.connect(self._on_workspace_article_leaving)
         workspace.article_opened.connect(self._on_workspace_article_opened)
         workspace.claims_changed.connect(self._on_workspace_claims_changed)
         workspace.claim_updated.connect(self._on_workspace_claim_updated)
@@ -562,6 +563,13 @@ class ClaimPanel(QWidget):
         return next((c for c in candidates if http_url(c)), None)
 
     # -- following the workspace ------------------------------------------------------
+
+    def _on_workspace_article_leaving(self) -> None:
+        """A note typed and not saved yet is written before its claim leaves the panel
+        (the article can change under the fact-checker's hands: a file opened earlier
+        has been read or analysed)."""
+        if self._note_timer.isActive():
+            self.save_note()
 
     def _on_workspace_article_opened(self) -> None:
         self._refresh_tags()

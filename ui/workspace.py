@@ -50,6 +50,7 @@ LAST_CLAIM_KEY = "ui.last_claim"
 
 
 class Workspace(QObject):
+    article_leaving = Signal()  # another article (or none) is about to show: save the typing
     article_opened = Signal(object)  # Article | None
     article_updated = Signal(object)  # the open Article, its header edited
     deleted_changed = Signal()  # an article was deleted, or its deletion undone
@@ -175,6 +176,7 @@ class Workspace(QObject):
     def open_article(self, article_id: int | None) -> None:
         """Show an article (None: none). Each article keeps its own undo history, so
         going to another article and back loses no step."""
+        self.article_leaving.emit()  # a note being typed goes to its claim, on its stack
         self._activate_stack(article_id)
         self.selected_claim_id = None
         self.thresholds = PriorityThresholds.load(self.store)

@@ -189,6 +189,38 @@ def test_note_is_saved_while_typing(qtbot: QtBot, window: MainWindow, db_path: P
         assert store.claims(1)[0].note == "Source 12"
 
 
+def test_a_note_being_typed_is_saved_when_a_files_text_takes_its_place(
+    qtbot: QtBot,
+    db_path: Path,
+    tmp_path: Path,
+    errors: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file opened earlier is read while the fact-checker types a note: its text
+    takes the article's place mid-word, and what was typed since the last save is
+    written, not dropped with the editor."""
+    import ui.claim_panel
+
+    monkeypatch.setattr(ui.claim_panel, "NOTE_SAVE_DELAY_MS", 60_000)  # still typing
+    seed(db_path)
+    report = tmp_path / "report.txt"
+    report.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
+    window = make_window(qtbot, db_path)
+    window.workspace.select_claim(window.workspace.claims[0].id)
+    window.claim_panel.note.setFocus()
+    qtbot.keyClicks(window.claim_panel.note, "Ministry figures")
+    release = held_analysis(monkeypatch)
+    window.open_files([str(report)])
+    qtbot.waitUntil(lambda: "Prices rose 5%" in window.article_view.toPlainText())
+    release.set()
+    qtbot.waitUntil(lambda: not window.opener.busy)
+    wait_saved(qtbot, window)
+    with Store(db_path) as store:
+        assert store.claims(1)[0].note == "Ministry figures"
+    assert errors == []
+    close_window(window)
+
+
 def test_adding_a_claim_from_a_selection(qtbot: QtBot, window: MainWindow, db_path: Path) -> None:
     view = window.article_view
     sentence = "“I’m not supposed to give more details,” he added."
