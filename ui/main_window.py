@@ -846,9 +846,11 @@ class MainWindow(QMainWindow):
         reading, self._reading = self._reading, False
         if not reading or self.workspace.article is not None:
             return  # nothing was being read, or another article was opened since
-        before = self._before_reading
-        stored = {a.id for a in self.workspace.store.articles(archived=None)}
-        self.workspace.open_article(before if before in stored else None)
+        store, before = self.workspace.store, self._before_reading
+        if before not in {a.id for a in store.articles(archived=None)}:
+            rest = store.articles()  # it was deleted meanwhile: as deleting an open one does
+            before = rest[0].id if rest else None
+        self.workspace.open_article(before)
 
     def _on_opener_article_ready(self, article_id: int) -> None:
         self._reading = False

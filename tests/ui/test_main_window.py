@@ -469,6 +469,36 @@ def test_an_article_that_fails_once_read_gives_back_the_one_chosen_while_another
     close_window(window)
 
 
+def test_an_article_that_fails_once_read_after_the_one_before_was_deleted_shows_another(
+    qtbot: QtBot,
+    db_path: Path,
+    tmp_path: Path,
+    errors: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Deleting the article shown before a file was read, then the file failing, leaves
+    the library's next article shown (as deleting an open article does), not nothing."""
+    seed(db_path)
+    with Store(db_path) as store:
+        other = store.add_article(ArticleDraft("The budget grew by 4%.", title="Budget"), [])
+    report = tmp_path / "report.txt"
+    report.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
+    release = held_analysis(monkeypatch, fails=True)
+    window = make_window(qtbot, db_path)
+    window.workspace.open_article(1)
+    window.open_files([str(report)])
+    qtbot.waitUntil(lambda: "Prices rose 5%" in window.article_view.toPlainText())
+    window.workspace.delete_article(1, "Troops")
+    wait_saved(qtbot, window)
+    release.set()
+    qtbot.waitUntil(lambda: bool(errors))
+    qtbot.waitUntil(lambda: not window.opener.busy)
+    assert window.workspace.article is not None
+    assert window.workspace.article.id == other.article.id
+    assert window.article_view.toPlainText() == "The budget grew by 4%."
+    close_window(window)
+
+
 def test_opening_the_article_shown_again_keeps_it_as_it_is(
     qtbot: QtBot,
     db_path: Path,
