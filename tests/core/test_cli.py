@@ -169,7 +169,7 @@ def test_a_mistyped_database_is_refused_not_made(
     assert not typo.exists() and list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("argv", [["articles"], ["check"], ["backup"], ["settings"]])
+@pytest.mark.parametrize("argv", [["articles"], ["check"], ["backup"], ["settings"], ["gui"]])
 def test_a_database_path_that_cannot_name_a_file_gives_one_line(
     tmp_path: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
