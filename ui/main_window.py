@@ -173,11 +173,11 @@ class MainWindow(QMainWindow):
         self._losing_unsaved = False
         """The user chose to quit without the edits that could not be written."""
         self._opener_message = ""
+        """The last "Analysing ..." line the opener put in the status bar."""
         self._reading = False
         """An article's text is shown, read, while its claims are found (not stored yet)."""
         self._before_reading: int | None = None
         """The article shown before that one's text, shown again if it fails."""
-        """The last "Analysing ..." line the opener put in the status bar."""
         self.maintenance = JobRunner("maintenance", self)
         self.indexer = LibraryIndexer(store.path, self, engine=self.engine, edits=edits)
         self.indexer.progressed.connect(self._on_indexer_progressed)
