@@ -36,8 +36,9 @@ def declare_modules() -> int:
     this app does not use: about 30 ms before the window showed. The hook skips a module
     it already knows: the ``ui`` modules are declared as using PySide6 (0, what the hook
     finds), the core's and resources' modules (which never import Qt), those loaded
-    before PySide6 and the standard library's (``html``, ``queue``, ``concurrent``...,
-    imported by the panels) as not (-1). Returns how many were declared: 0 where
+    before PySide6 and the standard library's top-level modules (``html``, ``queue``...,
+    imported by the panels; submodules such as ``concurrent.futures`` are still read)
+    as not (-1). Returns how many were declared: 0 where
     PySide6 keeps no such table (another version).
     """
     feature = sys.modules.get("shibokensupport.feature")
