@@ -107,12 +107,12 @@ class ArticleHeader(QWidget):
         self.link.set_url(article.url)
         self.link.setVisible(bool(article.url))
 
-    def show_reading(self, title: str) -> None:
+    def show_reading(self, title: str, detail: str = "Finding the claims…") -> None:
         """The header of an article read whose claims are being looked for (not stored yet)."""
         self.setVisible(True)
         self.edit_button.setEnabled(False)
         self.headline.setText(shown_title(title) if title.strip() else "Untitled article")
-        self.details.setText("Finding the claims…")
+        self.details.setText(detail)
         self.link.set_url("")
         self.link.setVisible(False)
 

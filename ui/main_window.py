@@ -820,6 +820,10 @@ class MainWindow(QMainWindow):
     def _on_opener_started(self, description: str) -> None:
         self._opener_message = description
         self.statusBar().showMessage(description)
+        if self._reading and self.workspace.article is None:
+            # The text shown is of an article that will not be shown: another was asked for.
+            self.article_view.show_text("")
+            self.header.show_reading(description, "Its text shows as soon as it is read.")
 
     def _clear_opener_message(self) -> None:
         """Take down the opener's "Analysing ..." line, never another message over it

@@ -392,6 +392,31 @@ def test_an_articles_text_is_shown_before_its_claims_are_found(
     close_window(window)
 
 
+def test_the_text_read_gives_way_when_another_article_is_asked_for(
+    qtbot: QtBot,
+    db_path: Path,
+    tmp_path: Path,
+    errors: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first file's text must not stay "Finding the claims…": its claims never show."""
+    seed(db_path)
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
+    second.write_text("Wages fell 2% in 2024, the union said on Friday.", encoding="utf-8")
+    release = held_analysis(monkeypatch)
+    window = make_window(qtbot, db_path)
+    window.open_files([str(first)])
+    qtbot.waitUntil(lambda: "Prices rose" in window.article_view.toPlainText())
+    window.open_files([str(second)])
+    assert "Prices rose" not in window.article_view.toPlainText()
+    assert "second.txt" in window.header.headline.text()
+    release.set()
+    qtbot.waitUntil(lambda: window.workspace.article is not None)
+    assert "Wages fell" in window.article_view.toPlainText() and errors == []
+    close_window(window)
+
+
 def test_a_file_given_at_start_is_shown_before_the_language_model_loads(
     qtbot: QtBot, db_path: Path, tmp_path: Path, errors: list[str]
 ) -> None:
