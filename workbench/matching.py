@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -200,7 +200,7 @@ class Token:
 
 
 _TokenRow = tuple[str, str, int, int, str, bool, bool]
-"""A :class:`Token`'s fields in order, as a past check's words are kept (see :func:`_words`)."""
+"""A :class:`Token`'s fields in order (see :func:`_token_rows`)."""
 
 
 _LIGATURE = re.compile("[\ufb00-\ufb06]")
@@ -236,13 +236,13 @@ def tokenize(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Token]:
 
 
 def _token_rows(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[_TokenRow]:
-    """:func:`tokenize`'s tokens as tuples of their fields, in :class:`Token`'s order:
-    what matching keeps of a past check (see :data:`_Words`), made without the objects."""
-    # Per token, in the loop below, only what that token needs: matching reads the words
-    # of some 9,000 past checks for a long article, and this loop was a fifth of its time.
+    """:func:`tokenize`'s tokens as tuples of their fields, in :class:`Token`'s order.
+
+    :func:`_content_keys` follows the same rules for the keys alone: a change to what a
+    token is here is a change there too (``tests/core/test_matching.py`` compares them)."""
+    # Per token, in the loop below, only what that token needs.
     folded = _fold(text)
-    letters = "".join(filter(str.isalpha, folded))  # per character, but not in bytecode
-    shouting = len(letters) > 3 and sum(map(str.isupper, letters)) > 0.8 * len(letters)
+    shouting = _shouting(folded)
     tokens: list[_TokenRow] = []
     append = tokens.append
     pauses = {m.start() for m in _PAUSE.finditer(folded)}
@@ -310,6 +310,75 @@ def _tag_tokens(
         )
 
 
+_ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
+_ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
+
+
+def _shouting(folded: str) -> bool:
+    """Whether a text is written in capitals: over 80 % of its letters (at least 4)."""
+    if folded.isascii():
+        # Its letters are A-Z and a-z: counted by deleting them, not one by one.
+        raw = folded.encode("ascii")
+        upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
+        cased = upper + len(raw) - len(raw.translate(None, _ASCII_LOWER))
+        return cased > 3 and upper > 0.8 * cased
+    letters = "".join(filter(str.isalpha, folded))  # per character, but not in bytecode
+    return len(letters) > 3 and sum(map(str.isupper, letters)) > 0.8 * len(letters)
+
+
+def _content_keys(text: str) -> tuple[list[str], list[str], list[str]]:
+    """The keys of ``text``'s content words (no stopwords), in order, and those of its
+    names and of its numbers: exactly those of :func:`tokenize`'s tokens, by the rules
+    of :func:`_token_rows`, without working out their surfaces, offsets and pauses.
+
+    What matching reads of every candidate past check (some 9,000 texts for a long
+    article, where this took 40 % less time than the tokens); only the few it explains
+    need their tokens."""
+    folded = _fold(text)
+    shouting = _shouting(folded)
+    content: list[str] = []
+    names: list[str] = []
+    numbers: list[str] = []
+    add = content.append
+    word, kept, sentence_end = _word, _KEPT_WORD, _SENTENCE_END.search
+    for m in _TOKEN.finditer(folded):
+        surface = m[0]
+        if m.lastgroup == "num":
+            key = _number_key(surface)
+            add(key)
+            numbers.append(key)
+            continue
+        start = m.start()
+        if start and folded[start - 1] in "@#":
+            for part in _CAMEL.findall(surface):  # as _tag_tokens splits it
+                lower, stop, stem, capital, _ = (
+                    word(part) if len(part) <= kept else word.__wrapped__(part)
+                )
+                if stop:
+                    continue
+                if capital and not shouting:
+                    add(lower)
+                    names.append(lower)
+                else:
+                    add(stem)
+            continue
+        lower, stop, stem, capital, acronym = (
+            word(surface) if len(surface) <= kept else word.__wrapped__(surface)
+        )
+        if stop:
+            continue
+        if (
+            capital
+            and not shouting
+            and (acronym or not sentence_end(folded[max(0, start - 3) : start]))
+        ):
+            add(lower)
+            names.append(lower)
+        else:
+            add(stem)
+    return content, names, numbers
+
+
 _KEPT_WORD = 32
 """Longer "words" (a run of Chinese, a blob of letters) are worked out each time: kept,
 65,536 of them held some 130 MB."""
@@ -354,24 +423,53 @@ class _Query:
 
 
 @dataclass(slots=True)
+class _Words:
+    """What scoring reads of a past check's text and title, once per past check (the
+    engine keeps it, see :func:`_candidate`): content words, title words, names,
+    numbers and content-word pairs; the fuzzy text on first use.
+
+    Neither its tokens nor, until a string comparison asks for it, its fuzzy text: a
+    long article's candidates are some 9,000 past checks, of which matching explains a
+    few hundred and compares the strings of about as many (see :data:`COSTLY_SIGNALS`).
+    Working them all out was a third of reading them, and the 160,000 tokens kept made
+    work for the garbage collector."""
+
+    text: str
+    keys: frozenset[str]
+    title_keys: frozenset[str]
+    names: frozenset[str]
+    numbers: frozenset[str]
+    bigrams: frozenset[tuple[str, str]]
+    _fuzzy: str | None = None
+
+    @property
+    def fuzzy(self) -> str:
+        if self._fuzzy is None:
+            self._fuzzy = _fuzzy_text(self.text)
+        return self._fuzzy
+
+
+@dataclass(slots=True)
 class _Candidate:
     claim: ArchiveClaim
     bm25: float
     rank: int
-    token_rows: tuple[_TokenRow, ...]
-    """Its tokens' fields: :attr:`tokens` makes the tokens of the few that are explained."""
+    words: _Words
     keys: frozenset[str]
     title_keys: frozenset[str]
-    fuzzy: str
-    idf: dict[str, float] = field(default_factory=dict)
     names: frozenset[str] = frozenset()
     numbers: frozenset[str] = frozenset()
     bigrams: frozenset[tuple[str, str]] = frozenset()
-    """What the signals compare of its tokens, read once per past check (see :func:`_words`)."""
+    """What the signals compare of its tokens (its :attr:`words`', kept here for them)."""
+
+    @property
+    def fuzzy(self) -> str:
+        return self.words.fuzzy
 
     @property
     def tokens(self) -> list[Token]:
-        return [Token(*row) for row in self.token_rows]
+        """Its tokens, worked out again: only the few matches explained need them."""
+        return tokenize(self.claim.text)
 
 
 @dataclass(slots=True)
@@ -642,47 +740,24 @@ def _candidates(
     return [_candidate(hit, rank, words) for rank, hit in enumerate(found)]
 
 
-_Words = tuple[
-    tuple[_TokenRow, ...],
-    frozenset[str],
-    frozenset[str],
-    str,
-    frozenset[str],
-    frozenset[str],
-    frozenset[tuple[str, str]],
-]
-"""What scoring reads of a past check: its tokens (as plain tuples), content words, title
-words, fuzzy text, names, numbers and content-word pairs.
+_NO_WORDS: frozenset[Any] = frozenset()
 
-The tokens are kept as tuples of strings, numbers and booleans, which the garbage
-collector stops tracking, rather than as :class:`Token` objects, which it tracks for
-good: the engine keeps the words of thousands of past checks (some 160,000 tokens for a
-long article), and each full collection went through all of them again, a fifth of
-matching's time."""
+
+def _frozen(items: Collection[Any]) -> frozenset[Any]:
+    # One empty set for all: most past checks have no numbers, and each set is one more
+    # object the garbage collector goes through while the engine keeps it.
+    return frozenset(items) if items else _NO_WORDS
 
 
 def _words(text: str, title: str) -> _Words:
-    rows = _token_rows(text)
-    title_keys = _content(tokenize(title)) if title else frozenset()
-    # One pass for what _content, _bigrams and the names and numbers signals read.
-    content: list[str] = []
-    names: list[str] = []
-    numbers: list[str] = []
-    for _, key, _, _, kind, stop, _ in rows:
-        if not stop:
-            content.append(key)
-        if kind == "name":
-            names.append(key)
-        elif kind == "number":
-            numbers.append(key)
-    return (
-        tuple(rows),
-        frozenset(content),
-        title_keys,
-        _fuzzy_text(text),
-        frozenset(names),
-        frozenset(numbers),
-        frozenset(itertools.pairwise(content)),
+    content, names, numbers = _content_keys(text)
+    return _Words(
+        text,
+        _frozen(content),
+        _frozen(_content_keys(title)[0]) if title else _NO_WORDS,
+        _frozen(names),
+        _frozen(numbers),
+        frozenset(itertools.pairwise(content)) if len(content) > 1 else _NO_WORDS,
     )
 
 
@@ -696,10 +771,10 @@ def _candidate(
         if words is not None
         else _words(text, title)
     )
-    rows, keys, title_keys, fuzzy, names, numbers, bigrams = read
     return _Candidate(
-        hit.claim, hit.bm25, rank, rows, keys, title_keys, fuzzy, {}, names, numbers, bigrams
-    )
+        hit.claim, hit.bm25, rank, read, read.keys, read.title_keys, read.names,
+        read.numbers, read.bigrams,
+    )  # fmt: skip
 
 
 def _pool_idf(query: _Query, candidates: Sequence[_Candidate]) -> dict[str, float]:

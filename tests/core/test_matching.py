@@ -257,7 +257,7 @@ def test_each_past_check_is_read_once_and_matches_the_same(
     from workbench.engine import Engine
 
     read: list[str] = []
-    original = matching._token_rows  # what tokenize and a past check's words are made of
+    original = matching._content_keys  # what a past check's words are read with
 
     def counting(text: str, *args: Any) -> Any:
         read.append(text)
@@ -265,7 +265,7 @@ def test_each_past_check_is_read_once_and_matches_the_same(
 
     claims = ["wind turbines cause cancer", "Do wind turbines cause cancer?"] * 3
     fresh = match_claims(store, claims, semantic=False, engine=Engine())
-    monkeypatch.setattr(matching, "_token_rows", counting)
+    monkeypatch.setattr(matching, "_content_keys", counting)
     engine = Engine()
     remembered = match_claims(store, claims, semantic=False, engine=engine)
     past = {m.archive.text for found in remembered for m in found}
@@ -361,19 +361,50 @@ def test_min_score_skips_the_string_comparisons_of_hopeless_candidates(
     assert len(compared) == candidates  # without min_score, every candidate as before
 
 
-def test_past_check_words_are_kept_where_the_garbage_collector_leaves_them() -> None:
-    """The engine keeps the words of thousands of past checks; kept as Token objects,
-    every full collection went through them all again. Kept as tuples of plain values,
-    the collector stops tracking them, and an explanation reads the same tokens."""
-    import gc
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        st.sampled_from(list("aAeEzZÉéΣσ'’.,;:!?#@$%€0129 \n—\"()[]ﬁ_")) | st.characters(),
+        max_size=80,
+    )
+)
+def test_a_past_checks_words_are_those_of_its_tokens_whatever_the_text(text: str) -> None:
+    from workbench.matching import _bigrams, _content, _words
 
-    from workbench.matching import _candidate, _words
+    tokens = tokenize(text)
+    words = _words(text, "")
+    assert words.keys == _content(tokens) and words.bigrams == _bigrams(tokens)
+    assert words.names == {t.key for t in tokens if t.kind == "name"}
+    assert words.numbers == {t.key for t in tokens if t.kind == "number"}
 
-    text = "Says Obama didn't raise taxes by $1.5 billion (12%) in 2010. #TaxDay @WhiteHouse"
-    words = _words(text, "Tax Day")
-    gc.collect()
-    gc.collect()
-    assert not gc.is_tracked(words[0])
-    assert not any(gc.is_tracked(row) for row in words[0])
-    claim = ArchiveClaim(1, "t1", "test", text, "Tax Day", "false", "", "", "", "", None, "")
-    assert _candidate(ArchiveCandidate(claim, 1.0), 0).tokens == tokenize(text)
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Says Obama didn't raise taxes by $1.5 billion (12%) in 2010. #TaxDay @WhiteHouse",
+        "WIND TURBINES CAUSE CANCER, says a post. NOT TRUE",
+        "ÄRGER ÜBER DIE STEUER in Berlin",
+        "The ﬁnance minister: 12,000 troops, 3 percent; U.S. and NATO. No. 14 said so.",
+        "#ALLCAPS #lower #McDonald raised prices @ABCNews",
+        "I'm not the one who said \"It's over.\" (Nobody did.)",
+        "x" * 40 + " Yzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz and the rest",
+        "",
+    ],
+)
+def test_a_past_checks_words_are_those_of_its_tokens(text: str) -> None:
+    """Matching reads every candidate's words without making its tokens (a long
+    article's 9,000 past checks; it explains a few hundred): they are the keys, names,
+    numbers and pairs its tokens give, and an explanation gets those very tokens."""
+    from workbench.matching import _bigrams, _candidate, _content, _fuzzy_text, _words
+
+    tokens = tokenize(text)
+    title = text[:30].upper()
+    words = _words(text, title)
+    assert words.keys == _content(tokens)
+    assert words.title_keys == (_content(tokenize(title)) if title else frozenset())
+    assert words.names == {t.key for t in tokens if t.kind == "name"}
+    assert words.numbers == {t.key for t in tokens if t.kind == "number"}
+    assert words.bigrams == _bigrams(tokens)
+    assert words.fuzzy == _fuzzy_text(text)
+    claim = ArchiveClaim(1, "t1", "test", text, title, "false", "", "", "", "", None, "")
+    assert _candidate(ArchiveCandidate(claim, 1.0), 0).tokens == tokens
