@@ -27,6 +27,7 @@ import math
 import operator
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -491,11 +492,17 @@ def _fuzzy_text(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", _fold(text).lower()))
 
 
+_ONES = itertools.repeat(1.0)
+"""``idf.get``'s default, for ``sum(map(idf.get, words, _ONES))``: the sum of
+``idf.get(k, 1.0)`` over ``words``, in their order, without a generator's frames (some
+20,000 candidates a long article, several sums each)."""
+
+
 def _weighted_share(part: frozenset[str], whole: frozenset[str], idf: dict[str, float]) -> float:
-    total = sum(idf.get(k, 1.0) for k in whole)
+    total = sum(map(idf.get, whole, _ONES))
     if not total:
         return 0.0
-    return sum(idf.get(k, 1.0) for k in whole & part) / total
+    return sum(map(idf.get, whole & part, _ONES)) / total
 
 
 def _short_guard(c: _Candidate) -> float:
@@ -539,7 +546,7 @@ def _sig_covers_query(c: _Candidate, p: _Pool) -> float:
     # _weighted_share(c.keys, p.query.keys, p.idf), its total the same for every candidate
     if not p.query_weight:
         return 0.0
-    return sum(p.idf.get(k, 1.0) for k in p.query.keys & c.keys) / p.query_weight
+    return sum(map(p.idf.get, p.query.keys & c.keys, _ONES)) / p.query_weight
 
 
 def _sig_title(c: _Candidate, p: _Pool) -> float:
@@ -779,12 +786,13 @@ def _candidate(
 
 def _pool_idf(query: _Query, candidates: Sequence[_Candidate]) -> dict[str, float]:
     """Inverse document frequency of each word among the candidates: rarer there, worth more."""
-    counts: dict[str, int] = {}
+    counts: Counter[str] = Counter()
     for c in candidates:
-        for k in c.keys | c.title_keys if c.title_keys else c.keys:
-            counts[k] = counts.get(k, 0) + 1
+        counts.update(c.keys | c.title_keys if c.title_keys else c.keys)
     n = len(candidates) + 1
-    return {k: math.log((n + 1) / (counts.get(k, 0) + 0.5)) for k in set(counts) | query.keys}
+    # One logarithm per count (a few dozen) rather than one per word (some 700 a query).
+    by_count = {m: math.log((n + 1) / (m + 0.5)) for m in {0, *counts.values()}}
+    return {k: by_count[counts.get(k, 0)] for k in set(counts) | query.keys}
 
 
 def signal_values(query: str, candidates: Sequence[ArchiveCandidate]) -> list[dict[str, float]]:
@@ -796,7 +804,7 @@ def signal_values(query: str, candidates: Sequence[ArchiveCandidate]) -> list[di
 
 def _pool(query: _Query, cands: Sequence[_Candidate]) -> _Pool:
     idf = _pool_idf(query, cands)
-    weight = sum(idf.get(k, 1.0) for k in query.keys)
+    weight = sum(map(idf.get, query.keys, _ONES))
     return _Pool(query, max((c.bm25 for c in cands), default=0.0), idf, weight)
 
 
