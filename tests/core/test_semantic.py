@@ -282,31 +282,6 @@ def test_a_claim_scores_the_same_alone_and_among_others(store: Store) -> None:
     assert [(m.archive.id, m.score) for m in alone] == [(m.archive.id, m.score) for m in among]
 
 
-def test_matching_cancelled_while_claims_are_embedded_stops_there(
-    store: Store, encoder: SentenceEncoder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The claims are embedded one by one (``embed_each``), cancel asked before each:
-    a cancelled article does not keep the search thread busy with the rest."""
-    engine = Engine(encoder=lambda: encoder)
-    embed_archive(store, engine.encoder())
-    engine.index_for(store)
-    embedded: list[str] = []
-    original = encoder._run_one
-
-    def counting(feeds: dict[str, np.ndarray]) -> np.ndarray:  # type: ignore[type-arg]
-        embedded.append("x")
-        return original(feeds)
-
-    monkeypatch.setattr(encoder, "_run_one", counting)
-    claims = [f"Unemployment fell by {n} percent in 2023." for n in range(6)]
-    assert len(match_claims(store, claims, engine=engine)[0]) > 0
-    assert len(embedded) == len(claims)
-    embedded.clear()
-    found = match_claims(store, claims, cancel=lambda: len(embedded) >= 2, engine=engine)
-    assert found == [[]] * len(claims)
-    assert len(embedded) == 2
-
-
 def _counting_engine(
     store: Store, encoder: SentenceEncoder, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Engine, list[str]]:
@@ -322,6 +297,21 @@ def _counting_engine(
 
     monkeypatch.setattr(encoder, "_run_one", counting)
     return engine, embedded
+
+
+def test_matching_cancelled_while_claims_are_embedded_stops_there(
+    store: Store, encoder: SentenceEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claims are embedded one by one (``embed_each``), cancel asked before each:
+    a cancelled article does not keep the search thread busy with the rest."""
+    engine, embedded = _counting_engine(store, encoder, monkeypatch)
+    claims = [f"Unemployment fell by {n} percent in 2023." for n in range(6)]
+    assert len(match_claims(store, claims, engine=engine)[0]) > 0
+    assert len(embedded) == len(claims)
+    embedded.clear()
+    found = match_claims(store, claims, cancel=lambda: len(embedded) >= 2, engine=engine)
+    assert found == [[]] * len(claims)
+    assert len(embedded) == 2
 
 
 SLICED = [
