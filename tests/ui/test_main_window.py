@@ -203,15 +203,13 @@ def test_a_note_being_typed_is_saved_when_a_files_text_takes_its_place(
 
     monkeypatch.setattr(ui.claim_panel, "NOTE_SAVE_DELAY_MS", 60_000)  # still typing
     seed(db_path)
-    report = tmp_path / "report.txt"
-    report.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
+    report = text_file(tmp_path / "report.txt")
     window = make_window(qtbot, db_path)
     window.workspace.select_claim(window.workspace.claims[0].id)
     window.claim_panel.note.setFocus()
     qtbot.keyClicks(window.claim_panel.note, "Ministry figures")
     release = held_analysis(monkeypatch)
-    window.open_files([str(report)])
-    qtbot.waitUntil(lambda: "Prices rose 5%" in window.article_view.toPlainText())
+    read(qtbot, window, report)
     release.set()
     qtbot.waitUntil(lambda: not window.opener.busy)
     wait_saved(qtbot, window)
@@ -366,6 +364,20 @@ def held_analysis(monkeypatch: pytest.MonkeyPatch, *, fails: bool = False) -> th
     return release
 
 
+PRICES = "Prices rose 5% in 2023, the agency said on Tuesday."
+
+
+def text_file(path: Path, text: str = PRICES) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def read(qtbot: QtBot, window: MainWindow, path: Path) -> None:
+    """Open ``path`` (a :data:`PRICES` file) and wait for its text to be shown."""
+    window.open_files([str(path)])
+    qtbot.waitUntil(lambda: PRICES[:14] in window.article_view.toPlainText())
+
+
 def test_an_articles_text_is_shown_before_its_claims_are_found(
     qtbot: QtBot,
     db_path: Path,
@@ -374,12 +386,10 @@ def test_an_articles_text_is_shown_before_its_claims_are_found(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seed(db_path)
-    report = tmp_path / "report.txt"
-    report.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
+    report = text_file(tmp_path / "report.txt")
     release = held_analysis(monkeypatch)
     window = make_window(qtbot, db_path)
-    window.open_files([str(report)])
-    qtbot.waitUntil(lambda: "Prices rose 5%" in window.article_view.toPlainText())
+    read(qtbot, window, report)
     # Nothing of the article shown before can be marked meanwhile, nor the text read.
     assert window.workspace.article is None and window.workspace.claims == []
     assert window.header.isVisible() and "Finding the claims" in window.header.details.text()
@@ -401,13 +411,11 @@ def test_the_text_read_gives_way_when_another_article_is_asked_for(
 ) -> None:
     """The first file's text must not stay "Finding the claims…": its claims never show."""
     seed(db_path)
-    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
-    first.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
-    second.write_text("Wages fell 2% in 2024, the union said on Friday.", encoding="utf-8")
+    first = text_file(tmp_path / "first.txt")
+    second = text_file(tmp_path / "second.txt", "Wages fell 2% in 2024, the union said on Friday.")
     release = held_analysis(monkeypatch)
     window = make_window(qtbot, db_path)
-    window.open_files([str(first)])
-    qtbot.waitUntil(lambda: "Prices rose" in window.article_view.toPlainText())
+    read(qtbot, window, first)
     window.open_files([str(second)])
     assert "Prices rose" not in window.article_view.toPlainText()
     assert "second.txt" in window.header.headline.text()
@@ -423,8 +431,7 @@ def test_a_file_given_at_start_is_shown_before_the_language_model_loads(
     from workbench.nlp import load_pipeline
 
     seed(db_path)
-    report = tmp_path / "report.txt"
-    report.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
+    report = text_file(tmp_path / "report.txt")
     loading = threading.Event()
 
     def slow_pipeline() -> Any:
@@ -432,7 +439,7 @@ def test_a_file_given_at_start_is_shown_before_the_language_model_loads(
         return load_pipeline(model=None)
 
     window = make_window(qtbot, db_path, [str(report)], engine=Engine(pipeline=slow_pipeline))
-    qtbot.waitUntil(lambda: "Prices rose 5%" in window.article_view.toPlainText())
+    qtbot.waitUntil(lambda: PRICES in window.article_view.toPlainText())
     assert window.workspace.article is None
     loading.set()
     qtbot.waitUntil(lambda: window.workspace.article is not None)
@@ -448,12 +455,10 @@ def test_an_article_that_cannot_be_stored_once_read_gives_back_the_one_before(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seed(db_path)
-    report = tmp_path / "report.txt"
-    report.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
+    report = text_file(tmp_path / "report.txt")
     release = held_analysis(monkeypatch, fails=True)
     window = make_window(qtbot, db_path)
-    window.open_files([str(report)])
-    qtbot.waitUntil(lambda: "Prices rose 5%" in window.article_view.toPlainText())
+    read(qtbot, window, report)
     release.set()
     qtbot.waitUntil(lambda: bool(errors))
     assert "disk is full" in errors[0]
@@ -475,14 +480,12 @@ def test_an_article_that_fails_once_read_gives_back_the_one_chosen_while_another
     seed(db_path)
     with Store(db_path) as store:
         picked = store.add_article(ArticleDraft("The budget grew by 4%.", title="Budget"), [])
-    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
-    first.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
-    second.write_text("Rents fell 2% in 2024, the office said on Monday.", encoding="utf-8")
+    first = text_file(tmp_path / "first.txt")
+    second = text_file(tmp_path / "second.txt", "Rents fell 2% in 2024, the office said on Monday.")
     release = held_analysis(monkeypatch, fails=True)
     window = make_window(qtbot, db_path)
     window.workspace.open_article(1)
-    window.open_files([str(first)])
-    qtbot.waitUntil(lambda: "Prices rose 5%" in window.article_view.toPlainText())
+    read(qtbot, window, first)
     window.workspace.open_article(picked.article.id)  # chosen in the library meanwhile
     window.open_files([str(second)])
     release.set()
@@ -506,13 +509,11 @@ def test_an_article_that_fails_once_read_after_the_one_before_was_deleted_shows_
     seed(db_path)
     with Store(db_path) as store:
         other = store.add_article(ArticleDraft("The budget grew by 4%.", title="Budget"), [])
-    report = tmp_path / "report.txt"
-    report.write_text("Prices rose 5% in 2023, the agency said on Tuesday.", encoding="utf-8")
+    report = text_file(tmp_path / "report.txt")
     release = held_analysis(monkeypatch, fails=True)
     window = make_window(qtbot, db_path)
     window.workspace.open_article(1)
-    window.open_files([str(report)])
-    qtbot.waitUntil(lambda: "Prices rose 5%" in window.article_view.toPlainText())
+    read(qtbot, window, report)
     window.workspace.delete_article(1, "Troops")
     wait_saved(qtbot, window)
     release.set()
