@@ -69,6 +69,7 @@ class ArticleOpener(QObject):
     warned = Signal(str, str)  # what, the reader's warnings (one a line): stored, but check it
     busy_changed = Signal(bool)
     model_problem = Signal(str)  # the check-worthiness model did not load: why
+    warmed_up = Signal()  # the language pipeline is loaded
 
     def __init__(
         self, db_path: Path, parent: QObject | None = None, *, engine: Engine | None = None
@@ -109,6 +110,7 @@ class ArticleOpener(QObject):
     def _on_warmed_up(self, problem: str | None) -> None:
         if problem:
             self.model_problem.emit(problem)
+        self.warmed_up.emit()
 
     def open_files(self, paths: Sequence[str]) -> None:
         total = len(paths)

@@ -1465,3 +1465,11 @@ def test_the_archive_is_counted_off_the_ui_thread(
     qtbot.waitUntil(lambda: "desk-archive (2)" in window.archive.summary.text())
     assert counted and not any(counted)
     assert errors == []
+
+
+def test_the_opener_says_when_the_language_model_is_loaded(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """ui.app freezes what is then alive out of the garbage collector's passes."""
+    with qtbot.waitSignal(window.opener.warmed_up):
+        window.opener.warm_up()
