@@ -154,6 +154,7 @@ def test_claim_add_and_remove(db: str, article_file: Path) -> None:
         ["archive"],
         ["match", "Unemployment fell to 3.4 percent."],
         ["settings"],
+        ["settings", "set", "priority.high", "0.85"],  # would be kept in a new file alone
         ["team", "import", "archive.jsonl"],  # the server named by the database's settings
     ],
 )

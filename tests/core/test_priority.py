@@ -168,6 +168,7 @@ def test_priority_settings_through_the_command_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = str(tmp_path / "p.db")
+    Store(db).close()
     assert run("settings", "set", SETTING_HIGH, "0.9", "--db", db)[0] == 0
     code, _ = run("settings", "set", SETTING_MEDIUM, "0.95", "--db", db)
     assert code == 2 and "medium <= high" in capsys.readouterr().err

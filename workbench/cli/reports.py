@@ -82,7 +82,9 @@ def cmd_settings_set(args: argparse.Namespace, out: TextIO) -> int:
         # which check them; a typo here would otherwise be stored and never read.
         raise CliError(f"unknown setting {key!r} (known: {', '.join(known)})")
     value = check_setting(key, args.value)
-    with open_store(args) as store:
+    # A setting belongs to a database that exists: a mistyped --db would otherwise get a
+    # new one holding just this setting, and the real one would seem to ignore it.
+    with open_store(args, must_exist=True) as store:
         value = check_priority_setting(key, value, store.settings(prefix="priority."))
         store.set_setting(key, value)
     out.write(f"{key} = {value}\n")
