@@ -272,3 +272,16 @@ def test_console_script_reads_stdin_without_traceback(tmp_path: Path) -> None:
     done = subprocess.run([str(exe), "show", "7"], capture_output=True, env=env, timeout=60)
     assert done.returncode == 2
     assert done.stderr.decode().strip() == "workbench: error: no article with id 7"
+
+
+def test_a_database_under_a_file_says_which_is_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said "cannot create …: File exists" (review), naming nothing that was wrong."""
+    (tmp_path / "notes").write_text("not a folder", encoding="utf-8")
+    article = tmp_path / "a.txt"
+    article.write_text("Prices rose 5% in 2023, the agency said.", encoding="utf-8")
+    code, out = run("analyze", str(article), "--db", str(tmp_path / "notes" / "w.db"))
+    err = capsys.readouterr().err
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"{tmp_path / 'notes'} is a file, not a folder" in err

@@ -132,7 +132,9 @@ class StoreBase:
             if not existed:
                 create_private_file(self.path)
         except OSError as exc:
-            raise StoreError(f"cannot create {self.path}: {exc.strerror or exc}") from exc
+            raise StoreError(
+                f"cannot create {self.path}: {_why_not_created(self.path, exc)}"
+            ) from exc
         conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
@@ -354,3 +356,14 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
             time.sleep(BEGIN_RETRY_S)
     finally:
         conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+
+
+def _why_not_created(path: Path, exc: OSError) -> str:
+    """Why ``path`` could not be made, in words: "File exists" when a folder on the way is
+    a file said nothing useful."""
+    for folder in path.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                return f"{folder} is a file, not a folder"
+            break
+    return exc.strerror or str(exc)
