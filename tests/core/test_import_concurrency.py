@@ -311,3 +311,13 @@ def test_a_long_write_alone_takes_short_pauses_and_longer_transactions(
     else:
         assert slept == [pytest.approx(batches.BREATHER_S)]
         assert pacer.work_s == batches.BATCH_WORK_S
+
+
+def test_a_long_write_alone_still_breathes_now_and_then(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer in another container is not listed in /proc/locks: it must get in too."""
+    monkeypatch.setattr(batches, "BREATHER_EVERY_ALONE_S", 0.0)
+    monkeypatch.setattr(batches.time, "monotonic", lambda: 100.0)
+    slept: list[float] = []
+    monkeypatch.setattr(batches.time, "sleep", slept.append)
+    batches._Pacer(alone=lambda: True).pause()
+    assert slept == [pytest.approx(batches.BREATHER_S)]

@@ -42,7 +42,8 @@ BATCH_WORK_ALONE_S = 0.5
 """How long each transaction aims to hold the lock while no other program has the
 database open (:func:`~workbench.dbfile.others_have_open`; looked at in every pause).
 
-No other program then waits for the lock, and the edits of the process itself still
+No other program then waits for the lock (but one this process cannot see: see
+:data:`BREATHER_EVERY_ALONE_S`), and the edits of the process itself still
 get in after a :data:`PIECE` (:class:`WaitingEdits`), so the transactions can be larger
 and the pauses short. The process's other workers that write on their own connections
 (the app's analysis storing an article, team sync, the embedder, the indexer) are not
@@ -87,6 +88,12 @@ BREATHER_EVERY_S = 0.5
 measured with an edit every 50 ms, against a busy timeout of 5 s). A checkpoint
 (see :func:`_checkpoints_in_pauses`) fills part of each pause, so they cost the
 import less than their length."""
+BREATHER_EVERY_ALONE_S = 2.0
+"""How often a batched write takes a breather while no other program seems to have the
+database open (see :data:`BATCH_WORK_ALONE_S`). Not never: a process in another
+container (another PID namespace) is not listed in ``/proc/locks``, and a writer whose
+busy handler retries every 100 ms would rarely land in the 5 ms pauses alone; with a
+breather every 2 s it gets in well within :data:`~workbench.dbfile.BUSY_TIMEOUT_S`."""
 
 _Row = TypeVar("_Row")
 
@@ -162,7 +169,8 @@ class _Pacer:
     for what is left of its length after it. With ``edits``, a pause lasts until the
     process's waiting edits have written (see :class:`WaitingEdits`). ``alone()``, if
     given, says whether no other program has the database open: while it says so,
-    pauses are short (no breathers) and transactions may be longer (:attr:`work_s`).
+    breathers are rare (:data:`BREATHER_EVERY_ALONE_S`) and transactions may be longer
+    (:attr:`work_s`).
     """
 
     def __init__(
@@ -176,7 +184,7 @@ class _Pacer:
         self._alone = alone
         self.alone = False
         """What ``alone()`` said in the last pause."""
-        self._breather_due = time.monotonic() + BREATHER_EVERY_S
+        self._last_breather = time.monotonic()
 
     @property
     def work_s(self) -> float:
@@ -189,11 +197,12 @@ class _Pacer:
             self._edits.wait_until_none(MAX_GIVE_WAY_S)
         self.alone = self._alone is not None and self._alone()
         begun = time.monotonic()
-        if self.alone or begun < self._breather_due:
+        every = BREATHER_EVERY_ALONE_S if self.alone else BREATHER_EVERY_S
+        if begun < self._last_breather + every:
             length = BATCH_PAUSE_S
         else:
             length = BREATHER_S
-            self._breather_due = begun + length + BREATHER_EVERY_S
+            self._last_breather = begun + length
         if self._meanwhile is not None:
             self._meanwhile()
         time.sleep(max(0.0, begun + length - time.monotonic()))
