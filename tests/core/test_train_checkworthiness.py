@@ -147,6 +147,36 @@ def test_a_broken_user_model_falls_back_to_the_bundled_one(
 
 
 @needs_bundled_model
+@pytest.mark.parametrize(
+    "threshold",
+    ["high", [0.5], None, True, float("nan"), 1.5, -0.1, 10**400],
+    ids=["text", "list", "null", "true", "nan", "above-1", "negative", "huge-int"],
+)
+def test_a_user_model_with_a_bad_threshold_falls_back_to_the_bundled_one(
+    threshold: object, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A config.json damaged by hand (an audit): "high" raised a ValueError that made every
+    # analysis "a bug" (exit 1) and the app's warm-up fail.
+    user = install_copy_of_bundled_model()
+    config = json.loads((user / "config.json").read_text(encoding="utf-8"))
+    config["threshold"] = threshold
+    (user / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="workbench.nlp"):
+        model, status = load_checkworthiness_model()
+    assert model is not None and model.directory == CHECKWORTHINESS_DIR
+    assert status.available
+    assert any("threshold" in r.getMessage() for r in caplog.records)
+    model, status = load_checkworthiness_model(user)  # that folder alone: the rules
+    assert model is None and "not a number from 0 to 1" in status.message
+    assert "\n" not in status.message
+    Store(default_db_path()).close()
+    sentences = user.parent / "s.jsonl"
+    sentences.write_text(json.dumps({"id": 1, "text": "Exports fell by 12%."}) + "\n", "utf-8")
+    code, _ = run("score", "--sentences", str(sentences))
+    assert code == 0 and "Traceback" not in capsys.readouterr().err
+
+
+@needs_bundled_model
 def test_reset_deletes_the_user_model_and_only_it() -> None:
     user = install_copy_of_bundled_model()
     bundled = digest(CHECKWORTHINESS_DIR / "model.onnx")

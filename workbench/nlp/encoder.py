@@ -341,7 +341,14 @@ class CheckworthinessModel(OnnxTextModel):
         super().__init__(
             directory, threads=threads, workers=default_workers() if workers is None else workers
         )
-        self.threshold = float(self.config.get("threshold", 0.5))
+        self.threshold = _probability(self.config.get("threshold", 0.5))
+        if self.threshold is None:
+            # A config.json written by hand or cut short: the model is passed over (the
+            # caller falls back) rather than failing every analysis with a ValueError.
+            raise ModelLoadError(
+                f"cannot load the model in {self.directory}: its threshold"
+                f" {_one_line_value(self.config.get('threshold'))} is not a number from 0 to 1"
+            )
 
     def probabilities(self, texts: Sequence[str]) -> list[float]:
         """The probability that each sentence is check-worthy, in input order."""
@@ -440,6 +447,18 @@ def checkworthiness_dir() -> Path:
         return load_checkworthiness().directory
     except ModelLoadError:
         return CHECKWORTHINESS_DIR
+
+
+def _probability(value: object) -> float | None:
+    """``value`` as a finite number from 0 to 1, or None (a string, NaN, a list ...)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if 0 <= value <= 1 else None  # NaN compares false; 10**400 too
+
+
+def _one_line_value(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _one_line(error: BaseException) -> str:
