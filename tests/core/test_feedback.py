@@ -225,3 +225,45 @@ def test_a_priority_learns_only_what_the_fact_checker_changed() -> None:
         ("Up.", 1, "priority"),
         ("Down.", -1, "priority"),
     ]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE claim_feedback SET text = x'4142'",  # a blob: no CHECK stops it
+        "UPDATE claims SET chosen_priority = 'urgent' WHERE chosen_priority != ''",
+        "UPDATE claims SET chosen_priority = 'High' WHERE chosen_priority != ''",
+        "UPDATE claims SET text = x'4142' WHERE chosen_priority != ''",
+    ],
+    ids=["feedback-blob", "priority-unknown", "priority-capitalised", "prioritised-blob"],
+)
+def test_a_correction_damaged_by_hand_is_left_out_and_analysis_goes_on(
+    tmp_path: Path, nlp: Language, encoder: SentenceEncoder, damage: str
+) -> None:
+    # An audit: each of these made every later analysis (and `show` of the article)
+    # end as "unexpected TypeError/ValueError ... this is a bug".
+    import sqlite3
+
+    from workbench import operations
+    from workbench.priority import PriorityThresholds
+
+    path = tmp_path / "w.db"
+    engine = Engine(pipeline=lambda: nlp, encoder=lambda: encoder)
+    with Store(path) as store:
+        first = {
+            c.text: c for c in analyze_article(store, ArticleDraft(ARTICLE_A), engine=engine).claims
+        }
+        operations.run(store, operations.set_priority(first[BIKES].id, "low"))
+        start = ARTICLE_A.index(MOOD)
+        store.add_claim(first[BIKES].article_id, start, start + len(MOOD))
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    conn.execute(damage)
+    conn.commit()
+    conn.close()
+    with Store(path) as store:
+        after = analyze_article(store, ArticleDraft(ARTICLE_B), engine=engine).claims
+        assert JOBS in {c.text for c in after}
+        claims = store.claims(first[BIKES].article_id)
+        thresholds = PriorityThresholds.load(store, first[BIKES].article_id)
+        assert all(thresholds.of(c) for c in claims)  # `show` grades every claim

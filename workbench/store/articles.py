@@ -629,10 +629,17 @@ class ArticlesMixin(StoreBase):
         return self.claim(claim_id)
 
     def feedback(self) -> list[tuple[str, int]]:
-        """The fact-checker's corrections as (sentence, label) training examples."""
+        """The fact-checker's corrections as (sentence, label) training examples.
+
+        A row no version writes (a blob for its text, a label other than 0 or 1: edited
+        by hand or by another program) is left out: it made every analysis fail.
+        """
         return [
             (r["text"], r["label"])
-            for r in self._read("SELECT text, label FROM claim_feedback ORDER BY id")
+            for r in self._read(
+                "SELECT text, label FROM claim_feedback"
+                " WHERE typeof(text) = 'text' AND label IN (0, 1) ORDER BY id"
+            )
         ]
 
     def chosen_priorities(self) -> list[tuple[str, str, str]]:
@@ -641,7 +648,10 @@ class ArticlesMixin(StoreBase):
         (:mod:`workbench.nlp.feedback`: the difference is what it learns)."""
         rows = self._read(
             "SELECT article_id, text, chosen_priority, score FROM claims"
-            " WHERE chosen_priority != '' AND origin = 'detector' ORDER BY updated_at, id"
+            # Only the priorities a version writes: a row edited by hand past the CHECK
+            # ("urgent", "High") or with a blob for its text made every analysis fail.
+            " WHERE chosen_priority IN ('high', 'medium', 'low') AND typeof(text) = 'text'"
+            " AND origin = 'detector' ORDER BY updated_at, id"
         )
         stored = self._read("SELECT key, value FROM settings WHERE key LIKE 'priority.%'")
         settings = PriorityThresholds.from_settings({r["key"]: r["value"] for r in stored})

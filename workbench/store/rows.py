@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from workbench.errors import ValidationError
 from workbench.models import (
+    CHOSEN_PRIORITIES,
     ArchiveClaim,
     Claim,
     ClaimOrigin,
@@ -155,8 +156,17 @@ def _claim_from_row(
         evidence=evidence,
         type=_claim_type(r["type"]),
         tags=tags,
-        chosen_priority=r["chosen_priority"],
+        chosen_priority=_chosen_priority(r["chosen_priority"]),
     )
+
+
+def _chosen_priority(value: object) -> str:
+    """A stored chosen priority; "" (the detector's) for one no version writes (a row
+    edited by hand past the table's CHECK), which made showing the claim fail."""
+    if value in CHOSEN_PRIORITIES:
+        return str(value)
+    log.info("unknown chosen priority %.40r", value)
+    return ""
 
 
 def _claim_type(value: str | None) -> ClaimType | None:
