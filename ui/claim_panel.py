@@ -712,7 +712,7 @@ class ClaimPanel(QWidget):
         raw = self.workspace.store.setting(SAVED_FILTERS_KEY) or "{}"
         try:
             value = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # edited by hand: "[[[[..." nests too deep
             return {}
         return (
             {str(k): v for k, v in value.items() if isinstance(v, dict)}

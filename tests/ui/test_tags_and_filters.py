@@ -81,6 +81,22 @@ def test_text_filter_and_a_named_saved_filter(qtbot: QtBot, window: MainWindow) 
     assert panel.saved_filter_names() == []
 
 
+def test_saved_filters_damaged_by_hand_are_none(qtbot: QtBot, window: MainWindow) -> None:
+    # An audit: a setting nested too deep for json raised RecursionError when the
+    # Saved filters menu opened (the crash path), not the ValueError the panel expected.
+    from ui.claim_panel import SAVED_FILTERS_KEY
+
+    panel = window.claim_panel
+    for damaged in ("[" * 100_000, '{"a": 1, "b": [1, 2]}', "not json"):
+        window.workspace.remember(SAVED_FILTERS_KEY, damaged)
+        wait_saved(qtbot, window)
+        assert panel.saved_filter_names() == []
+        panel.saved_filters.menu().aboutToShow.emit()
+    panel.save_filter("Again")  # and a new one replaces the damaged value
+    wait_saved(qtbot, window)
+    assert panel.saved_filter_names() == ["Again"]
+
+
 def test_bulk_status_and_tag_on_selected_claims(
     qtbot: QtBot, window: MainWindow, db_path: Path
 ) -> None:
