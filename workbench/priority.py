@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from workbench.errors import ValidationError
+from workbench.textsafety import clipped
 from workbench.vocabulary import (
     PRIORITY_SETTINGS,
     SETTING_HIGH,
@@ -194,7 +195,7 @@ def check_priority_setting(key: str, value: str, settings: Mapping[str, str]) ->
     value = value.strip()
     number = _number(value)
     if number is None or not 0.0 <= number <= 1.0:
-        raise ValidationError(f"{key} must be a number from 0 to 1, not {value!r}")
+        raise ValidationError(f"{key} must be a number from 0 to 1, not {clipped(value, 40)!r}")
     current = PriorityThresholds.from_settings(settings)
     if key == SETTING_HIGH:
         replace(current, high=number)

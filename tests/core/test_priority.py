@@ -218,3 +218,14 @@ def test_priority_through_the_command_line(
     with pytest.raises(SystemExit) as ended:  # argparse's way out
         run("claim", "set", "1", "--priority", "urgent", "--db", db)
     assert ended.value.code == 2 and capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_long_refused_value_is_not_printed_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "p.db")
+    Store(db).close()
+    code, _ = run("settings", "set", SETTING_HIGH, "9" * 100_000, "--db", db)
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and len(err) < 200
+    assert f"{SETTING_HIGH} must be a number from 0 to 1, not '9999" in err
