@@ -11,7 +11,8 @@ the job was cancelled or superseded by then: a stale result is dropped, never sh
   cancels the jobs of the same group submitted before (opening another article
   cancels the last one's matching).
 * **Generations.** Every job gets the next number of its runner; ``latest_only`` jobs
-  deliver their result only while no newer job of their group was submitted.
+  deliver their partial results and their result only while no newer job of their
+  group was submitted (:meth:`JobRunner.is_latest`); failures are always delivered.
 * **Quit.** :meth:`JobRunner.shutdown` cancels everything and returns at once. The
   worker is a daemon thread, so a step still running never holds up the exit; work
   that writes does so in short transactions, which SQLite rolls back if the process
@@ -120,6 +121,10 @@ class JobRunner(QObject):
     @property
     def busy(self) -> bool:
         return bool(self._open)
+
+    def is_latest(self, job: Job) -> bool:
+        """Whether ``job`` is the last one submitted to its group."""
+        return self._latest.get(job.group) == job.generation
 
     def submit(
         self,
@@ -238,13 +243,13 @@ class JobRunner(QObject):
             return
         if self._closed or job.is_cancelled:
             return
+        stale = job.latest_only and not self.is_latest(job)
         if kind == "done":
-            stale = job.latest_only and self._latest.get(job.group) != job.generation
             if job.done is not None and not stale:
                 job.done(payload)
         elif kind == "failed" and job.failed is not None:
             job.failed(payload)
         elif kind == "progress" and job.progress is not None:
             job.progress(*payload)
-        elif kind == "partial" and job.partial is not None:
+        elif kind == "partial" and job.partial is not None and not stale:
             job.partial(payload)

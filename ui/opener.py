@@ -79,8 +79,6 @@ class ArticleOpener(QObject):
         self.engine = engine or Engine.default()
         self.runner = JobRunner("analysis", self)
         self.runner.busy_changed.connect(self.busy_changed)
-        self._requests = 0
-        """Articles asked for so far: the last one's text and result are shown."""
 
     @property
     def busy(self) -> bool:
@@ -134,15 +132,11 @@ class ArticleOpener(QObject):
         self.runner.shutdown()
 
     def _analyse(self, make_draft: Callable[[], ArticleDraft], description: str, what: str) -> None:
-        self._requests += 1
-        request = self._requests
-
         def work(context: JobContext) -> tuple[int, tuple[str, ...]]:
             return _store_draft(self.db_path, make_draft, self.engine, read=context.partial)
 
-        def read(draft: ArticleDraft) -> None:
-            if request == self._requests:  # the text of a file opened before it is not shown
-                self.text_ready.emit(draft.title, draft.text)
+        def read(draft: ArticleDraft) -> None:  # the latest request's only (latest_only)
+            self.text_ready.emit(draft.title, draft.text)
 
         def done(result: tuple[int, tuple[str, ...]]) -> None:
             article_id, warnings = result
@@ -151,12 +145,12 @@ class ArticleOpener(QObject):
                 self.warned.emit(what, "\n".join(warnings))
 
         def failed(message: str) -> None:
-            if request == self._requests:
+            if self.runner.is_latest(job):
                 self.latest_failed.emit()
             self.failed.emit(what, message)
 
         self.started.emit(description)
-        self.runner.submit(
+        job = self.runner.submit(
             work,
             group="open",
             latest_only=True,  # a newer request supersedes this one's display

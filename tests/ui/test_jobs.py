@@ -48,6 +48,35 @@ def test_only_the_latest_result_of_a_group_is_delivered(qtbot: QtBot) -> None:
     assert shown == ["c.txt"]
 
 
+def test_only_the_latest_jobs_partial_results_are_shown_and_failures_say_which(
+    qtbot: QtBot,
+) -> None:
+    runner = JobRunner("test")
+    shown: list[str] = []
+    latest: list[bool] = []
+    jobs: list[Any] = []
+
+    def work(context: JobContext, name: str) -> None:
+        context.partial(name)
+        raise WorkbenchError(f"{name} is empty")
+
+    def failed(message: str, n: int) -> None:
+        latest.append(runner.is_latest(jobs[n]))
+
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: not busy):
+        for n, name in enumerate(("a.txt", "b.txt")):
+            jobs.append(
+                runner.submit(
+                    lambda c, name=name: work(c, name),
+                    group="open",
+                    latest_only=True,
+                    partial=shown.append,
+                    failed=lambda m, n=n: failed(m, n),
+                )
+            )
+    assert shown == ["b.txt"] and latest == [False, True]
+
+
 def test_problems_come_back_one_way(qtbot: QtBot) -> None:
     runner = JobRunner("test")
     failed: list[str] = []
