@@ -45,7 +45,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from workbench.dbfile import is_held_database_file
 from workbench.errors import ImportFormatError
@@ -58,7 +57,13 @@ from workbench.past_checks import (
     scale_verdict,
 )
 from workbench.store.batches import let_go
-from workbench.textsafety import has_lone_surrogate, http_url, json_line_blocks, json_lines
+from workbench.textsafety import (
+    browser_split,
+    has_lone_surrogate,
+    http_url,
+    json_line_blocks,
+    json_lines,
+)
 
 if TYPE_CHECKING:
     from workbench.store import Store
@@ -655,8 +660,7 @@ def publisher_from_url(url: str) -> str:
     dropped, IDNA shown as Unicode); anything but an http(s) URL with a host gives "".
     """
     try:
-        # A browser ends the host at a "\\" as at a "/" (see opened_host).
-        parts = urlsplit(url.strip().replace("\\", "/"))
+        parts = browser_split(url)  # the host a browser opens
     except ValueError:
         return ""
     # The host the address opens, also behind a user name, which links may not have

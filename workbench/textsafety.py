@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides and
@@ -170,15 +170,24 @@ def _hidden_host(url: str) -> str:
 
 
 def opened_host(url: str) -> str:
-    """The host a browser given ``url`` as text opens ("" for none), as
-    :func:`~urllib.parse.urlsplit` reads it but for one thing: a browser ends the host
-    at a ``\\`` as at a ``/`` (the WHATWG URL standard, for http and https), so
-    "https://evil.example\\@www.politifact.com/" opens evil.example.
+    """The host a browser given ``url`` as text opens ("" for none): see
+    :func:`browser_split`.
 
     Raises:
         ValueError: ``url`` cannot be split (a bad IPv6 address, say).
     """
-    return urlsplit(url.strip().replace("\\", "/")).hostname or ""
+    return browser_split(url).hostname or ""
+
+
+def browser_split(url: str) -> SplitResult:
+    """``url`` split as :func:`~urllib.parse.urlsplit` does but for one thing: a browser
+    ends the host at a ``\\`` as at a ``/`` (the WHATWG URL standard, for http and
+    https), so "https://evil.example\\@www.politifact.com/" opens evil.example.
+
+    Raises:
+        ValueError: ``url`` cannot be split (a bad IPv6 address, say).
+    """
+    return urlsplit(url.strip().replace("\\", "/"))
 
 
 def _idna(host: str) -> str:
