@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QDropEvent, QImage, QImageReader, QTextCursor
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_main_window import close_window, make_window, seed, wait_saved
+from ui.claim_panel import ClaimPanel
 from ui.document_view import DocumentDialog
 from ui.main_window import MainWindow
 from workbench import vault
@@ -105,15 +106,20 @@ def test_an_altered_file_is_not_shown(qtbot: QtBot, window: MainWindow, report: 
     assert "altered" in dialog.status.text() and dialog.text.toPlainText() == ""
 
 
-def test_an_image_is_shown_from_the_vault(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
-    image = QImage(40, 20, QImage.Format.Format_RGB32)
+def kept_image(qtbot: QtBot, window: MainWindow, path: Path, width: int, height: int) -> ClaimPanel:
+    """A red PNG of that size kept as the first claim's evidence: the claim panel, listing it."""
+    image = QImage(width, height, QImage.Format.Format_RGB32)
     image.fill(QColor("red"))
-    path = tmp_path / "chart.png"
     assert image.save(str(path))
     window.workspace.add_file_evidence(window.workspace.claims[0].id, str(path))
     wait_saved(qtbot, window)
     panel = window.claim_panel
     qtbot.waitUntil(lambda: panel.evidence_model.rowCount() == 1)
+    return panel
+
+
+def test_an_image_is_shown_from_the_vault(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    panel = kept_image(qtbot, window, tmp_path / "chart.png", 40, 20)
     dialog = DocumentDialog(window.workspace, panel.evidence_model.item(0), window)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: "matches its hash" in dialog.status.text())
@@ -125,14 +131,7 @@ def test_an_image_is_decoded_off_the_ui_thread_and_shown_at_most_4096_wide(
 ) -> None:
     """A 76 KB PNG of 8,000 x 8,000 pixels held the window 1.1 s: it was decoded (and
     turned into a pixmap at full size) on the UI thread when the dialog showed it."""
-    image = QImage(5_000, 50, QImage.Format.Format_RGB32)
-    image.fill(QColor("red"))
-    path = tmp_path / "wide.png"
-    assert image.save(str(path))
-    window.workspace.add_file_evidence(window.workspace.claims[0].id, str(path))
-    wait_saved(qtbot, window)
-    panel = window.claim_panel
-    qtbot.waitUntil(lambda: panel.evidence_model.rowCount() == 1)
+    panel = kept_image(qtbot, window, tmp_path / "wide.png", 5_000, 50)
     decoded_on: list[bool] = []
     read = QImageReader.read
 
