@@ -33,6 +33,7 @@ import numpy.typing as npt
 
 from workbench.errors import WorkbenchError
 from workbench.locations import default_db_path
+from workbench.textsafety import clipped
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -347,7 +348,7 @@ class CheckworthinessModel(OnnxTextModel):
             # caller falls back) rather than failing every analysis with a ValueError.
             raise ModelLoadError(
                 f"cannot load the model in {self.directory}: its threshold"
-                f" {_one_line_value(self.config.get('threshold'))} is not a number from 0 to 1"
+                f" {clipped(repr(self.config.get('threshold')), 40)} is not a number from 0 to 1"
             )
 
     def probabilities(self, texts: Sequence[str]) -> list[float]:
@@ -454,11 +455,6 @@ def _probability(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value) if 0 <= value <= 1 else None  # NaN compares false; 10**400 too
-
-
-def _one_line_value(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _one_line(error: BaseException) -> str:
