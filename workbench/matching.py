@@ -419,7 +419,7 @@ class _Query:
     fuzzy: str
     tokens: list[Token]
     keys: frozenset[str]
-    bigrams: frozenset[tuple[str, str]] = frozenset()
+    bigrams: frozenset[tuple[str, str]]
     """Its content words' pairs (:func:`_bigrams`), worked out once for all its candidates."""
 
 
@@ -458,9 +458,9 @@ class _Candidate:
     words: _Words
     keys: frozenset[str]
     title_keys: frozenset[str]
-    names: frozenset[str] = frozenset()
-    numbers: frozenset[str] = frozenset()
-    bigrams: frozenset[tuple[str, str]] = frozenset()
+    names: frozenset[str]
+    numbers: frozenset[str]
+    bigrams: frozenset[tuple[str, str]]
     """What the signals compare of its tokens (its :attr:`words`', kept here for them)."""
 
     @property
@@ -480,7 +480,7 @@ class _Pool:
     query: _Query
     max_bm25: float
     idf: dict[str, float]
-    query_weight: float = 0.0
+    query_weight: float
     """The query's content words' total ``idf`` weight (see :func:`_weighted_share`)."""
 
 
