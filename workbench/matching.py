@@ -44,8 +44,11 @@ from workbench.models import ArchiveClaim, Conflict, Match, MatchStrength, Share
 from workbench.store import ArchiveCandidate, Store, fts_or_query
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     import numpy.typing as npt
 
+    from workbench.nlp.encoder import SentenceEncoder
     from workbench.semantic import EmbeddingIndex
 
 log = logging.getLogger("workbench.matching")
@@ -1269,16 +1272,16 @@ class _Ahead:
             future.cancel()
         return None
 
-    def submit(self, thread: Any, encoder: Any, stopped: Callable[[], bool]) -> None:
+    def submit(
+        self, thread: ThreadPoolExecutor, encoder: SentenceEncoder, stopped: Callable[[], bool]
+    ) -> None:
         """Start embedding :attr:`upcoming` on ``thread`` (after what it already has)."""
         texts = list(self.upcoming)
         if not texts or self._closed:
             return
 
         def embed() -> npt.NDArray[np.float32] | None:
-            return encoder.embed_each(  # type: ignore[no-any-return]
-                texts, cancel=lambda: self._closed or stopped()
-            )
+            return encoder.embed_each(texts, cancel=lambda: self._closed or stopped())
 
         self._texts, self._future = texts, thread.submit(embed)
 
