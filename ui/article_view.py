@@ -233,7 +233,7 @@ class ArticleView(QTextEdit):
 
     def seen_claim_ids(self) -> list[int]:
         """Claims badged as checked before (a strong match in the archive)."""
-        return [c.id for c in self.workspace.claims if self.workspace.strong_match(c.id)]
+        return list(self.workspace.strong_matches())
 
     def seen_badges(self) -> dict[int, QPointF]:
         """Where each badge of a claim checked before goes, in viewport coordinates: in
@@ -241,12 +241,22 @@ class ArticleView(QTextEdit):
         (a badge placed before the claim's first word was drawn over the text)."""
         visible = self.viewport().rect()
         margin = self.document().documentMargin() - self.horizontalScrollBar().value()
+        doc = self.document()
+        layout = doc.documentLayout()
+        top = self.verticalScrollBar().value()
+        strong = self.workspace.strong_matches()
         badges: dict[int, QPointF] = {}
-        for claim_id in self.seen_claim_ids():
-            claim = self.workspace.claim(claim_id)
-            rects = self._claim_rects(claim) if claim is not None else []
+        for claim in self.workspace.claims:
+            if claim.id not in strong:
+                continue
+            # Lines are laid out only for the paragraphs in view: a claim's paragraph
+            # tells at once whether it can be (every claim of a long article may match).
+            block = layout.blockBoundingRect(doc.findBlock(self._doc_span(claim)[0]))
+            if block.bottom() < top or block.top() > top + visible.height():
+                continue
+            rects = self._claim_rects(claim)
             if rects and visible.intersects(rects[0].toRect()):
-                badges[claim_id] = QPointF(margin - 12, rects[0].top() + rects[0].height() / 2)
+                badges[claim.id] = QPointF(margin - 12, rects[0].top() + rects[0].height() / 2)
         return badges
 
     def _paint_seen_badges(self, painter: QPainter) -> None:

@@ -642,11 +642,10 @@ class ClaimPanel(QWidget):
         self._update_past_checks_tab()
 
     def _on_workspace_matches_changed(self) -> None:
-        seen = {}
-        for claim in self.workspace.claims:
-            best = self.workspace.strong_match(claim.id)
-            if best is not None:
-                seen[claim.id] = (best.archive.verdict or "no verdict").upper()
+        seen = {
+            claim_id: (best.archive.verdict or "no verdict").upper()
+            for claim_id, best in self.workspace.strong_matches().items()
+        }
         self.claim_model.set_seen(seen)
         self._update_past_checks_tab()
 

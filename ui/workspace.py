@@ -86,6 +86,9 @@ class Workspace(QObject):
         self.claims: list[Claim] = []
         self.selected_claim_id: int | None = None
         self.matches: dict[int, list[Match]] = {}
+        self._strong: dict[int, Match] = {}
+        """Each claim's best strong match, kept as matches arrive: every paint of the
+        article and every slice of matches asks for them all."""
         self.match_source: str | None = None  # only past checks from this collection
         self.match_prefer_recent = False
         self.matcher = ClaimMatcher(store.path, self, engine=self.engine)
@@ -186,7 +189,7 @@ class Workspace(QObject):
             self.article = self.store.article(article_id)
             self.claims = self.store.claims(article_id)
             self.remember(LAST_ARTICLE_KEY, str(article_id))
-        self.matches = {}
+        self.matches, self._strong = {}, {}
         self.article_opened.emit(self.article)
         self.matches_changed.emit()
         self.rematch()
@@ -236,14 +239,22 @@ class Workspace(QObject):
     def strong_match(self, claim_id: int) -> Match | None:
         """The best strong match (the claim has been checked before), if any: a closer
         past check of the opposite claim is not one (see ``matching.negation_conflict``)."""
-        return next(
-            (m for m in self.matches_for(claim_id) if m.strength is MatchStrength.STRONG), None
-        )
+        return self._strong.get(claim_id)
+
+    def strong_matches(self) -> dict[int, Match]:
+        """:meth:`strong_match` of each open claim that has one, in reading order."""
+        return {c.id: m for c in self.claims if (m := self._strong.get(c.id)) is not None}
 
     def _on_matcher_matches_ready(self, article_id: int, matches: dict[int, list[Match]]) -> None:
         """A slice of the claims' matches has arrived (see :class:`ClaimMatcher`)."""
         if self.article is not None and self.article.id == article_id:
             self.matches.update(matches)
+            for claim_id, found in matches.items():
+                best = next((m for m in found if m.strength is MatchStrength.STRONG), None)
+                if best is None:
+                    self._strong.pop(claim_id, None)
+                else:
+                    self._strong[claim_id] = best
             self.matches_changed.emit()
 
     def select_claim(self, claim_id: int | None) -> None:
