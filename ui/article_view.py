@@ -29,7 +29,8 @@ from ui.item_models import MAX_SHOWN_VERDICT, claim_summary
 from ui.safe_text import shown_field, tooltip
 from ui.status_style import UNDERLINES, highlight_colour
 from ui.workspace import Workspace
-from workbench.models import Claim
+from workbench.models import Claim, Status
+from workbench.priority import Priority
 
 READING_WIDTH_PX = 760
 """About 75 characters of body text: a comfortable line length."""
@@ -182,26 +183,29 @@ class ArticleView(QTextEdit):
         # Inside an edit block a cursor does not lay out the paragraph it is put in (to
         # know its x): for the 3,000 ends of a long article's claims, that was most of
         # the time the article took to open. Nothing is edited.
-        block = QTextCursor(self.document())
-        block.beginEditBlock()
+        formats: dict[tuple[Status, Priority], QTextCharFormat] = {}
+        priorities = self.workspace.priorities
+        cursor = QTextCursor(self.document())
+        cursor.beginEditBlock()
         try:
             for claim in self.workspace.claims:
-                fmt = QTextCharFormat()
-                priority = self.workspace.priorities.of(claim)
-                fmt.setBackground(highlight_colour(claim.status, dark=dark, priority=priority))
-                fmt.setForeground(text_colour)
-                fmt.setUnderlineStyle(UNDERLINES[claim.status])
-                fmt.setUnderlineColor(text_colour)
+                look = (claim.status, priorities.of(claim))
+                fmt = formats.get(look)
+                if fmt is None:
+                    fmt = formats[look] = QTextCharFormat()
+                    fmt.setBackground(highlight_colour(look[0], dark=dark, priority=look[1]))
+                    fmt.setForeground(text_colour)
+                    fmt.setUnderlineStyle(UNDERLINES[claim.status])
+                    fmt.setUnderlineColor(text_colour)
                 start, end = self._doc_span(claim)
-                cursor = QTextCursor(self.document())
                 cursor.setPosition(start)
                 cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
                 selection = QTextEdit.ExtraSelection()
-                selection.cursor = cursor
+                selection.cursor = cursor  # a copy
                 selection.format = fmt
                 selections.append(selection)
         finally:
-            block.endEditBlock()
+            cursor.endEditBlock()
         self.setExtraSelections(selections)
         self.viewport().update()
 
