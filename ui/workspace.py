@@ -646,11 +646,26 @@ class _OperationCommand(_RetryableCommand):
             self._write(self._step, redone=False)
 
 
+class _NoteSave:
+    """One text of the note editor and whether its save was committed (set on the writer)."""
+
+    __slots__ = ("saved", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.saved = False
+
+
 class _NoteCommand(_RetryableCommand):
     """Typing in the note editor: consecutive saves of one claim's note undo together.
 
     A save that fails keeps its text in :attr:`Workspace.unsaved_notes`; an undo that
     fails leaves the stack where it was, so that it can be tried again.
+
+    Qt merges a save into the step before it as soon as it is pushed, before its write
+    has run: a save that then fails (a full disk, a lock) must not become the text the
+    step puts back or expects to find. Which of its saves were committed is known on the
+    writer thread, in order, so undo and redo read it there (:meth:`_saved_text`).
     """
 
     def __init__(self, workspace: Workspace, claim_id: int, old: str, new: str) -> None:
@@ -658,7 +673,8 @@ class _NoteCommand(_RetryableCommand):
         self._undone = False
         self.claim_id = claim_id
         self.old = old
-        self.new = new
+        self._saves = [_NoteSave(new)]
+        """This step's saves, its own first and then those merged into it."""
 
     def id(self) -> int:
         return NOTE_MERGE_ID
@@ -666,19 +682,41 @@ class _NoteCommand(_RetryableCommand):
     def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, _NoteCommand) or other.claim_id != self.claim_id:
             return False
-        self.new = other.new
+        self._saves.extend(other._saves)
         return True
 
+    def _saved_text(self) -> str:
+        """On the writer thread: the text this step last committed (its first if none was)."""
+        return next((s.text for s in reversed(self._saves) if s.saved), self._saves[0].text)
+
     def redo(self) -> None:
-        if not self._quiet:
-            claim_id, note = self.claim_id, self.new
-            # Typed: saved as it is. Redone after an undo: only over the text it put back.
-            replacing = self.old if self._undone else None
-            operation = operations.set_note(claim_id, note, replacing=replacing)
-            self._write(operation, redone=True, note=(claim_id, note))
+        if self._quiet:
+            return
+        claim_id, save = self.claim_id, self._saves[-1]
+        if self._undone:
+            # Redone after an undo: what it saved, only over the text it put back. A text
+            # that failed to save stays in Workspace.unsaved_notes (note=None).
+
+            def redone(store: Store) -> operations.Change:
+                note = self._saved_text()
+                return operations.set_note(claim_id, note, replacing=self.old)(store)
+
+            self._write(redone, redone=True)
+            return
+
+        def typed(store: Store) -> operations.Change:  # saved as it is
+            change = operations.set_note(claim_id, save.text)(store)
+            save.saved = True
+            return change
+
+        self._write(typed, redone=True, note=(claim_id, save.text))
 
     def undo(self) -> None:
         if not self._quiet:
             self._undone = True
-            operation = operations.set_note(self.claim_id, self.old, replacing=self.new)
+            claim_id, old = self.claim_id, self.old
+
+            def operation(store: Store) -> operations.Change:
+                return operations.set_note(claim_id, old, replacing=self._saved_text())(store)
+
             self._write(operation, redone=False)

@@ -718,6 +718,36 @@ def test_a_note_saved_after_a_failure_is_the_one_that_stays(
         assert store.claims(1)[0].note == "A and more"
 
 
+def test_a_note_that_failed_after_a_saved_one_undoes_what_was_saved(
+    qtbot: QtBot, window: MainWindow, db_path: Path, errors: list[str]
+) -> None:
+    """A save that fails (a full disk, a lock) is merged into the claim's note step before
+    its failure is known. The step took the unsaved text for its own: Ctrl+Z then said the
+    note was "changed since (by another window or command)" and dropped the step for good,
+    so the note could no longer be undone (an audit on a full tmpfs)."""
+    key(qtbot, window, "j")
+    window.claim_panel.note.setFocus()
+    qtbot.keyClicks(window.claim_panel.note, "First")
+    window.claim_panel.save_note()
+    wait_saved(qtbot, window)
+    fill_the_disk(qtbot, window)
+    qtbot.keyClicks(window.claim_panel.note, " and second")
+    window.claim_panel.save_note()
+    qtbot.waitUntil(lambda: bool(errors))
+    wait_saved(qtbot, window)
+    window.writer.submit(lambda store: delattr(store, "update_claim"))  # room again
+    window.article_view.setFocus()
+    window.workspace.undo_stack.undo()
+    wait_saved(qtbot, window)
+    assert len(errors) == 1, errors  # the full disk, and no "changed since"
+    with Store(db_path) as store:
+        assert store.claims(1)[0].note == ""
+    window.workspace.undo_stack.redo()
+    wait_saved(qtbot, window)
+    with Store(db_path) as store:
+        assert store.claims(1)[0].note == "First"
+
+
 def test_a_claim_is_extended_to_its_sentence(qtbot: QtBot, window: MainWindow) -> None:
     key(qtbot, window, "j")
     claim = window.workspace.claims[0]
