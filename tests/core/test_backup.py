@@ -307,6 +307,20 @@ def test_cli_backup_list_restore_and_check(db: Path, capsys: pytest.CaptureFixtu
     assert err.count("\n") == 1 and err.startswith("workbench: error: ")
 
 
+def test_check_leaves_the_file_it_checks_as_it_was(db: Path) -> None:
+    """``workbench check`` of a backup (one self-contained file, rollback-journal mode)
+    changes nothing: its vault check opened the file read-write, which switched it to WAL
+    mode (bytes 18 and 19 of its header) and made a -wal and -shm beside it; a database in
+    a folder or on a disk that is read-only could not be checked at all (an audit)."""
+    backup = create_backup(db).path
+    before = backup.read_bytes()
+    assert before[18:20] == b"\x01\x01"  # rollback-journal mode
+    code, out = run("check", "--db", str(backup))
+    assert code == 0 and out.startswith("ok:")
+    assert backup.read_bytes() == before
+    assert files_beside(backup) == {backup.name}
+
+
 def test_a_copy_abandoned_mid_way_is_removed_by_the_next_daily_backup(tmp_path: Path) -> None:
     """The app quits without waiting for its background backup: the partial file goes later."""
     import os

@@ -103,16 +103,31 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _check_vault(path: Path) -> tuple[int, list[str]]:
-    """How many files the vault should hold, and what is wrong with any of them."""
-    from workbench.store import Store
+    """How many files the vault should hold, and what is wrong with any of them.
+
+    Read through a read-only connection, as the database's own check: opening the store
+    switched a backup's file to WAL mode and could not check a database in a folder or
+    on a disk that is read-only.
+    """
+    import sqlite3
+
+    from workbench.dbfile import open_read_only, store_error
     from workbench.vault import check_file
 
-    with Store(path, check=False) as store:
-        files = store.vault_files()
+    try:
+        conn = open_read_only(path)
+        try:
+            files = conn.execute(
+                "SELECT sha256, size, original_name FROM vault_files ORDER BY captured_at, sha256"
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise store_error(path, exc) from exc
     problems = [
-        f"{file.original_name}: {problem}"
-        for file, _ in files
-        if (problem := check_file(path, file.sha256, file.size)) is not None
+        f"{name}: {problem}"
+        for sha256, size, name in files
+        if (problem := check_file(path, sha256, size)) is not None
     ]
     return len(files), problems
 
