@@ -106,6 +106,7 @@ def index_folder(db_path: str | Path) -> Path:
 # SQLite's primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
 _SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
 _SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26
+_SQLITE_READONLY_DIRECTORY = 1544  # extended: the folder is read-only (no -wal can be made)
 _UNDECODABLE = "Could not decode to UTF-8"  # sqlite3's words for damaged text
 LOW_DISK_BYTES = 16 * 2**20
 """An I/O error with less free space than this is a full disk (SQLite says "disk I/O
@@ -147,6 +148,12 @@ def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
     if _is_damage(exc):
         detail = "text that is not UTF-8" if _UNDECODABLE in str(exc) else "SQLite finds it corrupt"
         return DatabaseDamagedError(damaged_message(path, detail), path=path)
+    if getattr(exc, "sqlite_errorcode", 0) == _SQLITE_READONLY_DIRECTORY:
+        return StoreError(
+            f"the folder {path.parent} is read-only, and SQLite must write there even to read"
+            f" the database {path.name}: make the folder writable, or copy the database to a"
+            " folder you can write to"
+        )
     if code == _SQLITE_READONLY or "readonly" in str(exc) or "read-only" in str(exc):
         return StoreError(f"the database {path} is read-only")
     if code in (_SQLITE_CANTOPEN, _SQLITE_PERM):

@@ -447,6 +447,21 @@ def test_a_database_on_a_read_only_disk_says_so(
     assert "is on a read-only disk" in message and "copy it to a folder" in message
 
 
+def test_a_database_in_a_read_only_folder_says_it_is_the_folder(tmp_path: Path) -> None:
+    """A database whose folder is read-only (not the file) cannot be opened, even to read
+    it: SQLite makes its -wal and -shm there. "the database ... is read-only" sent the user
+    to change the file's permissions, which changed nothing (an audit, run as a user)."""
+    readonly_folder = sqlite3.OperationalError("attempt to write a readonly database")
+    readonly_folder.sqlite_errorcode = 1544  # type: ignore[attr-defined]  # SQLITE_READONLY_DIRECTORY
+    path = tmp_path / "w.db"
+    message = str(store_error(path, readonly_folder))
+    assert f"the folder {tmp_path} is read-only" in message
+    assert "copy the database to a folder" in message
+    readonly_file = sqlite3.OperationalError("attempt to write a readonly database")
+    readonly_file.sqlite_errorcode = sqlite3.SQLITE_READONLY  # type: ignore[attr-defined]
+    assert str(store_error(path, readonly_file)) == f"the database {path} is read-only"
+
+
 @pytest.mark.parametrize("damage", ["pages", "schema"])
 def test_a_damaged_database_is_one_line_and_left_untouched(
     claim_db: Path, damage: str, capsys: pytest.CaptureFixture[str]
