@@ -388,7 +388,11 @@ class ClaimPanel(QWidget):
                 self._save_claimant()
             elif watched is self.tags:
                 self._save_tags()
+            # Saved: leaving the field must not save it again (its editingFinished), a
+            # second undo step that changed nothing, taken back by the next Ctrl+Z.
+            blocked = watched.blockSignals(True)
             self.editing_left.emit()
+            watched.blockSignals(blocked)
             return True
         return super().eventFilter(watched, event)
 

@@ -52,6 +52,27 @@ def test_escape_leaves_the_claimant_field_saving_it(qtbot: QtBot, window: MainWi
     assert window.workspace.claims[0].claimant == "The minister"
 
 
+@pytest.mark.parametrize("field", ["claimant", "tags"])
+def test_one_undo_takes_back_a_field_left_with_escape(
+    qtbot: QtBot, window: MainWindow, field: str
+) -> None:
+    """Esc saved the field, then the focus leaving it saved it again: a second step that
+    changed nothing, so the first Ctrl+Z seemed to do nothing."""
+    panel = window.claim_panel
+    edit = getattr(panel, field)
+    edit.setFocus()
+    qtbot.keyClicks(edit, "The minister")
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)
+    wait_saved(qtbot, window)
+    claim = window.workspace.claims[0]
+    assert (claim.claimant, claim.tags) != ("", [])
+    window.workspace.undo_group.undo()
+    wait_saved(qtbot, window)
+    claim = window.workspace.claims[0]
+    assert (claim.claimant, list(claim.tags)) == ("", [])
+    assert edit.text() == ""
+
+
 def test_claim_text_is_not_wrapped_in_extra_quotes(qtbot: QtBot, window: MainWindow) -> None:
     text = window.claim_panel.claim_text.text()
     assert text == window.workspace.claims[0].text
