@@ -491,6 +491,9 @@ class Workspace(QObject):
         title, restore = self.deleted.pop()
 
         def restored(change: operations.Change) -> None:
+            # In place of "Deleted …: Undo delete puts it back", still in the status bar.
+            shown = f"“{clipped(one_line(title), 80)}”" if title else "the untitled article"
+            self.notice.emit(f"Put back {shown}.")
             self.deleted_changed.emit()
             self.library_changed.emit()
             self.open_article(change.article_id)

@@ -140,6 +140,9 @@ def test_delete_asks_and_undo_delete_puts_everything_back(
     assert window.library.model.rowCount() == 1 and not window.undo_delete_action.isEnabled()
     assert window.workspace.claim(claim_id).status is Status.DISPUTED  # type: ignore[union-attr]
     assert len(window.article_view.highlights()) == 3
+    # The status bar no longer says it was deleted (it did, for 15 s, beside the article).
+    message = window.statusBar().currentMessage()
+    assert "Deleted" not in message and "“Troops”" in message
 
 
 def test_moving_the_library_highlight_opens_that_article(
