@@ -326,8 +326,9 @@ class Workspace(QObject):
         if claim is not None and claim.status is status:
             # Shown with this status; another program may have changed it since.
             claim = self._fresh(claim_id)
-        if claim is not None and claim.status is not status:
-            self._push(operations.set_status(claim_id, status), f"Mark claim {status.value}")
+        asks = (claim_id, "status", status)
+        if claim is not None and claim.status is not status and not self._asked_already(asks):
+            self._push(operations.set_status(claim_id, status), f"Mark claim {status.value}", asks)
 
     def _fresh(self, claim_id: int) -> Claim | None:
         """The claim as stored now; if it changed or went, the article is read again."""
@@ -346,8 +347,9 @@ class Workspace(QObject):
 
     def set_claimant(self, claim_id: int, claimant: str) -> None:
         claim = self.claim(claim_id)
-        if claim is not None and claim.claimant != claimant.strip():
-            self._push(operations.set_claimant(claim_id, claimant), "Change claimant")
+        asks = (claim_id, "claimant", claimant.strip())
+        if claim is not None and claim.claimant != asks[2] and not self._asked_already(asks):
+            self._push(operations.set_claimant(claim_id, claimant), "Change claimant", asks)
 
     def add_evidence(self, claim_id: int, url: str, title: str = "", note: str = "") -> None:
         operation = operations.add_evidence(claim_id, url, title=title, note=note)
@@ -507,8 +509,21 @@ class Workspace(QObject):
 
     # -- plumbing ------------------------------------------------------------------
 
-    def _push(self, operation: operations.Operation, text: str) -> None:
-        self.undo_stack.push(_OperationCommand(self, text, operation))
+    def _push(
+        self, operation: operations.Operation, text: str, asks: tuple[object, ...] = ()
+    ) -> None:
+        self.undo_stack.push(_OperationCommand(self, text, operation, asks))
+
+    def _asked_already(self, asks: tuple[object, ...]) -> bool:
+        """Whether the last step, still being written, sets what ``asks`` says.
+
+        Until the writer answers, the claims held here are as they were before it: a
+        verdict key pressed twice in that time went on the stack twice, and the first
+        Ctrl+Z undid the second, which had changed nothing.
+        """
+        stack = self.undo_stack
+        last = stack.command(stack.index() - 1)
+        return self.writer.pending > 0 and isinstance(last, _OperationCommand) and last.asks == asks
 
     def write(
         self,
@@ -631,9 +646,17 @@ class _OperationCommand(_RetryableCommand):
     claim, for good).
     """
 
-    def __init__(self, workspace: Workspace, text: str, operation: operations.Operation) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        text: str,
+        operation: operations.Operation,
+        asks: tuple[object, ...] = (),
+    ) -> None:
         super().__init__(workspace, text)
         self._next: operations.Operation = operation
+        self.asks = asks
+        """What the step sets, (claim id, field, value), when it sets one field."""
 
     def _step(self, store: Store) -> operations.Change:
         change = self._next(store)  # raises before anything changed, or changes it all

@@ -130,6 +130,24 @@ def test_keyboard_triage_sets_statuses(qtbot: QtBot, window: MainWindow, db_path
     assert len(colours) == 3  # verified, unchecked, unverifiable: one tint each
 
 
+def test_an_edit_asked_twice_before_it_is_written_is_one_undo_step(
+    qtbot: QtBot, window: MainWindow, db_path: Path
+) -> None:
+    """The second press came before the writer had answered the first: the claim still
+    read unchecked, so a second step went on the stack, and Ctrl+Z seemed to do nothing."""
+    key(qtbot, window, "j22")
+    window.article_view.setFocus()
+    qtbot.keyClick(window.article_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    wait_saved(qtbot, window)
+    assert stored_statuses(db_path)[0] is Status.UNCHECKED
+    claim_id = window.workspace.claims[0].id
+    for _ in range(2):  # Return, then the field left, before the first was written
+        window.workspace.set_claimant(claim_id, "The minister")
+    window.workspace.undo_stack.undo()
+    wait_saved(qtbot, window)
+    assert window.workspace.claims[0].claimant == ""
+
+
 def test_the_add_link_button_opens_an_empty_link_dialog(
     qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
