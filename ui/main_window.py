@@ -377,8 +377,13 @@ class MainWindow(QMainWindow):
         self.workspace.select_next(step, self.claim_panel.shown_claim_ids())
 
     def _select_next_unchecked(self) -> None:
-        if self.workspace.article is not None and not self.workspace.select_next_unchecked():
-            self.statusBar().showMessage("Every claim of this article has a verdict.", 5000)
+        """N: within the claim list as it is filtered, as J and K are."""
+        shown = self.claim_panel.shown_claim_ids()
+        if self.workspace.article is not None and not self.workspace.select_next_unchecked(shown):
+            if len(shown) < len(self.workspace.claims):
+                self.statusBar().showMessage("Every claim the list shows has a verdict.", 5000)
+            else:
+                self.statusBar().showMessage("Every claim of this article has a verdict.", 5000)
 
     # -- menus and shortcuts -----------------------------------------------------------
 

@@ -281,9 +281,14 @@ class Workspace(QObject):
             target = max(0, min(len(ids) - 1, ids.index(self.selected_claim_id) + step))
         self.select_claim(ids[target])
 
-    def select_next_unchecked(self) -> bool:
-        """Select the next unchecked claim of the highest priority left (N); False if none."""
-        claim = next_unchecked(self.claims, self.priorities, self.selected_claim_id)
+    def select_next_unchecked(self, among: Sequence[int] | None = None) -> bool:
+        """Select the next unchecked claim of the highest priority left (N); False if none.
+
+        ``among``: the claims the list shows (as filtered), if only those may be chosen.
+        """
+        shown = None if among is None else set(among)
+        claims = [c for c in self.claims if shown is None or c.id in shown]
+        claim = next_unchecked(claims, self.priorities, self.selected_claim_id)
         if claim is not None:
             self.select_claim(claim.id)
         return claim is not None

@@ -160,3 +160,23 @@ def test_j_k_and_verdicts_stay_inside_the_filtered_list(qtbot: QtBot, window: Ma
     assert panel.shown_claim_ids() == [third.id]
     assert window.workspace.selected_claim_id == third.id  # the next one, in view
     assert panel.claim_list.currentIndex().row() == 0
+
+
+def test_n_stays_inside_the_filtered_list(qtbot: QtBot, window: MainWindow) -> None:
+    """N, the next unchecked claim, went to a claim the filter hides (the side panel then
+    showed a claim the list did not), as J did before."""
+    first, _hidden, third = window.workspace.claims
+    window.workspace.tag_claims([first.id, third.id], add=["war"])
+    wait_saved(qtbot, window)
+    panel = window.claim_panel
+    panel.tag_combo.setCurrentIndex(panel.tag_combo.findData("war"))
+    assert panel.shown_claim_ids() == [first.id, third.id]
+    window.workspace.select_claim(first.id)
+    window.article_view.setFocus()
+    qtbot.keyClick(window.article_view, "n")
+    assert window.workspace.selected_claim_id == third.id  # not the hidden second one
+    window.workspace.set_statuses([first.id, third.id], Status.VERIFIED)
+    wait_saved(qtbot, window)
+    qtbot.keyClick(window.article_view, "n")
+    assert window.workspace.selected_claim_id == third.id  # none left in the list
+    assert "shows" in window.statusBar().currentMessage()
