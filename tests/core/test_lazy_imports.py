@@ -144,3 +144,40 @@ def test_every_report_name_still_imports_from_the_package() -> None:
     assert set(dir(workbench.reports)) >= set(workbench.reports.__all__)
     with pytest.raises(AttributeError, match="no_such_name"):
         _ = workbench.reports.no_such_name  # type: ignore[attr-defined]
+
+
+FIRST_IMPORTS_AT_ONCE = r"""
+import json, threading
+from workbench.nlp import load_pipeline
+from workbench.nlp.claim_types import describe
+
+problems = []
+together = threading.Barrier(2)
+
+def run(work):
+    together.wait()
+    try:
+        work()
+    except Exception as exc:
+        problems.append(f"{type(exc).__name__}: {exc}")
+
+text = "The minister said unemployment fell by 5% last year."
+works = [lambda: load_pipeline(use_model=False), lambda: describe(text, 0, len(text))]
+threads = [threading.Thread(target=run, args=(work,)) for work in works]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(json.dumps(problems))
+"""
+
+
+def test_two_threads_may_import_spacy_for_the_first_time_at_once() -> None:
+    """As in the app: the analysis thread loads the pipeline while the writer works out
+    the type of a claim added by hand. Both once failed with "cannot import name
+    'Language' from partially initialized module 'spacy.language'"."""
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_IMPORTS_AT_ONCE],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -45,10 +45,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
 
-from spacy.language import Language
-from spacy.tokens import Doc, Span, SpanGroup
+from workbench.nlp import import_spacy
 
-from workbench.nlp.signals import (
+import_spacy()  # whole, before its parts (see import_spacy)
+
+# isort: split
+from spacy.language import Language  # noqa: E402
+from spacy.tokens import Doc, Span, SpanGroup  # noqa: E402
+
+from workbench.nlp.signals import (  # noqa: E402
     CLAIM_THRESHOLD,
     DEFAULT_BIAS,
     DEFAULT_MODEL_BIAS,

@@ -22,10 +22,16 @@ from dataclasses import dataclass
 from typing import cast
 
 import numpy
-from spacy.attrs import SENT_START
-from spacy.language import Language
-from spacy.tokens import Doc
-from thinc.types import Ints2d
+
+from workbench.nlp import import_spacy
+
+import_spacy()  # whole, before its parts (see import_spacy)
+
+# isort: split
+from spacy.attrs import SENT_START  # noqa: E402
+from spacy.language import Language  # noqa: E402
+from spacy.tokens import Doc  # noqa: E402
+from thinc.types import Ints2d  # noqa: E402
 
 log = logging.getLogger("workbench.nlp")
 
