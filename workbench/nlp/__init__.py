@@ -25,7 +25,6 @@ import importlib.util
 import logging
 import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -42,22 +41,6 @@ if TYPE_CHECKING:
     from workbench.nlp.detector import ClaimDetector
     from workbench.nlp.encoder import CheckworthinessModel
 
-_SPACY_IMPORT = threading.Lock()
-
-
-def import_spacy() -> None:
-    """Import spaCy whole, one thread at a time, before any of its parts is imported.
-
-    spaCy's modules import one another. Two threads that imported them for the first
-    time at once each met the other's half-made module ("cannot import name 'Language'
-    from partially initialized module 'spacy.language'"): in the app, a claim added by
-    hand while the analysis thread loaded the pipeline failed, and so did the analysis.
-    The modules of this package that use spaCy call this before importing from it.
-    """
-    with _SPACY_IMPORT:
-        import spacy  # noqa: F401
-
-
 __all__ = [
     "CLAIM_THRESHOLD",
     "TRAINED_PIPELINES",
@@ -68,7 +51,6 @@ __all__ = [
     "claim_detector",
     "detect_claims",
     "detect_claims_many",
-    "import_spacy",
     "installed_trained_pipeline",
     "load_checkworthiness_model",
     "load_pipeline",
@@ -160,6 +142,8 @@ def build_pipeline(
     by :func:`load_checkworthiness_model`) when it loads; when it does not, the
     detector's ``model_problem`` says why, and so does the log.
     """
+    from workbench.nlp.spacy_import import import_spacy
+
     import_spacy()
     import spacy
 

@@ -45,7 +45,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
 
-from workbench.nlp import import_spacy
+from workbench.nlp.spacy_import import import_spacy
 
 import_spacy()  # whole, before its parts (see import_spacy)
 

@@ -23,7 +23,7 @@ from typing import cast
 
 import numpy
 
-from workbench.nlp import import_spacy
+from workbench.nlp.spacy_import import import_spacy
 
 import_spacy()  # whole, before its parts (see import_spacy)
 
