@@ -10,21 +10,24 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-# The core first: once imported, PySide6 reads the source of every module imported after
-# it (the import hook behind its ``__feature__`` switches; see ``declare_modules``).
+# Little of the core comes before the window: the rest (the store, the engine) loads once
+# it shows (``run``). Once imported, PySide6 reads the source of every module imported
+# after it, unless it was told about it (the import hook behind its ``__feature__``
+# switches; see ``declare_modules``).
 from workbench import __version__
-from workbench.engine import Engine
 from workbench.errors import DatabaseUnusableError, WorkbenchError
-from workbench.locations import default_db_path
-from workbench.store import Store
-from workbench.store.batches import SWITCH_INTERVAL_S
 
 # isort: split
 _LOADED_BEFORE_QT = frozenset(sys.modules)
 
-from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
+
+if TYPE_CHECKING:
+    from workbench.engine import Engine
+    from workbench.store import Store
 
 
 def declare_modules() -> int:
@@ -79,13 +82,13 @@ def _package_modules(folder: Path, name: str) -> list[str]:
 
 declare_modules()
 
-from ui.safe_text import message_box  # noqa: E402  (after the declaration)
-
 log = logging.getLogger("ui.app")
 
 
 def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     """A bug in a slot: log it and say so in a dialog instead of dying silently."""
+    from ui.safe_text import message_box
+
     log.error("unhandled exception", exc_info=(kind, exc, tb))
     details = "".join(traceback.format_exception(kind, exc, tb))
     box = message_box(QMessageBox.Icon.Critical, "Unexpected error", f"{kind.__name__}: {exc}")
@@ -95,6 +98,8 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
 
 
 def _critical(title: str, message: str) -> None:
+    from ui.safe_text import message_box
+
     message_box(QMessageBox.Icon.Critical, title, message).exec()
 
 
@@ -111,6 +116,7 @@ def create_application() -> QApplication:
 def open_store_interactively(path: Path) -> Store | None:
     """Open the database; if it cannot be used, offer to restore a backup or open another."""
     from ui.database_dialogs import DatabaseProblemDialog
+    from workbench.store import Store
 
     while True:
         try:
@@ -160,23 +166,37 @@ def run(files: Sequence[str], db_path: Path | None = None) -> int:
     from ui.main_window import MainWindow
 
     app = create_application()
-    engine = Engine()  # the pipeline, models and indexes, for every window of the process
     sys.excepthook = _excepthook
-    sys.setswitchinterval(SWITCH_INTERVAL_S)  # edits and the UI get the lock back sooner
-    path = db_path or default_db_path()
+    engine: Engine | None = None
+    if db_path is None:
+        from workbench.locations import default_db_path
+
+        db_path = default_db_path()
+    path = db_path
     pending = list(files)
     while True:
+        # The window shows first, saying that the database is being opened; the panels
+        # and most of the app load behind it (a few hundred milliseconds).
+        window = MainWindow(None)
+        window.show()
+        _wait_for_paint(window)
+        if not window.isVisible():
+            return 0  # closed before it was ready
         store = open_store_interactively(path)
         if store is None:
             return 2
         path = store.path
-        window = MainWindow(store, engine=engine)
+        from workbench.engine import Engine
+        from workbench.store.batches import SWITCH_INTERVAL_S
+
+        sys.setswitchinterval(SWITCH_INTERVAL_S)  # edits and the UI get the lock back sooner
+        engine = engine or Engine()  # the pipeline, models and indexes, for every window
+        window.build(store, engine=engine)
         # The language models' objects live as long as the process: once loaded they are
         # left out of the garbage collector's full passes, which went through all of
         # them each time (80 ms with the UI thread waiting, measured, several times while
         # a long article is matched). Not done for the windows tests build.
         window.opener.warmed_up.connect(gc.freeze)
-        window.show()
         window.start(pending)
         pending = []
         code = app.exec()
@@ -200,9 +220,38 @@ def run(files: Sequence[str], db_path: Path | None = None) -> int:
         except WorkbenchError as exc:
             _critical("Could not restore the backup", str(exc))
         else:
+            from ui.safe_text import message_box
+
             message_box(
                 QMessageBox.Icon.Information,
                 "Backup restored",
                 f"The database now holds the backup {restore.name}."
                 + (f"\nThe previous file is kept as {result.kept}." if result.kept else ""),
             ).exec()
+
+
+PAINT_WAIT_MS = 500
+"""How long :func:`_wait_for_paint` waits at most (a minimised window is never painted)."""
+
+
+class _FirstPaint(QObject):
+    """Ends an event loop once the widget it watches has been painted."""
+
+    def __init__(self, loop: QEventLoop) -> None:
+        super().__init__()
+        self.loop = loop
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() is QEvent.Type.Paint:
+            QTimer.singleShot(0, self.loop.quit)  # once this paint is on screen
+        return False
+
+
+def _wait_for_paint(window: QWidget) -> None:
+    """Run the events until ``window`` is painted (or closed), for :data:`PAINT_WAIT_MS` at most."""
+    loop = QEventLoop()
+    watcher = _FirstPaint(loop)
+    window.installEventFilter(watcher)
+    QTimer.singleShot(PAINT_WAIT_MS, loop.quit)
+    loop.exec()
+    window.removeEventFilter(watcher)

@@ -45,41 +45,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.archive_panel import ArchivePanel
-from ui.archive_work import ArchiveEmbedder, ArchiveImporter
-from ui.article_header import ArticleHeader
-from ui.article_view import ArticleView
-from ui.claim_panel import ClaimPanel
-from ui.database_dialogs import RestoreDialog
-from ui.dialogs import Messages, ShortcutsDialog, menu_item, menu_text
-from ui.evidence_view import LibraryIndexer
-from ui.export_dialog import ExportDialog, ReportExporter, finish_export
 from ui.file_dialogs import open_file_name, open_file_names
-from ui.jobs import JobContext, JobRunner
-from ui.library_panel import LibraryPanel
-from ui.opener import ArticleOpener
-from ui.safe_text import plain_label, shown_title
-from ui.status_style import LABELS, SHORTCUT_KEYS
-from ui.store_writer import StoreWriter
-from ui.team_sync import TeamSync
-from ui.workspace import (
-    LAST_ARTICLE_KEY,
-    LAST_CLAIM_KEY,
-    OUTSIDE_CHANGES_BUSY_MS,
-    OUTSIDE_CHANGES_MS,
-    Workspace,
-)
-from workbench.engine import Engine
-from workbench.models import Status
-from workbench.samples import SAMPLE_FILE
-from workbench.store import Store
 
 if TYPE_CHECKING:
+    from ui.jobs import JobContext, JobRunner
     from workbench.archive import ArchiveImportReport
     from workbench.backup import Backup
+    from workbench.engine import Engine
     from workbench.evidence_library import LibraryIndexReport
+    from workbench.models import Status
     from workbench.reports import ExportResult
     from workbench.semantic import EmbedReport
+    from workbench.store import Store
 
 log = logging.getLogger("ui.main_window")
 
@@ -134,16 +111,54 @@ def _stored_id(value: str | None) -> int | None:
 class MainWindow(QMainWindow):
     started = Signal()
     """:meth:`start` is done: the last article reopened, the files given are opening."""
+    built = False
+    """Whether :meth:`build` made the panels (events come before ``__init__`` ends)."""
 
     def __init__(
-        self, store: Store, parent: QWidget | None = None, *, engine: Engine | None = None
+        self, store: Store | None, parent: QWidget | None = None, *, engine: Engine | None = None
     ) -> None:
-        """``engine`` (by default :meth:`Engine.default`) analyses, embeds and matches."""
+        """The window on ``store``; with None, an empty window that says the database is
+        being opened, until :meth:`build`. ``engine`` (by default
+        :meth:`Engine.default`) analyses, embeds and matches."""
         super().__init__(parent)
         self.setObjectName("main_window")
         self.setWindowTitle("Fact-Checking Workbench")
-        self.setAcceptDrops(True)
         self.settings = QSettings()
+        self.restore_requested: Path | None = None
+        if store is None:
+            opening = QLabel("Opening the database…", self)
+            opening.setObjectName("opening")
+            opening.setStyleSheet("#opening { qproperty-alignment: AlignCenter; }")
+            self.setCentralWidget(opening)
+            self._restore_geometry()
+        else:
+            self._restore_geometry()
+            self.build(store, engine=engine)
+
+    def build(self, store: Store, *, engine: Engine | None = None) -> None:
+        """Make the panels, menus and background work of the window on ``store``.
+
+        The app shows the window before building it (see ``ui.app.run``): the panels
+        import most of the app and the core, a few hundred milliseconds before the
+        window could be seen.
+        """
+        from ui.archive_panel import ArchivePanel
+        from ui.archive_work import ArchiveEmbedder, ArchiveImporter
+        from ui.article_header import ArticleHeader
+        from ui.article_view import ArticleView
+        from ui.claim_panel import ClaimPanel
+        from ui.dialogs import Messages
+        from ui.evidence_view import LibraryIndexer
+        from ui.export_dialog import ReportExporter
+        from ui.jobs import JobRunner
+        from ui.library_panel import LibraryPanel
+        from ui.opener import ArticleOpener
+        from ui.store_writer import StoreWriter
+        from ui.team_sync import TeamSync
+        from ui.workspace import Workspace
+        from workbench.engine import Engine
+
+        self.setAcceptDrops(True)
         self.writer = StoreWriter(store.path, self)
         edits = self.writer.edits  # the workers' long writes give way to the writer's
         self.engine = engine or Engine.default()
@@ -167,7 +182,6 @@ class MainWindow(QMainWindow):
         self.embedder.progressed.connect(self.archive.show_embedding_progress)
         self.embedder.finished.connect(self._on_embedder_finished)
         self.embedder.failed.connect(self._on_embedder_failed)
-        self.restore_requested: Path | None = None
         self._closing_when_saved = False
         """Quit was asked while edits were still being written: it closes once they are."""
         self._losing_unsaved = False
@@ -289,8 +303,9 @@ class MainWindow(QMainWindow):
         self.opener.warned.connect(self._on_opener_warned)
         self.opener.busy_changed.connect(self._on_opener_busy_changed)
         self.opener.model_problem.connect(self._on_model_problem)
-        self._restore_geometry()
+        self._restore_splitters()
         self._update_progress()
+        self.built = True
 
     # -- start-up -------------------------------------------------------------------
 
@@ -322,7 +337,8 @@ class MainWindow(QMainWindow):
         of filters, Delete removed the claim, note and evidence with it.
         """
         if (
-            event.type() is QEvent.Type.ShortcutOverride
+            self.built
+            and event.type() is QEvent.Type.ShortcutOverride
             and isinstance(event, QKeyEvent)
             and event.key() == Qt.Key.Key_Delete
             and not event.modifiers()
@@ -341,6 +357,8 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     def _reopen_and_open(self, files: Sequence[str]) -> None:
+        from ui.workspace import LAST_ARTICLE_KEY, LAST_CLAIM_KEY
+
         if self._started:
             return
         self._started = True
@@ -394,6 +412,8 @@ class MainWindow(QMainWindow):
         slot: Callable[[], object],
         shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
     ) -> QAction:
+        from ui.dialogs import menu_text
+
         action = QAction(text, self)
         if shortcut is not None:
             keys = QKeySequence(shortcut)
@@ -409,6 +429,8 @@ class MainWindow(QMainWindow):
         return action
 
     def _add_existing(self, menu: QMenu, action: QAction) -> None:
+        from ui.dialogs import menu_text
+
         menu.addAction(action)
         self.addAction(action)
         if not action.shortcut().isEmpty():
@@ -416,6 +438,10 @@ class MainWindow(QMainWindow):
             self.shortcut_rows.append((keys, menu_text(action.text())))
 
     def _build_menus(self) -> None:
+        from ui.dialogs import ShortcutsDialog
+        from ui.status_style import LABELS, SHORTCUT_KEYS
+        from workbench.models import Status
+
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self._action(file_menu, "&Open…", self._ask_open, QKeySequence.StandardKey.Open)
@@ -511,6 +537,8 @@ class MainWindow(QMainWindow):
 
     def ask_delete_article(self, article_id: int, title: str) -> None:
         """Delete an article once the fact-checker confirms; Article > Undo delete puts it back."""
+        from ui.dialogs import Messages
+
         name = f"“{title}”" if title else "this untitled article"
         if Messages.confirm(
             self,
@@ -526,6 +554,9 @@ class MainWindow(QMainWindow):
             )
 
     def _on_workspace_deleted_changed(self) -> None:
+        from ui.dialogs import menu_item
+        from ui.safe_text import shown_title
+
         deleted = self.workspace.deleted
         self.undo_delete_action.setEnabled(bool(deleted))
         title = deleted[-1][0] if deleted else ""
@@ -612,6 +643,8 @@ class MainWindow(QMainWindow):
 
         ``source``: the collection it goes into (default: the file's name without suffix).
         """
+        from ui.safe_text import plain_label
+
         dialog = QProgressDialog("", "Cancel", 0, 0, self)
         dialog.setLabel(plain_label(f"Importing {Path(path).name}…"))  # a file name, as text
         dialog.setWindowTitle("Import archive")
@@ -626,6 +659,8 @@ class MainWindow(QMainWindow):
             self.import_progress.setValue(done)
 
     def _follow_outside_changes_when_idle(self, _busy: bool = False) -> None:
+        from ui.workspace import OUTSIDE_CHANGES_BUSY_MS, OUTSIDE_CHANGES_MS
+
         busy = any(job.runner.busy for job in (self.importer, self.embedder, self.indexer))
         self.workspace.outside_changes.setInterval(
             OUTSIDE_CHANGES_BUSY_MS if busy else OUTSIDE_CHANGES_MS
@@ -647,6 +682,8 @@ class MainWindow(QMainWindow):
             self.import_progress = None
 
     def _on_importer_finished(self, report: ArchiveImportReport) -> None:
+        from ui.dialogs import Messages
+
         self._close_import_progress()
         # The status bar has room for the gist; which records were left out, a dialog says.
         self.statusBar().showMessage(report.summary(brief=True).capitalize(), 15_000)
@@ -659,6 +696,8 @@ class MainWindow(QMainWindow):
 
     def _on_model_problem(self, message: str) -> None:
         """Said once per run: claims are still found, by the rules alone."""
+        from ui.dialogs import Messages
+
         self.statusBar().showMessage("Claims are found by the rules alone.", 30_000)
         Messages.warning(
             self,
@@ -690,6 +729,8 @@ class MainWindow(QMainWindow):
 
     def _on_importer_failed(self, message: str) -> None:
         """The message says what earlier batches kept, if any; the panels show it."""
+        from ui.dialogs import Messages
+
         self._close_import_progress()
         Messages.error(self, "Could not import the archive", message)
         self.archive.refresh()
@@ -723,6 +764,7 @@ class MainWindow(QMainWindow):
 
     def back_up_now(self) -> None:
         """A manual backup, made on the writer thread (SQLite's online backup API)."""
+        from ui.dialogs import Messages
         from workbench.backup import create_backup
 
         def done(backup: Backup) -> None:
@@ -737,6 +779,7 @@ class MainWindow(QMainWindow):
         )
 
     def ask_restore(self) -> None:
+        from ui.database_dialogs import RestoreDialog
         from workbench.backup import list_backups
 
         chosen = RestoreDialog.ask(self, list_backups(self.workspace.store.path))
@@ -747,6 +790,9 @@ class MainWindow(QMainWindow):
     # -- reports ------------------------------------------------------------------------
 
     def ask_export(self) -> None:
+        from ui.dialogs import Messages
+        from ui.export_dialog import ExportDialog
+
         article = self.workspace.article
         if article is None:
             Messages.error(self, "Nothing to export", "Open an article first.")
@@ -773,6 +819,8 @@ class MainWindow(QMainWindow):
         )
 
     def _on_exporter_finished(self, result: ExportResult, open_after: bool) -> None:
+        from ui.export_dialog import finish_export
+
         self.statusBar().showMessage(finish_export(result, open_after=open_after), 15_000)
 
     # -- getting articles in ------------------------------------------------------------
@@ -785,6 +833,8 @@ class MainWindow(QMainWindow):
             self.open_files(paths)
 
     def paste_article(self) -> None:
+        from ui.dialogs import Messages
+
         mime = QGuiApplication.clipboard().mimeData()
         text = _clipboard_article(mime)
         if text:
@@ -803,6 +853,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("ui/recent_files", items)
 
     def _fill_recent_menu(self) -> None:
+        from ui.dialogs import menu_item
+
         self.recent_menu.clear()
         for path in self.recent_files():
             action = self.recent_menu.addAction(menu_item(path))
@@ -877,9 +929,13 @@ class MainWindow(QMainWindow):
             self._clear_opener_message()
 
     def _on_opener_warned(self, what: str, message: str) -> None:
+        from ui.dialogs import Messages
+
         Messages.warning(self, f"Check the text of {what}", message)
 
     def _on_opener_failed(self, what: str, message: str) -> None:
+        from ui.dialogs import Messages
+
         self._clear_opener_message()
         # Files opened together are all stored, but only the last one's result is
         # shown: when it failed, the others are listed here (a success lists itself).
@@ -887,6 +943,9 @@ class MainWindow(QMainWindow):
         Messages.error(self, f"Could not open {what}", message)
 
     def _on_workspace_article_opened(self) -> None:
+        from ui.safe_text import shown_title
+        from workbench.samples import SAMPLE_FILE
+
         article = self.workspace.article
         title = shown_title(article.title, 120) if article else ""
         self.setWindowTitle(
@@ -896,6 +955,8 @@ class MainWindow(QMainWindow):
         self._update_progress()
 
     def _update_progress(self) -> None:
+        from workbench.models import Status
+
         claims = self.workspace.claims
         checked = sum(c.status is not Status.UNCHECKED for c in claims)
         self.progress.setRange(0, max(1, len(claims)))
@@ -910,6 +971,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 860)
+
+    def _restore_splitters(self) -> None:
         for name, splitter in (
             ("ui/main_splitter", self.splitter),
             ("ui/claim_splitter", self.claim_panel.splitter),
@@ -936,6 +999,9 @@ class MainWindow(QMainWindow):
         ]
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.built:  # closed while the database was being opened
+            super().closeEvent(event)
+            return
         self.claim_panel.save_note()
         if not self._may_close():
             event.ignore()
@@ -968,6 +1034,8 @@ class MainWindow(QMainWindow):
         written. Notes
         that could not be saved (a full disk), or Quit asked again while waiting, ask first.
         """
+        from ui.dialogs import Messages
+
         unsaved, pending = len(self.workspace.unsaved_notes), self.writer.pending
         if self._losing_unsaved or not (unsaved or pending):
             return True

@@ -107,3 +107,39 @@ def test_pyside_reads_the_source_of_none_of_our_modules(tmp_path: Path) -> None:
         capture_output=True, text=True, env=env, timeout=120, check=True,
     )  # fmt: skip
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+SHOW_THE_EMPTY_WINDOW = r"""
+import json, os, sys
+
+from workbench.plugins import load_entry_point
+
+load_entry_point("workbench.frontends", "gui", purpose="the desktop app")  # ui.app
+from ui.app import create_application
+from ui.main_window import MainWindow
+
+app = create_application()
+window = MainWindow(None)
+window.show()
+app.processEvents()
+loaded = sorted(
+    name for name in sys.modules
+    if name in ("workbench.store", "workbench.engine", "workbench.models")
+    or name.startswith(("ui.workspace", "ui.claim_panel", "ui.article_view", "ui.dialogs"))
+)
+text = window.centralWidget().text()
+print(json.dumps({"visible": window.isVisible(), "text": text, "loaded": loaded}), flush=True)
+os._exit(0)
+"""
+
+
+def test_the_window_shows_before_the_store_and_the_panels_load(tmp_path: Path) -> None:
+    """``ui.app.run`` shows the window, then opens the database and builds the panels
+    behind it: the window came a few hundred milliseconds later otherwise."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", SHOW_THE_EMPTY_WINDOW],
+        capture_output=True, text=True, env=env, timeout=120, check=True,
+    )  # fmt: skip
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found == {"visible": True, "text": "Opening the database…", "loaded": []}

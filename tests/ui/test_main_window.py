@@ -1521,3 +1521,34 @@ def test_the_opener_says_when_the_language_model_is_loaded(
     """ui.app freezes what is then alive out of the garbage collector's passes."""
     with qtbot.waitSignal(window.opener.warmed_up):
         window.opener.warm_up()
+
+
+def test_a_window_shown_before_its_database_opens_becomes_the_whole_window(
+    qtbot: QtBot, db_path: Path
+) -> None:
+    """As ``ui.app.run`` starts: the window shows at once, saying the database is being
+    opened; the panels, menus and article follow in the same window."""
+    seed(db_path)
+    window = MainWindow(None)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(window.isVisible)
+    assert window.centralWidget().objectName() == "opening"
+    assert window.menuBar().actions() == []
+    window.build(Store(db_path))
+    with qtbot.waitSignal(window.started):
+        window.start([])
+    qtbot.waitUntil(lambda: window.workspace.article is not None)
+    assert window.centralWidget() is window.splitter
+    assert window.menuBar().actions()[0].text() == "&File"
+    assert len(window.article_view.highlights()) == 3
+    close_window(window)
+
+
+def test_a_window_closed_before_its_database_opens_just_closes(qtbot: QtBot) -> None:
+    window = MainWindow(None)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(window.isVisible)
+    window.close()
+    assert not window.isVisible()
