@@ -285,3 +285,13 @@ def test_a_database_under_a_file_says_which_is_a_file(
     err = capsys.readouterr().err
     assert code == 2 and out == "" and err.count("\n") == 1
     assert f"{tmp_path / 'notes'} is a file, not a folder" in err
+
+
+def test_python_dash_m_workbench_is_the_command(tmp_path: Path) -> None:
+    missing = tmp_path / "none.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench", "--db", str(missing), "articles"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"workbench: error: there is no database at {missing}")
