@@ -68,13 +68,15 @@ def poll(window):
             "closing": time.time(), "running": now, "ticks": len(late),
             "p99": late[int(len(late) * 0.99)] if late else 0.0, "max": late[-1] if late else 0.0,
         }))
-        window.close()
-        ui.app.QApplication.instance().quit()
+        window.close()  # as Quit does: the app ends once the window is closed
     else:
         QTimer.singleShot(20, lambda: poll(window))
 
 def begin():
     window = next(w for w in ui.app.QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+    if not getattr(window, "built", True):  # shown, its panels not built yet
+        QTimer.singleShot(100, begin)
+        return
     timer = QTimer(window)
     timer.setInterval(10)
     timer.timeout.connect(tick)
@@ -143,7 +145,10 @@ def main(argv: list[str] | None = None) -> int:
             command = [sys.executable, "-c", CHILD, str(db), str(article_id), str(big),
                        str(other), str(out), str(120 + args.watch), str(args.watch),
                        "1" if args.embed else "0"]  # fmt: skip
-            subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True)
+            done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+            if done.returncode != 0:
+                print(done.stderr[-3000:])
+                return 1
             ended = time.time()
             report = json.loads(out.read_text())
             times.append(ended - report["closing"])
