@@ -1006,6 +1006,8 @@ class MainWindow(QMainWindow):
         if not self._may_close():
             event.ignore()
             return
+        if not self._losing_unsaved:
+            self.workspace.save_place()  # written as the writer closes, after every edit
         self.settings.setValue("ui/geometry", self.saveGeometry())
         self.settings.setValue("ui/main_splitter", self.splitter.saveState())
         self.settings.setValue("ui/claim_splitter", self.claim_panel.splitter.saveState())

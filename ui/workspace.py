@@ -85,6 +85,8 @@ class Workspace(QObject):
         self.article: Article | None = None
         self.claims: list[Claim] = []
         self.selected_claim_id: int | None = None
+        self._saved_place: str | None = None
+        """The selected claim last kept in the database (:meth:`save_place`)."""
         self.matches: dict[int, list[Match]] = {}
         self._strong: dict[int, Match] = {}
         """Each claim's best strong match, kept as matches arrive: every paint of the
@@ -180,6 +182,7 @@ class Workspace(QObject):
         """Show an article (None: none). Each article keeps its own undo history, so
         going to another article and back loses no step."""
         self.article_leaving.emit()  # a note being typed goes to its claim, on its stack
+        self.save_place()
         self._activate_stack(article_id)
         self.selected_claim_id = None
         self.thresholds = PriorityThresholds.load(self.store)
@@ -266,8 +269,19 @@ class Workspace(QObject):
         self.selected_claim_id = claim_id
         if claim_id is not None and self.article is not None:
             self._last_claims[self.article.id] = claim_id
-        self.remember(LAST_CLAIM_KEY, "" if claim_id is None else str(claim_id))
         self.claim_selected.emit(claim_id)
+
+    def save_place(self) -> None:
+        """Keep the selected claim for the next run (on leaving an article, on Quit).
+
+        Not on each selection: a write per J or K made every look for other programs'
+        changes read the open article's claims again (0.1-0.2 s on the UI thread for a
+        60,000-word article's, every 2 s while going through them).
+        """
+        claim_id = "" if self.selected_claim_id is None else str(self.selected_claim_id)
+        if self.article is not None and claim_id != self._saved_place:
+            self._saved_place = claim_id
+            self.remember(LAST_CLAIM_KEY, claim_id)
 
     def select_next(self, step: int = 1, order: Sequence[int] | None = None) -> None:
         """Move the selection ``step`` claims on (J/K, arrows): in ``order`` (the claim

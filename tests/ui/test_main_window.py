@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -1552,3 +1553,21 @@ def test_a_window_closed_before_its_database_opens_just_closes(qtbot: QtBot) -> 
     qtbot.waitUntil(window.isVisible)
     window.close()
     assert not window.isVisible()
+
+
+def test_going_through_claims_writes_nothing_and_quit_keeps_the_place(
+    qtbot: QtBot, window: MainWindow, db_path: Path
+) -> None:
+    """Each selection once wrote the selected claim to the database: the next look for
+    other programs' changes then read the whole article again on the UI thread."""
+    wait_saved(qtbot, window)
+    with sqlite3.connect(db_path) as other:
+        before = other.execute("PRAGMA data_version").fetchone()
+        key(qtbot, window, "jjk")
+        chosen = window.workspace.selected_claim_id
+        assert other.execute("PRAGMA data_version").fetchone() == before
+    assert chosen is not None
+    close_window(window)
+    again = make_window(qtbot, db_path)
+    qtbot.waitUntil(lambda: again.workspace.selected_claim_id == chosen)
+    close_window(again)
