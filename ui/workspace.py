@@ -720,6 +720,8 @@ class _NoteCommand(_RetryableCommand):
         self.old = old
         self._saves = [_NoteSave(new)]
         """This step's saves, its own first and then those merged into it."""
+        self._holder = self
+        """The step on the stack that holds this one's save (the one merged into)."""
 
     def id(self) -> int:
         return NOTE_MERGE_ID
@@ -728,6 +730,7 @@ class _NoteCommand(_RetryableCommand):
         if not isinstance(other, _NoteCommand) or other.claim_id != self.claim_id:
             return False
         self._saves.extend(other._saves)
+        other._holder = self
         return True
 
     def _saved_text(self) -> str:
@@ -754,7 +757,18 @@ class _NoteCommand(_RetryableCommand):
             save.saved = True
             return change
 
-        self._write(typed, redone=True, note=(claim_id, save.text))
+        def failed(exc: Exception) -> None:
+            self._holder._save_failed(save, exc)
+
+        self._workspace.write(typed, note=(claim_id, save.text), undone=failed)
+
+    def _save_failed(self, save: _NoteSave, exc: Exception) -> None:
+        """A typed save failed: the step leaves the stack only if none of its saves was
+        committed and none after this one is still being written. A later save merged
+        in may yet be committed: taken back on the first failure, the step's note was
+        saved with no undo step, and Ctrl+Z undid the step before it instead."""
+        if save is self._saves[-1] and not any(s.saved for s in self._saves):
+            self._take_back(exc, redone=True)
 
     def undo(self) -> None:
         if not self._quiet:

@@ -767,6 +767,34 @@ def test_a_note_that_failed_after_a_saved_one_undoes_what_was_saved(
         assert store.claims(1)[0].note == "First"
 
 
+def test_a_note_saved_after_a_failed_save_of_the_same_step_can_be_undone(
+    qtbot: QtBot, window: MainWindow, db_path: Path, errors: list[str]
+) -> None:
+    """The first save of a note fails (the database locked by another program) while
+    the next one, merged into the same step, is still waiting to be written, and is
+    committed. The failure took the whole step off the stack: the note stayed saved with
+    no undo step, and Ctrl+Z undid the verdict given before it instead."""
+    key(qtbot, window, "j1")
+    fill_the_disk(qtbot, window)
+    panel = window.claim_panel
+    panel.note.setPlainText("First")
+    panel.save_note()  # fails
+    window.writer.submit(lambda store: delattr(store, "update_claim"))  # room again
+    panel.note.setPlainText("First and more")
+    panel.save_note()  # merged into the step before its failure is known; committed
+    qtbot.waitUntil(lambda: bool(errors))
+    wait_saved(qtbot, window)
+    with Store(db_path) as store:
+        assert store.claims(1)[0].note == "First and more"
+    window.article_view.setFocus()
+    window.workspace.undo_stack.undo()
+    wait_saved(qtbot, window)
+    with Store(db_path) as store:
+        claim = store.claims(1)[0]
+    assert (claim.note, claim.status) == ("", Status.VERIFIED)
+    assert len(errors) == 1, errors
+
+
 def test_a_claim_is_extended_to_its_sentence(qtbot: QtBot, window: MainWindow) -> None:
     key(qtbot, window, "j")
     claim = window.workspace.claims[0]
