@@ -55,6 +55,10 @@ class StoreWriter(QObject):
     def pending(self) -> int:
         return len(self._pending)
 
+    def is_pending(self, request_id: int) -> bool:
+        """Whether the write :meth:`submit` returned ``request_id`` for is not answered yet."""
+        return request_id in self._pending
+
     def submit(
         self, fn: WriteFn, on_done: DoneFn | None = None, on_error: ErrorFn | None = None
     ) -> int:

@@ -538,11 +538,12 @@ class Workspace(QObject):
 
         Until the writer answers, the claims held here are as they were before it: a
         verdict key pressed twice in that time went on the stack twice, and the first
-        Ctrl+Z undid the second, which had changed nothing.
+        Ctrl+Z undid the second, which had changed nothing. The step's own write, not
+        any: once it is answered, a claim changed since (by another program) is set again.
         """
         stack = self.undo_stack
         last = stack.command(stack.index() - 1)
-        return self.writer.pending > 0 and isinstance(last, _OperationCommand) and last.asks == asks
+        return isinstance(last, _OperationCommand) and last.asks == asks and last.writing
 
     def write(
         self,
@@ -551,8 +552,9 @@ class Workspace(QObject):
         structural: bool = False,
         note: tuple[int, str] | None = None,
         undone: Callable[[Exception], None] | None = None,
-    ) -> None:
-        """Run an edit on the writer; show its committed result, or its error.
+    ) -> int:
+        """Run an edit on the writer; show its committed result, or its error. Returns
+        the writer's id of the request (:meth:`StoreWriter.is_pending`).
 
         ``note`` is (claim id, text) when the edit writes a note: if it fails, the text is
         kept in :attr:`unsaved_notes` so what was typed is not lost; the next note of that
@@ -573,7 +575,7 @@ class Workspace(QObject):
             if undone is not None:
                 undone(exc)
 
-        self.writer.submit(fn, written, failed)
+        return self.writer.submit(fn, written, failed)
 
     def _on_written(self, article_id: int | None, result: Any, structural: bool) -> None:
         if self.article is None or self.article.id != article_id:
@@ -626,9 +628,19 @@ class _RetryableCommand(QUndoCommand):
         self._workspace = workspace
         self._quiet = False
         """Moving the stack back after a failure: nothing is applied."""
+        self._request: int | None = None
+        """The writer's id of this step's last write."""
+
+    @property
+    def writing(self) -> bool:
+        """Whether this step's last write is not answered yet (the claims held are as
+        they were before it)."""
+        return self._request is not None and self._workspace.writer.is_pending(self._request)
 
     def _write(self, fn: Callable[[Store], Any], *, redone: bool, **kwargs: Any) -> None:
-        self._workspace.write(fn, undone=lambda exc: self._take_back(exc, redone=redone), **kwargs)
+        self._request = self._workspace.write(
+            fn, undone=lambda exc: self._take_back(exc, redone=redone), **kwargs
+        )
 
     def _take_back(self, exc: Exception, *, redone: bool) -> None:
         """The step failed: move the stack back over this command, applying nothing.

@@ -149,6 +149,25 @@ def test_an_edit_asked_twice_before_it_is_written_is_one_undo_step(
     assert window.workspace.claims[0].claimant == ""
 
 
+def test_a_verdict_changed_elsewhere_is_given_again_while_another_write_waits(
+    qtbot: QtBot, window: MainWindow, db_path: Path
+) -> None:
+    """Verified here, set back to unchecked by another program, then verified again while
+    the writer was busy with something else (the selection being remembered, during an
+    import): the key was taken for the step before it, already written, and did nothing."""
+    key(qtbot, window, "j1")
+    with Store(db_path) as store:
+        store.update_claim(window.workspace.claims[0].id, status=Status.UNCHECKED)
+    qtbot.waitUntil(lambda: window.workspace.claims[0].status is Status.UNCHECKED)
+    held = threading.Event()
+    window.writer.submit(lambda store: held.wait(60))  # another write, under way
+    window.article_view.setFocus()
+    qtbot.keyClick(window.article_view, "1")
+    held.set()
+    wait_saved(qtbot, window)
+    assert stored_statuses(db_path)[0] is Status.VERIFIED
+
+
 def test_the_add_link_button_opens_an_empty_link_dialog(
     qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
