@@ -181,10 +181,10 @@ def run(files: Sequence[str], db_path: Path | None = None) -> int:
         window.show()
         _wait_for_paint(window)
         if not window.isVisible():
-            return 0  # closed before it was ready
+            _leave(0)  # closed before it was ready (after a restore, old workers may run)
         store = open_store_interactively(path)
         if store is None:
-            return 2
+            _leave(2)
         path = store.path
         from workbench.engine import Engine
         from workbench.store.batches import SWITCH_INTERVAL_S
@@ -235,14 +235,14 @@ PAINT_WAIT_MS = 500
 
 
 class _FirstPaint(QObject):
-    """Ends an event loop once the widget it watches has been painted."""
+    """Ends an event loop once the widget it watches has been painted or closed."""
 
     def __init__(self, loop: QEventLoop) -> None:
         super().__init__()
         self.loop = loop
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() is QEvent.Type.Paint:
+        if event.type() in (QEvent.Type.Paint, QEvent.Type.Close):
             QTimer.singleShot(0, self.loop.quit)  # once this paint is on screen
         return False
 
