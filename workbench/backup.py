@@ -164,8 +164,8 @@ def create_backup(
         fsync_dir(folder)
     except DatabaseUnusableError as exc:
         raise BackupError(f"no backup was made: the copy of {db_path} failed its check") from exc
-    except DiskFullError as exc:
-        raise DiskFullError(f"no backup was made: {exc}") from exc
+    except DiskFullError as exc:  # said of the copy, a hidden file deleted below
+        raise DiskFullError(f"no backup was made: the disk holding {folder} is full") from exc
     except StoreError as exc:
         raise BackupError(f"no backup was made: {exc}") from exc
     except OSError as exc:

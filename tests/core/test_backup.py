@@ -29,6 +29,7 @@ from workbench.errors import (
     BackupError,
     DatabaseDamagedError,
     DatabaseLockedError,
+    DiskFullError,
     NewerDatabaseError,
 )
 from workbench.models import ArchiveRecord, ArticleDraft, DetectedClaim, Status
@@ -422,3 +423,19 @@ def test_the_users_work_is_readable_by_the_user_alone(tmp_path: Path) -> None:
         assert (mode(shared), mode(shared / "old.db")) == (0o755, 0o640)
     finally:
         os.umask(previous)
+
+
+def test_a_backup_on_a_full_disk_names_the_backups_folder(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not the hidden partial copy, deleted by the time the message is read."""
+    import workbench.backup
+
+    def full(source: Path, target: Path) -> None:
+        raise DiskFullError(f"the disk holding {target} is full")
+
+    monkeypatch.setattr(workbench.backup, "copy_database", full)
+    with pytest.raises(DiskFullError) as raised:
+        create_backup(db, reason=MANUAL)
+    assert str(raised.value) == f"no backup was made: the disk holding {backup_dir(db)} is full"
+    assert not list(backup_dir(db).iterdir())
