@@ -433,8 +433,9 @@ class MainWindow(QMainWindow):
 
         menu.addAction(action)
         self.addAction(action)
-        if not action.shortcut().isEmpty():
-            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        native = QKeySequence.SequenceFormat.NativeText
+        keys = ", ".join(k.toString(native) for k in action.shortcuts() if not k.isEmpty())
+        if keys:  # every binding (Redo is Ctrl+Shift+Z and Ctrl+Y on Windows and Linux)
             self.shortcut_rows.append((keys, menu_text(action.text())))
 
     def _build_menus(self) -> None:

@@ -624,6 +624,7 @@ def test_shortcuts_are_listed(window: MainWindow) -> None:
     keys = {k for k, _ in window.shortcut_rows}
     for expected in ("J", "K", "1", "2", "3", "0", "E", "L", "Ctrl+F", "Ctrl+Z", "Ctrl+Shift+V"):
         assert expected in keys
+    assert ("Ctrl+Shift+Z, Ctrl+Y", "Redo") in window.shortcut_rows  # both work
 
 
 def test_item_models_pass_the_model_tester(qtmodeltester: object, window: MainWindow) -> None:
