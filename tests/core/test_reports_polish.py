@@ -287,3 +287,14 @@ def test_is_slug() -> None:
     assert is_slug("rick-santorum") and is_slug("obama")
     assert not is_slug("Rick-Santorum") and not is_slug("rick santorum")
     assert not is_slug("rick--santorum") and not is_slug("rick_santorum")
+
+
+def test_a_claim_that_is_a_quote_keeps_its_own_quotation_marks(tmp_path: Path) -> None:
+    text = "“We lost everything we had,” one farmer said of the 4,500 people evacuated.\n"
+    with Store(tmp_path / "w.db") as store:
+        detected = DetectedClaim(0, len(text) - 1, text.strip(), 0.8, ("quote",))
+        aid = store.add_article(ArticleDraft(text, title="Floods"), [detected]).article.id
+        shown = human_formats(store, aid)
+    for name in ("html", "pdf"):
+        assert "““We" not in shown[name] and "evacuated.”" not in shown[name], name
+        assert "“We lost everything we had,” one farmer said" in shown[name], name

@@ -27,6 +27,7 @@ from workbench.reports.model import (
     evidence_name,
     human_date,
     quote_location,
+    quoted,
     short_hash,
 )
 from workbench.textsafety import clipped, http_url, shown_url, without_controls
@@ -56,6 +57,7 @@ def environment() -> jinja2.Environment:
     env.filters["clipped"] = clipped  # a PDF link repeats its target on each line it wraps to
     env.filters["shown_url"] = shown_url
     env.filters["nl2br"] = nl2br
+    env.filters["quoted"] = quoted
     env.globals |= {
         "STATUS_ORDER": STATUS_ORDER,
         "LABELS": STATUS_LABELS,

@@ -19,6 +19,7 @@ from workbench.reports.model import (
     evidence_name,
     human_date,
     quote_location,
+    quoted,
     short_hash,
 )
 from workbench.textsafety import http_url, shown_url, without_controls
@@ -105,8 +106,8 @@ def _evidence(number: int, item: Evidence) -> list[str]:
     details = " · ".join(meta)
     lines = [f"{line}\\", indent + details[:1].upper() + details[1:]]
     if item.quote is not None and item.quote.text.strip():
-        quoted = escape_markdown(item.quote.text).replace("\n", f"\n{indent}> ")
-        lines.append(f"{indent}> “{quoted}”")
+        shown = escape_markdown(quoted(item.quote.text)).replace("\n", f"\n{indent}> ")
+        lines.append(f"{indent}> {shown}")
     return lines
 
 

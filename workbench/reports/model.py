@@ -287,3 +287,16 @@ def build_reports(
         raise ValidationError("no articles to export")
     when = generated_at or utc_now()
     return [build_report(store, i, generated_at=when) for i in dict.fromkeys(article_ids)]
+
+
+QUOTATION_MARKS = "\"'“”‘’«»„‚"
+"""Marks a claim or quote may already start or end with (it is shown as written)."""
+
+
+def quoted(value: str) -> str:
+    """``value`` between quotation marks, unless it starts or ends with one: a claim that
+    is itself a quote (“We lost everything,” one farmer said.) got doubled marks."""
+    text = value.strip()
+    if text[:1] in QUOTATION_MARKS or text[-1:] in QUOTATION_MARKS:
+        return value
+    return f"“{value}”"
