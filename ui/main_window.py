@@ -992,6 +992,7 @@ class MainWindow(QMainWindow):
             self.workspace.matcher.runner,
             self.workspace.vault_copies,
             self.workspace.archive_reader,
+            self.workspace.change_reader,
             self.maintenance,
             self.indexer.runner,
             self.claim_panel.evidence_view.runner,
@@ -1025,6 +1026,7 @@ class MainWindow(QMainWindow):
         self.team.shutdown()
         self.claim_panel.past_checks.shutdown()
         self.workspace.archive_reader.shutdown()
+        self.workspace.change_reader.shutdown()
         self.writer.close(wait=not self._losing_unsaved)
         super().closeEvent(event)
 

@@ -46,6 +46,8 @@ class StoreWriter(QObject):
         self.edits = edits or WaitingEdits()
         self._store: Store | None = None  # used only on the writer thread
         self._ids = itertools.count(1)
+        self.submitted = 0
+        """Writes submitted so far (a reader can tell whether one came while it read)."""
         self._pending: dict[int, tuple[DoneFn | None, ErrorFn | None]] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         self._closed = False
@@ -66,6 +68,7 @@ class StoreWriter(QObject):
         if self._closed:
             raise RuntimeError("the store writer is closed")
         request_id = next(self._ids)
+        self.submitted += 1
         self._pending[request_id] = (on_done, on_error)
         self.edits.arrived()
         if len(self._pending) == 1:

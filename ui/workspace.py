@@ -96,6 +96,8 @@ class Workspace(QObject):
         self.matcher = ClaimMatcher(store.path, self, engine=self.engine)
         self.vault_copies = JobRunner("vault", self)
         """Copies files into the evidence vault, off the writer (see add_file_evidence)."""
+        self.change_reader = JobRunner("change-reader", self)
+        """Reads the open article's claims when another program may have changed them."""
         self.archive_reader = JobRunner("archive-reader", self)
         """Counts and searches the archive's past checks (:meth:`count_archive`,
         :meth:`search_archive`)."""
@@ -110,7 +112,7 @@ class Workspace(QObject):
 
         Not on an undo stack: each holds the edits of one article, active while that
         article is open, and the open one changes when it is deleted."""
-        self._data_version = store.data_version()
+        self._data_version: int | None = store.data_version()
         self.outside_changes = QTimer(self)
         """Looks for changes other programs made (:meth:`_follow_outside_changes`)."""
         self.outside_changes.setInterval(OUTSIDE_CHANGES_MS)
@@ -209,15 +211,42 @@ class Workspace(QObject):
             return
         try:
             version = self.store.data_version()
-            if version == self._data_version:
-                return
-            self._data_version = version
-            claims = self.store.claims(self.article.id)
         except WorkbenchError as exc:
             log.warning("cannot look for changes made elsewhere: %s", exc)
             return
-        if claims != self.claims:
-            self.reload(claims)  # the library's counts too
+        if version == self._data_version:
+            return
+        self._data_version = version
+        # Read on a worker: a long article's claims took 0.1-0.2 s to read on this
+        # thread, and this app's own edits change the version too.
+        article_id, path, writes = self.article.id, self.store.path, self.writer.submitted
+
+        def read(context: JobContext) -> list[Claim]:
+            with Store(path, check=False) as store:
+                return store.claims(article_id)
+
+        def compare(claims: list[Claim]) -> None:
+            shown = self.article
+            if shown is None or shown.id != article_id:
+                return
+            if self.writer.pending or self.writer.submitted != writes:
+                # An edit of this app came while the claims were read: what was read may
+                # not have it. Read again on the next look.
+                self._data_version = None
+                return
+            if claims != self.claims:
+                self.reload(claims)  # the library's counts too
+
+        self.change_reader.submit(
+            read,
+            group="claims",
+            supersede=True,
+            latest_only=True,
+            done=compare,
+            failed=lambda message: log.warning(
+                "cannot look for changes made elsewhere: %s", message
+            ),
+        )
 
     def rematch(self) -> None:
         """Look for past checks of every claim (after opening, editing claims, importing)."""

@@ -19,7 +19,7 @@ from ui.article_view import BADGE_RADIUS
 from ui.dialogs import EvidenceDialog, Messages
 from ui.main_window import READING_MIN_WIDTH, MainWindow
 from workbench.engine import Engine
-from workbench.models import ArticleDraft, DetectedClaim, Status
+from workbench.models import ArticleDraft, Claim, DetectedClaim, Status
 from workbench.store import Store
 
 TEXT = (
@@ -1619,3 +1619,35 @@ def test_going_through_claims_writes_nothing_and_quit_keeps_the_place(
     again = make_window(qtbot, db_path)
     qtbot.waitUntil(lambda: again.workspace.selected_claim_id == chosen)
     close_window(again)
+
+
+def test_claims_read_for_outside_changes_never_undo_an_edit_made_meanwhile(
+    qtbot: QtBot, window: MainWindow, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The open article's claims are read on a worker when another program changed the
+    database; an edit of this app written while they were read must not be shown undone."""
+    workspace = window.workspace
+    first, second = workspace.claims[0].id, workspace.claims[1].id
+    read_done, release = threading.Event(), threading.Event()
+    claims = Store.claims
+
+    def slow_claims(store: Store, article_id: int) -> list[Claim]:
+        found = claims(store, article_id)
+        if threading.current_thread().name == "change-reader":
+            read_done.set()
+            release.wait(timeout=60)
+        return found
+
+    monkeypatch.setattr(Store, "claims", slow_claims)
+    with Store(db_path, user="bo") as other:
+        other.update_claim(second, note="Bo was here.")
+    workspace._follow_outside_changes()
+    qtbot.waitUntil(read_done.is_set)
+    workspace.set_status(first, Status.VERIFIED)  # written while the read is held
+    wait_saved(qtbot, window)
+    release.set()
+    qtbot.waitUntil(lambda: not workspace.change_reader.busy)
+    QTest.qWait(50)
+    assert workspace.claim(first).status is Status.VERIFIED
+    qtbot.waitUntil(lambda: workspace.claim(second).note == "Bo was here.", timeout=30_000)
+    assert workspace.claim(first).status is Status.VERIFIED
