@@ -181,3 +181,87 @@ def test_two_threads_may_import_spacy_for_the_first_time_at_once() -> None:
         capture_output=True, text=True, timeout=300, check=True,
     )  # fmt: skip
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+PACKAGE_AND_ITS_MODULE_AT_ONCE = r"""
+import importlib, importlib.abc, importlib.machinery, json, sys, threading, time
+
+package, module = sys.argv[1:3]
+reading = threading.Event()
+
+
+class SlowDisk(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    # Reading the package takes a moment, as from a cold disk, and the other thread
+    # begins importing the module meanwhile: without it the window is a few
+    # microseconds wide. The wait is in create_module, outside the global import lock,
+    # after the package's own lock is taken and before the package is in sys.modules.
+    def find_spec(self, name, path=None, target=None):
+        if name != package:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        self.loader, spec.loader = spec.loader, self
+        return spec
+
+    def create_module(self, spec):
+        reading.set()
+        time.sleep(0.2)
+        return None
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+
+
+sys.meta_path.insert(0, SlowDisk())
+problems = []
+together = threading.Barrier(2)
+
+def run(name, after):
+    together.wait()
+    if after is not None:
+        after.wait(timeout=60)
+    try:
+        importlib.import_module(name)
+    except Exception as exc:
+        problems.append(f"{name}: {type(exc).__name__}: {exc}")
+
+threads = [
+    threading.Thread(target=run, args=(package, None)),
+    threading.Thread(target=run, args=(module, reading)),
+]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(json.dumps(problems))
+"""
+
+
+@pytest.mark.parametrize(
+    ("package", "module"),
+    [
+        ("workbench.ingest", "workbench.ingest.dispatch"),  # the evidence library
+        ("workbench.ingest", "workbench.ingest.normalize"),  # matching, an archive import
+    ],
+)
+def test_a_package_and_one_of_its_modules_may_be_imported_first_at_once(
+    package: str, module: str
+) -> None:
+    """As in the app: the opener reads an article (``workbench.ingest``) while matching
+    or the evidence library imports a reader's module. A matching job once failed with
+    "_DeadlockError: deadlock detected by _ModuleLock('workbench.ingest.dispatch')"."""
+    done = subprocess.run(
+        [sys.executable, "-c", PACKAGE_AND_ITS_MODULE_AT_ONCE, package, module],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_readers_names_still_import_from_the_package() -> None:
+    """``workbench.ingest`` loads its modules on first use; every public name resolves."""
+    import workbench.ingest
+
+    for name in workbench.ingest.__all__:
+        assert getattr(workbench.ingest, name) is not None
+    assert set(dir(workbench.ingest)) >= set(workbench.ingest.__all__)
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = workbench.ingest.no_such_name  # type: ignore[attr-defined]
