@@ -142,6 +142,23 @@ def open_store_interactively(path: Path) -> Store | None:
             return None
 
 
+def close_import_circles() -> None:
+    """Import, on this thread and before the workers start, the standard library's modules
+    that import one another in a circle which the workers' libraries enter at different
+    modules.
+
+    ``importlib.abc`` imports ``importlib.resources.abc``, whose package
+    ``importlib.resources`` imports it back. Reading a web page (urllib3), the team sync
+    (psycopg) and loading spaCy (catalogue) first import ``importlib.metadata``, thus
+    ``importlib.abc``; a ClaimReview export first imports ``importlib.resources``
+    (jsonschema). Begun at once, each thread holds the module the other needs and Python
+    fails one of them: "_DeadlockError: deadlock detected by
+    _ModuleLock('importlib.resources.abc')". Imported whole here, before any worker
+    thread exists (about 4 ms, behind the window shown), the circle is closed.
+    """
+    import importlib.abc  # noqa: F401  (with it importlib.resources, whole)
+
+
 def _leave(code: int) -> NoReturn:
     """End the process now that the window is closed and every edit is written.
 
@@ -189,6 +206,7 @@ def run(files: Sequence[str], db_path: Path | None = None) -> int:
         from workbench.engine import Engine
         from workbench.store.batches import SWITCH_INTERVAL_S
 
+        close_import_circles()  # before build starts the workers
         sys.setswitchinterval(SWITCH_INTERVAL_S)  # edits and the UI get the lock back sooner
         engine = engine or Engine()  # the pipeline, models and indexes, for every window
         window.build(store, engine=engine)

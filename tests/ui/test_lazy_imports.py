@@ -143,3 +143,78 @@ def test_the_window_shows_before_the_store_and_the_panels_load(tmp_path: Path) -
     )  # fmt: skip
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found == {"visible": True, "text": "Opening the database…", "loaded": []}
+
+
+IMPORT_CIRCLE_AT_ONCE = r"""
+import importlib.machinery, json, sys, threading, time
+
+from ui.app import close_import_circles
+
+if sys.argv[1] == "closed":
+    close_import_circles()
+reading = threading.Event()
+
+
+class SlowDisk:
+    # Reading importlib.resources takes a moment, as from a cold disk, and the other
+    # thread begins meanwhile: without it the window is some microseconds wide.
+    def find_spec(self, name, path=None, target=None):
+        if name != "importlib.resources":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        self.loader, spec.loader = spec.loader, self
+        return spec
+
+    def create_module(self, spec):
+        reading.set()
+        time.sleep(0.2)
+        return None
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+
+
+sys.meta_path.insert(0, SlowDisk())
+problems = []
+together = threading.Barrier(2)
+
+def claimreview_export():
+    from workbench.reports.claimreview import validator
+
+    try:
+        validator()
+    finally:
+        reading.set()  # importlib.resources was imported before, or failed
+
+def web_page_team_sync_or_spacy():
+    reading.wait(timeout=60)
+    import importlib.metadata  # what urllib3, psycopg and catalogue import first
+
+def run(work):
+    together.wait()
+    try:
+        work()
+    except Exception as exc:
+        problems.append(f"{work.__name__}: {type(exc).__name__}: {exc}")
+
+threads = [threading.Thread(target=run, args=(work,))
+           for work in (claimreview_export, web_page_team_sync_or_spacy)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(json.dumps(problems))
+"""
+
+
+def test_the_workers_may_begin_the_standard_librarys_import_circle_at_once() -> None:
+    """As in the app: a ClaimReview export (jsonschema imports importlib.resources) while
+    a web page is read, the team syncs or spaCy loads (importlib.metadata, thus
+    importlib.abc). Each held what the other needed: "_DeadlockError: deadlock detected
+    by _ModuleLock('importlib.resources.abc')"."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_CIRCLE_AT_ONCE, "closed"],
+        capture_output=True, text=True, env=env, timeout=300, check=True,
+    )  # fmt: skip
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
