@@ -26,9 +26,9 @@ module ("_DeadlockError: deadlock detected by _ModuleLock('workbench.ingest.disp
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from workbench.lazy_names import from_submodules
 from workbench.models import MAX_ARTICLE_CHARS
 
 if TYPE_CHECKING:
@@ -55,15 +55,7 @@ __all__ = [
 
 
 if not TYPE_CHECKING:  # mypy reads the imports above; an unknown name stays an error for it
-
-    def __getattr__(name: str) -> Any:
-        """Import the submodule that defines ``name`` (PEP 562), once."""
-        submodule = _SUBMODULE.get(name)
-        if submodule is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{submodule}"), name)
-        globals()[name] = value
-        return value
+    __getattr__ = from_submodules(__name__, _SUBMODULE, globals())
 
 
 def __dir__() -> list[str]:
