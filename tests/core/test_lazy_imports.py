@@ -183,20 +183,19 @@ def test_two_threads_may_import_spacy_for_the_first_time_at_once() -> None:
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
 
-PACKAGE_AND_ITS_MODULE_AT_ONCE = r"""
-import importlib, importlib.abc, importlib.machinery, json, sys, threading, time
+SLOW_DISK = r"""
+import importlib.machinery, threading, time
 
-package, module = sys.argv[1:3]
 reading = threading.Event()
 
 
-class SlowDisk(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    # Reading the package takes a moment, as from a cold disk, and the other thread
-    # begins importing the module meanwhile: without it the window is a few
-    # microseconds wide. The wait is in create_module, outside the global import lock,
-    # after the package's own lock is taken and before the package is in sys.modules.
+class SlowDisk:
+    # Reading the module named by ``slow`` takes a moment, as from a cold disk, and the
+    # other thread begins meanwhile: without it the window is a few microseconds wide.
+    # The wait is in create_module, outside the global import lock, after the module's
+    # own lock is taken and before the module is in sys.modules.
     def find_spec(self, name, path=None, target=None):
-        if name != package:
+        if name != slow:
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         self.loader, spec.loader = spec.loader, self
@@ -211,6 +210,18 @@ class SlowDisk(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         self.loader.exec_module(module)
 
 
+"""
+"""Makes a module (``slow``, set before) slow to read in a test's child interpreter."""
+
+PACKAGE_AND_ITS_MODULE_AT_ONCE = (
+    r"""
+import importlib, json, sys, threading
+
+package, module = sys.argv[1:3]
+slow = package
+"""
+    + SLOW_DISK
+    + r"""
 sys.meta_path.insert(0, SlowDisk())
 problems = []
 together = threading.Barrier(2)
@@ -234,6 +245,7 @@ for thread in threads:
     thread.join()
 print(json.dumps(problems))
 """
+)
 
 
 @pytest.mark.parametrize(

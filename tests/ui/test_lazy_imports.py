@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.core.test_lazy_imports import SLOW_DISK
+
 NOT_BEFORE_THE_WINDOW = (
     "spacy",
     "thinc",
@@ -145,35 +147,18 @@ def test_the_window_shows_before_the_store_and_the_panels_load(tmp_path: Path) -
     assert found == {"visible": True, "text": "Opening the database…", "loaded": []}
 
 
-IMPORT_CIRCLE_AT_ONCE = r"""
-import importlib.machinery, json, sys, threading, time
+IMPORT_CIRCLE_AT_ONCE = (
+    r"""
+import json, sys, threading
 
 from ui.app import close_import_circles
 
 if sys.argv[1] == "closed":
     close_import_circles()
-reading = threading.Event()
-
-
-class SlowDisk:
-    # Reading importlib.resources takes a moment, as from a cold disk, and the other
-    # thread begins meanwhile: without it the window is some microseconds wide.
-    def find_spec(self, name, path=None, target=None):
-        if name != "importlib.resources":
-            return None
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        self.loader, spec.loader = spec.loader, self
-        return spec
-
-    def create_module(self, spec):
-        reading.set()
-        time.sleep(0.2)
-        return None
-
-    def exec_module(self, module):
-        self.loader.exec_module(module)
-
-
+slow = "importlib.resources"
+"""
+    + SLOW_DISK
+    + r"""
 sys.meta_path.insert(0, SlowDisk())
 problems = []
 together = threading.Barrier(2)
@@ -205,6 +190,7 @@ for thread in threads:
     thread.join()
 print(json.dumps(problems))
 """
+)
 
 
 def test_the_workers_may_begin_the_standard_librarys_import_circle_at_once() -> None:
