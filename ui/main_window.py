@@ -289,6 +289,10 @@ class MainWindow(QMainWindow):
         self.workspace.claims_changed.connect(self._update_progress)
         self.workspace.claim_updated.connect(self._update_progress)
         self.workspace.notice.connect(lambda message: self.statusBar().showMessage(message, 10_000))
+        # "Removed the claim …: Ctrl+Z puts it back" is stale once Ctrl+Z (or another
+        # article's undo history) is in play.
+        self.workspace.undo_group.indexChanged.connect(self._clear_undo_hint)
+        self.workspace.undo_group.activeStackChanged.connect(self._clear_undo_hint)
         self.workspace.error_occurred.connect(
             lambda message: Messages.error(self, "Could not save the change", message)
         )
@@ -874,6 +878,10 @@ class MainWindow(QMainWindow):
             self.open_files(paths)
 
     # -- following the workspace and the opener -----------------------------------------
+
+    def _clear_undo_hint(self) -> None:
+        if "Ctrl+Z puts it back" in self.statusBar().currentMessage():
+            self.statusBar().clearMessage()
 
     def _on_opener_started(self, description: str) -> None:
         self._opener_message = description

@@ -1651,3 +1651,17 @@ def test_claims_read_for_outside_changes_never_undo_an_edit_made_meanwhile(
     assert workspace.claim(first).status is Status.VERIFIED
     qtbot.waitUntil(lambda: workspace.claim(second).note == "Bo was here.", timeout=30_000)
     assert workspace.claim(first).status is Status.VERIFIED
+
+
+def test_the_hint_to_undo_a_removal_goes_once_it_is_undone(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """It stayed 10 s after Ctrl+Z, or after another article's history was in play."""
+    workspace = window.workspace
+    workspace.remove_claim(workspace.claims[1].id)
+    wait_saved(qtbot, window)
+    assert "Ctrl+Z puts it back" in window.statusBar().currentMessage()
+    workspace.undo_stack.undo()
+    wait_saved(qtbot, window)
+    assert "Ctrl+Z puts it back" not in window.statusBar().currentMessage()
+    assert len(workspace.claims) == 3
