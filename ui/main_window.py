@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
         )
         self.article_view = ArticleView(self.workspace, self)
         self.claim_panel = ClaimPanel(self.workspace, self)
+        self.workspace.listed = self.claim_panel.shown_claim_ids
         self.welcome = QLabel(WELCOME, self)
         self.welcome.setTextFormat(Qt.TextFormat.RichText)  # fixed text, no user text in it
         self.welcome.setObjectName("welcome")

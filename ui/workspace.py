@@ -85,6 +85,8 @@ class Workspace(QObject):
         self.article: Article | None = None
         self.claims: list[Claim] = []
         self.selected_claim_id: int | None = None
+        self.listed: Callable[[], Sequence[int]] | None = None
+        """The claims the claim list shows, as filtered (set by the window)."""
         self._saved_place: str | None = None
         """The selected claim last kept in the database (:meth:`save_place`)."""
         self.matches: dict[int, list[Match]] = {}
@@ -339,12 +341,15 @@ class Workspace(QObject):
     def select_first_to_check(self) -> None:
         """Where work on an article starts: the claim last selected in it during this
         session, else its most urgent unchecked claim, else its first (not a caption that
-        happens to come first)."""
+        happens to come first); among the claims the list shows (:attr:`listed`), as
+        filtered: the list's filters stay when another article opens."""
+        shown = None if self.listed is None else list(self.listed())
         last = self._last_claims.get(self.article.id) if self.article else None
-        if last is not None and self.claim(last) is not None:
+        if last is not None and self.claim(last) is not None and (shown is None or last in shown):
             self.select_claim(last)
-        elif self.claims and not self.select_next_unchecked():
-            self.select_claim(self.claims[0].id)
+        elif self.claims and not self.select_next_unchecked(shown):
+            ids = [c.id for c in self.claims] if shown is None else shown
+            self.select_claim(ids[0] if ids else None)
 
     @property
     def selected_claim(self) -> Claim | None:

@@ -180,3 +180,24 @@ def test_n_stays_inside_the_filtered_list(qtbot: QtBot, window: MainWindow) -> N
     qtbot.keyClick(window.article_view, "n")
     assert window.workspace.selected_claim_id == third.id  # none left in the list
     assert "shows" in window.statusBar().currentMessage()
+
+
+def test_an_article_opened_under_a_filter_starts_at_a_claim_the_list_shows(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """The filters stay when another article opens; its first claim selected was one they
+    hid (the side panel showed a claim the list did not)."""
+    workspace = window.workspace
+    first, _hidden, third = workspace.claims
+    workspace.tag_claims([third.id], add=["war"])
+    wait_saved(qtbot, window)
+    workspace.select_claim(first.id)  # the place kept for this article
+    article = workspace.article
+    assert article is not None
+    panel = window.claim_panel
+    panel.tag_combo.setCurrentIndex(panel.tag_combo.findData("war"))
+    workspace.open_article(None)
+    workspace.open_article(article.id)
+    workspace.select_first_to_check()
+    assert panel.shown_claim_ids() == [third.id]
+    assert workspace.selected_claim_id == third.id
