@@ -22,7 +22,7 @@ from workbench.errors import DatabaseUnusableError, WorkbenchError
 # isort: split
 _LOADED_BEFORE_QT = frozenset(sys.modules)
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
 
 if TYPE_CHECKING:
@@ -248,28 +248,10 @@ def run(files: Sequence[str], db_path: Path | None = None) -> int:
             ).exec()
 
 
-PAINT_WAIT_MS = 500
-"""How long :func:`_wait_for_paint` waits at most (a minimised window is never painted)."""
-
-
-class _FirstPaint(QObject):
-    """Ends an event loop once the widget it watches has been painted or closed."""
-
-    def __init__(self, loop: QEventLoop) -> None:
-        super().__init__()
-        self.loop = loop
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.Paint, QEvent.Type.Close):
-            QTimer.singleShot(0, self.loop.quit)  # once this paint is on screen
-        return False
-
-
 def _wait_for_paint(window: QWidget) -> None:
-    """Run the events until ``window`` is painted (or closed), for :data:`PAINT_WAIT_MS` at most."""
+    """Run the events until ``window`` is on screen (:func:`ui.main_window.after_first_paint`)."""
+    from ui.main_window import after_first_paint
+
     loop = QEventLoop()
-    watcher = _FirstPaint(loop)
-    window.installEventFilter(watcher)
-    QTimer.singleShot(PAINT_WAIT_MS, loop.quit)
+    after_first_paint(window, loop.quit)
     loop.exec()
-    window.removeEventFilter(watcher)

@@ -73,8 +73,35 @@ WELCOME = (
 
 READING_MIN_WIDTH = 360
 """The reading pane's narrowest width, in pixels: about six words of the article a line."""
-START_FALLBACK_MS = 500
-"""When :meth:`MainWindow.start` goes on without waiting any longer for the first paint."""
+FIRST_PAINT_WAIT_MS = 500
+"""How long :func:`after_first_paint` waits at most (a minimised window is never painted)."""
+
+
+class _FirstPaint(QObject):
+    """Calls ``then`` once: after ``widget``'s first paint is on screen, or after
+    :data:`FIRST_PAINT_WAIT_MS` anyway."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], object]) -> None:
+        super().__init__(widget)
+        self._widget, self._then, self._done = widget, then, False
+        widget.installEventFilter(self)
+        QTimer.singleShot(FIRST_PAINT_WAIT_MS, self._finish)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() is QEvent.Type.Paint:
+            QTimer.singleShot(0, self._finish)  # once this paint is on screen
+        return False
+
+    def _finish(self) -> None:
+        if not self._done:
+            self._done = True
+            self._widget.removeEventFilter(self)
+            self._then()
+
+
+def after_first_paint(widget: QWidget, then: Callable[[], object]) -> None:
+    """Run ``then`` once ``widget`` is on screen (see :class:`_FirstPaint`)."""
+    _FirstPaint(widget, then)
 
 
 class _ShortcutsOverLineEdits(QObject):
@@ -125,14 +152,13 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Fact-Checking Workbench")
         self.settings = QSettings()
         self.restore_requested: Path | None = None
+        self._restore_geometry()
         if store is None:
             opening = QLabel("Opening the database…", self)
             opening.setObjectName("opening")
             opening.setStyleSheet("#opening { qproperty-alignment: AlignCenter; }")
             self.setCentralWidget(opening)
-            self._restore_geometry()
         else:
-            self._restore_geometry()
             self.build(store, engine=engine)
 
     def build(self, store: Store, *, engine: Engine | None = None) -> None:
@@ -326,12 +352,9 @@ class MainWindow(QMainWindow):
         """
         self.library.refresh()
         self.article_view.setFocus()  # keyboard triage works at once
-        self._started = False
         # After the first paint; or soon anyway, should the window never be painted
         # (minimised, on a screen that is off).
-        self._start_rest = functools.partial(self._reopen_and_open, tuple(files))
-        self.installEventFilter(self)
-        QTimer.singleShot(START_FALLBACK_MS, self._start_rest)
+        after_first_paint(self, functools.partial(self._reopen_and_open, tuple(files)))
 
     def event(self, event: QEvent) -> bool:
         """Delete removes the selected claim only from the article or the claim list.
@@ -355,19 +378,9 @@ class MainWindow(QMainWindow):
                 return True
         return super().event(event)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self and event.type() is QEvent.Type.Paint:
-            self.removeEventFilter(self)
-            QTimer.singleShot(0, self._start_rest)  # once this paint is on screen
-        return super().eventFilter(watched, event)
-
     def _reopen_and_open(self, files: Sequence[str]) -> None:
         from ui.workspace import LAST_ARTICLE_KEY, LAST_CLAIM_KEY
 
-        if self._started:
-            return
-        self._started = True
-        self.removeEventFilter(self)
         store = self.workspace.store
         articles = store.articles(archived=None)
         if articles:  # also behind files being opened: a file that fails leaves it shown
@@ -401,9 +414,8 @@ class MainWindow(QMainWindow):
 
     def _select_next_unchecked(self) -> None:
         """N: within the claim list as it is filtered, as J and K are."""
-        shown = self.claim_panel.shown_claim_ids()
-        if self.workspace.article is not None and not self.workspace.select_next_unchecked(shown):
-            if len(shown) < len(self.workspace.claims):
+        if self.workspace.article is not None and not self.workspace.select_next_unchecked():
+            if len(self.claim_panel.shown_claim_ids()) < len(self.workspace.claims):
                 self.statusBar().showMessage("Every claim the list shows has a verdict.", 5000)
             else:
                 self.statusBar().showMessage("Every claim of this article has a verdict.", 5000)
@@ -881,7 +893,9 @@ class MainWindow(QMainWindow):
     # -- following the workspace and the opener -----------------------------------------
 
     def _clear_undo_hint(self) -> None:
-        if "Ctrl+Z puts it back" in self.statusBar().currentMessage():
+        from ui.workspace import UNDO_HINT
+
+        if UNDO_HINT in self.statusBar().currentMessage():
             self.statusBar().clearMessage()
 
     def _on_opener_started(self, description: str) -> None:

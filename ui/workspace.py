@@ -47,6 +47,8 @@ OUTSIDE_CHANGES_BUSY_MS = 15_000
 
 LAST_ARTICLE_KEY = "ui.last_article"
 LAST_CLAIM_KEY = "ui.last_claim"
+UNDO_HINT = "Ctrl+Z puts it back"
+"""What a notice of a removal says; the window clears it once the undo history moves."""
 
 
 class Workspace(QObject):
@@ -326,12 +328,15 @@ class Workspace(QObject):
             target = max(0, min(len(ids) - 1, ids.index(self.selected_claim_id) + step))
         self.select_claim(ids[target])
 
-    def select_next_unchecked(self, among: Sequence[int] | None = None) -> bool:
-        """Select the next unchecked claim of the highest priority left (N); False if none.
+    def _listed_ids(self) -> list[int] | None:
+        """The claims the claim list shows (:attr:`listed`), or None for all of them."""
+        return None if self.listed is None else list(self.listed())
 
-        ``among``: the claims the list shows (as filtered), if only those may be chosen.
-        """
-        shown = None if among is None else set(among)
+    def select_next_unchecked(self) -> bool:
+        """Select the next unchecked claim of the highest priority left (N) among those
+        the claim list shows, as filtered (:attr:`listed`); False if none."""
+        listed = self._listed_ids()
+        shown = None if listed is None else set(listed)
         claims = [c for c in self.claims if shown is None or c.id in shown]
         claim = next_unchecked(claims, self.priorities, self.selected_claim_id)
         if claim is not None:
@@ -343,11 +348,11 @@ class Workspace(QObject):
         session, else its most urgent unchecked claim, else its first (not a caption that
         happens to come first); among the claims the list shows (:attr:`listed`), as
         filtered: the list's filters stay when another article opens."""
-        shown = None if self.listed is None else list(self.listed())
+        shown = self._listed_ids()
         last = self._last_claims.get(self.article.id) if self.article else None
         if last is not None and self.claim(last) is not None and (shown is None or last in shown):
             self.select_claim(last)
-        elif self.claims and not self.select_next_unchecked(shown):
+        elif self.claims and not self.select_next_unchecked():
             ids = [c.id for c in self.claims] if shown is None else shown
             self.select_claim(ids[0] if ids else None)
 
@@ -445,7 +450,7 @@ class Workspace(QObject):
         if claim is not None:
             self._push(operations.remove_claim(claim_id), "Remove claim")
             shown = clipped(one_line(claim.text), 60)
-            self.notice.emit(f"Removed the claim “{shown}”: Ctrl+Z puts it back as it was.")
+            self.notice.emit(f"Removed the claim “{shown}”: {UNDO_HINT} as it was.")
 
     def set_claim_span(self, claim_id: int, start: int, end: int) -> None:
         claim = self.claim(claim_id)

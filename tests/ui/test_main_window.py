@@ -79,6 +79,13 @@ def close_and_wait(window: MainWindow) -> None:
     raise AssertionError("the window never closed")
 
 
+def assert_shown(window: MainWindow, article_id: int, text: str) -> None:
+    """The window shows that article, with that text."""
+    assert window.workspace.article is not None
+    assert window.workspace.article.id == article_id
+    assert window.article_view.toPlainText() == text
+
+
 def close_window(window: MainWindow) -> None:
     close_and_wait(window)
     window.workspace.store.close()
@@ -529,9 +536,7 @@ def test_an_article_that_fails_once_read_gives_back_the_one_chosen_while_another
     release.set()
     qtbot.waitUntil(lambda: len(errors) == 2)
     qtbot.waitUntil(lambda: not window.opener.busy)
-    assert window.workspace.article is not None
-    assert window.workspace.article.id == picked.article.id
-    assert window.article_view.toPlainText() == "The budget grew by 4%."
+    assert_shown(window, picked.article.id, "The budget grew by 4%.")
     close_window(window)
 
 
@@ -557,9 +562,7 @@ def test_an_article_that_fails_once_read_after_the_one_before_was_deleted_shows_
     release.set()
     qtbot.waitUntil(lambda: bool(errors))
     qtbot.waitUntil(lambda: not window.opener.busy)
-    assert window.workspace.article is not None
-    assert window.workspace.article.id == other.article.id
-    assert window.article_view.toPlainText() == "The budget grew by 4%."
+    assert_shown(window, other.article.id, "The budget grew by 4%.")
     close_window(window)
 
 
