@@ -63,6 +63,14 @@ KEEP: dict[str, int] = {AUTO: 10, PRE_MIGRATION: 5}
 """How many backups of each automatic reason are kept; other reasons are never deleted."""
 MAX_AGE = timedelta(days=1)
 """An automatic backup is made when the newest backup is older than this."""
+KEEP_FREE = 100 * 2**20
+"""An automatic backup is not made when it would leave less than this free on its disk.
+
+The database needs room to go on working (its write-ahead log, new articles): a daily
+backup that filled the disk would stop every edit until the user freed space. A manual
+backup only needs room for the copy: the user asked for it and is told if it cannot be
+made.
+"""
 _STAMP = "%Y%m%d-%H%M%S"
 _REASON = re.compile(r"[a-z][a-z-]*")
 
@@ -153,6 +161,7 @@ def create_backup(
         make_private_folder(folder)
     except OSError as exc:
         raise BackupError(f"cannot create the backups folder {folder}: {exc.strerror}") from exc
+    _check_room(db_path, folder, reason)
     # Unique to this process and call: two commands started at once (each making its
     # automatic backup) never write into, or delete, each other's copy.
     unique = f"{os.getpid()}.{secrets.token_hex(4)}"
@@ -180,6 +189,41 @@ def create_backup(
     rotate_backups(db_path)
     created = datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC)
     return Backup(target, created, target.stat().st_size, reason, left_out)
+
+
+def _check_room(db_path: Path, folder: Path, reason: str) -> None:
+    """Refuse a backup the disk has no room for, before a byte is copied.
+
+    The copy is about as large as the database and its write-ahead log; an automatic
+    one must also leave :data:`KEEP_FREE`. Where the sizes cannot be read, the copy
+    itself finds out.
+
+    Raises:
+        DiskFullError: there is not enough room.
+    """
+    try:
+        needed = sum(
+            path.stat().st_size
+            for path in (db_path, db_path.with_name(db_path.name + "-wal"))
+            if path.exists()
+        )
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    keep = KEEP_FREE if reason == AUTO else 0
+    if free >= needed + keep:
+        return
+    sizes = f"the copy needs {_megabytes(needed)}, {_megabytes(free)} are free"
+    if keep:
+        raise DiskFullError(
+            f"no automatic backup was made: it would leave less than {_megabytes(keep)}"
+            f" free on the disk holding {folder} ({sizes})"
+        )
+    raise DiskFullError(f"no backup was made: the disk holding {folder} has no room ({sizes})")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.0f} MB" if size >= 2**20 else f"{max(size, 0) / 2**20:.1f} MB"
 
 
 def _vault_files_not_backed_up(backup: Path, folder: Path) -> int:

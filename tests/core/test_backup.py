@@ -439,3 +439,40 @@ def test_a_backup_on_a_full_disk_names_the_backups_folder(
         create_backup(db, reason=MANUAL)
     assert str(raised.value) == f"no backup was made: the disk holding {backup_dir(db)} is full"
     assert not list(backup_dir(db).iterdir())
+
+
+def _free_space(monkeypatch: pytest.MonkeyPatch, free: int) -> None:
+    usage = shutil.disk_usage(".")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=free))
+
+
+def test_the_daily_backup_never_takes_the_room_the_database_needs(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy that would leave the disk all but full is not made: edits would fail next."""
+    from workbench.backup import KEEP_FREE
+
+    size = db.stat().st_size
+    _free_space(monkeypatch, size + KEEP_FREE // 2)
+    with pytest.raises(DiskFullError) as raised:
+        backup_if_stale(db, now=T0)
+    message = str(raised.value)
+    assert message == (
+        "no automatic backup was made: it would leave less than 100 MB free on the disk"
+        f" holding {backup_dir(db)} (the copy needs {size / 2**20:.1f} MB, 50 MB are free)"
+    )
+    assert not list(backup_dir(db).glob("*.db"))
+    # Opening the database says so once, and the database opens.
+    with Store(db, auto_backup=True) as store:
+        assert store.backup_problem == message
+
+    # A manual backup only needs room for its copy ...
+    assert create_backup(db, reason=MANUAL, now=T0).path.is_file()
+    # ... and is refused before a byte is copied when there is none.
+    _free_space(monkeypatch, size // 2)
+    before = set(backup_dir(db).iterdir())
+    with pytest.raises(
+        DiskFullError, match=r"has no room \(the copy needs [0-9.]+ MB, [0-9.]+ MB are free\)$"
+    ):
+        create_backup(db, reason=MANUAL, now=T0 + timedelta(seconds=1))
+    assert set(backup_dir(db).iterdir()) == before
