@@ -8,8 +8,10 @@ the detector's score cache full (so only the feedback step differs), median of
 * plain: no adjustment (what an app with no corrections does);
 * with feedback, steady state: the article's sentences embedded and compared with the
   corrections' cached vectors;
+* with feedback, one correction more: the fact-checker corrected one more sentence
+  since the last article (what daily use looks like);
 * with feedback, first article: a fresh adjuster, so loading the encoder and embedding
-  the corrections are included.
+  the corrections are included (the app does this in the background when it starts).
 
 Usage: python benchmarks/feedback_overhead.py [--words 10000] [--corrections 200] [--runs 3]
 """
@@ -80,13 +82,21 @@ def main() -> None:
         adjuster.update(feedback)
         detect_claims(article, nlp=nlp, adjust=adjuster.adjust)
 
+    extra = iter(range(10**6))
+
+    def one_more() -> None:
+        adjuster.update([*feedback, (f"Correction number {next(extra)} of the day.", 0)])
+        detect_claims(article, nlp=nlp, adjust=adjuster.adjust)
+
     cold = statistics.median(timed(first) for _ in runs)
     steady()
     warm = statistics.median(timed(steady) for _ in runs)
+    more = statistics.median(timed(one_more) for _ in runs)
     size = f"{len(article.split()):,} words, {sentences} sentences"
     print(f"article: {size}; {len(feedback)} corrections")
     print(f"plain detect_claims:           {plain:.3f} s")
     print(f"with feedback, steady state:   {warm:.3f} s (+{warm - plain:.3f} s)")
+    print(f"with one correction more:      {more:.3f} s (+{more - plain:.3f} s)")
     print(f"with feedback, first article:  {cold:.3f} s (+{cold - plain:.3f} s, with the load)")
 
 

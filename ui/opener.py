@@ -85,7 +85,9 @@ class ArticleOpener(QObject):
         return self.runner.busy
 
     def warm_up(self) -> None:
-        """Load the language pipeline in the background so the first analysis is quick.
+        """Load the language pipeline in the background so the first analysis is quick,
+        and compare the fact-checker's corrections ahead of it (with a few thousand of
+        them, seconds of the sentence encoder).
 
         If the check-worthiness model was wanted but could not load, :attr:`model_problem`
         says why, once: the detector goes on with its rules.
@@ -94,7 +96,13 @@ class ArticleOpener(QObject):
         def work(context: JobContext) -> str | None:
             from workbench.nlp import claim_detector
 
-            return claim_detector(self.engine.pipeline()).model_problem
+            problem = claim_detector(self.engine.pipeline()).model_problem
+            feedback = self.engine.feedback()
+            with Store(self.db_path, check=False) as store:
+                corrections = feedback.update(store.feedback(), store.chosen_priorities())
+            if corrections:
+                feedback.prepare()
+            return problem
 
         if not self.runner.busy:  # else an analysis loads it first, and says so
             self.started.emit("Loading the language model")

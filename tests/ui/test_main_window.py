@@ -1575,6 +1575,23 @@ def test_the_opener_says_when_the_language_model_is_loaded(
         window.opener.warm_up()
 
 
+def test_the_warm_up_compares_the_corrections_before_the_first_article(
+    qtbot: QtBot, db_path: Path
+) -> None:
+    """So the first article after the app starts does not wait for them."""
+    article_id = seed(db_path)
+    added = "“I’m not supposed to give more details,” he added."
+    with Store(db_path) as store:  # a correction: a claim the detector missed
+        store.add_claim(article_id, TEXT.index(added), TEXT.index(added) + len(added))
+    engine = Engine()
+    window = make_window(qtbot, db_path, engine=engine)
+    with qtbot.waitSignal(window.opener.warmed_up, timeout=60_000):
+        window.opener.warm_up()
+    feedback = engine.feedback()
+    assert len(feedback.corrections) == 1
+    assert feedback._vectors is not None and feedback._vectors.shape == (1, 384)
+
+
 def test_a_window_shown_before_its_database_opens_becomes_the_whole_window(
     qtbot: QtBot, db_path: Path
 ) -> None:

@@ -37,9 +37,11 @@ A changed score carries a reason first among its reasons, such as
 "you removed a similar claim (0.93)" or "you lowered the priority of a similar claim
 (0.91)".
 
-The corrections' vectors are computed once and kept on the adjuster until the
-corrections change; the sentences of an article are embedded in one batch. With no
-corrections nothing is computed and the encoder is never loaded.
+Each correction's vector is computed once, on its own (so it is the same whatever
+corrections came with it), and kept on the adjuster while that correction is in use: a
+new correction costs one sentence, not all of them again. The sentences of an article
+are embedded in one batch. With no corrections nothing is computed and the encoder is
+never loaded.
 """
 
 from __future__ import annotations
@@ -161,6 +163,27 @@ def corrections_from_feedback(feedback: Sequence[tuple[str, int]]) -> tuple[Corr
     return tuple(latest.values())
 
 
+def _each_alone(encoder: Embedder, texts: Sequence[str]) -> list[FloatMatrix]:
+    """Each text's vector (one row), embedded on its own so that it is the same whatever
+    is embedded with it, on every core (:meth:`SentenceEncoder.embed_each` where the
+    encoder has it; else one call per text)."""
+    if not texts:
+        return []
+    each = getattr(encoder, "embed_each", None)
+    if each is None:
+        return [encoder.embed([text]) for text in texts]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from workbench.nlp.encoder import default_workers
+
+    workers = min(default_workers(), len(texts))
+    size = -(-len(texts) // workers)
+    parts = [texts[start : start + size] for start in range(0, len(texts), size)]
+    with ThreadPoolExecutor(len(parts), thread_name_prefix="workbench-feedback") as pool:
+        matrices = list(pool.map(each, parts))
+    return [row[None, :] for matrix in matrices for row in matrix]
+
+
 def _default_encoder() -> SentenceEncoder | None:
     from workbench.nlp.encoder import ModelLoadError, SentenceEncoder
 
@@ -189,6 +212,8 @@ class FeedbackAdjuster:
         self._encoder_tried = False
         self._corrections: tuple[Correction, ...] = ()
         self._vectors: FloatMatrix | None = None
+        self._known: dict[str, FloatMatrix] = {}
+        """Each correction's text and its vector (one row), for the corrections in use."""
         self._lock = threading.Lock()
 
     @property
@@ -204,7 +229,8 @@ class FeedbackAdjuster:
         """Use the store's corrections from now on (``feedback``, and ``priorities`` the
         fact-checker gave: see the module's rule); return whether there are any.
 
-        The corrections' vectors are computed again (lazily) only when they changed.
+        Only the vectors of corrections not seen before are computed (lazily, or by
+        :meth:`prepare`).
         """
         corrections = corrections_from_feedback(feedback) + corrections_from_priorities(priorities)
         with self._lock:
@@ -226,9 +252,7 @@ class FeedbackAdjuster:
             encoder = self._get_encoder()
             if encoder is None:
                 return corrections, self._lexical(texts, corrections)
-            if self._vectors is None:
-                self._vectors = encoder.embed([c.text for c in corrections])
-            vectors = self._vectors
+            vectors = self._correction_vectors(encoder)
         from workbench.nlp.encoder import default_workers
 
         # The article is being analysed: its sentences get every core, as the
@@ -236,6 +260,28 @@ class FeedbackAdjuster:
         sentences = encoder.embed([_key(text) for text in texts], workers=default_workers())
         result: FloatMatrix = np.clip(sentences @ vectors.T, 0.0, 1.0).astype(np.float32)
         return corrections, result
+
+    def prepare(self) -> None:
+        """Compute the vectors of the corrections in use now (loading the encoder), so
+        that the next :meth:`adjust` only embeds its article: the app does it in the
+        background when it starts."""
+        with self._lock:
+            if not self._corrections:
+                return
+            encoder = self._get_encoder()
+            if encoder is not None:
+                self._correction_vectors(encoder)
+
+    def _correction_vectors(self, encoder: Embedder) -> FloatMatrix:
+        """The vectors of the corrections in use, one row each (the lock held)."""
+        if self._vectors is None:
+            texts = [c.text for c in self._corrections]
+            known = {text: self._known[text] for text in texts if text in self._known}
+            missing = list(dict.fromkeys(t for t in texts if t not in known))
+            known.update(zip(missing, _each_alone(encoder, missing), strict=True))
+            self._known = known  # corrections no longer in use are forgotten
+            self._vectors = np.vstack([known[text] for text in texts])
+        return self._vectors
 
     def adjust(
         self,
