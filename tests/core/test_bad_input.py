@@ -248,6 +248,25 @@ def test_deep_or_invalid_query_files_exit_2(
         assert code == 2 and "line 1: the text is not valid Unicode" in one_error(capsys)
 
 
+def test_query_files_with_numbers_json_cannot_hold_exit_2(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 5,000-digit number was "unexpected ValueError ... this is a bug" (exit 1), and an
+    id of NaN was echoed as ``"query_id": NaN``, which is not JSON."""
+    long_number = tmp_path / "long.jsonl"
+    long_number.write_text('{"id": 1, "text": "ok", "n": ' + "9" * 5_000 + "}\n", encoding="utf-8")
+    not_finite = tmp_path / "nan.jsonl"
+    not_finite.write_text('{"id": 1, "text": "ok"}\n{"id": NaN, "text": "ok"}\n', encoding="utf-8")
+    for command in ("match", "score"):
+        flag = "--queries" if command == "match" else "--sentences"
+        code, out = run(command, flag, str(long_number), "--json", "--db", str(db))
+        assert code == 2 and out == ""
+        assert "line 1: holds a number too long to read" in one_error(capsys)
+        code, out = run(command, flag, str(not_finite), "--json", "--db", str(db))
+        assert code == 2 and out == ""
+        assert 'line 2: "id" must be a finite number' in one_error(capsys)
+
+
 # -- arguments -------------------------------------------------------------------------------
 
 

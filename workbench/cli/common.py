@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import sys
 import textwrap
 import time
@@ -136,11 +137,16 @@ def read_id_text_lines(name: str, what: str = "queries") -> list[tuple[Any, str]
             raise CliError(f"{name} line {number}: not valid JSON") from None
         except RecursionError:
             raise CliError(f"{name} line {number}: JSON nested too deeply") from None
+        except ValueError:  # an integer of more than 4,300 digits
+            raise CliError(f"{name} line {number}: holds a number too long to read") from None
         if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
             raise CliError(f'{name} line {number}: expected an object with "id" and "text"')
         ident = row["id"]
         if isinstance(ident, bool) or not isinstance(ident, (str, int, float)):
             raise CliError(f'{name} line {number}: "id" must be a string or a number')
+        if isinstance(ident, float) and not math.isfinite(ident):
+            # Echoed as the output's id: NaN and Infinity are not JSON (jq refuses the line).
+            raise CliError(f'{name} line {number}: "id" must be a finite number')
         for field, value in (("text", row["text"]), ("id", ident)):
             if isinstance(value, str) and has_lone_surrogate(value):
                 raise CliError(
