@@ -1162,3 +1162,26 @@ def test_a_server_that_stops_answering_is_cut_and_nothing_is_lost(
     assert len(stopped) == 1 and len(outbox(ana)) == 1  # the first batch was sent
     assert sync(ana).sent == 1  # the next sync completes
     assert [r[2] for r in desk.server_rows()] == ["verified", "disputed"]
+
+
+def test_a_nul_from_an_imported_archive_does_not_jam_publishing(desk: Desk) -> None:
+    """PostgreSQL's text and jsonb hold no NUL; an archive's JSON may spell one
+    ("\\u0000"). Applied as a verdict, its link and the note naming it went into the
+    outbox, the server refused the batch at every sync, and nothing after it went out."""
+    from workbench.models import ArchiveRecord
+
+    ana, ben = desk.member("ana"), desk.member("ben")
+    a1, a2, _ = article(ana)
+    ana.import_archive_records(
+        [ArchiveRecord(SENTENCES[0], "x1", verdict="True\x00", url="https://x.example/\x00a")],
+        source="imported",
+    )
+    [past] = ana.archive_search("homes", source="imported")
+    ana.apply_past_verdict(a1, past.id)
+    ana.update_claim(a2, status="disputed", claimant="the\x00 police")
+    report = sync(ana)
+    assert (report.sent, report.pending) == (2, 0)
+    sync(ben)
+    received = team_past_checks(ben)
+    assert received[SENTENCES[0]] == ("verified", "Ana Lima (ana)", "https://x.example/a")
+    assert received[SENTENCES[1]][0] == "disputed"
