@@ -46,7 +46,7 @@ from ui.file_dialogs import existing_folder
 from ui.item_models import _ListModel
 from ui.jobs import JobContext, JobRunner
 from ui.past_checks import marked_html
-from ui.safe_text import plain_label, tooltip
+from ui.safe_text import plain_label, shown_field, shown_title, tooltip
 from ui.workspace import Workspace
 from workbench.engine import Engine
 from workbench.models import Claim
@@ -84,7 +84,7 @@ def suggestion_html(suggestion: EvidenceSuggestion, *, cited: bool = False) -> s
     """One suggestion as HTML: every piece of text escaped; the only tags are ours.
     ``cited``: the claim has this passage as evidence already."""
     where = ["✓ cited"] if cited else []
-    where.append(Path(suggestion.path).name)
+    where.append(shown_field(Path(suggestion.path).name))  # no U+202E to reverse the rest
     if suggestion.page:
         where.append(f"page {suggestion.page}")
     where.append(f"score {suggestion.score:.2f}")
@@ -94,7 +94,7 @@ def suggestion_html(suggestion: EvidenceSuggestion, *, cited: bool = False) -> s
         [c.archive_span for c in suggestion.conflicts],
     ).replace("\n", "<br>")
     rows = [
-        f"<b>{html.escape(suggestion.title or Path(suggestion.path).stem)}</b>",
+        f"<b>{html.escape(shown_title(suggestion.title or Path(suggestion.path).stem))}</b>",
         f"<br><span class='where'>{html.escape(' · '.join(where))}</span>",
         f"<br>{passage}",
     ]

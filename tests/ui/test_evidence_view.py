@@ -200,3 +200,20 @@ def test_the_indexer_registers_a_folder_and_the_view_shows_its_passages(
         indexer.add_folder(str(folder / "nowhere"))
     assert failed.args[0].endswith("does not exist")
     indexer.shutdown()
+
+
+def test_a_file_name_cannot_reverse_the_suggestions_own_words(
+    qtbot: QtBot, view: EvidenceView, workspace: Workspace, tmp_path: Path, engine: Engine,
+    db_path: Path,
+) -> None:  # fmt: skip
+    """A document named "beds\u202e.txt" made its row's "· score 0.55" read backwards
+    ("55.0 erocs ·"): the name was escaped but kept its right-to-left override."""
+    docs = tmp_path / "named"
+    docs.mkdir()
+    (docs / "beds\u202e\u2066.txt").write_text(HOSTILE, encoding="utf-8")
+    index(db_path, docs, engine)
+    select_the_claim(workspace)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    shown = view.model.data(view.model.index(0, 0), HtmlRole)
+    assert "beds.txt · score" in shown
+    assert not {"\u202e", "\u2066"} & set(shown)
