@@ -102,3 +102,15 @@ def test_tags_on_articles_and_claims_and_the_filters(
     assert run("claim", "tag", "1", "--db", db, "--add", "a,b")[0] == 2
     assert capsys.readouterr().err.count("\n") == 1
     assert run("claim", "tag", "1", "--db", db)[0] == 2
+
+
+def test_a_long_title_without_spaces_is_shown_cut_not_as_nothing(db: str) -> None:
+    """A Japanese headline (no spaces between words) longer than a line was listed and
+    confirmed as a bare "…": textwrap.shorten cuts only at spaces."""
+    title = "北朝鮮がロシアに約一万二千人の兵士を派遣したと韓国の国防相が述べた" * 4
+    code, out = run("article", "edit", "1", "--db", db, "--title", title)
+    assert code == 0 and out == f"updated article 1: {title[:88]} …\n"
+    code, out = run("articles", "--db", db)
+    assert code == 0 and f"{title[:68]} …" in out
+    code, out = run("article", "edit", "1", "--db", db, "--title", "Troops sent to Russia " * 6)
+    assert out == "updated article 1: " + ("Troops sent to Russia " * 4).strip() + " …\n"

@@ -11,7 +11,6 @@ import io
 import json
 import math
 import sys
-import textwrap
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -264,4 +263,17 @@ def dump(data: Any, out: TextIO) -> None:
 
 
 def short(text: str, width: int = 90) -> str:
-    return textwrap.shorten(" ".join(text.split()), width=width, placeholder=" …")
+    """``text`` on one line of at most ``width`` characters, cut after a word with " …".
+
+    A run without spaces (Chinese or Japanese text, a long address) is cut inside it:
+    ``textwrap.shorten`` cuts only at spaces, and showed a long Japanese headline as a
+    bare "…" (an audit).
+    """
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    room = width - len(" …")
+    cut = text[: room + 1]
+    space = cut.rfind(" ")
+    cut = cut[:space] if space >= room // 2 else cut[:room]
+    return f"{cut.rstrip()} …"
