@@ -329,7 +329,8 @@ def _parse_jsonl(
             skipped.append((number, f"holds over {MAX_LINE_VALUES:,} JSON values"))
             continue
         try:
-            obj = json.loads(line)
+            # A byte-order mark starts each file of "cat a.jsonl b.jsonl" saved with one.
+            obj = json.loads(line.lstrip("\ufeff"))
         except json.JSONDecodeError:
             skipped.append((number, "not valid JSON"))
             continue

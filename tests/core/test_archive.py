@@ -517,3 +517,14 @@ def test_candidates_come_in_fts5_rank_order(store: Store) -> None:
                 assert [(c.claim.id, -c.bm25) for c in found] == [
                     (i, score) for i, score in expected[:limit]
                 ]
+
+
+def test_json_lines_joined_from_files_with_a_bom_keep_every_record(tmp_path: Path) -> None:
+    """``cat a.jsonl b.jsonl`` of two files saved "UTF-8 with BOM" (Notepad's default)
+    puts a byte-order mark before the second file's first line: that record was skipped
+    as "not valid JSON"."""
+    part = '{"id": "%s", "text": "Claim number %s."}\n'
+    path = tmp_path / "joined.jsonl"
+    path.write_bytes(b"".join(("\ufeff" + part % (n, n)).encode() for n in "12"))
+    parsed = read_archive(path)
+    assert [r.external_id for r in parsed.records] == ["1", "2"] and parsed.skipped == ()
