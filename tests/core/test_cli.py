@@ -92,6 +92,14 @@ def test_human_summary_lists_claims(db: str, article_file: Path) -> None:
     assert "12,000 troops" in out
 
 
+def test_human_summary_of_an_article_without_claims(db: str, tmp_path: Path) -> None:
+    path = tmp_path / "mood.txt"
+    path.write_text("What a lovely day it was.\n\nWe all enjoyed it.\n", encoding="utf-8")
+    code, out = run("analyze", str(path), "--db", db)
+    assert code == 0
+    assert out.splitlines()[-1] == "no check-worthy claims in 10 words"
+
+
 def test_verdict_note_and_evidence_round_trip(db: str, article_file: Path) -> None:
     claim_id = str(analyze(db, article_file)["claims"][0]["id"])
     code, _ = run(

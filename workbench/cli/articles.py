@@ -47,6 +47,9 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     details = [d for d in (article.source, article.author, article.published) if d]
     out.write(f" ({', '.join(details)})\n" if details else "\n")
     words = len(article.text.split())
+    if not result.claims:
+        out.write(f"no check-worthy claims in {words:,} words\n")
+        return EXIT_OK
     noun = "claim" if len(result.claims) == 1 else "claims"
     out.write(f"{len(result.claims)} check-worthy {noun} in {words:,} words:\n")
     _print_claims(result.claims, priorities, out)
