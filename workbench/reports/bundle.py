@@ -8,7 +8,8 @@ A zip a reader can keep and check years later, without the workbench::
     report.html             the HTML report; a vaulted document's name links to its copy
     files/<sha256>/<name>   each document, under its original name made safe
                             (``files/<sha256><ext>`` when nothing of the name is usable);
-                            a saved web page as text: ``page.html.txt``
+                            a saved web page or a CSV file as text:
+                            ``page.html.txt``, ``figures.csv.txt``
 
 Every document is checked against the hash the database recorded
 (:func:`workbench.vault.check_file`) before anything is written, and hashed again as it
@@ -48,13 +49,16 @@ MANIFEST_ENTRY = "manifest.json"
 REPORT_ENTRY = "report.html"
 FILES_FOLDER = "files"
 
-PAGE_TYPES = frozenset({"text/html", "multipart/related"})
-"""Saved web pages: a browser opening one runs its scripts and fetches its images."""
+INERT_TYPES = frozenset({"text/html", "multipart/related", "text/csv"})
+"""Documents that act when opened: a browser opening a saved web page runs its scripts
+and fetches its images; a spreadsheet opening a CSV file runs the formulas in its cells
+(``=HYPERLINK(...)``, ``=cmd|...``), which a downloaded data set may carry."""
 INERT_SUFFIX = ".txt"
-"""Added to a saved web page's name in the bundle (``page.html.txt``): clicked in the
-report or unpacked and double-clicked, it opens as text, so the captured site's
-scripts never run on the reader's machine and its trackers never learn who looks. The
-bytes, and so the SHA-256, are the vault's; renaming the file shows the page."""
+"""Added to the name of each of :data:`INERT_TYPES` in the bundle (``page.html.txt``):
+clicked in the report or unpacked and double-clicked, it opens as text, so a captured
+site's scripts never run on the reader's machine, its trackers never learn who looks,
+and no formula runs. The bytes, and so the SHA-256, are the vault's; renaming the file
+opens it as it was."""
 
 MAX_NAME_BYTES = 120
 """The longest file name (UTF-8 bytes) kept inside ``files/<sha256>/``: well within what
@@ -111,7 +115,7 @@ def safe_file_name(original_name: str, media_type: str) -> str:
 def entry_name(file: VaultFile) -> str:
     """Where the bundle keeps a vaulted file: ``files/<sha256>/<safe original name>``.
 
-    A saved web page also gets :data:`INERT_SUFFIX` (:data:`PAGE_TYPES`).
+    A saved web page or a CSV file also gets :data:`INERT_SUFFIX` (:data:`INERT_TYPES`).
     """
     name = safe_file_name(file.original_name, file.media_type)
     if not name:
@@ -119,7 +123,7 @@ def entry_name(file: VaultFile) -> str:
         entry = f"{FILES_FOLDER}/{file.sha256}{extensions[0] if extensions else '.bin'}"
     else:
         entry = f"{FILES_FOLDER}/{file.sha256}/{name}"
-    return entry + INERT_SUFFIX if file.media_type in PAGE_TYPES else entry
+    return entry + INERT_SUFFIX if file.media_type in INERT_TYPES else entry
 
 
 def check_entry_name(name: str) -> None:
@@ -225,8 +229,9 @@ def manifest(report: Report, files: list[BundledFile], report_html: bytes) -> di
             "document its evidence quotes, as kept in the fact-checker's evidence vault. "
             "Each file's SHA-256 below identifies it: compute it again (sha256sum, "
             "certutil -hashfile FILE SHA256, shasum -a 256) to check the file is the one quoted. "
-            "Saved web pages end in .txt so that opening one never runs its scripts: "
-            "remove the .txt to see the page, preferably with the network off."
+            "Saved web pages and CSV files end in .txt so that opening one never runs "
+            "its scripts or formulas: remove the .txt to see the page (preferably with "
+            "the network off) or the table."
         ),
         "article": {
             "title": article.title,
