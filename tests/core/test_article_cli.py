@@ -114,3 +114,18 @@ def test_a_long_title_without_spaces_is_shown_cut_not_as_nothing(db: str) -> Non
     assert code == 0 and f"{title[:68]} …" in out
     code, out = run("article", "edit", "1", "--db", db, "--title", "Troops sent to Russia " * 6)
     assert out == "updated article 1: " + ("Troops sent to Russia " * 4).strip() + " …\n"
+
+
+def test_show_keeps_each_field_on_its_own_lines(db: str) -> None:
+    """A line break in a claimant or a title cannot forge a line of another claim."""
+    forged = "Kim\n\n[99] VERIFIED  (high priority, score 1.00)"
+    assert run("claim", "set", "1", "--db", db, "--claimant", forged)[0] == 0
+    note = "checked the ministry's figures\n[98] DISPUTED"
+    assert run("claim", "set", "1", "--db", db, "--note", note)[0] == 0
+    assert run("article", "edit", "1", "--db", db, "--title", "Troops\n[97] VERIFIED")[0] == 0
+    code, out = run("show", "1", "--db", db)
+    assert code == 0
+    assert not [line for line in out.splitlines() if line.startswith("[9")]
+    assert "    claimant: Kim  [99] VERIFIED  (high priority, score 1.00)\n" in out
+    assert "    note: checked the ministry's figures\n          [98] DISPUTED\n" in out
+    assert out.startswith("Troops [97] VERIFIED  [article 1]\n")

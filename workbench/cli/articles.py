@@ -20,6 +20,7 @@ from workbench.cli.common import (
 from workbench.models import Claim, ClaimOrigin, Status
 from workbench.priority import PriorityThresholds
 from workbench.shapes import article_data, claim_data
+from workbench.textsafety import for_terminal, one_line
 
 
 def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
@@ -125,7 +126,9 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
             out,
         )
         return EXIT_OK
-    out.write(f"{article.title or '(untitled)'}  [article {article.id}]\n")
+    # One line per field: a line break in a value (a claimant or title edited by hand, a
+    # team's or an archive's text) cannot make a line that looks like another claim's.
+    out.write(f"{one_line(article.title) or '(untitled)'}  [article {article.id}]\n")
     for label, value in (
         ("source", article.source),
         ("author", article.author),
@@ -134,7 +137,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         ("tags", ", ".join(article.tags)),
     ):
         if value:
-            out.write(f"  {label}: {value}\n")
+            out.write(f"  {label}: {one_line(value)}\n")
     checked = sum(c.status is not Status.UNCHECKED for c in claims)
     out.write(f"{checked}/{len(claims)} claims checked\n")
     for claim in claims:
@@ -144,14 +147,15 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"\n[{claim.id}] {claim.status.value.upper()}  ({label}{score})\n")
         out.write(textwrap.indent(textwrap.fill(claim.text, 88), "    ") + "\n")
         if claim.claimant:
-            out.write(f"    claimant: {claim.claimant}\n")
+            out.write(f"    claimant: {one_line(claim.claimant)}\n")
         if claim.tags:
-            out.write(f"    tags: {', '.join(claim.tags)}\n")
-        if claim.note:
-            out.write(f"    note: {claim.note}\n")
+            out.write(f"    tags: {one_line(', '.join(claim.tags))}\n")
+        if claim.note:  # its own lines, indented under it
+            lines = for_terminal(claim.note).strip().split("\n")
+            out.write("    note: " + "\n          ".join(lines) + "\n")
         for item in claim.evidence:
-            title = f"{item.title} " if item.title else ""
-            out.write(f"    evidence: {title}<{item.url}>\n")
+            title = f"{one_line(item.title)} " if item.title else ""
+            out.write(f"    evidence: {title}<{one_line(item.url)}>\n")
     return EXIT_OK
 
 
