@@ -234,7 +234,9 @@ class ArchiveImporter(_ArchiveJob):
         def work(store: Store, progress: _Progress, cancel: Callable[[], bool]) -> object:
             from workbench.archive import import_archive
 
-            return import_archive(store, path, source=source, progress=progress, cancel=cancel)
+            return import_archive(
+                store, path, source=source, progress=progress, cancel=cancel, pipes=False
+            )
 
         self._submit(work)
 

@@ -171,14 +171,20 @@ class ArchiveImportReport:
 
 
 def read_archive(
-    path: str | Path, *, cancel: CancelCheck | None = None, latest: bool = False
+    path: str | Path,
+    *,
+    cancel: CancelCheck | None = None,
+    latest: bool = False,
+    pipes: bool = True,
 ) -> ArchiveFile:
     """Read an archive file of past fact-checks (JSON Lines, CSV, ClaimReview JSON-LD or
     Fact Check Tools API responses). ``cancel()`` is asked every
     :data:`CANCEL_EVERY` lines of JSON Lines and CSV (a million records take a minute to
     read): True stops the reading with :class:`ReadingCancelled`. With ``latest``, of
     the records of one id only the last is kept, in the place of the first (what the
-    store keeps), and the others are counted in ``repeated``.
+    store keeps), and the others are counted in ``repeated``. With ``pipes`` (the
+    command line: ``<(zcat x.gz)``) a pipe is read too; the app passes False, since
+    opening a named pipe nothing writes to waits for ever, past any cancel.
 
     Raises:
         ImportFormatError: the file is missing, not text, not in a known format, or
@@ -191,9 +197,10 @@ def read_archive(
         raise ImportFormatError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if stat.S_ISDIR(info.st_mode):
         raise ImportFormatError(f"{path} is a folder, not an archive file")
-    if not (stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+    if not (stat.S_ISREG(info.st_mode) or (pipes and stat.S_ISFIFO(info.st_mode))):
         # A device (/dev/zero, /dev/urandom) never ends; a pipe (<(zcat x.gz)) does.
-        raise ImportFormatError(f"{path} is a device, not an archive file")
+        kind = "a named pipe" if stat.S_ISFIFO(info.st_mode) else "a device"
+        raise ImportFormatError(f"{path} is {kind}, not an archive file")
     if is_held_database_file(info):
         raise ImportFormatError(f"{path} is the workbench's own database, not an archive")
     if info.st_size > MAX_ARCHIVE_BYTES:
@@ -937,6 +944,7 @@ def import_archive(
     source: str | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    pipes: bool = True,
 ) -> ArchiveImportReport:
     """Read an archive file and store its claims as collection ``source``, batch by batch.
 
@@ -947,7 +955,7 @@ def import_archive(
     records that changed (a revised rating).
     ``progress(done, total)`` is called after each batch is stored; when ``cancel()``
     returns True the import stops before the next batch, keeps what it stored, and
-    the report says so (``cancelled``, ``remaining``).
+    the report says so (``cancelled``, ``remaining``). ``pipes``: see :func:`read_archive`.
 
     Raises:
         ImportFormatError: the file cannot be read as an archive.
@@ -959,7 +967,7 @@ def import_archive(
     path = Path(path)
     name = collection_name(source_name(path, source))
     try:
-        parsed = read_archive(path, cancel=cancel, latest=True)
+        parsed = read_archive(path, cancel=cancel, latest=True, pipes=pipes)
     except ReadingCancelled as stopped:
         return ArchiveImportReport(name, "", 0, 0, 0, (), remaining=stopped.left)
     records = list(parsed.records)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -229,6 +231,36 @@ def test_a_cancelled_import_reports_the_batches_it_kept(
     with Store(db_path) as store:
         assert store.archive_count() == report.added
     importer.shutdown()
+
+
+def test_the_app_refuses_a_named_pipe_as_an_archive(
+    qtbot: QtBot, db_path: Path, tmp_path: Path
+) -> None:
+    """Opening one that nothing writes to waits for ever: Cancel could not stop that
+    import, and every later one queued behind it."""
+    from ui.archive_work import ArchiveImporter
+
+    fifo = tmp_path / "checks.jsonl"
+    os.mkfifo(fifo)
+
+    def write() -> None:  # so that a reader who opened the pipe would read an archive
+        with contextlib.suppress(BrokenPipeError):
+            fifo.write_text('{"id": "1", "text": "Taxes rose."}\n')
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    Store(db_path).close()
+    importer = ArchiveImporter(db_path)
+    failures: list[str] = []
+    reports: list[object] = []
+    importer.failed.connect(failures.append)
+    importer.finished.connect(reports.append)
+    importer.start(str(fifo))
+    qtbot.waitUntil(lambda: bool(failures or reports), timeout=60_000)
+    assert (failures, reports) == ([f"{fifo} is a named pipe, not an archive file"], [])
+    importer.shutdown()
+    os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # lets the writer go
+    writer.join(timeout=60)
 
 
 def test_join_waits_for_the_step_under_way_after_shutdown(qtbot: QtBot) -> None:
