@@ -152,6 +152,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Fact-Checking Workbench")
         self.settings = QSettings()
         self.restore_requested: Path | None = None
+        self._exporting = "the report"
+        """The name of the file the last export was asked to write."""
         self._restore_geometry()
         if store is None:
             opening = QLabel("Opening the database…", self)
@@ -227,9 +229,7 @@ class MainWindow(QMainWindow):
         )
         self.exporter = ReportExporter(store.path, self)
         self.exporter.finished.connect(self._on_exporter_finished)
-        self.exporter.failed.connect(
-            lambda message: Messages.error(self, "Could not export the report", message)
-        )
+        self.exporter.failed.connect(self._on_exporter_failed)
         self.article_view = ArticleView(self.workspace, self)
         self.claim_panel = ClaimPanel(self.workspace, self)
         self.workspace.listed = self.claim_panel.shown_claim_ids
@@ -829,6 +829,7 @@ class MainWindow(QMainWindow):
             if all_articles
             else [article.id]
         )
+        self._exporting = path.name
         self.statusBar().showMessage(f"Exporting {path.name} …")
         # Through the writer's queue first, so the export sees every edit made before it.
         self.writer.submit(
@@ -840,6 +841,13 @@ class MainWindow(QMainWindow):
         from ui.export_dialog import finish_export
 
         self.statusBar().showMessage(finish_export(result, open_after=open_after), 15_000)
+
+    def _on_exporter_failed(self, message: str) -> None:
+        from ui.dialogs import Messages
+
+        # Replaces "Exporting NAME …", which stayed there as if the export were under way.
+        self.statusBar().showMessage(f"Could not export {self._exporting}.", 15_000)
+        Messages.error(self, "Could not export the report", message)
 
     # -- getting articles in ------------------------------------------------------------
 

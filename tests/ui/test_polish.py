@@ -101,6 +101,26 @@ def test_the_status_bar_says_when_the_export_cannot_be_opened(
     assert "could not be opened: no application is set to open .html files" in message
 
 
+def test_a_failed_export_is_not_still_under_way_in_the_status_bar(
+    qtbot: QtBot,
+    window: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    errors: list[str],
+) -> None:
+    """ClaimReview without the organisation set: the dialog says why, and "Exporting
+    report.jsonld …" does not stay in the status bar for the rest of the session."""
+    out = tmp_path / "report.jsonld"
+    monkeypatch.setattr(
+        ExportDialog, "ask", classmethod(lambda cls, *a, **k: ("claimreview", out, False, False))
+    )
+    with qtbot.waitSignal(window.exporter.failed, timeout=20_000):
+        window.ask_export()
+    assert len(errors) == 1 and "organisation" in errors[0]
+    assert window.statusBar().currentMessage() == "Could not export report.jsonld."
+    assert not out.exists()
+
+
 # -- dates and speakers -------------------------------------------------------------------
 
 
