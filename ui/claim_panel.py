@@ -479,7 +479,13 @@ class ClaimPanel(QWidget):
         item = self._current_evidence()
         if item is None:
             return
-        answer = EvidenceDialog.ask(self, url=item.url, title=item.title, note=item.note)
+        answer = EvidenceDialog.ask(
+            self,
+            url=item.url,
+            title=item.title,
+            note=item.note,
+            file_name=item.file.original_name if item.file is not None else "",
+        )
         if answer is not None:
             self.workspace.edit_evidence(item, *answer)
 

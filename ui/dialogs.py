@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.safe_text import message_box, plain_label
+from ui.safe_text import message_box, plain_label, shown_field
 from workbench.errors import ValidationError
 from workbench.store import validate_url
 
@@ -30,18 +30,33 @@ its colon, so it is checked, and refused, as it is."""
 
 
 class EvidenceDialog(QDialog):
-    """Ask for an evidence link: URL (http or https), title and note."""
+    """Ask for an evidence link: URL (http or https), title and note.
+
+    For a file kept in the vault (``file_name``) the URL is the address it came from,
+    which it may not have: left empty, it is accepted.
+    """
 
     def __init__(
-        self, parent: QWidget | None = None, *, url: str = "", title: str = "", note: str = ""
+        self,
+        parent: QWidget | None = None,
+        *,
+        url: str = "",
+        title: str = "",
+        note: str = "",
+        file_name: str = "",
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Evidence link")
+        self.file_name = file_name
+        self.setWindowTitle("Evidence file" if file_name else "Evidence link")
         self.setMinimumWidth(480)
         self.url = QLineEdit(url, self)
-        self.url.setPlaceholderText("https://…")
+        self.url.setPlaceholderText(
+            "Where it came from: https://… (optional)" if file_name else "https://…"
+        )
         self.title_edit = QLineEdit(title, self)
-        self.title_edit.setPlaceholderText("What the page is (optional)")
+        self.title_edit.setPlaceholderText(
+            f"What the {'document' if file_name else 'page'} is (optional)"
+        )
         self.note = QPlainTextEdit(note, self)
         self.note.setPlaceholderText("What it shows (optional)")
         self.note.setTabChangesFocus(True)
@@ -51,6 +66,8 @@ class EvidenceDialog(QDialog):
         self.problem.setWordWrap(True)
         self.problem.hide()
         form = QFormLayout()
+        if file_name:
+            form.addRow("File", plain_label(shown_field(file_name), self))
         form.addRow("URL", self.url)
         form.addRow("Title", self.title_edit)
         form.addRow("Note", self.note)
@@ -66,6 +83,10 @@ class EvidenceDialog(QDialog):
 
     def accept(self) -> None:
         typed = self.url.text().strip()
+        if not typed and self.file_name:
+            self.url.clear()
+            super().accept()
+            return
         if _BARE_ADDRESS.match(typed):
             typed = f"https://{typed}"  # as a browser's address bar does: en.yna.co.kr/view/…
         try:
@@ -82,10 +103,16 @@ class EvidenceDialog(QDialog):
 
     @classmethod
     def ask(
-        cls, parent: QWidget | None, *, url: str = "", title: str = "", note: str = ""
+        cls,
+        parent: QWidget | None,
+        *,
+        url: str = "",
+        title: str = "",
+        note: str = "",
+        file_name: str = "",
     ) -> tuple[str, str, str] | None:
         """Return ``(url, title, note)``, or None if the user cancelled."""
-        dialog = cls(parent, url=url, title=title, note=note)
+        dialog = cls(parent, url=url, title=title, note=note, file_name=file_name)
         return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 

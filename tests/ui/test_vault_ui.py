@@ -8,12 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, Qt, QUrl
+from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl
 from PySide6.QtGui import QColor, QDropEvent, QImage, QImageReader, QTextCursor
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_main_window import close_window, make_window, seed, wait_saved
 from ui.claim_panel import ClaimPanel
+from ui.dialogs import EvidenceDialog
 from ui.document_view import DocumentDialog
 from ui.main_window import MainWindow
 from workbench import vault
@@ -104,6 +106,39 @@ def test_an_altered_file_is_not_shown(qtbot: QtBot, window: MainWindow, report: 
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: "cannot be shown" in dialog.status.text())
     assert "altered" in dialog.status.text() and dialog.text.toPlainText() == ""
+
+
+def test_the_title_of_a_kept_file_can_be_edited_without_an_address(
+    qtbot: QtBot, window: MainWindow, report: Path, errors: list[str]
+) -> None:
+    """A file added from the disk has no address. Edit… asked for it as for a link and
+    refused OK ("an evidence link must be an http or https URL, not ''"): the title and
+    note of a kept file could not be changed, and what was typed was lost on Cancel."""
+    panel = window.claim_panel
+    window.workspace.add_file_evidence(window.workspace.claims[0].id, str(report))
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: panel.evidence_model.rowCount() == 1)
+    panel.evidence_list.setCurrentIndex(panel.evidence_model.index(0, 0))
+    seen: list[str] = []
+
+    def rename() -> None:
+        dialog = QApplication.activeModalWidget()
+        try:
+            assert isinstance(dialog, EvidenceDialog)
+            seen.append(dialog.windowTitle())
+            dialog.title_edit.setText("Ministry annual report")
+            dialog.accept()
+            seen.append(dialog.problem.text())
+        finally:
+            dialog.close()  # a failed check must fail the test, not hang it
+
+    QTimer.singleShot(0, rename)
+    panel.edit_evidence_button.click()
+    assert seen == ["Evidence file", ""]
+    wait_saved(qtbot, window)
+    qtbot.waitUntil(lambda: panel.evidence_model.item(0).title == "Ministry annual report")
+    item = panel.evidence_model.item(0)
+    assert item.url == "" and item.file is not None and errors == []
 
 
 def kept_image(qtbot: QtBot, window: MainWindow, path: Path, width: int, height: int) -> ClaimPanel:
