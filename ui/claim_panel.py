@@ -57,7 +57,7 @@ from ui.evidence_view import EvidenceView
 from ui.file_dialogs import open_file_name
 from ui.item_models import ClaimFilter, ClaimListModel, EvidenceListModel, ItemRole, claim_summary
 from ui.past_checks import PastChecksView
-from ui.safe_text import open_web_link, plain_label, shown_text, tooltip
+from ui.safe_text import narrow_combo, open_web_link, plain_label, shown_text, tooltip
 from ui.status_style import LABELS, SHORTCUT_KEYS, status_icon
 from ui.workspace import Workspace
 from workbench.history import describe
@@ -112,13 +112,13 @@ class ClaimPanel(QWidget):
 
         self.claim_model = ClaimListModel(self)
         self.claim_filter = ClaimFilter(self.claim_model, self)
-        self.show_combo = QComboBox(self)
+        self.show_combo = narrow_combo(QComboBox(self))
         self.show_combo.setObjectName("claim_show")
         self.show_combo.setToolTip("Which claims the list shows")
         for key, label in ClaimFilter.SHOW.items():
             self.show_combo.addItem(label, key)
         self.show_combo.currentIndexChanged.connect(self._on_show_changed)
-        self.type_combo = QComboBox(self)
+        self.type_combo = narrow_combo(QComboBox(self))
         self.type_combo.setObjectName("claim_type")
         self.type_combo.setToolTip("Only claims of one type")
         self.type_combo.addItem("All types", None)
@@ -153,7 +153,7 @@ class ClaimPanel(QWidget):
         self.filter_text.setClearButtonEnabled(True)
         self.filter_text.textChanged.connect(self._on_filter_text_changed)
         self.filter_text.installEventFilter(self)
-        self.tag_combo = QComboBox(self)
+        self.tag_combo = narrow_combo(QComboBox(self))
         self.tag_combo.setObjectName("claim_tag_filter")
         self.tag_combo.setToolTip("Only claims with one tag")
         self.tag_combo.currentIndexChanged.connect(self._on_tag_filter_changed)
@@ -254,6 +254,10 @@ class ClaimPanel(QWidget):
             self.remove_evidence_button,
             self.open_evidence_button,
         ):
+            # As narrow as their words when the panel is: at Qt's 80 pixels each, the row
+            # kept the verdict editor 500 pixels wide, scrolled sideways on a 1,024-pixel
+            # screen.
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 12)
             evidence_buttons.addWidget(button)
         evidence_buttons.addStretch(1)
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.item_models import ArticleListModel, ItemRole
+from ui.safe_text import narrow_combo
 from ui.workspace import Workspace
 from workbench.models import LIBRARY_STATES
 from workbench.store import ArticleSummary
@@ -69,11 +70,11 @@ class LibraryPanel(QWidget):
         self.view.customContextMenuRequested.connect(self._show_menu)
         self.view.installEventFilter(self)  # Delete here deletes the article, not a claim
         self.search.installEventFilter(self)  # Esc clears the search, then leaves it
-        self.tag_combo = QComboBox(self)
+        self.tag_combo = narrow_combo(QComboBox(self))
         self.tag_combo.setObjectName("library_tag_filter")
         self.tag_combo.setToolTip("Only articles with this tag (on the article or a claim)")
         self.tag_combo.currentIndexChanged.connect(self.refresh)
-        self.state_combo = QComboBox(self)
+        self.state_combo = narrow_combo(QComboBox(self))
         self.state_combo.setObjectName("library_state_filter")
         self.state_combo.setToolTip("Only articles at this stage of checking")
         self.state_combo.addItem("Any progress", None)

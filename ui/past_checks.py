@@ -31,7 +31,7 @@ from ui.archive_work import TOP_MATCHES
 from ui.dialogs import Messages
 from ui.item_models import MAX_SHOWN_VERDICT, ItemRole, MatchListModel
 from ui.jobs import JobContext, JobRunner
-from ui.safe_text import open_web_link, plain_label, shown_field
+from ui.safe_text import narrow_combo, open_web_link, plain_label, shown_field
 from ui.workspace import Workspace
 from workbench.display import display_date, speaker_name
 from workbench.engine import Engine
@@ -126,7 +126,7 @@ class PastChecksView(QWidget):
         self.explanation.setOpenLinks(False)
         self.status = plain_label(parent=self)
         self.status.setWordWrap(True)
-        self.source = QComboBox(self)
+        self.source = narrow_combo(QComboBox(self))
         self.source.setObjectName("match_source")
         self.source.setToolTip("Compare with every past check, or only one collection")
         self.recent = QCheckBox("Prefer recent checks", self)

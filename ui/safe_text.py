@@ -14,7 +14,7 @@ import html
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QWidget
 
 from workbench.textsafety import clipped, http_url, shown_url, without_controls
 
@@ -25,6 +25,21 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setText(text)
     return label
+
+
+NARROW_COMBO_CHARS = 8
+"""How many characters of its entry a filter's combo box shows when the window is narrow."""
+
+
+def narrow_combo(combo: QComboBox, chars: int = NARROW_COMBO_CHARS) -> QComboBox:
+    """``combo``, which may be as narrow as ``chars`` characters: Qt sizes a combo box to
+    its longest entry, and the filters' ("Unchecked, high priority and yours", "Quote of a
+    checkable fact", a tag, a collection's name of 100 characters) kept the window at
+    least 1,255 pixels wide, past the edge of a 1,024-pixel screen. It grows with the
+    room it is given, and its list shows every entry whole."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    return combo
 
 
 MAX_TOOLTIP_CHARS = 2_000

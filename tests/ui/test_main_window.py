@@ -12,14 +12,14 @@ import pytest
 from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from ui.article_view import BADGE_RADIUS
 from ui.dialogs import EvidenceDialog, Messages
 from ui.main_window import READING_MIN_WIDTH, MainWindow
 from workbench.engine import Engine
-from workbench.models import ArticleDraft, Claim, DetectedClaim, Status
+from workbench.models import ArchiveRecord, ArticleDraft, Claim, DetectedClaim, Status
 from workbench.store import Store
 
 TEXT = (
@@ -337,6 +337,37 @@ def test_a_saved_layout_never_squeezes_the_article(
     second.resize(900, 600)
     qtbot.waitUntil(lambda: second.splitter.sizes()[1] >= READING_MIN_WIDTH)
     close_window(second)
+
+
+def test_the_window_fits_a_1024_pixel_screen_verdict_editor_and_all(
+    qtbot: QtBot, db_path: Path, errors: list[str]
+) -> None:
+    """The filters' combo boxes were as wide as their longest entry ("Unchecked, high
+    priority and yours"), and the evidence buttons 80 pixels each: the window could not be
+    narrower than 1,255 pixels, so on a 1,024-pixel screen the claim panel was past its
+    edge, and once that was undone the verdict editor scrolled sideways."""
+    article = seed(db_path)
+    with Store(db_path) as store:
+        first = store.claims(article)[0].id
+        store.tag_claims([first], add=["ministry-briefing-transcript-2024-11-07"])
+        store.set_article_tags(article, ["ukraine-delegation-visit-seoul-nov-2024"])
+        store.import_archive_records(
+            [ArchiveRecord("North Korea sent 10,000 troops to Russia.", "pf-1")],
+            source=("Collection of published fact-checks " * 3)[:100],
+        )
+    window = make_window(qtbot, db_path)
+    qtbot.waitUntil(lambda: window.workspace.article is not None)
+    window.workspace.select_claim(first)
+    window.workspace.add_evidence(first, "https://stats.example.org/troops", "Register")
+    wait_saved(qtbot, window)
+    assert window.minimumSizeHint().width() <= 1000  # and a frame around it
+    window.resize(1024, 680)
+    scroll = window.claim_panel.findChild(QScrollArea, "verdict_scroll")
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    qtbot.waitUntil(lambda: window.claim_panel.evidence_model.rowCount() == 1)
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
+    assert not scroll.horizontalScrollBar().isVisible()
+    close_window(window)
 
 
 def test_first_run_shows_the_sample_with_highlights(
