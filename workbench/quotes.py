@@ -86,7 +86,7 @@ def _read(db_path: str | Path, file: VaultFile) -> tuple[ArticleDraft, bytes]:
         data = _mhtml_page(data, file.original_name)
     from workbench.ingest import read_bytes
 
-    return read_bytes(data, name=f"{Path(file.original_name).stem}{extension}"), data
+    return read_bytes(data, name=file.original_name, extension=extension), data
 
 
 TITLE_SEARCH_BYTES = 65_536

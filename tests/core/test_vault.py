@@ -220,6 +220,24 @@ def test_a_web_archive_nested_too_deeply_is_refused_in_one_line(db: Path, tmp_pa
         assert store.claim(claim_id).evidence == ()
 
 
+def test_a_document_that_cannot_be_read_is_named_as_it_was_kept(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 150 MB CSV kept as evidence could not be shown: "big.txt is too large", a file
+    the fact-checker never had (a .csv is read as text, and was named so)."""
+    figures = tmp_path / "figures.csv"
+    figures.write_text("year,troops\n2024,12000\n" * 50, encoding="utf-8")
+    with Store(db) as store:
+        claim_id = store.claims(1)[0].id
+        operations.run(store, operations.add_file_evidence(claim_id, figures))
+        (item,) = store.claim(claim_id).evidence
+    assert item.file is not None
+    assert "12000" in quotes.document_text(db, item.file)
+    monkeypatch.setattr("workbench.ingest.dispatch.MAX_FILE_BYTES", 100)
+    with pytest.raises(IngestError, match=r"^figures\.csv is too large \("):
+        quotes.document_text(db, item.file)
+
+
 def test_a_quote_not_in_the_document_is_refused(db: Path, report: Path) -> None:
     with Store(db) as store:
         claim_id = store.claims(1)[0].id

@@ -5,8 +5,8 @@ Contract (implemented by the submodules):
 * ``read_path(path)`` -- ``path`` is a ``str``/``Path`` or ``"-"`` for standard input.
   The format is chosen by extension (.txt, .md, .markdown, .html, .htm, .docx, .pdf)
   and checked against the content (a .pdf that is not a PDF is refused).
-* ``read_bytes(data, *, name="")`` -- the same from bytes, format sniffed from content
-  and ``name``'s extension.
+* ``read_bytes(data, *, name="", extension="")`` -- the same from bytes, format sniffed
+  from content and ``extension`` (else ``name``'s).
 * ``read_text(text, *, origin="<clipboard>")`` -- pasted text; HTML is detected and
   reduced to the article.
 

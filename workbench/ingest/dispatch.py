@@ -91,15 +91,18 @@ def _as_text(name: str) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def read_bytes(data: bytes, *, name: str = "") -> ArticleDraft:
-    """Read an article from ``data``; ``name`` (a file name) gives its extension.
+def read_bytes(data: bytes, *, name: str = "", extension: str = "") -> ArticleDraft:
+    """Read an article from ``data``; ``name`` (a file name) gives its extension, unless
+    ``extension`` says which reader to use (a document kept as ``figures.csv`` is read
+    as text, and a problem with it still names ``figures.csv``).
 
     Raises:
         IngestError: The data is empty, too large, binary or damaged.
     """
     label = _display_name(Path(name).name) if name else "the input"
     info = InputInfo(label, name, Path(name).stem if name else "")
-    return _read_data(data, info, extension=Path(name).suffix.lower() if name else "")
+    extension = extension or (Path(name).suffix.lower() if name else "")
+    return _read_data(data, info, extension=extension)
 
 
 def read_text(text: str, *, origin: str = CLIPBOARD_ORIGIN) -> ArticleDraft:
