@@ -416,6 +416,22 @@ def test_cli_file_evidence_is_in_show_json_and_bad_files_change_nothing(
     assert evidence["file"]["sha256"] == vault_files(db)[0].name and evidence["quote"] is None
 
 
+def test_cli_show_names_a_kept_file_its_quote_and_a_look_alike_host(db: Path, report: Path) -> None:
+    """A file kept as evidence was printed as "evidence: ministry report <>": no name,
+    no hash, no quote; and a link to a look-alike host as if it were the real one."""
+    code, _ = run("claim", "set", "1", "--db", str(db), "--evidence-file", str(report),
+                  "--quote", "10,000 troops were sent")  # fmt: skip
+    assert code == 0
+    sha = vault_files(db)[0].name
+    shown = run("show", "1", "--db", str(db))[1]
+    assert "<>" not in shown
+    assert f"[file ministry report.txt, SHA-256 {sha[:12]}…]\n" in shown
+    assert "      quote: “10,000 troops were sent”\n" in shown
+    assert run("claim", "set", "1", "--db", str(db), "--evidence", "https://аpple.com/")[0] == 0
+    shown = run("show", "1", "--db", str(db))[1]
+    assert "evidence: <https://аpple.com/ [xn--pple-43d.com]>\n" in shown  # a Cyrillic "а"
+
+
 def test_prune_removes_only_unused_files(db: Path, report: Path, tmp_path: Path) -> None:
     other = tmp_path / "other.txt"
     other.write_text("Another document entirely.")

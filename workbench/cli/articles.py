@@ -17,10 +17,10 @@ from workbench.cli.common import (
     short,
     tell,
 )
-from workbench.models import Claim, ClaimOrigin, Status
+from workbench.models import Claim, ClaimOrigin, Evidence, Status
 from workbench.priority import PriorityThresholds
 from workbench.shapes import article_data, claim_data
-from workbench.textsafety import for_terminal, one_line
+from workbench.textsafety import clipped, for_terminal, one_line, shown_url
 
 
 def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
@@ -154,9 +154,28 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
             lines = for_terminal(claim.note).strip().split("\n")
             out.write("    note: " + "\n          ".join(lines) + "\n")
         for item in claim.evidence:
-            title = f"{one_line(item.title)} " if item.title else ""
-            out.write(f"    evidence: {title}<{one_line(item.url)}>\n")
+            out.write(f"    evidence: {_evidence_line(item)}\n")
+            if item.quote is not None:
+                page = f" (page {item.quote.page})" if item.quote.page else ""
+                quoted = clipped(one_line(item.quote.text), MAX_SHOWN_QUOTE)
+                out.write(f"      quote: “{quoted}”{page}\n")
     return EXIT_OK
+
+
+MAX_SHOWN_QUOTE = 300
+"""The most characters of a quote ``show`` prints (``--json`` has it whole)."""
+
+
+def _evidence_line(item: Evidence) -> str:
+    """A link as ``TITLE <URL>`` (a look-alike host followed by the host it opens, as the
+    app shows it); a vaulted file by its name and hash, with the address it came from if
+    it has one (it was printed as ``TITLE <>``). One line each."""
+    title = f"{one_line(item.title)} " if item.title else ""
+    if item.file is None:
+        return f"{title}<{one_line(shown_url(item.url))}>"
+    url = f" <{one_line(shown_url(item.url))}>" if item.url else ""
+    name = one_line(item.file.original_name)
+    return f"{title}[file {name}, SHA-256 {item.file.sha256[:12]}…]{url}"
 
 
 def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
