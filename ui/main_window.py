@@ -608,8 +608,15 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Evidence library: {stage} {done:,} of {total:,}")
 
     def _on_indexer_finished(self, report: LibraryIndexReport) -> None:
+        from ui.safe_text import shown_field
+
         if report.folders:  # no word about a library nobody set up
-            self.statusBar().showMessage(f"Evidence library: {report.summary()}.", 15_000)
+            message = f"Evidence library: {report.summary()}."
+            if report.problems:  # a folder gone missing, a file skipped: not silently
+                more = len(report.problems) - 1
+                also = f" (and {more} more: workbench library index lists them)" if more else ""
+                message += f" {shown_field(report.problems[0])}{also}."
+            self.statusBar().showMessage(message, 15_000)
         self.claim_panel.evidence_view.refresh()
 
     # -- the team archive -------------------------------------------------------------

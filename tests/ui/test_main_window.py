@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -367,6 +368,33 @@ def test_the_window_fits_a_1024_pixel_screen_verdict_editor_and_all(
     qtbot.waitUntil(lambda: window.claim_panel.evidence_model.rowCount() == 1)
     assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
     assert not scroll.horizontalScrollBar().isVisible()
+    close_window(window)
+
+
+def test_the_status_bar_says_what_the_evidence_library_could_not_index(
+    qtbot: QtBot, db_path: Path, tmp_path: Path, errors: list[str]
+) -> None:
+    """A registered folder gone missing (a drive not plugged in), a file whose name is not
+    text: the app said "300 documents in 1 folder; 300 unchanged" and nothing else."""
+    from workbench.evidence_library import add_folder
+
+    seed(db_path)
+    drive, docs = tmp_path / "drive", tmp_path / "docs"
+    for folder in (drive, docs):
+        folder.mkdir()
+        (folder / "beds.txt").write_text("The ministry closed 300 hospital beds.\n")
+        with Store(db_path) as store:
+            add_folder(store, folder)
+    drive.rename(tmp_path / "unplugged")
+    (docs / os.fsdecode(b"bad\xffname.txt")).write_text("The ministry closed 300 beds.\n")
+    window = make_window(qtbot, db_path)
+    with qtbot.waitSignal(window.indexer.finished, timeout=60_000):
+        window.indexer.index()
+    message = window.statusBar().currentMessage()
+    assert message.endswith(
+        "bad?name.txt: the file name is not valid text; skipped"
+        " (and 1 more: workbench library index lists them)."
+    )
     close_window(window)
 
 
