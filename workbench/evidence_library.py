@@ -241,10 +241,9 @@ class LibraryIndexReport:
 
     def summary(self) -> str:
         """One sentence for a person: what changed, what failed, what is left."""
-        folders = "1 folder" if self.folders == 1 else f"{self.folders:,} folders"
-        parts = [f"{self.files:,} documents in {folders}"]
+        parts = [f"{_counted(self.files, 'document')} in {_counted(self.folders, 'folder')}"]
         if self.read:
-            parts.append(f"{self.read:,} read ({self.passages:,} passages)")
+            parts.append(f"{self.read:,} read ({_counted(self.passages, 'passage')})")
         if self.unchanged:
             parts.append(f"{self.unchanged:,} unchanged")
         if self.removed:
@@ -252,13 +251,20 @@ class LibraryIndexReport:
         if self.failed:
             parts.append(f"{self.failed:,} could not be read")
         if self.embedded:
-            parts.append(f"{self.embedded:,} passages embedded")
+            parts.append(f"{_counted(self.embedded, 'passage')} embedded")
         text = "; ".join(parts)
         if self.remaining:
-            text += f"; stopped with {self.remaining:,} files to go (indexing again goes on)"
+            text += (
+                f"; stopped with {_counted(self.remaining, 'file')} to go (indexing again goes on)"
+            )
         elif self.to_embed and not self.semantic:
-            text += f"; {self.to_embed:,} passages still to embed"
+            text += f"; {_counted(self.to_embed, 'passage')} still to embed"
         return text
+
+
+def _counted(n: int, word: str) -> str:
+    """``1 document``, ``2,554 documents``: the summary read "1 documents ... (1 passages)"."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 @dataclass(slots=True)

@@ -17,6 +17,7 @@ from workbench import evidence_library
 from workbench.engine import Engine
 from workbench.errors import NotFoundError, ValidationError
 from workbench.evidence_library import (
+    LibraryIndexReport,
     add_folder,
     index_library,
     library_status,
@@ -170,6 +171,26 @@ def test_indexing_reads_every_document_into_passages(
         assert passages and all(text[p.start : p.end] == p.text for p in passages)
     assert library_status(store).passages == sum(d.passages for d in documents.values())
     assert report.semantic  # no encoder in this engine: it says why nothing was embedded
+
+
+def test_the_summary_counts_in_words_a_person_reads() -> None:
+    """A folder of one document was "1 documents in 1 folder; 1 read (1 passages)"."""
+    counts = dict.fromkeys(
+        ("folders", "files", "unchanged", "read", "failed", "removed", "passages",
+         "embedded", "remaining", "to_embed"), 0
+    )  # fmt: skip
+    one = LibraryIndexReport(
+        **{**counts, "folders": 1, "files": 1, "read": 1, "passages": 1, "embedded": 1},
+        seconds=0.1,
+    )
+    assert one.summary() == "1 document in 1 folder; 1 read (1 passage); 1 passage embedded"
+    many = LibraryIndexReport(
+        **{**counts, "folders": 2, "files": 300, "unchanged": 300, "to_embed": 2_554},
+        seconds=0.1,
+    )
+    assert many.summary() == (
+        "300 documents in 2 folders; 300 unchanged; 2,554 passages still to embed"
+    )
 
 
 def test_indexing_again_skips_unchanged_files_and_follows_changes(
