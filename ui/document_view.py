@@ -184,3 +184,8 @@ class DocumentDialog(QDialog):
     def _fail(self, message: str) -> None:
         self.status.setText(f"This file cannot be shown: {message}")
         self.status.setStyleSheet("color: #a40000;")
+        # Neither the text nor the image takes the room left: without this stretch the two
+        # lines were spread over the empty dialog, the reason alone in its middle.
+        layout = self.layout()
+        if isinstance(layout, QVBoxLayout):
+            layout.insertStretch(layout.indexOf(self.image_scroll) + 1, 1)

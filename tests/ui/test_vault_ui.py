@@ -104,8 +104,12 @@ def test_an_altered_file_is_not_shown(qtbot: QtBot, window: MainWindow, report: 
     path.write_text(REPORT.replace("10,000", "90,000"), encoding="utf-8")
     dialog = DocumentDialog(window.workspace, item, window)
     qtbot.addWidget(dialog)
+    dialog.show()
     qtbot.waitUntil(lambda: "cannot be shown" in dialog.status.text())
     assert "altered" in dialog.status.text() and dialog.text.toPlainText() == ""
+    # Said under the file's name and hash, not alone in the middle of an empty dialog.
+    qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog.status.geometry().bottom() < dialog.height() // 3)
 
 
 def test_the_title_of_a_kept_file_can_be_edited_without_an_address(
