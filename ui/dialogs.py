@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ui.safe_text import message_box, plain_label, shown_field
 from workbench.errors import ValidationError
 from workbench.store import validate_url
+from workbench.textsafety import without_controls
 
 _BARE_ADDRESS = re.compile(r"(?i)(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[/?#]\S*)?$")
 """An address typed without its scheme (``example.org/page``): https is assumed.
@@ -166,7 +167,7 @@ class Messages:
     ) -> bool:
         """Ask before something drastic; the safe answer (Cancel) is the default."""
         box = message_box(QMessageBox.Icon.Question, title, question, parent)
-        box.setInformativeText(details)
+        box.setInformativeText(without_controls(details))
         go = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)

@@ -60,8 +60,10 @@ def tooltip(text: str) -> str:
 def message_box(
     icon: QMessageBox.Icon, title: str, text: str, parent: QWidget | None = None
 ) -> QMessageBox:
-    """A message box whose text (and informative text) is plain: it often names a file."""
-    box = QMessageBox(icon, title, text, parent=parent)
+    """A message box whose text (and informative text) is plain: it often names a file,
+    shown without the controls that reorder what follows it (a file named
+    "\u202etxt.exe report.txt" made "…: No such file or directory" read backwards)."""
+    box = QMessageBox(icon, without_controls(title), without_controls(text), parent=parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     return box
 

@@ -212,6 +212,16 @@ def test_message_boxes_show_file_names_and_errors_as_text(
     assert len(seen) == 1 and len(seen[0]) == 1
 
 
+def test_a_message_naming_a_file_is_not_reversed_by_its_name(qtbot: QtBot) -> None:
+    """Citing a library document since moved away: "Could not save the change" said
+    "/docs/yrotcerid ro elif hcus oN :txt.tropeR exe.txt", its name holding U+202E."""
+    name = "/docs/\u202etxt.exe Report.txt"
+    box = Messages.warning(None, "Could not save \u202ethe change", f"{name}: No such file")
+    assert box.text() == "/docs/txt.exe Report.txt: No such file"
+    assert box.windowTitle() == "Could not save the change"
+    box.close()
+
+
 def test_dialogs_show_user_text_as_text(qtbot: QtBot) -> None:
     problem = DatabaseProblemDialog(f"/home/me/{BOLD}/work.db is not a database {FONT}", [])
     qtbot.addWidget(problem)
