@@ -143,10 +143,20 @@ def normalize_query(text: str) -> str:
 
 # -- tokens -------------------------------------------------------------------------------
 
-_TOKEN = re.compile(
-    r"(?P<num>[$£€]?\d+(?:[.,]\d+)*(?:%| percent\b)?)|(?P<word>[^\W\d_]+(?:'[^\W\d_]+)*)"
-)
+_NUMBER_PATTERN = r"[$£€]?\d+(?:[.,]\d+)*(?:%| percent\b)?"
+_WORD_PATTERN = r"[^\W\d_]+(?:'[^\W\d_]+)*"
+_TOKEN = re.compile(rf"(?P<num>{_NUMBER_PATTERN})|(?P<word>{_WORD_PATTERN})")
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\"(\[]\s*|\n)$")
+"""Whether a word starts a sentence, given the (at most three) characters before it."""
+_ENDS = r"[.!?:;\"(\[]"
+_CONTENT_TOKEN = re.compile(
+    rf"({_NUMBER_PATTERN})|(?<=[@#])({_WORD_PATTERN})"
+    rf"|(?:^|(?<=\n)|(?<={_ENDS})|(?<={_ENDS}\s)|(?<={_ENDS}\s\s))({_WORD_PATTERN})|({_WORD_PATTERN})"
+)
+""":data:`_TOKEN`'s tokens as groups: a number, a word after ``@`` or ``#``, a word that
+starts a sentence (what :data:`_SENTENCE_END` finds in the three characters before it),
+another word. The same spans, told apart without a match object per token, for
+:func:`_content_keys`."""
 _STOPWORDS = frozenset((
     "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are",
     "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but",
@@ -344,17 +354,15 @@ def _content_keys(text: str) -> tuple[list[str], list[str], list[str]]:
     names: list[str] = []
     numbers: list[str] = []
     add = content.append
-    word, kept, sentence_end = _word, _KEPT_WORD, _SENTENCE_END.search
-    for m in _TOKEN.finditer(folded):
-        surface = m[0]
-        if m.lastgroup == "num":
-            key = _number_key(surface)
+    word, kept = _word, _KEPT_WORD
+    for number, tagged, first, other in _CONTENT_TOKEN.findall(folded):
+        if number:
+            key = _number_key(number)
             add(key)
             numbers.append(key)
             continue
-        start = m.start()
-        if start and folded[start - 1] in "@#":
-            for part in _CAMEL.findall(surface):  # as _tag_tokens splits it
+        if tagged:
+            for part in _CAMEL.findall(tagged):  # as _tag_tokens splits it
                 lower, stop, stem, capital, _ = (
                     word(part) if len(part) <= kept else word.__wrapped__(part)
                 )
@@ -366,16 +374,13 @@ def _content_keys(text: str) -> tuple[list[str], list[str], list[str]]:
                 else:
                     add(stem)
             continue
+        surface = first or other
         lower, stop, stem, capital, acronym = (
             word(surface) if len(surface) <= kept else word.__wrapped__(surface)
         )
         if stop:
             continue
-        if (
-            capital
-            and not shouting
-            and (acronym or not sentence_end(folded[max(0, start - 3) : start]))
-        ):
+        if capital and not shouting and (acronym or other):  # a name: not a sentence's first word
             add(lower)
             names.append(lower)
         else:

@@ -389,6 +389,10 @@ def test_a_past_checks_words_are_those_of_its_tokens_whatever_the_text(text: str
         "I'm not the one who said \"It's over.\" (Nobody did.)",
         "x" * 40 + " Yzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz and the rest",
         "",
+        # a sentence's first word is no name, whatever stands in the three characters before it
+        'Obama won. Romney lost.  Ryan too;   Biden\nClinton\n\nTrump (Bush [Gore "Kerry',
+        "x. \u00a0Dole x:\u2028Perot x!\tNader x?\r\nNixon",
+        "@Bernie said: #Medicare For All. @NYTimes. #MAGA",
     ],
 )
 def test_a_past_checks_words_are_those_of_its_tokens(text: str) -> None:
