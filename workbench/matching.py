@@ -1087,7 +1087,7 @@ def _candidate_signals(
                 words=engine.past_check_words,
             )
         )  # fmt: skip
-    space = pending.result(store) if pending is not None and not stopped() else None
+    space = pending.result(store, hits) if pending is not None and not stopped() else None
     out: list[tuple[_Query, list[tuple[_Candidate, dict[str, float]]]]] = []
     for i, (query, found) in enumerate(zip(queries, hits, strict=True)):
         if found is None or stopped():
@@ -1178,6 +1178,9 @@ class _Space:
     vectors: npt.NDArray[np.float32]
     neighbours: list[list[tuple[int, float]]]
     claims: dict[int, ArchiveClaim]
+    stored: dict[int, npt.NDArray[np.float32]]
+    """The stored vectors of the queries' full-text candidates that are not among their
+    neighbours, read together."""
 
     def extend(
         self, i: int, cands: list[_Candidate], words: Memo[tuple[str, str], Any]
@@ -1190,9 +1193,11 @@ class _Space:
             if archive_id not in known and claim is not None and cosine >= MIN_NEIGHBOUR_COSINE:
                 cands.append(_candidate(ArchiveCandidate(claim, 0.0), CANDIDATES + rank, words))
                 known.add(archive_id)
-        missing = [c.claim.id for c in cands if c.claim.id not in cosines]
-        for archive_id, vector in self.index.vectors(missing).items():
-            cosines[archive_id] = float(vector @ self.vectors[i])
+        query, stored = self.vectors[i], self.stored
+        for c in cands:
+            archive_id = c.claim.id
+            if archive_id not in cosines and archive_id in stored:
+                cosines[archive_id] = float(stored[archive_id] @ query)
         return cands, cosines
 
 
@@ -1203,12 +1208,26 @@ class _PendingSearch:
     index: EmbeddingIndex
     future: Future[tuple[npt.NDArray[np.float32], list[list[tuple[int, float]]]]]
 
-    def result(self, store: Store) -> _Space:
+    def result(self, store: Store, hits: Sequence[Sequence[_Candidate] | None]) -> _Space:
+        """The search's answer, with what the queries' full-text candidates (``hits``)
+        will be compared with.
+
+        An article's claims share most of their candidates (21,327 for 8,942 past checks
+        on a 311-claim article): the neighbours' rows found among the slice's hits are not
+        read again, and each hit's vector is read and decoded once for the slice, not
+        once per claim that found it."""
         vectors, neighbours = self.future.result()
-        claims = store.archive_claims_by_id(
-            a for found in neighbours for a, cosine in found if cosine >= MIN_NEIGHBOUR_COSINE
-        )
-        return _Space(self.index, vectors, neighbours, claims)
+        read = {c.claim.id: c.claim for found in hits if found for c in found}
+        near = {a for found in neighbours for a, cosine in found if cosine >= MIN_NEIGHBOUR_COSINE}
+        claims = store.archive_claims_by_id(near - read.keys())
+        claims.update((a, read[a]) for a in near & read.keys())
+        # What each query's neighbours leave out (they come with their cosines).
+        unknown: set[int] = set()
+        for found, near_me in zip(hits, neighbours, strict=False):
+            if found:
+                unknown.update({c.claim.id for c in found} - {a for a, _ in near_me})
+        stored = self.index.vectors(sorted(unknown)) if unknown else {}
+        return _Space(self.index, vectors, neighbours, claims, stored)
 
 
 def _search_neighbours(

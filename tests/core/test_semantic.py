@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -354,3 +355,52 @@ def test_matching_slices_left_early_embeds_at_most_the_next_slice(
     each.close()
     engine.search_thread().submit(lambda: None).result()
     assert len(SLICED[0]) <= len(embedded) <= len(SLICED[0]) + len(SLICED[1])
+
+
+def test_claims_sharing_past_checks_read_each_row_and_vector_once(
+    store: Store, encoder: SentenceEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An article's claims share most of their candidates: a past check found by the
+    words of several is read from the index once per call, and a neighbour found by its
+    words too is not read from the database again; every claim still gets its cosine."""
+    from workbench import matching
+
+    monkeypatch.setattr(matching, "SEMANTIC_CANDIDATES", 1)  # the others come by their words
+    engine = Engine(encoder=lambda: encoder)
+    embed_archive(store, engine.encoder())
+    index = engine.index_for(store)
+    claims = [
+        "The unemployment rate fell to a record low, the council says.",
+        "Unemployment fell to a record low last year in the capital.",
+        "The council approved a budget as unemployment fell to a low.",
+    ]
+    expected = match_claims(store, claims, engine=engine)
+    hits: list[int] = []
+    rows: list[int] = []
+    vectors: list[int] = []
+    candidates, by_id = type(store).archive_candidates, type(store).archive_claims_by_id
+    stored = type(index).vectors
+
+    def searching(self: Store, *args: Any, **kwargs: Any) -> Any:
+        found = candidates(self, *args, **kwargs)
+        hits.extend(c.claim.id for c in found)
+        return found
+
+    def reading_rows(self: Store, ids: Any) -> Any:
+        ids = set(ids)
+        rows.extend(ids)
+        return by_id(self, ids)
+
+    def reading_vectors(self: EmbeddingIndex, ids: Any) -> Any:
+        vectors.extend(ids)
+        return stored(self, ids)
+
+    monkeypatch.setattr(type(store), "archive_candidates", searching)
+    monkeypatch.setattr(type(store), "archive_claims_by_id", reading_rows)
+    monkeypatch.setattr(type(index), "vectors", reading_vectors)
+    found = match_claims(store, claims, engine=engine)
+    assert found == expected
+    assert all(dict(m.signals).get("cosine") is not None for ms in found for m in ms)
+    assert len(hits) > len(set(hits))  # the claims share candidates
+    assert vectors and len(vectors) == len(set(vectors))
+    assert not set(rows) & set(hits)
