@@ -427,7 +427,7 @@ class _Query:
     fuzzy: str
     tokens: list[Token]
     keys: frozenset[str]
-    bigrams: frozenset[tuple[str, str]]
+    bigrams: frozenset[str]
     """Its content words' pairs (:func:`_bigrams`), worked out once for all its candidates."""
 
 
@@ -448,7 +448,7 @@ class _Words:
     title_keys: frozenset[str]
     names: frozenset[str]
     numbers: frozenset[str]
-    bigrams: frozenset[tuple[str, str]]
+    bigrams: frozenset[str]
     _fuzzy: str | None = None
 
     @property
@@ -468,7 +468,7 @@ class _Candidate:
     title_keys: frozenset[str]
     names: frozenset[str]
     numbers: frozenset[str]
-    bigrams: frozenset[tuple[str, str]]
+    bigrams: frozenset[str]
     """What the signals compare of its tokens (its :attr:`words`', kept here for them)."""
 
     @property
@@ -575,9 +575,18 @@ def _sig_numbers(c: _Candidate, p: _Pool) -> float:
     return len(numbers & p.query.keys) / len(numbers)
 
 
-def _bigrams(tokens: Sequence[Token]) -> frozenset[tuple[str, str]]:
-    keys = [t.key for t in tokens if not t.stop]
-    return frozenset(itertools.pairwise(keys))
+def _bigrams(tokens: Sequence[Token]) -> frozenset[str]:
+    return _pairs([t.key for t in tokens if not t.stop])
+
+
+def _pairs(keys: Sequence[str]) -> frozenset[str]:
+    """Each two consecutive content words as one string, ``"first second"`` (no key holds
+    a space): as tuples, the pairs of the past checks matching keeps were some 100,000
+    objects more for the garbage collector to count (a long article's), and what set it
+    going through all the process's objects twice; strings it leaves alone."""
+    if len(keys) < 2:
+        return _NO_WORDS
+    return frozenset([a + " " + b for a, b in itertools.pairwise(keys)])
 
 
 def _sig_phrases(c: _Candidate, p: _Pool) -> float:
@@ -772,7 +781,7 @@ def _words(text: str, title: str) -> _Words:
         _frozen(_content_keys(title)[0]) if title else _NO_WORDS,
         _frozen(names),
         _frozen(numbers),
-        frozenset(itertools.pairwise(content)) if len(content) > 1 else _NO_WORDS,
+        _pairs(content),
     )
 
 

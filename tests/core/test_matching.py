@@ -412,3 +412,17 @@ def test_a_past_checks_words_are_those_of_its_tokens(text: str) -> None:
     assert words.fuzzy == _fuzzy_text(text)
     claim = ArchiveClaim(1, "t1", "test", text, title, "false", "", "", "", "", None, "")
     assert _candidate(ArchiveCandidate(claim, 1.0), 0).tokens == tokens
+
+
+def test_a_past_checks_word_pairs_are_nothing_for_the_garbage_collector() -> None:
+    """Matching keeps the words of thousands of past checks (8,942 for a long article):
+    each pair as a tuple was one more object for the garbage collector to count, and
+    their number what set it going through all of the process's objects, once more an
+    article."""
+    import gc
+
+    from workbench.matching import _words
+
+    words = _words("Obama raised taxes on the middle class in 2010.", "Tax hikes")
+    assert len(words.bigrams) == 5
+    assert not any(gc.is_tracked(pair) for pair in words.bigrams)
