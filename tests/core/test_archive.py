@@ -517,6 +517,13 @@ def test_candidates_come_in_fts5_rank_order(store: Store) -> None:
                 assert [(c.claim.id, -c.bm25) for c in found] == [
                     (i, score) for i, score in expected[:limit]
                 ]
+                # Read by position: every field is the past check's, as read by id.
+                assert [c.claim for c in found] == [
+                    store.archive_claim(i) for i, _ in expected[:limit]
+                ]
+                assert store.archive_claims_by_id(c.claim.id for c in found) == {
+                    c.claim.id: c.claim for c in found
+                }
 
 
 def test_json_lines_joined_from_files_with_a_bom_keep_every_record(tmp_path: Path) -> None:

@@ -31,8 +31,10 @@ from workbench.store.db import StoreBase
 from workbench.store.rows import (
     _OWN_COLUMNS,
     _OWN_SELECT,
+    ARCHIVE_CLAIM_COLUMNS,
     _archive_claim_from_row,
     _now,
+    archive_claim_from_values,
     parse_status,
     validate_url,
 )
@@ -281,21 +283,21 @@ class ArchiveMixin(StoreBase):
         score = f"bm25(archive_fts, 1.0, {ARCHIVE_TITLE_WEIGHT})"
         if source is None:
             sql = (
-                f"SELECT a.*, f.score FROM (SELECT rowid, {score} AS score FROM archive_fts"
-                " WHERE archive_fts MATCH ? ORDER BY score LIMIT ?) f"
+                f"SELECT {ARCHIVE_CLAIM_COLUMNS}, f.score FROM (SELECT rowid, {score} AS score"
+                " FROM archive_fts WHERE archive_fts MATCH ? ORDER BY score LIMIT ?) f"
                 " JOIN archive_claims a ON a.id = f.rowid ORDER BY f.score"
             )
             params: tuple[Any, ...] = (fts_query, limit)
         else:
             sql = (
-                f"SELECT a.*, {score} AS score FROM archive_fts"
+                f"SELECT {ARCHIVE_CLAIM_COLUMNS}, {score} AS score FROM archive_fts"
                 " JOIN archive_claims a ON a.id = archive_fts.rowid"
                 " WHERE archive_fts MATCH ? AND a.source = ?"
                 " ORDER BY score LIMIT ?"
             )
             params = (fts_query, source, limit)
         return [
-            ArchiveCandidate(_archive_claim_from_row(r), -float(r["score"]))
+            ArchiveCandidate(archive_claim_from_values(r), -float(r[-1]))
             for r in self._read(sql, params)
         ]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from workbench.models import ArchiveClaim
 from workbench.store.batches import ARCHIVE_BATCH, PacedBatches, _Pacer
 from workbench.store.db import StoreBase
-from workbench.store.rows import _archive_claim_from_row
+from workbench.store.rows import ARCHIVE_CLAIM_COLUMNS, archive_claim_from_values
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +146,9 @@ class EmbeddingsMixin(StoreBase):
 
     def archive_claims_by_id(self, ids: Iterable[int]) -> dict[int, ArchiveClaim]:
         """The past checks with these ids that still exist, by id."""
-        sql = "SELECT * FROM archive_claims WHERE id IN ({marks})"
+        sql = f"SELECT {ARCHIVE_CLAIM_COLUMNS} FROM archive_claims a WHERE id IN ({{marks}})"
         rows = self._read_in(sql, sorted(set(ids)))
-        return {int(r["id"]): _archive_claim_from_row(r) for r in rows}
+        return {int(r[0]): archive_claim_from_values(r) for r in rows}
 
     def archive_ids_of_claims(self, claim_ids: Iterable[int]) -> set[int]:
         """The ids of the past checks that are these workbench claims' own verdicts."""

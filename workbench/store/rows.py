@@ -235,3 +235,13 @@ def _archive_claim_from_row(r: sqlite3.Row) -> ArchiveClaim:
 
 
 _ARCHIVE_CLAIM_FIELDS = tuple(f.name for f in fields(ArchiveClaim))
+
+ARCHIVE_CLAIM_COLUMNS = ", ".join(f"a.{name}" for name in _ARCHIVE_CLAIM_FIELDS)
+"""An ``archive_claims a`` row's columns in :class:`ArchiveClaim`'s order, for
+:func:`archive_claim_from_values`."""
+
+
+def archive_claim_from_values(values: sqlite3.Row) -> ArchiveClaim:
+    """The past check of a row that starts with :data:`ARCHIVE_CLAIM_COLUMNS`: by
+    position, without a dict of its fields (a long article's matching reads 20,000)."""
+    return ArchiveClaim(*values[: len(_ARCHIVE_CLAIM_FIELDS)])
