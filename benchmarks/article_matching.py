@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                 pieces = [[by_id[i] for i in piece] for piece in slices(ids)]
                 found_each = match_slices(  # as the app does
                     store, pieces, top_k=5, min_score=POSSIBLE_MATCH, exclude_claims=ids,
-                    engine=engine,
+                    engine=engine, semantic=not args.lexical,  # also on a --db with embeddings
                 )  # fmt: skip
                 for n, _ in enumerate(found_each):
                     if n == 0:
