@@ -387,9 +387,14 @@ class MainWindow(QMainWindow):
             last = _stored_id(store.setting(LAST_ARTICLE_KEY))
             ids = {a.id for a in articles}
             self.workspace.open_article(last if last in ids else articles[0].id)
+            # The claim selected when the app last closed. After a crash, the article
+            # opened last may not be the one whose place was saved: it then starts where
+            # work on it starts, as when it is opened from the library.
             claim = _stored_id(store.setting(LAST_CLAIM_KEY))
-            if claim is not None:
+            if claim is not None and self.workspace.claim(claim) is not None:
                 self.workspace.select_claim(claim)
+            elif claim is not None:
+                self.workspace.select_first_to_check()
         self.back_up_if_due()
         # Files first: their text is read and shown while the language model loads for
         # them; the warm-up then only says whether the model could be loaded.

@@ -1286,6 +1286,28 @@ def test_a_damaged_last_article_setting_opens_the_first_article(
     close_window(window)
 
 
+def test_a_place_saved_in_another_article_leaves_the_first_to_check_selected(
+    qtbot: QtBot, db_path: Path
+) -> None:
+    """After a crash the article opened last is reopened, but the claim saved last may be
+    another article's (the place is saved on leaving an article and on Quit): no claim
+    was selected then."""
+    from ui.workspace import LAST_ARTICLE_KEY, LAST_CLAIM_KEY
+
+    seed(db_path)
+    with Store(db_path) as store:
+        text = "Exports grew 12 percent in 2023, the ministry said."
+        other = store.add_article(
+            ArticleDraft(text, title="Exports"), [DetectedClaim(0, len(text), text, 0.9, ())]
+        ).article.id
+        store.set_setting(LAST_ARTICLE_KEY, str(other))
+        store.set_setting(LAST_CLAIM_KEY, "1")  # the first article's
+    window = make_window(qtbot, db_path)
+    assert window.workspace.article is not None and window.workspace.article.id == other
+    assert window.workspace.selected_claim_id == window.workspace.claims[0].id
+    close_window(window)
+
+
 def test_the_workers_long_writes_give_way_to_the_writers_edits(
     window: MainWindow, qtbot: QtBot
 ) -> None:
