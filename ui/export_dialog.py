@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -26,7 +27,10 @@ from PySide6.QtWidgets import (
 
 from ui.file_dialogs import save_file_name
 from ui.jobs import JobContext, JobRunner
+from ui.safe_text import plain_label
+from workbench.errors import ValidationError
 from workbench.reports.formats import FORMATS
+from workbench.reports.settings import SETTING_ORGANISATION, SETTING_ORGANISATION_URL, check_setting
 from workbench.store import Store
 
 if TYPE_CHECKING:
@@ -41,10 +45,34 @@ def safe_file_stem(title: str) -> str:
     return re.sub(r"\s+", "-", stem)[:80] or "report"
 
 
-class ExportDialog(QDialog):
-    """Format, destination, all articles or this one, and whether to open the result."""
+class ExportChoice(NamedTuple):
+    """What the export dialog was asked for."""
 
-    def __init__(self, folder: Path, title: str, parent: QWidget | None = None) -> None:
+    format: str
+    path: Path
+    all_articles: bool
+    open_after: bool
+    organisation: tuple[str, str] | None = None
+    """The publishing organisation's name and web site when they were changed, to be kept
+    as the ``report.organisation`` and ``report.organisation_url`` settings."""
+
+
+CLAIMREVIEW = "claimreview"
+
+
+class ExportDialog(QDialog):
+    """Format, destination, all articles or this one, whether to open the result, and the
+    organisation that publishes it (ClaimReview names it: it was only settable with
+    ``workbench settings set``, so an app user could not export ClaimReview at all)."""
+
+    def __init__(
+        self,
+        folder: Path,
+        title: str,
+        parent: QWidget | None = None,
+        *,
+        organisation: tuple[str, str] = ("", ""),
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export verification report")
         self.setMinimumWidth(520)
@@ -62,11 +90,26 @@ class ExportDialog(QDialog):
         self.all_articles = QCheckBox("All articles (the desk's tally)", self)
         self.open_after = QCheckBox("Open when done", self)
         self.open_after.setChecked(True)
+        self._organisation = organisation
+        self.organisation = QLineEdit(organisation[0], self)
+        self.organisation.setObjectName("export_organisation")
+        self.organisation.setPlaceholderText(
+            "Your fact-checking organisation (ClaimReview needs it)"
+        )
+        self.organisation_url = QLineEdit(organisation[1], self)
+        self.organisation_url.setObjectName("export_organisation_url")
+        self.organisation_url.setPlaceholderText("Its web site: https://… (optional)")
+        self.problem: QLabel = plain_label(parent=self)
+        self.problem.setStyleSheet("color: #a40000;")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
         form = QFormLayout()
         form.addRow("Format", self.format)
         form.addRow("Save as", destination)
         form.addRow("", self.all_articles)
         form.addRow("", self.open_after)
+        form.addRow("Published by", self.organisation)
+        form.addRow("Web site", self.organisation_url)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -74,12 +117,41 @@ class ExportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.problem)
         layout.addWidget(buttons)
         self.format.currentIndexChanged.connect(self._on_format_changed)
         self._on_format_changed()
 
     def chosen_format(self) -> str:
         return str(self.format.currentData())
+
+    def chosen_organisation(self) -> tuple[str, str]:
+        """The organisation's name and web site as they will be stored.
+
+        Raises:
+            ValidationError: the web site is not an http or https address, or the name
+                holds what a setting may not.
+        """
+        return (
+            check_setting(SETTING_ORGANISATION, self.organisation.text()),
+            check_setting(SETTING_ORGANISATION_URL, self.organisation_url.text()),
+        )
+
+    def accept(self) -> None:
+        try:
+            name, _ = self.chosen_organisation()
+        except ValidationError as error:
+            self._refuse(str(error))
+            return
+        if self.chosen_format() == CLAIMREVIEW and not name:
+            self._refuse("ClaimReview names the organisation that publishes the review.")
+            self.organisation.setFocus()
+            return
+        super().accept()
+
+    def _refuse(self, problem: str) -> None:
+        self.problem.setText(problem)
+        self.problem.show()
 
     def _on_format_changed(self) -> None:
         spec = FORMATS[self.chosen_format()]
@@ -95,24 +167,37 @@ class ExportDialog(QDialog):
         if path:
             self.path.setText(path)
 
+    def choice(self) -> ExportChoice:
+        """What was asked for (once accepted: the organisation is valid)."""
+        organisation = self.chosen_organisation()
+        return ExportChoice(
+            self.chosen_format(),
+            Path(self.path.text().strip()).expanduser(),
+            self.all_articles.isChecked(),
+            self.open_after.isChecked(),
+            organisation if organisation != self._organisation else None,
+        )
+
     @classmethod
     def ask(
-        cls, parent: QWidget | None, *, folder: Path, title: str, open_after: bool = True
-    ) -> tuple[str, Path, bool, bool] | None:
-        """Return ``(format, path, all_articles, open_after)``, or None if cancelled.
+        cls,
+        parent: QWidget | None,
+        *,
+        folder: Path,
+        title: str,
+        open_after: bool = True,
+        organisation: tuple[str, str] = ("", ""),
+    ) -> ExportChoice | None:
+        """What to export and where, or None if cancelled.
 
-        ``open_after``: how the "Open when done" box starts (as it was left last time).
+        ``open_after``: how the "Open when done" box starts (as it was left last time);
+        ``organisation``: the stored organisation's name and web site.
         """
-        dialog = cls(folder, title, parent)
+        dialog = cls(folder, title, parent, organisation=organisation)
         dialog.open_after.setChecked(open_after)
         if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.path.text().strip():
             return None
-        return (
-            dialog.chosen_format(),
-            Path(dialog.path.text().strip()).expanduser(),
-            dialog.all_articles.isChecked(),
-            dialog.open_after.isChecked(),
-        )
+        return dialog.choice()
 
 
 def finish_export(

@@ -821,7 +821,8 @@ class MainWindow(QMainWindow):
 
     def ask_export(self) -> None:
         from ui.dialogs import Messages
-        from ui.export_dialog import ExportDialog
+        from ui.export_dialog import ExportChoice, ExportDialog
+        from workbench.reports.settings import SETTING_ORGANISATION, SETTING_ORGANISATION_URL
 
         article = self.workspace.article
         if article is None:
@@ -829,10 +830,30 @@ class MainWindow(QMainWindow):
             return
         folder = Path(str(self.settings.value("ui/export_folder", str(Path.home()))))
         open_after = bool(self.settings.value("ui/export_open_after", True, type=bool))
-        answer = ExportDialog.ask(self, folder=folder, title=article.title, open_after=open_after)
+        store = self.workspace.store
+        stored = (
+            store.setting(SETTING_ORGANISATION) or "",
+            store.setting(SETTING_ORGANISATION_URL) or "",
+        )
+        answer = ExportDialog.ask(
+            self, folder=folder, title=article.title, open_after=open_after, organisation=stored
+        )
         if answer is None:
             return
-        fmt, path, all_articles, open_after = answer
+        fmt, path, all_articles, open_after, organisation = ExportChoice(*answer)
+        if organisation is not None:  # kept for the next report, before this one is made
+            name, url = organisation
+
+            def keep(store: Store) -> None:
+                with store.transaction():
+                    store.set_setting(SETTING_ORGANISATION, name)
+                    store.set_setting(SETTING_ORGANISATION_URL, url)
+
+            self.writer.submit(
+                keep,
+                None,
+                lambda exc: Messages.error(self, "Could not keep the organisation", str(exc)),
+            )
         self.settings.setValue("ui/export_folder", str(path.parent))
         self.settings.setValue("ui/export_open_after", open_after)
         self.claim_panel.save_note()  # the report includes what was just typed

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QTextDocument
+from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
-from tests.ui.test_main_window import close_window, make_window, seed
+from tests.ui.test_main_window import close_window, key, make_window, seed
 from ui.export_dialog import ExportDialog, finish_export
 from ui.item_models import ArchiveListModel, MatchListModel
 from ui.main_window import MainWindow
@@ -119,6 +120,51 @@ def test_a_failed_export_is_not_still_under_way_in_the_status_bar(
     assert len(errors) == 1 and "organisation" in errors[0]
     assert window.statusBar().currentMessage() == "Could not export report.jsonld."
     assert not out.exists()
+
+
+def test_the_export_dialog_asks_for_the_organisation_claimreview_names(qtbot: QtBot) -> None:
+    """It could only be set with ``workbench settings set``: from the app, a ClaimReview
+    export could only fail."""
+    dialog = ExportDialog(Path("/tmp"), "Troops", organisation=("", ""))
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("claimreview"))
+    dialog.accept()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.problem.text().startswith("ClaimReview names the organisation")
+    dialog.organisation.setText("  Desk Checks ")
+    dialog.organisation_url.setText("javascript:alert(1)")
+    dialog.accept()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert "must be an http or https URL" in dialog.problem.text()
+    dialog.organisation_url.setText("https://desk.example/")
+    dialog.accept()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.choice().organisation == ("Desk Checks", "https://desk.example/")
+    same = ExportDialog(Path("/tmp"), "Troops", organisation=("Desk Checks", ""))
+    qtbot.addWidget(same)
+    same.accept()  # HTML, the organisation as stored: nothing to keep
+    assert same.choice().organisation is None
+
+
+def test_claimreview_from_the_app_keeps_the_organisation_typed_in_the_dialog(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.export_dialog import ExportChoice
+    from workbench.reports.settings import SETTING_ORGANISATION, SETTING_ORGANISATION_URL
+
+    out = tmp_path / "report.jsonld"
+    typed = ("Desk Checks", "https://desk.example/")
+    monkeypatch.setattr(
+        ExportDialog,
+        "ask",
+        classmethod(lambda cls, *a, **k: ExportChoice("claimreview", out, False, False, typed)),
+    )
+    key(qtbot, window, "j2")  # a verdict to publish
+    with qtbot.waitSignal(window.exporter.finished, timeout=20_000):
+        window.ask_export()
+    assert '"name": "Desk Checks"' in out.read_text(encoding="utf-8")
+    store = window.workspace.store
+    assert (store.setting(SETTING_ORGANISATION), store.setting(SETTING_ORGANISATION_URL)) == typed
 
 
 # -- dates and speakers -------------------------------------------------------------------
