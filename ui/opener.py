@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ui.jobs import JobContext, JobRunner
 from workbench.engine import Engine
+from workbench.errors import WorkbenchError
 from workbench.models import ArticleDraft
 from workbench.samples import sample_article
 from workbench.store import Store
@@ -97,11 +98,12 @@ class ArticleOpener(QObject):
             from workbench.nlp import claim_detector
 
             problem = claim_detector(self.engine.pipeline()).model_problem
-            feedback = self.engine.feedback()
-            with Store(self.db_path, check=False) as store:
-                corrections = feedback.update(store.feedback(), store.chosen_priorities())
-            if corrections:
-                feedback.prepare()
+            try:
+                self._prepare_corrections()
+            except WorkbenchError as error:
+                # Only a head start: the analysis reads the corrections again and says
+                # what stops it. This is no problem of the language model's.
+                log.info("the corrections were not compared ahead: %s", error)
             return problem
 
         if not self.runner.busy:  # else an analysis loads it first, and says so
@@ -112,6 +114,14 @@ class ArticleOpener(QObject):
             done=self._on_warmed_up,
             failed=lambda message: self.failed.emit("the language model", message),
         )
+
+    def _prepare_corrections(self) -> None:
+        """Embed the fact-checker's corrections for the first analysis (on the worker)."""
+        feedback = self.engine.feedback()
+        with Store(self.db_path, check=False) as store:
+            corrections = feedback.update(store.feedback(), store.chosen_priorities())
+        if corrections:
+            feedback.prepare()
 
     def _on_warmed_up(self, problem: str | None) -> None:
         if problem:

@@ -1673,6 +1673,27 @@ def test_the_warm_up_compares_the_corrections_before_the_first_article(
     assert feedback._vectors is not None and feedback._vectors.shape == (1, 384)
 
 
+def test_corrections_the_warm_up_cannot_read_leave_the_language_model_alone(
+    qtbot: QtBot, window: MainWindow, errors: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Comparing the corrections ahead is only a head start (the analysis reads them
+    again): a database another program holds was reported as "Could not open the
+    language model", and the model's own problem, found first, was never said."""
+    from workbench.errors import DatabaseLockedError
+
+    def locked(self: Store) -> list[tuple[str, int]]:
+        raise DatabaseLockedError("the database is locked by another program")
+
+    monkeypatch.setattr(Store, "feedback", locked)
+    failed: list[tuple[str, str]] = []
+    warmed: list[bool] = []
+    window.opener.failed.connect(lambda what, why: failed.append((what, why)))
+    window.opener.warmed_up.connect(lambda: warmed.append(True))
+    window.opener.warm_up()
+    qtbot.waitUntil(lambda: bool(warmed or failed), timeout=60_000)
+    assert (failed, warmed, errors) == ([], [True], [])
+
+
 def test_a_window_shown_before_its_database_opens_becomes_the_whole_window(
     qtbot: QtBot, db_path: Path
 ) -> None:
