@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.dbfile import is_held_database_file
 from workbench.errors import ImportFormatError
+from workbench.files import open_regular_file
 from workbench.ingest.normalize import fold_ligatures
 from workbench.models import ArchiveRecord
 from workbench.past_checks import (
@@ -206,7 +207,9 @@ def read_archive(
     if info.st_size > MAX_ARCHIVE_BYTES:
         raise ImportFormatError(f"{path} is too large to be an archive ({info.st_size:,} bytes)")
     try:
-        with path.open("rb") as handle:
+        # Where a pipe is no archive, the file checked above is opened without waiting on
+        # what it may have become since: a named pipe would wait for a writer for ever.
+        with path.open("rb") if pipes else open_regular_file(path) as handle:
             raw = handle.read(MAX_ARCHIVE_BYTES + 1)
     except OSError as exc:
         raise ImportFormatError(f"cannot read {path}: {exc.strerror or exc}") from exc

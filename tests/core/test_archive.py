@@ -535,3 +535,42 @@ def test_json_lines_joined_from_files_with_a_bom_keep_every_record(tmp_path: Pat
     path.write_bytes(b"".join(("\ufeff" + part % (n, n)).encode() for n in "12"))
     parsed = read_archive(path)
     assert [r.external_id for r in parsed.records] == ["1", "2"] and parsed.skipped == ()
+
+
+def test_a_file_that_became_a_named_pipe_once_checked_is_refused_not_waited_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app (``pipes=False``) checks the file's kind, then opens it: a file swapped for
+    a named pipe in between was opened waiting for a writer for ever, past any Cancel,
+    and every later import queued behind it."""
+    import os
+    import threading
+
+    regular = tmp_path / "checks.jsonl"
+    regular.write_text('{"id": "1", "text": "Taxes rose."}\n', encoding="utf-8")
+    fifo = tmp_path / "swapped.jsonl"
+    os.mkfifo(fifo)
+    stat_of = Path.stat
+
+    def checked_before_the_swap(self: Path, **kwargs: bool) -> os.stat_result:
+        return stat_of(regular if self == fifo else self, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", checked_before_the_swap)
+    outcome: list[BaseException | object] = []
+
+    def read() -> None:
+        try:
+            outcome.append(read_archive(fifo, pipes=False))
+        except BaseException as exc:  # handed to the test's thread
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    if reader.is_alive():  # let it go: opening the pipe for writing ends its wait
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(timeout=30)
+        pytest.fail("read_archive waited on a named pipe")
+    (raised,) = outcome
+    assert isinstance(raised, ImportFormatError)
+    assert str(raised) == f"cannot read {fifo}: it is no longer a regular file"
