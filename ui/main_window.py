@@ -788,7 +788,8 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"Backed up the database to {backup.path.name}.", 5000)
 
         def failed(message: str) -> None:
-            self.statusBar().showMessage(f"Automatic backup failed: {message}")
+            # The message says what failed: "no backup was made: the disk ... is full".
+            self.statusBar().showMessage(f"Automatic backup: {message}")
 
         self.maintenance.submit(work, group="backup", done=done, failed=failed)
 

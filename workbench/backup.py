@@ -194,19 +194,17 @@ def create_backup(
 def _check_room(db_path: Path, folder: Path, reason: str) -> None:
     """Refuse a backup the disk has no room for, before a byte is copied.
 
-    The copy is about as large as the database and its write-ahead log; an automatic
-    one must also leave :data:`KEEP_FREE`. Where the sizes cannot be read, the copy
-    itself finds out.
+    The copy is about as large as the database file (changes not yet moved from its
+    write-ahead log may add a little; the log's own size is no guide, as SQLite reuses
+    it without shrinking it); an automatic one must also leave :data:`KEEP_FREE`. Where
+    the sizes cannot be read, or the copy needs more than thought, the copy itself finds
+    out.
 
     Raises:
         DiskFullError: there is not enough room.
     """
     try:
-        needed = sum(
-            path.stat().st_size
-            for path in (db_path, db_path.with_name(db_path.name + "-wal"))
-            if path.exists()
-        )
+        needed = db_path.stat().st_size
         free = shutil.disk_usage(folder).free
     except OSError:
         return
@@ -216,7 +214,7 @@ def _check_room(db_path: Path, folder: Path, reason: str) -> None:
     sizes = f"the copy needs {_megabytes(needed)}, {_megabytes(free)} are free"
     if keep:
         raise DiskFullError(
-            f"no automatic backup was made: it would leave less than {_megabytes(keep)}"
+            f"no backup was made: the daily backup would leave less than {_megabytes(keep)}"
             f" free on the disk holding {folder} ({sizes})"
         )
     raise DiskFullError(f"no backup was made: the disk holding {folder} has no room ({sizes})")

@@ -458,7 +458,7 @@ def test_the_daily_backup_never_takes_the_room_the_database_needs(
         backup_if_stale(db, now=T0)
     message = str(raised.value)
     assert message == (
-        "no automatic backup was made: it would leave less than 100 MB free on the disk"
+        "no backup was made: the daily backup would leave less than 100 MB free on the disk"
         f" holding {backup_dir(db)} (the copy needs {size / 2**20:.1f} MB, 50 MB are free)"
     )
     assert not list(backup_dir(db).glob("*.db"))
