@@ -213,6 +213,9 @@ def finish_export(
     computer is set to open that kind of file.
     """
     done = f"Exported {result.claims} claims to {result.path}"
+    if result.format.name == CLAIMREVIEW:  # one review per claim with a verdict
+        reviews = "1 ClaimReview" if result.items == 1 else f"{result.items} ClaimReviews"
+        done = f"Exported {reviews} (the checked claims of {result.claims}) to {result.path}"
     if not open_after:
         return done
     opener = open_url or QDesktopServices.openUrl

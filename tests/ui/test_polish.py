@@ -163,6 +163,9 @@ def test_claimreview_from_the_app_keeps_the_organisation_typed_in_the_dialog(
     with qtbot.waitSignal(window.exporter.finished, timeout=20_000):
         window.ask_export()
     assert '"name": "Desk Checks"' in out.read_text(encoding="utf-8")
+    # Not "Exported 3 claims": the file holds one review, of the one claim checked.
+    message = window.statusBar().currentMessage()
+    assert message == f"Exported 1 ClaimReview (the checked claims of 3) to {out}"
     store = window.workspace.store
     assert (store.setting(SETTING_ORGANISATION), store.setting(SETTING_ORGANISATION_URL)) == typed
 
