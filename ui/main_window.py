@@ -746,11 +746,13 @@ class MainWindow(QMainWindow):
     def _on_embedder_finished(self, report: EmbedReport) -> None:
         self.embed_progress.hide()
         if report.embedded:
-            self.statusBar().showMessage(
-                f"Semantic matching is ready: {report.embedded:,} past checks embedded"
-                f" ({report.rate:,.0f} per second).",
-                15_000,
+            # One is usually a verdict just given, which joins the past checks: no rate.
+            done = (
+                "1 past check embedded"
+                if report.embedded == 1
+                else f"{report.embedded:,} past checks embedded ({report.rate:,.0f} per second)"
             )
+            self.statusBar().showMessage(f"Semantic matching is ready: {done}.", 15_000)
             self.workspace.rematch()
 
     def _on_embedder_failed(self, message: str) -> None:

@@ -1095,6 +1095,13 @@ def test_archive_search_and_import_in_the_app(
     qtbot.waitUntil(lambda: any("Semantic matching is ready" in m for m in messages))
     assert window.workspace.store.embedding_state().rows == 2
     assert window.embed_progress.isHidden()
+    ready = [m for m in messages if "Semantic matching is ready" in m]
+    assert ready[-1].startswith("Semantic matching is ready: 2 past checks embedded (")
+    # A verdict given joins the past checks, and is embedded alone: no "1 past checks".
+    from workbench.semantic import EmbedReport
+
+    window._on_embedder_finished(EmbedReport(embedded=1, seconds=0.05, remaining=0))
+    assert messages[-1] == "Semantic matching is ready: 1 past check embedded."
 
 
 def test_the_list_order_and_open_when_done_are_kept_for_the_next_time(
