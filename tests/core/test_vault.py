@@ -133,6 +133,34 @@ def test_adding_the_original_again_repairs_an_altered_copy(db: Path, report: Pat
     assert vault.check_file(db, first.sha256, first.size) is None
 
 
+def test_a_file_added_again_to_its_claim_repairs_the_copy_but_adds_no_second_row(
+    db: Path, report: Path
+) -> None:
+    """Adding the original again is how an altered copy is put right: it also added the
+    same evidence to the claim a second time."""
+    with Store(db) as store:
+        claim_id = store.claims(1)[0].id
+        operations.run(store, operations.add_file_evidence(claim_id, report))
+        (item,) = store.claim(claim_id).evidence
+        assert item.file is not None
+        copy = vault.file_path(db, item.file.sha256)
+        os.chmod(copy, 0o644)
+        copy.write_bytes(b"x" * len(REPORT))
+        with pytest.raises(ValidationError) as refused:
+            operations.run(store, operations.add_file_evidence(claim_id, report))
+        assert str(refused.value) == (
+            "ministry report.txt is already evidence for this claim, without a quote"
+        )
+        assert store.claim(claim_id).evidence == (item,)
+        assert vault.check_file(db, item.file.sha256, item.file.size) is None  # put right
+        # A passage of it is evidence of its own, once.
+        quoted = operations.add_file_evidence(claim_id, report, quote="Spending rose")
+        operations.run(store, quoted)
+        with pytest.raises(ValidationError, match=r"already evidence .*, with this quote$"):
+            operations.run(store, quoted)
+        assert len(store.claim(claim_id).evidence) == 2
+
+
 def test_a_vault_that_cannot_be_written_is_not_blamed_on_the_file(db: Path, report: Path) -> None:
     vault.vault_dir(db).write_text("a file where the vault folder should be")
     with pytest.raises(

@@ -127,6 +127,15 @@ class EvidenceMixin(StoreBase):
                 raise ValidationError(
                     f"the vault's copy of {name} was removed in the meantime; add it again"
                 )
+            quoted = quote.text if quote is not None else ""
+            if conn.execute(
+                "SELECT 1 FROM evidence WHERE claim_id = ? AND file_sha256 = ? AND quote_text = ?",
+                (claim_id, stored.sha256, quoted),
+            ).fetchone():
+                # Added again (also how an altered copy in the vault is put right, which
+                # the copy into the vault has done by now): not a second row.
+                what = "with this quote" if quoted else "without a quote"
+                raise ValidationError(f"{name} is already evidence for this claim, {what}")
             conn.execute(
                 "INSERT INTO vault_files (sha256, size, media_type, original_name, source_url,"
                 " captured_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
