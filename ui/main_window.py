@@ -844,19 +844,22 @@ class MainWindow(QMainWindow):
         if answer is None:
             return
         fmt, path, all_articles, open_after, organisation = ExportChoice(*answer)
-        if organisation is not None:  # kept for the next report, before this one is made
-            name, url = organisation
 
-            def keep(store: Store) -> None:
+        def keep(store: Store) -> None:
+            """Through the writer's queue, so the export sees every edit made before it;
+            with the organisation typed in the dialog, which the report reads from the
+            settings (kept for the next report too)."""
+            if organisation is not None:
                 with store.transaction():
-                    store.set_setting(SETTING_ORGANISATION, name)
-                    store.set_setting(SETTING_ORGANISATION_URL, url)
+                    store.set_setting(SETTING_ORGANISATION, organisation[0])
+                    store.set_setting(SETTING_ORGANISATION_URL, organisation[1])
 
-            self.writer.submit(
-                keep,
-                None,
-                lambda exc: Messages.error(self, "Could not keep the organisation", str(exc)),
-            )
+        def not_kept(error: Exception) -> None:
+            # Exported anyway, the report would name the organisation stored before (or
+            # fail asking for a command to type).
+            self.statusBar().showMessage(f"Could not export {path.name}.", 15_000)
+            Messages.error(self, "Could not export the report", str(error))
+
         self.settings.setValue("ui/export_folder", str(path.parent))
         self.settings.setValue("ui/export_open_after", open_after)
         self.claim_panel.save_note()  # the report includes what was just typed
@@ -867,10 +870,10 @@ class MainWindow(QMainWindow):
         )
         self._exporting = path.name
         self.statusBar().showMessage(f"Exporting {path.name} …")
-        # Through the writer's queue first, so the export sees every edit made before it.
         self.writer.submit(
-            lambda _store: None,
+            keep,
             lambda _none: self.exporter.export(ids, path, fmt, open_after=open_after),
+            not_kept,
         )
 
     def _on_exporter_finished(self, result: ExportResult, open_after: bool) -> None:

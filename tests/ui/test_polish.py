@@ -170,6 +170,47 @@ def test_claimreview_from_the_app_keeps_the_organisation_typed_in_the_dialog(
     assert (store.setting(SETTING_ORGANISATION), store.setting(SETTING_ORGANISATION_URL)) == typed
 
 
+def test_an_organisation_that_cannot_be_kept_is_not_replaced_by_the_stored_one(
+    qtbot: QtBot,
+    window: MainWindow,
+    errors: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The organisation typed in the dialog reaches the report only through the settings:
+    when writing them failed (another program holding the database), the export still ran
+    and published a ClaimReview in the name of the organisation stored before."""
+    from ui.export_dialog import ExportChoice
+    from workbench.errors import DatabaseLockedError
+    from workbench.reports.settings import SETTING_ORGANISATION
+
+    store = window.workspace.store
+    store.set_setting(SETTING_ORGANISATION, "Old Desk")
+    out = tmp_path / "report.jsonld"
+    typed = ("New Desk", "")
+    monkeypatch.setattr(
+        ExportDialog,
+        "ask",
+        classmethod(lambda cls, *a, **k: ExportChoice("claimreview", out, False, False, typed)),
+    )
+    set_setting = Store.set_setting
+
+    def locked(self: Store, key: str, value: str) -> None:
+        if key == SETTING_ORGANISATION:
+            raise DatabaseLockedError("the database is locked by another program")
+        set_setting(self, key, value)
+
+    monkeypatch.setattr(Store, "set_setting", locked)
+    key(qtbot, window, "j2")  # a verdict to publish
+    window.ask_export()
+    qtbot.waitUntil(lambda: bool(errors))
+    qtbot.waitUntil(lambda: window.writer.pending == 0 and not window.exporter.runner.busy)
+    assert not out.exists()
+    assert errors == ["the database is locked by another program"]
+    assert window.statusBar().currentMessage() == "Could not export report.jsonld."
+    assert store.setting(SETTING_ORGANISATION) == "Old Desk"
+
+
 # -- dates and speakers -------------------------------------------------------------------
 
 
