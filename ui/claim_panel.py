@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QObject,
+    QPersistentModelIndex,
     QPoint,
     QSettings,
     QStringListModel,
@@ -99,6 +100,43 @@ NOTE_SAVE_DELAY_MS = 400
 """Typing pauses this long before the note is saved (and always on leaving the claim)."""
 
 
+class ClaimListView(QListView):
+    """The claim list: laid out :data:`CLAIM_LIST_BATCH` rows at a time, and still
+    scrolled to a claim selected before its row is laid out.
+
+    Qt's ``scrollTo`` does nothing for a row the batched layout has not reached (it has
+    no place yet): the claim selected on reopening a long article, or after its claims
+    were read again, stayed out of sight at the bottom of the list.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(CLAIM_LIST_BATCH)
+        self._scroll_to = QPersistentModelIndex()
+
+    def show_row(self, index: QModelIndex) -> None:
+        """Scroll to ``index`` now, or once the layout reaches its row."""
+        self._scroll_to = QPersistentModelIndex()
+        if self.visualRect(index).isValid():
+            self.scrollTo(index)
+        elif index.isValid():
+            self._scroll_to = QPersistentModelIndex(index)
+
+    def updateGeometries(self) -> None:
+        """Called as the batched layout goes on, and when it is done."""
+        super().updateGeometries()
+        pending = self._scroll_to
+        if not pending.isValid():
+            return
+        index = self.model().index(pending.row(), pending.column())
+        if index != self.currentIndex():  # another claim was selected meanwhile
+            self._scroll_to = QPersistentModelIndex()
+        elif self.visualRect(index).isValid():
+            self._scroll_to = QPersistentModelIndex()
+            self.scrollTo(index)
+
+
 class ClaimPanel(QWidget):
     """List of claims above the editor for the selected one."""
 
@@ -136,12 +174,10 @@ class ClaimPanel(QWidget):
         self.by_priority.setChecked(remembered)
         self.claim_filter.set_by_priority(remembered)
         self.by_priority.toggled.connect(self._on_by_priority_toggled)
-        self.claim_list = QListView(self)
+        self.claim_list = ClaimListView(self)
         self.claim_list.setObjectName("claim_list")
         self.claim_list.setModel(self.claim_filter)
         self.claim_list.setWordWrap(True)
-        self.claim_list.setLayoutMode(QListView.LayoutMode.Batched)
-        self.claim_list.setBatchSize(CLAIM_LIST_BATCH)
         self.claim_list.setAlternatingRowColors(True)
         # No spacing between rows: with it, Qt wraps a row's text for its height and for
         # painting at two widths, and a row whose text wrapped once more when painted
@@ -856,7 +892,7 @@ class ClaimPanel(QWidget):
         index = self.claim_filter.index(row, 0)
         if self.claim_list.currentIndex() != index:
             selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        self.claim_list.scrollTo(index)
+        self.claim_list.show_row(index)
 
     def _show_claim(self, claim: Claim | None, *, keep_note: bool = False) -> None:
         changed = claim is None or claim.id != self._shown_claim_id

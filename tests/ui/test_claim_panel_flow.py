@@ -170,3 +170,39 @@ def test_a_library_passage_is_cited_with_one_key(
     assert evidence.quote is not None and evidence.quote.text == passage
     assert panel.tabs.currentIndex() == 0  # back on the verdict, the evidence in view
     assert "✓ cited" in str(view.model.index(0, 0).data(HtmlRole))
+
+
+def test_a_claim_selected_before_its_row_is_laid_out_is_scrolled_into_view(
+    qtbot: QtBot, tmp_path: Path, errors: list[str]
+) -> None:
+    """The list lays out a long article's rows a hundred at a time, and Qt's ``scrollTo``
+    does nothing for a row it has not reached: the claim selected on reopening such an
+    article, or after its claims were read again, stayed out of sight."""
+    from ui.claim_panel import CLAIM_LIST_BATCH
+    from workbench.models import ArticleDraft, DetectedClaim
+    from workbench.store import Store
+
+    said = "Exports to market {} grew {} percent in 2023, the ministry said."
+    texts = [said.format(n, n) for n in range(8 * CLAIM_LIST_BATCH)]
+    claims, at = [], 0
+    for text in texts:
+        claims.append(DetectedClaim(at, at + len(text), text, 0.9, ()))
+        at += len(text) + 1
+    db = tmp_path / "long.db"
+    with Store(db) as store:
+        store.add_article(ArticleDraft(" ".join(texts), title="Exports"), claims)
+    window = make_window(qtbot, db)
+    view = window.claim_panel.claim_list
+
+    def in_sight() -> bool:
+        rect = view.visualRect(view.currentIndex())
+        return rect.isValid() and view.viewport().rect().intersects(rect)
+
+    workspace = window.workspace
+    try:
+        workspace.reload()  # the list is filled again, and laid out from its first rows
+        workspace.select_claim(workspace.claims[-2].id)
+        assert view.currentIndex().row() == len(texts) - 2
+        qtbot.waitUntil(in_sight, timeout=30_000)
+    finally:
+        close_window(window)
