@@ -476,3 +476,27 @@ def test_the_daily_backup_never_takes_the_room_the_database_needs(
     ):
         create_backup(db, reason=MANUAL, now=T0 + timedelta(seconds=1))
     assert set(backup_dir(db).iterdir()) == before
+
+
+def test_the_room_check_counts_the_pages_a_reader_keeps_in_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a reader holds a snapshot, new pages stay in the write-ahead log: the file
+    alone (4 KB beside a 41 MB log) said a copy needed almost nothing."""
+    db = tmp_path / "wb.db"
+    Store(db).close()
+    reader = sqlite3.connect(db)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM articles").fetchone()  # a snapshot held
+    writer = sqlite3.connect(db)
+    writer.execute("CREATE TABLE filler (data BLOB)")
+    writer.executemany("INSERT INTO filler VALUES (?)", [(b"x" * 100_000,)] * 40)
+    writer.commit()
+    try:
+        assert db.stat().st_size < 1_000_000
+        _free_space(monkeypatch, db.stat().st_size + 1_000_000)
+        with pytest.raises(DiskFullError, match="has no room"):
+            create_backup(db, reason=MANUAL)
+    finally:
+        writer.close()
+        reader.close()
