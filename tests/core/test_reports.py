@@ -1022,6 +1022,14 @@ def test_report_settings_are_validated() -> None:
         check_setting("report.organisation_url", "javascript:alert(1)")
     with pytest.raises(ValidationError, match="placeholders"):
         check_setting("report.review_url_template", "https://x.example/{claim_id.__class__}")
+    # The organisation is a name on one line, as the checker's is (typed in the app's
+    # export dialog now, where a pasted paragraph or an escape could reach ClaimReview).
+    assert check_setting("report.organisation", "Desk\n  Checks\t") == "Desk Checks"
+    with pytest.raises(ValidationError, match="control characters"):
+        check_setting("report.organisation", "Desk\x1b[31m")
+    with pytest.raises(ValidationError) as refused:
+        check_setting("report.organisation_url", "javascript:" + "x" * 10_000)
+    assert len(str(refused.value)) < 200
 
 
 # -- properties -----------------------------------------------------------------------

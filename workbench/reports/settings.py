@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 
 from workbench.errors import ValidationError
+from workbench.textsafety import clipped
 
 SETTING_ORGANISATION = "report.organisation"
 SETTING_ORGANISATION_URL = "report.organisation_url"
@@ -51,7 +52,7 @@ def check_setting(key: str, value: str) -> str:
     value = value.strip()
     if not value:
         return value
-    if key == SETTING_CHECKER_NAME:
+    if key in (SETTING_CHECKER_NAME, SETTING_ORGANISATION):
         value = " ".join(value.split())  # one line: a name, not a paragraph
         if any(unicodedata.category(ch) == "Cc" for ch in value):
             raise ValidationError(f"{key} may not hold control characters")
@@ -76,7 +77,8 @@ def _check_http_url(url: str, key: str) -> str:
     try:
         return validate_url(url)
     except ValidationError:
-        raise ValidationError(f"{key} must be an http or https URL, not {url!r}") from None
+        shown = clipped(repr(url), 80)  # a pasted page of text is no message
+        raise ValidationError(f"{key} must be an http or https URL, not {shown}") from None
 
 
 def account_full_name(login: str | None = None) -> str:
