@@ -216,17 +216,21 @@ def test_tokens_always_point_into_the_text(text: str) -> None:
     normalize_query(text)
 
 
+def article_of_claims(store: Store, texts: list[str]) -> list[int]:
+    """An article made of ``texts``, each one of its claims; their ids."""
+    claims, at = [], 0
+    for text in texts:
+        claims.append(DetectedClaim(at, at + len(text), text, 0.9))
+        at += len(text) + 1
+    return [c.id for c in store.add_article(ArticleDraft(" ".join(texts)), claims).claims]
+
+
 def test_excluded_claims_without_a_past_check_do_not_widen_the_search(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An article's own claims are all excluded; only those with a verdict can take a place."""
     texts = [f"Claim number {n} about wind turbines and cancer rates." for n in range(40)]
-    body = " ".join(texts)
-    claims, at = [], 0
-    for text in texts:
-        claims.append(DetectedClaim(at, at + len(text), text, 0.9))
-        at += len(text) + 1
-    ids = [c.id for c in store.add_article(ArticleDraft(body), claims).claims]
+    ids = article_of_claims(store, texts)
     store.update_claim(ids[0], status="disputed")  # one of them has a verdict of its own
     limits: list[int] = []
     original = store.archive_candidates
@@ -264,12 +268,7 @@ def test_verdicts_given_in_an_article_do_not_widen_its_claims_searches(
             source="checks",
         )  # fmt: skip
         texts = [f"Claim {n} of the article mentions turbines." for n in range(30)]
-        body = " ".join(texts)
-        claims, at = [], 0
-        for text in texts:
-            claims.append(DetectedClaim(at, at + len(text), text, 0.9))
-            at += len(text) + 1
-        ids = [c.id for c in store.add_article(ArticleDraft(body), claims).claims]
+        ids = article_of_claims(store, texts)
         pools: list[int] = []
         scored = matching._with_signals
 
