@@ -220,6 +220,7 @@ def test_embedding_each_text_alone_gives_exactly_the_vectors_of_one_call_each(
     each = encoder.embed_each(texts)
     assert each is not None and each.dtype == np.float32
     assert np.array_equal(each, np.vstack([encoder.embed([t]) for t in texts]))
+    assert np.array_equal(encoder.embed_each(texts, workers=2), each)  # two at once
     assert encoder.embed_each([]).shape == (0, 384)  # type: ignore[union-attr]
     asked: list[int] = []
     assert encoder.embed_each(texts, cancel=lambda: asked.append(1) or len(asked) > 2) is None

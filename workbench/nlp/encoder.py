@@ -378,7 +378,11 @@ class SentenceEncoder(OnnxTextModel):
         return _unit(self.run(texts, workers=workers))
 
     def embed_each(
-        self, texts: Sequence[str], *, cancel: Callable[[], bool] | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        cancel: Callable[[], bool] | None = None,
+        workers: int = 1,
     ) -> FloatArray | None:
         """Each text embedded on its own, exactly as ``embed([text])`` embeds it, as an
         (n, dimensions) array; None once ``cancel()`` (asked before each text) says so.
@@ -387,16 +391,22 @@ class SentenceEncoder(OnnxTextModel):
         padding is cut off again), so that a thread embedding one claim after another
         needs Python, and so the interpreter lock, once per text instead of twice: with
         the main thread busy, each time costs up to the switch interval (5 ms).
+        Without ``cancel``, ``workers`` texts run at once (:meth:`run`'s threads).
         """
         rows: list[FloatArray] = []
         for start in range(0, len(texts), TOKENISE_CHUNK):
             ids, mask = encode_texts(self.tokenizer, texts[start : start + TOKENISE_CHUNK])
-            lengths = mask.sum(axis=1)
-            for i, length in enumerate(lengths.tolist()):
-                if cancel is not None and cancel():
+            feeds = [
+                self._feeds(ids[i : i + 1, :length], mask[i : i + 1, :length])
+                for i, length in enumerate(mask.sum(axis=1).tolist())
+            ]
+            if cancel is None:
+                rows.extend(map(_unit, self._run_batches(feeds, workers)))
+                continue
+            for one in feeds:
+                if cancel():
                     return None
-                feeds = self._feeds(ids[i : i + 1, :length], mask[i : i + 1, :length])
-                rows.append(_unit(self._run_one(feeds)))
+                rows.append(_unit(self._run_one(one)))
         if not rows:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         return np.vstack(rows)

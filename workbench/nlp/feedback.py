@@ -165,23 +165,14 @@ def corrections_from_feedback(feedback: Sequence[tuple[str, int]]) -> tuple[Corr
 
 def _each_alone(encoder: Embedder, texts: Sequence[str]) -> list[FloatMatrix]:
     """Each text's vector (one row), embedded on its own so that it is the same whatever
-    is embedded with it, on every core (:meth:`SentenceEncoder.embed_each` where the
-    encoder has it; else one call per text)."""
-    if not texts:
-        return []
+    is embedded with it: :meth:`SentenceEncoder.embed_each` on every core where the
+    encoder has it, else one call per text."""
     each = getattr(encoder, "embed_each", None)
-    if each is None:
+    if each is None or not texts:
         return [encoder.embed([text]) for text in texts]
-    from concurrent.futures import ThreadPoolExecutor
-
     from workbench.nlp.encoder import default_workers
 
-    workers = min(default_workers(), len(texts))
-    size = -(-len(texts) // workers)
-    parts = [texts[start : start + size] for start in range(0, len(texts), size)]
-    with ThreadPoolExecutor(len(parts), thread_name_prefix="workbench-feedback") as pool:
-        matrices = list(pool.map(each, parts))
-    return [row[None, :] for matrix in matrices for row in matrix]
+    return [row[None, :] for row in each(texts, workers=default_workers())]
 
 
 def _default_encoder() -> SentenceEncoder | None:
