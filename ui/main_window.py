@@ -854,12 +854,6 @@ class MainWindow(QMainWindow):
                     store.set_setting(SETTING_ORGANISATION, organisation[0])
                     store.set_setting(SETTING_ORGANISATION_URL, organisation[1])
 
-        def not_kept(error: Exception) -> None:
-            # Exported anyway, the report would name the organisation stored before (or
-            # fail asking for a command to type).
-            self.statusBar().showMessage(f"Could not export {path.name}.", 15_000)
-            Messages.error(self, "Could not export the report", str(error))
-
         self.settings.setValue("ui/export_folder", str(path.parent))
         self.settings.setValue("ui/export_open_after", open_after)
         self.claim_panel.save_note()  # the report includes what was just typed
@@ -873,7 +867,8 @@ class MainWindow(QMainWindow):
         self.writer.submit(
             keep,
             lambda _none: self.exporter.export(ids, path, fmt, open_after=open_after),
-            not_kept,
+            # Exported anyway, the report would name the organisation stored before.
+            lambda error: self._on_exporter_failed(str(error)),
         )
 
     def _on_exporter_finished(self, result: ExportResult, open_after: bool) -> None:
