@@ -1116,7 +1116,6 @@ def _candidate_signals(
         cosines: dict[int, float] = {}
         if space is not None:
             cands, cosines = space.extend(i, cands, engine.past_check_words)
-        cands = [c for c in cands if c.claim.id not in excluded]
         out.append((query, _with_signals(query, cands, cosines, min_score)))
     return out
 
