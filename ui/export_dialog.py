@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from ui.file_dialogs import save_file_name
 from ui.jobs import JobContext, JobRunner
 from ui.safe_text import plain_label
+from workbench.display import counted
 from workbench.errors import ValidationError
 from workbench.reports.formats import FORMATS
 from workbench.reports.settings import SETTING_ORGANISATION, SETTING_ORGANISATION_URL, check_setting
@@ -214,7 +215,7 @@ def finish_export(
     """
     done = f"Exported {result.claims} claims to {result.path}"
     if result.format.name == CLAIMREVIEW:  # one review per claim with a verdict
-        reviews = "1 ClaimReview" if result.items == 1 else f"{result.items} ClaimReviews"
+        reviews = counted(result.items, "ClaimReview")
         done = f"Exported {reviews} (the checked claims of {result.claims}) to {result.path}"
     if not open_after:
         return done

@@ -1,4 +1,5 @@
-"""How stored values read to a person: dates as dates, speaker slugs as names.
+"""How stored values read to a person: dates as dates, speaker slugs as names, counts
+with their nouns.
 
 Pure functions of strings, shared by the app and the reports so both say a thing the
 same way. Month names are fixed English ones, not the process's locale: the desktop
@@ -84,3 +85,8 @@ def speaker_name(value: str) -> str:
     if not is_slug(text):
         return text
     return " ".join(part[:1].upper() + part[1:] for part in text.split("-"))
+
+
+def counted(n: int, word: str) -> str:
+    """``n`` and ``word``, plural unless one: ``1 document``, ``2,554 documents``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz
 
 from workbench.dbfile import is_held_database_file
+from workbench.display import counted
 from workbench.engine import Engine
 from workbench.errors import IngestError, NotFoundError, ValidationError
 from workbench.files import open_regular_file
@@ -241,9 +242,9 @@ class LibraryIndexReport:
 
     def summary(self) -> str:
         """One sentence for a person: what changed, what failed, what is left."""
-        parts = [f"{_counted(self.files, 'document')} in {_counted(self.folders, 'folder')}"]
+        parts = [f"{counted(self.files, 'document')} in {counted(self.folders, 'folder')}"]
         if self.read:
-            parts.append(f"{self.read:,} read ({_counted(self.passages, 'passage')})")
+            parts.append(f"{self.read:,} read ({counted(self.passages, 'passage')})")
         if self.unchanged:
             parts.append(f"{self.unchanged:,} unchanged")
         if self.removed:
@@ -251,20 +252,15 @@ class LibraryIndexReport:
         if self.failed:
             parts.append(f"{self.failed:,} could not be read")
         if self.embedded:
-            parts.append(f"{_counted(self.embedded, 'passage')} embedded")
+            parts.append(f"{counted(self.embedded, 'passage')} embedded")
         text = "; ".join(parts)
         if self.remaining:
             text += (
-                f"; stopped with {_counted(self.remaining, 'file')} to go (indexing again goes on)"
+                f"; stopped with {counted(self.remaining, 'file')} to go (indexing again goes on)"
             )
         elif self.to_embed and not self.semantic:
-            text += f"; {_counted(self.to_embed, 'passage')} still to embed"
+            text += f"; {counted(self.to_embed, 'passage')} still to embed"
         return text
-
-
-def _counted(n: int, word: str) -> str:
-    """``1 document``, ``2,554 documents``: the summary read "1 documents ... (1 passages)"."""
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 @dataclass(slots=True)

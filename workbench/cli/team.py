@@ -11,11 +11,8 @@ import argparse
 from typing import TextIO
 
 from workbench.cli.common import EXIT_OK, dump, open_store, tell
+from workbench.display import counted
 from workbench.textsafety import one_line
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def cmd_team_init(args: argparse.Namespace, out: TextIO) -> int:
@@ -46,7 +43,7 @@ def cmd_team_connect(args: argparse.Namespace, out: TextIO) -> int:
         f" as {report.name} (login {report.login})\n"
     )
     if report.queued:
-        out.write(f"{_plural(report.queued, 'verdict')} queued to publish at the next sync\n")
+        out.write(f"{counted(report.queued, 'verdict')} queued to publish at the next sync\n")
     if report.problem:
         tell("warning", f"{report.problem}; your verdicts wait in the outbox meanwhile")
     return EXIT_OK
@@ -72,7 +69,7 @@ def cmd_team_status(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"server: {one_line(status.problem)}\n")  # the server's words: one line
     else:
         out.write(f"server: reachable, team schema {status.server_schema}\n")
-    waiting = _plural(status.pending, "verdict")
+    waiting = counted(status.pending, "verdict")
     since = f" (oldest change {status.oldest_pending})" if status.oldest_pending else ""
     out.write(f"outbox: {waiting} waiting to be published{since}\n")
     out.write(f"last published: {status.last_sent_at or 'never'}\n")
@@ -115,24 +112,24 @@ def cmd_team_sync(args: argparse.Namespace, out: TextIO) -> int:
     if report.restarted:
         tell("note", f"the team archive at {report.server} is a new one: receiving it anew")
     out.write(
-        f"published {_plural(report.sent, 'verdict change')}; received"
+        f"published {counted(report.sent, 'verdict change')}; received"
         f" {received.added:,} new, {received.replaced:,} updated,"
         f" {received.withdrawn:,} withdrawn (server sequence {report.last_seq})\n"
     )
     if report.refused:
         tell(
             "warning",
-            f"the team server refused {_plural(report.refused, 'verdict change')}: their claims"
+            f"the team server refused {counted(report.refused, 'verdict change')}: their claims"
             " (or this database) were first published by another login; they were set aside",
         )
     if received.refused:
         tell(
             "warning",
-            f"set aside {_plural(received.refused, 'verdict')} from the team on claims first"
+            f"set aside {counted(received.refused, 'verdict')} from the team on claims first"
             " published by another login",
         )
     if report.pending:
-        out.write(f"{_plural(report.pending, 'verdict')} still waiting in the outbox\n")
+        out.write(f"{counted(report.pending, 'verdict')} still waiting in the outbox\n")
     return EXIT_OK
 
 
@@ -143,7 +140,7 @@ def cmd_team_disconnect(args: argparse.Namespace, out: TextIO) -> int:
         report = leave_team(store, force=args.force)
     out.write(f"disconnected this database from the team at {report.server}\n")
     if report.dropped:
-        out.write(f"{_plural(report.dropped, 'verdict change')} left unpublished\n")
+        out.write(f"{counted(report.dropped, 'verdict change')} left unpublished\n")
     if report.password_forgotten:
         out.write("the password saved in the system keyring is forgotten\n")
     return EXIT_OK
