@@ -39,6 +39,7 @@ from workbench.team.client import (
     Connection,
     answered,
     open_connection,
+    sendable,
     server_said,
 )
 from workbench.team.dsn import login_of, parse_dsn, server_label
@@ -275,12 +276,12 @@ def _chunks(records: Iterable[ArchiveRecord], size: int) -> Iterator[list[Archiv
 def _unique_rows(chunk: Sequence[ArchiveRecord]) -> dict[str, tuple[str, ...]]:
     """The batch's rows by external id (a record without one gets its text's hash), first
     kept. PostgreSQL's text holds no NUL character: one in a record made the server
-    refuse its whole batch (an audit), so NULs are left out, as search does."""
+    refuse its whole batch (an audit), so NULs are left out (:func:`sendable`)."""
     rows: dict[str, tuple[str, ...]] = {}
     for r in chunk:
-        key = (r.external_id or record_key(r.text, r.title)).replace("\x00", "")
+        key = sendable(r.external_id or record_key(r.text, r.title))
         fields = (r.text, r.title, r.verdict, r.url, r.date, r.speaker, r.publisher)
-        rows.setdefault(key, (key, *(field.replace("\x00", "") for field in fields)))
+        rows.setdefault(key, (key, *map(sendable, fields)))
     return rows
 
 

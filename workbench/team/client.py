@@ -478,21 +478,23 @@ def _when(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _sendable(text: str) -> str:
-    """``text`` as PostgreSQL's text and jsonb take it: without NUL characters. An archive
-    may spell one ("\\u0000"); applied as a verdict, its link and the note naming it made
-    the server refuse the batch ("DataError") at every sync, and every verdict after it
-    waited in the outbox (an audit)."""
-    return text.replace("\x00", "")
+def sendable(text: str) -> str:
+    """``text`` as PostgreSQL's text and jsonb take it: without NUL characters, and each
+    lone surrogate as U+FFFD (every sending to the server goes through it). An archive
+    may spell a NUL ("\\u0000"); applied as a verdict, its link and the note naming it
+    made the server refuse the batch ("DataError") at every sync, and every verdict after
+    it waited in the outbox (an audit)."""
+    text = text.replace("\x00", "")
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def _row(change: OutboxChange, link: TeamLink) -> tuple[Any, ...]:
     return (
         uuid.UUID(change.change_id), uuid.UUID(change.claim_uid), uuid.UUID(link.database_id),
-        _sendable(change.claim_text), change.status, _sendable(change.note),
-        _sendable(change.claimant),
-        Jsonb([{"url": _sendable(u), "title": _sendable(t)} for u, t in change.evidence]),
-        _sendable(link.name), _sendable(change.article_title), _sendable(change.article_url),
+        sendable(change.claim_text), change.status, sendable(change.note),
+        sendable(change.claimant),
+        Jsonb([{"url": sendable(u), "title": sendable(t)} for u, t in change.evidence]),
+        sendable(link.name), sendable(change.article_title), sendable(change.article_url),
         _when(change.changed_at),
     )  # fmt: skip
 

@@ -56,6 +56,7 @@ from workbench.team.client import (
     TeamLink,
     answered,
     open_connection,
+    sendable,
     server_said,
     was_cut,
 )
@@ -309,10 +310,10 @@ def _search(
     queries = [query_terms(text) for text in texts]
     params = [
         {
-            "terms": [_sendable(t) for t in q.search],
+            "terms": [sendable(t) for t in q.search],
             "min_terms": MIN_SEARCH_TERMS,
             "budget": budget,
-            "source": _sendable(source) if source is not None else None,
+            "source": sendable(source) if source is not None else None,
             "preselect": PRESELECT + len(exclude),
             "limit": CANDIDATES + len(exclude),
             "respellings": RESPELLINGS,
@@ -352,12 +353,6 @@ def _search(
             )
         )
     return results
-
-
-def _sendable(text: str) -> str:
-    """Text PostgreSQL accepts: no NUL, no lone surrogate (each becomes U+FFFD)."""
-    text = text.replace("\x00", "")
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def _claim(row: tuple[Any, ...]) -> ArchiveClaim:
