@@ -824,7 +824,7 @@ class MainWindow(QMainWindow):
 
     def ask_export(self) -> None:
         from ui.dialogs import Messages
-        from ui.export_dialog import ExportChoice, ExportDialog
+        from ui.export_dialog import ExportDialog
         from workbench.reports.settings import SETTING_ORGANISATION, SETTING_ORGANISATION_URL
 
         article = self.workspace.article
@@ -843,7 +843,7 @@ class MainWindow(QMainWindow):
         )
         if answer is None:
             return
-        fmt, path, all_articles, open_after, organisation = ExportChoice(*answer)
+        fmt, path, all_articles, open_after, organisation = answer
 
         def keep(store: Store) -> None:
             """Through the writer's queue, so the export sees every edit made before it;

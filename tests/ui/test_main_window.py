@@ -1107,7 +1107,7 @@ def test_archive_search_and_import_in_the_app(
 def test_the_list_order_and_open_when_done_are_kept_for_the_next_time(
     qtbot: QtBot, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, errors: list[str]
 ) -> None:
-    from ui.export_dialog import ExportDialog
+    from ui.export_dialog import ExportChoice, ExportDialog
 
     seed(db_path)
     first = make_window(qtbot, db_path)
@@ -1116,7 +1116,7 @@ def test_the_list_order_and_open_when_done_are_kept_for_the_next_time(
 
     def ask(cls: object, *args: object, open_after: bool = True, **kwargs: object) -> object:
         offered.append(open_after)
-        return ("csv", tmp_path / f"r{len(offered)}.csv", False, False)  # unticked
+        return ExportChoice("csv", tmp_path / f"r{len(offered)}.csv", False, False)  # unticked
 
     monkeypatch.setattr(ExportDialog, "ask", classmethod(ask))
     first.ask_export()
@@ -1132,11 +1132,11 @@ def test_the_list_order_and_open_when_done_are_kept_for_the_next_time(
 def test_export_from_the_app(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
-    from ui.export_dialog import ExportDialog
+    from ui.export_dialog import ExportChoice, ExportDialog
 
     out = tmp_path / f"report.{fmt}"
     monkeypatch.setattr(
-        ExportDialog, "ask", classmethod(lambda cls, *a, **k: (fmt, out, False, False))
+        ExportDialog, "ask", classmethod(lambda cls, *a, **k: ExportChoice(fmt, out, False, False))
     )
     key(qtbot, window, "j2")
     window.claim_panel.note.setPlainText("<script>alert(1)</script> & co")

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_main_window import close_window, key, make_window, seed
-from ui.export_dialog import ExportDialog, finish_export
+from ui.export_dialog import ExportChoice, ExportDialog, finish_export
 from ui.item_models import ArchiveListModel, MatchListModel
 from ui.main_window import MainWindow
 from ui.past_checks import explanation_html
@@ -92,7 +92,9 @@ def test_the_status_bar_says_when_the_export_cannot_be_opened(
 ) -> None:
     out = tmp_path / "report.html"
     monkeypatch.setattr(
-        ExportDialog, "ask", classmethod(lambda cls, *a, **k: ("html", out, False, True))
+        ExportDialog,
+        "ask",
+        classmethod(lambda cls, *a, **k: ExportChoice("html", out, False, True)),
     )
     monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: False))
     with qtbot.waitSignal(window.exporter.finished, timeout=20_000):
@@ -113,7 +115,9 @@ def test_a_failed_export_is_not_still_under_way_in_the_status_bar(
     report.jsonld …" does not stay in the status bar for the rest of the session."""
     out = tmp_path / "report.jsonld"
     monkeypatch.setattr(
-        ExportDialog, "ask", classmethod(lambda cls, *a, **k: ("claimreview", out, False, False))
+        ExportDialog,
+        "ask",
+        classmethod(lambda cls, *a, **k: ExportChoice("claimreview", out, False, False)),
     )
     with qtbot.waitSignal(window.exporter.failed, timeout=20_000):
         window.ask_export()
@@ -149,7 +153,6 @@ def test_the_export_dialog_asks_for_the_organisation_claimreview_names(qtbot: Qt
 def test_claimreview_from_the_app_keeps_the_organisation_typed_in_the_dialog(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ui.export_dialog import ExportChoice
     from workbench.reports.settings import SETTING_ORGANISATION, SETTING_ORGANISATION_URL
 
     out = tmp_path / "report.jsonld"
@@ -180,7 +183,6 @@ def test_an_organisation_that_cannot_be_kept_is_not_replaced_by_the_stored_one(
     """The organisation typed in the dialog reaches the report only through the settings:
     when writing them failed (another program holding the database), the export still ran
     and published a ClaimReview in the name of the organisation stored before."""
-    from ui.export_dialog import ExportChoice
     from workbench.errors import DatabaseLockedError
     from workbench.reports.settings import SETTING_ORGANISATION
 
