@@ -62,6 +62,13 @@ def make_window(
     return window
 
 
+def answer_export(monkeypatch: pytest.MonkeyPatch, choice: Any) -> None:
+    """File > Export's dialog answers ``choice`` (an ``ExportChoice``) without showing."""
+    from ui.export_dialog import ExportDialog
+
+    monkeypatch.setattr(ExportDialog, "ask", classmethod(lambda cls, *a, **k: choice))
+
+
 def close_and_wait(window: MainWindow) -> None:
     """Close as Quit does, waiting (as the window does) for the edits still being written.
 
@@ -1132,12 +1139,10 @@ def test_the_list_order_and_open_when_done_are_kept_for_the_next_time(
 def test_export_from_the_app(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
-    from ui.export_dialog import ExportChoice, ExportDialog
+    from ui.export_dialog import ExportChoice
 
     out = tmp_path / f"report.{fmt}"
-    monkeypatch.setattr(
-        ExportDialog, "ask", classmethod(lambda cls, *a, **k: ExportChoice(fmt, out, False, False))
-    )
+    answer_export(monkeypatch, ExportChoice(fmt, out, False, False))
     key(qtbot, window, "j2")
     window.claim_panel.note.setPlainText("<script>alert(1)</script> & co")
     qtbot.keyClick(window.article_view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)

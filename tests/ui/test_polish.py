@@ -13,7 +13,7 @@ from PySide6.QtGui import QDesktopServices, QTextDocument
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
-from tests.ui.test_main_window import close_window, key, make_window, seed
+from tests.ui.test_main_window import answer_export, close_window, key, make_window, seed
 from ui.export_dialog import ExportChoice, ExportDialog, finish_export
 from ui.item_models import ArchiveListModel, MatchListModel
 from ui.main_window import MainWindow
@@ -91,11 +91,7 @@ def test_the_status_bar_says_when_the_export_cannot_be_opened(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "report.html"
-    monkeypatch.setattr(
-        ExportDialog,
-        "ask",
-        classmethod(lambda cls, *a, **k: ExportChoice("html", out, False, True)),
-    )
+    answer_export(monkeypatch, ExportChoice("html", out, False, True))
     monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: False))
     with qtbot.waitSignal(window.exporter.finished, timeout=20_000):
         window.ask_export()
@@ -114,11 +110,7 @@ def test_a_failed_export_is_not_still_under_way_in_the_status_bar(
     """ClaimReview without the organisation set: the dialog says why, and "Exporting
     report.jsonld …" does not stay in the status bar for the rest of the session."""
     out = tmp_path / "report.jsonld"
-    monkeypatch.setattr(
-        ExportDialog,
-        "ask",
-        classmethod(lambda cls, *a, **k: ExportChoice("claimreview", out, False, False)),
-    )
+    answer_export(monkeypatch, ExportChoice("claimreview", out, False, False))
     with qtbot.waitSignal(window.exporter.failed, timeout=20_000):
         window.ask_export()
     assert len(errors) == 1 and "organisation" in errors[0]
@@ -157,11 +149,7 @@ def test_claimreview_from_the_app_keeps_the_organisation_typed_in_the_dialog(
 
     out = tmp_path / "report.jsonld"
     typed = ("Desk Checks", "https://desk.example/")
-    monkeypatch.setattr(
-        ExportDialog,
-        "ask",
-        classmethod(lambda cls, *a, **k: ExportChoice("claimreview", out, False, False, typed)),
-    )
+    answer_export(monkeypatch, ExportChoice("claimreview", out, False, False, typed))
     key(qtbot, window, "j2")  # a verdict to publish
     with qtbot.waitSignal(window.exporter.finished, timeout=20_000):
         window.ask_export()
@@ -190,11 +178,7 @@ def test_an_organisation_that_cannot_be_kept_is_not_replaced_by_the_stored_one(
     store.set_setting(SETTING_ORGANISATION, "Old Desk")
     out = tmp_path / "report.jsonld"
     typed = ("New Desk", "")
-    monkeypatch.setattr(
-        ExportDialog,
-        "ask",
-        classmethod(lambda cls, *a, **k: ExportChoice("claimreview", out, False, False, typed)),
-    )
+    answer_export(monkeypatch, ExportChoice("claimreview", out, False, False, typed))
     set_setting = Store.set_setting
 
     def locked(self: Store, key: str, value: str) -> None:
