@@ -969,15 +969,20 @@ class MainWindow(QMainWindow):
         self.article_view.show_text(text)
 
     def _on_opener_latest_failed(self) -> None:
-        """The article being read could not be stored: back to the one shown before it."""
+        """The article being read could not be stored: back to the one shown before it.
+
+        With none shown before, the library's first: files opened into an empty database
+        may have stored one whose display this one's superseded.
+        """
         reading, self._reading = self._reading, False
-        if not reading or self.workspace.article is not None:
-            return  # nothing was being read, or another article was opened since
-        store, before = self.workspace.store, self._before_reading
+        if self.workspace.article is not None:
+            return  # another article was opened since
+        store, before = self.workspace.store, self._before_reading if reading else None
         if before not in {a.id for a in store.articles(archived=None)}:
-            rest = store.articles()  # it was deleted meanwhile: as deleting an open one does
+            rest = store.articles()  # none, or deleted meanwhile: as deleting an open one does
             before = rest[0].id if rest else None
-        self.workspace.open_article(before)
+        if reading or before is not None:  # the text read is shown: something replaces it
+            self.workspace.open_article(before)
 
     def _on_opener_article_ready(self, article_id: int) -> None:
         self._reading = False

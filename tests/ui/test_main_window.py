@@ -1281,6 +1281,24 @@ def test_a_file_that_cannot_be_read_at_start_leaves_the_last_article_shown(
     close_window(window)
 
 
+def test_files_opened_into_an_empty_database_show_the_one_read_when_the_last_fails(
+    qtbot: QtBot, db_path: Path, tmp_path: Path, errors: list[str]
+) -> None:
+    """The first file was stored, its display given up for the second's, which failed
+    before its text was read: the window showed no article at all."""
+    good = tmp_path / "troops.txt"
+    good.write_text(TEXT, encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.touch()
+    Store(db_path).close()
+    window = make_window(qtbot, db_path, files=[str(good), str(empty)])
+    qtbot.waitUntil(lambda: bool(errors), timeout=60_000)
+    qtbot.waitUntil(lambda: window.workspace.article is not None, timeout=20_000)
+    assert errors == ["empty.txt is empty"]
+    assert window.workspace.article.text == TEXT
+    close_window(window)
+
+
 @pytest.mark.parametrize("stored", ["²", "9" * 30, "-1", "x"])
 def test_a_damaged_last_article_setting_opens_the_first_article(
     qtbot: QtBot, db_path: Path, stored: str, errors: list[str]
