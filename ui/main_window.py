@@ -983,6 +983,8 @@ class MainWindow(QMainWindow):
             before = rest[0].id if rest else None
         if reading or before is not None:  # the text read is shown: something replaces it
             self.workspace.open_article(before)
+            if before is not None:
+                self.workspace.select_first_to_check()  # its claim selected last, if any
 
     def _on_opener_article_ready(self, article_id: int) -> None:
         self._reading = False

@@ -1296,6 +1296,7 @@ def test_files_opened_into_an_empty_database_show_the_one_read_when_the_last_fai
     qtbot.waitUntil(lambda: window.workspace.article is not None, timeout=20_000)
     assert errors == ["empty.txt is empty"]
     assert window.workspace.article.text == TEXT
+    assert window.workspace.selected_claim_id is not None  # work starts, as on opening it
     close_window(window)
 
 
